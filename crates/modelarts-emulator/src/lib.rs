@@ -1,0 +1,1 @@
+//! modelarts-emulator (placeholder)

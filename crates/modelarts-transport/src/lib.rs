@@ -1,0 +1,1 @@
+//! modelarts-transport (placeholder)
