@@ -1,0 +1,215 @@
+//! Where requests go: Huawei Cloud regions, Open Telekom Cloud, or any explicit URL.
+
+use std::fmt;
+
+/// Huawei Cloud regions with a ModelArts endpoint (from the official SDK's region table).
+pub const HUAWEI_CLOUD_REGIONS: &[&str] = &[
+    "af-north-1",
+    "af-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "cn-east-3",
+    "cn-east-4",
+    "cn-north-1",
+    "cn-north-2",
+    "cn-north-4",
+    "cn-north-9",
+    "cn-north-11",
+    "cn-north-12",
+    "cn-south-1",
+    "cn-southwest-2",
+    "cn-southwest-3",
+    "la-north-2",
+    "la-south-2",
+    "me-east-1",
+    "sa-brazil-1",
+    "tr-west-1",
+];
+
+/// Open Telekom Cloud regions with a ModelArts endpoint.
+pub const OPEN_TELEKOM_CLOUD_REGIONS: &[&str] = &["eu-de"];
+
+/// Why an endpoint was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EndpointError {
+    /// The region has no known ModelArts endpoint.
+    #[error("unknown region {0:?}: give an endpoint URL instead, or one of the known regions")]
+    UnknownRegion(String),
+    /// The URL does not parse or is not `http(s)://host[:port][/prefix]`.
+    #[error("invalid endpoint URL {url:?}: {reason}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+}
+
+/// A ModelArts endpoint: scheme, authority and an optional path prefix.
+///
+/// ```
+/// use modelarts_protocol::Endpoint;
+/// assert_eq!(Endpoint::for_region("cn-north-4").unwrap().url(), "https://modelarts.cn-north-4.myhuaweicloud.com");
+/// assert_eq!(Endpoint::for_region("ap-southeast-1").unwrap().url(), "https://modelarts.ap-southeast-1.myhuaweicloud.cn");
+/// assert_eq!(Endpoint::for_region("eu-de").unwrap().url(), "https://modelarts.eu-de.otc.t-systems.com");
+/// assert_eq!(Endpoint::from_url("http://127.0.0.1:8080/").unwrap().host(), "127.0.0.1:8080");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    https: bool,
+    authority: http::uri::Authority,
+    prefix: String,
+}
+
+impl Endpoint {
+    /// The endpoint of a region: Huawei Cloud (`modelarts.{region}.myhuaweicloud.com`, `.cn` for
+    /// ap-southeast-1) or Open Telekom Cloud (`modelarts.eu-de.otc.t-systems.com`).
+    pub fn for_region(region: &str) -> Result<Self, EndpointError> {
+        let region = region.trim();
+        let host = if OPEN_TELEKOM_CLOUD_REGIONS.contains(&region) {
+            format!("modelarts.{region}.otc.t-systems.com")
+        } else if region == "ap-southeast-1" {
+            format!("modelarts.{region}.myhuaweicloud.cn")
+        } else if HUAWEI_CLOUD_REGIONS.contains(&region) {
+            format!("modelarts.{region}.myhuaweicloud.com")
+        } else {
+            return Err(EndpointError::UnknownRegion(region.to_owned()));
+        };
+        Self::from_url(&format!("https://{host}"))
+    }
+
+    /// An explicit endpoint URL, `http(s)://host[:port][/prefix]`. A URL without a scheme gets
+    /// `https://`, as in the official SDKs.
+    pub fn from_url(url: &str) -> Result<Self, EndpointError> {
+        let invalid = |reason| EndpointError::InvalidUrl {
+            url: url.to_owned(),
+            reason,
+        };
+        let trimmed = url.trim();
+        let with_scheme = if trimmed.contains("://") {
+            trimmed.to_owned()
+        } else {
+            format!("https://{trimmed}")
+        };
+        let uri: http::Uri = with_scheme.parse().map_err(|_| invalid("not a URL"))?;
+        let https = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            _ => return Err(invalid("the scheme must be http or https")),
+        };
+        let authority = uri.authority().cloned().ok_or_else(|| invalid("no host"))?;
+        if authority.host().is_empty() {
+            return Err(invalid("no host"));
+        }
+        if authority.as_str().contains('@') {
+            return Err(invalid("credentials in the endpoint URL are not supported"));
+        }
+        if uri.query().is_some() {
+            return Err(invalid("an endpoint URL cannot have a query"));
+        }
+        let prefix = uri.path().trim_end_matches('/').to_owned();
+        Ok(Self {
+            https,
+            authority,
+            prefix,
+        })
+    }
+
+    /// The endpoint as a URL, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("{}://{}{}", self.scheme(), self.authority, self.prefix)
+    }
+
+    /// `https` or `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.https { "https" } else { "http" }
+    }
+
+    /// Whether requests go over TLS.
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+
+    /// Host and port, as signed in the `Host` header.
+    pub fn host(&self) -> &str {
+        self.authority.as_str()
+    }
+
+    /// The full URI for a path (starting with `/`) and an optional encoded query.
+    pub(crate) fn uri(&self, path: &str, query: &str) -> Result<http::Uri, crate::error::BuildError> {
+        let mut text = String::with_capacity(self.authority.as_str().len() + self.prefix.len() + path.len() + query.len() + 10);
+        text.push_str(self.scheme());
+        text.push_str("://");
+        text.push_str(self.authority.as_str());
+        text.push_str(&self.prefix);
+        text.push_str(path);
+        if !query.is_empty() {
+            text.push('?');
+            text.push_str(query);
+        }
+        text.parse()
+            .map_err(|_| crate::error::BuildError::InvalidUri(text))
+    }
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Endpoint").field(&self.url()).finish()
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.url())
+    }
+}
+
+impl std::str::FromStr for Endpoint {
+    type Err = EndpointError;
+    fn from_str(s: &str) -> Result<Self, EndpointError> {
+        Self::from_url(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_table() {
+        for region in HUAWEI_CLOUD_REGIONS {
+            let url = Endpoint::for_region(region).unwrap().url();
+            let tld = if *region == "ap-southeast-1" { "cn" } else { "com" };
+            assert_eq!(url, format!("https://modelarts.{region}.myhuaweicloud.{tld}"));
+        }
+        assert_eq!(
+            Endpoint::for_region("mars-1"),
+            Err(EndpointError::UnknownRegion("mars-1".into()))
+        );
+    }
+
+    #[test]
+    fn urls_table() {
+        let ok = [
+            ("https://example.com", "https://example.com"),
+            ("example.com:8443", "https://example.com:8443"),
+            ("http://127.0.0.1:9/", "http://127.0.0.1:9"),
+            ("https://[::1]:9/prefix/", "https://[::1]:9/prefix"),
+        ];
+        for (input, url) in ok {
+            assert_eq!(Endpoint::from_url(input).unwrap().url(), url, "{input}");
+        }
+        for bad in ["ftp://x", "https://", "https://u:p@host", "https://h/?q=1", "::::"] {
+            assert!(Endpoint::from_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn uri_joins_prefix_path_and_query() {
+        let e = Endpoint::from_url("https://h:1/base").unwrap();
+        assert_eq!(e.uri("/v1/p", "a=1").unwrap().to_string(), "https://h:1/base/v1/p?a=1");
+    }
+}

@@ -1,0 +1,411 @@
+//! Response types of the four v1 operations, tolerant of the drifts between the documentation and
+//! real answers: numbers sent as strings (and strings as numbers), `null` for absent values, JSON
+//! documents sent as strings (`model_metric_list`, `system_metric_list`, the "JSON Array" fields of
+//! the versions list), and unknown fields (ignored).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ids::{JobId, VersionId};
+use crate::status::JobStatus;
+
+/// The answer to a stop: the service accepted it. The stop itself is asynchronous; read the version's
+/// status to see it take effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StopAccepted {}
+
+/// One running parameter of a version (`{label, value}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parameter {
+    /// The parameter's name.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub label: Option<String>,
+    /// Its value (documented as a string; samples send numbers).
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub value: Option<String>,
+}
+
+/// One data source of a version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataSource {
+    /// Dataset ID.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub dataset_id: Option<String>,
+    /// Dataset version.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub dataset_version: Option<String>,
+    /// `obs` or `dataset`.
+    #[serde(default, rename = "type", deserialize_with = "lenient::opt_string")]
+    pub kind: Option<String>,
+    /// OBS path.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub data_url: Option<String>,
+}
+
+/// A training-job version: the answer of "show version" and an item of "list versions".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionDetail {
+    /// The job's ID (absent in the items of "list versions").
+    #[serde(default)]
+    pub job_id: Option<JobId>,
+    /// The version's ID.
+    pub version_id: VersionId,
+    /// The job's name.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub job_name: Option<String>,
+    /// The job's description.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub job_desc: Option<String>,
+    /// The version's name, e.g. `V0004`.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub version_name: Option<String>,
+    /// The parent version's ID.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub pre_version_id: Option<i64>,
+    /// Engine type.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub engine_type: Option<i64>,
+    /// Engine ID.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub engine_id: Option<i64>,
+    /// Engine name, e.g. `TensorFlow`.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub engine_name: Option<String>,
+    /// Engine version, e.g. `TF-1.4.0-python2.7`.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub engine_version: Option<String>,
+    /// The status.
+    pub status: JobStatus,
+    /// Code directory.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub app_url: Option<String>,
+    /// Boot file.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub boot_file_url: Option<String>,
+    /// Creation time, epoch milliseconds.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub create_time: Option<i64>,
+    /// Running parameters.
+    #[serde(default, deserialize_with = "lenient::json_or_string")]
+    pub parameter: Option<Vec<Parameter>>,
+    /// Run time, milliseconds.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub duration: Option<i64>,
+    /// Resource spec ID.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub spec_id: Option<i64>,
+    /// Resource spec code.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub spec_code: Option<String>,
+    /// Cores (documented as a string; samples send numbers).
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub core: Option<String>,
+    /// CPU memory (documented as a string; samples send numbers).
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub cpu: Option<String>,
+    /// Whether GPUs are used (list-versions items).
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub gpu: Option<bool>,
+    /// Number of GPUs.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub gpu_num: Option<i64>,
+    /// GPU type.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub gpu_type: Option<String>,
+    /// Number of workers.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub worker_server_num: Option<i64>,
+    /// Dataset path.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub data_url: Option<String>,
+    /// OBS output path.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub train_url: Option<String>,
+    /// OBS log path.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub log_url: Option<String>,
+    /// Dataset version ID.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub dataset_version_id: Option<String>,
+    /// Dataset ID.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub dataset_id: Option<String>,
+    /// Data sources.
+    #[serde(default, deserialize_with = "lenient::json_or_string")]
+    pub data_source: Option<Vec<DataSource>>,
+    /// Model ID.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub model_id: Option<i64>,
+    /// Model metrics: the API sends a JSON document inside a string; this is the parsed document
+    /// (or the raw string if it is not JSON).
+    #[serde(default, deserialize_with = "lenient::json_or_string")]
+    pub model_metric_list: Option<Value>,
+    /// System metrics (`cpuUsage`, `memUsage`, `gpuUtil`, …): an object in "show version", a JSON
+    /// string in "list versions"; parsed either way.
+    #[serde(default, deserialize_with = "lenient::json_or_string")]
+    pub system_metric_list: Option<Value>,
+    /// Custom image.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub user_image_url: Option<String>,
+    /// Custom image boot command.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub user_command: Option<String>,
+    /// Billing resource ID.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub resource_id: Option<String>,
+    /// Dataset name.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub dataset_name: Option<String>,
+    /// Dataset version name.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub dataset_version_name: Option<String>,
+    /// Training start, epoch milliseconds.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub start_time: Option<i64>,
+    /// Mounted volumes (kept as JSON: `{nfs: …}` or `{host_path: …}`).
+    #[serde(default, deserialize_with = "lenient::json_or_string")]
+    pub volumes: Option<Vec<Value>>,
+    /// Resource pool ID.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub pool_id: Option<String>,
+    /// Resource pool name.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub pool_name: Option<String>,
+    /// SFS Turbo mount path.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub nas_mount_path: Option<String>,
+    /// SFS Turbo share address.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub nas_share_addr: Option<String>,
+    /// Always `nfs`.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub nas_type: Option<String>,
+}
+
+/// One job of the job list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobSummary {
+    /// Job ID.
+    pub job_id: JobId,
+    /// Job name.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub job_name: Option<String>,
+    /// The latest version's ID.
+    #[serde(default)]
+    pub version_id: Option<VersionId>,
+    /// The latest version's status.
+    pub status: JobStatus,
+    /// Creation time, epoch milliseconds.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub create_time: Option<i64>,
+    /// Run time, milliseconds.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub duration: Option<i64>,
+    /// Description.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub job_desc: Option<String>,
+    /// Number of versions.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub version_count: Option<i64>,
+}
+
+/// The answer of "list jobs" (one page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobList {
+    /// Total number of jobs (matching the filter).
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub job_total_count: Option<i64>,
+    /// How many more jobs may be created.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub job_count_limit: Option<i64>,
+    /// Maximum number of training jobs.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub quotas: Option<i64>,
+    /// The jobs of this page.
+    #[serde(default, deserialize_with = "lenient::vec_or_null")]
+    pub jobs: Vec<JobSummary>,
+}
+
+/// The answer of "list versions of a job".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionList {
+    /// Job ID.
+    #[serde(default)]
+    pub job_id: Option<JobId>,
+    /// Job name.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub job_name: Option<String>,
+    /// Job description.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub job_desc: Option<String>,
+    /// Number of versions.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub version_count: Option<i64>,
+    /// The versions.
+    #[serde(default, deserialize_with = "lenient::vec_or_null")]
+    pub versions: Vec<VersionDetail>,
+}
+
+/// Deserializers that accept the documented drifts.
+pub mod lenient {
+    use std::fmt;
+
+    use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+    use serde::Deserialize;
+    use serde_json::Value;
+
+    /// A non-negative 64-bit number given as a number or a string of digits.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Long(pub u64);
+
+    impl<'de> Deserialize<'de> for Long {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl Visitor<'_> for V {
+                type Value = Long;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a positive integer or a string of digits")
+                }
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<Long, E> {
+                    Ok(Long(v))
+                }
+                fn visit_i64<E: de::Error>(self, v: i64) -> Result<Long, E> {
+                    u64::try_from(v).map(Long).map_err(|_| E::custom(format!("negative id {v}")))
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Long, E> {
+                    v.trim().parse().map(Long).map_err(|_| E::custom(format!("{v:?} is not an id")))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    /// A 32-bit integer given as a number or a string.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Int(pub i32);
+
+    impl<'de> Deserialize<'de> for Int {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let v = opt_i64(d)?.ok_or_else(|| de::Error::custom("a status code is required"))?;
+            i32::try_from(v).map(Int).map_err(|_| de::Error::custom(format!("{v} is out of range")))
+        }
+    }
+
+    struct I64Visitor;
+    impl Visitor<'_> for I64Visitor {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer, a string holding one, or null")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            i64::try_from(v).map(Some).map_err(|_| E::custom(format!("{v} is out of range")))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                // Whole numbers sent as floats (`1.0`) are accepted; the check keeps the cast exact.
+                Ok(Some(v as i64))
+            } else {
+                Err(E::custom(format!("{v} is not a whole number")))
+            }
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            let t = v.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            t.parse().map(Some).map_err(|_| E::custom(format!("{v:?} is not an integer")))
+        }
+    }
+
+    /// An optional integer: number, numeric string, empty string or null.
+    pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        d.deserialize_any(I64Visitor)
+    }
+
+    struct StringVisitor;
+    impl Visitor<'_> for StringVisitor {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string, a number, a boolean or null")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+    }
+
+    /// An optional string that may arrive as a number or boolean.
+    pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        d.deserialize_any(StringVisitor)
+    }
+
+    /// An optional boolean that may arrive as `"true"`/`"false"` or `0`/`1`.
+    pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        match Option::<Value>::deserialize(d)? {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(Value::Number(n)) => Ok(Some(n.as_f64().is_some_and(|f| f != 0.0))),
+            Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" => Ok(Some(true)),
+                "false" | "0" => Ok(Some(false)),
+                "" => Ok(None),
+                _ => Err(de::Error::custom(format!("{s:?} is not a boolean"))),
+            },
+            Some(other) => Err(de::Error::custom(format!("{other} is not a boolean"))),
+        }
+    }
+
+    /// A value that may arrive as itself or as a string holding its JSON. A string that is not JSON
+    /// is kept as a string when `T` can hold one (`Value`), otherwise it is an error.
+    pub fn json_or_string<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: DeserializeOwned,
+    {
+        let value = match Option::<Value>::deserialize(d)? {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
+            Some(Value::String(s)) => match serde_json::from_str::<Value>(&s) {
+                Ok(parsed) => parsed,
+                Err(_) => Value::String(s),
+            },
+            Some(v) => v,
+        };
+        serde_json::from_value(value).map(Some).map_err(de::Error::custom)
+    }
+
+    /// A list that may be `null`.
+    pub fn vec_or_null<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+    }
+}

@@ -1,0 +1,166 @@
+//! The four v1 operations, each a typed input with a pure `build_request` and `parse_response`.
+//!
+//! ```
+//! use modelarts_protocol::operations::{Operation, stop_training_job::StopTrainingJob};
+//! use modelarts_protocol::Endpoint;
+//!
+//! let input = StopTrainingJob::new("0123456789abcdef0123456789abcdef".parse().unwrap(), "10".parse().unwrap(), "11".parse().unwrap());
+//! let request = input.build_request(&Endpoint::for_region("cn-north-4").unwrap()).unwrap();
+//! assert_eq!(request.method(), "POST");
+//! assert_eq!(
+//!     request.uri(),
+//!     "https://modelarts.cn-north-4.myhuaweicloud.com/v1/0123456789abcdef0123456789abcdef/training-jobs/10/versions/11/stop"
+//! );
+//!
+//! let response = http::Response::builder().status(200).body(bytes::Bytes::from_static(br#"{"is_success":true}"#)).unwrap();
+//! assert!(StopTrainingJob::parse_response(response).is_ok());
+//! ```
+
+pub mod list_training_job_versions;
+pub mod list_training_jobs;
+pub mod show_training_job_version;
+pub mod stop_training_job;
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::endpoint::Endpoint;
+use crate::error::{ApiError, BuildError, ResponseError, excerpt};
+use crate::ids::ProjectId;
+use crate::model::lenient;
+
+/// What every operation offers: a request builder and a response parser, both pure.
+pub trait Operation {
+    /// What a successful response yields.
+    type Output;
+    /// The operation's name, for logs and journals (`stop_training_job`, …).
+    const NAME: &'static str;
+    /// Whether sending the request twice has the same effect as sending it once. The stop is not
+    /// treated as idempotent: after an ambiguous failure, read the status before sending it again.
+    const IDEMPOTENT: bool;
+
+    /// Builds the unsigned request.
+    fn build_request(&self, endpoint: &Endpoint) -> Result<Request<Bytes>, BuildError>;
+
+    /// Reads the response: the output, the service's refusal, or why the body did not parse.
+    fn parse_response(response: Response<Bytes>) -> Result<Self::Output, ResponseError>;
+}
+
+/// The header carrying the request ID in answers.
+pub const X_REQUEST_ID: &str = "x-request-id";
+
+/// Builds a request with the headers the official SDK sends: `Content-Type: application/json` and
+/// `X-Project-Id`. `query` must already be encoded and in canonical order.
+pub(crate) fn request(
+    method: Method,
+    endpoint: &Endpoint,
+    project_id: &ProjectId,
+    path: &str,
+    query: &str,
+) -> Result<Request<Bytes>, BuildError> {
+    let uri = endpoint.uri(path, query)?;
+    let mut request = Request::new(Bytes::new());
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    let headers = request.headers_mut();
+    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    // A validated project ID is ASCII letters, digits, '-' and '_': always a valid header value.
+    if let Ok(value) = HeaderValue::from_str(project_id.as_str()) {
+        headers.insert("x-project-id", value);
+    }
+    Ok(request)
+}
+
+/// Appends `key=value` to a query in construction, encoding both.
+pub(crate) fn push_query(query: &mut String, key: &str, value: &str) {
+    if !query.is_empty() {
+        query.push('&');
+    }
+    query.push_str(&crate::signing::encode_component(key));
+    query.push('=');
+    query.push_str(&crate::signing::encode_component(value));
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    is_success: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    error_code: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    error_message: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    error_msg: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    request_id: Option<String>,
+}
+
+/// The `X-Request-Id` header, if any.
+pub fn request_id(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get(X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Reads the error of a response that is not a success: a ModelArts body (`is_success: false`,
+/// `error_code`, `error_message` or `error_msg`), a gateway body (`APIG.xxxx`, `request_id`), or a
+/// bare HTTP error (HTML, empty, anything else: the message describes it).
+pub fn parse_error(response: &Response<Bytes>) -> ApiError {
+    let header_id = request_id(response.headers());
+    let status = response.status().as_u16();
+    match serde_json::from_slice::<Envelope>(response.body()) {
+        Ok(envelope) => api_error(status, envelope, header_id),
+        Err(_) => ApiError {
+            http_status: status,
+            code: None,
+            message: describe_body(response),
+            request_id: header_id,
+        },
+    }
+}
+
+fn api_error(status: u16, envelope: Envelope, header_id: Option<String>) -> ApiError {
+    ApiError {
+        http_status: status,
+        code: envelope.error_code,
+        message: envelope.error_message.or(envelope.error_msg),
+        request_id: envelope.request_id.or(header_id),
+    }
+}
+
+fn describe_body(response: &Response<Bytes>) -> Option<String> {
+    let body = response.body();
+    if body.is_empty() {
+        return None;
+    }
+    let content_type = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("unknown content type");
+    Some(format!("non-JSON body ({content_type}): {}", excerpt(body)))
+}
+
+/// Parses a JSON answer into `T` after checking the HTTP status and the `is_success` envelope.
+pub(crate) fn parse_json<T: DeserializeOwned>(response: Response<Bytes>) -> Result<T, ResponseError> {
+    if !response.status().is_success() {
+        return Err(ResponseError::Api(parse_error(&response)));
+    }
+    let status = response.status().as_u16();
+    let header_id = request_id(response.headers());
+    let malformed = |reason: String| ResponseError::Malformed {
+        http_status: status,
+        reason,
+        excerpt: excerpt(response.body()),
+        request_id: header_id.clone(),
+    };
+    let envelope: Envelope =
+        serde_json::from_slice(response.body()).map_err(|e| malformed(format!("the body is not valid JSON ({e})")))?;
+    if envelope.is_success == Some(false) || (envelope.is_success.is_none() && envelope.error_code.is_some()) {
+        return Err(ResponseError::Api(api_error(status, envelope, header_id.clone())));
+    }
+    serde_json::from_slice(response.body()).map_err(|e| malformed(format!("unexpected response shape ({e})")))
+}

@@ -1,0 +1,199 @@
+//! The wait for a stop to finish: given each poll's result and the time elapsed, decide whether the
+//! version has stopped, ended otherwise, or how long to sleep before the next poll. Pure: the caller
+//! passes the elapsed time and the jitter, and does the sleeping.
+//!
+//! ```
+//! use std::time::Duration;
+//! use modelarts_protocol::JobStatus;
+//! use modelarts_protocol::waiter::{Poll, WaitOptions, WaitStep, Waiter};
+//!
+//! let mut waiter = Waiter::new(WaitOptions::default());
+//! let step = waiter.next(&Poll::Status(JobStatus::Killing), Duration::ZERO, 0.0);
+//! assert_eq!(step, WaitStep::Sleep(Duration::from_secs(2)));
+//! let step = waiter.next(&Poll::Status(JobStatus::Killed), Duration::from_secs(2), 0.0);
+//! assert_eq!(step, WaitStep::Stopped(JobStatus::Killed));
+//! ```
+
+use std::time::Duration;
+
+use crate::status::JobStatus;
+
+/// Limits of a wait. Defaults: 2 s minimum delay, 30 s maximum delay, 30 min in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitOptions {
+    /// Give up after this long.
+    pub max_wait: Duration,
+    /// The first delay, and the least.
+    pub min_delay: Duration,
+    /// The largest delay.
+    pub max_delay: Duration,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        Self {
+            max_wait: Duration::from_secs(30 * 60),
+            min_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What one poll found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Poll {
+    /// The version's status.
+    Status(JobStatus),
+    /// The poll was throttled (after the call's own retries).
+    Throttled {
+        /// The server's `Retry-After`, if any.
+        retry_after: Option<Duration>,
+    },
+    /// The poll failed transiently (after the call's own retries); keep waiting.
+    TransientFailure,
+}
+
+/// What to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitStep {
+    /// The version is KILLED or CANCELED: the wait succeeded.
+    Stopped(JobStatus),
+    /// The version reached another final state (COMPLETED, FAILED, LOST, …): the wait ends there.
+    OtherFinalState(JobStatus),
+    /// Poll again after this delay (already cut to the time left).
+    Sleep(Duration),
+    /// The time is up; the last status seen is the caller's to report.
+    TimedOut,
+}
+
+/// The wait's state between polls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiter {
+    options: WaitOptions,
+    polls: u32,
+}
+
+impl Waiter {
+    /// A new wait.
+    pub fn new(options: WaitOptions) -> Self {
+        Self { options, polls: 0 }
+    }
+
+    /// The options.
+    pub fn options(&self) -> &WaitOptions {
+        &self.options
+    }
+
+    /// Polls made so far.
+    pub fn polls(&self) -> u32 {
+        self.polls
+    }
+
+    /// Decides after a poll. `elapsed` is the time since the wait began; `jitter` is in `[0, 1]`.
+    ///
+    /// Delays grow from `min_delay` towards `max_delay`: poll *n* sleeps a random time in
+    /// `[min, min(max, min·2^(n−1))]`. Throttling doubles the ceiling and honours `Retry-After`, but
+    /// never ends the wait. A sleep never goes past the deadline; once it is reached, the wait times out.
+    pub fn next(&mut self, poll: &Poll, elapsed: Duration, jitter: f64) -> WaitStep {
+        self.polls = self.polls.saturating_add(1);
+        if let Poll::Status(status) = poll {
+            if status.is_stopped() {
+                return WaitStep::Stopped(*status);
+            }
+            if status.is_terminal() {
+                return WaitStep::OtherFinalState(*status);
+            }
+        }
+        let Some(left) = self.options.max_wait.checked_sub(elapsed).filter(|d| !d.is_zero()) else {
+            return WaitStep::TimedOut;
+        };
+        let min = self.options.min_delay;
+        let max = self.options.max_delay.max(min);
+        let exponent = (self.polls - 1).min(30);
+        let ceiling = min.saturating_mul(1u32 << exponent).min(max);
+        let jitter = jitter.clamp(0.0, 1.0);
+        let delay = match poll {
+            Poll::Throttled { retry_after } => {
+                let ceiling = ceiling.saturating_mul(2).min(max.saturating_mul(2));
+                let computed = min + (ceiling - min).mul_f64(jitter);
+                computed.max(retry_after.unwrap_or_default())
+            }
+            _ => min + (ceiling - min).mul_f64(jitter),
+        };
+        WaitStep::Sleep(delay.min(left))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    #[test]
+    fn final_states_end_the_wait() {
+        let cases = [
+            (JobStatus::Killed, WaitStep::Stopped(JobStatus::Killed)),
+            (JobStatus::Canceled, WaitStep::Stopped(JobStatus::Canceled)),
+            (JobStatus::Completed, WaitStep::OtherFinalState(JobStatus::Completed)),
+            (JobStatus::Failed, WaitStep::OtherFinalState(JobStatus::Failed)),
+            (JobStatus::Lost, WaitStep::OtherFinalState(JobStatus::Lost)),
+            (JobStatus::ImageFailed, WaitStep::OtherFinalState(JobStatus::ImageFailed)),
+        ];
+        for (status, expected) in cases {
+            assert_eq!(Waiter::new(WaitOptions::default()).next(&Poll::Status(status), secs(0), 0.5), expected);
+        }
+        // Final states win even past the deadline.
+        assert_eq!(
+            Waiter::new(WaitOptions::default()).next(&Poll::Status(JobStatus::Killed), secs(99_999), 0.5),
+            WaitStep::Stopped(JobStatus::Killed)
+        );
+    }
+
+    #[test]
+    fn transitional_states_keep_polling_with_growing_delays() {
+        let mut w = Waiter::new(WaitOptions::default());
+        let delays: Vec<WaitStep> = [
+            JobStatus::Running,
+            JobStatus::Killing,
+            JobStatus::Killing,
+            JobStatus::Waiting,
+            JobStatus::Unknown(77),
+            JobStatus::Killing,
+        ]
+        .iter()
+        .map(|s| w.next(&Poll::Status(*s), secs(1), 1.0))
+        .collect();
+        let expected = [2, 4, 8, 16, 30, 30].map(|s| WaitStep::Sleep(secs(s)));
+        assert_eq!(delays, expected);
+        // Jitter 0 always gives the minimum.
+        assert_eq!(w.next(&Poll::Status(JobStatus::Killing), secs(1), 0.0), WaitStep::Sleep(secs(2)));
+    }
+
+    #[test]
+    fn sleep_is_cut_to_the_deadline_then_times_out() {
+        let options = WaitOptions {
+            max_wait: secs(10),
+            min_delay: secs(4),
+            max_delay: secs(8),
+        };
+        let mut w = Waiter::new(options);
+        assert_eq!(w.next(&Poll::Status(JobStatus::Killing), secs(0), 1.0), WaitStep::Sleep(secs(4)));
+        assert_eq!(w.next(&Poll::Status(JobStatus::Killing), secs(4), 1.0), WaitStep::Sleep(secs(6)));
+        assert_eq!(w.next(&Poll::Status(JobStatus::Killing), secs(10), 1.0), WaitStep::TimedOut);
+        assert_eq!(w.polls(), 3);
+    }
+
+    #[test]
+    fn throttling_lengthens_but_never_aborts() {
+        let mut w = Waiter::new(WaitOptions::default());
+        assert_eq!(w.next(&Poll::Throttled { retry_after: None }, secs(0), 1.0), WaitStep::Sleep(secs(4)));
+        assert_eq!(
+            w.next(&Poll::Throttled { retry_after: Some(secs(45)) }, secs(5), 0.0),
+            WaitStep::Sleep(secs(45))
+        );
+        assert_eq!(w.next(&Poll::TransientFailure, secs(50), 0.0), WaitStep::Sleep(secs(2)));
+    }
+}
