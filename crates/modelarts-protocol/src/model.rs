@@ -253,6 +253,7 @@ pub mod lenient {
     use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
     use serde::Deserialize;
     use serde_json::Value;
+    use serde_json::value::RawValue;
 
     /// A non-negative 64-bit number given as a number or a string of digits.
     #[derive(Debug, Clone, Copy)]
@@ -388,16 +389,26 @@ pub mod lenient {
         D: Deserializer<'de>,
         T: DeserializeOwned,
     {
-        let value = match Option::<Value>::deserialize(d)? {
-            None | Some(Value::Null) => return Ok(None),
-            Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
-            Some(Value::String(s)) => match serde_json::from_str::<Value>(&s) {
-                Ok(parsed) => parsed,
-                Err(_) => Value::String(s),
-            },
-            Some(v) => v,
-        };
-        serde_json::from_value(value).map(Some).map_err(de::Error::custom)
+        // The raw text avoids building a `Value` tree for the common, non-string case.
+        let raw = Box::<RawValue>::deserialize(d)?;
+        let text = raw.get().trim();
+        if text == "null" {
+            return Ok(None);
+        }
+        if !text.starts_with('"') {
+            return serde_json::from_str(text).map(Some).map_err(de::Error::custom);
+        }
+        let inner: String = serde_json::from_str(text).map_err(de::Error::custom)?;
+        if inner.trim().is_empty() {
+            return Ok(None);
+        }
+        match serde_json::from_str(&inner) {
+            Ok(value) => Ok(Some(value)),
+            // Not JSON inside: keep the string itself if `T` can hold it.
+            Err(e) => serde_json::from_value(Value::String(inner))
+                .map(Some)
+                .map_err(|_| de::Error::custom(e)),
+        }
     }
 
     /// A list that may be `null`.

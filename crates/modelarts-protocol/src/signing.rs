@@ -341,13 +341,13 @@ pub fn sign(request: &SignableRequest<'_>, params: &SigningParams<'_>) -> Result
         ));
     }
 
-    let mut signed: Vec<(String, &[u8])> = request
+    let mut signed: Vec<(Cow<'_, str>, &[u8])> = request
         .headers
         .iter()
         .map(|(n, v)| (*n, *v))
         .chain(extra.iter().map(|(n, v)| (*n, v.as_ref())))
         .filter(|(name, _)| !name.contains('_'))
-        .map(|(name, value)| (name.to_ascii_lowercase(), value))
+        .map(|(name, value)| (lowercase(name), value))
         .collect();
     signed.sort_by(|a, b| a.0.cmp(&b.0));
     signed.dedup_by(|later, earlier| later.0 == earlier.0);
@@ -362,7 +362,7 @@ pub fn sign(request: &SignableRequest<'_>, params: &SigningParams<'_>) -> Result
     let string_to_sign = string_to_sign(&date, &canonical_request);
     let signature = signature(params.credentials.secret_key(), &string_to_sign);
 
-    let signed_names = join_names(signed.iter().map(|(n, _)| n.as_str()));
+    let signed_names = join_names(signed.iter().map(|(n, _)| n.as_ref()));
     let authorization = format!(
         "{ALGORITHM} Access={}, SignedHeaders={signed_names}, Signature={signature}",
         params.credentials.access_key()
@@ -378,6 +378,14 @@ pub fn sign(request: &SignableRequest<'_>, params: &SigningParams<'_>) -> Result
         string_to_sign,
         signature,
     })
+}
+
+fn lowercase(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
 }
 
 fn join_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
@@ -403,28 +411,32 @@ fn payload_hash(body: &[u8], content_sha256: Option<&[u8]>) -> String {
 }
 
 /// Builds the canonical request from wire parts. `signed_headers` must be lower-case and sorted.
-pub fn canonical_request(
+pub fn canonical_request<N: AsRef<str>>(
     method: &str,
     path: &str,
     query: &str,
-    signed_headers: &[(String, &[u8])],
+    signed_headers: &[(N, &[u8])],
     payload_hash: &str,
 ) -> String {
     let mut out = String::with_capacity(256);
-    out.push_str(&method.to_ascii_uppercase());
+    if method.bytes().any(|b| b.is_ascii_lowercase()) {
+        out.push_str(&method.to_ascii_uppercase());
+    } else {
+        out.push_str(method);
+    }
     out.push('\n');
     push_canonical_uri(&mut out, path);
     out.push('\n');
     push_canonical_query(&mut out, query);
     out.push('\n');
     for (name, value) in signed_headers {
-        out.push_str(name);
+        out.push_str(name.as_ref());
         out.push(':');
         out.push_str(&String::from_utf8_lossy(value.trim_ascii()));
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&join_names(signed_headers.iter().map(|(n, _)| n.as_str())));
+    out.push_str(&join_names(signed_headers.iter().map(|(n, _)| n.as_ref())));
     out.push('\n');
     out.push_str(payload_hash);
     out

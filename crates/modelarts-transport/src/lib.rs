@@ -1,1 +1,125 @@
-//! modelarts-transport (placeholder)
+//! Sends an `http::Request<Bytes>` over HTTPS and returns the whole `http::Response<Bytes>`.
+//!
+//! This is the network layer of modelarts-rs: hyper 1 with a pooled hyper-util client,
+//! HTTP/1.1 and HTTP/2 chosen by ALPN, rustls with the `ring` provider, trust in the webpki
+//! roots plus the system's plus an optional CA bundle, `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`,
+//! a connect timeout, an attempt timeout covering headers *and* body, and a response size cap.
+//!
+//! What it must never do:
+//! - know anything of ModelArts (no paths, signing, status codes or retries: the SDK and
+//!   the protocol crate own those; a response of any status is a success here);
+//! - follow redirects (a `3xx` is returned as it is);
+//! - install a process-wide crypto provider, or use any provider but `ring`;
+//! - log or print header values or query strings (`Authorization`, `X-Auth-Token` and
+//!   `X-Security-Token` are also marked sensitive on the outgoing request);
+//! - expose a hyper, hyper-util or rustls type in its API.
+//!
+//! The SDK is generic over [`HttpSend`], so it can run on this transport, on another one, or on
+//! a fake in unit tests. [`Error::may_have_reached_server`] tells whether retrying a request
+//! could repeat it on the server.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! use bytes::Bytes;
+//! use modelarts_transport::{HttpSend, HttpsTransport, ProxyConfig, TransportConfig};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut config = TransportConfig::default();
+//! config.attempt_timeout = Duration::from_secs(10);
+//! config.ca_bundle = Some("/etc/ssl/my-company-ca.pem".into());
+//! config.proxy = ProxyConfig::FromEnv;
+//! let transport = HttpsTransport::new(config)?;
+//!
+//! let request = http::Request::post("https://modelarts.eu-de.otc.t-systems.com/v1/p/x")
+//!     .header("X-Auth-Token", "secret")
+//!     .body(Bytes::new())?;
+//! match HttpSend::send(&transport, request).await {
+//!     Ok(response) => println!("{}", response.status()),
+//!     Err(err) if !err.may_have_reached_server() => println!("safe to retry: {err}"),
+//!     Err(err) => println!("check before retrying: {err}"),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Logging
+//!
+//! Each request runs in a `DEBUG` span `http.request` with the fields `method`, `host`,
+//! `path` (without the query), `status` and `elapsed_ms`. Building a transport with
+//! `insecure = true` logs a `WARN` event every time.
+
+mod config;
+mod connector;
+mod error;
+mod proxy;
+mod tls;
+mod transport;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+pub use crate::config::{DEFAULT_USER_AGENT, TransportConfig};
+pub use crate::error::{BuildError, Error, ErrorKind};
+pub use crate::proxy::ProxyConfig;
+pub use crate::transport::HttpsTransport;
+
+/// Sends one HTTP request and returns the whole response: the seam the SDK is generic over.
+///
+/// Any status code is an `Ok`; `Err` is for failures to get a complete response. An
+/// implementation should report [`Error::may_have_reached_server`] honestly, because callers
+/// use it to decide whether a retry could repeat a non-idempotent request.
+///
+/// A fake for unit tests:
+///
+/// ```
+/// use bytes::Bytes;
+/// use modelarts_transport::{Error, ErrorKind, HttpSend};
+///
+/// struct AlwaysRefused;
+///
+/// impl HttpSend for AlwaysRefused {
+///     async fn send(
+///         &self,
+///         _request: http::Request<Bytes>,
+///     ) -> Result<http::Response<Bytes>, Error> {
+///         Err(Error::new(ErrorKind::Connect, false, "connection refused"))
+///     }
+/// }
+/// ```
+pub trait HttpSend: Send + Sync {
+    /// Sends `request` and reads the whole response body.
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, Error>> + Send;
+}
+
+impl HttpSend for HttpsTransport {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, Error>> + Send {
+        HttpsTransport::send(self, request)
+    }
+}
+
+impl<T: HttpSend + ?Sized> HttpSend for &T {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, Error>> + Send {
+        (**self).send(request)
+    }
+}
+
+impl<T: HttpSend + ?Sized> HttpSend for Arc<T> {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, Error>> + Send {
+        (**self).send(request)
+    }
+}

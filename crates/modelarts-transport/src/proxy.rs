@@ -108,6 +108,21 @@ impl ProxyConfig {
 
     /// Resolves the settings into a matcher, or `None` for direct connections only.
     pub(crate) fn to_matcher(&self) -> Result<Option<Matcher>, BuildError> {
+        let matcher = self.to_matcher_unchecked()?;
+        // As in curl, a `*` entry means "no proxy for any host". hyper-util's matcher applies
+        // `*` to host names only, not to IP addresses, so it is handled here.
+        let bypass_all = match self {
+            ProxyConfig::Explicit { no_proxy, .. } | ProxyConfig::PerScheme { no_proxy, .. } => {
+                no_proxy
+                    .as_deref()
+                    .is_some_and(|list| list.split(',').any(|entry| entry.trim() == "*"))
+            }
+            ProxyConfig::FromEnv | ProxyConfig::None => false,
+        };
+        Ok(if bypass_all { None } else { matcher })
+    }
+
+    fn to_matcher_unchecked(&self) -> Result<Option<Matcher>, BuildError> {
         match self {
             ProxyConfig::FromEnv => {
                 ProxyConfig::from_env_vars(|name| std::env::var(name).ok()).to_matcher()
@@ -139,7 +154,9 @@ impl ProxyConfig {
                 if https.is_none() && http.is_none() {
                     return Ok(None);
                 }
-                Ok(Some(builder.no(no_proxy.clone().unwrap_or_default()).build()))
+                Ok(Some(
+                    builder.no(no_proxy.clone().unwrap_or_default()).build(),
+                ))
             }
         }
     }
@@ -147,10 +164,7 @@ impl ProxyConfig {
 
 fn validate_proxy_url(url: &str, setting: &'static str) -> Result<(), BuildError> {
     let invalid = |reason| BuildError::Proxy { setting, reason };
-    let uri: http::Uri = url
-        .trim()
-        .parse()
-        .map_err(|_| invalid("not a valid URL"))?;
+    let uri: http::Uri = url.trim().parse().map_err(|_| invalid("not a valid URL"))?;
     match uri.scheme_str() {
         None | Some("http") => {}
         Some("https") => {
@@ -317,6 +331,21 @@ mod tests {
     }
 
     #[test]
+    fn a_wildcard_no_proxy_entry_bypasses_every_host() {
+        let config = ProxyConfig::Explicit {
+            url: "http://proxy:3128".to_owned(),
+            no_proxy: some("example.com, *"),
+        };
+        assert!(config.to_matcher().expect("valid").is_none());
+        let config = ProxyConfig::PerScheme {
+            https: some("http://proxy:3128"),
+            http: None,
+            no_proxy: some("*"),
+        };
+        assert!(config.to_matcher().expect("valid").is_none());
+    }
+
+    #[test]
     fn debug_masks_credentials() {
         let config = ProxyConfig::PerScheme {
             https: some("http://alice:hunter2@proxy:3128/"),
@@ -324,7 +353,10 @@ mod tests {
             no_proxy: None,
         };
         let debug = format!("{config:?}");
-        assert!(!debug.contains("hunter2") && !debug.contains("alice"), "{debug}");
+        assert!(
+            !debug.contains("hunter2") && !debug.contains("alice"),
+            "{debug}"
+        );
         assert!(!debug.contains("swordfish"), "{debug}");
         assert!(debug.contains("http://***@proxy:3128/"), "{debug}");
     }

@@ -1,0 +1,82 @@
+//! The settings an [`HttpsTransport`](crate::HttpsTransport) is built from, with their defaults.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use http::HeaderValue;
+
+use crate::proxy::ProxyConfig;
+
+/// The `User-Agent` sent when a request has none: `modelarts-rs/<crate version>`.
+pub const DEFAULT_USER_AGENT: &str = concat!("modelarts-rs/", env!("CARGO_PKG_VERSION"));
+
+/// Settings of an [`HttpsTransport`](crate::HttpsTransport).
+///
+/// Start from [`TransportConfig::default()`] and change the fields you need:
+///
+/// ```
+/// use std::time::Duration;
+/// use modelarts_transport::{ProxyConfig, TransportConfig};
+///
+/// let mut config = TransportConfig::default();
+/// config.attempt_timeout = Duration::from_secs(10);
+/// config.ca_bundle = Some("/etc/my-ca.pem".into());
+/// config.proxy = ProxyConfig::None;
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone)]
+pub struct TransportConfig {
+    /// Time allowed to set up a connection: DNS, TCP connect, proxy tunnel and TLS handshake.
+    /// Exceeding it is an [`ErrorKind::Connect`](crate::ErrorKind::Connect) error that never
+    /// reached the server. Default: 5 s.
+    pub connect_timeout: Duration,
+    /// Time allowed for one attempt, from sending to having read the whole response body
+    /// (so it covers the connect time too). Exceeding it is an
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) error. Default: 30 s.
+    pub attempt_timeout: Duration,
+    /// Largest response body accepted, in bytes. A larger `Content-Length` is refused before
+    /// the body is read; a body without one is read up to the limit. Default: 16 MiB.
+    pub max_response_body_bytes: usize,
+    /// How long an idle pooled connection is kept. Default: 90 s.
+    pub pool_idle_timeout: Duration,
+    /// Most idle connections kept per host. Default: 64.
+    pub pool_max_idle_per_host: usize,
+    /// Set `TCP_NODELAY` on connections. Default: `true`.
+    pub tcp_nodelay: bool,
+    /// Offer HTTP/2 by ALPN (HTTP/1.1 is always offered). Default: `true`.
+    pub http2: bool,
+    /// `User-Agent` added to requests that have none; `None` adds nothing.
+    /// Default: [`DEFAULT_USER_AGENT`].
+    pub user_agent: Option<HeaderValue>,
+    /// Allow plain `http://` URLs (for local emulators and tests). Default: `false`, so a
+    /// plain-http request fails with [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest).
+    pub allow_http: bool,
+    /// An extra PEM file of trusted CA certificates, added to the webpki and system roots.
+    /// When `None`, the environment variables `MODELARTS_CA_BUNDLE`, then `SSL_CERT_FILE`, are
+    /// read. An unreadable, empty or invalid file fails the build. Default: `None`.
+    pub ca_bundle: Option<PathBuf>,
+    /// Accept any server certificate (handshake signatures are still checked). Dangerous:
+    /// every transport built with it logs a warning. Default: `false`.
+    pub insecure: bool,
+    /// Where the HTTP(S) proxy comes from. Default: [`ProxyConfig::FromEnv`].
+    pub proxy: ProxyConfig,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(5),
+            attempt_timeout: Duration::from_secs(30),
+            max_response_body_bytes: 16 * 1024 * 1024,
+            pool_idle_timeout: Duration::from_secs(90),
+            pool_max_idle_per_host: 64,
+            tcp_nodelay: true,
+            http2: true,
+            user_agent: Some(HeaderValue::from_static(DEFAULT_USER_AGENT)),
+            allow_http: false,
+            ca_bundle: None,
+            insecure: false,
+            proxy: ProxyConfig::FromEnv,
+        }
+    }
+}
