@@ -1,1 +1,68 @@
-fn main() {}
+//! Project chores behind one entry point: `cargo xtask <task>`.
+//!
+//! Each task runs the real tools (cargo, the built binaries, python) as child processes and fails
+//! loudly with the command that failed.
+#![allow(clippy::print_stdout)]
+
+mod ci;
+mod codegen;
+mod conformance;
+mod demo;
+mod emulator;
+mod process;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Project chores for modelarts-rs.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask")]
+struct Args {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Everything CI checks: fmt, clippy, tests, docs, dependency rules, generated files.
+    Ci {
+        /// Skip `cargo test --workspace` (when it already ran).
+        #[arg(long)]
+        no_test: bool,
+    },
+    /// Start the emulator over HTTPS with running jobs and stop one with the real `modelarts` binary.
+    Demo {
+        /// Use release builds.
+        #[arg(long)]
+        release: bool,
+    },
+    /// Drive the emulator with the official Huawei Python SDK (installs it into .venv).
+    Conformance,
+    /// Regenerate docs/cli.md from the CLI's definition (`--check`: fail if it is stale).
+    Codegen {
+        /// Fail instead of writing when the file is out of date.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Build the release binaries, the man page and shell completions into target/dist.
+    Dist,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let result = match args.task {
+        Task::Ci { no_test } => ci::run(no_test),
+        Task::Demo { release } => demo::run(release),
+        Task::Conformance => conformance::run(),
+        Task::Codegen { check } => codegen::run(check),
+        Task::Dist => codegen::dist(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

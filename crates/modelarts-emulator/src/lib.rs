@@ -1,1 +1,189 @@
-//! modelarts-emulator (placeholder)
+//! A local server for the ModelArts v1 training-job API, for tests, demos, benchmarks and the
+//! official-SDK conformance run.
+//!
+//! It is a real server (hyper 1, HTTP/1.1 and HTTP/2, plain or TLS with a per-run CA) implementing
+//! the four v1 operations with a status machine per job version, AK/SK and token auth, scripted
+//! faults, a throttle mode, an admin API and a request journal. A seed fixes every random choice.
+//! It writes the API's JSON itself from the reference notes; it does not reuse the client's types,
+//! so it checks the client's parser independently. It does use the protocol crate's signature
+//! verifier, which shares the signer's canonicalisation (the signer is checked against the official
+//! SDK's vectors, and the conformance script checks the official SDK against this verifier).
+//!
+//! # In-process use
+//!
+//! ```
+//! use std::time::Duration;
+//! use modelarts_emulator::{Emulator, EmulatorConfig, JobSeed, status};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+//! # rt.block_on(async {
+//! let emulator = Emulator::start(
+//!     EmulatorConfig::default()
+//!         .tls(true)
+//!         .job(JobSeed::running(10, 20))
+//!         .kill_after(Duration::from_millis(200)),
+//! )
+//! .await?;
+//! assert!(emulator.endpoint().starts_with("https://127.0.0.1:"));
+//! assert!(emulator.ca_cert_pem().is_some());
+//! assert_eq!(emulator.state().version_status(10, 20), Some(status::RUNNING));
+//! emulator.shutdown().await;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })
+//! # }
+//! ```
+//!
+//! # The API
+//!
+//! | Route | Operation |
+//! |---|---|
+//! | `POST /v1/{project_id}/training-jobs/{job_id}/versions/{version_id}/stop` | stop: 200 `{"is_success":true}` and the version goes KILLING |
+//! | `GET /v1/{project_id}/training-jobs/{job_id}/versions/{version_id}` | version detail (§2 fields; `model_metric_list` is a JSON string) |
+//! | `GET /v1/{project_id}/training-jobs` | job list: `status`, `per_page` (1..1000, 10), `page` (1..65535, 1), `sortBy`, `order`, `search_content`, `workspace_id` |
+//! | `GET /v1/{project_id}/training-jobs/{job_id}/versions` | versions, newest first: `per_page` (1..1000, 10), `page` (0..65535, 0 = all) |
+//!
+//! Every answer has `Content-Type: application/json` (except the `html_502` and
+//! `wrong_content_type` faults), `X-Request-Id` (32 hex digits from the seed and a counter) and a
+//! `Date` from the emulator clock (wall clock plus the configured offset).
+//!
+//! Choices where the reference is silent:
+//! - Stoppable statuses: INIT 1, IMAGE_CREATING 2, SUBMIT_TRYING 4, WAITING 7, RUNNING 8,
+//!   SCALING 15. A stop of any other status is answered by [`AlreadyStoppedPolicy`] (default
+//!   400 `ModelArts.0105`).
+//! - KILLING becomes KILLED (or the version's `stop_result_status`) `kill_after` after the stop
+//!   (default 2 s, emulator clock), or on the read after `kill_after_polls` status reads, whichever
+//!   comes first. A status read is a show of the version, a versions listing that includes it, or a
+//!   job list that reports it as the latest version; admin reads do not count. `duration` grows
+//!   while RUNNING/KILLING/SCALING and freezes when the version ends (at the exact due time for the
+//!   time rule).
+//! - Unknown job or version: 400 `{"is_success":false,"error_code":"ModelArts.2775",…}`
+//!   (TrainingJobNotFound is documented as 400); a 404 variant is the `not_found` fault.
+//! - Wrong project id in the path: 403 `ModelArts.0210` (project ID does not match the token),
+//!   checked after auth. Non-numeric ids and invalid query values: 400 `ModelArts.0101`.
+//! - `job_total_count` is the number of jobs matching the filter (all pages), so a client can page;
+//!   `job_count_limit` is `quotas` minus all jobs; `quotas` is [`EmulatorConfig::quota`] (1000).
+//! - `search_content` is a case-insensitive substring of the job name; an absent `workspace_id`
+//!   means `"0"` (the documented default), which every job has unless seeded otherwise. List sorts
+//!   break ties by job id (desc is the exact reverse of asc). `status`, `duration` and `version_id` in the list are the latest
+//!   (highest id) version's.
+//! - Unknown paths and wrong methods, including a trailing slash: 404 `APIG.0101`.
+//! - Request bodies over 1 MiB: 413 `APIG.0201`.
+//!
+//! # Auth
+//!
+//! Modes ([`AuthMode`]): `off`, `log` (check, warn and journal, serve anyway), `enforce` (default).
+//! A request passes with `X-Auth-Token` equal to the configured token, or else with a valid
+//! `SDK-HMAC-SHA256` signature by the configured AK/SK with `X-Sdk-Date` within ±15 min of the
+//! emulator clock; with a configured security token, AK/SK requests must carry a matching
+//! `X-Security-Token`; an `X-Project-Id` header must match the project. Failures in `enforce` mode:
+//! 401 `{"error_code":"APIG.0301","error_msg":"Incorrect IAM authentication information: <reason>",
+//! "request_id":…}` where the reason is e.g. `verify aksk signature fail`, `date out of range (skew
+//! -1200 s)`, `unknown access key`, `x-auth-token not found`, `decrypt token fail`.
+//!
+//! # Faults and throttling
+//!
+//! See [`FaultStep`] for every kind and [`FaultScript`] for how steps are matched and consumed. The
+//! throttle mode ([`ThrottleSettings`]) answers 429 `APIG.0308` when a global token bucket on the
+//! emulator clock is empty. Closing a connection for `reset_before`/`reset_after_effect` sends a
+//! TCP RST (HTTP/1.1: no response at all; HTTP/2: the whole connection dies).
+//!
+//! # Admin API
+//!
+//! Under `/__emulator/`, unauthenticated, answering loopback peers only (403 otherwise), JSON in and
+//! out, not journaled:
+//!
+//! | Route | Body / answer |
+//! |---|---|
+//! | `GET /__emulator/jobs` | `{"jobs":[JobSnapshot…]}` |
+//! | `POST /__emulator/jobs` | a [`JobSeed`] or an array → `{"jobs":[{"job_id":10,"version_ids":[20]}]}` |
+//! | `DELETE /__emulator/jobs` | removes every job |
+//! | `POST /__emulator/reset` | back to the start state (jobs, faults, throttle, settings, clock, seed, empty journal) |
+//! | `GET`, `POST`, `DELETE /__emulator/faults` | a [`FaultScript`] or an array, e.g. `{"route":"stop","job_id":10,"steps":[{"status":503},{"reset_after_effect":true}]}`; GET shows what is left |
+//! | `GET`, `POST`, `DELETE /__emulator/throttle` | [`ThrottleSettings`] `{"rps":5,"burst":5,"retry_after":1}`; `null` or DELETE turns it off |
+//! | `GET`, `POST /__emulator/clock` | `{"offset_ms":…}`, `{"offset_secs":…}` or `{"advance_ms":…}` → `{"offset_ms":…,"now_ms":…}` |
+//! | `GET`, `POST /__emulator/settings` | [`Settings`] (partial on POST): `{"auth":"log","already_stopped":"conflict","kill_after_ms":200,"kill_after_polls":null,"error_field":"error_msg"}` |
+//! | `GET /__emulator/journal` | `{"dropped":0,"entries":[JournalEntry…]}`; filters `?route=stop&job_id=10&version_id=20` |
+//! | `DELETE /__emulator/journal` | empties the journal and the attempt counters |
+//!
+//! A journal entry ([`JournalEntry`]):
+//!
+//! ```json
+//! {"seq":3,"time_ms":1767225600000,"request_id":"9f…","http_version":"HTTP/1.1","method":"POST",
+//!  "path":"/v1/6d…/training-jobs/10/versions/20/stop","query":null,"route":"stop","job_id":10,
+//!  "version_id":20,"attempt":2,"headers":[["authorization","<redacted>"],["x-sdk-date","20260101T000000Z"]],
+//!  "auth":{"result":"accepted","scheme":"ak_sk","access_key":"EMULATORAK0000000001","reason":null},
+//!  "throttled":false,"fault":{"reset_after_effect":true},"status":null,"effective_stop":true}
+//! ```
+
+mod admin;
+mod api;
+mod auth;
+mod body;
+mod config;
+mod faults;
+mod journal;
+mod model;
+mod server;
+mod state;
+mod throttle;
+mod tls;
+
+use std::path::PathBuf;
+
+pub use auth::{AuthMode, Credentials};
+pub use config::{AlreadyStoppedPolicy, EmulatorConfig, ErrorField, Settings};
+pub use faults::{FaultScript, FaultStep, RetryAfter, Route, RouteSelector, ThrottleFault, Trickle};
+pub use journal::{AuthRecord, AuthResult, AuthScheme, JournalEntry};
+pub use model::{JobSeed, JobSnapshot, VersionSeed, VersionSnapshot, status};
+pub use server::{Emulator, RunningEmulator};
+pub use state::StateHandle;
+pub use throttle::ThrottleSettings;
+
+/// Why the emulator could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another I/O operation failed.
+    #[error("I/O error while {what}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Generating the certificates or the TLS configuration failed.
+    #[error("TLS set-up failed: {0}")]
+    Tls(String),
+    /// The configuration is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// A seed or fault file is invalid.
+    #[error("invalid file {}: {reason}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Parses a JSON array of `T`, or a single `T` object.
+fn one_or_many<T: serde::de::DeserializeOwned>(json: &[u8]) -> Result<Vec<T>, serde_json::Error> {
+    let first = json.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'[') {
+        serde_json::from_slice(json)
+    } else {
+        serde_json::from_slice(json).map(|one| vec![one])
+    }
+}

@@ -14,7 +14,8 @@
 //! 3. the signature is `hex(HMAC-SHA256(SK, string to sign))`, sent as
 //!    `Authorization: SDK-HMAC-SHA256 Access=<AK>, SignedHeaders=<...>, Signature=<...>`.
 //!
-//! Every header present when signing is signed, except names containing `_` (as the Python SDK does).
+//! Every header present when signing is signed, except names containing `_` (as the Python SDK does)
+//! and `Authorization` itself (which the signature replaces).
 //! Repeated query keys keep the order in which they appear: the canonical query string is sorted by key
 //! only, with a stable sort. The official Python SDK sends its canonical query string on the wire, so a
 //! verifier that keeps the wire order of repeated keys reproduces it exactly.
@@ -346,7 +347,9 @@ pub fn sign(request: &SignableRequest<'_>, params: &SigningParams<'_>) -> Result
         .iter()
         .map(|(n, v)| (*n, *v))
         .chain(extra.iter().map(|(n, v)| (*n, v.as_ref())))
-        .filter(|(name, _)| !name.contains('_'))
+        // The Authorization header is replaced by the one computed here, so a value already present
+        // (a request signed before, or set by the caller) must not be signed: it could never verify.
+        .filter(|(name, _)| !name.contains('_') && !name.eq_ignore_ascii_case("authorization"))
         .map(|(name, value)| (lowercase(name), value))
         .collect();
     signed.sort_by(|a, b| a.0.cmp(&b.0));

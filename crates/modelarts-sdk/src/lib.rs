@@ -1,1 +1,58 @@
-//! modelarts-sdk (placeholder)
+//! Async client for the ModelArts v1 training-job API: stop a training-job version and see it
+//! stopped.
+//!
+//! The [`Client`] runs the loops around the sans-IO [`modelarts_protocol`] crate, which makes every
+//! decision (retry or not, backoff, waiter steps, pagination, status meaning):
+//!
+//! - configuration and a credentials chain with one documented precedence ([`ClientBuilder`],
+//!   [`ResolvedConfig`]);
+//! - retries with full-jitter backoff, `Retry-After`, and a retry quota shared by all requests of a
+//!   client, so a dead endpoint is not hammered;
+//! - clock skew measured from the server's `Date`, and one re-sign on an authentication failure it
+//!   explains;
+//! - an idempotent stop ([`Client::stop_training_job`]): after an ambiguous failure the status is
+//!   read before the stop is sent again; a version already stopping or final is a success;
+//! - a waiter ([`Client::wait_until_stopped`], [`Client::stop_and_wait`]);
+//! - the whole job list as a `Stream` ([`Client::list_training_jobs_all`]);
+//! - a batch stop with bounded concurrency and one definite outcome per target
+//!   ([`Client::batch_stop`]).
+//!
+//! It never logs or displays a secret key, a token or an `Authorization` header. Each attempt runs
+//! in a `DEBUG` span `modelarts.attempt` with the fields `operation`, `attempt`, `max_attempts`,
+//! `status`, `request_id`, `outcome` and `backoff_ms`.
+
+mod batch;
+mod client;
+mod config;
+mod error;
+mod execute;
+mod list;
+mod resolve;
+mod stop;
+mod wait;
+
+pub use batch::{
+    BatchCounts, BatchEvent, BatchOptions, BatchOutcome, BatchOutcomeKind, BatchReport,
+    DEFAULT_BATCH_CONCURRENCY,
+};
+pub use client::{Client, ListQuery};
+pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
+pub use error::{Error, ErrorCategory, WaitError};
+pub use execute::USER_AGENT;
+pub use list::DEFAULT_PAGE_SIZE;
+pub use stop::{StopOptions, StopOutcome};
+pub use wait::StopAndWait;
+
+pub use modelarts_protocol::auth::{Auth, IamToken};
+pub use modelarts_protocol::endpoint::Endpoint;
+pub use modelarts_protocol::ids::{JobId, ProjectId, VersionId};
+pub use modelarts_protocol::model::{JobList, JobSummary, VersionDetail, VersionList};
+pub use modelarts_protocol::operations::list_training_jobs::{Order, SortBy};
+pub use modelarts_protocol::retry::RetryPolicy;
+pub use modelarts_protocol::signing::Credentials;
+pub use modelarts_protocol::status::JobStatus;
+pub use modelarts_protocol::waiter::WaitOptions;
+pub use modelarts_transport::{HttpSend, HttpsTransport, TransportConfig};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,408 @@
+//! The command line as clap derive types: every command, flag and environment variable.
+//!
+//! Values are validated here, before any request: IDs with the protocol crate's `FromStr`, status
+//! names with `JobStatus::from_name`, durations with humantime. Nothing here knows what a status or
+//! an error code means.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::builder::PossibleValuesParser;
+use clap::builder::TypedValueParser;
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use modelarts_protocol::operations::list_training_jobs::{Order, SortBy};
+use modelarts_protocol::{JobId, JobStatus, ProjectId, VersionId};
+
+use crate::exit::ExitStatus;
+
+/// The `modelarts` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "modelarts",
+    version,
+    about = "Stop, inspect and wait for ModelArts training jobs",
+    long_about = "Stop, inspect and wait for ModelArts training jobs (Huawei Cloud, Open Telekom Cloud).\n\n\
+        Data goes to stdout; messages, progress and errors go to stderr. Settings come from flags, \
+        then environment variables, then the profile in ~/.huaweicloud (see `modelarts configure list`).",
+    after_help = ExitStatus::help_section(),
+    max_term_width = 100
+)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Stop, show, list and wait for training jobs and their versions.
+    #[command(subcommand, name = "training-job", visible_alias = "job")]
+    TrainingJob(TrainingJobCommand),
+    /// Print a shell completion script to stdout.
+    #[command(
+        after_help = "Examples:\n  modelarts completions bash > ~/.local/share/bash-completion/completions/modelarts\n  \
+        modelarts completions zsh > \"${fpath[1]}/_modelarts\"\n  \
+        modelarts completions fish > ~/.config/fish/completions/modelarts.fish"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Show the configuration that would be used.
+    #[command(subcommand)]
+    Configure(ConfigureCommand),
+}
+
+/// `modelarts configure …`
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigureCommand {
+    /// List every setting that would be used, with its value and where it comes from (secrets masked).
+    List,
+}
+
+/// `modelarts training-job …`
+#[derive(Debug, Subcommand)]
+pub(crate) enum TrainingJobCommand {
+    /// Stop a training-job version, a list of versions (--from-file), or every running job (--running).
+    #[command(after_help = STOP_AFTER_HELP)]
+    Stop(StopArgs),
+    /// Show one version of a training job.
+    Show(ShowArgs),
+    /// List training jobs (one page, or every page with --all).
+    List(ListArgs),
+    /// List the versions of a training job.
+    Versions(VersionsArgs),
+    /// Wait until a version has stopped (KILLED or CANCELED).
+    Wait(WaitArgs),
+}
+
+const STOP_AFTER_HELP: &str = "\
+A stop is asynchronous: the version goes KILLING, then KILLED. Use --wait to see it through.
+Stopping a version that is already KILLING, KILLED or CANCELED succeeds (exit 0) unless --strict;
+one that already ended otherwise (COMPLETED, FAILED, ...) exits 7.
+
+Batch stops (--from-file, --running) run --concurrency stops at a time and print one outcome per
+version as it finishes (one JSON document per line with --output json; `line` or LINE tells which
+input line it answers). On a terminal they ask for confirmation first (declining exits 1, nothing
+sent); when stdin is not a terminal they refuse to run without --yes (exit 2). Ctrl-C ends the batch:
+versions without an outcome yet are reported `interrupted`, and the exit status is 130.
+
+--from-file format: one `JOB_ID VERSION_ID` pair per line, separated by spaces, tabs or a comma;
+blank lines and `#` comments are skipped. A malformed line is an error naming its line number,
+reported before any request is sent. `-` reads standard input (then --yes is required).
+
+Examples:
+  modelarts training-job stop 10 --version 20 --wait --max-wait 10m
+  modelarts training-job stop --from-file stops.txt --yes --output json
+  modelarts training-job stop --running --search resnet";
+
+/// Where settings come from when neither a flag nor an environment variable gives them.
+const GLOBAL_HEADING: &str = "Global options";
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = GLOBAL_HEADING)]
+pub(crate) struct GlobalArgs {
+    /// Region, e.g. `cn-north-4`, `ap-southeast-1` or `eu-de` (Open Telekom Cloud).
+    #[arg(long, global = true, env = "MODELARTS_REGION", value_name = "REGION")]
+    pub(crate) region: Option<String>,
+
+    /// IAM project ID (the `{project_id}` of every request path).
+    #[arg(long, global = true, env = "HUAWEICLOUD_SDK_PROJECT_ID", value_name = "ID", value_parser = parse_project_id)]
+    pub(crate) project_id: Option<ProjectId>,
+
+    /// Endpoint URL, overriding the region's (e.g. an emulator or a private endpoint).
+    #[arg(long, global = true, env = "MODELARTS_ENDPOINT_URL", value_name = "URL")]
+    pub(crate) endpoint_url: Option<String>,
+
+    /// Profile of ~/.huaweicloud/credentials to read.
+    #[arg(long, global = true, env = "MODELARTS_PROFILE", value_name = "NAME")]
+    pub(crate) profile: Option<String>,
+
+    /// Output format: `table` for people, `json` for programs (stable, one document; batch stops
+    /// print one JSON document per line).
+    #[arg(long, global = true, env = "MODELARTS_OUTPUT", value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) output: OutputFormat,
+
+    /// Extra CA certificates to trust (PEM file).
+    #[arg(long, global = true, env = "MODELARTS_CA_BUNDLE", value_name = "PEM")]
+    pub(crate) ca_bundle: Option<PathBuf>,
+
+    /// Do not verify TLS certificates. Dangerous: a warning is printed on every run.
+    #[arg(long, global = true)]
+    pub(crate) insecure: bool,
+
+    /// Time allowed to open a connection, e.g. `5s`.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) connect_timeout: Option<Duration>,
+
+    /// Time allowed for each attempt (headers and body), e.g. `30s`.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) timeout: Option<Duration>,
+
+    /// Attempts per request, retries included (1 = no retries).
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub(crate) max_attempts: Option<u32>,
+
+    /// More logs on stderr (-v: info, -vv: debug, -vvv: trace). `RUST_LOG` overrides.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub(crate) verbose: u8,
+
+    /// Only errors on stderr: no progress, notes or warnings (except --insecure's).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+
+    /// Hide the spinner and progress bar.
+    #[arg(long, global = true)]
+    pub(crate) no_progress: bool,
+
+    /// Print the signed request(s) as HTTP and as curl, with secrets masked, and send nothing.
+    #[arg(long, global = true)]
+    pub(crate) dry_run: bool,
+
+    /// Do not ask for confirmation before a batch stop (required when stdin is not a terminal).
+    #[arg(short = 'y', long, global = true)]
+    pub(crate) yes: bool,
+}
+
+/// `--output`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// Aligned columns for people.
+    Table,
+    /// Stable JSON for programs.
+    Json,
+}
+
+/// How long and how often to poll while waiting.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct WaitOptionsArgs {
+    /// Give up waiting after this long, e.g. `30m`, `90s`, `1h30m` [default: 30m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) max_wait: Option<Duration>,
+
+    /// The first and shortest delay between polls [default: 2s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) poll_min: Option<Duration>,
+
+    /// The longest delay between polls [default: 30s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) poll_max: Option<Duration>,
+}
+
+/// `training-job stop`
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["job_id", "running", "from_file"])))]
+pub(crate) struct StopArgs {
+    /// The training job's ID.
+    #[arg(value_name = "JOB_ID", value_parser = parse_job_id, requires = "version")]
+    pub(crate) job_id: Option<JobId>,
+
+    /// The version to stop.
+    #[arg(long, value_name = "VERSION_ID", value_parser = parse_version_id, requires = "job_id")]
+    pub(crate) version: Option<VersionId>,
+
+    /// Stop the latest version of every running job (see --search).
+    #[arg(long, conflicts_with = "from_file")]
+    pub(crate) running: bool,
+
+    /// With --running: only jobs whose name contains this text.
+    #[arg(long, value_name = "TEXT", requires = "running")]
+    pub(crate) search: Option<String>,
+
+    /// Stop the versions listed in FILE (`-` for stdin): one `JOB_ID VERSION_ID` per line.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) from_file: Option<PathBuf>,
+
+    /// Batch stops: how many run at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub(crate) concurrency: u32,
+
+    /// Wait until the version is KILLED (or CANCELED), with a live status on stderr.
+    #[arg(long)]
+    pub(crate) wait: bool,
+
+    /// Fail (exit 4) when the version was already stopping, stopped or finished, instead of
+    /// treating it as done.
+    #[arg(long)]
+    pub(crate) strict: bool,
+
+    #[command(flatten)]
+    pub(crate) wait_options: WaitOptionsArgs,
+}
+
+/// `training-job show`
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ShowArgs {
+    /// The training job's ID.
+    #[arg(value_name = "JOB_ID", value_parser = parse_job_id)]
+    pub(crate) job_id: JobId,
+    /// The version to show.
+    #[arg(long, value_name = "VERSION_ID", value_parser = parse_version_id)]
+    pub(crate) version: VersionId,
+}
+
+/// `training-job versions`
+#[derive(Debug, Clone, Args)]
+pub(crate) struct VersionsArgs {
+    /// The training job's ID.
+    #[arg(value_name = "JOB_ID", value_parser = parse_job_id)]
+    pub(crate) job_id: JobId,
+}
+
+/// `training-job wait`
+#[derive(Debug, Clone, Args)]
+pub(crate) struct WaitArgs {
+    /// The training job's ID.
+    #[arg(value_name = "JOB_ID", value_parser = parse_job_id)]
+    pub(crate) job_id: JobId,
+    /// The version to wait for.
+    #[arg(long, value_name = "VERSION_ID", value_parser = parse_version_id)]
+    pub(crate) version: VersionId,
+    #[command(flatten)]
+    pub(crate) wait_options: WaitOptionsArgs,
+}
+
+/// The sort fields the API accepts, by their API names.
+const SORT_FIELDS: [&str; 6] = ["job_name", "job_desc", "status", "duration", "version_count", "create_time"];
+
+/// `training-job list`
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ListArgs {
+    /// Only jobs in this status: a name (`running`, `killed`, `JOBSTAT_FAILED`, …) or a code (`8`).
+    #[arg(long, value_name = "STATUS", value_parser = parse_status)]
+    pub(crate) status: Option<JobStatus>,
+
+    /// Only jobs whose name contains this text (at most 64 characters).
+    #[arg(long, value_name = "TEXT", value_parser = parse_search)]
+    pub(crate) search: Option<String>,
+
+    /// Sort field.
+    #[arg(long, value_name = "FIELD", value_parser = PossibleValuesParser::new(SORT_FIELDS)
+        .try_map(|s: String| SortBy::from_name(&s).ok_or("unknown sort field")))]
+    pub(crate) sort_by: Option<SortBy>,
+
+    /// Sort order.
+    #[arg(long, value_enum)]
+    pub(crate) order: Option<OrderArg>,
+
+    /// Every page (page size: --per-page, or 100).
+    #[arg(long, conflicts_with = "page")]
+    pub(crate) all: bool,
+
+    /// The page to show (from 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65535))]
+    pub(crate) page: Option<u32>,
+
+    /// Jobs per page (1 to 1000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) per_page: Option<u32>,
+}
+
+/// `--order`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OrderArg {
+    /// Ascending.
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+impl From<OrderArg> for Order {
+    fn from(o: OrderArg) -> Self {
+        match o {
+            OrderArg::Asc => Order::Asc,
+            OrderArg::Desc => Order::Desc,
+        }
+    }
+}
+
+fn parse_job_id(s: &str) -> Result<JobId, String> {
+    s.parse().map_err(|e: modelarts_protocol::ids::IdError| e.to_string())
+}
+
+fn parse_version_id(s: &str) -> Result<VersionId, String> {
+    s.parse().map_err(|e: modelarts_protocol::ids::IdError| e.to_string())
+}
+
+fn parse_project_id(s: &str) -> Result<ProjectId, String> {
+    s.parse().map_err(|e: modelarts_protocol::ids::IdError| e.to_string())
+}
+
+/// Durations as `30m`, `90s`, `1h30m`, `500ms`.
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim())
+        .map_err(|e| format!("invalid duration {s:?} ({e}); use e.g. `90s`, `30m` or `1h30m`"))
+}
+
+fn parse_status(s: &str) -> Result<JobStatus, String> {
+    JobStatus::from_name(s).ok_or_else(|| {
+        let names: Vec<String> = JobStatus::ALL.iter().map(|s| s.name().to_ascii_lowercase()).collect();
+        format!("unknown status {s:?}; use a code or one of: {}", names.join(", "))
+    })
+}
+
+fn parse_search(s: &str) -> Result<String, String> {
+    if s.chars().count() > 64 {
+        Err(format!("the search text is {} characters long; at most 64 are allowed", s.chars().count()))
+    } else {
+        Ok(s.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+    use modelarts_protocol::waiter::WaitOptions;
+
+    use super::*;
+
+    #[test]
+    fn the_command_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn documented_wait_defaults_match_the_protocol() {
+        let d = WaitOptions::default();
+        let cmd = Cli::command();
+        let stop =
+            cmd.find_subcommand("training-job").and_then(|c| c.find_subcommand("stop")).expect("stop exists");
+        for (flag, value) in [("max_wait", d.max_wait), ("poll_min", d.min_delay), ("poll_max", d.max_delay)]
+        {
+            let arg = stop.get_arguments().find(|a| a.get_id() == flag).expect("flag exists");
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            let expected = format!("[default: {}]", humantime::format_duration(value));
+            assert!(help.contains(&expected), "{flag}: {help:?} lacks {expected}");
+        }
+    }
+
+    #[test]
+    fn parsers_table() {
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_status("killed"), Ok(JobStatus::Killed));
+        assert_eq!(parse_status("12"), Ok(JobStatus::Killed));
+        assert!(parse_status("sleeping").unwrap_err().contains("running"));
+        assert!(parse_job_id("x").unwrap_err().contains("job_id"));
+        assert!(parse_search(&"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn stop_requires_a_target_and_a_version() {
+        let parse =
+            |args: &[&str]| Cli::try_parse_from(["modelarts", "training-job", "stop"].iter().chain(args));
+        assert!(parse(&["10", "--version", "20"]).is_ok());
+        assert!(parse(&["--running"]).is_ok());
+        assert!(parse(&["--from-file", "x"]).is_ok());
+        assert!(parse(&[]).is_err());
+        assert!(parse(&["10"]).is_err());
+        assert!(parse(&["--running", "--from-file", "x"]).is_err());
+        assert!(parse(&["--search", "x"]).is_err());
+        assert!(parse(&["0", "--version", "20"]).is_err());
+    }
+}

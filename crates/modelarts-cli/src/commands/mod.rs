@@ -1,0 +1,155 @@
+//! The commands: each turns parsed arguments into SDK calls and renders the answer.
+//!
+//! A command returns the exit status it ended with (`Ok`, also for outcomes such as a wait that
+//! timed out, whose document is still printed on stdout) or a [`Failure`] to report on stderr.
+
+mod configure;
+mod inspect;
+mod stop;
+
+use std::io;
+
+use bytes::Bytes;
+use modelarts_protocol::waiter::WaitOptions;
+use modelarts_sdk::Client;
+use serde_json::{Map, Value, json};
+
+use crate::args::{Command, ConfigureCommand, GlobalArgs, OutputFormat, TrainingJobCommand, WaitOptionsArgs};
+use crate::dry_run::MaskedRequest;
+use crate::exit::ExitStatus;
+use crate::failure::Failure;
+use crate::output::{Stderr, Stdout};
+use crate::progress::Progress;
+use crate::settings::{self, Sources};
+
+/// What every command needs besides its own arguments.
+#[derive(Debug)]
+pub(crate) struct Context<'a> {
+    pub(crate) global: &'a GlobalArgs,
+    pub(crate) sources: Sources,
+    pub(crate) stderr: Stderr,
+    pub(crate) progress: Progress,
+}
+
+impl<'a> Context<'a> {
+    pub(crate) fn new(global: &'a GlobalArgs, sources: Sources, stderr: Stderr) -> Self {
+        let progress = Progress::new(
+            !global.no_progress
+                && !global.quiet
+                && global.output == OutputFormat::Table
+                && Stderr::is_terminal(),
+        );
+        Self { global, sources, stderr, progress }
+    }
+
+    /// The SDK client for the global options.
+    pub(crate) fn client(&self) -> Result<Client, Failure> {
+        settings::client(self.global, &self.sources)
+    }
+}
+
+/// Runs a command.
+pub(crate) async fn dispatch(
+    command: &Command,
+    ctx: &Context<'_>,
+    out: &mut Stdout,
+) -> Result<ExitStatus, Failure> {
+    match command {
+        Command::TrainingJob(TrainingJobCommand::Stop(args)) => stop::stop(args, ctx, out).await,
+        Command::TrainingJob(TrainingJobCommand::Show(args)) => inspect::show(args, ctx, out).await,
+        Command::TrainingJob(TrainingJobCommand::List(args)) => inspect::list(args, ctx, out).await,
+        Command::TrainingJob(TrainingJobCommand::Versions(args)) => inspect::versions(args, ctx, out).await,
+        Command::TrainingJob(TrainingJobCommand::Wait(args)) => stop::wait(args, ctx, out).await,
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            crate::docs::completions(*shell, &mut script);
+            out.line(String::from_utf8_lossy(&script).trim_end()).map_err(io_failure)?;
+            Ok(ExitStatus::Success)
+        }
+        Command::Configure(ConfigureCommand::List) => configure::list(ctx, out),
+    }
+}
+
+/// A local I/O error (writing stdout, reading a file).
+pub(crate) fn io_failure(error: io::Error) -> Failure {
+    Failure::new(ExitStatus::Other, "cannot write the output").caused_by(&error)
+}
+
+/// The wait limits: the flags, else the protocol's defaults. Checked before any request.
+pub(crate) fn wait_options(args: &WaitOptionsArgs) -> Result<WaitOptions, Failure> {
+    let defaults = WaitOptions::default();
+    let options = WaitOptions {
+        max_wait: args.max_wait.unwrap_or(defaults.max_wait),
+        min_delay: args.poll_min.unwrap_or(defaults.min_delay),
+        max_delay: args.poll_max.unwrap_or(defaults.max_delay),
+    };
+    if options.min_delay.is_zero() {
+        return Err(Failure::usage("--poll-min must be longer than zero"));
+    }
+    if options.min_delay > options.max_delay {
+        return Err(Failure::usage(format!(
+            "--poll-min ({}) is longer than --poll-max ({})",
+            humantime::format_duration(options.min_delay),
+            humantime::format_duration(options.max_delay)
+        )));
+    }
+    Ok(options)
+}
+
+/// Prints a signed request for `--dry-run`, secrets masked: an HTTP message and a curl command, or
+/// one JSON document.
+pub(crate) fn print_dry_run(out: &mut Stdout, request: &http::Request<Bytes>) -> Result<(), Failure> {
+    let masked = MaskedRequest::new(request);
+    if out.is_json() {
+        let headers: Map<String, Value> =
+            masked.headers.iter().map(|(name, value)| (name.clone(), Value::String(value.clone()))).collect();
+        let document = json!({
+            "dry_run": true,
+            "method": masked.method,
+            "url": masked.url,
+            "headers": headers,
+            "body": masked.body,
+            "curl": masked.curl(),
+        });
+        return out.json(&document).map_err(io_failure);
+    }
+    let text = format!(
+        "# --dry-run: this request was NOT sent. Secrets are masked (****).\n{}\n\n# As a curl command:\n{}\n",
+        masked.http_message().trim_end(),
+        masked.curl()
+    );
+    out.line(&text).map_err(io_failure)
+}
+
+/// Signs an operation for `--dry-run` and prints it.
+pub(crate) fn dry_run<O: modelarts_protocol::operations::Operation>(
+    client: &Client,
+    op: &O,
+    out: &mut Stdout,
+) -> Result<ExitStatus, Failure> {
+    let request = client.signed_request(op).map_err(|e| Failure::sdk("cannot build the request", &e))?;
+    print_dry_run(out, &request)?;
+    Ok(ExitStatus::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn wait_options_table() {
+        let args = |max: Option<u64>, min: Option<u64>, maxd: Option<u64>| WaitOptionsArgs {
+            max_wait: max.map(Duration::from_secs),
+            poll_min: min.map(Duration::from_secs),
+            poll_max: maxd.map(Duration::from_secs),
+        };
+        assert_eq!(wait_options(&args(None, None, None)).unwrap(), WaitOptions::default());
+        assert_eq!(wait_options(&args(Some(60), None, None)).unwrap().max_wait, Duration::from_secs(60));
+        assert_eq!(wait_options(&args(None, Some(0), None)).unwrap_err().status, ExitStatus::Usage);
+        assert!(
+            wait_options(&args(None, Some(60), Some(10))).unwrap_err().context.contains("--poll-min (1m)")
+        );
+    }
+}

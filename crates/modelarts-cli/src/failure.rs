@@ -1,0 +1,223 @@
+//! How a command fails: an exit status, a message with its whole cause chain, and the service's
+//! error code and request ID when there was an answer.
+//!
+//! The exit status comes from the SDK's [`ErrorCategory`] (and the protocol's error class for
+//! credentials the service rejected); this module never looks at HTTP codes itself.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use modelarts_protocol::error::ApiError;
+use modelarts_sdk::{Error as SdkError, ErrorCategory, WaitError};
+use serde_json::{Value, json};
+
+use crate::exit::ExitStatus;
+
+/// A failed command, ready to report.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) status: ExitStatus,
+    /// What the command was doing, e.g. `cannot stop job 10 version 20`.
+    pub(crate) context: String,
+    /// The causes, outermost first.
+    pub(crate) causes: Vec<String>,
+    /// The SDK's category name, when the error came from the SDK.
+    pub(crate) category: Option<&'static str>,
+    pub(crate) api: Option<Box<ApiError>>,
+    pub(crate) request_id: Option<String>,
+}
+
+impl Failure {
+    /// A failure with a plain message and no cause.
+    pub(crate) fn new(status: ExitStatus, context: impl Into<String>) -> Self {
+        Self {
+            status,
+            context: context.into(),
+            causes: Vec::new(),
+            category: None,
+            api: None,
+            request_id: None,
+        }
+    }
+
+    /// A usage error found by the CLI itself (after clap's checks).
+    pub(crate) fn usage(context: impl Into<String>) -> Self {
+        Self::new(ExitStatus::Usage, context)
+    }
+
+    /// Adds an error's whole chain as causes.
+    pub(crate) fn caused_by(mut self, error: &(dyn StdError + 'static)) -> Self {
+        let mut next: Option<&(dyn StdError + 'static)> = Some(error);
+        while let Some(e) = next {
+            let text = e.to_string();
+            // `#[error(transparent)]` layers repeat their source's text: show it once.
+            if self.causes.last() != Some(&text) {
+                self.causes.push(text);
+            }
+            next = e.source();
+        }
+        self
+    }
+
+    /// An SDK error, with `context` saying what was being done.
+    pub(crate) fn sdk(context: impl Into<String>, error: &SdkError) -> Self {
+        let mut failure = Self::new(exit_status(error), context).caused_by(error);
+        failure.category = Some(category_name(error.class()));
+        failure.api = error.api_error().cloned().map(Box::new);
+        failure.request_id = error.request_id().map(str::to_owned);
+        failure
+    }
+
+    /// A wait that did not end with the version stopped.
+    pub(crate) fn wait(context: impl Into<String>, error: &WaitError) -> Self {
+        match error {
+            WaitError::Call(inner) => Self::sdk(context, inner).caused_by_wait_prefix(error),
+            other => {
+                let status = match other {
+                    WaitError::TimedOut { .. } => ExitStatus::WaitTimedOut,
+                    WaitError::OtherFinalState(_) => ExitStatus::OtherFinalState,
+                    _ => ExitStatus::Other,
+                };
+                let mut f = Self::new(status, context).caused_by(other);
+                f.category = Some(match other {
+                    WaitError::TimedOut { .. } => "wait_timed_out",
+                    WaitError::OtherFinalState(_) => "other_final_state",
+                    _ => "other",
+                });
+                f
+            }
+        }
+    }
+
+    fn caused_by_wait_prefix(mut self, error: &WaitError) -> Self {
+        self.causes.insert(0, error.to_string());
+        self
+    }
+
+    /// The text report: `error: …` then one `caused by:` line per cause, the error code and the
+    /// request ID.
+    pub(crate) fn text(&self) -> String {
+        let mut text = format!("error: {}", self.context);
+        for cause in &self.causes {
+            text.push_str("\n  caused by: ");
+            text.push_str(cause);
+        }
+        if let Some(api) = &self.api {
+            text.push_str(&format!("\n  http status: {}", api.http_status));
+            if let Some(code) = &api.code {
+                text.push_str(&format!("\n  error code: {code}"));
+            }
+        }
+        if let Some(id) = &self.request_id {
+            text.push_str(&format!("\n  request id: {id}"));
+        }
+        text
+    }
+
+    /// The fields of the JSON report (the object inside `{"error": …}`).
+    pub(crate) fn json_fields(&self) -> Value {
+        json!({
+            "message": self.context,
+            "causes": self.causes,
+            "exit_code": self.status.code(),
+            "category": self.category,
+            "http_status": self.api.as_ref().map(|a| a.http_status),
+            "code": self.api.as_ref().and_then(|a| a.code.clone()),
+            "service_message": self.api.as_ref().and_then(|a| a.message.clone()),
+            "request_id": self.request_id,
+        })
+    }
+
+    /// The JSON report: `{"error": {...}}`.
+    pub(crate) fn json(&self) -> Value {
+        json!({ "error": self.json_fields() })
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.context)
+    }
+}
+
+/// The exit status for an SDK error.
+pub(crate) fn exit_status(error: &SdkError) -> ExitStatus {
+    match error.class() {
+        ErrorCategory::Config | ErrorCategory::Credentials => ExitStatus::Config,
+        ErrorCategory::InvalidInput => ExitStatus::Usage,
+        // The service rejected the credentials or signature: a configuration problem to fix.
+        ErrorCategory::ServiceRefused if error.api_error().is_some_and(ApiError::is_auth) => {
+            ExitStatus::Config
+        }
+        ErrorCategory::ServiceRefused => ExitStatus::Refused,
+        ErrorCategory::Transient => ExitStatus::Transient,
+        _ => ExitStatus::Other,
+    }
+}
+
+fn category_name(category: ErrorCategory) -> &'static str {
+    match category {
+        ErrorCategory::Config => "config",
+        ErrorCategory::Credentials => "credentials",
+        ErrorCategory::InvalidInput => "invalid_input",
+        ErrorCategory::ServiceRefused => "service_refused",
+        ErrorCategory::Transient => "transient",
+        ErrorCategory::Malformed => "malformed",
+        ErrorCategory::Internal => "internal",
+        _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_report_has_chain_code_and_request_id() {
+        let api = ApiError {
+            http_status: 400,
+            code: Some("ModelArts.2775".into()),
+            message: Some("not found".into()),
+            request_id: Some("req-1".into()),
+        };
+        let error = SdkError::Service { error: api, attempts: 1, retry_after: None };
+        let f = Failure::sdk("cannot show job 1 version 2", &error);
+        assert_eq!(f.status, ExitStatus::Refused);
+        let text = f.text();
+        assert!(
+            text.starts_with("error: cannot show job 1 version 2\n  caused by: the service refused"),
+            "{text}"
+        );
+        assert!(text.contains("\n  caused by: the service answered HTTP 400 ModelArts.2775: not found"));
+        assert!(text.contains("\n  error code: ModelArts.2775"));
+        assert!(text.ends_with("\n  request id: req-1"));
+        let json = f.json();
+        assert_eq!(json["error"]["code"], "ModelArts.2775");
+        assert_eq!(json["error"]["exit_code"], 4);
+        assert_eq!(json["error"]["request_id"], "req-1");
+    }
+
+    #[test]
+    fn categories_map_to_exit_statuses() {
+        let service = |status: u16, code: Option<&str>| SdkError::Service {
+            error: ApiError {
+                http_status: status,
+                code: code.map(str::to_owned),
+                message: None,
+                request_id: None,
+            },
+            attempts: 1,
+            retry_after: None,
+        };
+        let cases = [
+            (service(404, Some("APIG.0101")), ExitStatus::Refused),
+            (service(401, Some("APIG.0301")), ExitStatus::Config),
+            (service(503, None), ExitStatus::Transient),
+            (service(429, Some("APIG.0308")), ExitStatus::Transient),
+            (SdkError::Credentials { tried: vec![] }, ExitStatus::Config),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(exit_status(&error), expected, "{error:?}");
+        }
+    }
+}

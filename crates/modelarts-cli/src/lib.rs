@@ -1,0 +1,150 @@
+//! The `modelarts` command line, as a library: the binary is `run()` on a tokio runtime, and the
+//! lead's `cargo xtask codegen` uses [`command()`] and the [`docs`] module to write `docs/cli.md`, the
+//! man page and the completion scripts.
+//!
+//! This crate is thin on purpose: argument parsing, settings, rendering. It never decides what a
+//! status code or an error code means (that is `modelarts-protocol`'s and `modelarts-sdk`'s job) and
+//! never prints a secret.
+//!
+//! ```
+//! let cmd = modelarts_cli::command();
+//! assert_eq!(cmd.get_name(), "modelarts");
+//! assert!(cmd.find_subcommand("training-job").is_some());
+//! ```
+//!
+//! Exit statuses are [`ExitStatus`]; they are listed in `--help` and in `docs/cli.md`.
+
+mod args;
+mod commands;
+pub mod docs;
+mod dry_run;
+mod exit;
+mod failure;
+mod logging;
+mod output;
+mod progress;
+mod settings;
+mod stop_file;
+
+use std::ffi::OsString;
+
+use clap::{CommandFactory, FromArgMatches};
+
+pub use clap_complete::Shell;
+pub use exit::ExitStatus;
+
+use crate::args::{Cli, OutputFormat};
+use crate::failure::Failure;
+use crate::output::{Stderr, Stdout};
+
+/// The full clap command: every subcommand, flag and environment variable (for documentation).
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// Runs the command line `args` (the program name first, as `std::env::args_os()` gives it) and
+/// returns how it ended. Prints data on stdout and everything else on stderr. Needs a tokio runtime
+/// with time, I/O and signal drivers.
+pub async fn run<I, T>(args: I) -> ExitStatus
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let matches = match command().try_get_matches_from(&args) {
+        Ok(matches) => matches,
+        Err(error) => return clap_error(&error, &args),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => return clap_error(&error, &args),
+    };
+    let sources = settings::Sources::from_matches(&matches);
+    let global = &cli.global;
+    let json = global.output == OutputFormat::Json;
+    logging::init(global.verbose, global.quiet);
+    let stderr = Stderr::new(global.quiet, json);
+    if global.insecure {
+        stderr.always("warning: --insecure: TLS certificates are not verified; anyone on the network path can read and change this traffic");
+    }
+    let mut stdout = Stdout::new(global.output);
+    let context = commands::Context::new(&cli.global, sources, stderr);
+    let result = tokio::select! {
+        biased;
+        result = commands::dispatch(&cli.command, &context, &mut stdout) => result,
+        _ = tokio::signal::ctrl_c() => Err(Failure::new(ExitStatus::Interrupted, "interrupted")),
+    };
+    match result {
+        Ok(status) => status,
+        Err(failure) => {
+            report(&failure, json);
+            failure.status
+        }
+    }
+}
+
+/// Prints a failure on stderr: text with its cause chain, or `{"error": …}` with `--output json`.
+fn report(failure: &Failure, json: bool) {
+    if json {
+        Stderr::new(false, true).always(&failure.json().to_string());
+    } else {
+        Stderr::new(false, false).always(&failure.text());
+    }
+}
+
+/// Help and version go to stdout with status 0; usage errors to stderr with status 2 (as JSON when
+/// `--output json` is on the command line or in `MODELARTS_OUTPUT`).
+fn clap_error(error: &clap::Error, args: &[OsString]) -> ExitStatus {
+    use clap::error::ErrorKind;
+    if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = error.print();
+        return ExitStatus::Success;
+    }
+    if matches!(error.kind(), ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+        let _ = error.print();
+        return ExitStatus::Usage;
+    }
+    if wants_json(args) {
+        let mut failure = Failure::usage(error.kind().as_str().unwrap_or("invalid command line"));
+        failure.causes.push(error.render().to_string().trim().to_owned());
+        report(&failure, true);
+    } else {
+        let _ = error.print();
+    }
+    ExitStatus::Usage
+}
+
+/// Whether `--output json` was asked for, before the arguments could be parsed.
+fn wants_json(args: &[OsString]) -> bool {
+    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let mut from_args = None;
+    for (i, arg) in args.iter().enumerate() {
+        if arg == "--" {
+            break;
+        }
+        if let Some(v) = arg.strip_prefix("--output=") {
+            from_args = Some(v.to_owned());
+        } else if arg == "--output" {
+            from_args = args.get(i + 1).cloned();
+        }
+    }
+    from_args
+        .or_else(|| std::env::var("MODELARTS_OUTPUT").ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_detected_before_parsing() {
+        let os = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        assert!(wants_json(&os(&["modelarts", "--output", "json", "x"])));
+        assert!(wants_json(&os(&["modelarts", "x", "--output=json"])));
+        assert!(
+            !wants_json(&os(&["modelarts", "--", "--output=json"]))
+                || std::env::var("MODELARTS_OUTPUT").is_ok()
+        );
+    }
+}

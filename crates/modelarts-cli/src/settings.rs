@@ -1,0 +1,164 @@
+//! From global flags to an SDK client builder.
+//!
+//! Only values given on the command line are passed to the builder as explicit: a value clap took
+//! from an environment variable is left for the SDK to read from the same variable, so that
+//! `configure list` names the true source (`env MODELARTS_REGION`, not "flag"). The SDK owns the
+//! precedence (flag → env → credentials file → default) and every default.
+
+use clap::ArgMatches;
+use clap::parser::ValueSource;
+use modelarts_sdk::{Client, ClientBuilder};
+
+use crate::args::GlobalArgs;
+use crate::failure::Failure;
+
+/// Which global values came from the command line itself.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sources {
+    region: bool,
+    project_id: bool,
+    endpoint_url: bool,
+    profile: bool,
+    ca_bundle: bool,
+    output: Option<ValueSource>,
+}
+
+impl Sources {
+    /// Reads the sources from the parsed matches (global values are found on the top level).
+    pub(crate) fn from_matches(matches: &ArgMatches) -> Self {
+        // Global arguments given after a subcommand are recorded on the subcommand's matches.
+        let mut chain = vec![matches];
+        let mut current = matches;
+        while let Some((_, sub)) = current.subcommand() {
+            chain.push(sub);
+            current = sub;
+        }
+        let from_cli = |id: &str| {
+            chain.iter().any(|m| {
+                matches!(m.try_get_raw(id), Ok(Some(_)))
+                    && m.value_source(id) == Some(ValueSource::CommandLine)
+            })
+        };
+        let output = chain.iter().filter_map(|m| m.value_source("output")).max_by_key(|s| match s {
+            ValueSource::CommandLine => 3,
+            ValueSource::EnvVariable => 2,
+            _ => 1,
+        });
+        Self {
+            region: from_cli("region"),
+            project_id: from_cli("project_id"),
+            endpoint_url: from_cli("endpoint_url"),
+            profile: from_cli("profile"),
+            ca_bundle: from_cli("ca_bundle"),
+            output,
+        }
+    }
+
+    /// Where `--output` came from, for `configure list`.
+    pub(crate) fn output_source(&self) -> &'static str {
+        match self.output {
+            Some(ValueSource::CommandLine) => "flag/explicit",
+            Some(ValueSource::EnvVariable) => "env MODELARTS_OUTPUT",
+            _ => "default",
+        }
+    }
+}
+
+/// The builder for the flags.
+pub(crate) fn builder(global: &GlobalArgs, sources: &Sources) -> ClientBuilder {
+    let mut builder = Client::builder();
+    if let (true, Some(region)) = (sources.region, &global.region) {
+        builder = builder.region(region);
+    }
+    if let (true, Some(project)) = (sources.project_id, &global.project_id) {
+        builder = builder.project_id(project.as_str());
+    }
+    if let (true, Some(url)) = (sources.endpoint_url, &global.endpoint_url) {
+        builder = builder.endpoint_url(url);
+    }
+    if let (true, Some(profile)) = (sources.profile, &global.profile) {
+        builder = builder.profile(profile);
+    }
+    if let (true, Some(path)) = (sources.ca_bundle, &global.ca_bundle) {
+        builder = builder.ca_bundle(path.clone());
+    }
+    if let Some(timeout) = global.connect_timeout {
+        builder = builder.connect_timeout(timeout);
+    }
+    if let Some(timeout) = global.timeout {
+        builder = builder.timeout(timeout);
+    }
+    if let Some(attempts) = global.max_attempts {
+        builder = builder.max_attempts(attempts);
+    }
+    if global.insecure {
+        builder = builder.insecure(true);
+    }
+    if global.endpoint_url.as_deref().is_some_and(is_loopback_http) {
+        // A local emulator: plain HTTP cannot leave the machine.
+        builder = builder.allow_http(true);
+    }
+    builder
+}
+
+/// Builds the client, or a configuration failure (exit 3).
+pub(crate) fn client(global: &GlobalArgs, sources: &Sources) -> Result<Client, Failure> {
+    builder(global, sources).build().map_err(|e| Failure::sdk("cannot set up the ModelArts client", &e))
+}
+
+/// `http://localhost…`, `http://127.x.x.x…` or `http://[::1]…`.
+fn is_loopback_http(url: &str) -> bool {
+    let Some(rest) = url.trim().strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, FromArgMatches};
+
+    use super::*;
+    use crate::args::Cli;
+
+    #[test]
+    fn loopback_table() {
+        for (url, expected) in [
+            ("http://127.0.0.1:8080", true),
+            ("http://localhost", true),
+            ("http://[::1]:9/x", true),
+            ("https://127.0.0.1:8080", false),
+            ("http://10.0.0.1", false),
+            ("http://example.com", false),
+        ] {
+            assert_eq!(is_loopback_http(url), expected, "{url}");
+        }
+    }
+
+    #[test]
+    fn flags_after_the_subcommand_count_as_command_line() {
+        let matches = Cli::command()
+            .try_get_matches_from([
+                "modelarts",
+                "training-job",
+                "list",
+                "--region",
+                "eu-de",
+                "--output",
+                "json",
+            ])
+            .unwrap();
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        let sources = Sources::from_matches(&matches);
+        assert_eq!(cli.global.region.as_deref(), Some("eu-de"));
+        assert!(sources.region);
+        assert!(!sources.project_id);
+        assert_eq!(sources.output_source(), "flag/explicit");
+    }
+}

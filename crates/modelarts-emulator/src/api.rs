@@ -1,0 +1,628 @@
+//! The v1 API surface: routing, parameter validation, the auth/throttle/fault pipeline, error bodies,
+//! response headers and the journal entry of every request.
+//!
+//! Pipeline of one request: route → body → begin (attempt, throttle, fault step) → auth check →
+//! `delay_ms` → `reset_before` → throttle / unknown route / replacement fault / auth rejection →
+//! the operation → `reset_after_effect` → body modifiers → response, journal entry.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use percent_encoding::percent_decode_str;
+use serde_json::Value;
+
+use crate::auth::{self, AuthContext, AuthMode};
+use crate::body::ResponseBody;
+use crate::config::{AlreadyStoppedPolicy, ErrorField, Settings};
+use crate::faults::{FaultStep, Route};
+use crate::journal::{AuthRecord, AuthResult, JournalEntry, redact_headers};
+use crate::model::{StopOutcome, status};
+use crate::state::{ListQuery, NotFound, Shared, SortBy, to_ms};
+
+/// A response as the server sends it.
+pub(crate) type HttpResponse = Response<ResponseBody>;
+
+/// Returned to hyper to close the connection without a response (reset faults).
+#[derive(Debug)]
+pub(crate) struct DropConnection;
+
+impl fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// What the server knows about the connection a request came on.
+pub(crate) struct ConnInfo {
+    pub(crate) peer: SocketAddr,
+    /// Set to make the connection end with a TCP reset (see `server::ResettableStream`).
+    pub(crate) reset: Arc<AtomicBool>,
+}
+
+/// Entry point for every request on every connection.
+pub(crate) async fn serve(
+    shared: Arc<Shared>,
+    conn: Arc<ConnInfo>,
+    req: Request<Incoming>,
+) -> Result<HttpResponse, DropConnection> {
+    let path = req.uri().path();
+    if path == "/__emulator" || path.starts_with("/__emulator/") {
+        return Ok(crate::admin::handle(&shared, &conn, req).await);
+    }
+    api(&shared, &conn, req).await
+}
+
+/// An id segment of the path.
+#[derive(Debug, Clone)]
+enum Id {
+    Absent,
+    Valid(u64),
+    Invalid(String),
+}
+
+impl Id {
+    fn parse(segment: &str) -> Self {
+        match segment.parse::<u64>() {
+            Ok(n) if segment.bytes().all(|b| b.is_ascii_digit()) => Id::Valid(n),
+            _ => Id::Invalid(segment.to_owned()),
+        }
+    }
+
+    fn value(&self) -> Option<u64> {
+        match self {
+            Id::Valid(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+struct Target {
+    route: Route,
+    project_ok: bool,
+    job: Id,
+    version: Id,
+}
+
+fn route(method: &Method, path: &str, project_id: &str) -> Target {
+    let unknown = Target { route: Route::Unknown, project_ok: false, job: Id::Absent, version: Id::Absent };
+    let Some(rest) = path.strip_prefix("/v1/") else {
+        return unknown;
+    };
+    let segments: Vec<&str> = rest.split('/').collect();
+    let (route, job, version) = match (method, segments.as_slice()) {
+        (&Method::GET, [_, "training-jobs"]) => (Route::List, None, None),
+        (&Method::GET, [_, "training-jobs", job, "versions"]) => (Route::Versions, Some(*job), None),
+        (&Method::GET, [_, "training-jobs", job, "versions", version]) => {
+            (Route::Show, Some(*job), Some(*version))
+        }
+        (&Method::POST, [_, "training-jobs", job, "versions", version, "stop"]) => {
+            (Route::Stop, Some(*job), Some(*version))
+        }
+        _ => return unknown,
+    };
+    if segments.iter().any(|s| s.is_empty()) {
+        return unknown;
+    }
+    Target {
+        route,
+        project_ok: segments.first().is_some_and(|p| *p == project_id),
+        job: job.map_or(Id::Absent, Id::parse),
+        version: version.map_or(Id::Absent, Id::parse),
+    }
+}
+
+/// An answer before headers are added.
+struct Answer {
+    status: StatusCode,
+    body: Vec<u8>,
+    content_type: &'static str,
+    retry_after: Option<String>,
+    effective_stop: bool,
+}
+
+impl Answer {
+    fn json(status: StatusCode, body: Vec<u8>) -> Self {
+        Self { status, body, content_type: "application/json", retry_after: None, effective_stop: false }
+    }
+}
+
+fn status_code(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+#[derive(serde::Serialize)]
+struct GatewayErrorBody<'a> {
+    error_code: &'a str,
+    error_msg: &'a str,
+    request_id: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct ModelArtsErrorBody<'a> {
+    is_success: bool,
+    error_code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_msg: Option<&'a str>,
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    // Plain structs of strings and booleans always serialise.
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// `{"error_code":"APIG.xxxx","error_msg":…,"request_id":…}`
+fn gateway_error(status: StatusCode, code: &str, msg: &str, request_id: &str) -> Answer {
+    let body = GatewayErrorBody { error_code: code, error_msg: msg, request_id };
+    Answer::json(status, to_json(&body))
+}
+
+/// `{"is_success":false,"error_code":"ModelArts.xxxx","error_message"|"error_msg":…}`
+fn modelarts_error(status: StatusCode, code: &str, msg: &str, field: ErrorField) -> Answer {
+    let body = ModelArtsErrorBody {
+        is_success: false,
+        error_code: code,
+        error_message: (field == ErrorField::ErrorMessage).then_some(msg),
+        error_msg: (field == ErrorField::ErrorMsg).then_some(msg),
+    };
+    Answer::json(status, to_json(&body))
+}
+
+fn invalid(msg: impl AsRef<str>, settings: &Settings) -> Answer {
+    modelarts_error(StatusCode::BAD_REQUEST, "ModelArts.0101", msg.as_ref(), settings.error_field)
+}
+
+fn not_found(nf: NotFound, settings: &Settings) -> Answer {
+    modelarts_error(StatusCode::BAD_REQUEST, "ModelArts.2775", &nf.message(), settings.error_field)
+}
+
+fn default_gateway_code(status: u16) -> (&'static str, &'static str) {
+    match status {
+        404 => ("APIG.0101", "The API does not exist or has not been published in the environment"),
+        401 => ("APIG.0301", "Incorrect IAM authentication information"),
+        429 => ("APIG.0308", "The throttling threshold has been reached"),
+        502 => ("APIG.0202", "Backend unavailable"),
+        504 => ("APIG.0203", "Backend timeout"),
+        _ => ("APIG.0201", "Backend service error"),
+    }
+}
+
+const HTML_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
+<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>emulated gateway</center>\r\n</body>\r\n</html>\r\n";
+
+fn throttled(retry_after: Option<String>, detail: &str, request_id: &str) -> Answer {
+    let msg = format!("The throttling threshold has been reached: {detail}");
+    let mut a = gateway_error(StatusCode::TOO_MANY_REQUESTS, "APIG.0308", &msg, request_id);
+    a.retry_after = retry_after;
+    a
+}
+
+/// The answer a fault step gives instead of running the operation, if it has one.
+fn replacement(fault: &FaultStep, request_id: &str, settings: &Settings) -> Option<Answer> {
+    if let Some(code) = fault.status {
+        let status = status_code(code);
+        if let Some(body) = &fault.body {
+            let bytes = match body {
+                Value::String(s) => s.clone().into_bytes(),
+                other => other.to_string().into_bytes(),
+            };
+            return Some(Answer::json(status, bytes));
+        }
+        let (default_code, default_msg) = default_gateway_code(code);
+        let error_code = fault.error_code.as_deref().unwrap_or(default_code);
+        let msg = fault.error_msg.as_deref().unwrap_or(default_msg);
+        return Some(gateway_error(status, error_code, msg, request_id));
+    }
+    if fault.not_found {
+        return Some(modelarts_error(
+            StatusCode::NOT_FOUND,
+            "ModelArts.2775",
+            "The training job does not exist",
+            settings.error_field,
+        ));
+    }
+    if let Some(t) = &fault.throttle {
+        return Some(throttled(
+            t.retry_after.as_ref().map(|r| r.header_value()),
+            "policy user over ratelimit, limit:1, time:1 second",
+            request_id,
+        ));
+    }
+    if fault.html_502 {
+        return Some(Answer {
+            status: StatusCode::BAD_GATEWAY,
+            body: HTML_502.as_bytes().to_vec(),
+            content_type: "text/html",
+            retry_after: None,
+            effective_stop: false,
+        });
+    }
+    None
+}
+
+/// Decoded query parameters; the first occurrence of a key wins. `+` is kept literally.
+fn query_param<'a>(query: &'a str, key: &str) -> Option<Cow<'a, str>> {
+    query
+        .split('&')
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode_str(k).decode_utf8_lossy() == key)
+                .then(|| percent_decode_str(v).decode_utf8_lossy())
+        })
+        .next()
+}
+
+fn int_param(
+    query: &str,
+    key: &str,
+    default: usize,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<usize, String> {
+    match query_param(query, key) {
+        None => Ok(default),
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => Err(format!(
+                "Invalid {key}: {text:?} (expected an integer in {}..{})",
+                range.start(),
+                range.end()
+            )),
+        },
+    }
+}
+
+fn list_query(query: &str) -> Result<ListQuery, String> {
+    let status = match query_param(query, "status").filter(|s| !s.is_empty()) {
+        None => None,
+        Some(text) => match text.parse::<i32>() {
+            Ok(code) if status::is_known(code) => Some(code),
+            _ => return Err(format!("Invalid status: {text:?} (expected a status code 0..22)")),
+        },
+    };
+    let per_page = int_param(query, "per_page", 10, 1..=1000)?;
+    let page = int_param(query, "page", 1, 1..=65535)?;
+    let sort_by = match query_param(query, "sortBy").as_deref() {
+        None | Some("job_name") => SortBy::JobName,
+        Some("job_desc") => SortBy::JobDesc,
+        Some("status") => SortBy::Status,
+        Some("duration") => SortBy::Duration,
+        Some("version_count") => SortBy::VersionCount,
+        Some("create_time") => SortBy::CreateTime,
+        Some(other) => {
+            return Err(format!(
+                "Invalid sortBy: {other:?} (expected job_name, job_desc, status, duration, version_count or create_time)"
+            ));
+        }
+    };
+    let descending = match query_param(query, "order").as_deref() {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(other) => return Err(format!("Invalid order: {other:?} (expected asc or desc)")),
+    };
+    let search = query_param(query, "search_content").unwrap_or_default();
+    if search.chars().count() > 64 {
+        return Err("Invalid search_content: longer than 64 characters".into());
+    }
+    let workspace_id = query_param(query, "workspace_id").map_or_else(|| "0".to_owned(), Cow::into_owned);
+    Ok(ListQuery {
+        status,
+        per_page,
+        page,
+        sort_by,
+        descending,
+        search: search.into_owned(),
+        workspace_id: Some(workspace_id),
+    })
+}
+
+fn already_stopped(code: i32, settings: &Settings) -> Answer {
+    let msg = format!(
+        "The training job version is in status {} ({code}) and cannot be stopped",
+        status::name(code)
+    );
+    match settings.already_stopped {
+        AlreadyStoppedPolicy::BadRequest => {
+            modelarts_error(StatusCode::BAD_REQUEST, "ModelArts.0105", &msg, settings.error_field)
+        }
+        AlreadyStoppedPolicy::Conflict => modelarts_error(
+            StatusCode::CONFLICT,
+            "ModelArts.2796",
+            "The job cannot be terminated",
+            settings.error_field,
+        ),
+        AlreadyStoppedPolicy::OkFalse => {
+            modelarts_error(StatusCode::OK, "ModelArts.0105", &msg, settings.error_field)
+        }
+        AlreadyStoppedPolicy::Success => success(),
+    }
+}
+
+fn success() -> Answer {
+    Answer::json(StatusCode::OK, br#"{"is_success":true}"#.to_vec())
+}
+
+/// Runs one of the four operations.
+fn operate(shared: &Shared, target: &Target, query: &str, settings: &Settings, now_ms: u64) -> Answer {
+    if !target.project_ok {
+        return modelarts_error(
+            StatusCode::FORBIDDEN,
+            "ModelArts.0210",
+            "The project ID in the URL does not match the credentials",
+            settings.error_field,
+        );
+    }
+    let job = match &target.job {
+        Id::Invalid(text) => return invalid(format!("Invalid job_id: {text:?} (expected a Long)"), settings),
+        id => id.value(),
+    };
+    let version = match &target.version {
+        Id::Invalid(text) => {
+            return invalid(format!("Invalid version_id: {text:?} (expected a Long)"), settings);
+        }
+        id => id.value(),
+    };
+    match (target.route, job, version) {
+        (Route::Stop, Some(job), Some(version)) => match shared.stop(job, version, now_ms) {
+            Ok(StopOutcome::Effective) => Answer { effective_stop: true, ..success() },
+            Ok(StopOutcome::NotStoppable(code)) => already_stopped(code, settings),
+            Err(nf) => not_found(nf, settings),
+        },
+        (Route::Show, Some(job), Some(version)) => match shared.show(job, version, now_ms) {
+            Ok(body) => Answer::json(StatusCode::OK, body),
+            Err(nf) => not_found(nf, settings),
+        },
+        (Route::Versions, Some(job), _) => {
+            let paging = int_param(query, "per_page", 10, 1..=1000)
+                .and_then(|per_page| Ok((per_page, int_param(query, "page", 0, 0..=65535)?)));
+            match paging {
+                Err(msg) => invalid(msg, settings),
+                Ok((per_page, page)) => match shared.versions(job, per_page, page, now_ms) {
+                    Ok(body) => Answer::json(StatusCode::OK, body),
+                    Err(nf) => not_found(nf, settings),
+                },
+            }
+        }
+        (Route::List, _, _) => match list_query(query) {
+            Ok(q) => Answer::json(StatusCode::OK, shared.list(&q, now_ms)),
+            Err(msg) => invalid(msg, settings),
+        },
+        // `route` only yields the combinations above.
+        _ => gateway_error(StatusCode::NOT_FOUND, "APIG.0101", "The API does not exist", ""),
+    }
+}
+
+fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
+/// Adds `Content-Type`, `X-Request-Id`, `Date` (emulator clock) and `Retry-After`.
+pub(crate) fn respond(
+    shared: &Shared,
+    status: StatusCode,
+    content_type: &'static str,
+    request_id: Option<&str>,
+    retry_after: Option<&str>,
+    body: ResponseBody,
+) -> HttpResponse {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(id) = request_id {
+        headers.insert("x-request-id", header_value(id));
+    }
+    headers.insert(header::DATE, header_value(&httpdate::fmt_http_date(shared.now())));
+    if let Some(r) = retry_after {
+        headers.insert(header::RETRY_AFTER, header_value(r));
+    }
+    response
+}
+
+async fn api(
+    shared: &Arc<Shared>,
+    conn: &ConnInfo,
+    req: Request<Incoming>,
+) -> Result<HttpResponse, DropConnection> {
+    let now = shared.now();
+    let now_ms = to_ms(now);
+    let request_id = shared.next_request_id();
+    let (parts, body) = req.into_parts();
+    let target = route(&parts.method, parts.uri.path(), &shared.config.project_id);
+    let body = Limited::new(body, shared.config.max_request_body).collect().await;
+    let begin = shared.begin(target.route, target.job.value(), target.version.value(), now_ms);
+    let settings = begin.settings;
+
+    let mut entry = JournalEntry {
+        seq: begin.seq,
+        time_ms: now_ms,
+        request_id: request_id.clone(),
+        http_version: format!("{:?}", parts.version),
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        route: target.route,
+        job_id: target.job.value(),
+        version_id: target.version.value(),
+        attempt: begin.attempt,
+        headers: redact_headers(&parts.headers),
+        auth: AuthRecord::not_checked(),
+        throttled: begin.throttled.is_some(),
+        fault: begin.fault.clone(),
+        status: None,
+        effective_stop: false,
+    };
+
+    let body = match body {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            let a = gateway_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "APIG.0201",
+                "Request entity too large",
+                &request_id,
+            );
+            entry.status = Some(a.status.as_u16());
+            shared.record(entry);
+            let response = respond(
+                shared,
+                a.status,
+                a.content_type,
+                Some(&request_id),
+                None,
+                ResponseBody::full(a.body),
+            );
+            return Ok(response);
+        }
+    };
+
+    if settings.auth != AuthMode::Off && target.route != Route::Unknown {
+        let ctx = AuthContext {
+            credentials: &shared.config.credentials,
+            project_id: &shared.config.project_id,
+            now,
+            tolerance: shared.config.auth_tolerance,
+        };
+        entry.auth = auth::check(&parts, &body, &ctx);
+    }
+
+    let fault = begin.fault.unwrap_or_default();
+    if let Some(ms) = fault.delay_ms {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    if fault.reset_before {
+        shared.record(entry);
+        conn.reset.store(true, Ordering::Relaxed);
+        return Err(DropConnection);
+    }
+
+    let rejected = entry.auth.result == AuthResult::Rejected;
+    let answer = if let Some((rps, retry_after)) = begin.throttled {
+        let detail = format!("policy user over ratelimit, limit:{rps}, time:1 second");
+        throttled(retry_after.map(|r| r.header_value()), &detail, &request_id)
+    } else if target.route == Route::Unknown {
+        let (code, msg) = default_gateway_code(404);
+        gateway_error(StatusCode::NOT_FOUND, code, msg, &request_id)
+    } else if let Some(a) = replacement(&fault, &request_id, &settings) {
+        a
+    } else if rejected && settings.auth == AuthMode::Enforce {
+        let reason = entry.auth.reason.as_deref().unwrap_or("verify aksk signature fail");
+        let msg = format!("Incorrect IAM authentication information: {reason}");
+        gateway_error(StatusCode::UNAUTHORIZED, "APIG.0301", &msg, &request_id)
+    } else {
+        if rejected {
+            tracing::warn!(
+                reason = entry.auth.reason.as_deref().unwrap_or(""),
+                path = %parts.uri.path(),
+                "authentication failed; serving anyway (auth mode log)"
+            );
+        }
+        operate(shared, &target, parts.uri.query().unwrap_or(""), &settings, now_ms)
+    };
+    entry.effective_stop = answer.effective_stop;
+
+    if fault.reset_after_effect {
+        shared.record(entry);
+        conn.reset.store(true, Ordering::Relaxed);
+        return Err(DropConnection);
+    }
+
+    let mut bytes = answer.body;
+    if let Some(size) = fault.oversized
+        && size > bytes.len()
+    {
+        bytes.resize(size, b' ');
+    }
+    if fault.truncated {
+        bytes.truncate(bytes.len() / 2);
+    }
+    let content_type =
+        if fault.wrong_content_type { "text/plain; charset=utf-8" } else { answer.content_type };
+    let mut body = ResponseBody::full(bytes);
+    if fault.incomplete_body {
+        body = body.cut_in_half();
+    }
+    if let Some(t) = &fault.trickle {
+        body = body.trickle(t.chunk_size.unwrap_or(16), Duration::from_millis(t.chunk_delay_ms));
+    }
+    entry.status = Some(answer.status.as_u16());
+    tracing::debug!(
+        seq = entry.seq,
+        route = entry.route.as_str(),
+        status = answer.status.as_u16(),
+        "answered"
+    );
+    shared.record(entry);
+    Ok(respond(shared, answer.status, content_type, Some(&request_id), answer.retry_after.as_deref(), body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routing_table() {
+        let p = "abc";
+        let cases: &[(Method, &str, Route, bool)] = &[
+            (Method::GET, "/v1/abc/training-jobs", Route::List, true),
+            (Method::GET, "/v1/xyz/training-jobs", Route::List, false),
+            (Method::GET, "/v1/abc/training-jobs/1/versions", Route::Versions, true),
+            (Method::GET, "/v1/abc/training-jobs/1/versions/2", Route::Show, true),
+            (Method::POST, "/v1/abc/training-jobs/1/versions/2/stop", Route::Stop, true),
+            (Method::GET, "/v1/abc/training-jobs/1/versions/2/stop", Route::Unknown, false),
+            (Method::POST, "/v1/abc/training-jobs/1/versions/2", Route::Unknown, false),
+            (Method::GET, "/v1/abc/training-jobs/", Route::Unknown, false),
+            (Method::GET, "/v1//training-jobs", Route::Unknown, false),
+            (Method::GET, "/v2/abc/training-jobs", Route::Unknown, false),
+            (Method::DELETE, "/v1/abc/training-jobs/1/versions/2", Route::Unknown, false),
+        ];
+        for (method, path, expected, project_ok) in cases {
+            let t = route(method, path, p);
+            assert_eq!(t.route, *expected, "{method} {path}");
+            assert_eq!(t.project_ok, *project_ok, "{method} {path}");
+        }
+        let t = route(&Method::GET, "/v1/abc/training-jobs/x1/versions/+2", p);
+        assert!(matches!(t.job, Id::Invalid(_)) && matches!(t.version, Id::Invalid(_)));
+    }
+
+    #[test]
+    fn list_query_validation() {
+        let ok = list_query(
+            "status=8&per_page=1000&page=65535&sortBy=create_time&order=desc&search_content=a%20b",
+        )
+        .expect("valid");
+        assert_eq!(
+            (ok.status, ok.per_page, ok.page, ok.sort_by, ok.descending, ok.search.as_str()),
+            (Some(8), 1000, 65535, SortBy::CreateTime, true, "a b")
+        );
+        let defaults = list_query("").expect("valid");
+        assert_eq!(
+            (defaults.per_page, defaults.page, defaults.sort_by, defaults.descending),
+            (10, 1, SortBy::JobName, false)
+        );
+        let long = format!("search_content={}", "x".repeat(65));
+        for bad in [
+            "per_page=0",
+            "per_page=1001",
+            "page=0",
+            "page=65536",
+            "page=x",
+            "sortBy=name",
+            "order=up",
+            "status=23",
+            "status=running",
+            long.as_str(),
+        ] {
+            assert!(list_query(bad).is_err(), "{bad}");
+        }
+    }
+}

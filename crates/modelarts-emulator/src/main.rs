@@ -1,0 +1,252 @@
+//! The `modelarts-emulator` binary: starts an emulator, prints one JSON line describing it on stdout,
+//! serves until SIGINT or SIGTERM, then exits 0. Logs go to stderr.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use modelarts_emulator::{
+    AlreadyStoppedPolicy, AuthMode, Credentials, Emulator, EmulatorConfig, ErrorField, ThrottleSettings,
+};
+
+/// A local ModelArts v1 training-job server for tests.
+///
+/// Prints `{"endpoint":…,"ca_cert":…,"project_id":…,"ak":…,"sk":…,"token":…,"admin":…}` on one line,
+/// then serves until SIGINT/SIGTERM.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Serve HTTPS with a generated CA (written to --ca-out).
+    #[arg(long)]
+    tls: bool,
+    /// Where to write the CA certificate (PEM); default: a file in the temp dir, removed at exit.
+    #[arg(long, value_name = "PATH")]
+    ca_out: Option<PathBuf>,
+    /// Accepted access key.
+    #[arg(long)]
+    ak: Option<String>,
+    /// Accepted secret key.
+    #[arg(long)]
+    sk: Option<String>,
+    /// Accepted IAM token (X-Auth-Token).
+    #[arg(long)]
+    token: Option<String>,
+    /// Require this X-Security-Token on AK/SK requests (temporary credentials).
+    #[arg(long)]
+    security_token: Option<String>,
+    /// Project id in the API paths.
+    #[arg(long)]
+    project_id: Option<String>,
+    /// Authentication mode.
+    #[arg(long, value_enum, default_value_t = AuthArg::Enforce)]
+    auth: AuthArg,
+    /// JSON file: an array of jobs with versions to seed.
+    #[arg(long, value_name = "FILE")]
+    seed_file: Option<PathBuf>,
+    /// Generate N running jobs with one version each.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    jobs: usize,
+    /// A stopped version goes KILLING → KILLED after this time (e.g. 2s, 200ms, 1.5s, 1m) [default: 2s,
+    /// unless only --kill-after-polls is given].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    kill_after: Option<Duration>,
+    /// A stopped version goes KILLED on the status read after N reads.
+    #[arg(long, value_name = "N")]
+    kill_after_polls: Option<u32>,
+    /// Answer to a stop of a version that cannot be stopped.
+    #[arg(long, value_enum, default_value_t = PolicyArg::BadRequest)]
+    already_stopped: PolicyArg,
+    /// Name of the error-text field in ModelArts error bodies.
+    #[arg(long, value_enum, default_value_t = ErrorFieldArg::ErrorMessage)]
+    error_field: ErrorFieldArg,
+    /// Emulator clock offset from the wall clock, seconds (may be negative).
+    #[arg(long, value_name = "SECS", default_value_t = 0, allow_negative_numbers = true)]
+    clock_offset: i64,
+    /// Seed of every random choice.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    random_seed: u64,
+    /// JSON file: an array of fault scripts.
+    #[arg(long, value_name = "FILE")]
+    faults: Option<PathBuf>,
+    /// Throttle mode: answer 429 APIG.0308 above N requests per second.
+    #[arg(long, value_name = "N")]
+    throttle_rps: Option<u32>,
+    /// Journal capacity (entries); older entries are dropped.
+    #[arg(long, value_name = "N", default_value_t = 50_000)]
+    journal_limit: usize,
+    /// Log level on stderr (error, warn, info, debug, trace).
+    #[arg(long, default_value = "info")]
+    log_level: tracing::Level,
+    /// Worker threads (default: one per CPU).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum AuthArg {
+    Off,
+    Log,
+    Enforce,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PolicyArg {
+    /// HTTP 400 ModelArts.0105
+    BadRequest,
+    /// HTTP 409 ModelArts.2796
+    Conflict,
+    /// HTTP 200 is_success:false ModelArts.0105
+    OkFalse,
+    /// HTTP 200 is_success:true
+    Success,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum ErrorFieldArg {
+    ErrorMessage,
+    ErrorMsg,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 =
+        number.parse().map_err(|_| format!("{text:?} is not a duration like 2s, 200ms, 1.5s or 1m"))?;
+    let secs = match unit {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        other => return Err(format!("unknown duration unit {other:?} (use ms, s, m or h)")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
+}
+
+fn config(args: &Args) -> Result<EmulatorConfig, modelarts_emulator::Error> {
+    let defaults = Credentials::default();
+    let mut credentials = defaults.clone();
+    credentials.access_key = args.ak.clone().unwrap_or(defaults.access_key);
+    credentials.secret_key = args.sk.clone().unwrap_or(defaults.secret_key);
+    credentials.token = args.token.clone().unwrap_or(defaults.token);
+    credentials.security_token = args.security_token.clone();
+    let mut cfg = EmulatorConfig::default()
+        .listen(args.listen)
+        .tls(args.tls)
+        .credentials(credentials)
+        .auth(match args.auth {
+            AuthArg::Off => AuthMode::Off,
+            AuthArg::Log => AuthMode::Log,
+            AuthArg::Enforce => AuthMode::Enforce,
+        })
+        .already_stopped(match args.already_stopped {
+            PolicyArg::BadRequest => AlreadyStoppedPolicy::BadRequest,
+            PolicyArg::Conflict => AlreadyStoppedPolicy::Conflict,
+            PolicyArg::OkFalse => AlreadyStoppedPolicy::OkFalse,
+            PolicyArg::Success => AlreadyStoppedPolicy::Success,
+        })
+        .error_field(match args.error_field {
+            ErrorFieldArg::ErrorMessage => ErrorField::ErrorMessage,
+            ErrorFieldArg::ErrorMsg => ErrorField::ErrorMsg,
+        })
+        .generate_jobs(args.jobs)
+        .clock_offset_secs(args.clock_offset)
+        .random_seed(args.random_seed)
+        .journal_limit(args.journal_limit);
+    if let Some(pid) = &args.project_id {
+        cfg = cfg.project_id(pid.clone());
+    }
+    if let Some(path) = &args.ca_out {
+        cfg = cfg.ca_out(path.clone());
+    }
+    if let Some(n) = args.kill_after_polls {
+        cfg = cfg.kill_after_polls(n);
+    }
+    if let Some(d) = args.kill_after {
+        cfg = cfg.kill_after(d);
+    }
+    if let Some(path) = &args.seed_file {
+        cfg = cfg.seed_file(path)?;
+    }
+    if let Some(path) = &args.faults {
+        cfg = cfg.fault_file(path)?;
+    }
+    if let Some(rps) = args.throttle_rps {
+        cfg = cfg.throttle(ThrottleSettings::per_second(rps));
+    }
+    Ok(cfg)
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let emulator = Emulator::start(config(&args)?).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", emulator.start_line())?;
+        out.flush()?;
+    }
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r?,
+        _ = sigterm.recv() => {}
+    }
+    tracing::info!("signal received; shutting down");
+    emulator.shutdown().await;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(args.log_level)
+        .with_ansi(false)
+        .init();
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.threads {
+        runtime.worker_threads(n.max(1));
+    }
+    let runtime = match runtime.enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the tokio runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let mut message = e.to_string();
+            let mut source = e.source();
+            while let Some(s) = source {
+                message.push_str(": ");
+                message.push_str(&s.to_string());
+                source = s.source();
+            }
+            tracing::error!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        let ok = [("2s", 2000), ("200ms", 200), ("1.5s", 1500), ("1m", 60_000), ("3", 3000)];
+        for (text, ms) in ok {
+            assert_eq!(parse_duration(text), Ok(Duration::from_millis(ms)), "{text}");
+        }
+        for bad in ["", "s", "2x", "-1s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,517 @@
+//! The emulator's mutable state behind one mutex (jobs, faults, attempts, journal, throttle, settings,
+//! random generator), the emulator clock, and [`StateHandle`], the in-process control surface that the
+//! admin API also uses.
+//!
+//! Critical sections are short and never await: a request takes the lock to begin (attempt number,
+//! throttle, fault step), to run its operation and to write its journal entry.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::config::{EmulatorConfig, Settings, SettingsPatch};
+use crate::faults::{self, FaultScript, FaultStep, RetryAfter, Route};
+use crate::journal::{Journal, JournalEntry};
+use crate::model::{self, Job, JobSeed, JobSnapshot, SeedDefaults, StopOutcome};
+use crate::throttle::{ThrottleSettings, TokenBucket};
+
+const FIRST_JOB_ID: u64 = 100;
+const FIRST_VERSION_ID: u64 = 100_000;
+
+const ADJECTIVES: [&str; 16] = [
+    "amber", "brisk", "calm", "deep", "eager", "fast", "gentle", "hidden", "icy", "jolly", "keen", "lucid",
+    "mellow", "noble", "quiet", "rapid",
+];
+const NOUNS: [&str; 16] = [
+    "badger", "comet", "delta", "ember", "falcon", "glacier", "harbor", "iris", "jaguar", "kestrel", "lynx",
+    "meadow", "nebula", "orca", "pine", "quartz",
+];
+
+/// Why an operation found nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NotFound {
+    Job(u64),
+    Version(u64, u64),
+}
+
+impl NotFound {
+    pub(crate) fn message(self) -> String {
+        match self {
+            NotFound::Job(j) => format!("Training job {j} does not exist"),
+            NotFound::Version(j, v) => format!("Version {v} of training job {j} does not exist"),
+        }
+    }
+}
+
+/// What a request learns when it begins.
+pub(crate) struct Begin {
+    pub(crate) seq: u64,
+    pub(crate) attempt: u32,
+    /// `Some((rps, retry_after))` when the throttle mode rejects the request.
+    pub(crate) throttled: Option<(u32, Option<RetryAfter>)>,
+    pub(crate) fault: Option<FaultStep>,
+    pub(crate) settings: Settings,
+}
+
+/// The validated query of a list request.
+pub(crate) struct ListQuery {
+    pub(crate) status: Option<i32>,
+    pub(crate) per_page: usize,
+    pub(crate) page: usize,
+    pub(crate) sort_by: SortBy,
+    pub(crate) descending: bool,
+    pub(crate) search: String,
+    pub(crate) workspace_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SortBy {
+    JobName,
+    JobDesc,
+    Status,
+    Duration,
+    VersionCount,
+    CreateTime,
+}
+
+struct Inner {
+    jobs: BTreeMap<u64, Job>,
+    faults: Vec<FaultScript>,
+    attempts: HashMap<(Route, Option<u64>, Option<u64>), u32>,
+    journal: Journal,
+    next_seq: u64,
+    throttle: Option<TokenBucket>,
+    settings: Settings,
+    rng: fastrand::Rng,
+    next_job_id: u64,
+    next_version_id: u64,
+}
+
+impl SeedDefaults for Inner {
+    fn next_job_id(&mut self) -> u64 {
+        while self.jobs.contains_key(&self.next_job_id) {
+            self.next_job_id += 1;
+        }
+        let id = self.next_job_id;
+        self.next_job_id += 1;
+        id
+    }
+
+    fn next_version_id(&mut self) -> u64 {
+        let id = self.next_version_id;
+        self.next_version_id += 1;
+        id
+    }
+
+    fn job_name(&mut self, job_id: u64) -> String {
+        let adjective = ADJECTIVES[self.rng.usize(..ADJECTIVES.len())];
+        let noun = NOUNS[self.rng.usize(..NOUNS.len())];
+        format!("{adjective}-{noun}-{job_id}")
+    }
+}
+
+impl Inner {
+    fn new(config: &EmulatorConfig, now_ms: u64) -> Self {
+        let mut inner = Self {
+            jobs: BTreeMap::new(),
+            faults: config.faults.clone(),
+            attempts: HashMap::new(),
+            journal: Journal::new(config.journal_limit),
+            next_seq: 1,
+            throttle: config.throttle.clone().map(|t| TokenBucket::new(t, now_ms)),
+            settings: config.settings,
+            rng: fastrand::Rng::with_seed(config.random_seed),
+            next_job_id: FIRST_JOB_ID,
+            next_version_id: FIRST_VERSION_ID,
+        };
+        inner.seed(&config.jobs, now_ms);
+        let generated: Vec<JobSeed> = (0..config.generated_jobs)
+            .map(|i| {
+                let minutes = inner.rng.u64(1..=240);
+                let mut seed = JobSeed::default().desc(format!("generated job {}", i + 1));
+                seed.versions.push(model::VersionSeed::default().duration_ms(minutes * 60_000));
+                seed
+            })
+            .collect();
+        inner.seed(&generated, now_ms);
+        inner
+    }
+
+    fn seed(&mut self, seeds: &[JobSeed], now_ms: u64) -> Vec<(u64, Vec<u64>)> {
+        let mut out = Vec::with_capacity(seeds.len());
+        for seed in seeds {
+            // Keep generated ids clear of explicit ones.
+            if let Some(id) = seed.job_id {
+                self.next_job_id = self.next_job_id.max(id.saturating_add(1));
+            }
+            for v in &seed.versions {
+                if let Some(id) = v.version_id {
+                    self.next_version_id = self.next_version_id.max(id.saturating_add(1));
+                }
+            }
+            let job = Job::from_seed(seed, self, now_ms);
+            out.push((job.id, job.versions.iter().map(|v| v.id).collect()));
+            self.jobs.insert(job.id, job);
+        }
+        out
+    }
+}
+
+/// Shared by the server tasks and every [`StateHandle`].
+pub(crate) struct Shared {
+    pub(crate) config: EmulatorConfig,
+    offset_ms: AtomicI64,
+    request_counter: AtomicU64,
+    inner: Mutex<Inner>,
+}
+
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl Shared {
+    pub(crate) fn new(config: EmulatorConfig) -> Self {
+        let offset = config.clock_offset_ms;
+        let now_ms = to_ms(shifted(SystemTime::now(), offset));
+        let inner = Inner::new(&config, now_ms);
+        Self {
+            config,
+            offset_ms: AtomicI64::new(offset),
+            request_counter: AtomicU64::new(0),
+            inner: Mutex::new(inner),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves plain data behind; keep serving it.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The emulator clock: the wall clock plus the configured offset.
+    pub(crate) fn now(&self) -> SystemTime {
+        shifted(SystemTime::now(), self.offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// A fresh request id: 32 hex digits fixed by the seed and a counter.
+    pub(crate) fn next_request_id(&self) -> String {
+        let n = self.request_counter.fetch_add(1, Ordering::Relaxed);
+        let a = splitmix64(self.config.random_seed ^ n.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let b = splitmix64(a ^ 0x5851_F42D_4C95_7F2D);
+        format!("{a:016x}{b:016x}")
+    }
+
+    pub(crate) fn begin(
+        &self,
+        route: Route,
+        job_id: Option<u64>,
+        version_id: Option<u64>,
+        now_ms: u64,
+    ) -> Begin {
+        let mut inner = self.lock();
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        let attempt = {
+            let n = inner.attempts.entry((route, job_id, version_id)).or_insert(0);
+            *n += 1;
+            *n
+        };
+        let throttled = match inner.throttle.as_mut() {
+            Some(bucket) if route != Route::Unknown => {
+                (!bucket.try_take(now_ms)).then(|| (bucket.settings.rps, bucket.settings.retry_after.clone()))
+            }
+            _ => None,
+        };
+        let fault = if throttled.is_none() && !inner.faults.is_empty() {
+            faults::next_step(&mut inner.faults, route, job_id, version_id)
+        } else {
+            None
+        };
+        Begin { seq, attempt, throttled, fault, settings: inner.settings }
+    }
+
+    pub(crate) fn record(&self, entry: JournalEntry) {
+        self.lock().journal.push(entry);
+    }
+
+    pub(crate) fn stop(&self, job_id: u64, version_id: u64, now_ms: u64) -> Result<StopOutcome, NotFound> {
+        let mut inner = self.lock();
+        let timing = inner.settings.kill_timing();
+        let version = inner
+            .jobs
+            .get_mut(&job_id)
+            .ok_or(NotFound::Job(job_id))?
+            .version_mut(version_id)
+            .ok_or(NotFound::Version(job_id, version_id))?;
+        version.observe(now_ms, timing, false);
+        Ok(version.stop(now_ms))
+    }
+
+    pub(crate) fn show(&self, job_id: u64, version_id: u64, now_ms: u64) -> Result<Vec<u8>, NotFound> {
+        let mut inner = self.lock();
+        let timing = inner.settings.kill_timing();
+        let job = inner.jobs.get_mut(&job_id).ok_or(NotFound::Job(job_id))?;
+        let index = job
+            .versions
+            .binary_search_by_key(&version_id, |v| v.id)
+            .map_err(|_| NotFound::Version(job_id, version_id))?;
+        job.versions[index].observe(now_ms, timing, true);
+        Ok(model::show_body(job, &job.versions[index], now_ms))
+    }
+
+    pub(crate) fn versions(
+        &self,
+        job_id: u64,
+        per_page: usize,
+        page: usize,
+        now_ms: u64,
+    ) -> Result<Vec<u8>, NotFound> {
+        let mut inner = self.lock();
+        let timing = inner.settings.kill_timing();
+        let job = inner.jobs.get_mut(&job_id).ok_or(NotFound::Job(job_id))?;
+        // Newest first.
+        let count = job.versions.len();
+        let (skip, take) =
+            if page == 0 { (0, count) } else { ((page - 1).saturating_mul(per_page), per_page) };
+        for v in job.versions.iter_mut().rev().skip(skip).take(take) {
+            v.observe(now_ms, timing, true);
+        }
+        let page: Vec<&model::Version> = job.versions.iter().rev().skip(skip).take(take).collect();
+        Ok(model::versions_body(job, &page, now_ms))
+    }
+
+    pub(crate) fn list(&self, q: &ListQuery, now_ms: u64) -> Vec<u8> {
+        let mut inner = self.lock();
+        let timing = inner.settings.kill_timing();
+        let quota = self.config.quota;
+        let total_jobs = inner.jobs.len();
+        for job in inner.jobs.values_mut() {
+            if let Some(v) = job.latest_mut() {
+                v.observe(now_ms, timing, false);
+            }
+        }
+        let search = q.search.to_lowercase();
+        let mut matching: Vec<&Job> = inner
+            .jobs
+            .values()
+            .filter(|j| q.status.is_none_or(|s| j.latest().is_some_and(|v| v.status == s)))
+            .filter(|j| search.is_empty() || j.name.to_lowercase().contains(&search))
+            .filter(|j| q.workspace_id.as_ref().is_none_or(|w| &j.workspace_id == w))
+            .collect();
+        let latest_status = |j: &Job| j.latest().map_or(0, |v| v.status);
+        let latest_duration = |j: &Job| j.latest().map_or(0, |v| v.duration(now_ms));
+        matching.sort_by(|a, b| {
+            let ord = match q.sort_by {
+                SortBy::JobName => a.name.cmp(&b.name),
+                SortBy::JobDesc => a.desc.cmp(&b.desc),
+                SortBy::Status => latest_status(a).cmp(&latest_status(b)),
+                SortBy::Duration => latest_duration(a).cmp(&latest_duration(b)),
+                SortBy::VersionCount => a.versions.len().cmp(&b.versions.len()),
+                SortBy::CreateTime => a.create_time.cmp(&b.create_time),
+            };
+            let ord = ord.then(a.id.cmp(&b.id));
+            if q.descending { ord.reverse() } else { ord }
+        });
+        let total_matching = matching.len();
+        let skip = (q.page - 1).saturating_mul(q.per_page);
+        let page_ids: Vec<u64> = matching.iter().skip(skip).take(q.per_page).map(|j| j.id).collect();
+        // Count this read as a poll of each reported (latest) version.
+        for id in &page_ids {
+            if let Some(v) = inner.jobs.get_mut(id).and_then(Job::latest_mut) {
+                v.observe(now_ms, timing, true);
+            }
+        }
+        let page: Vec<&Job> = page_ids.iter().filter_map(|id| inner.jobs.get(id)).collect();
+        model::list_body(&page, total_matching, total_jobs, quota, now_ms)
+    }
+}
+
+fn shifted(t: SystemTime, offset_ms: i64) -> SystemTime {
+    let d = Duration::from_millis(offset_ms.unsigned_abs());
+    if offset_ms >= 0 { t.checked_add(d).unwrap_or(t) } else { t.checked_sub(d).unwrap_or(t) }
+}
+
+pub(crate) fn to_ms(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Parses a seed file or admin body: an array of [`JobSeed`] or one object.
+pub(crate) fn parse_seeds(json: &[u8]) -> Result<Vec<JobSeed>, String> {
+    let seeds: Vec<JobSeed> = crate::one_or_many(json).map_err(|e| format!("invalid job seeds: {e}"))?;
+    for (i, job) in seeds.iter().enumerate() {
+        for v in &job.versions {
+            if let Some(code) = v.status.filter(|c| !model::status::is_known(*c)) {
+                return Err(format!("job {i}: status {code} is not in 0..=22"));
+            }
+        }
+    }
+    Ok(seeds)
+}
+
+/// In-process control of a running emulator: the same powers as the admin API.
+///
+/// Cheap to clone; every clone controls the same emulator.
+#[derive(Clone)]
+pub struct StateHandle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for StateHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateHandle").finish_non_exhaustive()
+    }
+}
+
+impl StateHandle {
+    /// Adds or replaces jobs; returns each job id with its version ids.
+    pub fn seed_jobs(&self, jobs: impl IntoIterator<Item = JobSeed>) -> Vec<(u64, Vec<u64>)> {
+        let seeds: Vec<JobSeed> = jobs.into_iter().collect();
+        let now_ms = self.now_ms();
+        self.shared.lock().seed(&seeds, now_ms)
+    }
+
+    /// Removes every job.
+    pub fn clear_jobs(&self) {
+        self.shared.lock().jobs.clear();
+    }
+
+    /// Every job as it stands now (ascending id). Does not count as a status read.
+    pub fn jobs(&self) -> Vec<JobSnapshot> {
+        let now_ms = self.now_ms();
+        let mut inner = self.shared.lock();
+        let timing = inner.settings.kill_timing();
+        inner
+            .jobs
+            .values_mut()
+            .map(|job| {
+                for v in &mut job.versions {
+                    v.observe(now_ms, timing, false);
+                }
+                job.snapshot(now_ms)
+            })
+            .collect()
+    }
+
+    /// The current status of a version (not counted as a status read).
+    pub fn version_status(&self, job_id: u64, version_id: u64) -> Option<i32> {
+        let now_ms = self.now_ms();
+        let mut inner = self.shared.lock();
+        let timing = inner.settings.kill_timing();
+        let v = inner.jobs.get_mut(&job_id)?.version_mut(version_id)?;
+        v.observe(now_ms, timing, false);
+        Some(v.status)
+    }
+
+    /// Adds a fault script (after validating it).
+    pub fn add_faults(&self, script: FaultScript) -> Result<(), String> {
+        script.validate()?;
+        self.shared.lock().faults.push(script);
+        Ok(())
+    }
+
+    /// The scripts with steps left.
+    pub fn faults(&self) -> Vec<FaultScript> {
+        self.shared.lock().faults.clone()
+    }
+
+    /// Removes every fault script.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
+    /// Turns the throttle mode on (`Some`) or off (`None`).
+    pub fn set_throttle(&self, settings: Option<ThrottleSettings>) {
+        let now_ms = self.now_ms();
+        self.shared.lock().throttle = settings.map(|s| TokenBucket::new(s, now_ms));
+    }
+
+    /// The throttle mode, if on.
+    pub fn throttle(&self) -> Option<ThrottleSettings> {
+        self.shared.lock().throttle.as_ref().map(|b| b.settings.clone())
+    }
+
+    /// The journal in arrival order.
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.shared.lock().journal.entries()
+    }
+
+    /// How many entries the journal dropped for lack of room since it was last cleared.
+    pub fn journal_dropped(&self) -> u64 {
+        self.shared.lock().journal.dropped()
+    }
+
+    /// Clears the journal and the attempt counters.
+    pub fn clear_journal(&self) {
+        let mut inner = self.shared.lock();
+        inner.journal.clear();
+        inner.attempts.clear();
+    }
+
+    /// How many requests moved this version to KILLING.
+    pub fn effective_stops(&self, job_id: u64, version_id: u64) -> usize {
+        self.journal()
+            .iter()
+            .filter(|e| e.effective_stop && e.job_id == Some(job_id) && e.version_id == Some(version_id))
+            .count()
+    }
+
+    /// The run-time settings.
+    pub fn settings(&self) -> Settings {
+        self.shared.lock().settings
+    }
+
+    /// Replaces the run-time settings.
+    pub fn set_settings(&self, settings: Settings) {
+        self.shared.lock().settings = settings;
+    }
+
+    /// Changes the run-time settings in place, e.g.
+    /// `state.update_settings(|s| s.already_stopped = AlreadyStoppedPolicy::Conflict)`.
+    pub fn update_settings(&self, change: impl FnOnce(&mut Settings)) {
+        change(&mut self.shared.lock().settings);
+    }
+
+    pub(crate) fn patch_settings(&self, patch: SettingsPatch) -> Settings {
+        let mut inner = self.shared.lock();
+        patch.apply(&mut inner.settings);
+        inner.settings
+    }
+
+    /// The emulator clock's offset from the wall clock, ms.
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.shared.offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Sets the emulator clock's offset from the wall clock, ms.
+    pub fn set_clock_offset_ms(&self, offset_ms: i64) {
+        self.shared.offset_ms.store(offset_ms, Ordering::Relaxed);
+    }
+
+    /// Moves the emulator clock forward (e.g. past `kill_after`).
+    pub fn advance_clock(&self, by: Duration) {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.shared.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+
+    /// The emulator clock.
+    pub fn now(&self) -> SystemTime {
+        self.shared.now()
+    }
+
+    fn now_ms(&self) -> u64 {
+        to_ms(self.shared.now())
+    }
+
+    /// Restores the start state: the configured jobs (re-seeded now), faults, throttle, settings,
+    /// clock offset and random seed; empties the journal and the attempt counters.
+    pub fn reset(&self) {
+        let config = &self.shared.config;
+        self.shared.offset_ms.store(config.clock_offset_ms, Ordering::Relaxed);
+        self.shared.request_counter.store(0, Ordering::Relaxed);
+        let now_ms = self.now_ms();
+        *self.shared.lock() = Inner::new(config, now_ms);
+    }
+}

@@ -1,0 +1,341 @@
+//! Batch stop: many stops (and optional waits) with bounded concurrency, exactly one definite
+//! outcome per target, in input order.
+
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use futures_util::{FutureExt, StreamExt};
+use modelarts_protocol::ids::{JobId, VersionId};
+use modelarts_protocol::status::JobStatus;
+use modelarts_protocol::waiter::WaitOptions;
+use modelarts_transport::HttpSend;
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::error::WaitError;
+use crate::stop::{StopOptions, StopOutcome};
+
+/// The default number of stops in flight.
+pub const DEFAULT_BATCH_CONCURRENCY: usize = 16;
+
+/// Options of [`Client::batch_stop`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchOptions {
+    /// Targets in flight at once (at least 1). Default [`DEFAULT_BATCH_CONCURRENCY`].
+    pub concurrency: usize,
+    /// Wait for each version to be stopped, with these limits; `None` only stops.
+    pub wait: Option<WaitOptions>,
+    /// See [`StopOptions::strict`](crate::StopOptions::strict).
+    pub strict: bool,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        Self { concurrency: DEFAULT_BATCH_CONCURRENCY, wait: None, strict: false }
+    }
+}
+
+/// Progress of a batch, for a progress bar or log.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BatchEvent<'a> {
+    /// Work on a target begins.
+    Started {
+        /// The target's index in the input.
+        index: usize,
+        /// The job.
+        job: JobId,
+        /// The version.
+        version: VersionId,
+    },
+    /// The stop call ended (the wait, if any, follows).
+    StopDone {
+        /// The target's index in the input.
+        index: usize,
+        /// How it went.
+        result: Result<StopOutcome, &'a Error>,
+    },
+    /// A wait poll read a status.
+    Polled {
+        /// The target's index in the input.
+        index: usize,
+        /// The status read.
+        status: JobStatus,
+    },
+    /// The target's outcome is definite.
+    Finished {
+        /// The target's index in the input.
+        index: usize,
+        /// The outcome.
+        outcome: &'a BatchOutcome,
+    },
+}
+
+/// What happened to one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BatchOutcomeKind {
+    /// This batch stopped it: the status is the final one when waiting (KILLED or CANCELED), else
+    /// the one known after the stop (KILLING, or a final state found after an ambiguous failure).
+    Stopped(JobStatus),
+    /// It was already stopping or stopped (a conflict on stop); with a wait, the final status.
+    AlreadyStopped(JobStatus),
+    /// The job or version does not exist ([`BatchOutcome::error`] holds the service's answer).
+    NotFound,
+    /// The stop or the wait failed ([`BatchOutcome::error`] holds why).
+    Failed,
+    /// The stop succeeded but the version was not final when the wait's time was up; the last
+    /// status seen, if any.
+    WaitTimedOut(Option<JobStatus>),
+    /// The version ended in another final state (COMPLETED, FAILED, LOST, …).
+    EndedOtherwise(JobStatus),
+}
+
+impl BatchOutcomeKind {
+    /// A short snake_case name (`stopped`, `already_stopped`, `not_found`, `failed`,
+    /// `wait_timed_out`, `ended_otherwise`).
+    pub fn name(self) -> &'static str {
+        match self {
+            BatchOutcomeKind::Stopped(_) => "stopped",
+            BatchOutcomeKind::AlreadyStopped(_) => "already_stopped",
+            BatchOutcomeKind::NotFound => "not_found",
+            BatchOutcomeKind::Failed => "failed",
+            BatchOutcomeKind::WaitTimedOut(_) => "wait_timed_out",
+            BatchOutcomeKind::EndedOtherwise(_) => "ended_otherwise",
+        }
+    }
+
+    /// Whether the target is stopped or stopping as asked (`Stopped` or `AlreadyStopped`).
+    pub fn is_success(self) -> bool {
+        matches!(self, BatchOutcomeKind::Stopped(_) | BatchOutcomeKind::AlreadyStopped(_))
+    }
+
+    /// The status known at the end, if any.
+    pub fn status(self) -> Option<JobStatus> {
+        match self {
+            BatchOutcomeKind::Stopped(s)
+            | BatchOutcomeKind::AlreadyStopped(s)
+            | BatchOutcomeKind::EndedOtherwise(s) => Some(s),
+            BatchOutcomeKind::WaitTimedOut(s) => s,
+            BatchOutcomeKind::NotFound | BatchOutcomeKind::Failed => None,
+        }
+    }
+}
+
+/// The definite outcome of one target.
+#[derive(Debug)]
+pub struct BatchOutcome {
+    /// The target's index in the input.
+    pub index: usize,
+    /// The job.
+    pub job: JobId,
+    /// The version.
+    pub version: VersionId,
+    /// What happened.
+    pub kind: BatchOutcomeKind,
+    /// The stop's outcome, if the stop call succeeded.
+    pub stop: Option<StopOutcome>,
+    /// The error, for `NotFound` and `Failed` (and a wait that failed after a successful stop).
+    pub error: Option<Error>,
+    /// Time spent on this target.
+    pub elapsed: Duration,
+}
+
+/// Counts of outcomes per kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchCounts {
+    /// `Stopped`.
+    pub stopped: usize,
+    /// `AlreadyStopped`.
+    pub already_stopped: usize,
+    /// `NotFound`.
+    pub not_found: usize,
+    /// `Failed`.
+    pub failed: usize,
+    /// `WaitTimedOut`.
+    pub wait_timed_out: usize,
+    /// `EndedOtherwise`.
+    pub ended_otherwise: usize,
+}
+
+impl BatchCounts {
+    /// All outcomes.
+    pub fn total(&self) -> usize {
+        self.stopped
+            + self.already_stopped
+            + self.not_found
+            + self.failed
+            + self.wait_timed_out
+            + self.ended_otherwise
+    }
+}
+
+/// The report of a batch: one outcome per target, in input order.
+#[derive(Debug)]
+pub struct BatchReport {
+    /// One per target, `outcomes[i].index == i`.
+    pub outcomes: Vec<BatchOutcome>,
+    /// Wall time of the whole batch.
+    pub elapsed: Duration,
+}
+
+impl BatchReport {
+    /// Counts per kind.
+    pub fn counts(&self) -> BatchCounts {
+        let mut c = BatchCounts::default();
+        for o in &self.outcomes {
+            match o.kind {
+                BatchOutcomeKind::Stopped(_) => c.stopped += 1,
+                BatchOutcomeKind::AlreadyStopped(_) => c.already_stopped += 1,
+                BatchOutcomeKind::NotFound => c.not_found += 1,
+                BatchOutcomeKind::Failed => c.failed += 1,
+                BatchOutcomeKind::WaitTimedOut(_) => c.wait_timed_out += 1,
+                BatchOutcomeKind::EndedOtherwise(_) => c.ended_otherwise += 1,
+            }
+        }
+        c
+    }
+
+    /// Whether every target is stopped or stopping as asked.
+    pub fn all_succeeded(&self) -> bool {
+        self.outcomes.iter().all(|o| o.kind.is_success())
+    }
+}
+
+impl<T: HttpSend> Client<T> {
+    /// Stops every target with at most `options.concurrency` in flight, optionally waiting for each,
+    /// and reports exactly one outcome per target, in input order (a failure, or even a panic, in
+    /// one target never loses another). `on_event` sees progress; it is called from the batch's
+    /// task, so keep it quick.
+    pub async fn batch_stop(
+        &self,
+        targets: Vec<(JobId, VersionId)>,
+        options: BatchOptions,
+        on_event: impl Fn(&BatchEvent<'_>) + Send + Sync,
+    ) -> BatchReport {
+        let started = tokio::time::Instant::now();
+        let on_event = &on_event;
+        let mut slots: Vec<Option<BatchOutcome>> = targets.iter().map(|_| None).collect();
+        let mut results = futures_util::stream::iter(targets.iter().copied().enumerate())
+            .map(|(index, (job, version))| {
+                AssertUnwindSafe(self.stop_one(index, job, version, options, on_event))
+                    .catch_unwind()
+                    .map(move |result| (index, job, version, result))
+            })
+            .buffer_unordered(options.concurrency.max(1));
+        while let Some((index, job, version, result)) = results.next().await {
+            let outcome = result.unwrap_or_else(|panic| BatchOutcome {
+                index,
+                job,
+                version,
+                kind: BatchOutcomeKind::Failed,
+                stop: None,
+                error: Some(Error::Internal { message: panic_message(panic.as_ref()) }),
+                elapsed: Duration::ZERO,
+            });
+            notify(on_event, &BatchEvent::Finished { index, outcome: &outcome });
+            if let Some(slot) = slots.get_mut(index) {
+                *slot = Some(outcome);
+            }
+        }
+        drop(results);
+        let outcomes = slots
+            .into_iter()
+            .zip(targets)
+            .enumerate()
+            .map(|(index, (slot, (job, version)))| {
+                // Every future yields exactly once, so every slot is filled; this is a guard.
+                slot.unwrap_or_else(|| BatchOutcome {
+                    index,
+                    job,
+                    version,
+                    kind: BatchOutcomeKind::Failed,
+                    stop: None,
+                    error: Some(Error::Internal { message: "the target produced no outcome".to_owned() }),
+                    elapsed: Duration::ZERO,
+                })
+            })
+            .collect();
+        BatchReport { outcomes, elapsed: started.elapsed() }
+    }
+
+    async fn stop_one(
+        &self,
+        index: usize,
+        job: JobId,
+        version: VersionId,
+        options: BatchOptions,
+        on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
+    ) -> BatchOutcome {
+        let started = tokio::time::Instant::now();
+        let outcome = |kind, stop, error| BatchOutcome {
+            index,
+            job,
+            version,
+            kind,
+            stop,
+            error,
+            elapsed: started.elapsed(),
+        };
+        notify(on_event, &BatchEvent::Started { index, job, version });
+        let stop_options = StopOptions { strict: options.strict };
+        let stop = self.stop_training_job_with(job, version, stop_options).await;
+        notify(on_event, &BatchEvent::StopDone { index, result: stop.as_ref().copied() });
+        let stop = match stop {
+            Ok(stop) => stop,
+            Err(e) => return outcome(failure_kind(&e), None, Some(e)),
+        };
+        let found = |status: JobStatus| {
+            if stop.was_already_done() {
+                BatchOutcomeKind::AlreadyStopped(status)
+            } else {
+                BatchOutcomeKind::Stopped(status)
+            }
+        };
+        if let Some(status) = stop.status() {
+            if status.is_terminal() && !status.is_stopped() {
+                return outcome(BatchOutcomeKind::EndedOtherwise(status), Some(stop), None);
+            }
+            if status.is_stopped() {
+                return outcome(found(status), Some(stop), None);
+            }
+        }
+        let Some(wait) = options.wait else {
+            // Accepted: the version is KILLING as far as the service told us.
+            return outcome(found(stop.status().unwrap_or(JobStatus::Killing)), Some(stop), None);
+        };
+        let polled = |v: &modelarts_protocol::model::VersionDetail| {
+            notify(on_event, &BatchEvent::Polled { index, status: v.status });
+        };
+        match self.wait_until_stopped(job, version, wait, polled).await {
+            Ok(v) => outcome(found(v.status), Some(stop), None),
+            Err(WaitError::TimedOut { last, .. }) => {
+                outcome(BatchOutcomeKind::WaitTimedOut(last.map(|v| v.status)), Some(stop), None)
+            }
+            Err(WaitError::OtherFinalState(v)) => {
+                outcome(BatchOutcomeKind::EndedOtherwise(v.status), Some(stop), None)
+            }
+            Err(WaitError::Call(e)) => outcome(failure_kind(&e), Some(stop), Some(e)),
+        }
+    }
+}
+
+fn failure_kind(error: &Error) -> BatchOutcomeKind {
+    if error.is_not_found() { BatchOutcomeKind::NotFound } else { BatchOutcomeKind::Failed }
+}
+
+/// Calls the progress callback; a panic in it must not cost a target its outcome.
+fn notify(on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync), event: &BatchEvent<'_>) {
+    if std::panic::catch_unwind(AssertUnwindSafe(|| on_event(event))).is_err() {
+        tracing::warn!("the batch progress callback panicked; ignoring it");
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a task panicked".to_owned()
+    }
+}

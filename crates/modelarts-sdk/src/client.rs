@@ -1,0 +1,244 @@
+//! The [`Client`]: holds the configuration and shared state (retry quota, measured clock skew) and
+//! offers the operations.
+
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use modelarts_protocol::auth::Auth;
+use modelarts_protocol::endpoint::Endpoint;
+use modelarts_protocol::ids::{JobId, ProjectId, VersionId};
+use modelarts_protocol::model::{JobList, VersionDetail, VersionList};
+use modelarts_protocol::operations::Operation;
+use modelarts_protocol::operations::list_training_job_versions::ListTrainingJobVersions;
+use modelarts_protocol::operations::list_training_jobs::{ListTrainingJobs, Order, SortBy};
+use modelarts_protocol::operations::show_training_job_version::ShowTrainingJobVersion;
+use modelarts_protocol::retry::RetryPolicy;
+use modelarts_protocol::status::JobStatus;
+use modelarts_transport::{HttpSend, HttpsTransport};
+
+use crate::config::{ClientBuilder, JitterFn, ResolvedConfig};
+use crate::error::Error;
+use crate::execute::SharedState;
+
+/// The ModelArts training-job client. Cheap to clone (the state is shared behind an `Arc`), `Send`
+/// and `Sync`; clones share the retry quota and the measured clock skew.
+///
+/// Stop a version and wait until it is KILLED, here against the local emulator:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use modelarts_emulator::{Emulator, EmulatorConfig, JobSeed};
+/// use modelarts_sdk::{Client, Credentials, JobStatus, StopOutcome, WaitOptions};
+///
+/// let emulator = Emulator::start(
+///     EmulatorConfig::default().tls(true).job(JobSeed::running(10, 3)).kill_after(Duration::from_millis(100)),
+/// )
+/// .await?;
+/// let client = Client::builder()
+///     .endpoint_url(&emulator.endpoint())
+///     .ca_bundle(emulator.ca_cert_path().ok_or("no CA")?)
+///     .project_id(emulator.project_id())
+///     .credentials(Credentials::new(&emulator.credentials().access_key, &emulator.credentials().secret_key))
+///     .env(|_| None)
+///     .build()?;
+///
+/// let options = WaitOptions { min_delay: Duration::from_millis(50), ..WaitOptions::default() };
+/// let done = client
+///     .stop_and_wait("10".parse()?, "3".parse()?, options, |v| eprintln!("status {}", v.status))
+///     .await?;
+/// assert_eq!(done.stop, StopOutcome::Accepted);
+/// assert_eq!(done.version.status, JobStatus::Killed);
+/// # emulator.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+pub struct Client<T = HttpsTransport> {
+    pub(crate) inner: Arc<Inner<T>>,
+}
+
+pub(crate) struct Inner<T> {
+    pub(crate) transport: T,
+    pub(crate) endpoint: Endpoint,
+    pub(crate) project_id: ProjectId,
+    pub(crate) auth: Auth,
+    pub(crate) policy: RetryPolicy,
+    pub(crate) state: SharedState,
+    pub(crate) jitter: JitterFn,
+}
+
+impl<T> Clone for Client<T> {
+    fn clone(&self) -> Self {
+        Self { inner: Arc::clone(&self.inner) }
+    }
+}
+
+impl<T> fmt::Debug for Client<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.inner.endpoint.url())
+            .field("project_id", &self.inner.project_id.as_str())
+            .field("auth", &self.inner.auth.method_name())
+            .field("max_attempts", &self.inner.policy.max_attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder; see [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client configured from the environment and the credentials file only.
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::new().build()
+    }
+}
+
+/// Filters, paging and sorting of the job list. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// Only jobs whose latest version has this status.
+    pub status: Option<JobStatus>,
+    /// Jobs per page, 1 to 1000. [`Client::list_training_jobs`] leaves the API default (10);
+    /// [`Client::list_training_jobs_all`] uses [`DEFAULT_PAGE_SIZE`](crate::DEFAULT_PAGE_SIZE).
+    pub per_page: Option<u32>,
+    /// The page, from 1 (ignored by [`Client::list_training_jobs_all`], which starts at 1).
+    pub page: Option<u32>,
+    /// Sort field.
+    pub sort_by: Option<SortBy>,
+    /// Sort order.
+    pub order: Option<Order>,
+    /// Text the job name contains (up to 64 characters).
+    pub search: Option<String>,
+    /// Workspace ID (API default `"0"`).
+    pub workspace_id: Option<String>,
+}
+
+impl ListQuery {
+    pub(crate) fn to_operation(&self, project_id: ProjectId) -> ListTrainingJobs {
+        ListTrainingJobs {
+            project_id,
+            status: self.status,
+            per_page: self.per_page,
+            page: self.page,
+            sort_by: self.sort_by,
+            order: self.order,
+            search_content: self.search.clone(),
+            workspace_id: self.workspace_id.clone(),
+        }
+    }
+}
+
+impl<T> Client<T> {
+    /// The project every request goes to.
+    pub fn project_id(&self) -> &ProjectId {
+        &self.inner.project_id
+    }
+
+    /// The endpoint every request goes to.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.inner.endpoint
+    }
+
+    /// The retry policy in use.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.policy
+    }
+
+    /// The clock skew measured from the server's `Date` headers, in milliseconds (server minus
+    /// local), if a response has carried one.
+    pub fn clock_skew_millis(&self) -> Option<i64> {
+        self.inner.state.skew().map(|s| s.millis)
+    }
+
+    /// Retry tokens left in the shared quota.
+    pub fn retry_tokens_available(&self) -> u32 {
+        self.inner.state.tokens_available()
+    }
+
+    /// A jitter in `[0, 1]` from the configured source.
+    pub(crate) fn jitter(&self) -> f64 {
+        (self.inner.jitter)().clamp(0.0, 1.0)
+    }
+
+    pub(crate) fn from_resolved(
+        resolved: ResolvedConfig,
+        transport: T,
+        jitter: JitterFn,
+    ) -> Result<Self, Error>
+    where
+        T: HttpSend,
+    {
+        let endpoint = resolved.endpoint.map(|s| s.value).ok_or_else(|| {
+            Error::config(
+                "no region and no endpoint: set a region (MODELARTS_REGION) or an endpoint URL (MODELARTS_ENDPOINT_URL)",
+            )
+        })?;
+        let project_id = resolved.project_id.map(|s| s.value).ok_or_else(|| {
+            Error::config("no project ID: set it explicitly, in HUAWEICLOUD_SDK_PROJECT_ID, or as project_id in the credentials file")
+        })?;
+        let auth = match resolved.auth {
+            Some(s) => s.value,
+            None => {
+                return Err(Error::Credentials { tried: resolved.credentials_tried });
+            }
+        };
+        if !endpoint.is_https() && !resolved.allow_http.value {
+            return Err(Error::config(format!(
+                "the endpoint {} uses plain http; allow it explicitly (allow_http) or use https",
+                endpoint.url()
+            )));
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                transport,
+                endpoint,
+                project_id,
+                auth,
+                policy: resolved.retry_policy,
+                state: SharedState::new(),
+                jitter,
+            }),
+        })
+    }
+}
+
+impl<T: HttpSend> Client<T> {
+    /// Reads a version's details (its status among them).
+    pub async fn show_training_job_version(
+        &self,
+        job: JobId,
+        version: VersionId,
+    ) -> Result<VersionDetail, Error> {
+        let op = ShowTrainingJobVersion::new(self.inner.project_id.clone(), job, version);
+        self.call(&op).await
+    }
+
+    /// Reads one page of the job list.
+    pub async fn list_training_jobs(&self, query: ListQuery) -> Result<JobList, Error> {
+        let op = query.to_operation(self.inner.project_id.clone());
+        self.call(&op).await
+    }
+
+    /// Reads every version of a job.
+    pub async fn list_training_job_versions(&self, job: JobId) -> Result<VersionList, Error> {
+        let op = ListTrainingJobVersions::new(self.inner.project_id.clone(), job);
+        self.call(&op).await
+    }
+
+    /// Runs any protocol operation with this client's retries, signing and skew correction.
+    pub async fn call<O: Operation + Sync>(&self, op: &O) -> Result<O::Output, Error> {
+        self.execute(op).await
+    }
+
+    /// The exact request that would be sent for `op`, signed now (for `--dry-run`). Its secret
+    /// headers are marked sensitive; `Debug` on it hides them, but printing header values does not:
+    /// mask `Authorization`, `X-Security-Token` and `X-Auth-Token` before showing it.
+    pub fn signed_request<O: Operation>(&self, op: &O) -> Result<http::Request<Bytes>, Error> {
+        self.prepare(op, self.inner.state.corrected_now())
+    }
+}

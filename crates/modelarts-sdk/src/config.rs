@@ -1,0 +1,456 @@
+//! Client configuration: the [`ClientBuilder`], the credentials chain, and [`ResolvedConfig`], every
+//! setting with the place it came from.
+//!
+//! Precedence, first hit wins, per setting: explicit builder values → environment → the credentials
+//! file (`HUAWEICLOUD_SDK_CREDENTIALS_FILE` or `~/.huaweicloud/credentials`, section = profile) →
+//! default. Nothing here may print a secret: [`ResolvedConfig`]'s `Display` and `Debug` mask them.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use modelarts_protocol::auth::{Auth, IamToken};
+use modelarts_protocol::endpoint::Endpoint;
+use modelarts_protocol::ids::ProjectId;
+use modelarts_protocol::retry::RetryPolicy;
+use modelarts_protocol::signing::Credentials;
+use modelarts_transport::{HttpSend, HttpsTransport, TransportConfig};
+
+use crate::client::Client;
+use crate::error::Error;
+
+/// Draws a jitter in `[0, 1]`; injectable for tests.
+pub(crate) type JitterFn = Arc<dyn Fn() -> f64 + Send + Sync>;
+
+/// Reads an environment variable; injectable for tests.
+pub(crate) type EnvFn = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Builds a [`Client`]. Every setting not given explicitly is looked up when the client is built,
+/// per setting and first hit wins: explicit value → environment → credentials file → default. An
+/// environment variable set to the empty string counts as unset.
+///
+/// | Setting | Environment | Credentials file key |
+/// |---|---|---|
+/// | AK/SK (+ token) | `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_SECURITY_TOKEN` | `ak`, `sk`, `security_token` |
+/// | IAM token | `MODELARTS_IAM_TOKEN` (after AK/SK) | – |
+/// | project ID | `HUAWEICLOUD_SDK_PROJECT_ID` | `project_id` |
+/// | region | `MODELARTS_REGION`, `HUAWEICLOUD_SDK_REGION` | – |
+/// | endpoint | `MODELARTS_ENDPOINT_URL`, `HUAWEICLOUD_SDK_REGION_MODELARTS_<REGION>` (first of the list), else derived from the region | – |
+/// | CA bundle | `MODELARTS_CA_BUNDLE` | – |
+/// | profile (file section) | `MODELARTS_PROFILE`, default `basic` | – |
+/// | credentials file | `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, default `$HOME/.huaweicloud/credentials` | – |
+///
+/// The credentials file (INI, one section per profile) is read only when a setting is not found
+/// before it. When no credentials are found, [`Error::Credentials`] lists every source tried.
+/// Invalid values fail the build with [`Error::Config`]: no region and no endpoint, an empty AK or
+/// SK, an AK without SK, an unreadable CA bundle, zero attempts, an unreadable or garbled credentials
+/// file (with its path and line), an explicitly chosen profile missing from the credentials file, plain `http`
+/// without [`allow_http`](Self::allow_http).
+///
+/// ```
+/// use modelarts_sdk::Client;
+/// use modelarts_protocol::signing::Credentials;
+///
+/// let client = Client::builder()
+///     .region("eu-de")
+///     .project_id("0123456789abcdef0123456789abcdef")
+///     .credentials(Credentials::new("AK", "SK"))
+///     .env(|_| None) // ignore the real environment
+///     .build()?;
+/// assert_eq!(client.endpoint().url(), "https://modelarts.eu-de.otc.t-systems.com");
+/// # Ok::<(), modelarts_sdk::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    pub(crate) region: Option<String>,
+    pub(crate) endpoint_url: Option<String>,
+    pub(crate) project_id: Option<String>,
+    pub(crate) credentials: Option<Credentials>,
+    pub(crate) iam_token: Option<IamToken>,
+    pub(crate) profile: Option<String>,
+    pub(crate) credentials_file: Option<PathBuf>,
+    pub(crate) retry_policy: Option<RetryPolicy>,
+    pub(crate) max_attempts: Option<u32>,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) ca_bundle: Option<PathBuf>,
+    pub(crate) insecure: Option<bool>,
+    pub(crate) allow_http: Option<bool>,
+    pub(crate) transport_config: Option<TransportConfig>,
+    pub(crate) env: EnvFn,
+    pub(crate) jitter: JitterFn,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("region", &self.region)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("project_id", &self.project_id)
+            .field("credentials", &self.credentials)
+            .field("iam_token", &self.iam_token)
+            .field("profile", &self.profile)
+            .field("credentials_file", &self.credentials_file)
+            .field("retry_policy", &self.retry_policy)
+            .field("max_attempts", &self.max_attempts)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("ca_bundle", &self.ca_bundle)
+            .field("insecure", &self.insecure)
+            .field("allow_http", &self.allow_http)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with nothing set, reading the process environment.
+    pub fn new() -> Self {
+        Self {
+            region: None,
+            endpoint_url: None,
+            project_id: None,
+            credentials: None,
+            iam_token: None,
+            profile: None,
+            credentials_file: None,
+            retry_policy: None,
+            max_attempts: None,
+            connect_timeout: None,
+            timeout: None,
+            ca_bundle: None,
+            insecure: None,
+            allow_http: None,
+            transport_config: None,
+            env: Arc::new(|name| std::env::var(name).ok()),
+            jitter: Arc::new(fastrand::f64),
+        }
+    }
+
+    /// The region (`cn-north-4`, `eu-de`, …); the endpoint is derived from it unless
+    /// [`endpoint_url`](Self::endpoint_url) is set. Env: `MODELARTS_REGION`, `HUAWEICLOUD_SDK_REGION`.
+    pub fn region(mut self, region: &str) -> Self {
+        self.region = Some(region.to_owned());
+        self
+    }
+
+    /// An explicit endpoint URL (an emulator, a private endpoint). Env: `MODELARTS_ENDPOINT_URL`, then
+    /// `HUAWEICLOUD_SDK_REGION_MODELARTS_<REGION>` (first of a comma-separated list).
+    pub fn endpoint_url(mut self, url: &str) -> Self {
+        self.endpoint_url = Some(url.to_owned());
+        self
+    }
+
+    /// The project ID. Env: `HUAWEICLOUD_SDK_PROJECT_ID`; file key `project_id`.
+    pub fn project_id(mut self, project_id: &str) -> Self {
+        self.project_id = Some(project_id.to_owned());
+        self
+    }
+
+    /// AK/SK credentials (with an optional security token). Wins over every other source.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// An IAM token instead of AK/SK. Env: `MODELARTS_IAM_TOKEN`.
+    pub fn iam_token(mut self, token: &str) -> Self {
+        self.iam_token = Some(IamToken::new(token));
+        self
+    }
+
+    /// The section of the credentials file. Env: `MODELARTS_PROFILE`; default `basic`.
+    pub fn profile(mut self, profile: &str) -> Self {
+        self.profile = Some(profile.to_owned());
+        self
+    }
+
+    /// The credentials file. Env: `HUAWEICLOUD_SDK_CREDENTIALS_FILE`; default
+    /// `~/.huaweicloud/credentials`.
+    pub fn credentials_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.credentials_file = Some(path.into());
+        self
+    }
+
+    /// The retry policy (attempts, backoff bases and cap). Default: [`RetryPolicy::default()`].
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = Some(policy);
+        self
+    }
+
+    /// Attempts per call, at least 1 (overrides the policy's `max_attempts`). Default 3.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = Some(attempts);
+        self
+    }
+
+    /// Time to set up a connection (DNS, TCP, TLS). Default 5 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Time for one attempt, from sending to having read the whole response. Default 30 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// An extra PEM file of trusted CA certificates. Env: `MODELARTS_CA_BUNDLE`.
+    pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_bundle = Some(path.into());
+        self
+    }
+
+    /// Accept any server certificate. Dangerous; the transport logs a warning.
+    pub fn insecure(mut self, insecure: bool) -> Self {
+        self.insecure = Some(insecure);
+        self
+    }
+
+    /// Allow a plain `http://` endpoint (local emulators).
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = Some(allow);
+        self
+    }
+
+    /// The transport settings to start from; the timeouts, CA bundle, `insecure` and `allow_http`
+    /// set on this builder override its fields.
+    pub fn transport_config(mut self, config: TransportConfig) -> Self {
+        self.transport_config = Some(config);
+        self
+    }
+
+    /// Where environment variables come from (default: `std::env::var`). Tests inject a map;
+    /// `|_| None` ignores the environment entirely (the home directory is read from `HOME` through it
+    /// too).
+    pub fn env(mut self, env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        self.env = Arc::new(env);
+        self
+    }
+
+    /// Where the jitter of backoffs and waiter delays comes from: a number in `[0, 1]` (clamped).
+    /// Default: uniform random (`fastrand`). `|| 1.0` makes every delay its ceiling, for tests that
+    /// check the delays.
+    pub fn jitter(mut self, jitter: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
+        self.jitter = Arc::new(jitter);
+        self
+    }
+
+    /// Resolves every setting and its source without building a client (for `configure list`).
+    ///
+    /// Fails on invalid values (a garbled credentials file, an AK without SK, a bad URL or project
+    /// ID, an unreadable CA bundle); missing values are `None` here and fail only in
+    /// [`build`](Self::build), except credentials, whose absence is reported in
+    /// [`ResolvedConfig::credentials_tried`].
+    pub fn resolve(&self) -> Result<ResolvedConfig, Error> {
+        crate::resolve::resolve(self)
+    }
+
+    /// Builds a client on the HTTPS transport.
+    pub fn build(self) -> Result<Client, Error> {
+        let resolved = self.resolve()?;
+        let transport = HttpsTransport::new(resolved.transport_config.clone()).map_err(|e| {
+            let message = match &e {
+                modelarts_transport::BuildError::CaBundle { path, .. } => {
+                    format!("cannot use the CA bundle {}", path.display())
+                }
+                _ => "cannot build the HTTPS transport".to_owned(),
+            };
+            Error::config_with(message, e)
+        })?;
+        Client::from_resolved(resolved, transport, self.jitter)
+    }
+
+    /// Builds a client on any transport (a fake in tests, another HTTP stack).
+    pub fn build_with_transport<T: HttpSend>(self, transport: T) -> Result<Client<T>, Error> {
+        let resolved = self.resolve()?;
+        Client::from_resolved(resolved, transport, self.jitter)
+    }
+}
+
+/// Where a setting's value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SettingSource {
+    /// Set on the builder (a command-line flag, or code).
+    Explicit,
+    /// An environment variable (its name).
+    Env(String),
+    /// A key of the credentials file.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The section (profile).
+        section: String,
+    },
+    /// Derived from another setting (the endpoint from the region).
+    Derived(&'static str),
+    /// The built-in default.
+    Default,
+}
+
+impl fmt::Display for SettingSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingSource::Explicit => f.write_str("flag/explicit"),
+            SettingSource::Env(name) => write!(f, "env {name}"),
+            SettingSource::File { path, section } => write!(f, "file {} [{section}]", path.display()),
+            SettingSource::Derived(from) => write!(f, "derived from {from}"),
+            SettingSource::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// A value and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting<V> {
+    /// The value.
+    pub value: V,
+    /// Its source.
+    pub source: SettingSource,
+}
+
+impl<V> Setting<V> {
+    pub(crate) fn new(value: V, source: SettingSource) -> Self {
+        Self { value, source }
+    }
+}
+
+/// Every setting of a client with its source. `Display` prints one line per setting
+/// (`name  value  source`), secrets masked; so does `Debug`.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct ResolvedConfig {
+    /// The region, if any.
+    pub region: Option<Setting<String>>,
+    /// The endpoint, if a URL was given or the region is known.
+    pub endpoint: Option<Setting<Endpoint>>,
+    /// The project ID, if found.
+    pub project_id: Option<Setting<ProjectId>>,
+    /// The credentials or token, if found.
+    pub auth: Option<Setting<Auth>>,
+    /// Every credentials source looked at, in order, with what it held (`Error::Credentials`
+    /// lists these when none had credentials).
+    pub credentials_tried: Vec<String>,
+    /// The profile (section of the credentials file).
+    pub profile: Setting<String>,
+    /// The credentials file looked at, and whether it exists.
+    pub credentials_file: Option<Setting<PathBuf>>,
+    /// The extra CA bundle, if any.
+    pub ca_bundle: Option<Setting<PathBuf>>,
+    /// Attempts per call.
+    pub max_attempts: Setting<u32>,
+    /// The retry policy (with `max_attempts` applied).
+    pub retry_policy: RetryPolicy,
+    /// Connect timeout.
+    pub connect_timeout: Setting<Duration>,
+    /// Attempt timeout.
+    pub timeout: Setting<Duration>,
+    /// Whether certificate checks are off.
+    pub insecure: Setting<bool>,
+    /// Whether plain HTTP is allowed.
+    pub allow_http: Setting<bool>,
+    /// The transport settings that [`ClientBuilder::build`] uses.
+    pub transport_config: TransportConfig,
+}
+
+impl ResolvedConfig {
+    /// The rows of the `Display` table: name, masked value, source.
+    pub fn rows(&self) -> Vec<(&'static str, String, String)> {
+        fn row<V>(
+            name: &'static str,
+            s: &Option<Setting<V>>,
+            show: impl Fn(&V) -> String,
+        ) -> (&'static str, String, String) {
+            match s {
+                Some(s) => (name, show(&s.value), s.source.to_string()),
+                None => (name, "<not set>".to_owned(), "-".to_owned()),
+            }
+        }
+        let mut rows = vec![
+            row("region", &self.region, Clone::clone),
+            row("endpoint", &self.endpoint, Endpoint::url),
+            row("project_id", &self.project_id, |p| p.as_str().to_owned()),
+        ];
+        match &self.auth {
+            Some(Setting { value: Auth::AkSk(c), source }) => {
+                rows.push(("access_key", mask(c.access_key()), source.to_string()));
+                rows.push(("secret_key", "********".to_owned(), source.to_string()));
+                if c.security_token().is_some() {
+                    rows.push(("security_token", "********".to_owned(), source.to_string()));
+                }
+            }
+            Some(Setting { value, source }) => {
+                rows.push(("auth", format!("{} ********", value.method_name()), source.to_string()));
+            }
+            None => rows.push(("credentials", "<not found>".to_owned(), "-".to_owned())),
+        }
+        rows.push(("profile", self.profile.value.clone(), self.profile.source.to_string()));
+        rows.push(row("credentials_file", &self.credentials_file, |p| p.display().to_string()));
+        rows.push(row("ca_bundle", &self.ca_bundle, |p| p.display().to_string()));
+        rows.push((
+            "max_attempts",
+            self.max_attempts.value.to_string(),
+            self.max_attempts.source.to_string(),
+        ));
+        rows.push((
+            "connect_timeout",
+            format!("{:?}", self.connect_timeout.value),
+            self.connect_timeout.source.to_string(),
+        ));
+        rows.push(("timeout", format!("{:?}", self.timeout.value), self.timeout.source.to_string()));
+        rows.push(("insecure", self.insecure.value.to_string(), self.insecure.source.to_string()));
+        rows.push(("allow_http", self.allow_http.value.to_string(), self.allow_http.source.to_string()));
+        rows
+    }
+}
+
+/// Shows the first and last 3 characters of an access key (all stars when shorter than 10).
+pub(crate) fn mask(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    if chars.len() < 10 {
+        return "*".repeat(chars.len().max(4));
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 3..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 6))
+}
+
+impl fmt::Display for ResolvedConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rows = self.rows();
+        let w0 = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+        let w1 = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
+        for (name, value, source) in rows {
+            writeln!(f, "{name:<w0$}  {value:<w1$}  {source}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ResolvedConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("ResolvedConfig");
+        for (name, value, source) in self.rows() {
+            d.field(name, &format_args!("{value} ({source})"));
+        }
+        d.finish()
+    }
+}
+
+/// The home directory, through the injectable environment.
+pub(crate) fn home_dir(env: &EnvFn) -> Option<PathBuf> {
+    env("HOME").or_else(|| env("USERPROFILE")).filter(|h| !h.is_empty()).map(PathBuf::from)
+}
+
+/// `~/.huaweicloud/credentials` under a home directory.
+pub(crate) fn default_credentials_file(home: &Path) -> PathBuf {
+    home.join(".huaweicloud").join("credentials")
+}

@@ -1,0 +1,224 @@
+//! The SDK's errors: [`Error`] for one call, [`WaitError`] for a wait, and [`ErrorCategory`], the
+//! coarse class a command line maps to an exit code.
+//!
+//! `Display` is one sentence without the cause; the cause chain is reachable through
+//! [`std::error::Error::source`]. No variant ever holds a secret.
+
+use std::time::Duration;
+
+use modelarts_protocol::error::{ApiError, BuildError, ErrorClass, ResponseError};
+use modelarts_protocol::model::VersionDetail;
+use modelarts_protocol::signing::SigningError;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration is invalid or incomplete (no region and no endpoint, an unreadable CA
+    /// bundle or credentials file, zero attempts, …). Raised when the client is built.
+    #[error("invalid configuration: {message}")]
+    Config {
+        /// What is wrong, naming the setting, file and line where known.
+        message: String,
+        /// The underlying error, if any.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// No credentials were found. `tried` names every source looked at, in order.
+    #[error("no credentials found; tried: {}", tried.join("; "))]
+    Credentials {
+        /// Every source tried, e.g. `explicit builder values (none)`, `env HUAWEICLOUD_SDK_AK (not set)`.
+        tried: Vec<String>,
+    },
+    /// The request could not be built from the input (an out-of-range parameter).
+    #[error("the request could not be built")]
+    InvalidInput(#[source] BuildError),
+    /// The request could not be signed (a credential holds characters a header cannot carry).
+    #[error("the request could not be signed")]
+    Signing(#[source] SigningError),
+    /// The transport failed on the last attempt.
+    #[error("the request failed after {attempts} attempt(s)")]
+    Transport {
+        /// The last attempt's error.
+        source: modelarts_transport::Error,
+        /// Attempts made (requests sent).
+        attempts: u32,
+    },
+    /// The service refused the request (after any retries).
+    #[error("the service refused the request after {attempts} attempt(s)")]
+    Service {
+        /// The service's error: HTTP status, code, message, request ID.
+        #[source]
+        error: ApiError,
+        /// Attempts made (requests sent).
+        attempts: u32,
+        /// The last response's `Retry-After`, if any.
+        retry_after: Option<Duration>,
+    },
+    /// The service answered, but the answer could not be read (after any retries).
+    #[error("the response could not be read after {attempts} attempt(s)")]
+    Response {
+        /// What did not parse, with the HTTP status and a capped excerpt of the body.
+        source: ResponseError,
+        /// Attempts made (requests sent).
+        attempts: u32,
+    },
+    /// A bug: a task panicked. Only a batch reports this, for the one target whose task panicked.
+    #[error("internal error: {message}")]
+    Internal {
+        /// The panic message, if it was a string.
+        message: String,
+    },
+}
+
+/// The coarse class of an [`Error`], for exit codes and messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCategory {
+    /// Invalid or incomplete configuration.
+    Config,
+    /// No usable credentials.
+    Credentials,
+    /// The input cannot form a request.
+    InvalidInput,
+    /// The service refused the request for a reason retrying will not fix (4xx other than
+    /// throttling: auth, permission, not found, conflict, invalid request).
+    ServiceRefused,
+    /// A transport failure, a server error (5xx), or throttling that outlasted the retries.
+    Transient,
+    /// The service's answer could not be read.
+    Malformed,
+    /// A bug in the SDK or a callback (a panic).
+    Internal,
+}
+
+impl Error {
+    /// The error's category.
+    pub fn class(&self) -> ErrorCategory {
+        match self {
+            Error::Config { .. } => ErrorCategory::Config,
+            Error::Credentials { .. } | Error::Signing(_) => ErrorCategory::Credentials,
+            Error::InvalidInput(_) => ErrorCategory::InvalidInput,
+            Error::Transport { .. } => ErrorCategory::Transient,
+            Error::Service { error, .. } => match error.class() {
+                _ if error.is_throttling() => ErrorCategory::Transient,
+                ErrorClass::Server => ErrorCategory::Transient,
+                _ => ErrorCategory::ServiceRefused,
+            },
+            Error::Response { source, .. } => match source {
+                ResponseError::Api(e) if e.is_throttling() || e.is_server_error() => ErrorCategory::Transient,
+                ResponseError::Api(_) => ErrorCategory::ServiceRefused,
+                _ => ErrorCategory::Malformed,
+            },
+            Error::Internal { .. } => ErrorCategory::Internal,
+        }
+    }
+
+    /// The service's error, if the service refused the request.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Service { error, .. } => Some(error),
+            Error::Response { source, .. } => source.api_error(),
+            _ => None,
+        }
+    }
+
+    /// The request ID of the last response, if the service answered.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Service { error, .. } => error.request_id.as_deref(),
+            Error::Response { source, .. } => source.request_id(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the last response, if the service answered.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Service { error, .. } => Some(error.http_status),
+            Error::Response { source, .. } => Some(source.http_status()),
+            _ => None,
+        }
+    }
+
+    /// Whether the service was throttling the client (429, `APIG.0308`, …), still after the retries.
+    pub fn is_throttling(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_throttling)
+    }
+
+    /// Whether the job or version does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_not_found)
+    }
+
+    /// Whether retrying later might succeed: see [`ErrorCategory::Transient`].
+    pub fn is_transient(&self) -> bool {
+        self.class() == ErrorCategory::Transient
+    }
+
+    /// Attempts made (requests sent) before the error; 0 when nothing was sent.
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Transport { attempts, .. }
+            | Error::Service { attempts, .. }
+            | Error::Response { attempts, .. } => *attempts,
+            _ => 0,
+        }
+    }
+
+    /// The last response's `Retry-After`, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Service { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::Config { message: message.into(), source: None }
+    }
+
+    pub(crate) fn config_with(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Error::Config { message: message.into(), source: Some(source.into()) }
+    }
+}
+
+/// Why a wait for a version to stop did not end with the version stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WaitError {
+    /// The time was up while the version was still not final (typically still KILLING).
+    #[error("gave up waiting after {waited:?}; last status: {}", last.as_ref().map_or_else(|| "unknown".to_owned(), |v| v.status.to_string()))]
+    TimedOut {
+        /// The last version detail read, if any poll succeeded.
+        last: Option<Box<VersionDetail>>,
+        /// How long the wait lasted.
+        waited: Duration,
+    },
+    /// The version reached a final state other than KILLED or CANCELED (COMPLETED, FAILED, LOST, …).
+    #[error("the version ended as {} instead of being stopped", .0.status)]
+    OtherFinalState(Box<VersionDetail>),
+    /// A call failed for a reason waiting will not fix (authentication, not found, …), or the stop
+    /// itself failed in [`stop_and_wait`](crate::Client::stop_and_wait).
+    #[error("a call failed while stopping or waiting")]
+    Call(#[source] Error),
+}
+
+impl WaitError {
+    /// The last version detail seen, if any.
+    pub fn last(&self) -> Option<&VersionDetail> {
+        match self {
+            WaitError::TimedOut { last, .. } => last.as_deref(),
+            WaitError::OtherFinalState(v) => Some(v),
+            WaitError::Call(_) => None,
+        }
+    }
+}
+
+impl From<Error> for WaitError {
+    fn from(e: Error) -> Self {
+        WaitError::Call(e)
+    }
+}

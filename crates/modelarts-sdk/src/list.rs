@@ -1,0 +1,94 @@
+//! Every page of the job list as a `Stream`, driven by [`modelarts_protocol::pagination::Paginator`],
+//! and the running versions a `stop --running` targets.
+
+use std::collections::VecDeque;
+
+use futures_util::{Stream, StreamExt};
+use modelarts_protocol::ids::{JobId, VersionId};
+use modelarts_protocol::model::JobSummary;
+use modelarts_protocol::pagination::{PageStep, Paginator};
+use modelarts_transport::HttpSend;
+
+use crate::client::{Client, ListQuery};
+use crate::error::Error;
+
+/// The page size [`Client::list_training_jobs_all`] uses when the query sets none.
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+
+impl<T: HttpSend> Client<T> {
+    /// Every job matching `query`, page after page (from page 1, `query.per_page` or
+    /// [`DEFAULT_PAGE_SIZE`] per page). Ends after an empty or short page, the announced total, or a
+    /// page that repeats jobs already seen (a misbehaving server cannot make it loop). An error is
+    /// yielded once and ends the stream.
+    pub fn list_training_jobs_all(
+        &self,
+        query: ListQuery,
+    ) -> impl Stream<Item = Result<JobSummary, Error>> + Send + '_ {
+        struct Walk {
+            query: ListQuery,
+            paginator: Paginator,
+            buffer: VecDeque<JobSummary>,
+            next: Option<u32>,
+        }
+        let paginator = Paginator::new(query.per_page.unwrap_or(DEFAULT_PAGE_SIZE));
+        let walk = Walk { next: Some(paginator.first_page()), query, paginator, buffer: VecDeque::new() };
+        futures_util::stream::unfold(walk, move |mut walk| async move {
+            loop {
+                if let Some(job) = walk.buffer.pop_front() {
+                    return Some((Ok(job), walk));
+                }
+                let page = walk.next?;
+                let mut query = walk.query.clone();
+                query.page = Some(page);
+                query.per_page = Some(walk.paginator.per_page());
+                match self.list_training_jobs(query).await {
+                    Ok(list) => {
+                        let (jobs, step) = walk.paginator.accept(list);
+                        walk.buffer.extend(jobs);
+                        walk.next = match step {
+                            PageStep::Next(page) => Some(page),
+                            PageStep::Done => None,
+                        };
+                        if walk.paginator.saw_repeated_page() {
+                            tracing::warn!(
+                                page,
+                                "the server repeated a page of the job list; stopping the walk there"
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        walk.next = None;
+                        return Some((Err(e), walk));
+                    }
+                }
+            }
+        })
+    }
+
+    /// Every running or pending (stoppable) latest version of the jobs whose name contains `search`
+    /// (all jobs when `None`), in list order.
+    pub async fn running_versions(&self, search: Option<String>) -> Result<Vec<(JobId, VersionId)>, Error> {
+        let query = ListQuery { search, ..ListQuery::default() };
+        let mut jobs = std::pin::pin!(self.list_training_jobs_all(query));
+        let mut targets = Vec::new();
+        while let Some(job) = jobs.next().await {
+            let job = job?;
+            if !job.status.is_stoppable() {
+                continue;
+            }
+            match job.version_id {
+                Some(version) => targets.push((job.job_id, version)),
+                None => {
+                    // The list did not name the latest version: ask for the versions.
+                    let versions = self.list_training_job_versions(job.job_id).await?;
+                    if let Some(latest) = versions.versions.iter().max_by_key(|v| v.version_id)
+                        && latest.status.is_stoppable()
+                    {
+                        targets.push((job.job_id, latest.version_id));
+                    }
+                }
+            }
+        }
+        Ok(targets)
+    }
+}

@@ -1,0 +1,58 @@
+//! Generated files: `docs/cli.md` (checked by `cargo xtask ci`) and the `dist` artefacts.
+
+use std::fs;
+
+use crate::process::{cargo, exec, root};
+
+pub(crate) fn run(check: bool) -> Result<(), String> {
+    let path = root().join("docs/cli.md");
+    let fresh = modelarts_cli::docs::markdown();
+    let current = fs::read_to_string(&path).unwrap_or_default();
+    if current == fresh {
+        eprintln!("docs/cli.md is up to date");
+        return Ok(());
+    }
+    if check {
+        return Err("docs/cli.md is out of date: run `cargo xtask codegen`".into());
+    }
+    fs::write(&path, fresh).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+pub(crate) fn dist() -> Result<(), String> {
+    exec(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "modelarts-cli",
+        "-p",
+        "modelarts-emulator",
+    ]))?;
+    let dist = root().join("target/dist");
+    let completions = dist.join("completions");
+    fs::create_dir_all(&completions).map_err(|e| e.to_string())?;
+    let man =
+        modelarts_cli::docs::man_page().map_err(|e| format!("rendering the man page: {e}"))?;
+    fs::write(dist.join("modelarts.1"), man).map_err(|e| e.to_string())?;
+    for shell in [
+        clap_complete::Shell::Bash,
+        clap_complete::Shell::Zsh,
+        clap_complete::Shell::Fish,
+        clap_complete::Shell::PowerShell,
+    ] {
+        let mut buffer = Vec::new();
+        modelarts_cli::docs::completions(shell, &mut buffer);
+        fs::write(completions.join(format!("modelarts.{shell}")), buffer)
+            .map_err(|e| e.to_string())?;
+    }
+    for binary in ["modelarts", "modelarts-emulator"] {
+        fs::copy(
+            root().join("target/release").join(binary),
+            dist.join(binary),
+        )
+        .map_err(|e| format!("copying {binary}: {e}"))?;
+    }
+    eprintln!("wrote {}", dist.display());
+    Ok(())
+}
