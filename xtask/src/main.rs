@@ -9,6 +9,7 @@ mod codegen;
 mod conformance;
 mod demo;
 mod emulator;
+mod fuzz;
 mod process;
 
 use std::process::ExitCode;
@@ -47,6 +48,14 @@ enum Task {
     },
     /// Build the release binaries, the man page and shell completions into target/dist.
     Dist,
+    /// Run the cargo-fuzz targets of fuzz/ for a bounded time each (installs cargo-fuzz if missing).
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Targets to run (default: all).
+        targets: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -57,6 +66,7 @@ fn main() -> ExitCode {
         Task::Conformance => conformance::run(),
         Task::Codegen { check } => codegen::run(check),
         Task::Dist => codegen::dist(),
+        Task::Fuzz { seconds, targets } => fuzz::run(seconds, &targets),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
