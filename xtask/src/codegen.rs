@@ -35,12 +35,7 @@ pub(crate) fn dist() -> Result<(), String> {
     let man =
         modelarts_cli::docs::man_page().map_err(|e| format!("rendering the man page: {e}"))?;
     fs::write(dist.join("modelarts.1"), man).map_err(|e| e.to_string())?;
-    for shell in [
-        clap_complete::Shell::Bash,
-        clap_complete::Shell::Zsh,
-        clap_complete::Shell::Fish,
-        clap_complete::Shell::PowerShell,
-    ] {
+    for &shell in <clap_complete::Shell as clap::ValueEnum>::value_variants() {
         let mut buffer = Vec::new();
         modelarts_cli::docs::completions(shell, &mut buffer);
         fs::write(completions.join(format!("modelarts.{shell}")), buffer)

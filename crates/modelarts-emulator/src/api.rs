@@ -97,8 +97,18 @@ fn route(method: &Method, path: &str, project_id: &str) -> Target {
     let Some(rest) = path.strip_prefix("/v1/") else {
         return unknown;
     };
-    let segments: Vec<&str> = rest.split('/').collect();
-    let (route, job, version) = match (method, segments.as_slice()) {
+    // At most six segments (`{project}/training-jobs/{job}/versions/{version}/stop`); no allocation.
+    let mut buffer = [""; 6];
+    let mut count = 0;
+    for segment in rest.split('/') {
+        let Some(slot) = buffer.get_mut(count) else {
+            return unknown;
+        };
+        *slot = segment;
+        count += 1;
+    }
+    let segments = &buffer[..count];
+    let (route, job, version) = match (method, segments) {
         (&Method::GET, [_, "training-jobs"]) => (Route::List, None, None),
         (&Method::GET, [_, "training-jobs", job, "versions"]) => (Route::Versions, Some(*job), None),
         (&Method::GET, [_, "training-jobs", job, "versions", version]) => {
@@ -401,6 +411,33 @@ fn operate(shared: &Shared, target: &Target, query: &str, settings: &Settings, n
     }
 }
 
+fn version_name(version: http::Version) -> &'static str {
+    match version {
+        http::Version::HTTP_09 => "HTTP/0.9",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        http::Version::HTTP_11 => "HTTP/1.1",
+        http::Version::HTTP_2 => "HTTP/2.0",
+        http::Version::HTTP_3 => "HTTP/3.0",
+        _ => "HTTP/?",
+    }
+}
+
+/// The `Date` header for the emulator clock, formatted once per second per thread.
+fn date_header(now: std::time::SystemTime) -> HeaderValue {
+    thread_local! {
+        static CACHE: std::cell::RefCell<(u64, HeaderValue)> =
+            const { std::cell::RefCell::new((u64::MAX, HeaderValue::from_static(""))) };
+    }
+    let secs = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.0 != secs {
+            *cache = (secs, header_value(&httpdate::fmt_http_date(now)));
+        }
+        cache.1.clone()
+    })
+}
+
 fn header_value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
 }
@@ -421,7 +458,7 @@ pub(crate) fn respond(
     if let Some(id) = request_id {
         headers.insert("x-request-id", header_value(id));
     }
-    headers.insert(header::DATE, header_value(&httpdate::fmt_http_date(shared.now())));
+    headers.insert(header::DATE, date_header(shared.now()));
     if let Some(r) = retry_after {
         headers.insert(header::RETRY_AFTER, header_value(r));
     }
@@ -446,8 +483,8 @@ async fn api(
         seq: begin.seq,
         time_ms: now_ms,
         request_id: request_id.clone(),
-        http_version: format!("{:?}", parts.version),
-        method: parts.method.to_string(),
+        http_version: version_name(parts.version).to_owned(),
+        method: parts.method.as_str().to_owned(),
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
         route: target.route,

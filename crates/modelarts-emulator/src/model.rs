@@ -5,6 +5,7 @@
 //! emulator stays an independent check of the client's parser. Nothing here does I/O or reads a
 //! clock: times are `now_ms` arguments (the emulator clock, epoch milliseconds).
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -555,30 +556,17 @@ enum SystemMetric {
     Text(&'static str),
 }
 
-/// The fields of §2 (detail) and of a §4 `versions[]` item.
+/// The fields of §2 and §4 that are the same for every version. Serialised once (see
+/// [`constant_fields`]): escaping them on every request cost more than the rest of the body.
 #[derive(Serialize)]
-struct VersionDetail<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    is_success: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    job_id: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    job_name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    job_desc: Option<&'a str>,
-    version_id: u64,
-    version_name: &'a str,
-    pre_version_id: u64,
+struct ConstantFields {
     engine_type: i64,
     engine_id: u64,
     engine_name: &'static str,
     engine_version: &'static str,
-    status: i32,
     app_url: &'static str,
     boot_file_url: &'static str,
-    create_time: u64,
     parameter: [Parameter; 1],
-    duration: u64,
     spec_id: u64,
     spec_code: &'static str,
     core: &'static str,
@@ -602,7 +590,6 @@ struct VersionDetail<'a> {
     resource_id: &'static str,
     dataset_name: &'static str,
     dataset_version_name: &'static str,
-    start_time: u64,
     volumes: [(); 0],
     pool_id: &'static str,
     pool_name: &'static str,
@@ -611,9 +598,92 @@ struct VersionDetail<'a> {
     nas_type: &'static str,
 }
 
-fn version_detail<'a>(job: Option<&'a Job>, v: &'a Version, now_ms: u64) -> VersionDetail<'a> {
-    let in_list = job.is_none();
-    VersionDetail {
+impl ConstantFields {
+    /// `in_list`: the §4 item variant (`system_metric_list` as a JSON string, plus `gpu`).
+    fn new(in_list: bool) -> Self {
+        Self {
+            engine_type: 1,
+            engine_id: 1,
+            engine_name: "TensorFlow",
+            engine_version: "TF-2.1.0-python3.6",
+            app_url: "/emulator-bucket/code/",
+            boot_file_url: "/emulator-bucket/code/train.py",
+            parameter: [Parameter { label: "learning_rate", value: "0.01" }],
+            spec_id: 1,
+            spec_code: "modelarts.vm.cpu.8u",
+            core: "8",
+            cpu: "32",
+            gpu_num: 0,
+            gpu_type: "",
+            gpu: in_list.then_some(false),
+            worker_server_num: 1,
+            data_url: "/emulator-bucket/data/",
+            train_url: "/emulator-bucket/output/",
+            log_url: "",
+            dataset_version_id: "",
+            dataset_id: "",
+            data_source: [DataSource {
+                dataset_id: "",
+                dataset_version: "",
+                kind: "obs",
+                data_url: "/emulator-bucket/data/",
+            }],
+            model_id: 0,
+            model_metric_list: MODEL_METRIC_LIST,
+            system_metric_list: if in_list {
+                SystemMetric::Text(SYSTEM_METRIC_LIST)
+            } else {
+                SystemMetric::Object(SystemMetricObject { cpu_usage: [], mem_usage: [], gpu_util: [] })
+            },
+            user_image_url: "",
+            user_command: "",
+            resource_id: "",
+            dataset_name: "",
+            dataset_version_name: "",
+            volumes: [],
+            pool_id: "",
+            pool_name: "",
+            nas_mount_path: "",
+            nas_share_addr: "",
+            nas_type: "nfs",
+        }
+    }
+}
+
+/// The constant fields as JSON object members, without the braces.
+fn constant_fields(in_list: bool) -> &'static str {
+    static DETAIL: OnceLock<String> = OnceLock::new();
+    static ITEM: OnceLock<String> = OnceLock::new();
+    let cell = if in_list { &ITEM } else { &DETAIL };
+    cell.get_or_init(|| {
+        let json = String::from_utf8(to_vec(&ConstantFields::new(in_list))).unwrap_or_default();
+        json.trim_start_matches('{').trim_end_matches('}').to_owned()
+    })
+}
+
+/// The fields that differ per version (and, in §2, the job fields).
+#[derive(Serialize)]
+struct DynamicFields<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_success: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job_desc: Option<&'a str>,
+    version_id: u64,
+    version_name: &'a str,
+    pre_version_id: u64,
+    status: i32,
+    create_time: u64,
+    duration: u64,
+    start_time: u64,
+}
+
+/// Appends one version object: the §2 detail when `job` is given, else a §4 `versions[]` item.
+fn write_version(out: &mut Vec<u8>, job: Option<&Job>, v: &Version, now_ms: u64) {
+    let dynamic = DynamicFields {
         is_success: job.map(|_| true),
         job_id: job.map(|j| j.id),
         job_name: job.map(|j| j.name.as_str()),
@@ -621,119 +691,83 @@ fn version_detail<'a>(job: Option<&'a Job>, v: &'a Version, now_ms: u64) -> Vers
         version_id: v.id,
         version_name: &v.name,
         pre_version_id: v.pre_version_id,
-        engine_type: 1,
-        engine_id: 1,
-        engine_name: "TensorFlow",
-        engine_version: "TF-2.1.0-python3.6",
         status: v.status,
-        app_url: "/emulator-bucket/code/",
-        boot_file_url: "/emulator-bucket/code/train.py",
         create_time: v.create_time,
-        parameter: [Parameter { label: "learning_rate", value: "0.01" }],
         duration: v.duration(now_ms),
-        spec_id: 1,
-        spec_code: "modelarts.vm.cpu.8u",
-        core: "8",
-        cpu: "32",
-        gpu_num: 0,
-        gpu_type: "",
-        gpu: in_list.then_some(false),
-        worker_server_num: 1,
-        data_url: "/emulator-bucket/data/",
-        train_url: "/emulator-bucket/output/",
-        log_url: "",
-        dataset_version_id: "",
-        dataset_id: "",
-        data_source: [DataSource {
-            dataset_id: "",
-            dataset_version: "",
-            kind: "obs",
-            data_url: "/emulator-bucket/data/",
-        }],
-        model_id: 0,
-        model_metric_list: MODEL_METRIC_LIST,
-        system_metric_list: if in_list {
-            SystemMetric::Text(SYSTEM_METRIC_LIST)
-        } else {
-            SystemMetric::Object(SystemMetricObject { cpu_usage: [], mem_usage: [], gpu_util: [] })
-        },
-        user_image_url: "",
-        user_command: "",
-        resource_id: "",
-        dataset_name: "",
-        dataset_version_name: "",
         start_time: v.start_time,
-        volumes: [],
-        pool_id: "",
-        pool_name: "",
-        nas_mount_path: "",
-        nas_share_addr: "",
-        nas_type: "nfs",
+    };
+    let start = out.len();
+    if serde_json::to_writer(&mut *out, &dynamic).is_err() {
+        out.truncate(start);
+        return;
     }
-}
-
-/// Serialises the detail, merging the seed's `detail` overrides when there are any.
-fn detail_value(detail: &VersionDetail<'_>, overrides: Option<&Map<String, Value>>) -> Value {
-    let mut value = serde_json::to_value(detail).unwrap_or(Value::Null);
-    if let (Some(extra), Value::Object(map)) = (overrides, &mut value) {
-        for (k, v) in extra {
-            map.insert(k.clone(), v.clone());
+    // Reopen the object: replace its closing brace with the constant members.
+    out.pop();
+    out.push(b',');
+    out.extend_from_slice(constant_fields(job.is_none()).as_bytes());
+    out.push(b'}');
+    if let Some(extra) = &v.detail {
+        let merged = serde_json::from_slice::<Value>(&out[start..]).map(|mut value| {
+            if let Value::Object(map) = &mut value {
+                for (k, val) in extra {
+                    map.insert(k.clone(), val.clone());
+                }
+            }
+            value
+        });
+        if let Ok(value) = merged {
+            out.truncate(start);
+            // A Value always serialises.
+            let _ = serde_json::to_writer(&mut *out, &value);
         }
     }
-    value
 }
 
 fn to_vec<T: Serialize>(value: &T) -> Vec<u8> {
+    // Detail bodies are about 1.5 KB: allocate once.
+    let mut out = Vec::with_capacity(2048);
     // Serialising these plain structs cannot fail: no maps with non-string keys, no custom Serialize.
-    serde_json::to_vec(value).unwrap_or_default()
+    match serde_json::to_writer(&mut out, value) {
+        Ok(()) => out,
+        Err(_) => Vec::new(),
+    }
 }
 
 /// §2: the version-detail body.
 pub(crate) fn show_body(job: &Job, v: &Version, now_ms: u64) -> Vec<u8> {
-    let detail = version_detail(Some(job), v, now_ms);
-    match &v.detail {
-        None => to_vec(&detail),
-        Some(extra) => to_vec(&detail_value(&detail, Some(extra))),
-    }
+    let mut out = Vec::with_capacity(2048);
+    write_version(&mut out, Some(job), v, now_ms);
+    out
 }
 
 #[derive(Serialize)]
-#[serde(untagged)]
-enum VersionItem<'a> {
-    Plain(Box<VersionDetail<'a>>),
-    Merged(Value),
-}
-
-#[derive(Serialize)]
-struct VersionsBody<'a> {
+struct VersionsHead<'a> {
     is_success: bool,
     job_id: u64,
     job_name: &'a str,
     job_desc: &'a str,
     version_count: u64,
-    versions: Vec<VersionItem<'a>>,
 }
 
 /// §4: the versions body for the given page of versions (already ordered).
 pub(crate) fn versions_body(job: &Job, page: &[&Version], now_ms: u64) -> Vec<u8> {
-    let versions = page
-        .iter()
-        .map(|v| {
-            let detail = version_detail(None, v, now_ms);
-            match &v.detail {
-                None => VersionItem::Plain(Box::new(detail)),
-                Some(extra) => VersionItem::Merged(detail_value(&detail, Some(extra))),
-            }
-        })
-        .collect();
-    to_vec(&VersionsBody {
+    let mut out = to_vec(&VersionsHead {
         is_success: true,
         job_id: job.id,
         job_name: &job.name,
         job_desc: &job.desc,
         version_count: job.versions.len() as u64,
-        versions,
-    })
+    });
+    out.pop();
+    out.extend_from_slice(b",\"versions\":[");
+    for (i, v) in page.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_version(&mut out, None, v, now_ms);
+    }
+    out.extend_from_slice(b"]}");
+    out
 }
 
 #[derive(Serialize)]

@@ -450,6 +450,16 @@ impl StateHandle {
         inner.attempts.clear();
     }
 
+    /// Takes the journal (in arrival order) and clears it and the attempt counters, atomically: no
+    /// entry is lost between the read and the clear (for long runs that must keep memory bounded).
+    pub fn take_journal(&self) -> Vec<JournalEntry> {
+        let mut inner = self.shared.lock();
+        let entries = inner.journal.entries();
+        inner.journal.clear();
+        inner.attempts.clear();
+        entries
+    }
+
     /// How many requests moved this version to KILLING.
     pub fn effective_stops(&self, job_id: u64, version_id: u64) -> usize {
         self.journal()

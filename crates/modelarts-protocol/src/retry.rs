@@ -63,7 +63,8 @@ pub enum RetryDecision {
 pub struct AttemptContext {
     /// Whether sending twice is safe.
     pub idempotent: bool,
-    /// The measured clock skew, if a response carried a `Date`.
+    /// The clock skew the failed attempt was signed with but not corrected for: the measured skew
+    /// minus any correction already applied to the signing time. `None` when no `Date` was seen.
     pub clock_skew: Option<ClockSkew>,
     /// Whether a re-sign for skew was already made.
     pub already_resigned: bool,
