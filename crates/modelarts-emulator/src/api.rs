@@ -48,6 +48,17 @@ pub(crate) struct ConnInfo {
     pub(crate) reset: Arc<AtomicBool>,
 }
 
+impl ConnInfo {
+    /// Ends the request without an answer, as a fault asks. Over HTTP/1.1 that is the connection
+    /// (a TCP reset); over HTTP/2 only the request's own stream is reset, so that one fault does not
+    /// also fail the other requests multiplexed on the connection.
+    fn reset_for(&self, version: http::Version) {
+        if version != http::Version::HTTP_2 {
+            self.reset.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Entry point for every request on every connection.
 pub(crate) async fn serve(
     shared: Arc<Shared>,
@@ -538,7 +549,7 @@ async fn api(
     }
     if fault.reset_before {
         shared.record(entry);
-        conn.reset.store(true, Ordering::Relaxed);
+        conn.reset_for(parts.version);
         return Err(DropConnection);
     }
 
@@ -569,7 +580,7 @@ async fn api(
 
     if fault.reset_after_effect {
         shared.record(entry);
-        conn.reset.store(true, Ordering::Relaxed);
+        conn.reset_for(parts.version);
         return Err(DropConnection);
     }
 

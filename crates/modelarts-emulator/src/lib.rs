@@ -86,7 +86,8 @@
 //! See [`FaultStep`] for every kind and [`FaultScript`] for how steps are matched and consumed. The
 //! throttle mode ([`ThrottleSettings`]) answers 429 `APIG.0308` when a global token bucket on the
 //! emulator clock is empty. Closing a connection for `reset_before`/`reset_after_effect` sends a
-//! TCP RST (HTTP/1.1: no response at all; HTTP/2: the whole connection dies).
+//! TCP RST on HTTP/1.1 (no response at all); on HTTP/2 it resets only that request's stream
+//! (`RST_STREAM`), so one fault does not fail the other requests multiplexed on the connection.
 //!
 //! # Admin API
 //!
