@@ -36,6 +36,11 @@ impl EmulatorProcess {
         Ok(Self { child, info })
     }
 
+    /// The process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// A string field of the start-up line.
     pub(crate) fn field(&self, name: &str) -> Result<String, String> {
         self.info[name]

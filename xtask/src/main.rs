@@ -4,6 +4,7 @@
 //! loudly with the command that failed.
 #![allow(clippy::print_stdout)]
 
+mod bench;
 mod ci;
 mod codegen;
 mod conformance;
@@ -11,6 +12,7 @@ mod demo;
 mod emulator;
 mod fuzz;
 mod process;
+mod soak;
 
 use std::process::ExitCode;
 
@@ -48,6 +50,19 @@ enum Task {
     },
     /// Build the release binaries, the man page and shell completions into target/dist.
     Dist,
+    /// Benchmarks against curl, wrk and the official Python SDK; writes docs/benchmarks.md.
+    Bench {
+        /// Smaller sizes and fewer rounds (under 3 minutes once built); writes
+        /// target/bench/benchmarks-quick.md unless --out is given.
+        #[arg(long)]
+        quick: bool,
+        /// Where to write the report [default: docs/benchmarks.md, or target/bench/benchmarks-quick.md].
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Batches of stops against an in-process emulator with a seeded mix of faults; checks one
+    /// outcome per version, at most one effective stop, stopped means KILLING/KILLED, flat memory.
+    Soak(soak::SoakArgs),
     /// Run the cargo-fuzz targets of fuzz/ for a bounded time each (installs cargo-fuzz if missing).
     Fuzz {
         /// Seconds per target.
@@ -66,7 +81,9 @@ fn main() -> ExitCode {
         Task::Conformance => conformance::run(),
         Task::Codegen { check } => codegen::run(check),
         Task::Dist => codegen::dist(),
+        Task::Bench { quick, out } => bench::run(quick, out),
         Task::Fuzz { seconds, targets } => fuzz::run(seconds, &targets),
+        Task::Soak(args) => soak::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -136,11 +136,11 @@ pub(crate) struct GlobalArgs {
     pub(crate) insecure: bool,
 
     /// Time allowed to open a connection, e.g. `5s`.
-    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_timeout)]
     pub(crate) connect_timeout: Option<Duration>,
 
     /// Time allowed for each attempt (headers and body), e.g. `30s`.
-    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_timeout)]
     pub(crate) timeout: Option<Duration>,
 
     /// Attempts per request, retries included (1 = no retries).
@@ -338,6 +338,14 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_err(|e| format!("invalid duration {s:?} ({e}); use e.g. `90s`, `30m` or `1h30m`"))
 }
 
+/// A timeout: a duration greater than zero.
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d.is_zero() => Err(format!("invalid timeout {s:?}: it must be greater than zero")),
+        d => Ok(d),
+    }
+}
+
 fn parse_status(s: &str) -> Result<JobStatus, String> {
     JobStatus::from_name(s).ok_or_else(|| {
         let names: Vec<String> = JobStatus::ALL.iter().map(|s| s.name().to_ascii_lowercase()).collect();
@@ -385,6 +393,8 @@ mod tests {
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
         assert!(parse_duration("soon").is_err());
+        assert!(parse_timeout("0s").unwrap_err().contains("greater than zero"));
+        assert_eq!(parse_timeout("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_status("killed"), Ok(JobStatus::Killed));
         assert_eq!(parse_status("12"), Ok(JobStatus::Killed));
         assert!(parse_status("sleeping").unwrap_err().contains("running"));

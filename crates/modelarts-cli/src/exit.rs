@@ -22,7 +22,8 @@ pub enum ExitStatus {
     /// `--from-file` line, or a batch stop without `--yes` where no one can confirm it).
     Usage,
     /// 3: configuration or credentials are missing or invalid (no project ID, no region or
-    /// endpoint, no credentials, an unreadable CA bundle, or the service rejected the credentials).
+    /// endpoint, no credentials, an unreadable CA bundle, or the service rejected the credentials),
+    /// or the server's TLS certificate was rejected (expired, for another name, unknown CA).
     Config,
     /// 4: the service refused the request (HTTP 4xx: not found, not allowed, conflict).
     Refused,
@@ -86,7 +87,9 @@ impl ExitStatus {
             ExitStatus::Usage => {
                 "usage: bad flag, ID, duration, status or input file; batch stop without --yes off a terminal"
             }
-            ExitStatus::Config => "configuration or credentials missing, invalid or rejected",
+            ExitStatus::Config => {
+                "configuration or credentials missing, invalid or rejected; TLS certificate rejected"
+            }
             ExitStatus::Refused => "the service refused the request (4xx: not found, not allowed, conflict)",
             ExitStatus::Transient => "unavailable, throttled or network failure after all retries",
             ExitStatus::WaitTimedOut => "the wait timed out (--max-wait); the version may still be stopping",

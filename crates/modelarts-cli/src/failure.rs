@@ -215,6 +215,28 @@ mod tests {
             (service(503, None), ExitStatus::Transient),
             (service(429, Some("APIG.0308")), ExitStatus::Transient),
             (SdkError::Credentials { tried: vec![] }, ExitStatus::Config),
+            (
+                SdkError::Transport {
+                    source: modelarts_transport::Error::new(
+                        modelarts_transport::ErrorKind::Tls,
+                        false,
+                        "invalid peer certificate",
+                    ),
+                    attempts: 1,
+                },
+                ExitStatus::Config,
+            ),
+            (
+                SdkError::Transport {
+                    source: modelarts_transport::Error::new(
+                        modelarts_transport::ErrorKind::Connect,
+                        false,
+                        "connection refused",
+                    ),
+                    attempts: 3,
+                },
+                ExitStatus::Transient,
+            ),
         ];
         for (error, expected) in cases {
             assert_eq!(exit_status(&error), expected, "{error:?}");

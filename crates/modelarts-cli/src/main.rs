@@ -4,7 +4,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 fn main() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    // One thread: the CLI is I/O-bound, and a batch of stops on a current-thread runtime needs about a
+    // third less CPU than on a multi-thread one (no cross-thread wake-ups; see docs/benchmarks.md).
+    // Blocking work (stdin) still goes to tokio's blocking pool.
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime\n  caused by: {e}");

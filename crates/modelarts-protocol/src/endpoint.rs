@@ -85,7 +85,7 @@ impl Endpoint {
     /// `https://`, as in the official SDKs.
     pub fn from_url(url: &str) -> Result<Self, EndpointError> {
         let invalid = |reason| EndpointError::InvalidUrl {
-            url: url.to_owned(),
+            url: without_userinfo(url),
             reason,
         };
         let trimmed = url.trim();
@@ -106,6 +106,10 @@ impl Endpoint {
         }
         if authority.as_str().contains('@') {
             return Err(invalid("credentials in the endpoint URL are not supported"));
+        }
+        let port = authority.as_str().strip_prefix(authority.host()).and_then(|rest| rest.strip_prefix(':'));
+        if port.is_some_and(|p| !p.parse::<u16>().is_ok_and(|p| p > 0)) {
+            return Err(invalid("the port must be a number from 1 to 65535"));
         }
         if uri.query().is_some() {
             return Err(invalid("an endpoint URL cannot have a query"));
@@ -152,6 +156,19 @@ impl Endpoint {
         }
         text.parse()
             .map_err(|_| crate::error::BuildError::InvalidUri(text))
+    }
+}
+
+/// The URL with any `user:password@` replaced by `***@`, for error messages.
+fn without_userinfo(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => url.split_at(i + 3),
+        None => ("", url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}***{}", &rest[at..]),
+        None => url.to_owned(),
     }
 }
 
@@ -205,6 +222,13 @@ mod tests {
         for bad in ["ftp://x", "https://", "https://u:p@host", "https://h/?q=1", "::::"] {
             assert!(Endpoint::from_url(bad).is_err(), "{bad}");
         }
+        for bad_port in ["https://h:99999", "https://h:0", "h:65536"] {
+            assert!(Endpoint::from_url(bad_port).is_err(), "{bad_port}");
+        }
+        assert!(Endpoint::from_url("https://h:65535").is_ok());
+        assert_eq!(Endpoint::from_url("https://[::1]:443/").unwrap().host(), "[::1]:443");
+        let err = Endpoint::from_url("https://user:s3cret@host/p").unwrap_err().to_string();
+        assert!(!err.contains("s3cret") && err.contains("https://***@host/p"), "{err}");
     }
 
     #[test]

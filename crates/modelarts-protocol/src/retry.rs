@@ -22,6 +22,10 @@ pub enum AttemptOutcome<'a> {
         /// The server's `Retry-After`, if any.
         retry_after: Option<Duration>,
     },
+    /// The TLS handshake failed: the server's certificate was rejected (expired, issued for another
+    /// name, by an untrusted CA) or no protocol version or cipher suite could be agreed. Nothing
+    /// was sent, and another attempt would meet the same certificate.
+    TlsRejected,
     /// The service answered, but the body could not be read (truncated, HTML on a 2xx, …).
     Malformed {
         /// The HTTP status.
@@ -109,6 +113,7 @@ impl RetryPolicy {
     /// |---|---|---|
     /// | transport error, never reached the server | retry | retry |
     /// | transport error, may have reached it | retry | check state first |
+    /// | TLS handshake rejected (certificate, protocol) | no | no |
     /// | 429 / throttling code | retry (throttling) | retry (throttling) |
     /// | 503 | retry | retry (the gateway did not forward it) |
     /// | 500, 502, 504, 408, other server codes | retry | check state first |
@@ -132,6 +137,7 @@ impl RetryPolicy {
                 retry_after: None,
             },
             AttemptOutcome::TransportError { .. } | AttemptOutcome::Malformed { .. } => transient_or_check,
+            AttemptOutcome::TlsRejected => RetryDecision::DoNotRetry,
             AttemptOutcome::Api { error, retry_after } => {
                 if error.is_throttling() {
                     return RetryDecision::Retry {
@@ -346,6 +352,8 @@ mod tests {
             (AttemptOutcome::Api { error: &e404, retry_after: None }, idem, DoNotRetry),
             (AttemptOutcome::Api { error: &e409, retry_after: None }, stop, DoNotRetry),
             (AttemptOutcome::Api { error: &e401, retry_after: None }, idem, DoNotRetry),
+            (AttemptOutcome::TlsRejected, idem, DoNotRetry),
+            (AttemptOutcome::TlsRejected, stop, DoNotRetry),
             (AttemptOutcome::Malformed { http_status: 200 }, idem, transient),
             (AttemptOutcome::Malformed { http_status: 200 }, stop, CheckStateFirst),
         ];

@@ -142,7 +142,10 @@ impl<'a> SigningParams<'a> {
 }
 
 /// The parts of a request that are signed, borrowed.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows header values as text, except those of `Authorization`, `X-Security-Token` and
+/// `X-Auth-Token` (a request being verified carries its signature and token).
+#[derive(Clone)]
 pub struct SignableRequest<'a> {
     method: &'a str,
     host: &'a str,
@@ -150,6 +153,30 @@ pub struct SignableRequest<'a> {
     query: &'a str,
     headers: Vec<(&'a str, &'a [u8])>,
     body: &'a [u8],
+}
+
+impl fmt::Debug for SignableRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, Cow<'_, str>)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let secret = ["authorization", X_SECURITY_TOKEN, "x-auth-token"]
+                    .iter()
+                    .any(|s| name.eq_ignore_ascii_case(s));
+                let shown = if secret { Cow::Borrowed("<redacted>") } else { String::from_utf8_lossy(value) };
+                (*name, shown)
+            })
+            .collect();
+        f.debug_struct("SignableRequest")
+            .field("method", &self.method)
+            .field("host", &self.host)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 impl<'a> SignableRequest<'a> {
@@ -568,8 +595,8 @@ pub enum VerifyError {
     SignatureMismatch,
 }
 
-/// The parsed fields of an `SDK-HMAC-SHA256` `Authorization` header.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The parsed fields of an `SDK-HMAC-SHA256` `Authorization` header. `Debug` hides the signature.
+#[derive(Clone, PartialEq, Eq)]
 pub struct AuthorizationHeader<'a> {
     /// `Access=`
     pub access_key: &'a str,
@@ -577,6 +604,16 @@ pub struct AuthorizationHeader<'a> {
     pub signed_headers: Vec<&'a str>,
     /// `Signature=`
     pub signature: &'a str,
+}
+
+impl fmt::Debug for AuthorizationHeader<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizationHeader")
+            .field("access_key", &self.access_key)
+            .field("signed_headers", &self.signed_headers)
+            .field("signature", &"<redacted>")
+            .finish()
+    }
 }
 
 /// Parses an `Authorization` header value of the `SDK-HMAC-SHA256` form.

@@ -176,6 +176,28 @@ fn html_gateway_page_is_a_bare_http_error_with_an_excerpt() {
 }
 
 #[test]
+fn a_redirect_is_an_error_naming_its_target_without_the_query() {
+    let response = http::Response::builder()
+        .status(302)
+        .header("location", "https://login.example.com/sso?ticket=secret-ticket#x")
+        .header("content-type", "text/html")
+        .body(Bytes::from("<html>moved</html>"))
+        .unwrap();
+    let err = StopTrainingJob::parse_response(response).unwrap_err();
+    let api = err.api_error().unwrap();
+    assert_eq!(api.http_status, 302);
+    assert_eq!(api.code, None);
+    assert_eq!(
+        api.message.as_deref(),
+        Some("a redirect to https://login.example.com/sso (not followed)")
+    );
+    assert!(!api.is_server_error() && !api.is_throttling());
+    let bare = http::Response::builder().status(307).body(Bytes::new()).unwrap();
+    let err = ShowTrainingJobVersion::parse_response(bare).unwrap_err();
+    assert_eq!(err.api_error().unwrap().message.as_deref(), Some("a redirect (not followed)"));
+}
+
+#[test]
 fn unparseable_success_bodies_are_malformed_with_status_and_excerpt() {
     let cases = [
         r#"{"is_success": true, "job_id": 10, "version_id": 1, "sta"#,

@@ -3,10 +3,17 @@
 //!
 //! ```text
 //! cargo run --release -p modelarts-sdk --example batch_stop -- [N=10000] [C=64] [--wait]
+//! cargo run --release -p modelarts-sdk --example batch_stop -- --targets FILE [C=64] [--wait] [--multi-thread]
 //! ```
 //!
 //! With `--wait`, each stop is followed by a wait until KILLED (the emulator kills 200 ms after the
 //! stop; polls start at 50 ms).
+//!
+//! With `--targets FILE` (one `JOB_ID VERSION_ID` per line) no emulator is started: the client is
+//! configured from the environment (`MODELARTS_ENDPOINT_URL`, `MODELARTS_CA_BUNDLE`,
+//! `HUAWEICLOUD_SDK_AK`/`_SK`/`_PROJECT_ID`), so that a server running as its own process is
+//! measured, as `cargo xtask bench` does; the client runs on a current-thread runtime, or on a
+//! multi-thread one with `--multi-thread`.
 #![allow(clippy::print_stdout, reason = "an example prints its measurements")]
 
 use std::time::{Duration, Instant};
@@ -14,14 +21,45 @@ use std::time::{Duration, Instant};
 use modelarts_emulator::{Emulator, EmulatorConfig};
 use modelarts_sdk::{BatchOptions, Client, Credentials, JobId, VersionId, WaitOptions};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let numbers: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+type BoxError = Box<dyn std::error::Error>;
+
+fn main() -> Result<(), BoxError> {
+    let mut args = std::env::args().skip(1);
+    let mut targets_file = None;
+    let mut numbers = Vec::new();
+    let mut wait = false;
+    let mut multi_thread = false;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--targets" => targets_file = Some(args.next().ok_or("--targets needs a FILE")?),
+            "--wait" => wait = true,
+            "--multi-thread" => multi_thread = true,
+            other => {
+                numbers.push(other.parse::<usize>().map_err(|_| format!("unexpected argument {other:?}"))?)
+            }
+        }
+    }
+    if let Some(path) = targets_file {
+        // An external server, configured from the environment. The batch is I/O-bound: one thread
+        // (as the CLI uses) saves the cross-thread wake-ups of a multi-thread runtime.
+        let runtime = if multi_thread {
+            tokio::runtime::Builder::new_multi_thread().enable_all().build()?
+        } else {
+            tokio::runtime::Builder::new_current_thread().enable_all().build()?
+        };
+        let concurrency = numbers.first().copied().unwrap_or(64);
+        let targets = read_targets(&path)?;
+        return runtime.block_on(async move {
+            let client = Client::builder().build()?;
+            run(&client, targets, concurrency, wait).await
+        });
+    }
+
+    // The emulator runs in this process, on the same runtime: give it worker threads.
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+
     let n = numbers.first().copied().unwrap_or(10_000);
     let concurrency = numbers.get(1).copied().unwrap_or(64);
-    let wait = args.iter().any(|a| a == "--wait");
-
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let emulator = Emulator::start(
             EmulatorConfig::default()
@@ -48,40 +86,66 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .credentials(Credentials::new(&credentials.access_key, &credentials.secret_key))
             .env(|_| None)
             .build()?;
-        let options = BatchOptions {
-            concurrency,
-            wait: wait.then(|| WaitOptions {
-                max_wait: Duration::from_secs(60),
-                min_delay: Duration::from_millis(50),
-                max_delay: Duration::from_millis(500),
-            }),
-            strict: false,
-        };
-
-        let started = Instant::now();
-        let report = client.batch_stop(targets, options, |_| {}).await;
-        let wall = started.elapsed();
-
-        let counts = report.counts();
-        println!(
-            "versions={n} concurrency={concurrency} wait={wait} wall={:.3}s rate={:.0}/s",
-            wall.as_secs_f64(),
-            n as f64 / wall.as_secs_f64()
-        );
-        println!(
-            "stopped={} already_stopped={} not_found={} failed={} wait_timed_out={} ended_otherwise={} total={}",
-            counts.stopped,
-            counts.already_stopped,
-            counts.not_found,
-            counts.failed,
-            counts.wait_timed_out,
-            counts.ended_otherwise,
-            counts.total()
-        );
-        if let Some(failure) = report.outcomes.iter().find_map(|o| o.error.as_ref()) {
-            println!("first error: {failure}");
-        }
+        run(&client, targets, concurrency, wait).await?;
         emulator.shutdown().await;
-        Ok::<(), Box<dyn std::error::Error>>(())
+        Ok(())
     })
+}
+
+/// Reads `JOB_ID VERSION_ID` lines (blank lines skipped).
+fn read_targets(path: &str) -> Result<Vec<(JobId, VersionId)>, BoxError> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))?;
+    let mut targets = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let mut fields = line.split_whitespace();
+        let (Some(job), Some(version)) = (fields.next(), fields.next()) else {
+            return Err(format!("{path}: expected `JOB_ID VERSION_ID`, found {line:?}").into());
+        };
+        targets.push((job.parse()?, version.parse()?));
+    }
+    Ok(targets)
+}
+
+/// Stops every target, then prints the wall time and the outcome counts.
+async fn run(
+    client: &Client,
+    targets: Vec<(JobId, VersionId)>,
+    concurrency: usize,
+    wait: bool,
+) -> Result<(), BoxError> {
+    let n = targets.len();
+    let options = BatchOptions {
+        concurrency,
+        wait: wait.then(|| WaitOptions {
+            max_wait: Duration::from_secs(60),
+            min_delay: Duration::from_millis(50),
+            max_delay: Duration::from_millis(500),
+        }),
+        strict: false,
+    };
+
+    let started = Instant::now();
+    let report = client.batch_stop(targets, options, |_| {}).await;
+    let wall = started.elapsed();
+
+    let counts = report.counts();
+    println!(
+        "versions={n} concurrency={concurrency} wait={wait} wall={:.3}s rate={:.0}/s",
+        wall.as_secs_f64(),
+        n as f64 / wall.as_secs_f64()
+    );
+    println!(
+        "stopped={} already_stopped={} not_found={} failed={} wait_timed_out={} ended_otherwise={} total={}",
+        counts.stopped,
+        counts.already_stopped,
+        counts.not_found,
+        counts.failed,
+        counts.wait_timed_out,
+        counts.ended_otherwise,
+        counts.total()
+    );
+    if let Some(failure) = report.outcomes.iter().find_map(|o| o.error.as_ref()) {
+        println!("first error: {failure}");
+    }
+    Ok(())
 }

@@ -77,7 +77,9 @@ pub enum Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCategory {
-    /// Invalid or incomplete configuration.
+    /// Invalid or incomplete configuration, or a server certificate the configured trust rejects
+    /// (expired, for another name, from an unknown CA: fix the CA bundle or the endpoint; retrying
+    /// will not help).
     Config,
     /// No usable credentials.
     Credentials,
@@ -86,7 +88,8 @@ pub enum ErrorCategory {
     /// The service refused the request for a reason retrying will not fix (4xx other than
     /// throttling: auth, permission, not found, conflict, invalid request).
     ServiceRefused,
-    /// A transport failure, a server error (5xx), or throttling that outlasted the retries.
+    /// A transport failure (other than a rejected TLS certificate), a server error (5xx), or
+    /// throttling that outlasted the retries.
     Transient,
     /// The service's answer could not be read.
     Malformed,
@@ -101,6 +104,7 @@ impl Error {
             Error::Config { .. } => ErrorCategory::Config,
             Error::Credentials { .. } | Error::Signing(_) => ErrorCategory::Credentials,
             Error::InvalidInput(_) => ErrorCategory::InvalidInput,
+            Error::Transport { source, .. } if source.is_tls() => ErrorCategory::Config,
             Error::Transport { .. } => ErrorCategory::Transient,
             Error::Service { error, .. } => match error.class() {
                 _ if error.is_throttling() => ErrorCategory::Transient,

@@ -322,9 +322,15 @@ fn resolve_auth(
             tried.push(format!("file {} (not found)", path.display()));
             Ok(None)
         }
-        SectionLookup::NoSection(sections) => {
+        SectionLookup::NoSection(sections, headless) => {
+            let ignored = match headless {
+                0 => String::new(),
+                n => format!(
+                    "; {n} key(s) before any [section] header, ignored: add a [{profile}] line above them"
+                ),
+            };
             tried.push(format!(
-                "file {} (no [{profile}] section; sections: {})",
+                "file {} (no [{profile}] section; sections: {}{ignored})",
                 path.display(),
                 if sections.is_empty() { "none".to_owned() } else { sections.join(", ") }
             ));
@@ -354,7 +360,8 @@ type Section = HashMap<String, (String, usize)>;
 
 enum SectionLookup<'a> {
     NoFile,
-    NoSection(Vec<String>),
+    /// The section names, and how many keys come before any `[section]` header (ignored).
+    NoSection(Vec<String>, usize),
     Found(&'a Section),
 }
 
@@ -391,11 +398,8 @@ impl ProfileFile {
                 None => None,
                 Some(Setting { value: path, source }) => match std::fs::read(path) {
                     Ok(bytes) => {
-                        let text = String::from_utf8(bytes).map_err(|e| {
-                            Error::config_with(
-                                format!("the credentials file {} is not UTF-8", path.display()),
-                                e,
-                            )
+                        let text = decode(bytes).map_err(|reason| {
+                            Error::config(format!("the credentials file {} {reason}", path.display()))
                         })?;
                         Some(parse_ini(&text).map_err(|(line, reason)| {
                             Error::config(format!(
@@ -434,6 +438,7 @@ impl ProfileFile {
             None => {
                 let names: Vec<String> =
                     sections.iter().map(|(n, _)| n.clone()).filter(|n| !n.is_empty()).collect();
+                let headless = sections.iter().find(|(n, _)| n.is_empty()).map_or(0, |(_, s)| s.len());
                 if explicit_profile {
                     return Err(Error::config(format!(
                         "profile [{profile}] not found in the credentials file {} (sections: {})",
@@ -441,7 +446,7 @@ impl ProfileFile {
                         if names.is_empty() { "none".to_owned() } else { names.join(", ") }
                     )));
                 }
-                Ok(SectionLookup::NoSection(names))
+                Ok(SectionLookup::NoSection(names, headless))
             }
         }
     }
@@ -453,6 +458,28 @@ impl ProfileFile {
             _ => None,
         };
         Ok(found.filter(|v| !v.is_empty()).map(|v| Setting::new(v, self.source())))
+    }
+}
+
+/// The text of a credentials file, or why it is not UTF-8 (naming UTF-16, or the first line with an
+/// invalid byte; never a value).
+pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    let save = "save it as UTF-8";
+    match String::from_utf8(bytes) {
+        Ok(text) if text.contains('\0') => {
+            Err(format!("contains NUL bytes (UTF-16 without a byte-order mark?); {save}"))
+        }
+        Ok(text) => Ok(text),
+        Err(e) if e.as_bytes().starts_with(&[0xFF, 0xFE]) || e.as_bytes().starts_with(&[0xFE, 0xFF]) => {
+            Err(format!("is UTF-16; {save}"))
+        }
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+            Err(format!(
+                "is not UTF-8: line {line} is not valid UTF-8 (Latin-1 or another legacy encoding?); {save}"
+            ))
+        }
     }
 }
 
@@ -500,7 +527,15 @@ pub(crate) fn parse_ini(text: &str) -> Result<Vec<(String, Section)>, (usize, St
                 value = &value[1..value.len() - 1];
             }
         }
-        if let Some((_, section)) = sections.get_mut(current) {
+        if let Some((name, section)) = sections.get_mut(current) {
+            if let Some((_, first)) = section.get(&key) {
+                let place = if name.is_empty() {
+                    "before any [section] header".to_owned()
+                } else {
+                    format!("in [{name}]")
+                };
+                return Err((line_no, format!("duplicate key `{key}` {place} (first on line {first})")));
+            }
             section.insert(key, (value.to_owned(), line_no));
         }
     }
@@ -529,12 +564,32 @@ mod tests {
             ("[basic]\nak 1\n", 2, "expected `key = value`"),
             ("[]\n", 1, "empty section"),
             ("[a]\n\n = x", 3, "missing key"),
+            ("[basic]\nak = 1\nsk = 2\nAK = 3\n", 4, "duplicate key `ak` in [basic] (first on line 2)"),
+            (
+                "[basic]\nak = 1\n[other]\n[basic]\nak = 2\n",
+                5,
+                "duplicate key `ak` in [basic] (first on line 2)",
+            ),
+            ("ak = 1\nak = 1\n", 2, "duplicate key `ak` before any [section] header"),
         ];
         for (text, line, reason) in cases {
             let (l, r) = parse_ini(text).unwrap_err();
             assert_eq!(l, line, "{text:?}");
             assert!(r.contains(reason), "{r}");
         }
+    }
+
+    #[test]
+    fn odd_encodings_are_named() {
+        let utf16: Vec<u8> =
+            [0xFF, 0xFE].into_iter().chain("[basic]".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        assert!(decode(utf16).unwrap_err().starts_with("is UTF-16"));
+        let no_bom: Vec<u8> = "[basic]".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert!(decode(no_bom).unwrap_err().contains("NUL bytes"));
+        let latin1 = b"[basic]\nak = x\nsk = caf\xe9\n".to_vec();
+        let err = decode(latin1).unwrap_err();
+        assert!(err.contains("line 3 is not valid UTF-8") && !err.contains("caf"), "{err}");
+        assert_eq!(decode("\u{feff}[basic]\r\n".as_bytes().to_vec()).unwrap(), "\u{feff}[basic]\r\n");
     }
 
     #[test]

@@ -126,12 +126,7 @@ pub(crate) async fn list(
         (page.jobs, document)
     };
     if out.is_json() {
-        let mut document = document;
-        let items: Vec<Value> = jobs.iter().map(|j| with_status_name(j, j.status)).collect();
-        if let Value::Object(map) = &mut document {
-            map.insert("jobs".into(), Value::Array(items));
-        }
-        out.json(&document).map_err(io_failure)?;
+        out.line(&list_json(document, &jobs)).map_err(io_failure)?;
     } else {
         let mut t = Table::new(["JOB_ID", "NAME", "VERSION_ID", "STATUS", "VERSIONS", "CREATED", "DURATION"]);
         for j in &jobs {
@@ -152,6 +147,39 @@ pub(crate) async fn list(
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// The list document with `jobs` added, as one line of JSON: the same text as serialising the whole
+/// document as one `Value`, but each job's `Value` lives only while it is written, so `list --all`
+/// of many jobs holds the jobs and the text, not a third, larger copy of every job.
+fn list_json(document: Value, jobs: &[JobSummary]) -> String {
+    let Value::Object(mut map) = document else {
+        return document.to_string();
+    };
+    map.insert("jobs".into(), Value::Null);
+    let mut text = String::with_capacity(64 + jobs.len() * 256);
+    text.push('{');
+    for (i, (key, value)) in map.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&Value::String(key.clone()).to_string());
+        text.push(':');
+        if key == "jobs" {
+            text.push('[');
+            for (j, job) in jobs.iter().enumerate() {
+                if j > 0 {
+                    text.push(',');
+                }
+                text.push_str(&with_status_name(job, job.status).to_string());
+            }
+            text.push(']');
+        } else {
+            text.push_str(&value.to_string());
+        }
+    }
+    text.push('}');
+    text
 }
 
 /// `training-job versions`
@@ -196,4 +224,35 @@ pub(crate) async fn versions(
         }
     }
     Ok(ExitStatus::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `list_json` writes exactly what serialising the whole document as one `Value` writes.
+    #[test]
+    fn list_json_matches_the_whole_document() {
+        let page: modelarts_protocol::model::JobList = serde_json::from_str(
+            r#"{"is_success":true,"job_total_count":2,"job_count_limit":8,"quotas":10,"jobs":[
+                {"job_id":1,"job_name":"a \"quoted\" name","version_id":10,"status":8,"create_time":5,
+                 "duration":6,"job_desc":"d","version_count":1},
+                {"job_id":2,"version_id":20,"status":12}]}"#,
+        )
+        .unwrap();
+        let documents = [
+            json!({ "job_total_count": 2 }),
+            json!({ "job_total_count": 2, "job_count_limit": 8, "quotas": 10, "page": 1 }),
+        ];
+        for document in documents {
+            for jobs in [&page.jobs[..], &[]] {
+                let mut whole = document.clone();
+                let items: Vec<Value> = jobs.iter().map(|j| with_status_name(j, j.status)).collect();
+                if let Value::Object(map) = &mut whole {
+                    map.insert("jobs".into(), Value::Array(items));
+                }
+                assert_eq!(list_json(document.clone(), jobs), whole.to_string());
+            }
+        }
+    }
 }

@@ -204,16 +204,17 @@ async fn read_list(path: &Path) -> Result<String, Failure> {
     let owned = path.to_owned();
     let read = tokio::task::spawn_blocking(move || {
         if owned == Path::new("-") {
-            let mut text = String::new();
-            io::stdin().lock().read_to_string(&mut text).map(|_| text)
+            let mut bytes = Vec::new();
+            io::stdin().lock().read_to_end(&mut bytes).map(|_| bytes)
         } else {
-            std::fs::read_to_string(&owned)
+            std::fs::read(&owned)
         }
     })
     .await;
     let shown = if path == Path::new("-") { "stdin".to_owned() } else { path.display().to_string() };
     match read {
-        Ok(Ok(text)) => Ok(text),
+        Ok(Ok(bytes)) => stop_file::decode(bytes)
+            .map_err(|reason| Failure::usage(format!("cannot read the stop list {shown}: it {reason}"))),
         Ok(Err(e)) => Err(Failure::usage(format!("cannot read the stop list {shown}")).caused_by(&e)),
         Err(e) => {
             Err(Failure::new(ExitStatus::Other, format!("cannot read the stop list {shown}")).caused_by(&e))

@@ -105,12 +105,22 @@ pub fn request_id(headers: &http::HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Reads the error of a response that is not a success: a ModelArts body (`is_success: false`,
-/// `error_code`, `error_message` or `error_msg`), a gateway body (`APIG.xxxx`, `request_id`), or a
-/// bare HTTP error (HTML, empty, anything else: the message describes it).
+/// Reads the error of a response that is not a success: a redirect (never followed; the message
+/// names the target without its query), a ModelArts body (`is_success: false`, `error_code`,
+/// `error_message` or `error_msg`), a gateway body (`APIG.xxxx`, `request_id`), or a bare HTTP
+/// error (HTML, empty, anything else: the message describes it).
 pub fn parse_error(response: &Response<Bytes>) -> ApiError {
     let header_id = request_id(response.headers());
     let status = response.status().as_u16();
+    if response.status().is_redirection() {
+        // Never followed (a signed request must not go elsewhere): say where it pointed.
+        return ApiError {
+            http_status: status,
+            code: None,
+            message: Some(describe_redirect(response)),
+            request_id: header_id,
+        };
+    }
     match serde_json::from_slice::<Envelope>(response.body()) {
         Ok(envelope) => api_error(status, envelope, header_id),
         Err(_) => ApiError {
@@ -128,6 +138,20 @@ fn api_error(status: u16, envelope: Envelope, header_id: Option<String>) -> ApiE
         code: envelope.error_code,
         message: envelope.error_message.or(envelope.error_msg),
         request_id: envelope.request_id.or(header_id),
+    }
+}
+
+/// `a redirect to https://host/path (not followed)`: the `Location` without its query and
+/// fragment, which may carry tickets.
+fn describe_redirect(response: &Response<Bytes>) -> String {
+    let location = response
+        .headers()
+        .get(http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|l| l.split(['?', '#']).next().unwrap_or_default().chars().take(200).collect::<String>());
+    match location {
+        Some(l) if !l.is_empty() => format!("a redirect to {l} (not followed)"),
+        _ => "a redirect (not followed)".to_owned(),
     }
 }
 

@@ -57,6 +57,28 @@ async fn does_not_retry_a_refusal() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_rejected_tls_certificate_is_not_retried_and_is_a_configuration_error() {
+    let fake = Fake::new(|_, _| {
+        Err(modelarts_transport::Error::new(
+            modelarts_transport::ErrorKind::Tls,
+            false,
+            "invalid peer certificate: Expired",
+        ))
+    });
+    let client = client(fake);
+    let (job, version) = ids();
+    for err in [
+        client.show_training_job_version(job, version).await.unwrap_err(),
+        client.stop_training_job(job, version).await.unwrap_err(),
+    ] {
+        assert_eq!(err.attempts(), 1, "{err:?}");
+        assert_eq!(err.class(), ErrorCategory::Config, "{err:?}");
+        assert!(!err.is_transient());
+    }
+    assert_eq!(client.inner.transport.sent().len(), 2, "one attempt each, no status read");
+}
+
+#[tokio::test(start_paused = true)]
 async fn throttling_honours_retry_after() {
     let fake = Fake::new(|_, n| {
         if n == 0 {
