@@ -558,6 +558,7 @@ fn protocol_cost(plan: &Plan, tools: &Tools, work: &Path, report: &mut Report) -
         let _ = writeln!(s, "| {what} | {:.2} | {:.1} | **{ratio:.0}×** |", rust / 1e3, python / 1e3);
         report.summary.push((format!("protocol: {what}"), format!("Python/Rust {ratio:.0}×"), String::new()));
     }
+    s.push('\n');
     report.sections.push(s);
     Ok(())
 }

@@ -5,34 +5,15 @@ use std::process::Command;
 use crate::process::{cargo, exec, output};
 
 /// Crates that do I/O and must not be in the protocol crate's normal dependency tree.
-const IO_CRATES: &[&str] = &[
-    "tokio",
-    "hyper",
-    "hyper-util",
-    "rustls",
-    "mio",
-    "socket2",
-    "reqwest",
-];
+const IO_CRATES: &[&str] = &["tokio", "hyper", "hyper-util", "rustls", "mio", "socket2", "reqwest"];
 
 pub(crate) fn run(no_test: bool) -> Result<(), String> {
     exec(cargo().args(["fmt", "--all", "--", "--check"]))?;
-    exec(cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    exec(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     if !no_test {
         exec(cargo().args(["test", "--workspace"]))?;
     }
-    exec(
-        cargo()
-            .args(["doc", "--workspace", "--no-deps"])
-            .env("RUSTDOCFLAGS", "-D warnings"),
-    )?;
+    exec(cargo().args(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     dependency_rules()?;
     crate::codegen::run(true)?;
     eprintln!("xtask ci: all checks passed");
@@ -41,24 +22,15 @@ pub(crate) fn run(no_test: bool) -> Result<(), String> {
 
 /// The protocol crate stays sans-IO; ring is the only crypto provider.
 pub(crate) fn dependency_rules() -> Result<(), String> {
-    let tree = output(cargo().args([
-        "tree",
-        "-p",
-        "modelarts-protocol",
-        "-e",
-        "normal",
-        "--prefix",
-        "none",
-    ]))?;
+    let tree =
+        output(cargo().args(["tree", "-p", "modelarts-protocol", "-e", "normal", "--prefix", "none"]))?;
     let offenders: Vec<&str> = tree
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .filter(|name| IO_CRATES.contains(name))
         .collect();
     if !offenders.is_empty() {
-        return Err(format!(
-            "modelarts-protocol depends on I/O crates: {offenders:?}"
-        ));
+        return Err(format!("modelarts-protocol depends on I/O crates: {offenders:?}"));
     }
     let mut inverse = cargo();
     inverse.args(["tree", "-i", "aws-lc-rs", "--workspace"]);

@@ -21,32 +21,20 @@ pub(crate) fn run(check: bool) -> Result<(), String> {
 }
 
 pub(crate) fn dist() -> Result<(), String> {
-    exec(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "modelarts-cli",
-        "-p",
-        "modelarts-emulator",
-    ]))?;
+    exec(cargo().args(["build", "--release", "-p", "modelarts-cli", "-p", "modelarts-emulator"]))?;
     let dist = root().join("target/dist");
     let completions = dist.join("completions");
     fs::create_dir_all(&completions).map_err(|e| e.to_string())?;
-    let man =
-        modelarts_cli::docs::man_page().map_err(|e| format!("rendering the man page: {e}"))?;
+    let man = modelarts_cli::docs::man_page().map_err(|e| format!("rendering the man page: {e}"))?;
     fs::write(dist.join("modelarts.1"), man).map_err(|e| e.to_string())?;
     for &shell in <clap_complete::Shell as clap::ValueEnum>::value_variants() {
         let mut buffer = Vec::new();
         modelarts_cli::docs::completions(shell, &mut buffer);
-        fs::write(completions.join(format!("modelarts.{shell}")), buffer)
-            .map_err(|e| e.to_string())?;
+        fs::write(completions.join(format!("modelarts.{shell}")), buffer).map_err(|e| e.to_string())?;
     }
     for binary in ["modelarts", "modelarts-emulator"] {
-        fs::copy(
-            root().join("target/release").join(binary),
-            dist.join(binary),
-        )
-        .map_err(|e| format!("copying {binary}: {e}"))?;
+        fs::copy(root().join("target/release").join(binary), dist.join(binary))
+            .map_err(|e| format!("copying {binary}: {e}"))?;
     }
     eprintln!("wrote {}", dist.display());
     Ok(())

@@ -10,10 +10,7 @@ use crate::emulator::EmulatorProcess;
 use crate::process::{cargo, exec, root};
 
 /// The pinned versions of the official SDK.
-const PACKAGES: &[&str] = &[
-    "huaweicloudsdkcore==3.1.219",
-    "huaweicloudsdkmodelarts==3.1.219",
-];
+const PACKAGES: &[&str] = &["huaweicloudsdkcore==3.1.219", "huaweicloudsdkmodelarts==3.1.219"];
 
 /// Creates `.venv` with the official SDK if it is missing; returns its python.
 pub(crate) fn venv_python() -> Result<PathBuf, String> {
@@ -29,13 +26,7 @@ pub(crate) fn venv_python() -> Result<PathBuf, String> {
         exec(Command::new(&system).args(["-m", "venv"]).arg(&venv))?;
         exec(
             Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                ])
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
                 .args(PACKAGES),
         )?;
     }
@@ -52,16 +43,7 @@ pub(crate) fn run() -> Result<(), String> {
     for tls in [false, true] {
         let ca = work.join("ca.pem");
         let ca_arg = ca.to_string_lossy().into_owned();
-        let mut args = vec![
-            "--auth",
-            "enforce",
-            "--jobs",
-            "2",
-            "--kill-after",
-            "1s",
-            "--log-level",
-            "warn",
-        ];
+        let mut args = vec!["--auth", "enforce", "--jobs", "2", "--kill-after", "1s", "--log-level", "warn"];
         if tls {
             args.extend(["--tls", "--ca-out", &ca_arg]);
         }
@@ -77,10 +59,7 @@ pub(crate) fn run() -> Result<(), String> {
                 .env_remove("HUAWEICLOUD_SDK_SK"),
         )?;
         drop(emulator);
-        eprintln!(
-            "conformance over {}: ok",
-            if tls { "HTTPS" } else { "HTTP" }
-        );
+        eprintln!("conformance over {}: ok", if tls { "HTTPS" } else { "HTTP" });
     }
     Ok(())
 }

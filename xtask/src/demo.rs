@@ -27,9 +27,7 @@ pub(crate) fn run(release: bool) -> Result<(), String> {
         build.arg("--release");
     }
     exec(&mut build)?;
-    let bin = root()
-        .join("target")
-        .join(if release { "release" } else { "debug" });
+    let bin = root().join("target").join(if release { "release" } else { "debug" });
     let work = root().join("target/demo");
     fs::create_dir_all(&work).map_err(|e| format!("creating {}: {e}", work.display()))?;
     let seed = work.join("jobs.json");
@@ -55,27 +53,17 @@ pub(crate) fn run(release: bool) -> Result<(), String> {
     let endpoint = emulator.field("endpoint")?;
     let modelarts = |args: &[&str]| -> Result<(), String> {
         let mut cmd = Command::new(bin.join("modelarts"));
-        cmd.args([
-            "--endpoint-url",
-            &endpoint,
-            "--ca-bundle",
-            &ca.to_string_lossy(),
-        ])
-        .args(args)
-        .env("HUAWEICLOUD_SDK_AK", emulator.field("ak")?)
-        .env("HUAWEICLOUD_SDK_SK", emulator.field("sk")?)
-        .env("HUAWEICLOUD_SDK_PROJECT_ID", emulator.field("project_id")?)
-        // Keep the user's own credentials file and profile out of the demo.
-        .env(
-            "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
-            work.join("no-credentials-file"),
-        )
-        .env_remove("MODELARTS_PROFILE");
+        cmd.args(["--endpoint-url", &endpoint, "--ca-bundle", &ca.to_string_lossy()])
+            .args(args)
+            .env("HUAWEICLOUD_SDK_AK", emulator.field("ak")?)
+            .env("HUAWEICLOUD_SDK_SK", emulator.field("sk")?)
+            .env("HUAWEICLOUD_SDK_PROJECT_ID", emulator.field("project_id")?)
+            // Keep the user's own credentials file and profile out of the demo.
+            .env("HUAWEICLOUD_SDK_CREDENTIALS_FILE", work.join("no-credentials-file"))
+            .env_remove("MODELARTS_PROFILE");
         println!();
         println!("$ modelarts {}", args.join(" "));
-        let status = cmd
-            .status()
-            .map_err(|e| format!("could not start `{}`: {e}", show(&cmd)))?;
+        let status = cmd.status().map_err(|e| format!("could not start `{}`: {e}", show(&cmd)))?;
         if status.success() {
             Ok(())
         } else {
@@ -83,24 +71,10 @@ pub(crate) fn run(release: bool) -> Result<(), String> {
         }
     };
 
-    println!(
-        "The emulator serves {endpoint} (HTTPS, AK/SK signatures enforced; CA in {}).",
-        ca.display()
-    );
-    println!(
-        "The AK/SK and project ID come from HUAWEICLOUD_SDK_* variables, as with the official SDKs."
-    );
+    println!("The emulator serves {endpoint} (HTTPS, AK/SK signatures enforced; CA in {}).", ca.display());
+    println!("The AK/SK and project ID come from HUAWEICLOUD_SDK_* variables, as with the official SDKs.");
     modelarts(&["training-job", "list"])?;
-    modelarts(&[
-        "training-job",
-        "stop",
-        "1001",
-        "--version",
-        "1",
-        "--wait",
-        "--max-wait",
-        "1m",
-    ])?;
+    modelarts(&["training-job", "stop", "1001", "--version", "1", "--wait", "--max-wait", "1m"])?;
     modelarts(&["training-job", "show", "1001", "--version", "1"])?;
     modelarts(&["training-job", "list", "--status", "running"])?;
     println!();

@@ -19,13 +19,9 @@ impl EmulatorProcess {
     /// Starts `binary` with `args` and waits for its JSON start-up line.
     pub(crate) fn start(binary: &Path, args: &[&str]) -> Result<Self, String> {
         let mut cmd = Command::new(binary);
-        cmd.args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+        cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::inherit());
         eprintln!("$ {} &", show(&cmd));
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| format!("could not start {}: {e}", binary.display()))?;
+        let mut child = cmd.spawn().map_err(|e| format!("could not start {}: {e}", binary.display()))?;
         let stdout = child.stdout.take().ok_or("the emulator has no stdout")?;
         let mut line = String::new();
         BufReader::new(stdout)

@@ -29,21 +29,13 @@ pub(crate) fn show(cmd: &Command) -> String {
 /// Runs a command to completion; an error names it.
 pub(crate) fn exec(cmd: &mut Command) -> Result<(), String> {
     eprintln!("$ {}", show(cmd));
-    let status = cmd
-        .status()
-        .map_err(|e| format!("could not start `{}`: {e}", show(cmd)))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{}` failed ({status})", show(cmd)))
-    }
+    let status = cmd.status().map_err(|e| format!("could not start `{}`: {e}", show(cmd)))?;
+    if status.success() { Ok(()) } else { Err(format!("`{}` failed ({status})", show(cmd))) }
 }
 
 /// Runs a command and returns its stdout.
 pub(crate) fn output(cmd: &mut Command) -> Result<String, String> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("could not start `{}`: {e}", show(cmd)))?;
+    let out = cmd.output().map_err(|e| format!("could not start `{}`: {e}", show(cmd)))?;
     if !out.status.success() {
         return Err(format!(
             "`{}` failed ({}): {}",

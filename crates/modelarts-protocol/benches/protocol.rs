@@ -19,10 +19,8 @@ const JOB_LIST: &[u8] = include_bytes!("data/job_list_100.json");
 
 fn bench(c: &mut Criterion) {
     let endpoint = Endpoint::for_region("cn-north-4").unwrap();
-    let credentials = Auth::AkSk(Credentials::new(
-        "AKTESTEXAMPLE0000001",
-        "SKtestExampleSecretKey0123456789abcdefgh",
-    ));
+    let credentials =
+        Auth::AkSk(Credentials::new("AKTESTEXAMPLE0000001", "SKtestExampleSecretKey0123456789abcdefgh"));
     let op = StopTrainingJob::new(
         "0123456789abcdef0123456789abcdef".parse().unwrap(),
         "10".parse().unwrap(),

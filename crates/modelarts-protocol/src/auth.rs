@@ -59,18 +59,20 @@ impl Auth {
 ///
 /// `now` is the caller's clock, already corrected for any known skew. Header values that carry
 /// secrets are marked sensitive.
-pub fn authorize(request: &mut http::Request<Bytes>, auth: &Auth, now: SystemTime) -> Result<(), SigningError> {
+pub fn authorize(
+    request: &mut http::Request<Bytes>,
+    auth: &Auth,
+    now: SystemTime,
+) -> Result<(), SigningError> {
     match auth {
         Auth::AkSk(credentials) => {
-            let output = signing::sign(
-                &SignableRequest::from_http(request),
-                &SigningParams::new(credentials, now),
-            )?;
+            let output =
+                signing::sign(&SignableRequest::from_http(request), &SigningParams::new(credentials, now))?;
             output.apply_to(request);
         }
         Auth::Token(token) => {
-            let mut value =
-                HeaderValue::from_str(token.expose()).map_err(|_| SigningError::InvalidHeaderValue("X-Auth-Token"))?;
+            let mut value = HeaderValue::from_str(token.expose())
+                .map_err(|_| SigningError::InvalidHeaderValue("X-Auth-Token"))?;
             value.set_sensitive(true);
             request.headers_mut().insert(X_AUTH_TOKEN, value);
         }

@@ -84,16 +84,10 @@ impl Endpoint {
     /// An explicit endpoint URL, `http(s)://host[:port][/prefix]`. A URL without a scheme gets
     /// `https://`, as in the official SDKs.
     pub fn from_url(url: &str) -> Result<Self, EndpointError> {
-        let invalid = |reason| EndpointError::InvalidUrl {
-            url: without_userinfo(url),
-            reason,
-        };
+        let invalid = |reason| EndpointError::InvalidUrl { url: without_userinfo(url), reason };
         let trimmed = url.trim();
-        let with_scheme = if trimmed.contains("://") {
-            trimmed.to_owned()
-        } else {
-            format!("https://{trimmed}")
-        };
+        let with_scheme =
+            if trimmed.contains("://") { trimmed.to_owned() } else { format!("https://{trimmed}") };
         let uri: http::Uri = with_scheme.parse().map_err(|_| invalid("not a URL"))?;
         let https = match uri.scheme_str() {
             Some("https") => true,
@@ -115,11 +109,7 @@ impl Endpoint {
             return Err(invalid("an endpoint URL cannot have a query"));
         }
         let prefix = uri.path().trim_end_matches('/').to_owned();
-        Ok(Self {
-            https,
-            authority,
-            prefix,
-        })
+        Ok(Self { https, authority, prefix })
     }
 
     /// The endpoint as a URL, without a trailing slash.
@@ -144,7 +134,9 @@ impl Endpoint {
 
     /// The full URI for a path (starting with `/`) and an optional encoded query.
     pub(crate) fn uri(&self, path: &str, query: &str) -> Result<http::Uri, crate::error::BuildError> {
-        let mut text = String::with_capacity(self.authority.as_str().len() + self.prefix.len() + path.len() + query.len() + 10);
+        let mut text = String::with_capacity(
+            self.authority.as_str().len() + self.prefix.len() + path.len() + query.len() + 10,
+        );
         text.push_str(self.scheme());
         text.push_str("://");
         text.push_str(self.authority.as_str());
@@ -154,8 +146,7 @@ impl Endpoint {
             text.push('?');
             text.push_str(query);
         }
-        text.parse()
-            .map_err(|_| crate::error::BuildError::InvalidUri(text))
+        text.parse().map_err(|_| crate::error::BuildError::InvalidUri(text))
     }
 }
 
@@ -202,10 +193,7 @@ mod tests {
             let tld = if *region == "ap-southeast-1" { "cn" } else { "com" };
             assert_eq!(url, format!("https://modelarts.{region}.myhuaweicloud.{tld}"));
         }
-        assert_eq!(
-            Endpoint::for_region("mars-1"),
-            Err(EndpointError::UnknownRegion("mars-1".into()))
-        );
+        assert_eq!(Endpoint::for_region("mars-1"), Err(EndpointError::UnknownRegion("mars-1".into())));
     }
 
     #[test]

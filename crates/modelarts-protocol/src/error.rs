@@ -304,12 +304,7 @@ mod tests {
     use super::*;
 
     fn api(status: u16, code: Option<&str>) -> ApiError {
-        ApiError {
-            http_status: status,
-            code: code.map(str::to_owned),
-            message: None,
-            request_id: None,
-        }
+        ApiError { http_status: status, code: code.map(str::to_owned), message: None, request_id: None }
     }
 
     #[test]

@@ -48,11 +48,7 @@ pub enum IdErrorReason {
 }
 
 fn error(field: &'static str, value: &str, reason: IdErrorReason) -> IdError {
-    IdError {
-        field,
-        value: value.chars().take(80).collect(),
-        reason,
-    }
+    IdError { field, value: value.chars().take(80).collect(), reason }
 }
 
 fn parse_long(field: &'static str, text: &str) -> Result<u64, IdError> {
@@ -70,9 +66,7 @@ fn parse_long(field: &'static str, text: &str) -> Result<u64, IdError> {
     if negative && digits.bytes().any(|b| b != b'0') {
         return Err(error(field, text, IdErrorReason::Negative));
     }
-    let value: u64 = digits
-        .parse()
-        .map_err(|_| error(field, text, IdErrorReason::Overflow))?;
+    let value: u64 = digits.parse().map_err(|_| error(field, text, IdErrorReason::Overflow))?;
     check_long(field, value).map_err(|reason| error(field, text, reason))
 }
 

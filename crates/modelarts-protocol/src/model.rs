@@ -250,8 +250,8 @@ pub struct VersionList {
 pub mod lenient {
     use std::fmt;
 
-    use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
     use serde::Deserialize;
+    use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
     use serde_json::Value;
     use serde_json::value::RawValue;
 
@@ -405,9 +405,9 @@ pub mod lenient {
         match serde_json::from_str(&inner) {
             Ok(value) => Ok(Some(value)),
             // Not JSON inside: keep the string itself if `T` can hold it.
-            Err(e) => serde_json::from_value(Value::String(inner))
-                .map(Some)
-                .map_err(|_| de::Error::custom(e)),
+            Err(e) => {
+                serde_json::from_value(Value::String(inner)).map(Some).map_err(|_| de::Error::custom(e))
+            }
         }
     }
 

@@ -29,12 +29,7 @@ pub struct Paginator {
 impl Paginator {
     /// Walks pages of `per_page` jobs (1 to 1000), from page 1.
     pub fn new(per_page: u32) -> Self {
-        Self {
-            per_page: per_page.clamp(1, 1000),
-            next_page: 1,
-            seen: HashSet::new(),
-            repeated_page: false,
-        }
+        Self { per_page: per_page.clamp(1, 1000), next_page: 1, seen: HashSet::new(), repeated_page: false }
     }
 
     /// The page size.

@@ -122,34 +122,24 @@ impl RetryPolicy {
     /// | any other error | no | no |
     pub fn classify(&self, outcome: &AttemptOutcome<'_>, context: &AttemptContext) -> RetryDecision {
         let transient_or_check = if context.idempotent {
-            RetryDecision::Retry {
-                kind: RetryKind::Transient,
-                retry_after: None,
-            }
+            RetryDecision::Retry { kind: RetryKind::Transient, retry_after: None }
         } else {
             RetryDecision::CheckStateFirst
         };
         match *outcome {
-            AttemptOutcome::TransportError {
-                may_have_reached_server: false,
-            } => RetryDecision::Retry {
-                kind: RetryKind::Transient,
-                retry_after: None,
-            },
+            AttemptOutcome::TransportError { may_have_reached_server: false } => {
+                RetryDecision::Retry { kind: RetryKind::Transient, retry_after: None }
+            }
             AttemptOutcome::TransportError { .. } | AttemptOutcome::Malformed { .. } => transient_or_check,
             AttemptOutcome::TlsRejected => RetryDecision::DoNotRetry,
             AttemptOutcome::Api { error, retry_after } => {
                 if error.is_throttling() {
-                    return RetryDecision::Retry {
-                        kind: RetryKind::Throttling,
-                        retry_after,
-                    };
+                    return RetryDecision::Retry { kind: RetryKind::Throttling, retry_after };
                 }
                 match error.class() {
-                    ErrorClass::Server if error.http_status == 503 => RetryDecision::Retry {
-                        kind: RetryKind::Transient,
-                        retry_after,
-                    },
+                    ErrorClass::Server if error.http_status == 503 => {
+                        RetryDecision::Retry { kind: RetryKind::Transient, retry_after }
+                    }
                     ErrorClass::Server => match transient_or_check {
                         RetryDecision::Retry { kind, .. } => RetryDecision::Retry { kind, retry_after },
                         other => other,
@@ -178,7 +168,13 @@ impl RetryPolicy {
     /// assert_eq!(p.backoff(RetryKind::Throttling, 10, 1.0, None), Duration::from_secs(20));
     /// assert_eq!(p.backoff(RetryKind::Transient, 1, 0.0, Some(Duration::from_secs(2))), Duration::from_secs(2));
     /// ```
-    pub fn backoff(&self, kind: RetryKind, retry: u32, jitter: f64, retry_after: Option<Duration>) -> Duration {
+    pub fn backoff(
+        &self,
+        kind: RetryKind,
+        retry: u32,
+        jitter: f64,
+        retry_after: Option<Duration>,
+    ) -> Duration {
         let base = match kind {
             RetryKind::Transient => self.transient_base,
             RetryKind::Throttling => self.throttling_base,
@@ -213,12 +209,7 @@ impl Default for RetryTokenBucket {
 impl RetryTokenBucket {
     /// A full bucket of `capacity` tokens.
     pub fn new(capacity: u32, transient_cost: u32, throttling_cost: u32) -> Self {
-        Self {
-            capacity,
-            tokens: capacity,
-            transient_cost,
-            throttling_cost,
-        }
+        Self { capacity, tokens: capacity, transient_cost, throttling_cost }
     }
 
     /// Takes the cost of a retry; false (and nothing taken) when there are not enough tokens.
@@ -296,7 +287,8 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     if let Ok(seconds) = v.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
+        return (seconds.is_finite() && seconds >= 0.0)
+            .then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
     }
     parse_http_date(v).map(|at| at.duration_since(now).unwrap_or_default())
 }
@@ -306,27 +298,16 @@ mod tests {
     use super::*;
 
     fn api(status: u16, code: Option<&str>) -> ApiError {
-        ApiError {
-            http_status: status,
-            code: code.map(str::to_owned),
-            message: None,
-            request_id: None,
-        }
+        ApiError { http_status: status, code: code.map(str::to_owned), message: None, request_id: None }
     }
 
     #[test]
     fn classification_table() {
         use RetryDecision::*;
         let p = RetryPolicy::default();
-        let idem = AttemptContext {
-            idempotent: true,
-            ..Default::default()
-        };
+        let idem = AttemptContext { idempotent: true, ..Default::default() };
         let stop = AttemptContext::default();
-        let transient = Retry {
-            kind: RetryKind::Transient,
-            retry_after: None,
-        };
+        let transient = Retry { kind: RetryKind::Transient, retry_after: None };
         let e429 = api(429, Some("APIG.0308"));
         let e503 = api(503, None);
         let e502 = api(502, Some("APIG.0202"));
@@ -341,8 +322,16 @@ mod tests {
             (AttemptOutcome::TransportError { may_have_reached_server: false }, stop, transient),
             (AttemptOutcome::TransportError { may_have_reached_server: true }, stop, CheckStateFirst),
             (AttemptOutcome::TransportError { may_have_reached_server: true }, idem, transient),
-            (AttemptOutcome::Api { error: &e429, retry_after: after }, stop, Retry { kind: RetryKind::Throttling, retry_after: after }),
-            (AttemptOutcome::Api { error: &e429, retry_after: None }, idem, Retry { kind: RetryKind::Throttling, retry_after: None }),
+            (
+                AttemptOutcome::Api { error: &e429, retry_after: after },
+                stop,
+                Retry { kind: RetryKind::Throttling, retry_after: after },
+            ),
+            (
+                AttemptOutcome::Api { error: &e429, retry_after: None },
+                idem,
+                Retry { kind: RetryKind::Throttling, retry_after: None },
+            ),
             (AttemptOutcome::Api { error: &e503, retry_after: None }, stop, transient),
             (AttemptOutcome::Api { error: &e502, retry_after: None }, stop, CheckStateFirst),
             (AttemptOutcome::Api { error: &e502, retry_after: None }, idem, transient),
@@ -373,15 +362,9 @@ mod tests {
             already_resigned: false,
         };
         assert_eq!(p.classify(&outcome, &skewed), RetryDecision::ResignWithCorrectedClock);
-        let again = AttemptContext {
-            already_resigned: true,
-            ..skewed
-        };
+        let again = AttemptContext { already_resigned: true, ..skewed };
         assert_eq!(p.classify(&outcome, &again), RetryDecision::DoNotRetry);
-        let small = AttemptContext {
-            clock_skew: Some(ClockSkew { millis: 2_000 }),
-            ..skewed
-        };
+        let small = AttemptContext { clock_skew: Some(ClockSkew { millis: 2_000 }), ..skewed };
         assert_eq!(p.classify(&outcome, &small), RetryDecision::DoNotRetry);
     }
 

@@ -182,7 +182,14 @@ impl fmt::Debug for SignableRequest<'_> {
 impl<'a> SignableRequest<'a> {
     /// A request given as its wire parts: `host` is the authority (with port, if any) used for the
     /// `Host` header when `headers` has none; `path` and `query` (without `?`) as they will be sent.
-    pub fn new<I>(method: &'a str, host: &'a str, path: &'a str, query: &'a str, headers: I, body: &'a [u8]) -> Self
+    pub fn new<I>(
+        method: &'a str,
+        host: &'a str,
+        path: &'a str,
+        query: &'a str,
+        headers: I,
+        body: &'a [u8],
+    ) -> Self
     where
         I: IntoIterator<Item = (&'a str, &'a str)>,
     {
@@ -220,10 +227,7 @@ impl<'a> SignableRequest<'a> {
     }
 
     fn header(&self, lower_name: &str) -> Option<&'a [u8]> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(lower_name))
-            .map(|(_, v)| *v)
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(lower_name)).map(|(_, v)| *v)
     }
 }
 
@@ -275,10 +279,7 @@ impl SigningOutput {
 
     /// The value of the `Authorization` header.
     pub fn authorization(&self) -> &str {
-        self.headers
-            .last()
-            .and_then(|(_, v)| v.to_str().ok())
-            .unwrap_or_default()
+        self.headers.last().and_then(|(_, v)| v.to_str().ok()).unwrap_or_default()
     }
 
     /// Adds the headers to `request`, replacing any of the same name.
@@ -302,16 +303,12 @@ impl fmt::Debug for SigningOutput {
 
 /// Formats a time as `YYYYMMDDTHHMMSSZ` (the `X-Sdk-Date` format).
 pub fn format_sdk_date(time: SystemTime) -> Result<String, SigningError> {
-    OffsetDateTime::from(time)
-        .format(SDK_DATE_FORMAT)
-        .map_err(|_| SigningError::TimeOutOfRange)
+    OffsetDateTime::from(time).format(SDK_DATE_FORMAT).map_err(|_| SigningError::TimeOutOfRange)
 }
 
 /// Parses an `X-Sdk-Date` value (`YYYYMMDDTHHMMSSZ`, UTC).
 pub fn parse_sdk_date(value: &str) -> Option<SystemTime> {
-    time::PrimitiveDateTime::parse(value, SDK_DATE_FORMAT)
-        .ok()
-        .map(|t| SystemTime::from(t.assume_utc()))
+    time::PrimitiveDateTime::parse(value, SDK_DATE_FORMAT).ok().map(|t| SystemTime::from(t.assume_utc()))
 }
 
 /// Signs `request` with `params`. Returns the headers to add; see the module docs for the algorithm.
@@ -319,7 +316,10 @@ pub fn parse_sdk_date(value: &str) -> Option<SystemTime> {
 /// Headers added when the request lacks them: `X-Sdk-Date` (from `params`' time), `Host`,
 /// `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` (for a `Content-Type` other than JSON/BSON),
 /// `X-Security-Token` (temporary credentials), and always `Authorization`.
-pub fn sign(request: &SignableRequest<'_>, params: &SigningParams<'_>) -> Result<SigningOutput, SigningError> {
+pub fn sign(
+    request: &SignableRequest<'_>,
+    params: &SigningParams<'_>,
+) -> Result<SigningOutput, SigningError> {
     let mut added: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(5);
     let mut extra: Vec<(&str, Cow<'_, [u8]>)> = Vec::with_capacity(4);
 
@@ -382,13 +382,14 @@ pub fn sign(request: &SignableRequest<'_>, params: &SigningParams<'_>) -> Result
     signed.sort_by(|a, b| a.0.cmp(&b.0));
     signed.dedup_by(|later, earlier| later.0 == earlier.0);
 
-    let payload_hash = payload_hash(request.body, request.header(X_SDK_CONTENT_SHA256).or_else(|| {
-        extra
-            .iter()
-            .find(|(n, _)| *n == X_SDK_CONTENT_SHA256)
-            .map(|(_, v)| v.as_ref())
-    }));
-    let canonical_request = canonical_request(request.method, request.path, request.query, &signed, &payload_hash);
+    let payload_hash = payload_hash(
+        request.body,
+        request
+            .header(X_SDK_CONTENT_SHA256)
+            .or_else(|| extra.iter().find(|(n, _)| *n == X_SDK_CONTENT_SHA256).map(|(_, v)| v.as_ref())),
+    );
+    let canonical_request =
+        canonical_request(request.method, request.path, request.query, &signed, &payload_hash);
     let string_to_sign = string_to_sign(&date, &canonical_request);
     let signature = signature(params.credentials.secret_key(), &string_to_sign);
 
@@ -397,17 +398,12 @@ pub fn sign(request: &SignableRequest<'_>, params: &SigningParams<'_>) -> Result
         "{ALGORITHM} Access={}, SignedHeaders={signed_names}, Signature={signature}",
         params.credentials.access_key()
     );
-    let mut authorization =
-        HeaderValue::from_str(&authorization).map_err(|_| SigningError::InvalidHeaderValue("Authorization"))?;
+    let mut authorization = HeaderValue::from_str(&authorization)
+        .map_err(|_| SigningError::InvalidHeaderValue("Authorization"))?;
     authorization.set_sensitive(true);
     added.push((http::header::AUTHORIZATION, authorization));
 
-    Ok(SigningOutput {
-        headers: added,
-        canonical_request,
-        string_to_sign,
-        signature,
-    })
+    Ok(SigningOutput { headers: added, canonical_request, string_to_sign, signature })
 }
 
 fn lowercase(name: &str) -> Cow<'_, str> {
@@ -627,10 +623,9 @@ pub fn parse_authorization(value: &str) -> Result<AuthorizationHeader<'_>, Verif
     }
     let (mut access, mut signed, mut sig) = (None, None, None);
     for field in rest.split(',') {
-        let (key, val) = field
-            .trim()
-            .split_once('=')
-            .ok_or_else(|| VerifyError::MalformedAuthorization(format!("field {:?} has no '='", field.trim())))?;
+        let (key, val) = field.trim().split_once('=').ok_or_else(|| {
+            VerifyError::MalformedAuthorization(format!("field {:?} has no '='", field.trim()))
+        })?;
         let slot = match key {
             "Access" => &mut access,
             "SignedHeaders" => &mut signed,
@@ -646,15 +641,9 @@ pub fn parse_authorization(value: &str) -> Result<AuthorizationHeader<'_>, Verif
     let signed = signed.filter(|s| !s.is_empty()).ok_or_else(|| missing("SignedHeaders"))?;
     let signature = sig.ok_or_else(|| missing("Signature"))?;
     if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(VerifyError::MalformedAuthorization(
-            "the signature is not 64 hex digits".into(),
-        ));
+        return Err(VerifyError::MalformedAuthorization("the signature is not 64 hex digits".into()));
     }
-    Ok(AuthorizationHeader {
-        access_key,
-        signed_headers: signed.split(';').collect(),
-        signature,
-    })
+    Ok(AuthorizationHeader { access_key, signed_headers: signed.split(';').collect(), signature })
 }
 
 /// Verifies the `SDK-HMAC-SHA256` signature of a received request.
@@ -703,14 +692,10 @@ pub fn verify(
         return Err(VerifyError::DateOutOfRange { skew_secs });
     }
 
-    let secret = secret_for(auth.access_key).ok_or_else(|| VerifyError::UnknownAccessKey(auth.access_key.to_owned()))?;
-    let payload_hash = payload_hash(
-        body,
-        signed
-            .iter()
-            .find(|(n, _)| n == X_SDK_CONTENT_SHA256)
-            .map(|(_, v)| *v),
-    );
+    let secret = secret_for(auth.access_key)
+        .ok_or_else(|| VerifyError::UnknownAccessKey(auth.access_key.to_owned()))?;
+    let payload_hash =
+        payload_hash(body, signed.iter().find(|(n, _)| n == X_SDK_CONTENT_SHA256).map(|(_, v)| *v));
     let canonical = canonical_request(
         parts.method.as_str(),
         parts.uri.path(),

@@ -116,7 +116,9 @@ impl JobStatus {
     /// KILLING (9) is not final; 0 (unknown) and unknown codes are not final either, so a waiter keeps
     /// polling them.
     pub fn is_terminal(self) -> bool {
-        self.is_stopped() || self.is_failure() || matches!(self, Self::Completed | Self::CheckRunningCompleted)
+        self.is_stopped()
+            || self.is_failure()
+            || matches!(self, Self::Completed | Self::CheckRunningCompleted)
     }
 
     /// KILLED (12) or CANCELED (13): the outcome a stop asks for.
@@ -149,7 +151,12 @@ impl JobStatus {
     pub fn is_pending(self) -> bool {
         matches!(
             self,
-            Self::Init | Self::ImageCreating | Self::SubmitTrying | Self::Waiting | Self::CheckInit | Self::CheckRunning
+            Self::Init
+                | Self::ImageCreating
+                | Self::SubmitTrying
+                | Self::Waiting
+                | Self::CheckInit
+                | Self::CheckRunning
         )
     }
 

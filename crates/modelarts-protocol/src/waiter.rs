@@ -143,7 +143,10 @@ mod tests {
             (JobStatus::ImageFailed, WaitStep::OtherFinalState(JobStatus::ImageFailed)),
         ];
         for (status, expected) in cases {
-            assert_eq!(Waiter::new(WaitOptions::default()).next(&Poll::Status(status), secs(0), 0.5), expected);
+            assert_eq!(
+                Waiter::new(WaitOptions::default()).next(&Poll::Status(status), secs(0), 0.5),
+                expected
+            );
         }
         // Final states win even past the deadline.
         assert_eq!(
@@ -174,11 +177,7 @@ mod tests {
 
     #[test]
     fn sleep_is_cut_to_the_deadline_then_times_out() {
-        let options = WaitOptions {
-            max_wait: secs(10),
-            min_delay: secs(4),
-            max_delay: secs(8),
-        };
+        let options = WaitOptions { max_wait: secs(10), min_delay: secs(4), max_delay: secs(8) };
         let mut w = Waiter::new(options);
         assert_eq!(w.next(&Poll::Status(JobStatus::Killing), secs(0), 1.0), WaitStep::Sleep(secs(4)));
         assert_eq!(w.next(&Poll::Status(JobStatus::Killing), secs(4), 1.0), WaitStep::Sleep(secs(6)));

@@ -39,9 +39,8 @@ fn request_shapes() {
     let show = ShowTrainingJobVersion::new(project(), "10".parse().unwrap(), "11".parse().unwrap())
         .build_request(&endpoint())
         .unwrap();
-    let versions = ListTrainingJobVersions::new(project(), "10".parse().unwrap())
-        .build_request(&endpoint())
-        .unwrap();
+    let versions =
+        ListTrainingJobVersions::new(project(), "10".parse().unwrap()).build_request(&endpoint()).unwrap();
     let list = ListTrainingJobs::new(project()).build_request(&endpoint()).unwrap();
     let cases = [
         (&stop, "POST", format!("{base}/training-jobs/10/versions/11/stop")),
@@ -99,16 +98,15 @@ fn list_parameters_are_range_checked() {
     let mut versions = ListTrainingJobVersions::new(project(), "1".parse().unwrap());
     versions.per_page = Some(5);
     versions.page = Some(1);
-    assert_eq!(
-        versions.build_request(&endpoint()).unwrap().uri().query(),
-        Some("page=1&per_page=5")
-    );
+    assert_eq!(versions.build_request(&endpoint()).unwrap().uri().query(), Some("page=1&per_page=5"));
 }
 
 #[test]
 fn stop_success_and_failure_shapes() {
     assert!(StopTrainingJob::parse_response(response(200, r#"{"is_success": true}"#)).is_ok());
-    assert!(StopTrainingJob::parse_response(response(200, r#"{"is_success": "true", "extra": [1]}"#)).is_ok());
+    assert!(
+        StopTrainingJob::parse_response(response(200, r#"{"is_success": "true", "extra": [1]}"#)).is_ok()
+    );
 
     // (status, body, code, message, request id, class)
     let cases = [
@@ -145,7 +143,14 @@ fn stop_success_and_failure_shapes() {
             ErrorClass::Auth,
         ),
         (503, "", None, None, Some("hdr-req-1"), ErrorClass::Server),
-        (409, r#"{"error_code": "ModelArts.2796"}"#, Some("ModelArts.2796"), None, Some("hdr-req-1"), ErrorClass::Conflict),
+        (
+            409,
+            r#"{"error_code": "ModelArts.2796"}"#,
+            Some("ModelArts.2796"),
+            None,
+            Some("hdr-req-1"),
+            ErrorClass::Conflict,
+        ),
     ];
     for (status, body, code, message, request_id, class) in cases {
         let err = StopTrainingJob::parse_response(response(status, body)).unwrap_err();
@@ -187,10 +192,7 @@ fn a_redirect_is_an_error_naming_its_target_without_the_query() {
     let api = err.api_error().unwrap();
     assert_eq!(api.http_status, 302);
     assert_eq!(api.code, None);
-    assert_eq!(
-        api.message.as_deref(),
-        Some("a redirect to https://login.example.com/sso (not followed)")
-    );
+    assert_eq!(api.message.as_deref(), Some("a redirect to https://login.example.com/sso (not followed)"));
     assert!(!api.is_server_error() && !api.is_throttling());
     let bare = http::Response::builder().status(307).body(Bytes::new()).unwrap();
     let err = ShowTrainingJobVersion::parse_response(bare).unwrap_err();
@@ -209,12 +211,7 @@ fn unparseable_success_bodies_are_malformed_with_status_and_excerpt() {
     ];
     for body in cases {
         match ShowTrainingJobVersion::parse_response(response(200, body)) {
-            Err(ResponseError::Malformed {
-                http_status,
-                excerpt,
-                request_id,
-                ..
-            }) => {
+            Err(ResponseError::Malformed { http_status, excerpt, request_id, .. }) => {
                 assert_eq!(http_status, 200);
                 assert_eq!(excerpt, body.chars().take(512).collect::<String>());
                 assert_eq!(request_id.as_deref(), Some("hdr-req-1"));
@@ -341,7 +338,8 @@ fn job_list_shapes() {
     assert_eq!(list.jobs[1].status, JobStatus::MountFailed);
     assert_eq!(list.jobs[1].version_id.unwrap().get(), 13);
 
-    let empty = ListTrainingJobs::parse_response(response(200, r#"{"is_success":true,"jobs":null}"#)).unwrap();
+    let empty =
+        ListTrainingJobs::parse_response(response(200, r#"{"is_success":true,"jobs":null}"#)).unwrap();
     assert!(empty.jobs.is_empty());
 }
 

@@ -117,8 +117,20 @@ proptest! {
 
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
     let keys = prop::sample::select(vec![
-        "is_success", "error_code", "error_msg", "error_message", "job_id", "version_id", "status", "jobs",
-        "versions", "duration", "model_metric_list", "parameter", "job_total_count", "x",
+        "is_success",
+        "error_code",
+        "error_msg",
+        "error_message",
+        "job_id",
+        "version_id",
+        "status",
+        "jobs",
+        "versions",
+        "duration",
+        "model_metric_list",
+        "parameter",
+        "job_total_count",
+        "x",
     ]);
     let leaf = prop_oneof![
         Just(serde_json::Value::Null),
@@ -130,8 +142,9 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
     leaf.prop_recursive(3, 32, 6, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
-            prop::collection::btree_map(keys.clone(), inner, 0..6)
-                .prop_map(|m| serde_json::Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+            prop::collection::btree_map(keys.clone(), inner, 0..6).prop_map(|m| serde_json::Value::Object(
+                m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+            )),
         ]
     })
 }

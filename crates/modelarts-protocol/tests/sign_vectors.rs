@@ -111,11 +111,7 @@ fn signer_reproduces_every_sdk_hmac_sha256_vector() {
             .headers
             .iter()
             .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-            .chain(
-                out.headers()
-                    .iter()
-                    .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned())),
-            )
+            .chain(out.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned())))
             .collect();
         got.sort();
         let mut want = case.expected_headers.clone();
@@ -164,7 +160,11 @@ fn canonical_only_vectors() {
                     other => vec![value_text(other)],
                 };
                 for v in values {
-                    wire.push(format!("{}={}", signing::encode_component(key), signing::encode_component(&v)));
+                    wire.push(format!(
+                        "{}={}",
+                        signing::encode_component(key),
+                        signing::encode_component(&v)
+                    ));
                 }
             }
             assert_eq!(canonical_query(&wire.join("&")), c["expected"].as_str().unwrap());
@@ -205,11 +205,7 @@ fn received(case: &Case) -> (http::request::Parts, Vec<u8>) {
         })
         .collect::<Vec<_>>()
         .join("/");
-    let uri = if case.query.is_empty() {
-        path
-    } else {
-        format!("{path}?{}", case.query)
-    };
+    let uri = if case.query.is_empty() { path } else { format!("{path}?{}", case.query) };
     let mut builder = http::Request::builder().method(case.method.as_str()).uri(uri);
     for (k, v) in &case.headers {
         builder = builder.header(k.as_str(), v.as_str());
@@ -228,8 +224,9 @@ fn secret_lookup(case: &Case) -> impl Fn(&str) -> Option<String> + '_ {
 fn verifier_accepts_every_vector() {
     for case in sdk_hmac_cases() {
         let (parts, body) = received(&case);
-        let verified = signing::verify(&parts, &body, &secret_lookup(&case), case.date, Duration::from_secs(900))
-            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        let verified =
+            signing::verify(&parts, &body, &secret_lookup(&case), case.date, Duration::from_secs(900))
+                .unwrap_or_else(|e| panic!("{}: {e}", case.name));
         assert_eq!(verified.access_key, case.credentials.access_key());
         assert_eq!(verified.date, case.date);
     }
@@ -237,10 +234,7 @@ fn verifier_accepts_every_vector() {
 
 #[test]
 fn verifier_rejects_tampered_requests() {
-    let case = sdk_hmac_cases()
-        .into_iter()
-        .find(|c| c.name == "get_query_sort_and_encode")
-        .unwrap();
+    let case = sdk_hmac_cases().into_iter().find(|c| c.name == "get_query_sort_and_encode").unwrap();
     let lookup = secret_lookup(&case);
     let check = |parts: &http::request::Parts, body: &[u8]| {
         signing::verify(parts, body, &lookup, case.date, Duration::from_secs(900))
@@ -292,10 +286,7 @@ fn verifier_rejects_tampered_requests() {
 
     let mut p = parts.clone();
     p.headers.remove("x-project-id");
-    assert_eq!(
-        check(&p, &body),
-        Err(VerifyError::SignedHeaderMissing("x-project-id".into()))
-    );
+    assert_eq!(check(&p, &body), Err(VerifyError::SignedHeaderMissing("x-project-id".into())));
 
     let nobody = |_: &str| None;
     assert_eq!(
@@ -325,10 +316,8 @@ fn signing_twice_is_deterministic_and_time_is_an_input() {
     assert_eq!(sign_case(&case).authorization(), sign_case(&case).authorization());
     let request = SignableRequest::new("GET", "h", "/p", "", [], b"");
     let a = signing::sign(&request, &SigningParams::new(&case.credentials, case.date)).unwrap();
-    let b = signing::sign(
-        &request,
-        &SigningParams::new(&case.credentials, case.date + Duration::from_secs(1)),
-    )
-    .unwrap();
+    let b =
+        signing::sign(&request, &SigningParams::new(&case.credentials, case.date + Duration::from_secs(1)))
+            .unwrap();
     assert_ne!(a.signature(), b.signature());
 }

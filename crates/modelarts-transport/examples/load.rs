@@ -93,10 +93,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("cannot start the runtime: {err}");
@@ -121,9 +118,7 @@ async fn run(args: Args) -> ExitCode {
         }
     };
     let template = {
-        let mut builder = Request::builder()
-            .method(args.method.clone())
-            .uri(&args.url);
+        let mut builder = Request::builder().method(args.method.clone()).uri(&args.url);
         for (name, value) in &args.headers {
             builder = builder.header(name, value);
         }
@@ -192,11 +187,8 @@ async fn run(args: Args) -> ExitCode {
         args.concurrency,
         elapsed.as_secs_f64()
     );
-    let _ = writeln!(
-        out,
-        "requests/s: {:.1}",
-        latencies.len() as f64 / elapsed.as_secs_f64().max(f64::EPSILON)
-    );
+    let _ =
+        writeln!(out, "requests/s: {:.1}", latencies.len() as f64 / elapsed.as_secs_f64().max(f64::EPSILON));
     let _ = writeln!(
         out,
         "latency p50 {:?}  p90 {:?}  p99 {:?}  max {:?}",
@@ -208,11 +200,7 @@ async fn run(args: Args) -> ExitCode {
     for (outcome, count) in &outcomes {
         let _ = writeln!(out, "  {outcome}: {count}");
     }
-    if outcomes.keys().any(|k| k.starts_with("error:")) {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    if outcomes.keys().any(|k| k.starts_with("error:")) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
 fn clone_request(template: &Request<Bytes>) -> Request<Bytes> {

@@ -36,10 +36,7 @@ pub(crate) struct ProxyConnector {
 
 impl ProxyConnector {
     pub(crate) fn new(direct: HttpConnector, proxies: Option<Matcher>) -> Self {
-        Self {
-            direct,
-            proxies: proxies.map(Arc::new),
-        }
+        Self { direct, proxies: proxies.map(Arc::new) }
     }
 }
 
@@ -88,11 +85,7 @@ fn with_explicit_port(dst: Uri) -> Result<Uri, BoxError> {
     };
     let host = dst.host().ok_or("destination has no host")?;
     let scheme = dst.scheme_str().unwrap_or("https");
-    Ok(Uri::builder()
-        .scheme(scheme)
-        .authority(format!("{host}:{port}"))
-        .path_and_query("/")
-        .build()?)
+    Ok(Uri::builder().scheme(scheme).authority(format!("{host}:{port}")).path_and_query("/").build()?)
 }
 
 /// Bounds a connector's whole set-up by a timeout.

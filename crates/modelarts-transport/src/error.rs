@@ -98,12 +98,7 @@ impl Error {
         message: impl Into<Cow<'static, str>>,
         source: Option<BoxError>,
     ) -> Self {
-        Self {
-            kind,
-            may_have_reached_server,
-            message: message.into(),
-            source,
-        }
+        Self { kind, may_have_reached_server, message: message.into(), source }
     }
 
     /// What kind of failure this is.
@@ -151,9 +146,7 @@ impl fmt::Display for Error {
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
-            .as_deref()
-            .map(|e| e as &(dyn StdError + 'static))
+        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
     }
 }
 
@@ -225,10 +218,7 @@ fn chain_has_tls_error(err: &(dyn StdError + 'static)) -> bool {
 }
 
 fn chain_has_io_kind(err: &(dyn StdError + 'static), kind: std::io::ErrorKind) -> bool {
-    chain(err).any(|e| {
-        e.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == kind)
-    })
+    chain(err).any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == kind))
 }
 
 /// Classifies an error returned by the pooled client's `request()` future.
@@ -247,10 +237,8 @@ pub(crate) fn from_client_error(err: hyper_util::client::legacy::Error) -> Error
     }
     // hyper hands a request back as "canceled" only when it was never written to the
     // connection (the pooled connection closed first).
-    let canceled = chain(dyn_err).any(|e| {
-        e.downcast_ref::<hyper::Error>()
-            .is_some_and(hyper::Error::is_canceled)
-    });
+    let canceled =
+        chain(dyn_err).any(|e| e.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_canceled));
     if canceled {
         return Error::with_message(
             ErrorKind::Connect,
@@ -274,12 +262,7 @@ pub(crate) fn from_in_flight_error(err: BoxError) -> Error {
         );
     }
     if chain_has_io_kind(dyn_err, std::io::ErrorKind::TimedOut) {
-        return Error::with_message(
-            ErrorKind::Timeout,
-            true,
-            "the connection timed out",
-            Some(err),
-        );
+        return Error::with_message(ErrorKind::Timeout, true, "the connection timed out", Some(err));
     }
     Error::with_message(
         ErrorKind::Io,
@@ -296,14 +279,8 @@ mod tests {
     #[test]
     fn display_does_not_include_the_source() {
         let err = Error::new(ErrorKind::Io, true, "secret detail");
-        assert_eq!(
-            err.to_string(),
-            "the connection failed while the request was in flight"
-        );
-        assert_eq!(
-            err.source().map(ToString::to_string).as_deref(),
-            Some("secret detail")
-        );
+        assert_eq!(err.to_string(), "the connection failed while the request was in flight");
+        assert_eq!(err.source().map(ToString::to_string).as_deref(), Some("secret detail"));
     }
 
     #[test]
@@ -318,13 +295,10 @@ mod tests {
 
     fn length_limit_error() -> BoxError {
         use http_body_util::BodyExt as _;
-        let body = http_body_util::Limited::new(
-            http_body_util::Full::new(bytes::Bytes::from_static(b"abc")),
-            1,
-        );
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a current-thread runtime builds");
+        let body =
+            http_body_util::Limited::new(http_body_util::Full::new(bytes::Bytes::from_static(b"abc")), 1);
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().build().expect("a current-thread runtime builds");
         match runtime.block_on(body.collect()) {
             Ok(_) => panic!("a 3-byte body must exceed a 1-byte limit"),
             Err(err) => err,
@@ -335,14 +309,8 @@ mod tests {
     fn in_flight_classification_table() {
         let cases: Vec<(BoxError, ErrorKind)> = vec![
             (length_limit_error(), ErrorKind::BodyTooLarge),
-            (
-                Box::new(std::io::Error::from(std::io::ErrorKind::TimedOut)),
-                ErrorKind::Timeout,
-            ),
-            (
-                Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionReset)),
-                ErrorKind::Io,
-            ),
+            (Box::new(std::io::Error::from(std::io::ErrorKind::TimedOut)), ErrorKind::Timeout),
+            (Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionReset)), ErrorKind::Io),
         ];
         for (source, expected) in cases {
             let err = from_in_flight_error(source);

@@ -83,12 +83,8 @@ impl ProxyConfig {
     /// );
     /// ```
     pub fn from_env_vars(get: impl Fn(&str) -> Option<String>) -> ProxyConfig {
-        let first = |names: &[&str]| {
-            names
-                .iter()
-                .filter_map(|name| get(name))
-                .find(|value| !value.trim().is_empty())
-        };
+        let first =
+            |names: &[&str]| names.iter().filter_map(|name| get(name)).find(|value| !value.trim().is_empty());
         let https = first(&["HTTPS_PROXY", "https_proxy"]);
         let http = if get("REQUEST_METHOD").is_some() {
             first(&["http_proxy"])
@@ -99,11 +95,7 @@ impl ProxyConfig {
         if https.is_none() && http.is_none() {
             return ProxyConfig::None;
         }
-        ProxyConfig::PerScheme {
-            https,
-            http,
-            no_proxy,
-        }
+        ProxyConfig::PerScheme { https, http, no_proxy }
     }
 
     /// Resolves the settings into a matcher, or `None` for direct connections only.
@@ -113,9 +105,7 @@ impl ProxyConfig {
         // `*` to host names only, not to IP addresses, so it is handled here.
         let bypass_all = match self {
             ProxyConfig::Explicit { no_proxy, .. } | ProxyConfig::PerScheme { no_proxy, .. } => {
-                no_proxy
-                    .as_deref()
-                    .is_some_and(|list| list.split(',').any(|entry| entry.trim() == "*"))
+                no_proxy.as_deref().is_some_and(|list| list.split(',').any(|entry| entry.trim() == "*"))
             }
             ProxyConfig::FromEnv | ProxyConfig::None => false,
         };
@@ -124,24 +114,13 @@ impl ProxyConfig {
 
     fn to_matcher_unchecked(&self) -> Result<Option<Matcher>, BuildError> {
         match self {
-            ProxyConfig::FromEnv => {
-                ProxyConfig::from_env_vars(|name| std::env::var(name).ok()).to_matcher()
-            }
+            ProxyConfig::FromEnv => ProxyConfig::from_env_vars(|name| std::env::var(name).ok()).to_matcher(),
             ProxyConfig::None => Ok(None),
             ProxyConfig::Explicit { url, no_proxy } => {
                 validate_proxy_url(url, "proxy url")?;
-                Ok(Some(
-                    Matcher::builder()
-                        .all(url.clone())
-                        .no(no_proxy.clone().unwrap_or_default())
-                        .build(),
-                ))
+                Ok(Some(Matcher::builder().all(url.clone()).no(no_proxy.clone().unwrap_or_default()).build()))
             }
-            ProxyConfig::PerScheme {
-                https,
-                http,
-                no_proxy,
-            } => {
+            ProxyConfig::PerScheme { https, http, no_proxy } => {
                 let mut builder = Matcher::builder();
                 if let Some(url) = https {
                     validate_proxy_url(url, "https proxy")?;
@@ -154,9 +133,7 @@ impl ProxyConfig {
                 if https.is_none() && http.is_none() {
                     return Ok(None);
                 }
-                Ok(Some(
-                    builder.no(no_proxy.clone().unwrap_or_default()).build(),
-                ))
+                Ok(Some(builder.no(no_proxy.clone().unwrap_or_default()).build()))
             }
         }
     }
@@ -168,9 +145,7 @@ fn validate_proxy_url(url: &str, setting: &'static str) -> Result<(), BuildError
     match uri.scheme_str() {
         None | Some("http") => {}
         Some("https") => {
-            return Err(invalid(
-                "https:// proxies are not supported; use an http:// proxy URL",
-            ));
+            return Err(invalid("https:// proxies are not supported; use an http:// proxy URL"));
         }
         Some(_) => return Err(invalid("only http:// proxies are supported")),
     }
@@ -214,16 +189,10 @@ impl fmt::Debug for ProxyConfig {
         match self {
             ProxyConfig::FromEnv => f.write_str("FromEnv"),
             ProxyConfig::None => f.write_str("None"),
-            ProxyConfig::Explicit { url, no_proxy } => f
-                .debug_struct("Explicit")
-                .field("url", &redact(url))
-                .field("no_proxy", no_proxy)
-                .finish(),
-            ProxyConfig::PerScheme {
-                https,
-                http,
-                no_proxy,
-            } => f
+            ProxyConfig::Explicit { url, no_proxy } => {
+                f.debug_struct("Explicit").field("url", &redact(url)).field("no_proxy", no_proxy).finish()
+            }
+            ProxyConfig::PerScheme { https, http, no_proxy } => f
                 .debug_struct("PerScheme")
                 .field("https", &Redacted(https))
                 .field("http", &Redacted(http))
@@ -240,10 +209,8 @@ mod tests {
     use super::*;
 
     fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         move |name| map.get(name).cloned()
     }
 
@@ -259,33 +226,18 @@ mod tests {
             (&[("HTTPS_PROXY", "")], ProxyConfig::None),
             (
                 &[("HTTPS_PROXY", "http://a:1"), ("https_proxy", "http://b:2")],
-                ProxyConfig::PerScheme {
-                    https: some("http://a:1"),
-                    http: None,
-                    no_proxy: None,
-                },
+                ProxyConfig::PerScheme { https: some("http://a:1"), http: None, no_proxy: None },
             ),
             (
                 &[("HTTPS_PROXY", " "), ("https_proxy", "http://b:2")],
-                ProxyConfig::PerScheme {
-                    https: some("http://b:2"),
-                    http: None,
-                    no_proxy: None,
-                },
+                ProxyConfig::PerScheme { https: some("http://b:2"), http: None, no_proxy: None },
             ),
             (
                 &[("http_proxy", "http://c:3"), ("no_proxy", ".internal")],
-                ProxyConfig::PerScheme {
-                    https: None,
-                    http: some("http://c:3"),
-                    no_proxy: some(".internal"),
-                },
+                ProxyConfig::PerScheme { https: None, http: some("http://c:3"), no_proxy: some(".internal") },
             ),
             // httpoxy: in a CGI program HTTP_PROXY may come from a request header.
-            (
-                &[("HTTP_PROXY", "http://evil:1"), ("REQUEST_METHOD", "GET")],
-                ProxyConfig::None,
-            ),
+            (&[("HTTP_PROXY", "http://evil:1"), ("REQUEST_METHOD", "GET")], ProxyConfig::None),
         ];
         for (vars, expected) in cases {
             assert_eq!(ProxyConfig::from_env_vars(env(vars)), expected, "{vars:?}");
@@ -313,10 +265,7 @@ mod tests {
             url: "http://us%3Aer:p%40ss@proxy:3128".to_owned(),
             no_proxy: some("direct.example, 10.0.0.0/8"),
         };
-        let matcher = config
-            .to_matcher()
-            .expect("valid proxy config")
-            .expect("a proxy is configured");
+        let matcher = config.to_matcher().expect("valid proxy config").expect("a proxy is configured");
         let via = |uri: &'static str| matcher.intercept(&http::Uri::from_static(uri));
         assert!(via("https://direct.example/x").is_none());
         assert!(via("https://sub.direct.example/x").is_none());
@@ -324,24 +273,16 @@ mod tests {
         let intercept = via("https://other.example/x").expect("proxied");
         assert_eq!(intercept.uri().host(), Some("proxy"));
         // base64("us:er:p@ss")
-        assert_eq!(
-            intercept.basic_auth().map(|v| v.as_bytes()),
-            Some(&b"Basic dXM6ZXI6cEBzcw=="[..])
-        );
+        assert_eq!(intercept.basic_auth().map(|v| v.as_bytes()), Some(&b"Basic dXM6ZXI6cEBzcw=="[..]));
     }
 
     #[test]
     fn a_wildcard_no_proxy_entry_bypasses_every_host() {
-        let config = ProxyConfig::Explicit {
-            url: "http://proxy:3128".to_owned(),
-            no_proxy: some("example.com, *"),
-        };
+        let config =
+            ProxyConfig::Explicit { url: "http://proxy:3128".to_owned(), no_proxy: some("example.com, *") };
         assert!(config.to_matcher().expect("valid").is_none());
-        let config = ProxyConfig::PerScheme {
-            https: some("http://proxy:3128"),
-            http: None,
-            no_proxy: some("*"),
-        };
+        let config =
+            ProxyConfig::PerScheme { https: some("http://proxy:3128"), http: None, no_proxy: some("*") };
         assert!(config.to_matcher().expect("valid").is_none());
     }
 
@@ -353,10 +294,7 @@ mod tests {
             no_proxy: None,
         };
         let debug = format!("{config:?}");
-        assert!(
-            !debug.contains("hunter2") && !debug.contains("alice"),
-            "{debug}"
-        );
+        assert!(!debug.contains("hunter2") && !debug.contains("alice"), "{debug}");
         assert!(!debug.contains("swordfish"), "{debug}");
         assert!(debug.contains("http://***@proxy:3128/"), "{debug}");
     }

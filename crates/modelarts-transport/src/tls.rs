@@ -27,9 +27,7 @@ pub(crate) fn client_config(
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| BuildError::Tls {
-            source: Box::new(e),
-        })?;
+        .map_err(|e| BuildError::Tls { source: Box::new(e) })?;
 
     // Load the bundle even in insecure mode: a bad path is a configuration error either way.
     let extra = match resolve_ca_bundle(config.ca_bundle.as_deref(), env) {
@@ -48,22 +46,13 @@ pub(crate) fn client_config(
             .with_no_client_auth());
     }
 
-    let mut roots = RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
+    let mut roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     let native = rustls_native_certs::load_native_certs();
     let (added, ignored) = roots.add_parsable_certificates(native.certs);
-    tracing::debug!(
-        added,
-        ignored,
-        errors = native.errors.len(),
-        "loaded the system's root certificates"
-    );
+    tracing::debug!(added, ignored, errors = native.errors.len(), "loaded the system's root certificates");
     for cert in extra {
         // Already checked to parse in `load_ca_bundle`.
-        roots.add(cert).map_err(|e| BuildError::Tls {
-            source: Box::new(e),
-        })?;
+        roots.add(cert).map_err(|e| BuildError::Tls { source: Box::new(e) })?;
     }
     Ok(builder.with_root_certificates(roots).with_no_client_auth())
 }
@@ -90,13 +79,10 @@ pub(crate) fn load_ca_bundle(path: &Path) -> Result<Vec<CertificateDer<'static>>
         source,
     };
     let pem = std::fs::read(path).map_err(|e| fail(Box::new(e)))?;
-    let certs = CertificateDer::pem_slice_iter(&pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| fail(Box::new(e)))?;
+    let certs =
+        CertificateDer::pem_slice_iter(&pem).collect::<Result<Vec<_>, _>>().map_err(|e| fail(Box::new(e)))?;
     if certs.is_empty() {
-        return Err(fail(Box::new(Reason(
-            "the file holds no PEM certificate".into(),
-        ))));
+        return Err(fail(Box::new(Reason("the file holds no PEM certificate".into()))));
     }
     // Check each certificate now, so the error names the file rather than a TLS failure later.
     let mut probe = RootCertStore::empty();
@@ -154,9 +140,7 @@ impl ServerCertVerifier for AcceptAnyServerCertificate {
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.provider.signature_verification_algorithms.supported_schemes()
     }
 }
 
@@ -176,44 +160,28 @@ mod tests {
         let none = |_: &str| None;
         let configured = Path::new("/config.pem");
 
-        assert_eq!(
-            resolve_ca_bundle(Some(configured), both),
-            Some(PathBuf::from("/config.pem"))
-        );
-        assert_eq!(
-            resolve_ca_bundle(None, both),
-            Some(PathBuf::from("/env/modelarts.pem"))
-        );
-        assert_eq!(
-            resolve_ca_bundle(None, ssl_only),
-            Some(PathBuf::from("/env/ssl.pem"))
-        );
+        assert_eq!(resolve_ca_bundle(Some(configured), both), Some(PathBuf::from("/config.pem")));
+        assert_eq!(resolve_ca_bundle(None, both), Some(PathBuf::from("/env/modelarts.pem")));
+        assert_eq!(resolve_ca_bundle(None, ssl_only), Some(PathBuf::from("/env/ssl.pem")));
         assert_eq!(resolve_ca_bundle(None, blank), None);
         assert_eq!(resolve_ca_bundle(None, none), None);
     }
 
     #[test]
     fn bad_ca_bundles_are_errors_naming_the_path() {
-        let dir =
-            std::env::temp_dir().join(format!("modelarts-transport-tls-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("modelarts-transport-tls-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let empty = dir.join("empty.pem");
         std::fs::write(&empty, "").expect("write");
         let garbage = dir.join("garbage.pem");
-        std::fs::write(
-            &garbage,
-            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-        )
-        .expect("write");
+        std::fs::write(&garbage, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+            .expect("write");
         let missing = dir.join("missing.pem");
 
         for path in [&empty, &garbage, &missing] {
             let err = load_ca_bundle(path).expect_err("must be refused");
             assert!(matches!(err, BuildError::CaBundle { .. }), "{err:?}");
-            assert!(
-                err.to_string().contains(&path.display().to_string()),
-                "{err}"
-            );
+            assert!(err.to_string().contains(&path.display().to_string()), "{err}");
         }
         let _ = std::fs::remove_dir_all(&dir);
     }

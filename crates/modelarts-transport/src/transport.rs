@@ -84,15 +84,9 @@ impl HttpsTransport {
         tcp.set_nodelay(config.tcp_nodelay);
         let tcp = ProxyConnector::new(tcp, proxies);
 
-        let https = HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1();
-        let https = if config.http2 {
-            https.enable_http2().wrap_connector(tcp)
-        } else {
-            https.wrap_connector(tcp)
-        };
+        let https = HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http().enable_http1();
+        let https =
+            if config.http2 { https.enable_http2().wrap_connector(tcp) } else { https.wrap_connector(tcp) };
 
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
@@ -101,9 +95,7 @@ impl HttpsTransport {
             .pool_max_idle_per_host(config.pool_max_idle_per_host)
             .build(SetupTimeout::new(https, config.connect_timeout));
 
-        Ok(Self {
-            inner: Arc::new(Inner { client, config }),
-        })
+        Ok(Self { inner: Arc::new(Inner { client, config }) })
     }
 
     /// The settings this transport was built from.
@@ -126,10 +118,7 @@ impl HttpsTransport {
             mark_sensitive(&mut parts.headers, name);
         }
         if let Some(agent) = &config.user_agent {
-            parts
-                .headers
-                .entry(header::USER_AGENT)
-                .or_insert_with(|| agent.clone());
+            parts.headers.entry(header::USER_AGENT).or_insert_with(|| agent.clone());
         }
         // hyper sends no length for an empty body; like curl, declare it for methods that
         // carry content, since some servers and gateways answer 411 otherwise.
@@ -137,9 +126,7 @@ impl HttpsTransport {
             && matches!(parts.method, Method::POST | Method::PUT | Method::PATCH)
             && !parts.headers.contains_key(header::CONTENT_LENGTH)
         {
-            parts
-                .headers
-                .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+            parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
         parts.version = Version::HTTP_11;
 
@@ -156,12 +143,7 @@ impl HttpsTransport {
         let mut request = Request::from_parts(parts, Full::new(body));
         let captured = capture_connection(&mut request);
         let attempt = async {
-            let response = self
-                .inner
-                .client
-                .request(request)
-                .await
-                .map_err(error::from_client_error)?;
+            let response = self.inner.client.request(request).await.map_err(error::from_client_error)?;
             tracing::Span::current().record("status", response.status().as_u16());
             read_body(response, is_head, config.max_response_body_bytes).await
         };
@@ -170,10 +152,9 @@ impl HttpsTransport {
             let result = match tokio::time::timeout(config.attempt_timeout, attempt).await {
                 Ok(result) => result,
                 // A connection was handed the request: it may have been written.
-                Err(_) => Err(attempt_timeout(
-                    config.attempt_timeout,
-                    captured.connection_metadata().is_some(),
-                )),
+                Err(_) => {
+                    Err(attempt_timeout(config.attempt_timeout, captured.connection_metadata().is_some()))
+                }
             };
             let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             let span = tracing::Span::current();
@@ -196,19 +177,12 @@ impl HttpsTransport {
 
 impl fmt::Debug for HttpsTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpsTransport")
-            .field("config", &self.inner.config)
-            .finish_non_exhaustive()
+        f.debug_struct("HttpsTransport").field("config", &self.inner.config).finish_non_exhaustive()
     }
 }
 
 fn invalid_request(message: &'static str) -> Error {
-    Error::with_message(
-        ErrorKind::InvalidRequest,
-        false,
-        message,
-        Some(Box::new(Reason(message.into()))),
-    )
+    Error::with_message(ErrorKind::InvalidRequest, false, message, Some(Box::new(Reason(message.into()))))
 }
 
 fn check_target(uri: &http::Uri, allow_http: bool) -> Result<(), Error> {
@@ -216,19 +190,13 @@ fn check_target(uri: &http::Uri, allow_http: bool) -> Result<(), Error> {
         Some("https") => {}
         Some("http") if allow_http => {}
         Some("http") => {
-            return Err(invalid_request(
-                "plain http:// URLs are refused unless allow_http is set",
-            ));
+            return Err(invalid_request("plain http:// URLs are refused unless allow_http is set"));
         }
         Some(_) => {
-            return Err(invalid_request(
-                "the URL scheme must be https:// or http://",
-            ));
+            return Err(invalid_request("the URL scheme must be https:// or http://"));
         }
         None => {
-            return Err(invalid_request(
-                "the URL must be absolute (https://host/...)",
-            ));
+            return Err(invalid_request("the URL must be absolute (https://host/...)"));
         }
     }
     match uri.host() {
@@ -255,13 +223,7 @@ fn attempt_timeout(timeout: Duration, may_have_reached_server: bool) -> Error {
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
 }
 
 async fn read_body(
@@ -286,11 +248,7 @@ async fn read_body(
             None,
         ));
     }
-    let body = Limited::new(body, max_bytes)
-        .collect()
-        .await
-        .map_err(error::from_in_flight_error)?
-        .to_bytes();
+    let body = Limited::new(body, max_bytes).collect().await.map_err(error::from_in_flight_error)?.to_bytes();
     Ok(Response::from_parts(parts, body))
 }
 
@@ -309,10 +267,7 @@ mod tests {
 
     #[test]
     fn builds_outside_a_runtime() {
-        let config = TransportConfig {
-            proxy: crate::ProxyConfig::None,
-            ..TransportConfig::default()
-        };
+        let config = TransportConfig { proxy: crate::ProxyConfig::None, ..TransportConfig::default() };
         let transport = HttpsTransport::new(config).expect("builds without a runtime");
         assert!(format!("{transport:?}").contains("HttpsTransport"));
     }
@@ -347,12 +302,7 @@ mod tests {
         for name in &SENSITIVE_HEADERS {
             mark_sensitive(&mut headers, name);
         }
-        assert!(
-            headers
-                .get_all("authorization")
-                .iter()
-                .all(|v| v.is_sensitive())
-        );
+        assert!(headers.get_all("authorization").iter().all(|v| v.is_sensitive()));
         assert!(headers["x-auth-token"].is_sensitive());
         assert!(!headers["x-other"].is_sensitive());
     }

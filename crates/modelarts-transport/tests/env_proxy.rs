@@ -20,12 +20,7 @@ fn run_child(vars: &[(&str, String)]) -> bool {
     let exe = std::env::current_exe().expect("test binary path");
     let mut command = Command::new(exe);
     command
-        .args([
-            "--ignored",
-            "--exact",
-            "child_sends_one_request",
-            "--test-threads=1",
-        ])
+        .args(["--ignored", "--exact", "child_sends_one_request", "--test-threads=1"])
         .env(CHILD_MARKER, "1");
     for name in [
         "HTTPS_PROXY",
@@ -92,10 +87,7 @@ async fn https_proxy_and_no_proxy_from_the_process_environment() {
 
     let bypassed = [
         base.as_slice(),
-        &[
-            ("HTTPS_PROXY", proxy.url()),
-            ("NO_PROXY", "example.invalid,127.0.0.1".to_owned()),
-        ],
+        &[("HTTPS_PROXY", proxy.url()), ("NO_PROXY", "example.invalid,127.0.0.1".to_owned())],
     ]
     .concat();
     let child = tokio::task::spawn_blocking(move || run_child(&bypassed));

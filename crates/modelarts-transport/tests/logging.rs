@@ -36,12 +36,8 @@ fn config() -> TransportConfig {
 
 #[tokio::test]
 async fn secrets_never_appear_in_logs() {
-    const SECRETS: [&str; 4] = [
-        "authz-secret-value",
-        "token-secret-value",
-        "security-token-secret-value",
-        "query-secret-value",
-    ];
+    const SECRETS: [&str; 4] =
+        ["authz-secret-value", "token-secret-value", "security-token-secret-value", "query-secret-value"];
     let logs = logs();
     let pki = Pki::generate();
 
@@ -65,17 +61,11 @@ async fn secrets_never_appear_in_logs() {
             let _ = HttpSend::send(&transport, request).await;
         }
         // The server did receive the values, so the test would catch them if they were logged.
-        assert_eq!(
-            server.seen()[0].headers["x-auth-token"],
-            "token-secret-value"
-        );
+        assert_eq!(server.seen()[0].headers["x-auth-token"], "token-secret-value");
     }
 
     let logs = logs.contents();
-    assert!(
-        logs.contains("http.request{"),
-        "the span was captured: {logs}"
-    );
+    assert!(logs.contains("http.request{"), "the span was captured: {logs}");
     assert!(logs.contains(r#"path="/path""#), "{logs}");
     assert!(logs.contains("status=200"), "{logs}");
     assert!(logs.contains("elapsed_ms="), "{logs}");

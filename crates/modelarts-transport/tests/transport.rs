@@ -11,9 +11,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{Request, Response, StatusCode, Version};
 use http_body_util::Full;
-use modelarts_transport::{
-    BuildError, ErrorKind, HttpSend, HttpsTransport, ProxyConfig, TransportConfig,
-};
+use modelarts_transport::{BuildError, ErrorKind, HttpSend, HttpsTransport, ProxyConfig, TransportConfig};
 use support::{Fault, H1_ONLY, H2_AND_H1, Pki, Seen};
 
 /// Direct connections, a 5 s attempt bound, no CA bundle.
@@ -48,10 +46,7 @@ async fn http1_request_succeeds_with_default_user_agent() {
     let server = support::https_server(&pki, H1_ONLY, support::echo_version()).await;
     let transport = transport(trusting(&pki, "h1.pem"));
 
-    let response = transport
-        .send(get(&server.https_url("/hello?x=1")))
-        .await
-        .expect("response");
+    let response = transport.send(get(&server.https_url("/hello?x=1"))).await.expect("response");
 
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.version(), Version::HTTP_11);
@@ -60,10 +55,7 @@ async fn http1_request_succeeds_with_default_user_agent() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].version, Version::HTTP_11);
     assert_eq!(seen[0].uri.path(), "/hello");
-    assert_eq!(
-        seen[0].headers["user-agent"],
-        modelarts_transport::DEFAULT_USER_AGENT
-    );
+    assert_eq!(seen[0].headers["user-agent"], modelarts_transport::DEFAULT_USER_AGENT);
 }
 
 #[tokio::test]
@@ -72,10 +64,7 @@ async fn http2_is_negotiated_by_alpn() {
     let server = support::https_server(&pki, H2_AND_H1, support::echo_version()).await;
     let transport = transport(trusting(&pki, "h2.pem"));
 
-    let response = transport
-        .send(get(&server.https_url("/")))
-        .await
-        .expect("response");
+    let response = transport.send(get(&server.https_url("/"))).await.expect("response");
 
     assert_eq!(response.version(), Version::HTTP_2);
     assert_eq!(response.body(), &Bytes::from("HTTP/2.0"));
@@ -89,10 +78,7 @@ async fn http2_can_be_turned_off() {
     let mut config = trusting(&pki, "h2-off.pem");
     config.http2 = false;
 
-    let response = transport(config)
-        .send(get(&server.https_url("/")))
-        .await
-        .expect("response");
+    let response = transport(config).send(get(&server.https_url("/"))).await.expect("response");
 
     assert_eq!(server.seen()[0].version, Version::HTTP_11);
     assert_eq!(response.version(), Version::HTTP_11);
@@ -102,14 +88,9 @@ async fn http2_can_be_turned_off() {
 async fn a_post_without_body_declares_content_length_zero() {
     let pki = Pki::generate();
     let server = support::https_server(&pki, H1_ONLY, support::echo_version()).await;
-    let request = Request::post(server.https_url("/stop"))
-        .body(Bytes::new())
-        .expect("request");
+    let request = Request::post(server.https_url("/stop")).body(Bytes::new()).expect("request");
 
-    transport(trusting(&pki, "post.pem"))
-        .send(request)
-        .await
-        .expect("response");
+    transport(trusting(&pki, "post.pem")).send(request).await.expect("response");
 
     let seen = server.seen();
     assert_eq!(seen[0].method, http::Method::POST);
@@ -125,17 +106,9 @@ async fn a_user_agent_of_the_request_is_kept() {
         .body(Bytes::new())
         .expect("request");
 
-    transport(trusting(&pki, "ua.pem"))
-        .send(request)
-        .await
-        .expect("response");
+    transport(trusting(&pki, "ua.pem")).send(request).await.expect("response");
 
-    let agents: Vec<_> = server.seen()[0]
-        .headers
-        .get_all("user-agent")
-        .iter()
-        .cloned()
-        .collect();
+    let agents: Vec<_> = server.seen()[0].headers.get_all("user-agent").iter().cloned().collect();
     assert_eq!(agents, ["my-tool/1.0"]);
 }
 
@@ -144,10 +117,8 @@ async fn an_untrusted_certificate_is_refused_before_sending() {
     let pki = Pki::generate();
     let server = support::https_server(&pki, H2_AND_H1, support::echo_version()).await;
 
-    let err = transport(base_config())
-        .send(get(&server.https_url("/")))
-        .await
-        .expect_err("untrusted certificate");
+    let err =
+        transport(base_config()).send(get(&server.https_url("/"))).await.expect_err("untrusted certificate");
 
     assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
     assert!(err.is_tls());
@@ -206,10 +177,7 @@ async fn bad_ca_bundle_fails_the_build_naming_the_file() {
 async fn connection_refused_is_a_connect_error_that_never_reached_the_server() {
     let addr = support::closed_port().await;
 
-    let err = transport(base_config())
-        .send(get(&format!("https://{addr}/")))
-        .await
-        .expect_err("refused");
+    let err = transport(base_config()).send(get(&format!("https://{addr}/"))).await.expect_err("refused");
 
     assert_eq!(err.kind(), ErrorKind::Connect, "{err:?}");
     assert!(!err.may_have_reached_server());
@@ -223,10 +191,7 @@ async fn a_stalled_tls_handshake_is_bounded_by_the_connect_timeout() {
     config.connect_timeout = Duration::from_millis(300);
 
     let started = Instant::now();
-    let err = transport(config)
-        .send(get(&server.url()))
-        .await
-        .expect_err("handshake stalls");
+    let err = transport(config).send(get(&server.url())).await.expect_err("handshake stalls");
 
     assert!(started.elapsed() < BOUND, "{:?}", started.elapsed());
     assert_eq!(err.kind(), ErrorKind::Connect, "{err:?}");
@@ -242,10 +207,7 @@ async fn an_attempt_timeout_while_still_connecting_never_reached_the_server() {
     config.attempt_timeout = Duration::from_millis(300);
 
     let started = Instant::now();
-    let err = transport(config)
-        .send(get(&server.url()))
-        .await
-        .expect_err("handshake stalls");
+    let err = transport(config).send(get(&server.url())).await.expect_err("handshake stalls");
 
     assert!(started.elapsed() < BOUND, "{:?}", started.elapsed());
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
@@ -253,18 +215,13 @@ async fn an_attempt_timeout_while_still_connecting_never_reached_the_server() {
 }
 
 /// Sends one request to a faulty server with a 300 ms attempt timeout.
-async fn against_fault(
-    fault: Fault,
-) -> (modelarts_transport::Error, Duration, support::FaultyServer) {
+async fn against_fault(fault: Fault) -> (modelarts_transport::Error, Duration, support::FaultyServer) {
     let pki = Pki::generate();
     let server = support::faulty_server(&pki, fault).await;
     let mut config = trusting(&pki, &format!("{fault:?}.pem"));
     config.attempt_timeout = Duration::from_millis(300);
     let started = Instant::now();
-    let err = transport(config)
-        .send(get(&server.url()))
-        .await
-        .expect_err("the server misbehaves");
+    let err = transport(config).send(get(&server.url())).await.expect_err("the server misbehaves");
     (err, started.elapsed(), server)
 }
 
@@ -306,10 +263,7 @@ async fn an_oversized_content_length_is_refused_without_reading_the_body() {
     // The server sends only 1 KiB of the declared 1 GiB and then stalls: reading the body
     // would end in a timeout, not in BodyTooLarge.
     let started = Instant::now();
-    let err = transport(trusting(&pki, "huge-cl.pem"))
-        .send(get(&server.url()))
-        .await
-        .expect_err("too large");
+    let err = transport(trusting(&pki, "huge-cl.pem")).send(get(&server.url())).await.expect_err("too large");
 
     assert_eq!(err.kind(), ErrorKind::BodyTooLarge, "{err:?}");
     assert!(err.is_body_too_large());
@@ -324,10 +278,7 @@ async fn an_oversized_chunked_body_is_cut_at_the_limit() {
     let mut config = trusting(&pki, "chunked.pem");
     config.max_response_body_bytes = 1024 * 1024;
 
-    let err = transport(config)
-        .send(get(&server.url()))
-        .await
-        .expect_err("too large");
+    let err = transport(config).send(get(&server.url())).await.expect_err("too large");
 
     assert_eq!(err.kind(), ErrorKind::BodyTooLarge, "{err:?}");
     assert!(err.may_have_reached_server());
@@ -352,10 +303,7 @@ async fn a_body_at_the_limit_is_accepted() {
     config.max_response_body_bytes = 4096;
     let transport = transport(config);
 
-    let response = transport
-        .send(get(&server.https_url("/")))
-        .await
-        .expect("exactly at the limit");
+    let response = transport.send(get(&server.https_url("/"))).await.expect("exactly at the limit");
     assert_eq!(response.body(), &body);
 }
 
@@ -363,30 +311,22 @@ async fn a_body_at_the_limit_is_accepted() {
 async fn plain_http_is_refused_unless_allowed() {
     let server = support::http_server(support::echo_version()).await;
 
-    let err = transport(base_config())
-        .send(get(&server.http_url("/")))
-        .await
-        .expect_err("plain http refused");
+    let err =
+        transport(base_config()).send(get(&server.http_url("/"))).await.expect_err("plain http refused");
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
     assert!(!err.may_have_reached_server());
     assert_eq!(server.connection_count(), 0);
 
     let mut config = base_config();
     config.allow_http = true;
-    let response = transport(config)
-        .send(get(&server.http_url("/")))
-        .await
-        .expect("allowed");
+    let response = transport(config).send(get(&server.http_url("/"))).await.expect("allowed");
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(server.connection_count(), 1);
 }
 
 #[tokio::test]
 async fn a_relative_url_is_an_invalid_request() {
-    let err = transport(base_config())
-        .send(get("/just/a/path"))
-        .await
-        .expect_err("relative");
+    let err = transport(base_config()).send(get("/just/a/path")).await.expect_err("relative");
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
     assert!(!err.may_have_reached_server());
 }
@@ -427,10 +367,7 @@ async fn connections_are_reused_across_requests_and_clones() {
         let transport = transport(trusting(&pki, "reuse.pem"));
         for i in 0..5 {
             let clone = transport.clone();
-            let response = clone
-                .send(get(&server.https_url(&format!("/{i}"))))
-                .await
-                .expect("response");
+            let response = clone.send(get(&server.https_url(&format!("/{i}")))).await.expect("response");
             assert_eq!(response.status(), StatusCode::OK);
         }
         assert_eq!(server.seen().len(), 5);
@@ -444,32 +381,21 @@ async fn an_explicit_proxy_is_used_through_connect_with_decoded_credentials() {
     let server = support::https_server(&pki, H2_AND_H1, support::echo_version()).await;
     let proxy = support::connect_proxy().await;
     let mut config = trusting(&pki, "proxy.pem");
-    config.proxy = ProxyConfig::Explicit {
-        url: format!("http://alice:p%40ss@{}", proxy.addr),
-        no_proxy: None,
-    };
+    config.proxy =
+        ProxyConfig::Explicit { url: format!("http://alice:p%40ss@{}", proxy.addr), no_proxy: None };
     let transport = transport(config);
 
     for _ in 0..3 {
-        let response = transport
-            .send(get(&server.https_url("/via-proxy")))
-            .await
-            .expect("response through the proxy");
+        let response =
+            transport.send(get(&server.https_url("/via-proxy"))).await.expect("response through the proxy");
         assert_eq!(response.status(), StatusCode::OK);
     }
 
-    assert_eq!(
-        proxy.tunnel_count(),
-        1,
-        "one pooled tunnel for three requests"
-    );
+    assert_eq!(proxy.tunnel_count(), 1, "one pooled tunnel for three requests");
     let seen = proxy.seen.lock().expect("lock").clone();
     assert_eq!(seen[0].target, server.addr.to_string());
     // base64("alice:p@ss")
-    assert_eq!(
-        seen[0].authorization.as_deref(),
-        Some("Basic YWxpY2U6cEBzcw==")
-    );
+    assert_eq!(seen[0].authorization.as_deref(), Some("Basic YWxpY2U6cEBzcw=="));
     assert_eq!(server.seen().len(), 3);
 }
 
@@ -479,22 +405,13 @@ async fn plain_http_through_a_proxy_is_tunnelled_too() {
     let proxy = support::connect_proxy().await;
     let mut config = base_config();
     config.allow_http = true;
-    config.proxy = ProxyConfig::Explicit {
-        url: proxy.url(),
-        no_proxy: None,
-    };
+    config.proxy = ProxyConfig::Explicit { url: proxy.url(), no_proxy: None };
 
-    let response = transport(config)
-        .send(get(&server.http_url("/")))
-        .await
-        .expect("response");
+    let response = transport(config).send(get(&server.http_url("/"))).await.expect("response");
 
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(proxy.tunnel_count(), 1);
-    assert_eq!(
-        proxy.seen.lock().expect("lock")[0].target,
-        server.addr.to_string()
-    );
+    assert_eq!(proxy.seen.lock().expect("lock")[0].target, server.addr.to_string());
 }
 
 #[tokio::test]
@@ -504,14 +421,8 @@ async fn no_proxy_bypasses_the_proxy() {
     let proxy = support::connect_proxy().await;
     for no_proxy in ["127.0.0.1", "127.0.0.0/8", "localhost, 127.0.0.1", "*"] {
         let mut config = trusting(&pki, "no-proxy.pem");
-        config.proxy = ProxyConfig::Explicit {
-            url: proxy.url(),
-            no_proxy: Some(no_proxy.to_owned()),
-        };
-        transport(config)
-            .send(get(&server.https_url("/")))
-            .await
-            .expect("direct response");
+        config.proxy = ProxyConfig::Explicit { url: proxy.url(), no_proxy: Some(no_proxy.to_owned()) };
+        transport(config).send(get(&server.https_url("/"))).await.expect("direct response");
     }
     assert_eq!(proxy.tunnel_count(), 0);
     assert_eq!(server.seen().len(), 4);
@@ -522,29 +433,19 @@ async fn proxy_settings_from_injected_env_vars_are_honoured() {
     let pki = Pki::generate();
     let server = support::https_server(&pki, H1_ONLY, support::echo_version()).await;
     let proxy = support::connect_proxy().await;
-    let proxied_env: HashMap<&str, String> = HashMap::from([
-        ("https_proxy", proxy.url()),
-        ("NO_PROXY", "example.invalid".to_owned()),
-    ]);
-    let bypass_env: HashMap<&str, String> = HashMap::from([
-        ("HTTPS_PROXY", proxy.url()),
-        ("no_proxy", "127.0.0.1".to_owned()),
-    ]);
+    let proxied_env: HashMap<&str, String> =
+        HashMap::from([("https_proxy", proxy.url()), ("NO_PROXY", "example.invalid".to_owned())]);
+    let bypass_env: HashMap<&str, String> =
+        HashMap::from([("HTTPS_PROXY", proxy.url()), ("no_proxy", "127.0.0.1".to_owned())]);
 
     let mut config = trusting(&pki, "env-proxy.pem");
     config.proxy = ProxyConfig::from_env_vars(|name| proxied_env.get(name).cloned());
-    transport(config)
-        .send(get(&server.https_url("/")))
-        .await
-        .expect("through the proxy");
+    transport(config).send(get(&server.https_url("/"))).await.expect("through the proxy");
     assert_eq!(proxy.tunnel_count(), 1);
 
     let mut config = trusting(&pki, "env-proxy.pem");
     config.proxy = ProxyConfig::from_env_vars(|name| bypass_env.get(name).cloned());
-    transport(config)
-        .send(get(&server.https_url("/")))
-        .await
-        .expect("direct");
+    transport(config).send(get(&server.https_url("/"))).await.expect("direct");
     assert_eq!(proxy.tunnel_count(), 1, "NO_PROXY matched: no new tunnel");
     assert_eq!(server.seen().len(), 2);
 }
@@ -555,15 +456,10 @@ async fn a_proxy_refusing_the_tunnel_is_a_connect_error() {
     let proxy = support::connect_proxy().await;
     let target = support::closed_port().await;
     let mut config = trusting(&pki, "proxy-refuses.pem");
-    config.proxy = ProxyConfig::Explicit {
-        url: proxy.url(),
-        no_proxy: None,
-    };
+    config.proxy = ProxyConfig::Explicit { url: proxy.url(), no_proxy: None };
 
-    let err = transport(config)
-        .send(get(&format!("https://{target}/")))
-        .await
-        .expect_err("the proxy answers 502");
+    let err =
+        transport(config).send(get(&format!("https://{target}/"))).await.expect_err("the proxy answers 502");
 
     assert_eq!(err.kind(), ErrorKind::Connect, "{err:?}");
     assert!(!err.may_have_reached_server());
@@ -573,18 +469,13 @@ async fn a_proxy_refusing_the_tunnel_is_a_connect_error() {
 async fn unusable_proxy_urls_fail_the_build() {
     for url in ["https://proxy:3128", "socks5://proxy:1080", "::nonsense::"] {
         let mut config = base_config();
-        config.proxy = ProxyConfig::Explicit {
-            url: url.to_owned(),
-            no_proxy: None,
-        };
+        config.proxy = ProxyConfig::Explicit { url: url.to_owned(), no_proxy: None };
         let err = HttpsTransport::new(config).expect_err(url);
         assert!(matches!(err, BuildError::Proxy { .. }), "{url}: {err:?}");
     }
     let mut config = base_config();
-    config.proxy = ProxyConfig::Explicit {
-        url: "https://user:hunter2@proxy:3128".to_owned(),
-        no_proxy: None,
-    };
+    config.proxy =
+        ProxyConfig::Explicit { url: "https://user:hunter2@proxy:3128".to_owned(), no_proxy: None };
     let err = HttpsTransport::new(config).expect_err("https proxy");
     assert!(!err.to_string().contains("hunter2"));
     assert!(!format!("{err:?}").contains("hunter2"));
@@ -599,14 +490,8 @@ async fn the_transport_is_usable_through_references_and_arcs() {
     let server = support::https_server(&pki, H1_ONLY, support::echo_version()).await;
     let transport = transport(trusting(&pki, "seam.pem"));
 
-    assert_eq!(
-        call(&transport, server.https_url("/")).await,
-        StatusCode::OK
-    );
-    assert_eq!(
-        call(Arc::new(transport.clone()), server.https_url("/")).await,
-        StatusCode::OK
-    );
+    assert_eq!(call(&transport, server.https_url("/")).await, StatusCode::OK);
+    assert_eq!(call(Arc::new(transport.clone()), server.https_url("/")).await, StatusCode::OK);
     // The future is Send, so it can be spawned.
     let spawned = tokio::spawn({
         let transport = transport.clone();

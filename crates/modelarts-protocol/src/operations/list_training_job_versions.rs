@@ -26,12 +26,7 @@ pub struct ListTrainingJobVersions {
 impl ListTrainingJobVersions {
     /// Lists every version of `job_id`.
     pub fn new(project_id: ProjectId, job_id: JobId) -> Self {
-        Self {
-            project_id,
-            job_id,
-            per_page: None,
-            page: None,
-        }
+        Self { project_id, job_id, per_page: None, page: None }
     }
 }
 

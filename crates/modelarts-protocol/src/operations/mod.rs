@@ -99,10 +99,7 @@ struct Envelope {
 
 /// The `X-Request-Id` header, if any.
 pub fn request_id(headers: &http::HeaderMap) -> Option<String> {
-    headers
-        .get(X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+    headers.get(X_REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 /// Reads the error of a response that is not a success: a redirect (never followed; the message
@@ -181,9 +178,10 @@ pub(crate) fn parse_json<T: DeserializeOwned>(response: Response<Bytes>) -> Resu
         excerpt: excerpt(response.body()),
         request_id: header_id.clone(),
     };
-    let envelope: Envelope =
-        serde_json::from_slice(response.body()).map_err(|e| malformed(format!("the body is not valid JSON ({e})")))?;
-    if envelope.is_success == Some(false) || (envelope.is_success.is_none() && envelope.error_code.is_some()) {
+    let envelope: Envelope = serde_json::from_slice(response.body())
+        .map_err(|e| malformed(format!("the body is not valid JSON ({e})")))?;
+    if envelope.is_success == Some(false) || (envelope.is_success.is_none() && envelope.error_code.is_some())
+    {
         return Err(ResponseError::Api(api_error(status, envelope, header_id.clone())));
     }
     serde_json::from_slice(response.body()).map_err(|e| malformed(format!("unexpected response shape ({e})")))

@@ -23,11 +23,7 @@ pub struct ShowTrainingJobVersion {
 impl ShowTrainingJobVersion {
     /// Shows `version_id` of `job_id`.
     pub fn new(project_id: ProjectId, job_id: JobId, version_id: VersionId) -> Self {
-        Self {
-            project_id,
-            job_id,
-            version_id,
-        }
+        Self { project_id, job_id, version_id }
     }
 }
 
@@ -37,10 +33,8 @@ impl Operation for ShowTrainingJobVersion {
     const IDEMPOTENT: bool = true;
 
     fn build_request(&self, endpoint: &Endpoint) -> Result<Request<Bytes>, BuildError> {
-        let path = format!(
-            "/v1/{}/training-jobs/{}/versions/{}",
-            self.project_id, self.job_id, self.version_id
-        );
+        let path =
+            format!("/v1/{}/training-jobs/{}/versions/{}", self.project_id, self.job_id, self.version_id);
         request(Method::GET, endpoint, &self.project_id, &path, "")
     }
 

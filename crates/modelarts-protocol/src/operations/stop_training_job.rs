@@ -26,11 +26,7 @@ pub struct StopTrainingJob {
 impl StopTrainingJob {
     /// Stops `version_id` of `job_id`.
     pub fn new(project_id: ProjectId, job_id: JobId, version_id: VersionId) -> Self {
-        Self {
-            project_id,
-            job_id,
-            version_id,
-        }
+        Self { project_id, job_id, version_id }
     }
 }
 

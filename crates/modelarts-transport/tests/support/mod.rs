@@ -41,19 +41,14 @@ impl Pki {
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "modelarts-transport test CA");
+        ca_params.distinguished_name.push(rcgen::DnType::CommonName, "modelarts-transport test CA");
         let ca_cert = ca_params.self_signed(&ca_key).expect("CA cert");
         let issuer = Issuer::new(ca_params, ca_key);
 
         let leaf_key = KeyPair::generate().expect("leaf key");
-        let leaf_params =
-            CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
-                .expect("leaf params");
-        let leaf = leaf_params
-            .signed_by(&leaf_key, &issuer)
-            .expect("leaf cert");
+        let leaf_params = CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+            .expect("leaf params");
+        let leaf = leaf_params.signed_by(&leaf_key, &issuer).expect("leaf cert");
 
         Pki {
             ca_pem: ca_cert.pem(),
@@ -64,8 +59,7 @@ impl Pki {
 
     /// Writes the CA certificate to a fresh PEM file.
     pub fn write_ca_file(&self, name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("modelarts-transport-tests-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("modelarts-transport-tests-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join(name);
         std::fs::write(&path, &self.ca_pem).expect("write CA file");
@@ -78,10 +72,7 @@ impl Pki {
                 .with_safe_default_protocol_versions()
                 .expect("protocol versions")
                 .with_no_client_auth()
-                .with_single_cert(
-                    vec![self.leaf.clone()],
-                    PrivateKeyDer::Pkcs8(self.key.clone_key()),
-                )
+                .with_single_cert(vec![self.leaf.clone()], PrivateKeyDer::Pkcs8(self.key.clone_key()))
                 .expect("server config");
         config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
         Arc::new(config)
@@ -146,11 +137,7 @@ async fn serve(tls: Option<TlsAcceptor>, handler: Handler) -> TestServer {
     let addr = listener.local_addr().expect("addr");
     let connections = Arc::new(AtomicUsize::new(0));
     let requests = Arc::new(Mutex::new(Vec::new()));
-    let server = TestServer {
-        addr,
-        connections: connections.clone(),
-        requests: requests.clone(),
-    };
+    let server = TestServer { addr, connections: connections.clone(), requests: requests.clone() };
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             connections.fetch_add(1, Ordering::SeqCst);
@@ -173,9 +160,7 @@ async fn serve(tls: Option<TlsAcceptor>, handler: Handler) -> TestServer {
                 match tls {
                     Some(tls) => {
                         if let Ok(stream) = tls.accept(tcp).await {
-                            let _ = builder
-                                .serve_connection(TokioIo::new(stream), service)
-                                .await;
+                            let _ = builder.serve_connection(TokioIo::new(stream), service).await;
                         }
                     }
                     None => {
@@ -227,11 +212,7 @@ pub async fn faulty_server(pki: &Pki, fault: Fault) -> FaultyServer {
     let acceptor = TlsAcceptor::from(pki.server_config(H1_ONLY));
     let requests = Arc::new(AtomicUsize::new(0));
     let bytes_sent = Arc::new(AtomicUsize::new(0));
-    let server = FaultyServer {
-        addr,
-        requests: requests.clone(),
-        bytes_sent: bytes_sent.clone(),
-    };
+    let server = FaultyServer { addr, requests: requests.clone(), bytes_sent: bytes_sent.clone() };
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
@@ -266,28 +247,20 @@ async fn misbehave(
     match fault {
         Fault::StallBeforeHeaders | Fault::StallHandshake => tokio::time::sleep(long).await,
         Fault::StallMidBody => {
-            let _ = stream
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789")
-                .await;
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789").await;
             let _ = stream.flush().await;
             bytes_sent.fetch_add(10, Ordering::SeqCst);
             tokio::time::sleep(long).await;
         }
         Fault::HugeContentLength => {
-            let _ = stream
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1073741824\r\n\r\n")
-                .await;
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1073741824\r\n\r\n").await;
             let _ = stream.write_all(&[b'x'; 1024]).await;
             let _ = stream.flush().await;
             bytes_sent.fetch_add(1024, Ordering::SeqCst);
             tokio::time::sleep(long).await;
         }
         Fault::EndlessChunked => {
-            if stream
-                .write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
-                .await
-                .is_err()
-            {
+            if stream.write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n").await.is_err() {
                 return;
             }
             let chunk = vec![b'x'; 64 * 1024];
@@ -361,11 +334,7 @@ pub async fn connect_proxy() -> TestProxy {
     let addr = listener.local_addr().expect("addr");
     let tunnels = Arc::new(AtomicUsize::new(0));
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let proxy = TestProxy {
-        addr,
-        tunnels: tunnels.clone(),
-        seen: seen.clone(),
-    };
+    let proxy = TestProxy { addr, tunnels: tunnels.clone(), seen: seen.clone() };
     tokio::spawn(async move {
         while let Ok((mut client, _)) = listener.accept().await {
             let tunnels = tunnels.clone();
@@ -385,23 +354,17 @@ pub async fn connect_proxy() -> TestProxy {
                 };
                 let auth = lines.find_map(|line| {
                     let (name, value) = line.split_once(':')?;
-                    name.eq_ignore_ascii_case("proxy-authorization")
-                        .then(|| value.trim().to_owned())
+                    name.eq_ignore_ascii_case("proxy-authorization").then(|| value.trim().to_owned())
                 });
-                seen.lock().expect("lock").push(TunnelRequest {
-                    target: target.to_owned(),
-                    authorization: auth,
-                });
+                seen.lock()
+                    .expect("lock")
+                    .push(TunnelRequest { target: target.to_owned(), authorization: auth });
                 let Ok(mut upstream) = TcpStream::connect(target).await else {
                     let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
                     return;
                 };
                 tunnels.fetch_add(1, Ordering::SeqCst);
-                if client
-                    .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
-                    .await
-                    .is_err()
-                {
+                if client.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n").await.is_err() {
                     return;
                 }
                 let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
