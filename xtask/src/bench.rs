@@ -85,7 +85,7 @@ const FULL: Plan = Plan {
 
 /// The concurrency of every batch.
 const CONCURRENCY: usize = 64;
-/// Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux).
+/// Clock ticks per second of `/proc/<pid>/stat` (USER_HZ, 100 on Linux).
 const CLOCK_TICKS: f64 = 100.0;
 /// `/usr/bin/time` reports KiB.
 const KIB_PER_MIB: f64 = 1024.0;

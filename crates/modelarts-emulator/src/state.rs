@@ -303,7 +303,7 @@ impl Shared {
             .collect();
         let latest_status = |j: &Job| j.latest().map_or(0, |v| v.status);
         let latest_duration = |j: &Job| j.latest().map_or(0, |v| v.duration(now_ms));
-        matching.sort_by(|a, b| {
+        let order = |a: &&Job, b: &&Job| {
             let ord = match q.sort_by {
                 SortBy::JobName => a.name.cmp(&b.name),
                 SortBy::JobDesc => a.desc.cmp(&b.desc),
@@ -314,10 +314,25 @@ impl Shared {
             };
             let ord = ord.then(a.id.cmp(&b.id));
             if q.descending { ord.reverse() } else { ord }
-        });
+        };
         let total_matching = matching.len();
-        let skip = (q.page - 1).saturating_mul(q.per_page);
-        let page_ids: Vec<u64> = matching.iter().skip(skip).take(q.per_page).map(|j| j.id).collect();
+        let skip = (q.page - 1).saturating_mul(q.per_page).min(total_matching);
+        // Only the page is sorted: partition around its bounds (linear), then sort its few jobs, so
+        // walking every page of a large seed stays fast. Ties are broken by id: the order is total.
+        let rest = &mut matching[..];
+        let rest = if skip > 0 && skip < rest.len() {
+            rest.select_nth_unstable_by(skip, order);
+            &mut rest[skip..]
+        } else {
+            &mut rest[skip..]
+        };
+        let take = q.per_page.min(rest.len());
+        if take > 0 && take < rest.len() {
+            rest.select_nth_unstable_by(take, order);
+        }
+        let page_slice = &mut rest[..take];
+        page_slice.sort_by(order);
+        let page_ids: Vec<u64> = page_slice.iter().map(|j| j.id).collect();
         // Count this read as a poll of each reported (latest) version.
         for id in &page_ids {
             if let Some(v) = inner.jobs.get_mut(id).and_then(Job::latest_mut) {
