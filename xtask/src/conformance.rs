@@ -48,12 +48,15 @@ pub(crate) fn run() -> Result<(), String> {
             args.extend(["--tls", "--ca-out", &ca_arg]);
         }
         let emulator = EmulatorProcess::start(&binary, &args)?;
-        let line = emulator.info.to_string();
+        // The start line holds the emulator's keys: hand it over on stdin, not on the echoed command line.
+        let start_line = work.join("emulator.json");
+        fs::write(&start_line, emulator.info.to_string()).map_err(|e| e.to_string())?;
+        let stdin = fs::File::open(&start_line).map_err(|e| e.to_string())?;
         // The SDK writes ~/.huaweicloud/application_id on import: give it a scratch home.
         exec(
             Command::new(&python)
                 .arg(&script)
-                .arg(&line)
+                .stdin(stdin)
                 .env("HOME", &work)
                 .env_remove("HUAWEICLOUD_SDK_AK")
                 .env_remove("HUAWEICLOUD_SDK_SK"),
