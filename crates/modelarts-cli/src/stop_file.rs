@@ -22,26 +22,6 @@ pub(crate) struct StopFileError {
     pub(crate) reason: String,
 }
 
-/// The text of a list file, or why it is not UTF-8: UTF-16 is named, otherwise the first line with
-/// an invalid byte.
-pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, String> {
-    let save = "save it as UTF-8";
-    match String::from_utf8(bytes) {
-        Ok(text) if text.contains('\0') => {
-            Err(format!("contains NUL bytes (UTF-16 without a byte-order mark?); {save}"))
-        }
-        Ok(text) => Ok(text),
-        Err(e) if e.as_bytes().starts_with(&[0xFF, 0xFE]) || e.as_bytes().starts_with(&[0xFE, 0xFF]) => {
-            Err(format!("is UTF-16; {save}"))
-        }
-        Err(e) => {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-            Err(format!("is not UTF-8: line {line} is not valid UTF-8; {save}"))
-        }
-    }
-}
-
 /// Parses the list. A UTF-8 byte-order mark is skipped; blank lines and `#` comments (whole-line or
 /// trailing) are skipped; the two IDs may be separated by spaces, tabs or one comma.
 pub(crate) fn parse(text: &str) -> Result<Vec<StopTarget>, StopFileError> {

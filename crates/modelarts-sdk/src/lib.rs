@@ -40,6 +40,7 @@ pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
 pub use error::{Error, ErrorCategory, WaitError};
 pub use execute::USER_AGENT;
 pub use list::DEFAULT_PAGE_SIZE;
+pub use resolve::decode_text_file;
 pub use stop::{StopOptions, StopOutcome};
 pub use wait::StopAndWait;
 
@@ -56,3 +57,8 @@ pub use modelarts_transport::{HttpSend, HttpsTransport, TransportConfig};
 
 #[cfg(test)]
 mod tests;
+
+/// The README's Rust examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

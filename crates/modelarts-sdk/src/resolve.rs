@@ -398,7 +398,7 @@ impl ProfileFile {
                 None => None,
                 Some(Setting { value: path, source }) => match std::fs::read(path) {
                     Ok(bytes) => {
-                        let text = decode(bytes).map_err(|reason| {
+                        let text = decode_text_file(bytes).map_err(|reason| {
                             Error::config(format!("the credentials file {} {reason}", path.display()))
                         })?;
                         Some(parse_ini(&text).map_err(|(line, reason)| {
@@ -461,9 +461,18 @@ impl ProfileFile {
     }
 }
 
-/// The text of a credentials file, or why it is not UTF-8 (naming UTF-16, or the first line with an
-/// invalid byte; never a value).
-pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, String> {
+/// The text of a file the user gave (a credentials file, a list of versions to stop), or why it is
+/// not UTF-8: UTF-16 is named, otherwise the first line with an invalid byte; never a value.
+/// A UTF-8 byte-order mark is kept for the caller to skip.
+///
+/// ```
+/// assert!(modelarts_sdk::decode_text_file(b"ok\n".to_vec()).is_ok());
+/// assert_eq!(
+///     modelarts_sdk::decode_text_file(vec![b'a', b'\n', 0xE9]).unwrap_err(),
+///     "is not UTF-8: line 2 is not valid UTF-8 (Latin-1 or another legacy encoding?); save it as UTF-8"
+/// );
+/// ```
+pub fn decode_text_file(bytes: Vec<u8>) -> Result<String, String> {
     let save = "save it as UTF-8";
     match String::from_utf8(bytes) {
         Ok(text) if text.contains('\0') => {
@@ -583,13 +592,16 @@ mod tests {
     fn odd_encodings_are_named() {
         let utf16: Vec<u8> =
             [0xFF, 0xFE].into_iter().chain("[basic]".encode_utf16().flat_map(u16::to_le_bytes)).collect();
-        assert!(decode(utf16).unwrap_err().starts_with("is UTF-16"));
+        assert!(decode_text_file(utf16).unwrap_err().starts_with("is UTF-16"));
         let no_bom: Vec<u8> = "[basic]".encode_utf16().flat_map(u16::to_le_bytes).collect();
-        assert!(decode(no_bom).unwrap_err().contains("NUL bytes"));
+        assert!(decode_text_file(no_bom).unwrap_err().contains("NUL bytes"));
         let latin1 = b"[basic]\nak = x\nsk = caf\xe9\n".to_vec();
-        let err = decode(latin1).unwrap_err();
+        let err = decode_text_file(latin1).unwrap_err();
         assert!(err.contains("line 3 is not valid UTF-8") && !err.contains("caf"), "{err}");
-        assert_eq!(decode("\u{feff}[basic]\r\n".as_bytes().to_vec()).unwrap(), "\u{feff}[basic]\r\n");
+        assert_eq!(
+            decode_text_file("\u{feff}[basic]\r\n".as_bytes().to_vec()).unwrap(),
+            "\u{feff}[basic]\r\n"
+        );
     }
 
     #[test]

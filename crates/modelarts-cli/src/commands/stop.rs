@@ -213,7 +213,7 @@ async fn read_list(path: &Path) -> Result<String, Failure> {
     .await;
     let shown = if path == Path::new("-") { "stdin".to_owned() } else { path.display().to_string() };
     match read {
-        Ok(Ok(bytes)) => stop_file::decode(bytes)
+        Ok(Ok(bytes)) => modelarts_sdk::decode_text_file(bytes)
             .map_err(|reason| Failure::usage(format!("cannot read the stop list {shown}: it {reason}"))),
         Ok(Err(e)) => Err(Failure::usage(format!("cannot read the stop list {shown}")).caused_by(&e)),
         Err(e) => {
