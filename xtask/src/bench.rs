@@ -14,7 +14,9 @@
 //! 3. many stops: the SDK's `batch_stop` (`examples/batch_stop.rs --targets`) vs the official SDK in
 //!    a `ThreadPoolExecutor` (`xtask/bench/batch_stop.py`) vs `wrk` (`xtask/bench/wrk_stop.lua`), same
 //!    versions, same route, same concurrency; then a `--wait` batch of versions that take 2 s to die;
-//! 4. scaling: batch stop and `list --all` at growing numbers of versions.
+//! 4. scaling: batch stop and `list --all` at growing numbers of versions;
+//! 5. the transport alone (`modelarts-transport`'s `examples/load`) vs `wrk` on the same `show` URL,
+//!    one request at a time and 64 in flight, over HTTP/1.1 (wrk's protocol) and HTTP/2.
 //!
 //! Missing tools are installed: `wrk`, `time` and `curl` with apt-get, the official SDK into `.venv`.
 
@@ -53,6 +55,9 @@ struct Plan {
     wait_rounds: usize,
     /// (versions, rounds) of the scaling runs.
     scaling: &'static [(usize, usize)],
+    /// Rounds of the transport-alone comparison, and about how long each leg runs.
+    transport_rounds: usize,
+    transport_seconds: u64,
 }
 
 const QUICK: Plan = Plan {
@@ -67,6 +72,8 @@ const QUICK: Plan = Plan {
     wait_versions: 1_000,
     wait_rounds: 1,
     scaling: &[(1_000, 1), (10_000, 1)],
+    transport_rounds: 2,
+    transport_seconds: 2,
 };
 
 const FULL: Plan = Plan {
@@ -81,6 +88,8 @@ const FULL: Plan = Plan {
     wait_versions: 1_000,
     wait_rounds: 2,
     scaling: &[(1_000, 3), (10_000, 3), (100_000, 2)],
+    transport_rounds: 3,
+    transport_seconds: 5,
 };
 
 /// The concurrency of every batch.
@@ -109,6 +118,7 @@ pub(crate) fn run(quick: bool, out: Option<PathBuf>) -> Result<(), String> {
     many_stops(plan, &tools, &work, &mut report)?;
     wait_batch(plan, &tools, &work, &mut report)?;
     scaling(plan, &tools, &work, &mut report)?;
+    transport_alone(plan, &work, &mut report)?;
 
     let load_after = load_average();
     let text = report.render(plan, &tools, &load_before, &load_after, started.elapsed());
@@ -187,6 +197,7 @@ impl Tools {
 fn build() -> Result<(), String> {
     exec(cargo().args(["build", "--release", "-p", "modelarts-cli", "-p", "modelarts-emulator"]))?;
     exec(cargo().args(["build", "--release", "-p", "modelarts-sdk", "--example", "batch_stop"]))?;
+    exec(cargo().args(["build", "--release", "-p", "modelarts-transport", "--example", "load"]))?;
     exec(cargo().args(["bench", "-p", "modelarts-protocol", "--bench", "protocol", "--no-run"]))?;
     Ok(())
 }
@@ -462,7 +473,7 @@ const OPERATIONS: [(&str, &str); 3] = [
 type ProtocolRow = (usize, &'static str, f64, f64);
 
 fn protocol_cost(plan: &Plan, tools: &Tools, work: &Path, report: &mut Report) -> Result<(), String> {
-    eprintln!("bench: 1/5 protocol cost ({} criterion/Python pairs)", plan.protocol_pairs);
+    eprintln!("bench: 1/6 protocol cost ({} criterion/Python pairs)", plan.protocol_pairs);
     let (warm_up, measure_secs) = plan.criterion_times;
     let criterion_args = [
         "bench".to_owned(),
@@ -568,7 +579,7 @@ fn protocol_cost(plan: &Plan, tools: &Tools, work: &Path, report: &mut Report) -
 
 fn one_stop(plan: &Plan, tools: &Tools, work: &Path, report: &mut Report) -> Result<(), String> {
     eprintln!(
-        "bench: 2/5 one stop from the command line ({} timed rounds + {} RSS rounds of CLI, curl, Python)",
+        "bench: 2/6 one stop from the command line ({} timed rounds + {} RSS rounds of CLI, curl, Python)",
         plan.single_rounds, plan.single_rss_rounds
     );
     let rounds = plan.single_rounds + plan.single_rss_rounds + 1;
@@ -799,7 +810,7 @@ fn run_wrk(cmd: &mut Command, report_file: &Path, threads: usize) -> Result<Run,
 
 fn many_stops(plan: &Plan, tools: &Tools, work: &Path, report: &mut Report) -> Result<(), String> {
     let n = plan.many_versions;
-    eprintln!("bench: 3/5 {n} stops at concurrency {CONCURRENCY} ({} rounds of 6 legs)", plan.many_rounds);
+    eprintln!("bench: 3/6 {n} stops at concurrency {CONCURRENCY} ({} rounds of 6 legs)", plan.many_rounds);
     // Spare versions for the requests wrk has in flight when it has its count (see wrk_stop.lua).
     let server = Server::start(work, "many", n + WRK_SPARE, "off", "2s")?;
     let all = server.versions()?;
@@ -1038,6 +1049,91 @@ fn many_stops(plan: &Plan, tools: &Tools, work: &Path, report: &mut Report) -> R
     Ok(())
 }
 
+/// The transport alone against wrk: `examples/load` (HTTP/1.1, like wrk, and HTTP/2 by ALPN) and
+/// `wrk -t1`, the same `show` URL, auth off, concurrency 1 and 64, interleaved.
+fn transport_alone(plan: &Plan, work: &Path, report: &mut Report) -> Result<(), String> {
+    eprintln!(
+        "bench: 6/6 the transport alone vs wrk ({} rounds, concurrency 1 and {CONCURRENCY})",
+        plan.transport_rounds
+    );
+    let server = Server::start(work, "transport", 1, "off", "2s")?;
+    let (job, version) = *server.versions()?.first().ok_or("the emulator has no version")?;
+    let url = format!("{}/v1/{}/training-jobs/{job}/versions/{version}", server.endpoint, server.project_id);
+    let load = release_bin("examples/load");
+    let rate_of = |text: &str, key: &str| -> Result<f64, String> {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(key).and_then(|v| v.trim().parse::<f64>().ok()))
+            .ok_or_else(|| format!("no `{key}` in:\n{text}"))
+    };
+    let mut s = String::new();
+    let _ = writeln!(s, "## 5. The transport alone against wrk\n");
+    let _ = writeln!(
+        s,
+        "Emulator: one RUNNING version, HTTPS, auth off. URL: `<ENDPOINT>/v1/<PROJECT>/training-jobs/{job}/versions/{version}` \
+         (show). Legs, alternating in every round: `target/release/examples/load <URL> --requests N --concurrency C --ca <CA> --http1`, the same \
+         without `--http1` (HTTP/2 by ALPN, the default), and `wrk -t1 -cC -d{}s <URL>` (HTTP/1.1). N is sized to run \
+         about as long as wrk.\n",
+        plan.transport_seconds
+    );
+    let _ = writeln!(
+        s,
+        "| C | round | transport HTTP/1.1 (req/s) | transport HTTP/2 (req/s) | wrk (req/s) | HTTP/1.1 / wrk |"
+    );
+    let _ = writeln!(s, "|---:|---:|---:|---:|---:|---:|");
+    for concurrency in [1, CONCURRENCY] {
+        let mut ratios = Vec::new();
+        let mut h2_ratios = Vec::new();
+        for round in 1..=plan.transport_rounds {
+            let requests = if concurrency == 1 { 4_000 } else { 20_000 } * plan.transport_seconds;
+            let mut rates = Vec::new();
+            for http1 in [true, false] {
+                let mut cmd = Command::new(&load);
+                cmd.arg(&url)
+                    .args([
+                        "--requests",
+                        &requests.to_string(),
+                        "--concurrency",
+                        &concurrency.to_string(),
+                        "--ca",
+                    ])
+                    .arg(&server.ca);
+                if http1 {
+                    cmd.arg("--http1");
+                }
+                rates.push(rate_of(&output(&mut cmd)?, "requests/s:")?);
+            }
+            let mut wrk = Command::new("wrk");
+            wrk.args(["-t1", &format!("-c{concurrency}"), &format!("-d{}s", plan.transport_seconds), &url]);
+            let wrk_rate = rate_of(&output(&mut wrk)?, "Requests/sec:")?;
+            let ratio = rates[0] / wrk_rate;
+            ratios.push(ratio);
+            h2_ratios.push(rates[1] / wrk_rate);
+            let _ = writeln!(
+                s,
+                "| {concurrency} | {round} | {:.0} | {:.0} | {wrk_rate:.0} | {ratio:.2} |",
+                rates[0], rates[1]
+            );
+            eprintln!(
+                "  round {round} C={concurrency}: HTTP/1.1 {:.0}/s, HTTP/2 {:.0}/s, wrk {wrk_rate:.0}/s",
+                rates[0], rates[1]
+            );
+        }
+        let (ratio, h2) = (median(&ratios), median(&h2_ratios));
+        report.summary.push((
+            format!("transport alone / wrk, C = {concurrency} (HTTP/1.1; HTTP/2)"),
+            format!("{:.0}%; {:.0}%", ratio * 100.0, h2 * 100.0),
+            met(ratio >= 0.8).into(),
+        ));
+    }
+    let _ = writeln!(
+        s,
+        "\nAim: the transport reaches at least 80% of the load generator's rate at the same concurrency (compared \
+         over HTTP/1.1, wrk's protocol). HTTP/2 puts every request on one connection, which costs on loopback.\n"
+    );
+    report.sections.push(s);
+    Ok(())
+}
+
 /// One leg of the many-stops comparison.
 struct ManyRun {
     /// Stops per second.
@@ -1057,7 +1153,7 @@ struct ManyRun {
 fn wait_batch(plan: &Plan, _tools: &Tools, work: &Path, report: &mut Report) -> Result<(), String> {
     let n = plan.wait_versions;
     eprintln!(
-        "bench: 4/5 stop --wait of {n} versions that take 2 s to die ({} rounds, concurrency {CONCURRENCY} and {WAIT_WIDE})",
+        "bench: 4/6 stop --wait of {n} versions that take 2 s to die ({} rounds, concurrency {CONCURRENCY} and {WAIT_WIDE})",
         plan.wait_rounds
     );
     let server = Server::start(work, "wait", n, "enforce", "2s")?;
@@ -1158,7 +1254,7 @@ struct ScaleRun {
 }
 
 fn scaling(plan: &Plan, _tools: &Tools, work: &Path, report: &mut Report) -> Result<(), String> {
-    eprintln!("bench: 5/5 scaling {:?}", plan.scaling.iter().map(|(n, _)| *n).collect::<Vec<_>>());
+    eprintln!("bench: 5/6 scaling {:?}", plan.scaling.iter().map(|(n, _)| *n).collect::<Vec<_>>());
     let example = target_dir().join("release/examples/batch_stop");
     let c = CONCURRENCY.to_string();
     // (n, stop runs, list runs)
