@@ -30,7 +30,7 @@ impl<T: HttpSend> Client<T> {
             buffer: VecDeque<JobSummary>,
             next: Option<u32>,
         }
-        let paginator = Paginator::new(query.per_page.unwrap_or(DEFAULT_PAGE_SIZE));
+        let paginator = Paginator::new(query.page_of_all(1).per_page.unwrap_or(DEFAULT_PAGE_SIZE));
         let walk = Walk { next: Some(paginator.first_page()), query, paginator, buffer: VecDeque::new() };
         futures_util::stream::unfold(walk, move |mut walk| async move {
             loop {
@@ -38,10 +38,7 @@ impl<T: HttpSend> Client<T> {
                     return Some((Ok(job), walk));
                 }
                 let page = walk.next?;
-                let mut query = walk.query.clone();
-                query.page = Some(page);
-                query.per_page = Some(walk.paginator.per_page());
-                match self.list_training_jobs(query).await {
+                match self.list_training_jobs(walk.query.page_of_all(page)).await {
                     Ok(list) => {
                         let (jobs, step) = walk.paginator.accept(list);
                         walk.buffer.extend(jobs);

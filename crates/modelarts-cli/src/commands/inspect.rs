@@ -3,7 +3,6 @@
 use futures_util::TryStreamExt;
 use modelarts_protocol::model::{JobSummary, VersionDetail};
 use modelarts_protocol::operations::list_training_job_versions::ListTrainingJobVersions;
-use modelarts_protocol::operations::list_training_jobs::ListTrainingJobs;
 use modelarts_protocol::operations::show_training_job_version::ShowTrainingJobVersion;
 use modelarts_sdk::ListQuery;
 use serde_json::{Value, json};
@@ -81,15 +80,8 @@ pub(crate) async fn list(
         workspace_id: None,
     };
     if ctx.global.dry_run {
-        let op = ListTrainingJobs {
-            status: query.status,
-            per_page: query.per_page,
-            page: query.page.or(if args.all { Some(1) } else { None }),
-            sort_by: query.sort_by,
-            order: query.order,
-            search_content: query.search.clone(),
-            ..ListTrainingJobs::new(client.project_id().clone())
-        };
+        let first = if args.all { query.page_of_all(1) } else { query.clone() };
+        let op = first.to_operation(client.project_id().clone());
         if args.all {
             ctx.stderr
                 .note("note: --all reads more pages after this one, as long as the answers call for them");

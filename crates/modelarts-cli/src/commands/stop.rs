@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
 use modelarts_protocol::model::VersionDetail;
-use modelarts_protocol::operations::list_training_jobs::ListTrainingJobs;
 use modelarts_protocol::operations::stop_training_job::StopTrainingJob;
 use modelarts_protocol::waiter::WaitOptions;
 use modelarts_protocol::{JobId, JobStatus, VersionId};
@@ -179,12 +178,9 @@ pub(crate) async fn stop(
     // --running (clap guarantees one of the three targets).
     let client = ctx.client()?;
     if ctx.global.dry_run {
-        let op = ListTrainingJobs {
-            search_content: args.search.clone(),
-            per_page: Some(modelarts_sdk::DEFAULT_PAGE_SIZE),
-            page: Some(1),
-            ..ListTrainingJobs::new(client.project_id().clone())
-        };
+        // The first request of `running_versions`: the walk over every job matching the search.
+        let query = modelarts_sdk::ListQuery { search: args.search.clone(), ..Default::default() };
+        let op = query.page_of_all(1).to_operation(client.project_id().clone());
         ctx.stderr.note(
             "note: --running first lists the jobs (this request); which stops follow depends on its answer",
         );
