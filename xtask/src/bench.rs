@@ -33,7 +33,7 @@ use serde_json::Value;
 
 use crate::conformance::venv_python;
 use crate::emulator::EmulatorProcess;
-use crate::process::{cargo, exec, output, root, show};
+use crate::process::{cargo, exec, output, root, show, target_dir};
 
 /// Sizes and repetitions of one mode.
 struct Plan {
@@ -132,14 +132,6 @@ pub(crate) fn run(quick: bool, out: Option<PathBuf>) -> Result<(), String> {
 
 // ---------------------------------------------------------------------------------------------
 // Tools, builds, the machine
-
-/// Where cargo puts its output (`CARGO_TARGET_DIR`, relative to the workspace root, or `target`).
-fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => root().join(dir),
-        _ => root().join("target"),
-    }
-}
 
 fn release_bin(name: &str) -> PathBuf {
     target_dir().join("release").join(name)
@@ -347,6 +339,8 @@ struct Server {
 impl Server {
     fn start(work: &Path, name: &str, jobs: usize, auth: &str, kill_after: &str) -> Result<Self, String> {
         let ca = work.join(format!("ca-{name}.pem"));
+        // The emulator refuses to overwrite a file: clear the previous run's CA.
+        let _ = fs::remove_file(&ca);
         let jobs = jobs.to_string();
         let process = EmulatorProcess::start(
             &release_bin("modelarts-emulator"),

@@ -2,7 +2,7 @@
 
 use std::fs;
 
-use crate::process::{cargo, exec, root};
+use crate::process::{cargo, exec, root, target_dir};
 
 pub(crate) fn run(check: bool) -> Result<(), String> {
     let path = root().join("docs/cli.md");
@@ -22,7 +22,7 @@ pub(crate) fn run(check: bool) -> Result<(), String> {
 
 pub(crate) fn dist() -> Result<(), String> {
     exec(cargo().args(["build", "--release", "-p", "modelarts-cli", "-p", "modelarts-emulator"]))?;
-    let dist = root().join("target/dist");
+    let dist = target_dir().join("dist");
     let completions = dist.join("completions");
     fs::create_dir_all(&completions).map_err(|e| e.to_string())?;
     let man = modelarts_cli::docs::man_page().map_err(|e| format!("rendering the man page: {e}"))?;
@@ -33,7 +33,7 @@ pub(crate) fn dist() -> Result<(), String> {
         fs::write(completions.join(format!("modelarts.{shell}")), buffer).map_err(|e| e.to_string())?;
     }
     for binary in ["modelarts", "modelarts-emulator"] {
-        fs::copy(root().join("target/release").join(binary), dist.join(binary))
+        fs::copy(target_dir().join("release").join(binary), dist.join(binary))
             .map_err(|e| format!("copying {binary}: {e}"))?;
     }
     eprintln!("wrote {}", dist.display());

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::emulator::EmulatorProcess;
-use crate::process::{cargo, exec, root};
+use crate::process::{cargo, exec, root, target_dir};
 
 /// The pinned versions of the official SDK.
 const PACKAGES: &[&str] = &["huaweicloudsdkcore==3.1.219", "huaweicloudsdkmodelarts==3.1.219"];
@@ -36,12 +36,14 @@ pub(crate) fn venv_python() -> Result<PathBuf, String> {
 pub(crate) fn run() -> Result<(), String> {
     let python = venv_python()?;
     exec(cargo().args(["build", "-p", "modelarts-emulator"]))?;
-    let binary = root().join("target/debug/modelarts-emulator");
-    let work = root().join("target/conformance");
+    let binary = target_dir().join("debug/modelarts-emulator");
+    let work = target_dir().join("conformance");
     fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let script = root().join("xtask/conformance/official_sdk.py");
     for tls in [false, true] {
         let ca = work.join("ca.pem");
+        // The emulator refuses to overwrite a file: clear the previous run's CA.
+        let _ = fs::remove_file(&ca);
         let ca_arg = ca.to_string_lossy().into_owned();
         let mut args = vec!["--auth", "enforce", "--jobs", "2", "--kill-after", "1s", "--log-level", "warn"];
         if tls {

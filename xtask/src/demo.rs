@@ -8,7 +8,7 @@ use std::fs;
 use std::process::Command;
 
 use crate::emulator::EmulatorProcess;
-use crate::process::{cargo, exec, root, show};
+use crate::process::{cargo, exec, root, show, target_dir};
 
 const SEED: &str = r#"[
   {"job_id": 1001, "job_name": "resnet50-imagenet", "job_desc": "demo job",
@@ -27,12 +27,14 @@ pub(crate) fn run(release: bool) -> Result<(), String> {
         build.arg("--release");
     }
     exec(&mut build)?;
-    let bin = root().join("target").join(if release { "release" } else { "debug" });
-    let work = root().join("target/demo");
+    let bin = target_dir().join(if release { "release" } else { "debug" });
+    let work = target_dir().join("demo");
     fs::create_dir_all(&work).map_err(|e| format!("creating {}: {e}", work.display()))?;
     let seed = work.join("jobs.json");
     fs::write(&seed, SEED).map_err(|e| format!("writing {}: {e}", seed.display()))?;
     let ca = work.join("ca.pem");
+    // The emulator refuses to overwrite a file: clear the previous run's CA.
+    let _ = fs::remove_file(&ca);
 
     let emulator = EmulatorProcess::start(
         &bin.join("modelarts-emulator"),

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::process::{cargo, exec, root, show};
+use crate::process::{cargo, exec, root, show, target_dir};
 
 /// Every target of `fuzz/Cargo.toml`, in the order they run.
 pub(crate) const TARGETS: &[&str] =
@@ -48,7 +48,7 @@ pub(crate) fn run(seconds: u64, targets: &[String]) -> Result<(), String> {
     }
 
     let fuzz_dir = root().join("fuzz");
-    let logs = root().join("target").join("fuzz-logs");
+    let logs = target_dir().join("fuzz-logs");
     fs::create_dir_all(&logs).map_err(|e| format!("could not create {}: {e}", logs.display()))?;
     ensure_cargo_fuzz()?;
     let sanitizer = build(&fuzz_dir, &targets)?;
@@ -66,7 +66,7 @@ pub(crate) fn run(seconds: u64, targets: &[String]) -> Result<(), String> {
 
     let report = report(&outcomes, sanitizer);
     println!("{report}");
-    let path = root().join("target").join("fuzz-report.md");
+    let path = target_dir().join("fuzz-report.md");
     fs::write(&path, &report).map_err(|e| format!("could not write {}: {e}", path.display()))?;
     eprintln!("xtask fuzz: report written to {}", path.display());
 

@@ -147,8 +147,9 @@ pub struct EmulatorConfig {
     pub listen: SocketAddr,
     /// Serve HTTPS with a generated CA (ALPN h2 and http/1.1) instead of plain HTTP.
     pub tls: bool,
-    /// Where to write the CA certificate (PEM) when `tls` is on; a file in the temp dir (deleted at
-    /// shutdown) when `None`.
+    /// Where to write the CA certificate (PEM) when `tls` is on; `ca.pem` in a new private directory
+    /// (mode 0700) of the temp dir, deleted at shutdown, when `None`. The file is always created new:
+    /// an existing file or symlink at the path is refused.
     pub ca_out: Option<PathBuf>,
     /// Accepted credentials.
     pub credentials: Credentials,
@@ -221,7 +222,7 @@ impl EmulatorConfig {
         self
     }
 
-    /// Writes the CA certificate to `path`.
+    /// Writes the CA certificate to `path`, which must not exist yet (the file is kept at shutdown).
     pub fn ca_out(mut self, path: impl Into<PathBuf>) -> Self {
         self.ca_out = Some(path.into());
         self

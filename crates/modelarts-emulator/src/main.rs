@@ -25,7 +25,8 @@ struct Args {
     /// Serve HTTPS with a generated CA (written to --ca-out).
     #[arg(long)]
     tls: bool,
-    /// Where to write the CA certificate (PEM); default: a file in the temp dir, removed at exit.
+    /// Where to write the CA certificate (PEM); it must not exist yet. Default: `ca.pem` in a new
+    /// private directory of the temp dir, removed at exit.
     #[arg(long, value_name = "PATH")]
     ca_out: Option<PathBuf>,
     /// Accepted access key.
@@ -185,15 +186,18 @@ fn config(args: &Args) -> Result<EmulatorConfig, modelarts_emulator::Error> {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    // The handlers are installed before anything is announced: a SIGTERM sent as soon as the start
+    // line is read must reach them, not the default action (which would kill the process).
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let emulator = Emulator::start(config(&args)?).await?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{}", emulator.start_line())?;
         out.flush()?;
     }
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
-        r = tokio::signal::ctrl_c() => r?,
+        _ = sigint.recv() => {}
         _ = sigterm.recv() => {}
     }
     tracing::info!("signal received; shutting down");

@@ -53,25 +53,8 @@ impl Emulator {
 
         let (acceptor, ca) = if config.tls {
             let material = tls::generate(local_addr.ip())?;
-            let (path, owned) = match &config.ca_out {
-                Some(p) => (p.clone(), false),
-                None => (
-                    std::env::temp_dir().join(format!(
-                        "modelarts-emulator-ca-{}-{}.pem",
-                        std::process::id(),
-                        local_addr.port()
-                    )),
-                    true,
-                ),
-            };
-            std::fs::write(&path, &material.ca_pem).map_err(|source| Error::Io {
-                what: format!("writing the CA certificate to {}", path.display()),
-                source,
-            })?;
-            (
-                Some(TlsAcceptor::from(material.server_config)),
-                Some(CaFile { pem: material.ca_pem, path, owned }),
-            )
+            let ca = write_ca(config.ca_out.as_deref(), &material.ca_pem)?;
+            (Some(TlsAcceptor::from(material.server_config)), Some(ca))
         } else {
             (None, None)
         };
@@ -95,8 +78,42 @@ impl Emulator {
 struct CaFile {
     pem: String,
     path: PathBuf,
-    /// Written to the temp dir by us: removed at shutdown.
-    owned: bool,
+    /// The private directory the CA was written in when no path was given: removed with it at
+    /// shutdown.
+    dir: Option<tempfile::TempDir>,
+}
+
+/// Writes the CA certificate: to `path` when given, else into a new private directory (mode 0700)
+/// of the temp dir. Either way the file is created new: an existing file or a planted symlink is
+/// refused, never followed or overwritten.
+fn write_ca(path: Option<&std::path::Path>, pem: &str) -> Result<CaFile, Error> {
+    use std::io::Write as _;
+    let (dir, path) = match path {
+        Some(p) => (None, p.to_path_buf()),
+        None => {
+            let mut builder = tempfile::Builder::new();
+            builder.prefix("modelarts-emulator-");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                builder.permissions(std::fs::Permissions::from_mode(0o700));
+            }
+            let dir = builder.tempdir().map_err(|source| Error::Io {
+                what: "creating a private directory for the CA certificate".into(),
+                source,
+            })?;
+            let path = dir.path().join("ca.pem");
+            (Some(dir), path)
+        }
+    };
+    let what = || format!("writing the CA certificate to {} (it must not exist yet)", path.display());
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|source| Error::Io { what: what(), source })?;
+    file.write_all(pem.as_bytes()).map_err(|source| Error::Io { what: what(), source })?;
+    Ok(CaFile { pem: pem.to_owned(), path, dir })
 }
 
 /// A running emulator. Dropping it stops the server (without waiting); prefer
@@ -206,9 +223,8 @@ impl RunningEmulator {
     }
 
     fn remove_ca_file(&mut self) {
-        if let Some(ca) = self.ca.as_mut().filter(|c| c.owned) {
-            let _ = std::fs::remove_file(&ca.path);
-            ca.owned = false;
+        if let Some(dir) = self.ca.as_mut().and_then(|c| c.dir.take()) {
+            let _ = dir.close();
         }
     }
 }

@@ -126,9 +126,62 @@ async fn plain_http_by_default_with_ca_out_ignored() {
     assert!(sigterm(&mut child).success());
 }
 
+/// A SIGTERM sent the moment the start line is read is handled (exit 0), never the default action:
+/// the handlers are installed before the line is printed.
+#[test]
+fn sigterm_right_after_the_start_line_exits_0() {
+    for _ in 0..20 {
+        let (mut child, _line, _stdout) = spawn(&["--auth", "off"]);
+        let status = sigterm(&mut child);
+        assert!(status.success(), "{status:?}");
+    }
+}
+
+#[test]
+fn ca_out_refuses_an_existing_file_or_a_planted_symlink() {
+    let dir = tempfile_dir("emu-ca-refuse");
+    let existing = dir.join("existing.pem");
+    std::fs::write(&existing, "keep me").unwrap();
+    let target = dir.join("target.txt");
+    std::fs::write(&target, "victim").unwrap();
+    let link = dir.join("link.pem");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    for path in [&existing, &link] {
+        let output = Command::new(BIN).args(["--tls", "--ca-out", path.to_str().unwrap()]).output().unwrap();
+        assert!(!output.status.success(), "{path:?}");
+        assert!(output.stdout.is_empty(), "no start line for {path:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("must not exist yet"), "{stderr}");
+    }
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep me");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "victim", "the symlink was not followed");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn default_ca_sits_in_a_private_directory_removed_at_exit() {
+    use std::os::unix::fs::PermissionsExt;
+    let (mut child, line, _stdout) = spawn(&["--tls", "--auth", "off"]);
+    let ca = std::path::PathBuf::from(line["ca_cert"].as_str().unwrap());
+    let dir = ca.parent().unwrap().to_path_buf();
+    assert_ne!(dir, std::env::temp_dir(), "not directly in the shared temp dir");
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "{dir:?}");
+    assert!(sigterm(&mut child).success());
+    assert!(!dir.exists(), "{dir:?} removed at exit");
+}
+
+fn tempfile_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 #[test]
 fn explicit_ca_out_is_kept() {
     let path = std::env::temp_dir().join(format!("emu-ca-out-{}.pem", std::process::id()));
+    let _ = std::fs::remove_file(&path);
     let (mut child, line, _stdout) = spawn(&["--tls", "--ca-out", path.to_str().unwrap()]);
     assert_eq!(line["ca_cert"].as_str(), path.to_str());
     assert!(sigterm(&mut child).success());
