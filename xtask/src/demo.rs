@@ -8,7 +8,7 @@ use std::fs;
 use std::process::Command;
 
 use crate::emulator::EmulatorProcess;
-use crate::process::{cargo, exec, root, show, target_dir};
+use crate::process::{cargo, exec, show, target_dir};
 
 const SEED: &str = r#"[
   {"job_id": 1001, "job_name": "resnet50-imagenet", "job_desc": "demo job",
