@@ -20,7 +20,8 @@ fn open_config() -> EmulatorConfig {
 #[tokio::test]
 async fn stop_then_show_reaches_killed_over_http_and_https() {
     for tls in [false, true] {
-        let cfg = open_config().tls(tls).job(JobSeed::running(10, 20)).kill_after(Duration::from_millis(200));
+        // The emulator's clock decides the kill, never the wall clock: a loaded machine cannot flake it.
+        let cfg = open_config().tls(tls).job(JobSeed::running(10, 20)).kill_after(Duration::from_secs(60));
         let (emu, client) = start(cfg, Proto::Auto).await;
         assert_eq!(emu.endpoint().starts_with("https://"), tls);
         assert_eq!(emu.ca_cert_path().is_some(), tls);
@@ -33,10 +34,10 @@ async fn stop_then_show_reaches_killed_over_http_and_https() {
 
         let killing = client.get(&client.show_path(10, 20)).await.json();
         assert_eq!(killing["status"], status::KILLING);
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        emu.state().advance_clock(Duration::from_secs(61));
         let killed = client.get(&client.show_path(10, 20)).await.json();
         assert_eq!(killed["status"], status::KILLED);
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        emu.state().advance_clock(Duration::from_secs(30));
         let later = client.get(&client.show_path(10, 20)).await.json();
         assert_eq!(later["duration"], killed["duration"], "duration stops growing once KILLED");
         assert_eq!(emu.state().effective_stops(10, 20), 1);
@@ -303,7 +304,7 @@ async fn every_stoppable_status_goes_killing_then_killed_on_time() {
     let jobs = stoppable
         .iter()
         .map(|code| JobSeed::new(*code as u64).version(VersionSeed::new(100 + *code as u64).status(*code)));
-    let cfg = open_config().jobs(jobs).kill_after(Duration::from_millis(200));
+    let cfg = open_config().jobs(jobs).kill_after(Duration::from_secs(60));
     let (emu, client) = start(cfg, Proto::Auto).await;
     for code in stoppable {
         let (job, version) = (code as u64, 100 + code as u64);
@@ -312,7 +313,7 @@ async fn every_stoppable_status_goes_killing_then_killed_on_time() {
         assert_eq!(client.post(&client.stop_path(job, version)).await.json()["is_success"], true);
         assert_eq!(client.get(&client.show_path(job, version)).await.json()["status"], status::KILLING);
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    emu.state().advance_clock(Duration::from_secs(61));
     for code in stoppable {
         let (job, version) = (code as u64, 100 + code as u64);
         let after = client.get(&client.show_path(job, version)).await.json();
