@@ -469,6 +469,14 @@ impl Target {
         ((count(Route::Stop), count(Route::Show)), effective, status)
     }
 
+    /// Waits until no request is in flight in the emulator (a stalled one included).
+    async fn settle(&self) {
+        if let Some(emulator) = &self.emulator {
+            let settled = emulator.state().settle(Duration::from_secs(30)).await;
+            assert!(settled, "a request was still in flight in the emulator after 30 s");
+        }
+    }
+
     async fn shutdown(mut self) {
         if let Some(emulator) = self.emulator.take() {
             emulator.shutdown().await;
@@ -493,9 +501,7 @@ fn observe(runtime: &tokio::runtime::Runtime, row: &Row, any_ca: &Path) -> Obser
     let result = runtime
         .block_on(client.stop_training_job(JobId::new(t.job).unwrap(), VersionId::new(VERSION).unwrap()));
     // A stalled request may still be in the emulator: let it end before reading the journal.
-    if row.timeout.is_some() {
-        std::thread::sleep(Duration::from_millis(STALL + 300).saturating_sub(STALL_TIMEOUT));
-    }
+    runtime.block_on(t.settle());
     let (requests, effective, final_status) = t.seen();
     runtime.block_on(t.shutdown());
 
@@ -519,9 +525,7 @@ fn observe(runtime: &tokio::runtime::Runtime, row: &Row, any_ca: &Path) -> Obser
     let output = cmd.output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{}: the CLI panicked:\n{stderr}", row.fault);
-    if row.timeout.is_some() {
-        std::thread::sleep(Duration::from_millis(STALL + 300).saturating_sub(STALL_TIMEOUT));
-    }
+    runtime.block_on(t.settle());
     let (cli_requests, cli_effective, _) = t.seen();
     runtime.block_on(t.shutdown());
 

@@ -296,7 +296,15 @@ async fn serve_connection(
     let reset = Arc::new(AtomicBool::new(false));
     let io = ResettableStream { inner: stream, reset: reset.clone() };
     let info = Arc::new(ConnInfo { peer, reset });
-    let service = service_fn(move |req| api::serve(shared.clone(), info.clone(), req));
+    let service = service_fn(move |req| {
+        let in_flight = crate::state::InFlight::enter(shared.clone());
+        let answer = api::serve(shared.clone(), info.clone(), req);
+        async move {
+            let response = answer.await;
+            drop(in_flight);
+            response
+        }
+    });
     match acceptor {
         Some(acceptor) => {
             let tls = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(io))

@@ -163,7 +163,25 @@ pub(crate) struct Shared {
     pub(crate) config: EmulatorConfig,
     offset_ms: AtomicI64,
     request_counter: AtomicU64,
+    /// Requests being served now (a handler that has not answered, or was dropped, yet).
+    pub(crate) in_flight: AtomicU64,
     inner: Mutex<Inner>,
+}
+
+/// Counts one request as in flight until dropped (answered, or abandoned by a closed connection).
+pub(crate) struct InFlight(pub(crate) Arc<Shared>);
+
+impl InFlight {
+    pub(crate) fn enter(shared: Arc<Shared>) -> Self {
+        shared.in_flight.fetch_add(1, Ordering::AcqRel);
+        Self(shared)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 fn splitmix64(mut z: u64) -> u64 {
@@ -182,6 +200,7 @@ impl Shared {
             config,
             offset_ms: AtomicI64::new(offset),
             request_counter: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
             inner: Mutex::new(inner),
         }
     }
@@ -473,6 +492,26 @@ impl StateHandle {
         inner.journal.clear();
         inner.attempts.clear();
         entries
+    }
+
+    /// Requests being handled now: received and not yet answered (a delayed or stalled answer
+    /// counts until it is written or its connection is gone). Tests wait for 0 before reading the
+    /// journal, instead of sleeping.
+    pub fn in_flight(&self) -> u64 {
+        self.shared.in_flight.load(Ordering::Acquire)
+    }
+
+    /// Waits (polling every 10 ms, up to `limit`) until no request is in flight; returns whether
+    /// that happened.
+    pub async fn settle(&self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.in_flight() > 0 {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        true
     }
 
     /// How many requests moved this version to KILLING.
