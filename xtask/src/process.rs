@@ -9,13 +9,25 @@ pub(crate) fn root() -> PathBuf {
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
 }
 
-/// Where cargo puts its output: `CARGO_TARGET_DIR` (relative to the workspace root, as cargo
-/// reads it from there) or `target`.
+/// Where cargo puts its output, as cargo itself resolves it (`CARGO_TARGET_DIR`, `build.target-dir`
+/// in a config file, or `target`): asked once of `cargo metadata`, falling back to the environment.
 pub(crate) fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => root().join(dir),
-        _ => root().join("target"),
-    }
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let asked = cargo()
+            .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .and_then(|out| serde_json::from_slice::<serde_json::Value>(&out.stdout).ok())
+            .and_then(|meta| meta["target_directory"].as_str().map(PathBuf::from));
+        asked.unwrap_or_else(|| match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(dir) if !dir.is_empty() => root().join(dir),
+            _ => root().join("target"),
+        })
+    })
+    .clone()
 }
 
 /// `cargo` as the one running this xtask.
