@@ -102,6 +102,22 @@ fn no_hyper_or_rustls_type_in_the_public_api_of_transport_and_sdk() {
     }
 }
 
+/// Crates meant for downstream use.
+const PUBLISHED: &[&str] = &["modelarts-protocol", "modelarts-transport", "modelarts-sdk", "modelarts-cli"];
+
+#[test]
+fn published_crates_carry_their_metadata_and_depend_only_on_published_crates() {
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(workspace_root())
+        .output()
+        .expect("cargo metadata starts");
+    assert!(out.status.success(), "cargo metadata: {}", String::from_utf8_lossy(&out.stderr));
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata is JSON");
+    let problems = metadata_problems(&metadata);
+    assert!(problems.is_empty(), "publishing metadata:\n{}", problems.join("\n"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // The checkers fail when their rule is broken
 
@@ -201,6 +217,89 @@ fn checker_public_api_finds_hidden_types() {
                  pub(crate) fn g() -> hyper::StatusCode { todo!() }";
     let files = vec![(PathBuf::from("clean.rs"), syn::parse_file(clean).expect("parses"))];
     assert_eq!(public_api_offences(&files), Vec::<String>::new());
+}
+
+#[test]
+fn checker_metadata_finds_missing_fields_and_unpublished_dependencies() {
+    let good = serde_json::json!({"packages": [
+        {"name": "modelarts-protocol", "publish": null, "description": "d", "license": "MIT",
+         "repository": "r", "documentation": "d", "readme": "README.md", "keywords": ["k"],
+         "categories": ["c"], "manifest_path": "/x/Cargo.toml", "dependencies": []},
+        {"name": "modelarts-emulator", "publish": [], "dependencies": []},
+    ]});
+    assert_eq!(metadata_problems_in(&good, &["modelarts-protocol"], |_| true), Vec::<String>::new());
+    let bad = serde_json::json!({"packages": [
+        {"name": "modelarts-protocol", "publish": [], "description": "d", "license": null,
+         "repository": "r", "documentation": null, "readme": null, "keywords": [],
+         "categories": ["c"], "manifest_path": "/x/Cargo.toml",
+         "dependencies": [{"name": "modelarts-emulator", "kind": null}]},
+        {"name": "modelarts-emulator", "publish": [], "dependencies": []},
+    ]});
+    let problems = metadata_problems_in(&bad, &["modelarts-protocol"], |_| true);
+    for expected in
+        ["publish = false", "license", "documentation", "readme", "keywords", "modelarts-emulator"]
+    {
+        assert!(problems.iter().any(|p| p.contains(expected)), "{expected} not reported: {problems:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// cargo metadata
+
+fn metadata_problems(metadata: &serde_json::Value) -> Vec<String> {
+    metadata_problems_in(metadata, PUBLISHED, Path::exists)
+}
+
+/// What keeps a crate of `published` from being published: `publish = false`, a missing field,
+/// a readme file that is not there, more than 5 keywords, a normal or build dependency on a
+/// workspace crate that is not published.
+fn metadata_problems_in(
+    metadata: &serde_json::Value,
+    published: &[&str],
+    exists: impl Fn(&Path) -> bool,
+) -> Vec<String> {
+    let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
+    let unpublished: BTreeSet<&str> = packages
+        .iter()
+        .filter(|p| p["publish"].as_array().is_some_and(Vec::is_empty))
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    let mut problems = Vec::new();
+    for name in published {
+        let Some(package) = packages.iter().find(|p| p["name"] == *name) else {
+            problems.push(format!("{name}: not in the workspace"));
+            continue;
+        };
+        if unpublished.contains(name) {
+            problems.push(format!("{name}: publish = false"));
+        }
+        for field in ["description", "license", "repository", "documentation", "readme"] {
+            if package[field].as_str().is_none_or(str::is_empty) {
+                problems.push(format!("{name}: no {field}"));
+            }
+        }
+        for field in ["keywords", "categories"] {
+            let count = package[field].as_array().map_or(0, Vec::len);
+            if count == 0 || count > 5 {
+                problems.push(format!("{name}: {count} {field} (1 to 5)"));
+            }
+        }
+        if let (Some(readme), Some(manifest)) =
+            (package["readme"].as_str(), package["manifest_path"].as_str())
+        {
+            let path = Path::new(manifest).parent().map(|dir| dir.join(readme));
+            if !path.as_deref().is_some_and(&exists) {
+                problems.push(format!("{name}: readme {readme} does not exist"));
+            }
+        }
+        for dep in package["dependencies"].as_array().into_iter().flatten() {
+            let dep_name = dep["name"].as_str().unwrap_or_default();
+            if dep["kind"].as_str() != Some("dev") && unpublished.contains(dep_name) {
+                problems.push(format!("{name}: depends on {dep_name}, which is not published"));
+            }
+        }
+    }
+    problems
 }
 
 // ---------------------------------------------------------------------------------------------
