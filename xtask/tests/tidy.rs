@@ -107,15 +107,17 @@ const PUBLISHED: &[&str] = &["modelarts-protocol", "modelarts-transport", "model
 
 #[test]
 fn published_crates_carry_their_metadata_and_depend_only_on_published_crates() {
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["metadata", "--no-deps", "--format-version", "1"])
-        .current_dir(workspace_root())
-        .output()
-        .expect("cargo metadata starts");
-    assert!(out.status.success(), "cargo metadata: {}", String::from_utf8_lossy(&out.stderr));
-    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata is JSON");
+    let metadata = cargo_metadata();
     let problems = metadata_problems(&metadata);
     assert!(problems.is_empty(), "publishing metadata:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn every_workspace_dependency_is_used_by_a_member() {
+    let manifest = std::fs::read_to_string(workspace_root().join("Cargo.toml")).expect("the root Cargo.toml");
+    let metadata = cargo_metadata();
+    let unused = unused_workspace_dependencies(&manifest, &metadata);
+    assert!(unused.is_empty(), "[workspace.dependencies] entries no crate uses: {unused:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,8 +245,60 @@ fn checker_metadata_finds_missing_fields_and_unpublished_dependencies() {
     }
 }
 
+#[test]
+fn checker_unused_workspace_dependencies_finds_an_unused_entry() {
+    let manifest = "[workspace]\nmembers = []\n\n[workspace.dependencies]\nbytes = \"1\"\n\
+                    # a comment\nhttp = { version = \"1\" }\nunused-one = \"2\"\n\n[workspace.lints.rust]\n\
+                    unsafe_code = \"forbid\"\n";
+    let metadata = serde_json::json!({"packages": [
+        {"name": "a", "dependencies": [{"name": "bytes"}, {"name": "http", "kind": "dev"}]},
+    ]});
+    assert_eq!(unused_workspace_dependencies(manifest, &metadata), ["unused-one"]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // cargo metadata
+
+/// `cargo metadata --no-deps` of the workspace (run once per test process).
+fn cargo_metadata() -> serde_json::Value {
+    static METADATA: OnceLock<serde_json::Value> = OnceLock::new();
+    METADATA
+        .get_or_init(|| {
+            let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["metadata", "--no-deps", "--format-version", "1"])
+                .current_dir(workspace_root())
+                .output()
+                .expect("cargo metadata starts");
+            assert!(out.status.success(), "cargo metadata: {}", String::from_utf8_lossy(&out.stderr));
+            serde_json::from_slice(&out.stdout).expect("cargo metadata is JSON")
+        })
+        .clone()
+}
+
+/// The keys of `[workspace.dependencies]` in `manifest` that no member's dependencies name (of
+/// any kind). The table is read line by line: one `name = …` per line, as this workspace writes it.
+fn unused_workspace_dependencies(manifest: &str, metadata: &serde_json::Value) -> Vec<String> {
+    let mut in_table = false;
+    let mut declared = Vec::new();
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_table = line == "[workspace.dependencies]";
+        } else if in_table
+            && !line.starts_with('#')
+            && let Some((key, _)) = line.split_once('=')
+        {
+            declared.push(key.trim().trim_matches('"').to_owned());
+        }
+    }
+    let used: BTreeSet<&str> = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["dependencies"].as_array().into_iter().flatten())
+        .filter_map(|d| d["name"].as_str())
+        .collect();
+    declared.into_iter().filter(|name| !used.contains(name.as_str())).collect()
+}
 
 fn metadata_problems(metadata: &serde_json::Value) -> Vec<String> {
     metadata_problems_in(metadata, PUBLISHED, Path::exists)
