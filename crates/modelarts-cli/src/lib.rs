@@ -1,5 +1,5 @@
 //! The `modelarts` command line, as a library: the binary is `run()` on a tokio runtime, and the
-//! lead's `cargo xtask codegen` uses [`command()`] and the [`docs`] module to write `docs/cli.md`, the
+//! `cargo xtask codegen` uses [`command()`] and the [`docs`] module to write `docs/cli.md`, the
 //! man page and the completion scripts.
 //!
 //! This crate is thin on purpose: argument parsing, settings, rendering. It never decides what a

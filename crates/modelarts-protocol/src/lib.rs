@@ -46,3 +46,7 @@ pub use endpoint::Endpoint;
 pub use error::{ApiError, BuildError, ErrorClass, ResponseError};
 pub use ids::{JobId, ProjectId, VersionId};
 pub use status::JobStatus;
+
+/// The `User-Agent` of every request of modelarts-rs: `modelarts-rs/<version>`. The SDK sets it on
+/// each request it sends; an embedder sets it (or its own) the same way.
+pub const USER_AGENT: &str = concat!("modelarts-rs/", env!("CARGO_PKG_VERSION"));

@@ -25,8 +25,7 @@ use tracing::field::Empty;
 use crate::client::Client;
 use crate::error::Error;
 
-/// The `User-Agent` of every request.
-pub const USER_AGENT: &str = concat!("modelarts-rs/", env!("CARGO_PKG_VERSION"));
+use modelarts_protocol::USER_AGENT;
 
 /// Skew from which a warning is logged (API Gateway refuses requests beyond 15 min).
 const SKEW_WARNING: Duration = Duration::from_secs(5 * 60);

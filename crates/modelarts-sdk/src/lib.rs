@@ -38,12 +38,12 @@ pub use batch::{
 pub use client::{Client, ListQuery};
 pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
 pub use error::{Error, ErrorCategory, WaitError};
-pub use execute::USER_AGENT;
 pub use list::DEFAULT_PAGE_SIZE;
 pub use resolve::decode_text_file;
 pub use stop::{StopOptions, StopOutcome};
 pub use wait::StopAndWait;
 
+pub use modelarts_protocol::USER_AGENT;
 pub use modelarts_protocol::auth::{Auth, IamToken};
 pub use modelarts_protocol::endpoint::Endpoint;
 pub use modelarts_protocol::ids::{JobId, ProjectId, VersionId};

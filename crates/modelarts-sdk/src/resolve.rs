@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use http::HeaderValue;
+use modelarts_protocol::USER_AGENT;
 use modelarts_protocol::auth::{Auth, IamToken};
 use modelarts_protocol::endpoint::{Endpoint, EndpointError};
 use modelarts_protocol::ids::ProjectId;
@@ -20,7 +21,6 @@ use crate::config::{
     ClientBuilder, EnvFn, ResolvedConfig, Setting, SettingSource, default_credentials_file, home_dir,
 };
 use crate::error::Error;
-use crate::execute::USER_AGENT;
 
 /// Env: the access key.
 pub(crate) const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";

@@ -7,9 +7,6 @@ use http::HeaderValue;
 
 use crate::proxy::ProxyConfig;
 
-/// The `User-Agent` sent when a request has none: `modelarts-rs/<crate version>`.
-pub const DEFAULT_USER_AGENT: &str = concat!("modelarts-rs/", env!("CARGO_PKG_VERSION"));
-
 /// Settings of an [`HttpsTransport`](crate::HttpsTransport).
 ///
 /// Start from [`TransportConfig::default()`] and change the fields you need:
@@ -45,15 +42,15 @@ pub struct TransportConfig {
     pub tcp_nodelay: bool,
     /// Offer HTTP/2 by ALPN (HTTP/1.1 is always offered). Default: `true`.
     pub http2: bool,
-    /// `User-Agent` added to requests that have none; `None` adds nothing.
-    /// Default: [`DEFAULT_USER_AGENT`].
+    /// `User-Agent` added to requests that have none; `None` adds nothing. Default: `None` (the
+    /// caller names itself: the SDK sets its own on every request).
     pub user_agent: Option<HeaderValue>,
     /// Allow plain `http://` URLs (for local emulators and tests). Default: `false`, so a
     /// plain-http request fails with [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest).
     pub allow_http: bool,
     /// An extra PEM file of trusted CA certificates, added to the webpki and system roots.
-    /// When `None`, the environment variables `MODELARTS_CA_BUNDLE`, then `SSL_CERT_FILE`, are
-    /// read. An unreadable, empty or invalid file fails the build. Default: `None`.
+    /// When `None`, the environment variable `SSL_CERT_FILE` is read. An unreadable, empty or
+    /// invalid file fails the build. Default: `None`.
     pub ca_bundle: Option<PathBuf>,
     /// Accept any server certificate (handshake signatures are still checked). Dangerous:
     /// every transport built with it logs a warning. Default: `false`.
@@ -72,7 +69,7 @@ impl Default for TransportConfig {
             pool_max_idle_per_host: 64,
             tcp_nodelay: true,
             http2: true,
-            user_agent: Some(HeaderValue::from_static(DEFAULT_USER_AGENT)),
+            user_agent: None,
             allow_http: false,
             ca_bundle: None,
             insecure: false,

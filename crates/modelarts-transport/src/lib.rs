@@ -61,7 +61,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-pub use crate::config::{DEFAULT_USER_AGENT, TransportConfig};
+pub use crate::config::TransportConfig;
 pub use crate::error::{BuildError, Error, ErrorKind};
 pub use crate::proxy::ProxyConfig;
 pub use crate::transport::HttpsTransport;

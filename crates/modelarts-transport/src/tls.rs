@@ -17,7 +17,9 @@ use crate::config::TransportConfig;
 use crate::error::{BuildError, Reason};
 
 /// Environment variables naming an extra CA bundle, in order of precedence (after the config).
-pub(crate) const CA_BUNDLE_ENV_VARS: [&str; 2] = ["MODELARTS_CA_BUNDLE", "SSL_CERT_FILE"];
+/// Application-specific variables are the caller's to read (the SDK reads its own and sets
+/// [`TransportConfig::ca_bundle`]).
+pub(crate) const CA_BUNDLE_ENV_VARS: [&str; 1] = ["SSL_CERT_FILE"];
 
 /// Builds the TLS client configuration (without ALPN, which hyper-rustls sets).
 pub(crate) fn client_config(
@@ -150,20 +152,17 @@ mod tests {
 
     #[test]
     fn ca_bundle_precedence_table() {
-        let both = |name: &str| match name {
-            "MODELARTS_CA_BUNDLE" => Some("/env/modelarts.pem".to_owned()),
-            "SSL_CERT_FILE" => Some("/env/ssl.pem".to_owned()),
-            _ => None,
-        };
-        let ssl_only = |name: &str| (name == "SSL_CERT_FILE").then(|| "/env/ssl.pem".to_owned());
-        let blank = |name: &str| (name == "MODELARTS_CA_BUNDLE").then(|| " ".to_owned());
+        let ssl = |name: &str| (name == "SSL_CERT_FILE").then(|| "/env/ssl.pem".to_owned());
+        let blank = |name: &str| (name == "SSL_CERT_FILE").then(|| " ".to_owned());
+        // Any other variable (an application's own, e.g. the SDK's) is not the transport's.
+        let other = |name: &str| (name != "SSL_CERT_FILE").then(|| "/env/other.pem".to_owned());
         let none = |_: &str| None;
         let configured = Path::new("/config.pem");
 
-        assert_eq!(resolve_ca_bundle(Some(configured), both), Some(PathBuf::from("/config.pem")));
-        assert_eq!(resolve_ca_bundle(None, both), Some(PathBuf::from("/env/modelarts.pem")));
-        assert_eq!(resolve_ca_bundle(None, ssl_only), Some(PathBuf::from("/env/ssl.pem")));
+        assert_eq!(resolve_ca_bundle(Some(configured), ssl), Some(PathBuf::from("/config.pem")));
+        assert_eq!(resolve_ca_bundle(None, ssl), Some(PathBuf::from("/env/ssl.pem")));
         assert_eq!(resolve_ca_bundle(None, blank), None);
+        assert_eq!(resolve_ca_bundle(None, other), None);
         assert_eq!(resolve_ca_bundle(None, none), None);
     }
 

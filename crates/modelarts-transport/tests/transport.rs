@@ -41,7 +41,7 @@ fn get(url: &str) -> Request<Bytes> {
 const BOUND: Duration = Duration::from_secs(5);
 
 #[tokio::test]
-async fn http1_request_succeeds_with_default_user_agent() {
+async fn http1_request_succeeds_and_adds_no_user_agent_by_default() {
     let pki = Pki::generate();
     let server = support::https_server(&pki, H1_ONLY, support::echo_version()).await;
     let transport = transport(trusting(&pki, "h1.pem"));
@@ -55,7 +55,20 @@ async fn http1_request_succeeds_with_default_user_agent() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].version, Version::HTTP_11);
     assert_eq!(seen[0].uri.path(), "/hello");
-    assert_eq!(seen[0].headers["user-agent"], modelarts_transport::DEFAULT_USER_AGENT);
+    assert!(seen[0].headers.get("user-agent").is_none(), "{:?}", seen[0].headers);
+}
+
+#[tokio::test]
+async fn a_configured_user_agent_is_added_to_requests_without_one() {
+    let pki = Pki::generate();
+    let server = support::https_server(&pki, H1_ONLY, support::echo_version()).await;
+    let mut config = trusting(&pki, "ua-config.pem");
+    config.user_agent = Some(http::HeaderValue::from_static("my-tool/2.0"));
+
+    transport(config).send(get(&server.https_url("/"))).await.expect("response");
+
+    let agents: Vec<_> = server.seen()[0].headers.get_all("user-agent").iter().cloned().collect();
+    assert_eq!(agents, ["my-tool/2.0"]);
 }
 
 #[tokio::test]

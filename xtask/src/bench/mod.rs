@@ -1,0 +1,142 @@
+//! `cargo xtask bench [--quick]`: our client against the obvious alternatives, on this machine, with
+//! the emulator (release build) as a separate process, and the results written to
+//! `docs/benchmarks.md`.
+//!
+//! Every comparison runs its legs pairwise and interleaved (A B C, A B C, …), so that a change in the
+//! machine's load hits every leg alike; each table gives the raw figures of every run, the medians,
+//! and the ratio of each pair within the same run. The comparisons:
+//!
+//! 1. protocol cost: the criterion benches of `modelarts-protocol` vs the official Python SDK's
+//!    signer and deserialiser (`xtask/bench/protocol.py`);
+//! 2. one stop from the command line: `modelarts training-job stop` vs `curl` with the same signed
+//!    request vs a minimal official-SDK script (`xtask/bench/stop_one.py`), whole-process wall time
+//!    and peak RSS;
+//! 3. many stops: the SDK's `batch_stop` (`examples/batch_stop.rs --targets`) vs the official SDK in
+//!    a `ThreadPoolExecutor` (`xtask/bench/batch_stop.py`) vs `wrk` (`xtask/bench/wrk_stop.lua`), same
+//!    versions, same route, same concurrency; then a `--wait` batch of versions that take 2 s to die;
+//! 4. scaling: batch stop and `list --all` at growing numbers of versions;
+//! 5. the transport alone (`modelarts-transport`'s `examples/load`) vs `wrk` on the same `show` URL,
+//!    one request at a time and 64 in flight, over HTTP/1.1 (wrk's protocol) and HTTP/2.
+//!
+//! Missing tools are installed: `wrk`, `time` and `curl` with apt-get, the official SDK into `.venv`.
+
+use std::fs;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::process::{root, target_dir};
+
+mod many_stops;
+mod measure;
+mod one_stop;
+mod protocol_cost;
+mod report;
+mod scaling;
+mod server;
+mod tools;
+mod transport_alone;
+mod wait_batch;
+
+use self::many_stops::many_stops;
+use self::one_stop::one_stop;
+use self::protocol_cost::protocol_cost;
+use self::report::Report;
+use self::scaling::scaling;
+use self::tools::{Tools, build, load_average};
+use self::transport_alone::transport_alone;
+use self::wait_batch::wait_batch;
+
+/// Sizes and repetitions of one mode.
+struct Plan {
+    name: &'static str,
+    /// Pairs of (criterion run, Python run).
+    protocol_pairs: usize,
+    /// criterion `--warm-up-time` and `--measurement-time`, seconds.
+    criterion_times: (u32, u32),
+    /// Seconds of `timeit` per Python operation.
+    python_seconds: f64,
+    /// Timed rounds of the one-stop trio, and rounds under `/usr/bin/time` for the peak RSS.
+    single_rounds: usize,
+    single_rss_rounds: usize,
+    /// Versions and rounds of the many-stops comparison.
+    many_versions: usize,
+    many_rounds: usize,
+    /// Versions and rounds of the `--wait` batch.
+    wait_versions: usize,
+    wait_rounds: usize,
+    /// (versions, rounds) of the scaling runs.
+    scaling: &'static [(usize, usize)],
+    /// Rounds of the transport-alone comparison, and about how long each leg runs.
+    transport_rounds: usize,
+    transport_seconds: u64,
+}
+
+const QUICK: Plan = Plan {
+    name: "quick",
+    protocol_pairs: 2,
+    criterion_times: (1, 1),
+    python_seconds: 0.5,
+    single_rounds: 5,
+    single_rss_rounds: 2,
+    many_versions: 2_000,
+    many_rounds: 2,
+    wait_versions: 1_000,
+    wait_rounds: 1,
+    scaling: &[(1_000, 1), (10_000, 1)],
+    transport_rounds: 2,
+    transport_seconds: 2,
+};
+
+const FULL: Plan = Plan {
+    name: "full",
+    protocol_pairs: 3,
+    criterion_times: (2, 4),
+    python_seconds: 2.0,
+    single_rounds: 15,
+    single_rss_rounds: 5,
+    many_versions: 10_000,
+    many_rounds: 3,
+    wait_versions: 1_000,
+    wait_rounds: 2,
+    scaling: &[(1_000, 3), (10_000, 3), (100_000, 2)],
+    transport_rounds: 3,
+    transport_seconds: 5,
+};
+
+/// The concurrency of every batch.
+const CONCURRENCY: usize = 64;
+/// Clock ticks per second of `/proc/<pid>/stat` (USER_HZ, 100 on Linux).
+const CLOCK_TICKS: f64 = 100.0;
+/// `/usr/bin/time` reports KiB.
+const KIB_PER_MIB: f64 = 1024.0;
+
+pub(crate) fn run(quick: bool, out: Option<PathBuf>) -> Result<(), String> {
+    let plan = if quick { &QUICK } else { &FULL };
+    let started = Instant::now();
+    let out = out.unwrap_or_else(|| {
+        if quick { target_dir().join("bench/benchmarks-quick.md") } else { root().join("docs/benchmarks.md") }
+    });
+    let work = target_dir().join("bench");
+    fs::create_dir_all(work.join("home")).map_err(|e| format!("creating {}: {e}", work.display()))?;
+
+    let tools = Tools::ensure()?;
+    build()?;
+    let load_before = load_average();
+    let mut report = Report::default();
+
+    protocol_cost(plan, &tools, &work, &mut report)?;
+    one_stop(plan, &tools, &work, &mut report)?;
+    many_stops(plan, &tools, &work, &mut report)?;
+    wait_batch(plan, &tools, &work, &mut report)?;
+    scaling(plan, &tools, &work, &mut report)?;
+    transport_alone(plan, &work, &mut report)?;
+
+    let load_after = load_average();
+    let text = report.render(plan, &tools, &load_before, &load_after, started.elapsed());
+    if let Some(dir) = out.parent() {
+        fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    }
+    fs::write(&out, text).map_err(|e| format!("writing {}: {e}", out.display()))?;
+    eprintln!("bench ({}) finished in {:.0?}; wrote {}", plan.name, started.elapsed(), out.display());
+    Ok(())
+}
