@@ -25,7 +25,7 @@ pub(crate) struct Failure {
     /// The SDK's category name, when the error came from the SDK.
     pub(crate) category: Option<&'static str>,
     pub(crate) api: Option<Box<ApiError>>,
-    pub(crate) request_id: Option<String>,
+    pub(crate) request_id: Option<Box<str>>,
     /// What to do next, most useful first (`hint:` lines; `hints` in JSON).
     pub(crate) hints: Vec<String>,
 }
@@ -68,7 +68,7 @@ impl Failure {
         let mut failure = Self::new(exit_status(error), context).caused_by(error);
         failure.category = Some(category_name(error.class()));
         failure.api = error.api_error().cloned().map(Box::new);
-        failure.request_id = error.request_id().map(str::to_owned);
+        failure.request_id = error.request_id().map(Into::into);
         failure.hints = crate::hints::for_error(error);
         failure
     }

@@ -61,10 +61,11 @@ pub(crate) fn for_credentials(resolved: Option<&ResolvedConfig>, skew_millis: Op
     if let Some(skew) = skew_millis {
         let seconds = skew / 1000;
         let (direction, amount) = if seconds >= 0 { ("ahead of", seconds) } else { ("behind", -seconds) };
-        let judgement = if amount > 15 * 60 {
-            "more than the 15 minutes a signature allows: set this machine's clock (NTP)"
+        let judgement = if amount > 5 * 60 {
+            "(requests are signed with the server's time once it is known, but set this machine's clock \
+             with NTP: the API refuses signatures more than 15 minutes off)"
         } else {
-            "within what a signature allows, so the clock is not the cause"
+            "(within the 15 minutes a signature allows: the clock is not the cause)"
         };
         hints.push(format!(
             "clock skew: the server's clock is {amount}s {direction} this machine's, {judgement}"
@@ -128,7 +129,7 @@ mod tests {
     fn skew_is_explained() {
         let hints = for_credentials(None, Some(-3_600_000));
         assert!(hints[0].contains("3600s behind"), "{hints:?}");
-        assert!(hints[0].contains("set this machine's clock"), "{hints:?}");
+        assert!(hints[0].contains("set this machine's clock with NTP"), "{hints:?}");
         let hints = for_credentials(None, Some(2_000));
         assert!(hints[0].contains("2s ahead of") && hints[0].contains("not the cause"), "{hints:?}");
         assert!(for_credentials(None, None).is_empty());
