@@ -22,6 +22,7 @@ mod escape;
 mod exit;
 mod failure;
 mod hints;
+mod json_docs;
 mod logging;
 mod output;
 mod progress;

@@ -667,6 +667,16 @@ mod tests {
     }
 
     #[test]
+    fn documented_outcome_fields_are_the_output() {
+        let mut documented: Vec<&str> = crate::json_docs::OUTCOME_FIELDS.iter().map(|f| f.0).collect();
+        documented.sort_unstable();
+        let json = Outcome::new(&target(Some(1)), "stopped", ExitStatus::Success).json();
+        let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, documented);
+    }
+
+    #[test]
     fn status_exit_table() {
         assert_eq!(status_exit(None), ExitStatus::Success);
         assert_eq!(status_exit(Some(JobStatus::Killing)), ExitStatus::Success);
