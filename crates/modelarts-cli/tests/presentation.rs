@@ -280,6 +280,25 @@ fn hostile_error_codes_and_messages_are_escaped() {
     assert_clean(&r, "stop error");
 }
 
+/// Logs quote the service too (`-vv`: "retrying after …: <error>").
+#[test]
+fn hostile_messages_in_logs_are_escaped() {
+    let mut step = FaultStep::status(503);
+    step.error_msg = Some(format!("busy\u{1b}[2J{HOSTILE}"));
+    let env = Env::start(
+        EmulatorConfig::default()
+            .job(JobSeed::running(10, 20))
+            .never_kill()
+            .fault(FaultScript::new(RouteSelector::Show).repeat(step, 10)),
+    );
+    let r = expect(
+        env.cmd().args(["-vvv", "--max-attempts", "2", "training-job", "show", "10", "--version", "20"]),
+        5,
+    );
+    assert!(r.stderr.contains("busy\\e[2J"), "the message is logged, escaped:\n{}", r.stderr);
+    assert_clean(&r, "logs");
+}
+
 // --- tables -------------------------------------------------------------------------------------
 
 /// The display column (not the char index) where `needle` starts in `line`.
