@@ -109,6 +109,11 @@ pub(crate) fn resume_command(job: JobId, version: VersionId) -> String {
     format!("modelarts training-job wait {job} --version {version}")
 }
 
+/// [`resume_command`] for any version of a batch.
+pub(crate) fn resume_command_template() -> &'static str {
+    "modelarts training-job wait JOB_ID --version VERSION_ID"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -560,7 +560,10 @@ async fn stop_batch(
                 c.ended_otherwise
             ));
         }
-        None => ctx.stderr.always("interrupted: stops already sent are not undone"),
+        None => ctx.stderr.always(&format!(
+            "interrupted: stops already sent are not undone\n  to wait for one of them: {}",
+            targets::resume_command_template()
+        )),
     }
     Ok(shared.worst)
 }
