@@ -25,8 +25,12 @@ pub(crate) fn dist() -> Result<(), String> {
     let dist = target_dir().join("dist");
     let completions = dist.join("completions");
     fs::create_dir_all(&completions).map_err(|e| e.to_string())?;
-    let man = modelarts_cli::docs::man_page().map_err(|e| format!("rendering the man page: {e}"))?;
-    fs::write(dist.join("modelarts.1"), man).map_err(|e| e.to_string())?;
+    // One man page per command and subcommand: modelarts.1, modelarts-training-job-stop.1, …
+    let man = dist.join("man");
+    fs::create_dir_all(&man).map_err(|e| e.to_string())?;
+    let pages =
+        modelarts_cli::docs::write_man_pages(&man).map_err(|e| format!("writing the man pages: {e}"))?;
+    eprintln!("wrote {} man pages into {}", pages.len(), man.display());
     for &shell in <clap_complete::Shell as clap::ValueEnum>::value_variants() {
         let mut buffer = Vec::new();
         modelarts_cli::docs::completions(shell, &mut buffer);

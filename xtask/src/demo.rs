@@ -21,6 +21,10 @@ const SEED: &str = r#"[
 ]"#;
 
 pub(crate) fn run(release: bool) -> Result<(), String> {
+    println!(
+        "Building `modelarts` and `modelarts-emulator` ({} profile; the first build takes a few minutes)...",
+        if release { "release" } else { "dev" }
+    );
     let mut build = cargo();
     build.args(["build", "-p", "modelarts-cli", "-p", "modelarts-emulator"]);
     if release {

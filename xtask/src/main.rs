@@ -48,7 +48,7 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
-    /// Build the release binaries, the man page and shell completions into target/dist.
+    /// Build the release binaries, a man page per subcommand and shell completions into target/dist.
     Dist,
     /// Benchmarks against curl, wrk and the official Python SDK; writes docs/benchmarks.md.
     Bench {

@@ -107,7 +107,7 @@ const GLOBAL_HEADING: &str = "Global options";
 #[command(next_help_heading = GLOBAL_HEADING)]
 pub(crate) struct GlobalArgs {
     /// Region, e.g. `cn-north-4`, `ap-southeast-1` or `eu-de` (Open Telekom Cloud).
-    #[arg(long, global = true, env = "MODELARTS_REGION", value_name = "REGION")]
+    #[arg(long, global = true, env = "MODELARTS_REGION", value_name = "REGION", value_parser = region_parser(), hide_possible_values = true)]
     pub(crate) region: Option<String>,
 
     /// IAM project ID (the `{project_id}` of every request path).
@@ -122,9 +122,10 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, env = "MODELARTS_PROFILE", value_name = "NAME")]
     pub(crate) profile: Option<String>,
 
-    /// Output format: `table` for people, `json` for programs (stable, one document; batch stops
-    /// print one JSON document per line).
-    #[arg(long, global = true, env = "MODELARTS_OUTPUT", value_enum, default_value_t = OutputFormat::Table)]
+    /// Output format: `table` for people; `json` for programs (one document; batch stops print one
+    /// document per outcome per line); `jsonl` (one JSON document per job, version, setting or
+    /// outcome, per line). See "JSON output" in docs/cli.md for every field.
+    #[arg(short, long, global = true, env = "MODELARTS_OUTPUT", value_enum, default_value_t = OutputFormat::Table)]
     pub(crate) output: OutputFormat,
 
     /// Extra CA certificates to trust (PEM file).
@@ -173,8 +174,10 @@ pub(crate) struct GlobalArgs {
 pub(crate) enum OutputFormat {
     /// Aligned columns for people.
     Table,
-    /// Stable JSON for programs.
+    /// Stable JSON for programs: one document.
     Json,
+    /// One JSON document per item, per line (streams).
+    Jsonl,
 }
 
 /// How long and how often to poll while waiting.
@@ -273,7 +276,7 @@ const SORT_FIELDS: [&str; 6] = ["job_name", "job_desc", "status", "duration", "v
 #[derive(Debug, Clone, Args)]
 pub(crate) struct ListArgs {
     /// Only jobs in this status: a name (`running`, `killed`, `JOBSTAT_FAILED`, …) or a code (`8`).
-    #[arg(long, value_name = "STATUS", value_parser = parse_status)]
+    #[arg(long, value_name = "STATUS", value_parser = status_parser())]
     pub(crate) status: Option<JobStatus>,
 
     /// Only jobs whose name contains this text (at most 64 characters).
@@ -318,6 +321,94 @@ impl From<OrderArg> for Order {
             OrderArg::Desc => Order::Desc,
         }
     }
+}
+
+/// A value parser that checks with `parse` and offers `values` to shell completions (and help),
+/// while accepting anything `parse` accepts: `--status 8`, `--status JOBSTAT_RUNNING`, a region
+/// this build does not know yet (the SDK then says what is wrong).
+#[derive(Clone)]
+pub(crate) struct OfferingParser<T: Clone + Send + Sync + 'static> {
+    parse: fn(&str) -> Result<T, String>,
+    values: fn() -> Vec<&'static str>,
+}
+
+impl<T: Clone + Send + Sync + 'static> TypedValueParser for OfferingParser<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        let text = value.to_str().ok_or_else(|| {
+            clap::Error::raw(clap::error::ErrorKind::InvalidUtf8, "the value is not valid UTF-8\n")
+                .with_cmd(cmd)
+        })?;
+        (self.parse)(text).map_err(|reason| {
+            let name = arg.map_or_else(|| "value".to_owned(), ToString::to_string);
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value {text:?} for {name}: {reason}\n"),
+            )
+            .with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new((self.values)().into_iter().map(clap::builder::PossibleValue::new)))
+    }
+}
+
+fn region_parser() -> OfferingParser<String> {
+    OfferingParser { parse: |s| Ok(s.to_owned()), values: known_regions }
+}
+
+fn status_parser() -> OfferingParser<JobStatus> {
+    OfferingParser { parse: parse_status, values: status_names }
+}
+
+/// The status names offered to completions and help, in code order (a test checks them against
+/// the protocol's names).
+const STATUS_NAMES: [&str; 23] = [
+    "unknown",
+    "init",
+    "image_creating",
+    "image_failed",
+    "submit_trying",
+    "submit_failed",
+    "delete_failed",
+    "waiting",
+    "running",
+    "killing",
+    "completed",
+    "failed",
+    "killed",
+    "canceled",
+    "lost",
+    "scaling",
+    "submit_model_failed",
+    "deploy_service_failed",
+    "check_init",
+    "check_running",
+    "check_running_completed",
+    "check_failed",
+    "mount_failed",
+];
+
+fn status_names() -> Vec<&'static str> {
+    STATUS_NAMES.to_vec()
+}
+
+/// Every region with a known ModelArts endpoint, sorted.
+pub(crate) fn known_regions() -> Vec<&'static str> {
+    let mut regions: Vec<&'static str> = modelarts_protocol::endpoint::HUAWEI_CLOUD_REGIONS
+        .iter()
+        .chain(modelarts_protocol::endpoint::OPEN_TELEKOM_CLOUD_REGIONS)
+        .copied()
+        .collect();
+    regions.sort_unstable();
+    regions
 }
 
 fn parse_job_id(s: &str) -> Result<JobId, String> {
@@ -386,6 +477,34 @@ mod tests {
             let expected = format!("[default: {}]", humantime::format_duration(value));
             assert!(help.contains(&expected), "{flag}: {help:?} lacks {expected}");
         }
+    }
+
+    #[test]
+    fn offered_status_names_are_the_protocol_names() {
+        let names: Vec<String> = JobStatus::ALL.iter().map(|s| s.name().to_ascii_lowercase()).collect();
+        assert_eq!(names, STATUS_NAMES);
+    }
+
+    #[test]
+    fn completions_offer_status_region_and_output_values() {
+        let cmd = Cli::command();
+        let list = cmd.find_subcommand("training-job").and_then(|c| c.find_subcommand("list")).unwrap();
+        let values = |arg: &clap::Arg| -> Vec<String> {
+            arg.get_value_parser()
+                .possible_values()
+                .map(|v| v.map(|p| p.get_name().to_owned()).collect())
+                .unwrap_or_default()
+        };
+        let status = list.get_arguments().find(|a| a.get_id() == "status").unwrap();
+        assert!(values(status).contains(&"running".to_owned()));
+        let region = cmd.get_arguments().find(|a| a.get_id() == "region").unwrap();
+        assert!(values(region).contains(&"eu-de".to_owned()));
+        let output = cmd.get_arguments().find(|a| a.get_id() == "output").unwrap();
+        assert_eq!(values(output), ["table", "json", "jsonl"]);
+        assert_eq!(output.get_short(), Some('o'));
+        // Values outside the offered list are still accepted where the parser accepts them.
+        assert!(Cli::try_parse_from(["modelarts", "training-job", "list", "--status", "8"]).is_ok());
+        assert!(Cli::try_parse_from(["modelarts", "--region", "xx-new-1", "configure", "list"]).is_ok());
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub fn markdown() -> String {
         command_section(sub, &globals, &mut page);
     }
 
+    page.push_str(&crate::json_docs::markdown());
+
     page.push_str("## Exit status\n\n| Code | Meaning |\n|---:|---|\n");
     for status in ExitStatus::ALL {
         page.push_str(&format!("| {} | {} |\n", status.code(), cell(status.description())));
@@ -148,6 +150,18 @@ pub fn man_page() -> std::io::Result<Vec<u8>> {
     Ok(buffer)
 }
 
+/// Writes a man page per command and subcommand into `dir` (`modelarts.1`,
+/// `modelarts-training-job.1`, `modelarts-training-job-stop.1`, …) and returns their paths.
+pub fn write_man_pages(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    clap_mangen::generate_to(crate::command().term_width(100), dir)?;
+    let mut pages: Vec<std::path::PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "1"))
+        .collect();
+    pages.sort();
+    Ok(pages)
+}
+
 /// Writes the completion script for `shell` (what `modelarts completions <shell>` prints).
 ///
 /// ```
@@ -192,6 +206,36 @@ mod tests {
     fn man_page_renders() {
         let man = String::from_utf8(man_page().unwrap()).unwrap();
         assert!(man.contains(".TH modelarts"));
+    }
+
+    #[test]
+    fn a_man_page_per_subcommand() {
+        let dir = tempfile::tempdir().unwrap();
+        let pages = write_man_pages(dir.path()).unwrap();
+        let names: Vec<String> =
+            pages.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        for name in [
+            "modelarts.1",
+            "modelarts-training-job.1",
+            "modelarts-training-job-stop.1",
+            "modelarts-training-job-wait.1",
+            "modelarts-training-job-list.1",
+            "modelarts-configure-list.1",
+            "modelarts-completions.1",
+        ] {
+            assert!(names.iter().any(|n| n == name), "{name} missing from {names:?}");
+        }
+        let stop = std::fs::read_to_string(dir.path().join("modelarts-training-job-stop.1")).unwrap();
+        assert!(stop.contains("from\\-file"), "the stop page documents its flags");
+    }
+
+    #[test]
+    fn markdown_documents_the_json_output() {
+        let page = markdown();
+        assert!(page.contains("## JSON output"));
+        assert!(page.contains("| `create_time_iso` |"));
+        assert!(page.contains("| `elapsed_ms` |"));
+        assert!(page.contains("| `hints` |"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use modelarts_protocol::error::ApiError;
 use modelarts_sdk::{Error as SdkError, ErrorCategory, WaitError};
 use serde_json::{Value, json};
 
+use crate::escape::escape;
 use crate::exit::ExitStatus;
 
 /// A failed command, ready to report.
@@ -24,7 +25,9 @@ pub(crate) struct Failure {
     /// The SDK's category name, when the error came from the SDK.
     pub(crate) category: Option<&'static str>,
     pub(crate) api: Option<Box<ApiError>>,
-    pub(crate) request_id: Option<String>,
+    pub(crate) request_id: Option<Box<str>>,
+    /// What to do next, most useful first (`hint:` lines; `hints` in JSON).
+    pub(crate) hints: Vec<String>,
 }
 
 impl Failure {
@@ -37,6 +40,7 @@ impl Failure {
             category: None,
             api: None,
             request_id: None,
+            hints: Vec::new(),
         }
     }
 
@@ -64,7 +68,8 @@ impl Failure {
         let mut failure = Self::new(exit_status(error), context).caused_by(error);
         failure.category = Some(category_name(error.class()));
         failure.api = error.api_error().cloned().map(Box::new);
-        failure.request_id = error.request_id().map(str::to_owned);
+        failure.request_id = error.request_id().map(Into::into);
+        failure.hints = crate::hints::for_error(error);
         failure
     }
 
@@ -96,20 +101,27 @@ impl Failure {
 
     /// The text report: `error: …` then one `caused by:` line per cause, the error code and the
     /// request ID.
+    ///
+    /// Every piece is escaped on its own ([`escape`]): a service message cannot add lines of its
+    /// own or send control sequences. The hints (the next step) come last.
     pub(crate) fn text(&self) -> String {
-        let mut text = format!("error: {}", self.context);
+        let mut text = format!("error: {}", escape(&self.context));
         for cause in &self.causes {
             text.push_str("\n  caused by: ");
-            text.push_str(cause);
+            text.push_str(&escape(cause));
         }
         if let Some(api) = &self.api {
             text.push_str(&format!("\n  http status: {}", api.http_status));
             if let Some(code) = &api.code {
-                text.push_str(&format!("\n  error code: {code}"));
+                text.push_str(&format!("\n  error code: {}", escape(code)));
             }
         }
         if let Some(id) = &self.request_id {
-            text.push_str(&format!("\n  request id: {id}"));
+            text.push_str(&format!("\n  request id: {}", escape(id)));
+        }
+        for hint in &self.hints {
+            text.push_str("\n  hint: ");
+            text.push_str(&escape(hint));
         }
         text
     }
@@ -125,7 +137,13 @@ impl Failure {
             "code": self.api.as_ref().and_then(|a| a.code.clone()),
             "service_message": self.api.as_ref().and_then(|a| a.message.clone()),
             "request_id": self.request_id,
+            "hints": self.hints,
         })
+    }
+
+    /// Whether the service rejected the credentials or the signature.
+    pub(crate) fn is_rejected_credentials(&self) -> bool {
+        self.api.as_ref().is_some_and(|a| a.is_auth() || a.http_status == 401)
     }
 
     /// The JSON report: `{"error": {...}}`.

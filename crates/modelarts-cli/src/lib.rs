@@ -18,13 +18,17 @@ mod args;
 mod commands;
 pub mod docs;
 mod dry_run;
+mod escape;
 mod exit;
 mod failure;
+mod hints;
+mod json_docs;
 mod logging;
 mod output;
 mod progress;
 mod settings;
 mod stop_file;
+mod targets;
 
 use std::ffi::OsString;
 
@@ -61,7 +65,7 @@ where
     };
     let sources = settings::Sources::from_matches(&matches);
     let global = &cli.global;
-    let json = global.output == OutputFormat::Json;
+    let json = global.output != OutputFormat::Table;
     logging::init(global.verbose, global.quiet);
     let stderr = Stderr::new(global.quiet, json);
     if global.insecure {
@@ -76,7 +80,8 @@ where
     };
     match result {
         Ok(status) => status,
-        Err(failure) => {
+        Err(mut failure) => {
+            context.explain(&mut failure);
             report(&failure, json);
             failure.status
         }
@@ -114,7 +119,8 @@ fn clap_error(error: &clap::Error, args: &[OsString]) -> ExitStatus {
     ExitStatus::Usage
 }
 
-/// Whether `--output json` was asked for, before the arguments could be parsed.
+/// Whether JSON output (`--output json`, `-o jsonl`, …) was asked for, before the arguments could
+/// be parsed.
 fn wants_json(args: &[OsString]) -> bool {
     let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let mut from_args = None;
@@ -122,15 +128,17 @@ fn wants_json(args: &[OsString]) -> bool {
         if arg == "--" {
             break;
         }
-        if let Some(v) = arg.strip_prefix("--output=") {
+        if let Some(v) = arg.strip_prefix("--output=").or_else(|| arg.strip_prefix("-o=")) {
             from_args = Some(v.to_owned());
-        } else if arg == "--output" {
+        } else if arg == "--output" || arg == "-o" {
             from_args = args.get(i + 1).cloned();
+        } else if let Some(v) = arg.strip_prefix("-o").filter(|v| !v.is_empty()) {
+            from_args = Some(v.to_owned());
         }
     }
     from_args
         .or_else(|| std::env::var("MODELARTS_OUTPUT").ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("json"))
+        .is_some_and(|v| v.eq_ignore_ascii_case("json") || v.eq_ignore_ascii_case("jsonl"))
 }
 
 #[cfg(test)]
@@ -142,6 +150,8 @@ mod tests {
         let os = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
         assert!(wants_json(&os(&["modelarts", "--output", "json", "x"])));
         assert!(wants_json(&os(&["modelarts", "x", "--output=json"])));
+        assert!(wants_json(&os(&["modelarts", "-o", "jsonl", "x"])));
+        assert!(wants_json(&os(&["modelarts", "-ojson", "x"])));
         assert!(
             !wants_json(&os(&["modelarts", "--", "--output=json"]))
                 || std::env::var("MODELARTS_OUTPUT").is_ok()

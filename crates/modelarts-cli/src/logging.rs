@@ -1,8 +1,11 @@
 //! Logs: `tracing` events to stderr. `-q` keeps errors, the default keeps warnings, `-v` adds info,
-//! `-vv` debug, `-vvv` trace; `RUST_LOG` (EnvFilter syntax) overrides the flags. Colour only on a
-//! terminal and without `NO_COLOR`. The SDK and transport never log secrets; neither does this.
+//! `-vv` debug, `-vvv` trace; `RUST_LOG` (EnvFilter syntax) overrides the flags. The SDK and
+//! transport never log secrets; neither does this.
+//!
+//! A log line can quote the service (an error message in "retrying after …"), so every line goes
+//! through the escaping rule of [`crate::escape`], and logs carry no colour codes of their own.
 
-use std::io::IsTerminal;
+use std::io::{self, Write};
 
 use tracing_subscriber::EnvFilter;
 
@@ -25,13 +28,27 @@ pub(crate) fn init(verbose: u8, quiet: bool) {
         }
         _ => EnvFilter::new(default_directives(verbose, quiet)),
     };
-    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi)
+        .with_writer(|| EscapingStderr)
+        .with_ansi(false)
         .with_target(verbose >= 2)
         .try_init();
+}
+
+/// Stderr, with every control and bidi character but the line break escaped.
+struct EscapingStderr;
+
+impl Write for EscapingStderr {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        io::stderr().lock().write_all(crate::escape::escape_lines(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        io::stderr().flush()
+    }
 }
 
 #[cfg(test)]

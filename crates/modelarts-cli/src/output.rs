@@ -7,15 +7,19 @@
 
 #![allow(clippy::print_stdout)]
 
+use std::borrow::Cow;
 use std::io::{self, IsTerminal, Write};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 use modelarts_protocol::JobStatus;
 use serde_json::{Map, Value};
+use unicode_width::UnicodeWidthStr;
 
 use crate::args::OutputFormat;
+use crate::escape::{escape, escape_lines, json_safe};
 
-/// The process's stdout, with broken-pipe handling.
+/// The process's stdout, with broken-pipe handling. In table mode every line is escaped
+/// ([`escape_lines`]); JSON is written with [`json_safe`], which keeps the values exact.
 #[derive(Debug)]
 pub(crate) struct Stdout {
     format: OutputFormat,
@@ -31,17 +35,44 @@ impl Stdout {
         self.format
     }
 
+    /// Whether the output is JSON (one document, or one document per line with `jsonl`).
     pub(crate) fn is_json(&self) -> bool {
-        self.format == OutputFormat::Json
+        matches!(self.format, OutputFormat::Json | OutputFormat::Jsonl)
     }
 
-    /// Writes text (a newline is added). Other I/O errors are returned; a broken pipe is not.
+    /// Whether the output is one JSON document per item (`--output jsonl`).
+    pub(crate) fn is_jsonl(&self) -> bool {
+        self.format == OutputFormat::Jsonl
+    }
+
+    /// Writes text (a newline is added), escaped unless the output is JSON. Other I/O errors are
+    /// returned; a broken pipe is not.
     pub(crate) fn line(&mut self, text: &str) -> io::Result<()> {
+        if self.is_json() {
+            let safe = json_safe(text);
+            self.raw(&safe, true)
+        } else {
+            let safe = escape_lines(text);
+            self.raw(&safe, true)
+        }
+    }
+
+    /// Writes JSON text as it is (after [`json_safe`]), without a newline: a piece of a document
+    /// that is streamed.
+    pub(crate) fn json_piece(&mut self, text: &str) -> io::Result<()> {
+        let safe = json_safe(text);
+        self.raw(&safe, false)
+    }
+
+    fn raw(&mut self, text: &str, newline: bool) -> io::Result<()> {
         if self.broken {
             return Ok(());
         }
         let mut out = io::stdout().lock();
-        let result = writeln!(out, "{text}").and_then(|()| out.flush());
+        let result = out
+            .write_all(text.as_bytes())
+            .and_then(|()| if newline { out.write_all(b"\n") } else { Ok(()) })
+            .and_then(|()| out.flush());
         match result {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
                 self.broken = true;
@@ -66,8 +97,8 @@ impl Stdout {
     }
 }
 
-/// Messages for people on stderr. Failures to write to stderr are ignored: there is nowhere left
-/// to report them.
+/// Messages for people on stderr, escaped line by line (JSON reports with [`json_safe`]).
+/// Failures to write to stderr are ignored: there is nowhere left to report them.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Stderr {
     quiet: bool,
@@ -79,21 +110,22 @@ impl Stderr {
         Self { quiet, json }
     }
 
-    /// A note (suppressed by `-q` and by `--output json`, where stderr carries only errors).
+    /// A note (suppressed by `-q` and by JSON output, where stderr carries only errors).
     pub(crate) fn note(&self, text: &str) {
         if !self.quiet && !self.json {
-            Self::write(text);
+            self.write(text);
         }
     }
 
     /// Always written, whatever `-q` says.
     pub(crate) fn always(&self, text: &str) {
-        Self::write(text);
+        self.write(text);
     }
 
-    fn write(text: &str) {
+    fn write(&self, text: &str) {
+        let safe = if self.json { json_safe(text) } else { escape_lines(text) };
         let mut err = io::stderr().lock();
-        let _ = writeln!(err, "{text}");
+        let _ = writeln!(err, "{safe}");
     }
 
     /// Whether stderr is a terminal.
@@ -102,16 +134,38 @@ impl Stderr {
     }
 }
 
-/// Aligned columns with a header row.
+/// Aligned columns with a header row: the one table renderer of every command.
+///
+/// Cells are escaped ([`escape`]) and measured in terminal columns (`unicode-width`: a CJK
+/// character takes two), columns are separated by at least two spaces, and the last column is not
+/// padded. [`Table::render`] renders a whole table; [`Table::render_rows`] renders it in pieces as
+/// rows arrive (a page of `list --all`, an outcome of a batch stop): the header comes with the first
+/// piece, and a column only ever widens, so later rows stay aligned with earlier ones as long as
+/// they fit the widths so far.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Table {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
+    widths: Vec<usize>,
+    header_done: bool,
 }
+
+/// The space between columns.
+const GAP: usize = 2;
 
 impl Table {
     pub(crate) fn new<const N: usize>(header: [&str; N]) -> Self {
-        Self { header: header.iter().map(|s| (*s).to_owned()).collect(), rows: Vec::new() }
+        let header: Vec<String> = header.iter().map(|s| (*s).to_owned()).collect();
+        let widths = header.iter().map(|h| h.width()).collect();
+        Self { header, rows: Vec::new(), widths, header_done: false }
+    }
+
+    /// Columns at least this wide (in terminal columns), for tables printed row by row.
+    pub(crate) fn min_widths(mut self, widths: &[usize]) -> Self {
+        for (w, min) in self.widths.iter_mut().zip(widths) {
+            *w = (*w).max(*min);
+        }
+        self
     }
 
     pub(crate) fn row(&mut self, cells: Vec<String>) {
@@ -124,29 +178,46 @@ impl Table {
 
     /// The table as text; the last column is not padded.
     pub(crate) fn render(&self) -> String {
+        let mut copy = self.clone();
+        let rows = std::mem::take(&mut copy.rows);
+        copy.render_rows(&rows)
+    }
+
+    /// The next rows as text, with the header first if it was not rendered yet. The widths grow
+    /// to fit these rows.
+    pub(crate) fn render_rows(&mut self, rows: &[Vec<String>]) -> String {
         let columns = self.header.len();
-        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
-        for row in &self.rows {
-            for (i, cell) in row.iter().enumerate().take(columns) {
-                widths[i] = widths[i].max(cell.chars().count());
+        let escaped: Vec<Vec<Cow<'_, str>>> =
+            rows.iter().map(|r| r.iter().take(columns).map(|c| escape(c)).collect()).collect();
+        for row in &escaped {
+            for (i, cell) in row.iter().enumerate() {
+                self.widths[i] = self.widths[i].max(cell.width());
             }
         }
         let mut text = String::new();
-        for row in std::iter::once(&self.header).chain(&self.rows) {
-            let mut line = String::new();
-            for (i, cell) in row.iter().enumerate().take(columns) {
-                if i + 1 == columns {
-                    line.push_str(cell);
-                } else {
-                    line.push_str(cell);
-                    let pad = widths[i] - cell.chars().count() + 2;
-                    line.extend(std::iter::repeat_n(' ', pad));
-                }
-            }
-            text.push_str(line.trim_end());
-            text.push('\n');
+        if !self.header_done {
+            self.header_done = true;
+            let header: Vec<Cow<'_, str>> = self.header.iter().map(|h| Cow::Borrowed(h.as_str())).collect();
+            self.push_line(&mut text, &header);
+        }
+        for row in &escaped {
+            self.push_line(&mut text, row);
         }
         text
+    }
+
+    fn push_line(&self, text: &mut String, row: &[Cow<'_, str>]) {
+        let columns = self.header.len();
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate().take(columns) {
+            line.push_str(cell);
+            if i + 1 < columns {
+                let pad = self.widths[i].saturating_sub(cell.width()) + GAP;
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
     }
 }
 
@@ -155,12 +226,18 @@ pub(crate) fn status_cell(status: JobStatus) -> String {
     status.to_string()
 }
 
-/// Serialises `value` and adds `status_name` after every `status` code it finds at the top level
-/// of the object: `"status": 12, "status_name": "KILLED"`.
-pub(crate) fn with_status_name<T: serde::Serialize>(value: &T, status: JobStatus) -> Value {
+/// The epoch-millisecond fields of the API's objects: each gets an ISO 8601 twin in JSON output
+/// (`create_time` → `create_time_iso`).
+pub(crate) const TIME_FIELDS: [&str; 2] = ["create_time", "start_time"];
+
+/// Serialises an item of the API (a job, a version) for JSON output: its fields as the service
+/// sent them, plus `status_name` beside `status` and an ISO 8601 twin beside every time
+/// ([`TIME_FIELDS`]; `null` when the time is absent or cannot be a date).
+pub(crate) fn item_json<T: serde::Serialize>(value: &T, status: JobStatus) -> Value {
     let mut json = serde_json::to_value(value).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut json {
         insert_status(map, status);
+        insert_iso_times(map);
     }
     json
 }
@@ -171,22 +248,62 @@ pub(crate) fn insert_status(map: &mut Map<String, Value>, status: JobStatus) {
     map.insert("status_name".into(), status.name().into());
 }
 
-/// An epoch-milliseconds time for people (UTC, seconds precision); `-` when absent.
-pub(crate) fn time_cell(epoch_ms: Option<i64>) -> String {
-    match epoch_ms.and_then(|ms| u64::try_from(ms).ok()).filter(|ms| *ms > 0) {
-        Some(ms) => {
-            let time = UNIX_EPOCH + Duration::from_millis(ms);
-            humantime::format_rfc3339_seconds(time).to_string()
+/// Adds `<field>_iso` beside each epoch-millisecond field present in `map`.
+pub(crate) fn insert_iso_times(map: &mut Map<String, Value>) {
+    for field in TIME_FIELDS {
+        if let Some(value) = map.get(field) {
+            let iso = value.as_i64().and_then(iso_time).map_or(Value::Null, Value::String);
+            map.insert(format!("{field}_iso"), iso);
         }
-        None => "-".to_owned(),
     }
 }
 
-/// A run time in milliseconds for people (`1h 2m 3s`); `-` when absent.
+/// An epoch-milliseconds time as ISO 8601 UTC with milliseconds (`2023-11-14T22:13:20.123Z`), or
+/// `None` outside years 0000 to 9999 (or before 1970-01-01T00:00:00.001Z, since the API counts
+/// from the epoch and 0 means "not set").
+pub(crate) fn iso_time(epoch_ms: i64) -> Option<String> {
+    if epoch_ms <= 0 {
+        return None;
+    }
+    let nanos = i128::from(epoch_ms).checked_mul(1_000_000)?;
+    let time = time::OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?;
+    if !(0..=9999).contains(&time.year()) {
+        return None;
+    }
+    Some(format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        time.year(),
+        u8::from(time.month()),
+        time.day(),
+        time.hour(),
+        time.minute(),
+        time.second(),
+        time.millisecond()
+    ))
+}
+
+/// An epoch-milliseconds time for people (UTC, seconds precision); `-` when absent or 0. A time
+/// no calendar date can show (after 9999-12-31, negative) is shown as the raw number.
+pub(crate) fn time_cell(epoch_ms: Option<i64>) -> String {
+    match epoch_ms {
+        None | Some(0) => "-".to_owned(),
+        Some(ms) => match iso_time(ms) {
+            // Seconds precision: drop `.mmm` before the `Z`.
+            Some(iso) => format!("{}Z", &iso[..19]),
+            None => ms.to_string(),
+        },
+    }
+}
+
+/// A run time in milliseconds for people (`1h 2m 3s`); `-` when absent, the raw number when
+/// negative.
 pub(crate) fn duration_cell(ms: Option<i64>) -> String {
-    match ms.and_then(|ms| u64::try_from(ms).ok()) {
-        Some(ms) => humantime::format_duration(Duration::from_secs(ms / 1000)).to_string(),
+    match ms {
         None => "-".to_owned(),
+        Some(ms) => match u64::try_from(ms) {
+            Ok(ms) => humantime::format_duration(Duration::from_secs(ms / 1000)).to_string(),
+            Err(_) => ms.to_string(),
+        },
     }
 }
 
@@ -196,7 +313,7 @@ pub(crate) fn elapsed(d: Duration) -> String {
     humantime::format_duration(rounded).to_string()
 }
 
-/// An optional text for a table cell.
+/// An optional text for a table cell (the table escapes it).
 pub(crate) fn text_cell(text: Option<&str>) -> String {
     match text {
         Some(t) if !t.is_empty() => t.to_owned(),
@@ -217,16 +334,57 @@ mod tests {
     }
 
     #[test]
-    fn status_name_is_added() {
+    fn table_measures_display_width_and_escapes() {
+        let mut t = Table::new(["NAME", "STATUS"]);
+        t.row(vec!["训练任务".into(), "RUNNING".into()]);
+        t.row(vec!["abc".into(), "KILLED".into()]);
+        t.row(vec!["a\u{1b}[2Jb".into(), "FAILED".into()]);
+        let text = t.render();
+        let lines: Vec<&str> = text.lines().collect();
+        // 训练任务 is 8 columns wide, `a\e[2Jb` 7: the STATUS column starts at column 10.
+        assert_eq!(lines[0], "NAME      STATUS");
+        assert_eq!(lines[1], "训练任务  RUNNING");
+        assert_eq!(lines[2], "abc       KILLED");
+        assert_eq!(lines[3], "a\\e[2Jb   FAILED");
+    }
+
+    #[test]
+    fn columns_never_touch() {
+        let mut t = Table::new(["JOB_ID", "OUTCOME", "DETAIL"]).min_widths(&[4, 4]);
+        let first = t.render_rows(&[vec!["1".into(), "stopped".into(), "x".into()]]);
+        let second = t.render_rows(&[vec![
+            "12345678901239876543210987".into(),
+            "CHECK_RUNNING_COMPLETED".into(),
+            "already final".into(),
+        ]]);
+        assert!(first.starts_with("JOB_ID  OUTCOME  DETAIL\n"), "{first}");
+        assert_eq!(second, "12345678901239876543210987  CHECK_RUNNING_COMPLETED  already final\n");
+        // The header is rendered once.
+        assert!(!second.contains("JOB_ID"));
+    }
+
+    #[test]
+    fn item_json_adds_status_name_and_iso_times() {
         #[derive(serde::Serialize)]
         struct S {
             status: JobStatus,
             job_id: u64,
+            create_time: i64,
         }
-        let v = with_status_name(&S { status: JobStatus::Killed, job_id: 1 }, JobStatus::Killed);
+        let v = item_json(
+            &S { status: JobStatus::Killed, job_id: 1, create_time: 1_700_000_000_123 },
+            JobStatus::Killed,
+        );
         assert_eq!(v["status"], 12);
         assert_eq!(v["status_name"], "KILLED");
         assert_eq!(v["job_id"], 1);
+        assert_eq!(v["create_time"], 1_700_000_000_123_i64);
+        assert_eq!(v["create_time_iso"], "2023-11-14T22:13:20.123Z");
+        let v = item_json(
+            &S { status: JobStatus::Killed, job_id: 1, create_time: 253_402_300_800_000 },
+            JobStatus::Killed,
+        );
+        assert_eq!(v["create_time_iso"], Value::Null);
     }
 
     #[test]
@@ -234,7 +392,14 @@ mod tests {
         assert_eq!(time_cell(Some(0)), "-");
         assert_eq!(time_cell(None), "-");
         assert_eq!(time_cell(Some(1_700_000_000_123)), "2023-11-14T22:13:20Z");
+        assert_eq!(time_cell(Some(253_402_300_799_999)), "9999-12-31T23:59:59Z");
+        assert_eq!(time_cell(Some(253_402_300_800_000)), "253402300800000");
+        assert_eq!(time_cell(Some(-5)), "-5");
+        assert_eq!(time_cell(Some(i64::MAX)), i64::MAX.to_string());
+        assert_eq!(time_cell(Some(i64::MIN)), i64::MIN.to_string());
         assert_eq!(duration_cell(Some(3_723_999)), "1h 2m 3s");
+        assert_eq!(duration_cell(Some(-1)), "-1");
+        assert!(!duration_cell(Some(i64::MAX)).is_empty());
         assert_eq!(duration_cell(None), "-");
         assert_eq!(text_cell(Some("")), "-");
         assert_eq!(status_cell(JobStatus::Unknown(99)), "UNKNOWN(99)");

@@ -15,7 +15,8 @@ use modelarts_emulator::{
 /// A local ModelArts v1 training-job server for tests.
 ///
 /// Prints `{"endpoint":…,"ca_cert":…,"project_id":…,"ak":…,"sk":…,"token":…,"admin":…}` on one line,
-/// then serves until SIGINT/SIGTERM.
+/// then serves until SIGINT/SIGTERM. With `--print-env`: prints shell `export` lines for the CLI
+/// and returns, the emulator serving in the background.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
@@ -87,6 +88,11 @@ struct Args {
     /// Worker threads (default: one per CPU).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// Print shell `export` lines instead of the JSON start line and return at once, the emulator
+    /// serving in the background: `eval "$(modelarts-emulator --tls --print-env)"` points the
+    /// `modelarts` CLI at it; `kill $MODELARTS_EMULATOR_PID` stops it.
+    #[arg(long)]
+    print_env: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -205,6 +211,71 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// `--print-env`: starts the emulator as a child process (the same arguments without
+/// `--print-env`), reads its start line, prints `export` lines for a POSIX shell and exits 0, leaving
+/// the child serving. Command substitution (`eval "$(modelarts-emulator --print-env)"`) returns as
+/// soon as this process exits, since the child's stdout is another pipe. The child's logs are
+/// discarded; run without `--print-env` to see them.
+fn print_env(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    // Refuse a bad configuration here, where the error can still be shown.
+    config(args)?;
+    let exe = std::env::current_exe()?;
+    let child_args: Vec<std::ffi::OsString> =
+        std::env::args_os().skip(1).filter(|a| a != "--print-env").collect();
+    let mut child = std::process::Command::new(exe)
+        .args(child_args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let mut line = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)?;
+    }
+    let start: serde_json::Value = match serde_json::from_str(line.trim()) {
+        Ok(value) => value,
+        Err(_) => {
+            let status = child.wait()?;
+            return Err(format!(
+                "the emulator did not start ({status}); run it without --print-env to see why"
+            )
+            .into());
+        }
+    };
+    let field = |name: &str| start.get(name).and_then(serde_json::Value::as_str).map(str::to_owned);
+    let mut vars = Vec::new();
+    for (var, name) in [
+        ("MODELARTS_ENDPOINT_URL", "endpoint"),
+        ("MODELARTS_CA_BUNDLE", "ca_cert"),
+        ("HUAWEICLOUD_SDK_AK", "ak"),
+        ("HUAWEICLOUD_SDK_SK", "sk"),
+        ("HUAWEICLOUD_SDK_SECURITY_TOKEN", "security_token"),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", "project_id"),
+        ("MODELARTS_EMULATOR_ADMIN", "admin"),
+    ] {
+        if let Some(value) = field(name) {
+            vars.push((var, value));
+        }
+    }
+    vars.push(("MODELARTS_EMULATOR_PID", child.id().to_string()));
+    let mut out = std::io::stdout().lock();
+    for (name, value) in vars {
+        writeln!(out, "export {name}={}", shell_quote(&value))?;
+    }
+    writeln!(
+        out,
+        "# modelarts-emulator serves {} until SIGINT/SIGTERM: kill $MODELARTS_EMULATOR_PID",
+        field("endpoint").unwrap_or_default()
+    )?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Single-quotes `text` for a POSIX shell.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     tracing_subscriber::fmt()
@@ -212,6 +283,15 @@ fn main() -> ExitCode {
         .with_max_level(args.log_level)
         .with_ansi(false)
         .init();
+    if args.print_env {
+        return match print_env(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!("{e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = args.threads {
         runtime.worker_threads(n.max(1));
@@ -242,6 +322,12 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell_quote("plain"), "'plain'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
 
     #[test]
     fn durations() {

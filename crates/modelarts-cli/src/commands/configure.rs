@@ -21,9 +21,14 @@ pub(crate) fn list(ctx: &Context<'_>, out: &mut Stdout) -> Result<ExitStatus, Fa
     let output = match out.format() {
         crate::args::OutputFormat::Table => "table",
         crate::args::OutputFormat::Json => "json",
+        crate::args::OutputFormat::Jsonl => "jsonl",
     };
     rows.push(("output".to_owned(), output.to_owned(), ctx.sources.output_source().to_owned()));
-    if out.is_json() {
+    if out.is_jsonl() {
+        for (name, value, source) in &rows {
+            out.json(&json!({ "name": name, "value": value, "source": source })).map_err(io_failure)?;
+        }
+    } else if out.is_json() {
         let settings: Vec<Value> = rows
             .iter()
             .map(|(name, value, source)| json!({ "name": name, "value": value, "source": source }))

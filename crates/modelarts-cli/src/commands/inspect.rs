@@ -1,6 +1,6 @@
 //! `training-job show`, `list` and `versions`: reads, rendered as tables or JSON.
 
-use futures_util::TryStreamExt;
+use futures_util::StreamExt;
 use modelarts_protocol::model::{JobSummary, VersionDetail};
 use modelarts_protocol::operations::list_training_job_versions::ListTrainingJobVersions;
 use modelarts_protocol::operations::show_training_job_version::ShowTrainingJobVersion;
@@ -11,7 +11,7 @@ use super::{Context, dry_run, io_failure};
 use crate::args::{ListArgs, ShowArgs, VersionsArgs};
 use crate::exit::ExitStatus;
 use crate::failure::Failure;
-use crate::output::{Stdout, Table, duration_cell, status_cell, text_cell, time_cell, with_status_name};
+use crate::output::{Stdout, Table, duration_cell, item_json, status_cell, text_cell, time_cell};
 
 /// `training-job show`
 pub(crate) async fn show(
@@ -29,7 +29,7 @@ pub(crate) async fn show(
         .await
         .map_err(|e| Failure::sdk(format!("cannot show job {} version {}", args.job_id, args.version), &e))?;
     if out.is_json() {
-        out.json(&with_status_name(&version, version.status)).map_err(io_failure)?;
+        out.json(&item_json(&version, version.status)).map_err(io_failure)?;
     } else {
         out.table(&version_table(&version)).map_err(io_failure)?;
     }
@@ -89,89 +89,144 @@ pub(crate) async fn list(
         return dry_run(&client, &op, out);
     }
     let context = "cannot list training jobs";
-    let (jobs, document) = if args.all {
-        let spinner = ctx.progress.spinner("listing training jobs".to_owned());
-        let stream = client.list_training_jobs_all(query);
-        let jobs: Result<Vec<JobSummary>, _> = stream.inspect_ok(|_| spinner.inc(1)).try_collect().await;
-        spinner.finish_and_clear();
-        let jobs = jobs.map_err(|e| Failure::sdk(context, &e))?;
-        let document = json!({ "job_total_count": jobs.len() });
-        (jobs, document)
-    } else {
-        let page = client.list_training_jobs(query).await.map_err(|e| Failure::sdk(context, &e))?;
+    if args.all {
+        let per_page = query.per_page.unwrap_or(modelarts_sdk::DEFAULT_PAGE_SIZE);
+        return list_all(&client, query, per_page, ctx, out).await;
+    }
+    let page = client.list_training_jobs(query).await.map_err(|e| Failure::sdk(context, &e))?;
+    if let Some(total) = page.job_total_count {
+        let shown = i64::try_from(page.jobs.len()).unwrap_or(i64::MAX);
+        if total > shown {
+            ctx.stderr.note(&format!(
+                "{} of {total} jobs shown (page {}); use --page N, --per-page N or --all for more",
+                page.jobs.len(),
+                args.page.unwrap_or(1)
+            ));
+        }
+    }
+    if out.is_jsonl() {
+        for job in &page.jobs {
+            out.json(&item_json(job, job.status)).map_err(io_failure)?;
+        }
+    } else if out.is_json() {
+        let jobs: Vec<Value> = page.jobs.iter().map(|j| item_json(j, j.status)).collect();
         let document = json!({
             "job_total_count": page.job_total_count,
             "job_count_limit": page.job_count_limit,
             "quotas": page.quotas,
             "page": args.page.unwrap_or(1),
+            "jobs": jobs,
         });
-        if let Some(total) = page.job_total_count {
-            let shown = i64::try_from(page.jobs.len()).unwrap_or(i64::MAX);
-            if total > shown {
-                ctx.stderr.note(&format!(
-                    "{} of {total} jobs shown (page {}); use --page N, --per-page N or --all for more",
-                    page.jobs.len(),
-                    args.page.unwrap_or(1)
-                ));
-            }
-        }
-        (page.jobs, document)
-    };
-    if out.is_json() {
-        out.line(&list_json(document, &jobs)).map_err(io_failure)?;
+        out.json(&document).map_err(io_failure)?;
+    } else if page.jobs.is_empty() {
+        ctx.stderr.note("no training jobs found");
     } else {
-        let mut t = Table::new(["JOB_ID", "NAME", "VERSION_ID", "STATUS", "VERSIONS", "CREATED", "DURATION"]);
-        for j in &jobs {
-            t.row(vec![
-                j.job_id.to_string(),
-                text_cell(j.job_name.as_deref()),
-                j.version_id.map_or_else(|| "-".to_owned(), |v| v.to_string()),
-                status_cell(j.status),
-                j.version_count.map_or_else(|| "-".to_owned(), |n| n.to_string()),
-                time_cell(j.create_time),
-                duration_cell(j.duration),
-            ]);
+        let mut t = jobs_table();
+        for job in &page.jobs {
+            t.row(job_row(job));
         }
-        if t.is_empty() {
-            ctx.stderr.note("no training jobs found");
-        } else {
-            out.table(&t).map_err(io_failure)?;
-        }
+        out.table(&t).map_err(io_failure)?;
     }
     Ok(ExitStatus::Success)
 }
 
-/// The list document with `jobs` added, as one line of JSON: the same text as serialising the whole
-/// document as one `Value`, but each job's `Value` lives only while it is written, so `list --all`
-/// of many jobs holds the jobs and the text, not a third, larger copy of every job.
-fn list_json(document: Value, jobs: &[JobSummary]) -> String {
-    let Value::Object(mut map) = document else {
-        return document.to_string();
-    };
-    map.insert("jobs".into(), Value::Null);
-    let mut text = String::with_capacity(64 + jobs.len() * 256);
-    text.push('{');
-    for (i, (key, value)) in map.iter().enumerate() {
-        if i > 0 {
-            text.push(',');
-        }
-        text.push_str(&Value::String(key.clone()).to_string());
-        text.push(':');
-        if key == "jobs" {
-            text.push('[');
-            for (j, job) in jobs.iter().enumerate() {
-                if j > 0 {
-                    text.push(',');
-                }
-                text.push_str(&with_status_name(job, job.status).to_string());
+fn jobs_table() -> Table {
+    Table::new(["JOB_ID", "NAME", "VERSION_ID", "STATUS", "VERSIONS", "CREATED", "DURATION"])
+}
+
+fn job_row(j: &JobSummary) -> Vec<String> {
+    vec![
+        j.job_id.to_string(),
+        text_cell(j.job_name.as_deref()),
+        j.version_id.map_or_else(|| "-".to_owned(), |v| v.to_string()),
+        status_cell(j.status),
+        j.version_count.map_or_else(|| "-".to_owned(), |n| n.to_string()),
+        time_cell(j.create_time),
+        duration_cell(j.duration),
+    ]
+}
+
+/// `list --all`: prints each page as it arrives, so memory stays flat however long the list.
+/// Table rows page by page (the header once; a column widens when a page needs it and never
+/// narrows), one JSON object per line with `jsonl`, and with `json` one document written as it
+/// goes: `{"jobs":[…],"job_total_count":N,"complete":true}`, where `complete` is `false` when the
+/// walk failed part-way (the error is on stderr, the exit status says which).
+async fn list_all(
+    client: &modelarts_sdk::Client,
+    query: ListQuery,
+    per_page: u32,
+    ctx: &Context<'_>,
+    out: &mut Stdout,
+) -> Result<ExitStatus, Failure> {
+    let spinner = ctx.progress.spinner("listing training jobs".to_owned());
+    let chunk = usize::try_from(per_page).unwrap_or(1).max(1);
+    let mut pages = std::pin::pin!(client.list_training_jobs_all(query).ready_chunks(chunk));
+    let document = out.is_json() && !out.is_jsonl();
+    let mut table = jobs_table();
+    let mut count: u64 = 0;
+    let mut written: std::io::Result<()> = if document { out.json_piece("{\"jobs\":[") } else { Ok(()) };
+    let mut failed = None;
+    while let Some(page) = pages.next().await {
+        let mut jobs = Vec::with_capacity(page.len());
+        for item in page {
+            match item {
+                Ok(job) => jobs.push(job),
+                Err(e) => failed = Some(e),
             }
-            text.push(']');
-        } else {
-            text.push_str(&value.to_string());
+        }
+        if written.is_ok() && !jobs.is_empty() {
+            written = spinner.suspend(|| print_jobs(&jobs, count, document, &mut table, out));
+        }
+        count += u64::try_from(jobs.len()).unwrap_or(u64::MAX);
+        spinner.inc(u64::try_from(jobs.len()).unwrap_or(u64::MAX));
+        if failed.is_some() {
+            break;
         }
     }
-    text.push('}');
-    text
+    spinner.finish_and_clear();
+    if document && written.is_ok() {
+        let end = json!({ "job_total_count": count, "complete": failed.is_none() });
+        let end = end.to_string();
+        // `{"complete":…,"job_total_count":…}` without its braces, after the array.
+        written = out.line(&format!("],{}", &end[1..]));
+    }
+    if let Some(e) = failed {
+        return Err(Failure::sdk("cannot list training jobs", &e));
+    }
+    written.map_err(io_failure)?;
+    if count == 0 && !out.is_json() {
+        ctx.stderr.note("no training jobs found");
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Prints a page of `list --all` (`before`: jobs already printed).
+fn print_jobs(
+    jobs: &[JobSummary],
+    before: u64,
+    document: bool,
+    table: &mut Table,
+    out: &mut Stdout,
+) -> std::io::Result<()> {
+    if document {
+        let mut text = String::with_capacity(jobs.len() * 256);
+        for (i, job) in jobs.iter().enumerate() {
+            if before > 0 || i > 0 {
+                text.push(',');
+            }
+            text.push_str(&item_json(job, job.status).to_string());
+        }
+        return out.json_piece(&text);
+    }
+    if out.is_jsonl() {
+        for job in jobs {
+            out.json(&item_json(job, job.status))?;
+        }
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = jobs.iter().map(job_row).collect();
+    let text = table.render_rows(&rows);
+    out.line(text.trim_end_matches('\n'))
 }
 
 /// `training-job versions`
@@ -189,10 +244,14 @@ pub(crate) async fn versions(
         .list_training_job_versions(args.job_id)
         .await
         .map_err(|e| Failure::sdk(format!("cannot list the versions of job {}", args.job_id), &e))?;
-    if out.is_json() {
+    if out.is_jsonl() {
+        for v in &list.versions {
+            out.json(&item_json(v, v.status)).map_err(io_failure)?;
+        }
+    } else if out.is_json() {
         let mut document = serde_json::to_value(&list).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut document {
-            let items: Vec<Value> = list.versions.iter().map(|v| with_status_name(v, v.status)).collect();
+            let items: Vec<Value> = list.versions.iter().map(|v| item_json(v, v.status)).collect();
             map.insert("versions".into(), Value::Array(items));
         }
         out.json(&document).map_err(io_failure)?;
@@ -216,35 +275,4 @@ pub(crate) async fn versions(
         }
     }
     Ok(ExitStatus::Success)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `list_json` writes exactly what serialising the whole document as one `Value` writes.
-    #[test]
-    fn list_json_matches_the_whole_document() {
-        let page: modelarts_protocol::model::JobList = serde_json::from_str(
-            r#"{"is_success":true,"job_total_count":2,"job_count_limit":8,"quotas":10,"jobs":[
-                {"job_id":1,"job_name":"a \"quoted\" name","version_id":10,"status":8,"create_time":5,
-                 "duration":6,"job_desc":"d","version_count":1},
-                {"job_id":2,"version_id":20,"status":12}]}"#,
-        )
-        .unwrap();
-        let documents = [
-            json!({ "job_total_count": 2 }),
-            json!({ "job_total_count": 2, "job_count_limit": 8, "quotas": 10, "page": 1 }),
-        ];
-        for document in documents {
-            for jobs in [&page.jobs[..], &[]] {
-                let mut whole = document.clone();
-                let items: Vec<Value> = jobs.iter().map(|j| with_status_name(j, j.status)).collect();
-                if let Value::Object(map) = &mut whole {
-                    map.insert("jobs".into(), Value::Array(items));
-                }
-                assert_eq!(list_json(document.clone(), jobs), whole.to_string());
-            }
-        }
-    }
 }

@@ -29,6 +29,8 @@ pub(crate) struct Context<'a> {
     pub(crate) sources: Sources,
     pub(crate) stderr: Stderr,
     pub(crate) progress: Progress,
+    /// The client, built on first use (so that a failure can be explained with what it measured).
+    client: std::sync::OnceLock<Client>,
 }
 
 impl<'a> Context<'a> {
@@ -39,12 +41,26 @@ impl<'a> Context<'a> {
                 && global.output == OutputFormat::Table
                 && Stderr::is_terminal(),
         );
-        Self { global, sources, stderr, progress }
+        Self { global, sources, stderr, progress, client: std::sync::OnceLock::new() }
     }
 
-    /// The SDK client for the global options.
+    /// The SDK client for the global options (one per run: clones share its state).
     pub(crate) fn client(&self) -> Result<Client, Failure> {
-        settings::client(self.global, &self.sources)
+        if let Some(client) = self.client.get() {
+            return Ok(client.clone());
+        }
+        let client = settings::client(self.global, &self.sources)?;
+        Ok(self.client.get_or_init(|| client).clone())
+    }
+
+    /// Adds the next steps only the command knows to a failure: for rejected credentials, which
+    /// source was used and the clock skew the client measured.
+    pub(crate) fn explain(&self, failure: &mut Failure) {
+        if failure.is_rejected_credentials() {
+            let resolved = settings::builder(self.global, &self.sources).resolve().ok();
+            let skew = self.client.get().and_then(Client::clock_skew_millis);
+            failure.hints.extend(crate::hints::for_credentials(resolved.as_ref(), skew));
+        }
     }
 }
 

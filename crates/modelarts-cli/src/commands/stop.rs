@@ -23,8 +23,9 @@ use super::{Context, dry_run, io_failure, print_dry_run, wait_options};
 use crate::args::{StopArgs, WaitArgs};
 use crate::exit::ExitStatus;
 use crate::failure::Failure;
-use crate::output::{Stdout, elapsed, insert_status};
+use crate::output::{Stdout, Table, elapsed, insert_status};
 use crate::stop_file::{self, StopTarget};
+use crate::targets;
 
 /// The outcome of one version: a table row or a JSON line.
 #[derive(Debug)]
@@ -83,33 +84,37 @@ impl Outcome {
         Value::Object(map)
     }
 
-    fn row(&self, with_line: bool) -> String {
+    /// The outcome's table cells (escaped and aligned by the table).
+    fn row(&self, with_line: bool) -> Vec<String> {
         let status = self.status.map_or_else(|| "-".to_owned(), |s| s.to_string());
         let detail = match (&self.error, self.stop) {
             (Some(f), _) => f.causes.last().cloned().unwrap_or_else(|| f.context.clone()),
             (None, Some(stop)) => stop.to_string(),
             (None, None) => String::new(),
         };
-        let line = match (with_line, self.line) {
-            (true, Some(l)) => format!("{l:<6}"),
-            (true, None) => format!("{:<6}", "-"),
-            (false, _) => String::new(),
-        };
-        format!(
-            "{line}{:<12}{:<12}{:<17}{:<15}{}",
+        let mut cells = Vec::with_capacity(6);
+        if with_line {
+            cells.push(self.line.map_or_else(|| "-".to_owned(), |l| l.to_string()));
+        }
+        cells.extend([
             self.job_id.to_string(),
             self.version_id.to_string(),
-            self.outcome,
+            self.outcome.to_owned(),
             status,
-            detail
-        )
-        .trim_end()
-        .to_owned()
+            detail,
+        ]);
+        cells
     }
 
-    fn header(with_line: bool) -> String {
-        let line = if with_line { format!("{:<6}", "LINE") } else { String::new() };
-        format!("{line}{:<12}{:<12}{:<17}{:<15}DETAIL", "JOB_ID", "VERSION_ID", "OUTCOME", "STATUS")
+    /// The outcome table, its columns wide enough for usual values from the start, since rows are
+    /// printed one by one as outcomes arrive.
+    fn table(with_line: bool) -> Table {
+        if with_line {
+            Table::new(["LINE", "JOB_ID", "VERSION_ID", "OUTCOME", "STATUS", "DETAIL"])
+                .min_widths(&[4, 10, 10, 15, 13])
+        } else {
+            Table::new(["JOB_ID", "VERSION_ID", "OUTCOME", "STATUS", "DETAIL"]).min_widths(&[10, 10, 15, 13])
+        }
     }
 }
 
@@ -130,27 +135,25 @@ fn status_exit(status: Option<JobStatus>) -> ExitStatus {
     }
 }
 
-/// Prints outcomes one by one (header first in table mode).
+/// Prints outcomes one by one (header first in table mode); in JSON (`json` and `jsonl` alike)
+/// one document per outcome per line.
 #[derive(Debug)]
 struct OutcomePrinter {
     with_line: bool,
-    header_printed: bool,
+    table: Table,
 }
 
 impl OutcomePrinter {
     fn new(with_line: bool) -> Self {
-        Self { with_line, header_printed: false }
+        Self { with_line, table: Outcome::table(with_line) }
     }
 
     fn print(&mut self, out: &mut Stdout, outcome: &Outcome) -> io::Result<()> {
         if out.is_json() {
             return out.json(&outcome.json());
         }
-        if !self.header_printed {
-            self.header_printed = true;
-            out.line(&Outcome::header(self.with_line))?;
-        }
-        out.line(&outcome.row(self.with_line))
+        let text = self.table.render_rows(&[outcome.row(self.with_line)]);
+        out.line(text.trim_end_matches('\n'))
     }
 }
 
@@ -161,6 +164,11 @@ pub(crate) async fn stop(
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
     let wait = if args.wait { Some(wait_options(&args.wait_options)?) } else { None };
+    if args.version.is_some() && args.job_id.is_none() {
+        return Err(Failure::usage(
+            "--version names a version of JOB_ID; it does not go with --running or --from-file",
+        ));
+    }
     if let (Some(job), Some(version)) = (args.job_id, args.version) {
         return stop_one(job, version, args.strict, wait, ctx, out).await;
     }
@@ -177,21 +185,17 @@ pub(crate) async fn stop(
     }
     // --running (clap guarantees one of the three targets).
     let client = ctx.client()?;
-    if ctx.global.dry_run {
-        // The first request of `running_versions`: the walk over every job matching the search.
-        let query = modelarts_sdk::ListQuery { search: args.search.clone(), ..Default::default() };
-        let op = query.page_of_all(1).to_operation(client.project_id().clone());
-        ctx.stderr.note(
-            "note: --running first lists the jobs (this request); which stops follow depends on its answer",
-        );
-        return dry_run(&client, &op, out);
-    }
     let spinner = ctx.progress.spinner("listing running training jobs".to_owned());
     let found = client.running_versions(args.search.clone()).await;
     spinner.finish_and_clear();
     let found = found.map_err(|e| Failure::sdk("cannot list the running training jobs", &e))?;
-    let targets =
+    let targets: Vec<StopTarget> =
         found.into_iter().map(|(job_id, version_id)| StopTarget { job_id, version_id, line: None }).collect();
+    if ctx.global.dry_run {
+        // The list was read (reads change nothing); the stops are only shown.
+        targets::print_would_stop(out, &targets, &ctx.stderr).map_err(io_failure)?;
+        return Ok(ExitStatus::Success);
+    }
     stop_batch(targets, false, args, wait, ctx, out).await
 }
 
@@ -276,7 +280,7 @@ async fn stop_one(
         return Ok(exit);
     };
     spinner.set_message(format!("job {job} version {version}: {}", stop));
-    let result = wait_with_spinner(&client, job, version, options, &spinner).await;
+    let result = wait_with_spinner(&client, job, version, options, &spinner, ctx, false).await;
     spinner.finish_and_clear();
     let name_ok = if stop.was_already_done() { "already_stopped" } else { "stopped" };
     finish_wait(&target, Some(stop), name_ok, result, options.max_wait, started, ctx, out, &mut printer)
@@ -288,18 +292,35 @@ enum Waited {
     Interrupted(Option<JobStatus>),
 }
 
+/// Waits with the live status in the spinner on a terminal, or one plain line per status change
+/// on stderr elsewhere. `watch_for_no_stop`: say at once when the version is not being stopped
+/// (`wait`, where no stop was just sent).
 async fn wait_with_spinner(
     client: &Client,
     job: JobId,
     version: VersionId,
     options: WaitOptions,
     spinner: &ProgressBar,
+    ctx: &Context<'_>,
+    watch_for_no_stop: bool,
 ) -> Waited {
     let last = Mutex::new(None::<JobStatus>);
+    let lines = Mutex::new(targets::StatusLines::default());
+    let started = Instant::now();
     let on_poll = |v: &VersionDetail| {
         spinner.set_message(format!("job {job} version {version}: {}", v.status));
-        if let Ok(mut l) = last.lock() {
-            *l = Some(v.status);
+        let first = match last.lock() {
+            Ok(mut l) => l.replace(v.status).is_none(),
+            Err(_) => false,
+        };
+        if spinner.is_hidden()
+            && let Ok(mut lines) = lines.lock()
+            && let Some(line) = lines.change(job, version, v.status, started.elapsed())
+        {
+            ctx.stderr.note(&line);
+        }
+        if watch_for_no_stop && first && v.status != JobStatus::Killing && !v.status.is_terminal() {
+            spinner.suspend(|| ctx.stderr.note(&targets::not_stopping_note(job, version, v.status)));
         }
         tracing::debug!(%job, %version, status = %v.status, "polled");
     };
@@ -362,9 +383,20 @@ fn finish_wait(
             let mut o = Outcome::new(target, "interrupted", ExitStatus::Interrupted);
             o.status = last;
             let seen = last.map_or_else(|| "no status read yet".to_owned(), |s| format!("last status {s}"));
-            ctx.stderr.always(&format!(
-                "interrupted: stopped waiting for job {job} version {version} ({seen}); a stop already sent goes on"
-            ));
+            let resume = targets::resume_command(job, version);
+            if out.is_json() {
+                let mut failure = Failure::new(
+                    ExitStatus::Interrupted,
+                    format!("interrupted: stopped waiting for job {job} version {version} ({seen})"),
+                );
+                failure.category = Some("interrupted");
+                failure.hints.push(format!("a stop already sent goes on; to wait again: {resume}"));
+                ctx.stderr.always(&failure.json().to_string());
+            } else {
+                ctx.stderr.always(&format!(
+                    "interrupted: stopped waiting for job {job} version {version} ({seen}); a stop already sent goes on\n  to wait again: {resume}"
+                ));
+            }
             o
         }
     };
@@ -400,7 +432,7 @@ pub(crate) async fn wait(
     let target = StopTarget { job_id: job, version_id: version, line: None };
     let started = Instant::now();
     let spinner = ctx.progress.spinner(format!("waiting for job {job} version {version}"));
-    let result = wait_with_spinner(&client, job, version, options, &spinner).await;
+    let result = wait_with_spinner(&client, job, version, options, &spinner, ctx, true).await;
     spinner.finish_and_clear();
     let mut printer = OutcomePrinter::new(false);
     finish_wait(&target, None, "stopped", result, options.max_wait, started, ctx, out, &mut printer)
@@ -441,7 +473,7 @@ async fn stop_batch(
         }
         return Ok(ExitStatus::Success);
     }
-    confirm(targets.len(), ctx).await?;
+    confirm(&targets, from_file, ctx).await?;
 
     let total = targets.len();
     let bar = ctx.progress.bar(u64::try_from(total).unwrap_or(u64::MAX), "stopping");
@@ -528,7 +560,10 @@ async fn stop_batch(
                 c.ended_otherwise
             ));
         }
-        None => ctx.stderr.always("interrupted: stops already sent are not undone"),
+        None => ctx.stderr.always(&format!(
+            "interrupted: stops already sent are not undone\n  to wait for one of them: {}",
+            targets::resume_command_template()
+        )),
     }
     Ok(shared.worst)
 }
@@ -560,7 +595,10 @@ fn batch_outcome(target: &StopTarget, o: &BatchOutcome) -> Outcome {
 }
 
 /// Asks before a batch stop on a terminal; refuses without `--yes` anywhere else.
-async fn confirm(count: usize, ctx: &Context<'_>) -> Result<(), Failure> {
+/// On a terminal the targets are shown first (the first few and a count, see
+/// [`targets::preview`]).
+async fn confirm(targets: &[StopTarget], from_file: bool, ctx: &Context<'_>) -> Result<(), Failure> {
+    let count = targets.len();
     if ctx.global.yes {
         return Ok(());
     }
@@ -569,6 +607,7 @@ async fn confirm(count: usize, ctx: &Context<'_>) -> Result<(), Failure> {
             "refusing to stop {count} training-job version(s) without confirmation: stdin is not a terminal; pass --yes"
         )));
     }
+    ctx.stderr.always(&targets::preview(targets, from_file));
     let prompt = format!("Stop {count} training-job version(s)? [y/N] ");
     let answer = tokio::task::spawn_blocking(move || {
         use std::io::Write as _;
@@ -617,11 +656,27 @@ mod tests {
     fn outcome_rows_align_with_the_header() {
         let mut o = Outcome::new(&target(Some(3)), "stopped", ExitStatus::Success);
         o.status = Some(JobStatus::Killing);
-        let header = Outcome::header(true);
-        let row = o.row(true);
+        let mut table = Outcome::table(true);
+        let text = table.render_rows(&[o.row(true)]);
+        let (header, row) = text.split_once('\n').unwrap();
         assert_eq!(header.find("JOB_ID"), row.find("10"));
         assert_eq!(header.find("STATUS"), row.find("KILLING"));
-        assert!(Outcome::header(false).starts_with("JOB_ID"));
+        let mut o = Outcome::new(&target(None), "ended_otherwise", ExitStatus::OtherFinalState);
+        o.status = Some(JobStatus::CheckRunningCompleted);
+        o.stop = Some(StopOutcome::AlreadyFinal(JobStatus::CheckRunningCompleted));
+        let text = Outcome::table(false).render_rows(&[o.row(false)]);
+        assert!(text.starts_with("JOB_ID"));
+        assert!(text.contains("CHECK_RUNNING_COMPLETED  "), "{text}");
+    }
+
+    #[test]
+    fn documented_outcome_fields_are_the_output() {
+        let mut documented: Vec<&str> = crate::json_docs::OUTCOME_FIELDS.iter().map(|f| f.0).collect();
+        documented.sort_unstable();
+        let json = Outcome::new(&target(Some(1)), "stopped", ExitStatus::Success).json();
+        let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, documented);
     }
 
     #[test]

@@ -1,0 +1,137 @@
+//! The next step after an error: what to check or change, as `hint:` lines under the message.
+//!
+//! [`for_error`] reads the SDK error alone (a certificate from an unknown issuer, a mistyped
+//! region, rejected credentials); [`for_credentials`] adds what only the command knows: which
+//! credential source was used and the clock skew measured from the server's answers.
+
+use std::error::Error as StdError;
+
+use modelarts_protocol::endpoint::EndpointError;
+use modelarts_sdk::{Error as SdkError, ResolvedConfig};
+
+use crate::args::known_regions;
+
+/// Hints that follow from the error itself.
+pub(crate) fn for_error(error: &SdkError) -> Vec<String> {
+    let mut hints = Vec::new();
+    if let Some(region) = unknown_region(error) {
+        hints.push(region_hint(&region));
+    }
+    if let SdkError::Transport { source, .. } = error
+        && source.is_tls()
+    {
+        let text = chain_text(error);
+        if text.contains("UnknownIssuer") {
+            hints.push(
+                "the server's certificate comes from a CA this machine does not trust: behind a TLS-inspecting \
+                 proxy or with a private endpoint, pass that CA with --ca-bundle FILE (or MODELARTS_CA_BUNDLE); \
+                 check that --endpoint-url names the right host"
+                    .to_owned(),
+            );
+        } else if text.contains("xpired") || text.contains("NotValidYet") {
+            hints.push("check this machine's clock, then the server's certificate dates".to_owned());
+        } else if text.contains("NotValidForName") || text.contains("not valid for name") {
+            hints.push("the certificate is for another host: check --endpoint-url or --region".to_owned());
+        }
+    }
+    if error.api_error().is_some_and(|a| a.is_auth() || a.http_status == 401) {
+        hints.push(
+            "the service rejected the credentials or the signature: check that the AK/SK pair (or token) is \
+             current and belongs to this account, and with temporary credentials that the security token \
+             goes with them; `modelarts configure list` shows what is used"
+                .to_owned(),
+        );
+    }
+    hints
+}
+
+/// Hints for rejected credentials: the source used, and the clock skew when it is known.
+pub(crate) fn for_credentials(resolved: Option<&ResolvedConfig>, skew_millis: Option<i64>) -> Vec<String> {
+    let mut hints = Vec::new();
+    if let Some(resolved) = resolved {
+        let used = resolved
+            .rows()
+            .into_iter()
+            .find(|(name, _, _)| *name == "access_key" || *name == "auth")
+            .map(|(name, value, source)| format!("credentials used: {name} {value} from {source}"));
+        if let Some(used) = used {
+            hints.push(used);
+        }
+    }
+    if let Some(skew) = skew_millis {
+        let seconds = skew / 1000;
+        let (direction, amount) = if seconds >= 0 { ("ahead of", seconds) } else { ("behind", -seconds) };
+        let judgement = if amount > 5 * 60 {
+            "(requests are signed with the server's time once it is known, but set this machine's clock \
+             with NTP: the API refuses signatures more than 15 minutes off)"
+        } else {
+            "(within the 15 minutes a signature allows: the clock is not the cause)"
+        };
+        hints.push(format!(
+            "clock skew: the server's clock is {amount}s {direction} this machine's, {judgement}"
+        ));
+    }
+    hints
+}
+
+/// The region of an `unknown region` error, found in the cause chain.
+fn unknown_region(error: &SdkError) -> Option<String> {
+    let mut next: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(e) = next {
+        if let Some(EndpointError::UnknownRegion(region)) = e.downcast_ref::<EndpointError>() {
+            return Some(region.clone());
+        }
+        next = e.source();
+    }
+    None
+}
+
+/// `did you mean …?` with the closest known region, and the list.
+pub(crate) fn region_hint(region: &str) -> String {
+    let regions = known_regions();
+    let wanted = region.trim().to_ascii_lowercase();
+    let closest = regions.iter().min_by_key(|r| strsim::levenshtein(&wanted, r)).copied();
+    let list = regions.join(", ");
+    match closest {
+        Some(c) if strsim::levenshtein(&wanted, c) <= 3 => {
+            format!("did you mean --region {c}? Known regions: {list}")
+        }
+        _ => format!("known regions: {list}; or give the endpoint with --endpoint-url"),
+    }
+}
+
+fn chain_text(error: &SdkError) -> String {
+    let mut text = String::new();
+    let mut next: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(e) = next {
+        text.push_str(&e.to_string());
+        text.push('\n');
+        next = e.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_typos_get_the_closest_region() {
+        assert!(region_hint("cn-nort-4").starts_with("did you mean --region cn-north-4?"));
+        assert!(region_hint("eu-dee").starts_with("did you mean --region eu-de?"));
+        assert!(region_hint("EU-DE ").starts_with("did you mean --region eu-de?"));
+        let far = region_hint("mars");
+        assert!(far.starts_with("known regions: "), "{far}");
+        assert!(far.contains("cn-north-4") && far.contains("eu-de"));
+    }
+
+    #[test]
+    fn skew_is_explained() {
+        let hints = for_credentials(None, Some(-3_600_000));
+        assert!(hints[0].contains("3600s behind"), "{hints:?}");
+        assert!(hints[0].contains("set this machine's clock with NTP"), "{hints:?}");
+        let hints = for_credentials(None, Some(2_000));
+        assert!(hints[0].contains("2s ahead of") && hints[0].contains("not the cause"), "{hints:?}");
+        assert!(for_credentials(None, None).is_empty());
+    }
+}

@@ -1,0 +1,690 @@
+//! What people and programs read: tables, messages, JSON shapes, streaming, previews, hints.
+//! The real `modelarts` binary against the real emulator over HTTPS (issue 11, sections 2.1, 2.3
+//! and 3).
+
+// Test helpers may unwrap: a failure is a test failure (clippy.toml allows it in #[test] fns only).
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use modelarts_emulator::{
+    Emulator, EmulatorConfig, FaultScript, FaultStep, JobSeed, RouteSelector, RunningEmulator, VersionSeed,
+    status,
+};
+use serde_json::{Value, json};
+use unicode_width::UnicodeWidthStr;
+
+const BIN: &str = env!("CARGO_BIN_EXE_modelarts");
+
+/// An emulator on its own runtime, and a temporary HOME.
+struct Env {
+    runtime: tokio::runtime::Runtime,
+    emulator: Option<RunningEmulator>,
+    home: tempfile::TempDir,
+}
+
+impl Env {
+    fn start(config: EmulatorConfig) -> Self {
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let emulator = runtime.block_on(Emulator::start(config.tls(true))).unwrap();
+        Self { runtime, emulator: Some(emulator), home: tempfile::tempdir().unwrap() }
+    }
+
+    fn emulator(&self) -> &RunningEmulator {
+        self.emulator.as_ref().unwrap()
+    }
+
+    fn ca(&self) -> PathBuf {
+        self.emulator().ca_cert_path().unwrap().to_owned()
+    }
+
+    /// The binary with the emulator's credentials in a cleared environment, no endpoint flags.
+    fn std_unpointed(&self) -> std::process::Command {
+        let c = self.emulator().credentials();
+        let mut cmd = std::process::Command::new(BIN);
+        cmd.env_clear()
+            .env("HOME", self.home.path())
+            .env("NO_COLOR", "1")
+            .env("HUAWEICLOUD_SDK_AK", &c.access_key)
+            .env("HUAWEICLOUD_SDK_SK", &c.secret_key)
+            .arg("--project-id")
+            .arg(self.emulator().project_id());
+        cmd
+    }
+
+    fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = self.std_unpointed();
+        cmd.arg("--endpoint-url").arg(self.emulator().endpoint()).arg("--ca-bundle").arg(self.ca());
+        cmd
+    }
+
+    /// The binary with endpoint, CA, project and credentials; stdin a pipe (not a terminal).
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::from_std(self.std_cmd());
+        cmd.timeout(Duration::from_secs(60)).write_stdin("");
+        cmd
+    }
+
+    fn stops(&self) -> usize {
+        self.emulator().state().journal().iter().filter(|e| e.method == "POST").count()
+    }
+
+    fn journal_len(&self) -> usize {
+        self.emulator().state().journal().len()
+    }
+
+    fn status(&self, job: u64, version: u64) -> Option<i32> {
+        self.emulator().state().version_status(job, version)
+    }
+
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.home.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some(emulator) = self.emulator.take() {
+            self.runtime.block_on(emulator.shutdown());
+        }
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(cmd: &mut Command) -> Run {
+    let output = cmd.output().unwrap();
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(!run.stderr.contains("panicked"), "panic:\n{}", run.stderr);
+    run
+}
+
+fn expect(cmd: &mut Command, code: i32) -> Run {
+    let r = run(cmd);
+    assert_eq!(r.code, code, "exit status\n--- stdout\n{}\n--- stderr\n{}", r.stdout, r.stderr);
+    r
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{text}"))
+}
+
+fn json_lines(text: &str) -> Vec<Value> {
+    text.lines().filter(|l| !l.trim().is_empty()).map(json).collect()
+}
+
+/// The characters that must never reach a terminal raw.
+fn unsafe_chars(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+        })
+        .collect()
+}
+
+fn assert_clean(r: &Run, what: &str) {
+    assert_eq!(
+        unsafe_chars(&r.stdout),
+        [] as [char; 0],
+        "{what}: raw control characters on stdout:\n{:?}",
+        r.stdout
+    );
+    assert_eq!(
+        unsafe_chars(&r.stderr),
+        [] as [char; 0],
+        "{what}: raw control characters on stderr:\n{:?}",
+        r.stderr
+    );
+}
+
+// --- 2.1: times no calendar can show ------------------------------------------------------------
+
+/// 253402300800000 ms is 10000-01-01T00:00:00Z; table output used to panic (exit 101).
+#[test]
+fn times_after_9999_print_raw_in_tables_and_as_null_iso_in_json() {
+    let huge = 253_402_300_800_000_u64;
+    let mut detail = serde_json::Map::new();
+    detail.insert("start_time".into(), json!(-5));
+    let env = Env::start(
+        EmulatorConfig::default()
+            .job(
+                JobSeed::new(10)
+                    .create_time(huge)
+                    .version(VersionSeed::new(20).create_time(huge).detail(detail)),
+            )
+            .never_kill(),
+    );
+    for args in [
+        &["training-job", "list"][..],
+        &["training-job", "list", "--all"],
+        &["training-job", "show", "10", "--version", "20"],
+        &["training-job", "versions", "10"],
+    ] {
+        let r = expect(env.cmd().args(args), 0);
+        assert!(r.stdout.contains("253402300800000"), "{args:?}: the raw value is shown:\n{}", r.stdout);
+    }
+    let r = expect(env.cmd().args(["training-job", "show", "10", "--version", "20"]), 0);
+    let started = r.stdout.lines().find(|l| l.starts_with("started")).unwrap();
+    assert!(started.ends_with(" -5"), "{started}");
+
+    let r = expect(env.cmd().args(["-o", "json", "training-job", "show", "10", "--version", "20"]), 0);
+    let doc = json(&r.stdout);
+    assert_eq!(doc["create_time"], huge);
+    assert_eq!(doc["create_time_iso"], Value::Null);
+    assert_eq!(doc["start_time"], -5);
+    assert_eq!(doc["start_time_iso"], Value::Null);
+}
+
+#[test]
+fn json_times_have_iso_8601_twins() {
+    let env = Env::start(
+        EmulatorConfig::default()
+            .job(
+                JobSeed::new(10)
+                    .create_time(1_700_000_000_123)
+                    .version(VersionSeed::new(20).create_time(1_700_000_000_123)),
+            )
+            .never_kill(),
+    );
+    let r = expect(env.cmd().args(["-o", "json", "training-job", "list"]), 0);
+    let job = &json(&r.stdout)["jobs"][0];
+    assert_eq!(job["create_time"], 1_700_000_000_123_i64);
+    assert_eq!(job["create_time_iso"], "2023-11-14T22:13:20.123Z");
+    let r = expect(env.cmd().args(["--output", "json", "training-job", "versions", "10"]), 0);
+    assert_eq!(json(&r.stdout)["versions"][0]["create_time_iso"], "2023-11-14T22:13:20.123Z");
+    let r = expect(env.cmd().args(["-o", "table", "training-job", "list"]), 0);
+    assert!(r.stdout.contains("2023-11-14T22:13:20Z"), "{}", r.stdout);
+}
+
+// --- 2.3: hostile server text -------------------------------------------------------------------
+
+const HOSTILE: &str = "evil\u{1b}]0;pwned\u{7}\u{1b}[2J\rover\u{202e}gpj.exe\u{2066}\u{9b}31m\u{200f}";
+
+#[test]
+fn hostile_names_and_descriptions_are_escaped_on_terminals_and_exact_in_json() {
+    let env = Env::start(
+        EmulatorConfig::default()
+            .job(JobSeed::new(10).name(HOSTILE).desc(HOSTILE).version(VersionSeed::new(20).name(HOSTILE)))
+            .never_kill(),
+    );
+    for args in [
+        &["training-job", "list"][..],
+        &["training-job", "list", "--all"],
+        &["training-job", "show", "10", "--version", "20"],
+        &["training-job", "versions", "10"],
+    ] {
+        let r = expect(env.cmd().args(args), 0);
+        assert_clean(&r, &format!("{args:?}"));
+        assert!(
+            r.stdout.contains("evil\\e]0;pwned\\u{7}\\e[2J\\rover\\u{202e}gpj.exe"),
+            "{args:?}:\n{}",
+            r.stdout
+        );
+    }
+    for format in ["json", "jsonl"] {
+        let r = expect(env.cmd().args(["-o", format, "training-job", "list", "--all"]), 0);
+        assert_clean(&r, format);
+        let first = json_lines(&r.stdout).remove(0);
+        let job = if format == "json" { first["jobs"][0].clone() } else { first };
+        assert_eq!(job["job_name"], HOSTILE, "JSON keeps the exact value");
+        let r = expect(env.cmd().args(["-o", format, "training-job", "show", "10", "--version", "20"]), 0);
+        assert_clean(&r, format);
+        assert_eq!(json(&r.stdout)["job_desc"], HOSTILE);
+    }
+}
+
+#[test]
+fn hostile_error_codes_and_messages_are_escaped() {
+    let mut step = FaultStep::status(400);
+    step.error_code = Some(format!("ModelArts.\u{1b}[31m{HOSTILE}"));
+    step.error_msg = Some(format!("not found\n  request id: forged\u{1b}[2J{HOSTILE}"));
+    let env = Env::start(
+        EmulatorConfig::default()
+            .job(JobSeed::running(10, 20))
+            .never_kill()
+            .fault(FaultScript::new(RouteSelector::Show).repeat(step.clone(), 10))
+            .fault(FaultScript::new(RouteSelector::Stop).repeat(step, 10)),
+    );
+    let r = expect(env.cmd().args(["training-job", "show", "10", "--version", "20"]), 4);
+    assert_clean(&r, "show error");
+    assert!(r.stderr.contains("\\e[2J"), "{}", r.stderr);
+    assert_eq!(
+        r.stderr.matches("request id:").count(),
+        2,
+        "the forged line stays inside its cause:\n{}",
+        r.stderr
+    );
+    let r = expect(env.cmd().args(["-o", "json", "training-job", "show", "10", "--version", "20"]), 4);
+    assert_clean(&r, "show error, json");
+    assert!(json(&r.stderr)["error"]["code"].as_str().unwrap().ends_with(HOSTILE));
+    let list = env.file("stops.txt", "10 20\n");
+    let r = expect(env.cmd().args(["--yes", "training-job", "stop", "--from-file"]).arg(&list), 4);
+    assert_clean(&r, "batch outcome");
+    let r = expect(env.cmd().args(["training-job", "stop", "10", "--version", "20"]), 4);
+    assert_clean(&r, "stop error");
+}
+
+/// Logs quote the service too (`-vv`: "retrying after …: <error>").
+#[test]
+fn hostile_messages_in_logs_are_escaped() {
+    let mut step = FaultStep::status(503);
+    step.error_msg = Some(format!("busy\u{1b}[2J{HOSTILE}"));
+    let env = Env::start(
+        EmulatorConfig::default()
+            .job(JobSeed::running(10, 20))
+            .never_kill()
+            .fault(FaultScript::new(RouteSelector::Show).repeat(step, 10)),
+    );
+    let r = expect(
+        env.cmd().args(["-vvv", "--max-attempts", "2", "training-job", "show", "10", "--version", "20"]),
+        5,
+    );
+    assert!(r.stderr.contains("busy\\e[2J"), "the message is logged, escaped:\n{}", r.stderr);
+    assert_clean(&r, "logs");
+}
+
+// --- tables -------------------------------------------------------------------------------------
+
+/// The display column (not the char index) where `needle` starts in `line`.
+fn column(line: &str, needle: &str) -> usize {
+    line[..line.find(needle).unwrap()].width()
+}
+
+#[test]
+fn cjk_names_stay_aligned() {
+    let env = Env::start(
+        EmulatorConfig::default()
+            .jobs([
+                JobSeed::running(10, 20).name("图像分类训练任务"),
+                JobSeed::running(11, 21).name("abc"),
+                JobSeed::running(12, 22).name("モデル"),
+            ])
+            .never_kill(),
+    );
+    let r = expect(env.cmd().args(["training-job", "list", "--sort-by", "job_name"]), 0);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", r.stdout);
+    let at = column(lines[0], "VERSION_ID");
+    for line in &lines[1..] {
+        // The version IDs (20, 21, 22) are the only cells starting with 2.
+        assert_eq!(column(line, "  2") + 2, at, "misaligned:\n{}", r.stdout);
+    }
+}
+
+// --- streaming list -----------------------------------------------------------------------------
+
+#[test]
+fn list_all_streams_in_every_format() {
+    let env = Env::start(EmulatorConfig::default().generate_jobs(15).never_kill());
+    let r = expect(env.cmd().args(["training-job", "list", "--all", "--per-page", "4"]), 0);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 16, "one header and 15 rows:\n{}", r.stdout);
+    assert_eq!(r.stdout.matches("JOB_ID").count(), 1);
+
+    let r = expect(env.cmd().args(["-o", "jsonl", "training-job", "list", "--all", "--per-page", "4"]), 0);
+    let jobs = json_lines(&r.stdout);
+    assert_eq!(jobs.len(), 15);
+    assert!(jobs.iter().all(|j| j["job_id"].is_u64() && j["status_name"] == "RUNNING"));
+
+    let r = expect(env.cmd().args(["-o", "json", "training-job", "list", "--all", "--per-page", "4"]), 0);
+    let doc = json(&r.stdout);
+    assert_eq!(doc["jobs"].as_array().unwrap().len(), 15);
+    assert_eq!(doc["job_total_count"], 15);
+    assert_eq!(doc["complete"], true);
+}
+
+/// The pages read before a failure are already on stdout: output does not wait for the whole walk.
+#[test]
+fn list_all_prints_the_pages_it_read_before_a_failure() {
+    let env = Env::start(
+        EmulatorConfig::default().generate_jobs(12).never_kill().fault(
+            FaultScript::new(RouteSelector::List)
+                .step(FaultStep::pass())
+                .step(FaultStep::pass())
+                .repeat(FaultStep::status(503), 20),
+        ),
+    );
+    let r = expect(
+        env.cmd().args(["--max-attempts", "1", "training-job", "list", "--all", "--per-page", "4"]),
+        5,
+    );
+    assert_eq!(r.stdout.lines().count(), 9, "the header and two pages:\n{}", r.stdout);
+    assert!(r.stderr.starts_with("error: cannot list training jobs"), "{}", r.stderr);
+}
+
+#[test]
+fn list_all_json_document_is_closed_and_marked_incomplete_on_failure() {
+    let env = Env::start(EmulatorConfig::default().generate_jobs(12).never_kill().fault(
+        FaultScript::new(RouteSelector::List).step(FaultStep::pass()).repeat(FaultStep::status(503), 20),
+    ));
+    let r = expect(
+        env.cmd().args([
+            "--max-attempts",
+            "1",
+            "-o",
+            "json",
+            "training-job",
+            "list",
+            "--all",
+            "--per-page",
+            "4",
+        ]),
+        5,
+    );
+    let doc = json(&r.stdout);
+    assert_eq!(doc["jobs"].as_array().unwrap().len(), 4);
+    assert_eq!(doc["complete"], false);
+    assert_eq!(json(&r.stderr)["error"]["exit_code"], 5);
+}
+
+// --- stop output --------------------------------------------------------------------------------
+
+#[test]
+fn single_and_batch_stop_outcomes_have_the_same_fields() {
+    let env = Env::start(
+        EmulatorConfig::default().jobs([JobSeed::running(10, 20), JobSeed::running(11, 21)]).never_kill(),
+    );
+    let r = expect(env.cmd().args(["-o", "json", "training-job", "stop", "10", "--version", "20"]), 0);
+    let single = json(&r.stdout);
+    let list = env.file("stops.txt", "11 21\n");
+    let r =
+        expect(env.cmd().args(["-o", "jsonl", "--yes", "training-job", "stop", "--from-file"]).arg(&list), 0);
+    let batch = json_lines(&r.stdout);
+    assert_eq!(batch.len(), 1);
+    let keys = |v: &Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().filter(|k| *k != "line").cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&single), keys(&batch[0]));
+    assert_eq!(batch[0]["line"], 1);
+    assert_eq!(batch[0]["outcome"], "stopped");
+}
+
+#[test]
+fn stop_table_columns_never_touch() {
+    let env = Env::start(
+        EmulatorConfig::default()
+            .job(JobSeed::new(12345678901239876).version(VersionSeed::new(543210987).status(status::KILLED)))
+            .never_kill(),
+    );
+    let r =
+        expect(env.cmd().args(["training-job", "stop", "12345678901239876", "--version", "543210987"]), 0);
+    let row = r.stdout.lines().nth(1).unwrap();
+    let cells: Vec<&str> = row.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+    assert_eq!(
+        cells,
+        ["12345678901239876", "543210987", "already_stopped", "KILLED", "already final (KILLED)"],
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn dry_run_of_running_lists_what_would_be_stopped_and_stops_nothing() {
+    let env = Env::start(
+        EmulatorConfig::default()
+            .jobs([
+                JobSeed::running(10, 20).name("resnet-a"),
+                JobSeed::running(11, 21).name("bert-b"),
+                JobSeed::new(12).name("resnet-c").version(VersionSeed::new(22).status(status::KILLED)),
+            ])
+            .never_kill(),
+    );
+    let r =
+        expect(env.cmd().args(["--dry-run", "training-job", "stop", "--running", "--search", "resnet"]), 0);
+    assert!(
+        r.stderr.contains("no stop was sent; 1 training-job version(s) would be stopped"),
+        "{}",
+        r.stderr
+    );
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines, ["JOB_ID  VERSION_ID", "10      20"], "{}", r.stdout);
+    let r = expect(env.cmd().args(["--dry-run", "-o", "json", "training-job", "stop", "--running"]), 0);
+    let doc = json(&r.stdout);
+    assert_eq!(doc["dry_run"], true);
+    let mut would: Vec<(u64, u64)> = doc["would_stop"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["job_id"].as_u64().unwrap(), t["version_id"].as_u64().unwrap()))
+        .collect();
+    would.sort_unstable();
+    assert_eq!(would, [(10, 20), (11, 21)]);
+    assert!(env.journal_len() > 0, "the list was read");
+    assert_eq!(env.stops(), 0, "no stop was sent");
+    assert_eq!(env.status(10, 20), Some(status::RUNNING));
+    assert_eq!(env.status(11, 21), Some(status::RUNNING));
+}
+
+#[test]
+fn version_without_a_job_id_is_refused() {
+    let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)).never_kill());
+    let r = expect(env.cmd().args(["--yes", "training-job", "stop", "--running", "--version", "20"]), 2);
+    assert!(r.stderr.contains("--version"), "{}", r.stderr);
+    assert_eq!(env.journal_len(), 0);
+}
+
+/// The confirmation prompt on a real terminal (`script` gives the binary a pseudo-terminal): the
+/// targets are shown before `[y/N]`, and declining sends nothing.
+#[test]
+fn batch_prompt_shows_the_targets_first() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        eprintln!("`script` is not installed; skipping");
+        return;
+    }
+    let jobs: Vec<JobSeed> = (1..=25).map(|i| JobSeed::running(100 + i, 200 + i)).collect();
+    let env = Env::start(EmulatorConfig::default().jobs(jobs).never_kill());
+    let list: String = (1..=25).map(|i| format!("{} {}\n", 100 + i, 200 + i)).collect();
+    let list = env.file("stops.txt", &list);
+    let c = env.emulator().credentials();
+    let inner = format!(
+        "{BIN} --endpoint-url {} --ca-bundle {} --project-id {} training-job stop --from-file {}",
+        env.emulator().endpoint(),
+        env.ca().display(),
+        env.emulator().project_id(),
+        list.display()
+    );
+    let output = std::process::Command::new("script")
+        .args(["-qec", &inner, "/dev/null"])
+        .env_clear()
+        .env("HOME", env.home.path())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HUAWEICLOUD_SDK_AK", &c.access_key)
+        .env("HUAWEICLOUD_SDK_SK", &c.secret_key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(b"n\n")?;
+            drop(stdin);
+            child.wait_with_output()
+        })
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let preview =
+        text.find("These 25 training-job version(s) will be stopped:").unwrap_or_else(|| panic!("{text}"));
+    let prompt = text.find("[y/N]").unwrap_or_else(|| panic!("{text}"));
+    assert!(preview < prompt, "{text}");
+    assert!(text.contains("101") && text.contains("and 5 more"), "{text}");
+    assert!(text.contains("aborted: nothing was stopped"), "{text}");
+    assert_eq!(env.stops(), 0);
+}
+
+// --- waiting ------------------------------------------------------------------------------------
+
+#[test]
+fn waiting_off_a_terminal_prints_one_line_per_status_change() {
+    let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)).kill_after_polls(3));
+    let r = expect(
+        env.cmd().args([
+            "training-job",
+            "stop",
+            "10",
+            "--version",
+            "20",
+            "--wait",
+            "--poll-min",
+            "10ms",
+            "--poll-max",
+            "20ms",
+        ]),
+        0,
+    );
+    let lines: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("job 10 version 20: ")).collect();
+    assert_eq!(lines.len(), 2, "KILLING once, then KILLED:\n{}", r.stderr);
+    assert!(lines[0].contains("KILLING") && lines[1].contains("KILLED"), "{}", r.stderr);
+    // -q and JSON keep stderr for errors.
+    let r = expect(env.cmd().args(["-q", "training-job", "wait", "10", "--version", "20"]), 0);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+}
+
+#[test]
+fn wait_on_a_version_nobody_stops_says_so_at_once() {
+    let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)).never_kill());
+    let r = expect(
+        env.cmd().args([
+            "training-job",
+            "wait",
+            "10",
+            "--version",
+            "20",
+            "--max-wait",
+            "300ms",
+            "--poll-min",
+            "50ms",
+            "--poll-max",
+            "100ms",
+        ]),
+        6,
+    );
+    let note = r
+        .stderr
+        .lines()
+        .position(|l| l.contains("is RUNNING, not KILLING: nothing is stopping it"))
+        .unwrap_or_else(|| panic!("{}", r.stderr));
+    assert!(r.stderr.contains("modelarts training-job stop 10 --version 20"), "{}", r.stderr);
+    let error = r.stderr.lines().position(|l| l.starts_with("error:")).unwrap();
+    assert!(note < error, "the note comes first, at the first read:\n{}", r.stderr);
+    assert_eq!(env.stops(), 0);
+}
+
+#[test]
+fn ctrl_c_prints_the_command_that_resumes_the_wait() {
+    let env = Env::start(
+        EmulatorConfig::default()
+            .job(JobSeed::new(10).version(VersionSeed::new(20).status(status::KILLING)))
+            .never_kill(),
+    );
+    let mut child = env
+        .std_cmd()
+        .args(["training-job", "wait", "10", "--version", "20", "--poll-min", "50ms", "--poll-max", "100ms"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first status line says the wait is under way.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(first.starts_with("job 10 version 20: KILLING"), "{first}");
+    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(rest.contains("to wait again: modelarts training-job wait 10 --version 20"), "{rest}");
+}
+
+// --- errors with their next step ----------------------------------------------------------------
+
+#[test]
+fn rejected_credentials_name_the_source_and_the_clock_skew() {
+    let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)).clock_offset_secs(-3600));
+    let r = expect(
+        env.cmd().env("HUAWEICLOUD_SDK_SK", "wrong-secret").args([
+            "training-job",
+            "show",
+            "10",
+            "--version",
+            "20",
+        ]),
+        3,
+    );
+    assert!(r.stderr.contains("\n  hint: credentials used: access_key "), "{}", r.stderr);
+    assert!(r.stderr.contains("from env HUAWEICLOUD_SDK_AK"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("hint: clock skew: the server's clock is 3600s behind this machine's"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("wrong-secret"));
+    let r = expect(
+        env.cmd().env("HUAWEICLOUD_SDK_SK", "wrong-secret").args([
+            "-o",
+            "json",
+            "training-job",
+            "show",
+            "10",
+            "--version",
+            "20",
+        ]),
+        3,
+    );
+    // The SDK's clock warning is a log line before the report.
+    let hints = json(r.stderr.lines().last().unwrap())["error"]["hints"].as_array().unwrap().clone();
+    assert!(hints.iter().any(|h| h.as_str().unwrap().starts_with("credentials used:")), "{hints:?}");
+}
+
+#[test]
+fn an_unknown_issuer_points_to_ca_bundle() {
+    let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)));
+    let mut cmd = Command::from_std(env.std_unpointed());
+    cmd.arg("--endpoint-url").arg(env.emulator().endpoint()).write_stdin("");
+    let r = expect(cmd.args(["--max-attempts", "1", "training-job", "show", "10", "--version", "20"]), 3);
+    assert!(r.stderr.contains("hint: ") && r.stderr.contains("--ca-bundle FILE"), "{}", r.stderr);
+}
+
+#[test]
+fn a_region_typo_gets_the_closest_region_and_the_list() {
+    let env = Env::start(EmulatorConfig::default());
+    let mut cmd = Command::from_std(env.std_unpointed());
+    cmd.write_stdin("");
+    let r = expect(cmd.args(["--region", "cn-nort-4", "training-job", "list"]), 3);
+    assert!(r.stderr.contains("hint: did you mean --region cn-north-4? Known regions: "), "{}", r.stderr);
+    assert!(r.stderr.contains("eu-de"), "{}", r.stderr);
+    assert_eq!(env.journal_len(), 0);
+}
+
+// --- completions --------------------------------------------------------------------------------
+
+#[test]
+fn completions_offer_status_region_and_output_values() {
+    for shell in ["bash", "zsh", "fish"] {
+        let r = expect(Command::new(BIN).env_clear().args(["completions", shell]), 0);
+        for value in ["running", "killed", "eu-de", "cn-north-4", "jsonl"] {
+            assert!(r.stdout.contains(value), "{shell} lacks {value}");
+        }
+    }
+}
