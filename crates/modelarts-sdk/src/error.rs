@@ -65,6 +65,12 @@ pub enum Error {
         /// Attempts made (requests sent).
         attempts: u32,
     },
+    /// A walk over every page of the job list was abandoned: the server repeated a page or the list
+    /// went past the walk's bounds ([`MAX_WALK_PAGES`](modelarts_protocol::pagination::MAX_WALK_PAGES),
+    /// [`MAX_WALK_ITEMS`](modelarts_protocol::pagination::MAX_WALK_ITEMS)). The jobs yielded before it
+    /// are not the whole list.
+    #[error("the job list could not be read to its end")]
+    Walk(#[source] modelarts_protocol::pagination::WalkError),
     /// A bug: a task panicked. Only a batch reports this, for the one target whose task panicked.
     #[error("internal error: {message}")]
     Internal {
@@ -91,7 +97,8 @@ pub enum ErrorCategory {
     /// A transport failure (other than a rejected TLS certificate), a server error (5xx), or
     /// throttling that outlasted the retries.
     Transient,
-    /// The service's answer could not be read.
+    /// The service's answer could not be read, or a walk over the job list did not end within its
+    /// bounds.
     Malformed,
     /// A bug in the SDK or a callback (a panic).
     Internal,
@@ -116,6 +123,7 @@ impl Error {
                 ResponseError::Api(_) => ErrorCategory::ServiceRefused,
                 _ => ErrorCategory::Malformed,
             },
+            Error::Walk(_) => ErrorCategory::Malformed,
             Error::Internal { .. } => ErrorCategory::Internal,
         }
     }
