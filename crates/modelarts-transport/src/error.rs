@@ -168,7 +168,7 @@ pub enum BuildError {
     /// carry credentials.
     #[error("invalid proxy setting ({setting}): {reason}")]
     Proxy {
-        /// Which setting: `https`, `http` or `no_proxy`.
+        /// Which setting: `https proxy`, `http proxy`, `proxy url`, or the environment variable.
         setting: &'static str,
         /// What is wrong with it.
         reason: &'static str,
