@@ -321,6 +321,39 @@ fn batch_table_has_a_row_per_line() {
 }
 
 #[test]
+fn duplicate_lines_are_stopped_once_with_one_warning() {
+    let env = Env::start(
+        EmulatorConfig::default().jobs([JobSeed::running(10, 20), JobSeed::running(11, 21)]).never_kill(),
+    );
+    let mut text = "10 20\n".repeat(1000);
+    text.push_str("11 21\n11,21\n");
+    let list = env.file("stops.txt", &text);
+    let r = expect(
+        env.cmd().args(["--yes", "--max-attempts", "1", "training-job", "stop", "--from-file"]).arg(&list),
+        0,
+    );
+    let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    assert!(warnings[0].contains("repeats 1000 line(s)"), "{}", warnings[0]);
+    assert!(warnings[0].contains("job 10 version 20 (line 1) repeated on line(s) 2, 3,"), "{}", warnings[0]);
+    assert!(
+        warnings[0].contains("job 11 version 21 (line 1001) repeated on line(s) 1002"),
+        "{}",
+        warnings[0]
+    );
+    // One stop per version, no status reads: the journal holds two requests.
+    let journal = env.emulator().state().journal();
+    let mut stops: Vec<(Option<u64>, Option<u64>)> =
+        journal.iter().filter(|e| e.method == "POST").map(|e| (e.job_id, e.version_id)).collect();
+    // The two stops run concurrently: their order is not fixed.
+    stops.sort();
+    assert_eq!(stops, [(Some(10), Some(20)), (Some(11), Some(21))]);
+    assert_eq!(journal.len(), 2);
+    assert_eq!(r.stdout.lines().count(), 3, "{}", r.stdout);
+    assert!(r.stderr.contains("2 stopped"), "{}", r.stderr);
+}
+
+#[test]
 fn batch_without_yes_off_a_terminal_is_refused_before_any_request() {
     let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)));
     let list = env.file("stops.txt", "10 20\n");

@@ -173,6 +173,10 @@ pub(crate) async fn stop(
         let text = read_list(path).await?;
         let targets = stop_file::parse(&text)
             .map_err(|e| Failure::usage(format!("invalid stop list {}: {e}", path.display())))?;
+        let (targets, duplicates) = stop_file::dedupe(targets);
+        if let Some(warning) = duplicates {
+            ctx.stderr.always(&warning);
+        }
         return stop_batch(targets, true, args, wait, ctx, out).await;
     }
     // --running (clap guarantees one of the three targets).
