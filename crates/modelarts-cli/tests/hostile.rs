@@ -81,3 +81,86 @@ fn list_all_over_a_server_that_ignores_page_ends_with_an_error() {
     assert!(stderr.contains("page 2 of the job list repeated jobs already seen"), "{stderr}");
     assert_eq!(server.requests(), 2);
 }
+
+/// A proxy that answers `CONNECT` with 407: exit 3 after one attempt, the message says the proxy
+/// refused the credentials, and the password is never printed.
+#[test]
+fn a_proxy_refusing_the_credentials_is_a_configuration_failure() {
+    let proxy = HostileServer::always(Reply::Http {
+        status: 407,
+        headers: vec![("Proxy-Authenticate".to_owned(), "Basic realm=\"corp\"".to_owned())],
+        body: Vec::new(),
+    })
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    for (url, expected) in [
+        (format!("http://alice:pr0xyPassw0rd@{}", proxy.addr()), "the proxy refused the credentials"),
+        (format!("http://{}", proxy.addr()), "the proxy requires credentials"),
+    ] {
+        let before = proxy.requests();
+        let out = Command::new(BIN)
+            .env_clear()
+            .env("HOME", home.path())
+            .env("HUAWEICLOUD_SDK_AK", "HOSTILEAK")
+            .env("HUAWEICLOUD_SDK_SK", "HOSTILESK")
+            .env("HTTPS_PROXY", &url)
+            .args([
+                "--region",
+                "eu-de",
+                "--project-id",
+                PROJECT,
+                "training-job",
+                "show",
+                "10",
+                "--version",
+                "20",
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("pr0xyPassw0rd") && !stderr.contains("alice"), "{stderr}");
+        // Not retried: one CONNECT (the default policy allows 3 attempts).
+        assert_eq!(proxy.requests() - before, 1, "{stderr}");
+        let connect = proxy.log().pop().unwrap();
+        assert_eq!(connect.method, "CONNECT");
+        assert_eq!(connect.header("proxy-authorization").is_some(), url.contains('@'));
+    }
+}
+
+/// A 407 answered to the request itself (a proxy in the path): the same class of failure.
+#[test]
+fn a_407_answer_is_a_configuration_failure_not_retried() {
+    let server = HostileServer::always(Reply::Http {
+        status: 407,
+        headers: vec![("Proxy-Authenticate".to_owned(), "Basic".to_owned())],
+        body: b"<html>proxy login</html>".to_vec(),
+    })
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("HUAWEICLOUD_SDK_AK", "HOSTILEAK")
+        .env("HUAWEICLOUD_SDK_SK", "HOSTILESK")
+        .args([
+            "--endpoint-url",
+            &server.url(),
+            "--project-id",
+            PROJECT,
+            "training-job",
+            "stop",
+            "10",
+            "--version",
+            "20",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("a proxy refused the credentials"), "{stderr}");
+    assert_eq!(server.requests(), 1, "{stderr}");
+}

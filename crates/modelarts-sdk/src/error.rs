@@ -83,9 +83,9 @@ pub enum Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCategory {
-    /// Invalid or incomplete configuration, or a server certificate the configured trust rejects
-    /// (expired, for another name, from an unknown CA: fix the CA bundle or the endpoint; retrying
-    /// will not help).
+    /// Invalid or incomplete configuration, a server certificate the configured trust rejects
+    /// (expired, for another name, from an unknown CA: fix the CA bundle or the endpoint), or a proxy
+    /// that refused its credentials (407); retrying will not help.
     Config,
     /// No usable credentials.
     Credentials,
@@ -111,7 +111,9 @@ impl Error {
             Error::Config { .. } => ErrorCategory::Config,
             Error::Credentials { .. } | Error::Signing(_) => ErrorCategory::Credentials,
             Error::InvalidInput(_) => ErrorCategory::InvalidInput,
-            Error::Transport { source, .. } if source.is_tls() => ErrorCategory::Config,
+            Error::Transport { source, .. } if source.is_tls() || source.is_proxy_auth() => {
+                ErrorCategory::Config
+            }
             Error::Transport { .. } => ErrorCategory::Transient,
             Error::Service { error, .. } => match error.class() {
                 _ if error.is_throttling() => ErrorCategory::Transient,

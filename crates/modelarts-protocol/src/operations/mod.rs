@@ -118,6 +118,18 @@ pub fn parse_error(response: &Response<Bytes>) -> ApiError {
             request_id: header_id,
         };
     }
+    if status == 407 {
+        // Proxy-Authenticate and the body belong to the proxy: say what it means.
+        return ApiError {
+            http_status: status,
+            code: None,
+            message: Some(
+                "a proxy refused the credentials (407 Proxy Authentication Required): check the proxy URL's user and password"
+                    .to_owned(),
+            ),
+            request_id: header_id,
+        };
+    }
     match serde_json::from_slice::<Envelope>(response.body()) {
         Ok(envelope) => api_error(status, envelope, header_id),
         Err(_) => ApiError {
