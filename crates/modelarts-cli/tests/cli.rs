@@ -529,6 +529,20 @@ fn exit_5_on_persistent_503() {
     assert_eq!(env.journal_len(), 2);
 }
 
+/// An answer over the transport's size cap (16 MiB) is an unreadable answer: exit 1, not retried
+/// (the same request would get the same answer), as the README's exit-status table says.
+#[test]
+fn exit_1_on_an_oversized_answer_without_retry() {
+    let env = Env::start(
+        EmulatorConfig::default()
+            .job(JobSeed::running(10, 20))
+            .fault(FaultScript::new(RouteSelector::Show).repeat(FaultStep::oversized(17 << 20), 5)),
+    );
+    let r = expect(env.cmd().args(["training-job", "show", "10", "--version", "20"]), 1);
+    assert!(r.stderr.contains("over the limit of 16777216"), "{}", r.stderr);
+    assert_eq!(env.journal_len(), 1);
+}
+
 #[test]
 fn bad_input_fails_before_any_request() {
     let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)));

@@ -29,6 +29,9 @@ pub enum AttemptOutcome<'a> {
     /// The proxy refused the tunnel with 407 (missing or wrong proxy credentials). Nothing was sent
     /// to the server, and another attempt would meet the same refusal.
     ProxyAuthRejected,
+    /// The answer is larger than the transport's size cap: unreadable, and the same request would
+    /// get the same answer. Not retried; a stop may have taken effect, so its state is read first.
+    Oversized,
     /// The service answered, but the body could not be read (truncated, HTML on a 2xx, …).
     Malformed {
         /// The HTTP status.
@@ -118,6 +121,7 @@ impl RetryPolicy {
     /// | transport error, may have reached it | retry | check state first |
     /// | TLS handshake rejected (certificate, protocol) | no | no |
     /// | proxy refused the credentials (407 to `CONNECT`) | no | no |
+    /// | answer over the size cap | no | check state first |
     /// | 429 / throttling code | retry (throttling) | retry (throttling) |
     /// | 503 | retry | retry (the gateway did not forward it) |
     /// | 500, 502, 504, 408, other server codes | retry | check state first |
@@ -136,6 +140,8 @@ impl RetryPolicy {
             }
             AttemptOutcome::TransportError { .. } | AttemptOutcome::Malformed { .. } => transient_or_check,
             AttemptOutcome::TlsRejected | AttemptOutcome::ProxyAuthRejected => RetryDecision::DoNotRetry,
+            AttemptOutcome::Oversized if context.idempotent => RetryDecision::DoNotRetry,
+            AttemptOutcome::Oversized => RetryDecision::CheckStateFirst,
             AttemptOutcome::Api { error, retry_after } => {
                 if error.is_throttling() {
                     return RetryDecision::Retry { kind: RetryKind::Throttling, retry_after };
@@ -351,6 +357,8 @@ mod tests {
             (AttemptOutcome::TlsRejected, stop, DoNotRetry),
             (AttemptOutcome::ProxyAuthRejected, idem, DoNotRetry),
             (AttemptOutcome::ProxyAuthRejected, stop, DoNotRetry),
+            (AttemptOutcome::Oversized, idem, DoNotRetry),
+            (AttemptOutcome::Oversized, stop, CheckStateFirst),
             (AttemptOutcome::Malformed { http_status: 200 }, idem, transient),
             (AttemptOutcome::Malformed { http_status: 200 }, stop, CheckStateFirst),
         ];

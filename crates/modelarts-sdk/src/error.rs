@@ -94,11 +94,12 @@ pub enum ErrorCategory {
     /// The service refused the request for a reason retrying will not fix (4xx other than
     /// throttling: auth, permission, not found, conflict, invalid request).
     ServiceRefused,
-    /// A transport failure (other than a rejected TLS certificate), a server error (5xx), or
+    /// A transport failure (other than a rejected TLS certificate or proxy credentials, or an
+    /// oversized answer), a server error (5xx), or
     /// throttling that outlasted the retries.
     Transient,
-    /// The service's answer could not be read, or a walk over the job list did not end within its
-    /// bounds.
+    /// The service's answer could not be read (including an answer over the transport's size cap),
+    /// or a walk over the job list did not end within its bounds.
     Malformed,
     /// A bug in the SDK or a callback (a panic).
     Internal,
@@ -114,6 +115,8 @@ impl Error {
             Error::Transport { source, .. } if source.is_tls() || source.is_proxy_auth() => {
                 ErrorCategory::Config
             }
+            // An answer over the size cap is an unreadable answer, not a network failure.
+            Error::Transport { source, .. } if source.is_body_too_large() => ErrorCategory::Malformed,
             Error::Transport { .. } => ErrorCategory::Transient,
             Error::Service { error, .. } => match error.class() {
                 _ if error.is_throttling() => ErrorCategory::Transient,

@@ -242,6 +242,7 @@ impl<T: HttpSend> Client<T> {
                     let outcome = match transport_error.kind() {
                         modelarts_transport::ErrorKind::Tls => AttemptOutcome::TlsRejected,
                         modelarts_transport::ErrorKind::ProxyAuth => AttemptOutcome::ProxyAuthRejected,
+                        modelarts_transport::ErrorKind::BodyTooLarge => AttemptOutcome::Oversized,
                         _ => AttemptOutcome::TransportError {
                             may_have_reached_server: transport_error.may_have_reached_server(),
                         },
