@@ -40,7 +40,7 @@ pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
 pub use error::{Error, ErrorCategory, WaitError};
 pub use execute::USER_AGENT;
 pub use list::DEFAULT_PAGE_SIZE;
-pub use resolve::decode_text_file;
+pub use resolve::{MAX_CREDENTIALS_FILE_BYTES, decode_text_file, read_limited};
 pub use stop::{StopOptions, StopOutcome};
 pub use wait::StopAndWait;
 

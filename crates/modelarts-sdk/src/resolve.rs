@@ -416,7 +416,9 @@ impl ProfileFile {
         if self.parsed.is_none() {
             let parsed = match &self.path {
                 None => None,
-                Some(Setting { value: path, source }) => match std::fs::read(path) {
+                Some(Setting { value: path, source }) => match std::fs::File::open(path)
+                    .and_then(|file| read_limited(file, MAX_CREDENTIALS_FILE_BYTES))
+                {
                     Ok(bytes) => {
                         let text = decode_text_file(bytes).map_err(|reason| {
                             Error::config(format!("the credentials file {} {reason}", path.display()))
@@ -479,6 +481,37 @@ impl ProfileFile {
         };
         Ok(found.filter(|v| !v.is_empty()).map(|v| Setting::new(v, self.source())))
     }
+}
+
+/// The most bytes read from a credentials file (far more than any real one holds).
+pub const MAX_CREDENTIALS_FILE_BYTES: u64 = 1 << 20;
+
+/// Reads all of `reader` up to `limit` bytes. Longer input (a huge file, `/dev/zero`, an endless
+/// pipe) is an error of kind [`FileTooLarge`](std::io::ErrorKind::FileTooLarge) after reading at
+/// most `limit + 1` bytes, so memory stays bounded.
+///
+/// ```
+/// let err = modelarts_sdk::read_limited(std::io::repeat(0), 1 << 20).unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
+/// assert_eq!(err.to_string(), "it is larger than 1 MiB, the limit for this file");
+/// assert_eq!(modelarts_sdk::read_limited(&b"10 20\n"[..], 6).unwrap(), b"10 20\n");
+/// ```
+pub fn read_limited(reader: impl std::io::Read, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    reader.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        let shown = if limit >= 1 << 20 && limit % (1 << 20) == 0 {
+            format!("{} MiB", limit >> 20)
+        } else {
+            format!("{limit} bytes")
+        };
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("it is larger than {shown}, the limit for this file"),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// The text of a file the user gave (a credentials file, a list of versions to stop), or why it is

@@ -4,7 +4,7 @@
 //! per line. Ctrl-C ends a wait cleanly (exit 130, the last status shown); in a batch, the versions
 //! not finished get an `interrupted` outcome, since their stop may or may not have been sent.
 
-use std::io::{self, IsTerminal, Read};
+use std::io::{self, IsTerminal};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -199,15 +199,20 @@ pub(crate) async fn stop(
     stop_batch(targets, false, args, wait, ctx, out).await
 }
 
-/// Reads the `--from-file` list (`-`: stdin) off the async threads, so Ctrl-C still works.
+/// The most bytes read from a `--from-file` list: about 500,000 lines, far more versions than an
+/// account can hold.
+const MAX_STOP_LIST_BYTES: u64 = 16 << 20;
+
+/// Reads the `--from-file` list (`-`: stdin, at most [`MAX_STOP_LIST_BYTES`]) off the async
+/// threads, so Ctrl-C still works.
 async fn read_list(path: &Path) -> Result<String, Failure> {
     let owned = path.to_owned();
     let read = tokio::task::spawn_blocking(move || {
         if owned == Path::new("-") {
-            let mut bytes = Vec::new();
-            io::stdin().lock().read_to_end(&mut bytes).map(|_| bytes)
+            modelarts_sdk::read_limited(io::stdin().lock(), MAX_STOP_LIST_BYTES)
         } else {
-            std::fs::read(&owned)
+            std::fs::File::open(&owned)
+                .and_then(|file| modelarts_sdk::read_limited(file, MAX_STOP_LIST_BYTES))
         }
     })
     .await;
