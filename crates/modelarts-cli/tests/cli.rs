@@ -353,6 +353,51 @@ fn duplicate_lines_are_stopped_once_with_one_warning() {
     assert!(r.stderr.contains("2 stopped"), "{}", r.stderr);
 }
 
+/// `stop > /dev/full`: the stop was accepted but its outcome cannot be printed; stderr says so, and
+/// the exit status is 1.
+#[test]
+fn a_stop_whose_outcome_cannot_be_written_says_so_on_stderr() {
+    let env = Env::start(
+        EmulatorConfig::default().jobs([JobSeed::running(10, 20), JobSeed::running(11, 21)]).never_kill(),
+    );
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let out = env
+        .std_cmd()
+        .args(["training-job", "stop", "10", "--version", "20"])
+        .stdout(full())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "the stop of job 10 version 20 was accepted, but the outcome could not be written to stdout"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert_eq!(env.status(10, 20), Some(status::KILLING));
+    // A batch: the counts go to stderr.
+    let list = env.file("stops.txt", "11 21\n");
+    let out = env
+        .std_cmd()
+        .args(["--yes", "training-job", "stop", "--from-file"])
+        .arg(&list)
+        .stdout(full())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr
+            .contains("the outcomes could not be written to stdout; the batch ran: 1 version(s): 1 stopped"),
+        "{stderr}"
+    );
+    assert_eq!(env.status(11, 21), Some(status::KILLING));
+}
+
 #[test]
 fn batch_without_yes_off_a_terminal_is_refused_before_any_request() {
     let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)));

@@ -19,7 +19,7 @@ use modelarts_sdk::{
 };
 use serde_json::Value;
 
-use super::{Context, dry_run, io_failure, print_dry_run, wait_options};
+use super::{Context, dry_run, print_dry_run, wait_options};
 use crate::args::{StopArgs, WaitArgs};
 use crate::exit::ExitStatus;
 use crate::failure::Failure;
@@ -276,7 +276,7 @@ async fn stop_one(
         outcome.status = stop.status();
         outcome.stop = Some(stop);
         outcome.elapsed = Some(started.elapsed());
-        printer.print(out, &outcome).map_err(io_failure)?;
+        printer.print(out, &outcome).map_err(|e| unwritten(e, &outcome))?;
         if exit != ExitStatus::Success {
             let failure =
                 Failure::new(exit, format!("job {job} version {version} did not need a stop: {stop}"));
@@ -379,8 +379,22 @@ fn finish_wait(
     };
     outcome.stop = stop;
     outcome.elapsed = Some(started.elapsed());
-    printer.print(out, &outcome).map_err(io_failure)?;
+    printer.print(out, &outcome).map_err(|e| unwritten(e, &outcome))?;
     Ok(outcome.exit)
+}
+
+/// Stdout failed (`/dev/full`, a closed file) after the version's outcome was known: the failure
+/// (exit 1) says on stderr what happened to the version, since stdout cannot.
+fn unwritten(error: io::Error, outcome: &Outcome) -> Failure {
+    let (job, version) = (outcome.job_id, outcome.version_id);
+    let what = match outcome.outcome {
+        "stopped" => format!("the stop of job {job} version {version} was accepted"),
+        "already_stopped" => format!("job {job} version {version} was already stopping or stopped"),
+        other => format!("job {job} version {version}: {}", other.replace('_', " ")),
+    };
+    let status = outcome.status.map_or_else(String::new, |s| format!(" (status {s})"));
+    Failure::new(ExitStatus::Other, format!("{what}{status}, but the outcome could not be written to stdout"))
+        .caused_by(&error)
 }
 
 /// Reports on stderr why a stop or wait outcome is not a success (its document is on stdout).
@@ -521,7 +535,22 @@ async fn stop_batch(
         .into_inner()
         .map_err(|_| Failure::new(ExitStatus::Other, "internal error: a batch task panicked"))?;
     if let Some(e) = shared.write_error {
-        return Err(io_failure(e));
+        // Stdout failed: the stops' results go to stderr instead.
+        let summary = match &report {
+            Some(report) => {
+                let c = report.counts();
+                format!(
+                    "{total} version(s): {} stopped, {} already stopped, {} not found, {} failed, {} wait timed out, {} ended otherwise",
+                    c.stopped, c.already_stopped, c.not_found, c.failed, c.wait_timed_out, c.ended_otherwise
+                )
+            }
+            None => "interrupted: stops already sent are not undone".to_owned(),
+        };
+        return Err(Failure::new(
+            ExitStatus::Other,
+            format!("the outcomes could not be written to stdout; the batch ran: {summary}"),
+        )
+        .caused_by(&e));
     }
     match &report {
         Some(report) => {
