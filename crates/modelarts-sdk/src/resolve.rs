@@ -501,7 +501,7 @@ pub fn read_limited(reader: impl std::io::Read, limit: u64) -> std::io::Result<V
     let mut bytes = Vec::new();
     reader.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
-        let shown = if limit >= 1 << 20 && limit % (1 << 20) == 0 {
+        let shown = if limit >= 1 << 20 && limit.is_multiple_of(1 << 20) {
             format!("{} MiB", limit >> 20)
         } else {
             format!("{limit} bytes")

@@ -88,7 +88,9 @@ pub(crate) fn load_ca_bundle(path: &Path) -> Result<Vec<CertificateDer<'static>>
         .and_then(|file| file.take(MAX_CA_BUNDLE_BYTES + 1).read_to_end(&mut pem))
         .map_err(|e| fail(Box::new(e)))?;
     if pem.len() as u64 > MAX_CA_BUNDLE_BYTES {
-        return Err(fail(Box::new(Reason("the file is larger than 1 MiB, the limit for a CA bundle".into()))));
+        return Err(fail(Box::new(Reason(
+            "the file is larger than 1 MiB, the limit for a CA bundle".into(),
+        ))));
     }
     let certs =
         CertificateDer::pem_slice_iter(&pem).collect::<Result<Vec<_>, _>>().map_err(|e| fail(Box::new(e)))?;
