@@ -276,7 +276,7 @@ const SORT_FIELDS: [&str; 6] = ["job_name", "job_desc", "status", "duration", "v
 #[derive(Debug, Clone, Args)]
 pub(crate) struct ListArgs {
     /// Only jobs in this status: a name (`running`, `killed`, `JOBSTAT_FAILED`, …) or a code (`8`).
-    #[arg(long, value_name = "STATUS", value_parser = status_parser())]
+    #[arg(long, value_name = "STATUS", value_parser = status_parser(), allow_negative_numbers = true)]
     pub(crate) status: Option<JobStatus>,
 
     /// Only jobs whose name contains this text (at most 64 characters).
@@ -437,11 +437,19 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// A status name or a documented code; an unknown code (`99`, `-1`) is refused here rather than
+/// sent as a filter that matches nothing.
 fn parse_status(s: &str) -> Result<JobStatus, String> {
-    JobStatus::from_name(s).ok_or_else(|| {
-        let names: Vec<String> = JobStatus::ALL.iter().map(|s| s.name().to_ascii_lowercase()).collect();
-        format!("unknown status {s:?}; use a code or one of: {}", names.join(", "))
-    })
+    let names: Vec<String> = JobStatus::ALL.iter().map(|s| s.name().to_ascii_lowercase()).collect();
+    let codes = JobStatus::ALL.iter().map(|s| s.code());
+    let range = format!("{}..={}", codes.clone().min().unwrap_or(0), codes.max().unwrap_or(0));
+    match JobStatus::from_name(s) {
+        Some(JobStatus::Unknown(code)) => {
+            Err(format!("unknown status code {code}; use a code in {range} or one of: {}", names.join(", ")))
+        }
+        Some(status) => Ok(status),
+        None => Err(format!("unknown status {s:?}; use a code in {range} or one of: {}", names.join(", "))),
+    }
 }
 
 fn parse_search(s: &str) -> Result<String, String> {
@@ -517,6 +525,12 @@ mod tests {
         assert_eq!(parse_status("killed"), Ok(JobStatus::Killed));
         assert_eq!(parse_status("12"), Ok(JobStatus::Killed));
         assert!(parse_status("sleeping").unwrap_err().contains("running"));
+        for code in ["99", "-1", "23", "2147483648"] {
+            let error = parse_status(code).unwrap_err();
+            assert!(error.contains("0..=22"), "{code}: {error}");
+        }
+        assert_eq!(parse_status("0"), Ok(JobStatus::Undetermined));
+        assert_eq!(parse_status("22"), Ok(JobStatus::MountFailed));
         assert!(parse_job_id("x").unwrap_err().contains("job_id"));
         assert!(parse_search(&"a".repeat(65)).is_err());
     }

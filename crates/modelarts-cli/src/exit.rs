@@ -16,14 +16,16 @@ use std::fmt::Write as _;
 pub enum ExitStatus {
     /// 0: everything asked for was done.
     Success,
-    /// 1: an unexpected error (an unreadable answer from the service, a local I/O error).
+    /// 1: an unexpected error (an unreadable answer from the service: malformed, or over the
+    /// transport's size cap, which is not retried; a job list that never ends; a local I/O error).
     Other,
     /// 2: the command line is wrong (unknown flag, bad ID, duration or status name, malformed
     /// `--from-file` line, or a batch stop without `--yes` where no one can confirm it).
     Usage,
     /// 3: configuration or credentials are missing or invalid (no project ID, no region or
-    /// endpoint, no credentials, an unreadable CA bundle, or the service rejected the credentials),
-    /// or the server's TLS certificate was rejected (expired, for another name, unknown CA).
+    /// endpoint, no credentials, an unreadable CA bundle, a setting that is not UTF-8, or the service
+    /// or a proxy (407) rejected the credentials), or the server's TLS certificate was rejected
+    /// (expired, for another name, unknown CA).
     Config,
     /// 4: the service refused the request (HTTP 4xx: not found, not allowed, conflict).
     Refused,
@@ -88,7 +90,7 @@ impl ExitStatus {
                 "usage: bad flag, ID, duration, status or input file; batch stop without --yes off a terminal"
             }
             ExitStatus::Config => {
-                "configuration or credentials missing, invalid or rejected; TLS certificate rejected"
+                "configuration or credentials missing, invalid or rejected (also by a proxy); TLS certificate rejected"
             }
             ExitStatus::Refused => "the service refused the request (4xx: not found, not allowed, conflict)",
             ExitStatus::Transient => "unavailable, throttled or network failure after all retries",

@@ -109,6 +109,22 @@ fn clap_error(error: &clap::Error, args: &[OsString]) -> ExitStatus {
         let _ = error.print();
         return ExitStatus::Usage;
     }
+    if matches!(error.kind(), ErrorKind::InvalidUtf8 | ErrorKind::InvalidValue)
+        && args.iter().all(|a| a.to_str().is_some())
+    {
+        // Not an argument: a variable clap reads for one (clap reports a lossy copy of an enum
+        // value as invalid). Name it, never its value.
+        if let Some(name) = settings::non_utf8_env(&command()) {
+            let failure = Failure::new(
+                ExitStatus::Config,
+                format!(
+                    "the environment variable {name} is not valid UTF-8; set it to a UTF-8 value or unset it"
+                ),
+            );
+            report(&failure, wants_json(args));
+            return failure.status;
+        }
+    }
     if wants_json(args) {
         let mut failure = Failure::usage(error.kind().as_str().unwrap_or("invalid command line"));
         failure.causes.push(error.render().to_string().trim().to_owned());

@@ -106,6 +106,21 @@ pub(crate) fn client(global: &GlobalArgs, sources: &Sources) -> Result<Client, F
     builder(global, sources).build().map_err(|e| Failure::sdk("cannot set up the ModelArts client", &e))
 }
 
+/// The first environment variable read by one of `cmd`'s arguments (subcommands included) whose
+/// value is not valid UTF-8. The SDK reports the variables it reads itself the same way.
+pub(crate) fn non_utf8_env(cmd: &clap::Command) -> Option<String> {
+    let mut names = Vec::new();
+    let mut stack = vec![cmd];
+    while let Some(c) = stack.pop() {
+        names.extend(c.get_arguments().filter_map(|a| a.get_env()).map(|n| n.to_owned()));
+        stack.extend(c.get_subcommands());
+    }
+    names
+        .into_iter()
+        .find(|n| std::env::var_os(n).is_some_and(|v| v.to_str().is_none()))
+        .map(|n| n.to_string_lossy().into_owned())
+}
+
 /// `http://localhost…`, `http://127.x.x.x…` or `http://[::1]…`.
 fn is_loopback_http(url: &str) -> bool {
     let Some(rest) = url.trim().strip_prefix("http://") else {

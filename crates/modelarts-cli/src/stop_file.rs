@@ -51,6 +51,63 @@ pub(crate) fn parse(text: &str) -> Result<Vec<StopTarget>, StopFileError> {
     Ok(targets)
 }
 
+/// How many repeated line numbers a duplicate warning names before it only counts them.
+const NAMED_DUPLICATES: usize = 10;
+
+/// Drops the targets that repeat an earlier one (the same job and version), keeping the first, and
+/// returns the warning naming the repeated lines (`None` when there were none). Each version gets
+/// one stop whatever the file holds.
+pub(crate) fn dedupe(targets: Vec<StopTarget>) -> (Vec<StopTarget>, Option<String>) {
+    use std::collections::HashMap;
+    // (job, version) -> index in `kept`; the repeats of each kept target, by line.
+    let mut first: HashMap<(JobId, VersionId), usize> = HashMap::new();
+    let mut kept: Vec<StopTarget> = Vec::with_capacity(targets.len());
+    let mut repeats: Vec<Vec<Option<usize>>> = Vec::new();
+    for target in targets {
+        match first.get(&(target.job_id, target.version_id)) {
+            Some(&index) => repeats[index].push(target.line),
+            None => {
+                first.insert((target.job_id, target.version_id), kept.len());
+                kept.push(target);
+                repeats.push(Vec::new());
+            }
+        }
+    }
+    let dropped: usize = repeats.iter().map(Vec::len).sum();
+    if dropped == 0 {
+        return (kept, None);
+    }
+    let line = |l: Option<usize>| l.map_or_else(|| "-".to_owned(), |l| l.to_string());
+    let mut named = Vec::new();
+    for (target, lines) in kept.iter().zip(&repeats).filter(|(_, lines)| !lines.is_empty()) {
+        if named.len() >= NAMED_DUPLICATES {
+            break;
+        }
+        let shown: Vec<String> = lines.iter().take(NAMED_DUPLICATES).map(|l| line(*l)).collect();
+        let more = match lines.len().saturating_sub(NAMED_DUPLICATES) {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        named.push(format!(
+            "job {} version {} (line {}) repeated on line(s) {}{more}",
+            target.job_id,
+            target.version_id,
+            line(target.line),
+            shown.join(", ")
+        ));
+    }
+    let groups = repeats.iter().filter(|r| !r.is_empty()).count();
+    let rest = match groups.saturating_sub(named.len()) {
+        0 => String::new(),
+        n => format!("; and {n} more repeated version(s)"),
+    };
+    let warning = format!(
+        "warning: the stop list repeats {dropped} line(s); each version is stopped once: {}{rest}",
+        named.join("; ")
+    );
+    (kept, Some(warning))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +133,31 @@ mod tests {
                 .collect();
             assert_eq!(&got, expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn duplicates_are_dropped_and_named() {
+        let (kept, warning) = dedupe(parse("10 20\n11 21\n10,20\n# c\n10 20\n11 22\n").unwrap());
+        let got: Vec<(u64, u64, usize)> =
+            kept.iter().map(|t| (t.job_id.get(), t.version_id.get(), t.line.unwrap())).collect();
+        assert_eq!(got, [(10, 20, 1), (11, 21, 2), (11, 22, 6)]);
+        assert_eq!(
+            warning.as_deref(),
+            Some(
+                "warning: the stop list repeats 2 line(s); each version is stopped once: \
+                 job 10 version 20 (line 1) repeated on line(s) 3, 5"
+            )
+        );
+        assert_eq!(dedupe(parse("10 20\n10 21\n").unwrap()).1, None);
+        // A thousand identical lines: one target, a bounded warning.
+        let (kept, warning) = dedupe(parse(&"10 20\n".repeat(1000)).unwrap());
+        assert_eq!(kept.len(), 1);
+        let warning = warning.unwrap();
+        assert!(warning.contains("repeats 999 line(s)"), "{warning}");
+        assert!(
+            warning.ends_with("repeated on line(s) 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 989 more"),
+            "{warning}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 // Test helpers may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used)]
 
+use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -163,6 +164,12 @@ fn cases(ctx: &Ctx) -> Vec<Case> {
         c.args(extra).args(SHOW);
         c
     };
+    let list = |args: &[&str]| {
+        let mut c = ctx.with_keys();
+        c.args(["training-job", "list"]).args(args);
+        c
+    };
+    let not_utf8 = || std::ffi::OsString::from_vec(b"value\xE9".to_vec());
     let creds = ctx.credentials_text();
     let c = ctx.emulator.credentials().clone();
     vec![
@@ -277,6 +284,61 @@ fn cases(ctx: &Ctx) -> Vec<Case> {
             "invalid value 'xml'",
         ),
         cli("flag", "`--max-attempts 0`", global(&["--max-attempts", "0"]), 2, "0 is not in 1..=20"),
+        cli(
+            "flag",
+            "`--status 99`",
+            list(&["--status", "99"]),
+            2,
+            "unknown status code 99; use a code in 0..=22",
+        ),
+        cli(
+            "flag",
+            "`--status -1`",
+            list(&["--status", "-1"]),
+            2,
+            "unknown status code -1; use a code in 0..=22",
+        ),
+        cli(
+            "flag",
+            "`--status sleeping`",
+            list(&["--status", "sleeping"]),
+            2,
+            "use a code in 0..=22 or one of",
+        ),
+        // Environment.
+        cli(
+            "environment",
+            "security token not UTF-8",
+            {
+                let mut c = ctx.with_keys();
+                c.env("HUAWEICLOUD_SDK_SECURITY_TOKEN", not_utf8()).args(SHOW);
+                c
+            },
+            3,
+            "the environment variable HUAWEICLOUD_SDK_SECURITY_TOKEN is not valid UTF-8",
+        ),
+        cli(
+            "environment",
+            "AK not UTF-8",
+            {
+                let mut c = ctx.with_keys();
+                c.env("HUAWEICLOUD_SDK_AK", not_utf8()).args(SHOW);
+                c
+            },
+            3,
+            "the environment variable HUAWEICLOUD_SDK_AK is not valid UTF-8",
+        ),
+        cli(
+            "environment",
+            "region not UTF-8",
+            {
+                let mut c = ctx.with_keys();
+                c.env("MODELARTS_REGION", not_utf8()).args(SHOW);
+                c
+            },
+            3,
+            "the environment variable MODELARTS_REGION is not valid UTF-8",
+        ),
         // CA bundles.
         cli(
             "CA bundle",
@@ -314,6 +376,20 @@ fn cases(ctx: &Ctx) -> Vec<Case> {
             },
             3,
             "cannot use the CA bundle",
+        ),
+        cli(
+            "CA bundle",
+            "`/dev/zero`",
+            {
+                let mut c = ctx.bare();
+                c.env("HUAWEICLOUD_SDK_AK", "a")
+                    .env("HUAWEICLOUD_SDK_SK", "b")
+                    .args(["--endpoint-url", "https://h", "--project-id", "p", "--ca-bundle", "/dev/zero"])
+                    .args(SHOW);
+                c
+            },
+            3,
+            "larger than 1 MiB, the limit for a CA bundle",
         ),
         // Credentials files.
         cli("credentials file", "UTF-8 BOM", cred_file("bom", format!("\u{feff}{creds}").into(), &[]), 0, ""),
@@ -389,6 +465,17 @@ fn cases(ctx: &Ctx) -> Vec<Case> {
             3,
             "cannot read the credentials file",
         ),
+        cli(
+            "credentials file",
+            "`/dev/zero`",
+            {
+                let mut c = ctx.pointed();
+                c.env("HUAWEICLOUD_SDK_CREDENTIALS_FILE", "/dev/zero").args(SHOW);
+                c
+            },
+            3,
+            "it is larger than 1 MiB, the limit for this file",
+        ),
         // Stop lists.
         cli("stop list", "UTF-8 BOM and CRLF", stop_list("bom.txt", "\u{feff}10 20\r\n".as_bytes()), 0, ""),
         cli("stop list", "UTF-16", stop_list("utf16.txt", &utf16le("10 20\n")), 2, "UTF-16"),
@@ -405,6 +492,29 @@ fn cases(ctx: &Ctx) -> Vec<Case> {
             stop_list("three.txt", b"10 20 30\n"),
             2,
             "line 1: expected `JOB_ID VERSION_ID`",
+        ),
+        cli(
+            "stop list",
+            "`/dev/zero`",
+            {
+                let mut c = ctx.with_keys();
+                c.args(["--yes", "--dry-run", "training-job", "stop", "--from-file", "/dev/zero"]);
+                c
+            },
+            2,
+            "cannot read the stop list /dev/zero",
+        ),
+        cli(
+            "stop list",
+            "18 MiB of valid lines",
+            {
+                let path = ctx.file("huge.txt", "10 20\n".repeat(3 << 20).as_bytes());
+                let mut c = ctx.with_keys();
+                c.args(["--yes", "--dry-run", "training-job", "stop", "--from-file"]).arg(path);
+                c
+            },
+            2,
+            "it is larger than 16 MiB, the limit for this file",
         ),
         // The SDK builder.
         sdk(

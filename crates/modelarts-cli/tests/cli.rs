@@ -321,6 +321,84 @@ fn batch_table_has_a_row_per_line() {
 }
 
 #[test]
+fn duplicate_lines_are_stopped_once_with_one_warning() {
+    let env = Env::start(
+        EmulatorConfig::default().jobs([JobSeed::running(10, 20), JobSeed::running(11, 21)]).never_kill(),
+    );
+    let mut text = "10 20\n".repeat(1000);
+    text.push_str("11 21\n11,21\n");
+    let list = env.file("stops.txt", &text);
+    let r = expect(
+        env.cmd().args(["--yes", "--max-attempts", "1", "training-job", "stop", "--from-file"]).arg(&list),
+        0,
+    );
+    let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    assert!(warnings[0].contains("repeats 1000 line(s)"), "{}", warnings[0]);
+    assert!(warnings[0].contains("job 10 version 20 (line 1) repeated on line(s) 2, 3,"), "{}", warnings[0]);
+    assert!(
+        warnings[0].contains("job 11 version 21 (line 1001) repeated on line(s) 1002"),
+        "{}",
+        warnings[0]
+    );
+    // One stop per version, no status reads: the journal holds two requests.
+    let journal = env.emulator().state().journal();
+    let mut stops: Vec<(Option<u64>, Option<u64>)> =
+        journal.iter().filter(|e| e.method == "POST").map(|e| (e.job_id, e.version_id)).collect();
+    // The two stops run concurrently: their order is not fixed.
+    stops.sort();
+    assert_eq!(stops, [(Some(10), Some(20)), (Some(11), Some(21))]);
+    assert_eq!(journal.len(), 2);
+    assert_eq!(r.stdout.lines().count(), 3, "{}", r.stdout);
+    assert!(r.stderr.contains("2 stopped"), "{}", r.stderr);
+}
+
+/// `stop > /dev/full`: the stop was accepted but its outcome cannot be printed; stderr says so, and
+/// the exit status is 1.
+#[test]
+fn a_stop_whose_outcome_cannot_be_written_says_so_on_stderr() {
+    let env = Env::start(
+        EmulatorConfig::default().jobs([JobSeed::running(10, 20), JobSeed::running(11, 21)]).never_kill(),
+    );
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let out = env
+        .std_cmd()
+        .args(["training-job", "stop", "10", "--version", "20"])
+        .stdout(full())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "the stop of job 10 version 20 was accepted, but the outcome could not be written to stdout"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert_eq!(env.status(10, 20), Some(status::KILLING));
+    // A batch: the counts go to stderr.
+    let list = env.file("stops.txt", "11 21\n");
+    let out = env
+        .std_cmd()
+        .args(["--yes", "training-job", "stop", "--from-file"])
+        .arg(&list)
+        .stdout(full())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr
+            .contains("the outcomes could not be written to stdout; the batch ran: 1 version(s): 1 stopped"),
+        "{stderr}"
+    );
+    assert_eq!(env.status(11, 21), Some(status::KILLING));
+}
+
+#[test]
 fn batch_without_yes_off_a_terminal_is_refused_before_any_request() {
     let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)));
     let list = env.file("stops.txt", "10 20\n");
@@ -494,6 +572,20 @@ fn exit_5_on_persistent_503() {
         expect(env.cmd().args(["--max-attempts", "2", "training-job", "show", "10", "--version", "20"]), 5);
     assert!(r.stderr.contains("503"), "{}", r.stderr);
     assert_eq!(env.journal_len(), 2);
+}
+
+/// An answer over the transport's size cap (16 MiB) is an unreadable answer: exit 1, not retried
+/// (the same request would get the same answer), as the README's exit-status table says.
+#[test]
+fn exit_1_on_an_oversized_answer_without_retry() {
+    let env = Env::start(
+        EmulatorConfig::default()
+            .job(JobSeed::running(10, 20))
+            .fault(FaultScript::new(RouteSelector::Show).repeat(FaultStep::oversized(17 << 20), 5)),
+    );
+    let r = expect(env.cmd().args(["training-job", "show", "10", "--version", "20"]), 1);
+    assert!(r.stderr.contains("over the limit of 16777216"), "{}", r.stderr);
+    assert_eq!(env.journal_len(), 1);
 }
 
 #[test]

@@ -10,7 +10,8 @@ use crate::ids::IdError;
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorClass {
-    /// Bad or expired credentials, signature, or token (401).
+    /// Bad or expired credentials, signature, or token (401), or a proxy that refused its
+    /// credentials (407).
     Auth,
     /// Authenticated but not allowed (403).
     Permission,
@@ -160,7 +161,8 @@ impl ApiError {
             return entry.class;
         }
         match self.http_status {
-            401 => ErrorClass::Auth,
+            // 407: a proxy on the way refused its credentials (a configuration problem, like a 401).
+            401 | 407 => ErrorClass::Auth,
             403 => ErrorClass::Permission,
             404 => ErrorClass::NotFound,
             409 => ErrorClass::Conflict,
@@ -324,6 +326,7 @@ mod tests {
             (400, Some("ModelArts.9999"), ErrorClass::InvalidRequest),
             (403, None, ErrorClass::Permission),
             (404, None, ErrorClass::NotFound),
+            (407, None, ErrorClass::Auth),
         ];
         for (status, code, class) in cases {
             assert_eq!(api(status, code).class(), class, "{status} {code:?}");

@@ -221,8 +221,9 @@ pub struct JobList {
     /// Maximum number of training jobs.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
     pub quotas: Option<i64>,
-    /// The jobs of this page.
-    #[serde(default, deserialize_with = "lenient::vec_or_null")]
+    /// The jobs of this page. Required (an array, possibly empty): an answer without it, or with
+    /// `null`, is malformed rather than an empty list. `job_total_count` and the quotas stay
+    /// optional: the walk does not need them to end.
     pub jobs: Vec<JobSummary>,
 }
 
@@ -241,8 +242,8 @@ pub struct VersionList {
     /// Number of versions.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
     pub version_count: Option<i64>,
-    /// The versions.
-    #[serde(default, deserialize_with = "lenient::vec_or_null")]
+    /// The versions. Required (an array, possibly empty): an answer without it, or with `null`,
+    /// is malformed rather than a job without versions.
     pub versions: Vec<VersionDetail>,
 }
 

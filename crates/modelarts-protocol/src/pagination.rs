@@ -1,12 +1,67 @@
 //! Walking every page of the job list, and stopping even when the server misbehaves: an empty page,
-//! a short page, the announced total reached, the last page number, or a page that repeats one seen
-//! before (its jobs are dropped, and the walk ends).
+//! a short page, the announced total reached, or the last page number end the walk; a page that
+//! only repeats jobs seen before, or a walk past [`MAX_WALK_PAGES`] pages or [`MAX_WALK_ITEMS`] jobs,
+//! is a [`WalkError`] (never a silent truncation).
+//!
+//! The bounds sit far above any real account (the training-job quota is about 1,000 jobs), so only a
+//! server that ignores `page` or invents jobs reaches them, and it is stopped after a bounded number
+//! of requests and a bounded amount of memory (the IDs seen, at most [`MAX_WALK_ITEMS`]).
 
 use std::collections::HashSet;
 
 use crate::ids::JobId;
 use crate::model::{JobList, JobSummary};
 use crate::operations::list_training_jobs::MAX_PAGE;
+
+/// The most pages one walk fetches. At the default page size (100) that is 100,000 jobs.
+pub const MAX_WALK_PAGES: u32 = 1_000;
+
+/// The most jobs one walk yields (100 times the training-job quota of a real account).
+pub const MAX_WALK_ITEMS: usize = 100_000;
+
+/// Why a walk over the job list was abandoned: the server's answers cannot be the whole list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WalkError {
+    /// More pages than [`MAX_WALK_PAGES`] (or the walk's own limit) would be needed.
+    #[error(
+        "the job list did not end after {limit} pages ({items} jobs; the server announced {}): stopped there rather than walk on",
+        announced.map_or_else(|| "no total".to_owned(), |t| t.to_string())
+    )]
+    TooManyPages {
+        /// The page limit.
+        limit: u32,
+        /// Jobs received so far.
+        items: usize,
+        /// The last `job_total_count` the server sent.
+        announced: Option<i64>,
+    },
+    /// More jobs than [`MAX_WALK_ITEMS`] (or the walk's own limit).
+    #[error(
+        "the job list holds more than {limit} jobs (the server announced {}): stopped there rather than walk on",
+        announced.map_or_else(|| "no total".to_owned(), |t| t.to_string())
+    )]
+    TooManyItems {
+        /// The item limit.
+        limit: usize,
+        /// The last `job_total_count` the server sent.
+        announced: Option<i64>,
+    },
+    /// A full page held only jobs already seen: the server ignored `page` (or the list moved by a
+    /// whole page during the walk), so the rest of the list cannot be read reliably.
+    #[error(
+        "page {page} of the job list repeated jobs already seen ({items} jobs read; the server announced {}): the server does not page",
+        announced.map_or_else(|| "no total".to_owned(), |t| t.to_string())
+    )]
+    RepeatedPage {
+        /// The page that repeated.
+        page: u32,
+        /// Distinct jobs received before it.
+        items: usize,
+        /// The last `job_total_count` the server sent.
+        announced: Option<i64>,
+    },
+}
 
 /// What to do after a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +70,9 @@ pub enum PageStep {
     Next(u32),
     /// The walk is over.
     Done,
+    /// The list goes on past the page bound: this page's jobs are good, then the walk fails with
+    /// this error ([`WalkError::TooManyPages`]) rather than end as if the list were complete.
+    Exceeded(WalkError),
 }
 
 /// The state of a walk over the job list.
@@ -23,13 +81,27 @@ pub struct Paginator {
     per_page: u32,
     next_page: u32,
     seen: HashSet<JobId>,
-    repeated_page: bool,
+    max_pages: u32,
+    max_items: usize,
 }
 
 impl Paginator {
-    /// Walks pages of `per_page` jobs (1 to 1000), from page 1.
+    /// Walks pages of `per_page` jobs (1 to 1000), from page 1, within [`MAX_WALK_PAGES`] and
+    /// [`MAX_WALK_ITEMS`].
     pub fn new(per_page: u32) -> Self {
-        Self { per_page: per_page.clamp(1, 1000), next_page: 1, seen: HashSet::new(), repeated_page: false }
+        Self::with_limits(per_page, MAX_WALK_PAGES, MAX_WALK_ITEMS)
+    }
+
+    /// Like [`new`](Self::new) with other bounds: at least 1 each, and `max_pages` at most the
+    /// API's last page (65,535).
+    pub fn with_limits(per_page: u32, max_pages: u32, max_items: usize) -> Self {
+        Self {
+            per_page: per_page.clamp(1, 1000),
+            next_page: 1,
+            seen: HashSet::new(),
+            max_pages: max_pages.clamp(1, MAX_PAGE),
+            max_items: max_items.max(1),
+        }
     }
 
     /// The page size.
@@ -42,29 +114,38 @@ impl Paginator {
         1
     }
 
-    /// Whether the walk ended because the server repeated a page.
-    pub fn saw_repeated_page(&self) -> bool {
-        self.repeated_page
-    }
-
-    /// Takes a fetched page: returns its jobs not seen before, and the next step.
-    pub fn accept(&mut self, page: JobList) -> (Vec<JobSummary>, PageStep) {
+    /// Takes a fetched page: returns its jobs not seen before and the next step, or why the walk
+    /// cannot go on (a page of repeats, or more jobs than the item bound; the page's jobs are then
+    /// dropped). At the page bound the page's jobs are returned with [`PageStep::Exceeded`].
+    pub fn accept(&mut self, page: JobList) -> Result<(Vec<JobSummary>, PageStep), WalkError> {
         let received = page.jobs.len();
         let total = page.job_total_count;
+        let seen_before = self.seen.len();
+        // The set grows by at most one page (1,000 IDs) past the bound before the check.
         let fresh: Vec<JobSummary> = page.jobs.into_iter().filter(|j| self.seen.insert(j.job_id)).collect();
+        if self.seen.len() > self.max_items {
+            return Err(WalkError::TooManyItems { limit: self.max_items, announced: total });
+        }
         if received > 0 && fresh.is_empty() {
-            self.repeated_page = true;
-            return (fresh, PageStep::Done);
+            return Err(WalkError::RepeatedPage {
+                page: self.next_page,
+                items: seen_before,
+                announced: total,
+            });
         }
         let short = received < self.per_page as usize;
         let total_reached = total.is_some_and(|t| t >= 0 && self.seen.len() as u64 >= t as u64);
-        let step = if received == 0 || short || total_reached || self.next_page >= MAX_PAGE {
-            PageStep::Done
-        } else {
-            self.next_page += 1;
-            PageStep::Next(self.next_page)
-        };
-        (fresh, step)
+        if received == 0 || short || total_reached {
+            return Ok((fresh, PageStep::Done));
+        }
+        // `max_pages` is at most the API's last page, so a walk never asks for a page past it.
+        if self.next_page >= self.max_pages {
+            let error =
+                WalkError::TooManyPages { limit: self.max_pages, items: self.seen.len(), announced: total };
+            return Ok((fresh, PageStep::Exceeded(error)));
+        }
+        self.next_page += 1;
+        Ok((fresh, PageStep::Next(self.next_page)))
     }
 }
 
@@ -94,35 +175,81 @@ mod tests {
         }
     }
 
+    fn step(p: &mut Paginator, ids: &[u64], total: Option<i64>) -> PageStep {
+        p.accept(page(ids, total)).unwrap().1
+    }
+
     #[test]
     fn walks_until_a_short_page() {
         let mut p = Paginator::new(2);
-        assert_eq!(p.accept(page(&[1, 2], None)).1, PageStep::Next(2));
-        assert_eq!(p.accept(page(&[3, 4], None)).1, PageStep::Next(3));
-        let (jobs, step) = p.accept(page(&[5], None));
+        assert_eq!(step(&mut p, &[1, 2], None), PageStep::Next(2));
+        assert_eq!(step(&mut p, &[3, 4], None), PageStep::Next(3));
+        let (jobs, step) = p.accept(page(&[5], None)).unwrap();
         assert_eq!((jobs.len(), step), (1, PageStep::Done));
     }
 
     #[test]
     fn stops_on_empty_page_and_on_total() {
         let mut p = Paginator::new(2);
-        assert_eq!(p.accept(page(&[], None)), (vec![], PageStep::Done));
+        assert_eq!(p.accept(page(&[], None)), Ok((vec![], PageStep::Done)));
         let mut p = Paginator::new(2);
-        assert_eq!(p.accept(page(&[1, 2], Some(2))).1, PageStep::Done);
+        assert_eq!(step(&mut p, &[1, 2], Some(2)), PageStep::Done);
     }
 
     #[test]
-    fn a_repeated_page_ends_the_walk_without_duplicates() {
+    fn a_repeated_page_is_an_error_and_a_shifted_page_keeps_the_new_jobs() {
         let mut p = Paginator::new(2);
-        assert_eq!(p.accept(page(&[1, 2], Some(100))).1, PageStep::Next(2));
-        let (jobs, step) = p.accept(page(&[1, 2], Some(100)));
-        assert!(jobs.is_empty());
-        assert_eq!(step, PageStep::Done);
-        assert!(p.saw_repeated_page());
-        // A shifted page keeps only the new jobs.
+        assert_eq!(step(&mut p, &[1, 2], Some(100)), PageStep::Next(2));
+        assert_eq!(
+            p.accept(page(&[1, 2], Some(100))),
+            Err(WalkError::RepeatedPage { page: 2, items: 2, announced: Some(100) })
+        );
         let mut p = Paginator::new(2);
-        p.accept(page(&[1, 2], None));
-        let (jobs, _) = p.accept(page(&[2, 3], None));
+        step(&mut p, &[1, 2], None);
+        let (jobs, _) = p.accept(page(&[2, 3], None)).unwrap();
         assert_eq!(jobs.iter().map(|j| j.job_id.get()).collect::<Vec<_>>(), [3]);
+    }
+
+    #[test]
+    fn the_page_bound_is_an_error_not_a_silent_end() {
+        let mut p = Paginator::with_limits(2, 3, 1_000);
+        assert_eq!(step(&mut p, &[1, 2], Some(1_000_000_000_000)), PageStep::Next(2));
+        assert_eq!(step(&mut p, &[3, 4], Some(1_000_000_000_000)), PageStep::Next(3));
+        let (jobs, next) = p.accept(page(&[5, 6], Some(1_000_000_000_000))).unwrap();
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(
+            next,
+            PageStep::Exceeded(WalkError::TooManyPages {
+                limit: 3,
+                items: 6,
+                announced: Some(1_000_000_000_000)
+            })
+        );
+        // The last allowed page may still end the walk normally.
+        let mut p = Paginator::with_limits(2, 2, 1_000);
+        step(&mut p, &[1, 2], None);
+        assert_eq!(step(&mut p, &[3], None), PageStep::Done);
+    }
+
+    #[test]
+    fn the_item_bound_is_an_error() {
+        let mut p = Paginator::with_limits(3, 100, 5);
+        assert_eq!(step(&mut p, &[1, 2, 3], None), PageStep::Next(2));
+        assert_eq!(
+            p.accept(page(&[4, 5, 6], None)),
+            Err(WalkError::TooManyItems { limit: 5, announced: None })
+        );
+        // Exactly the bound is fine.
+        let mut p = Paginator::with_limits(3, 100, 6);
+        step(&mut p, &[1, 2, 3], None);
+        assert_eq!(step(&mut p, &[4, 5, 6], Some(6)), PageStep::Done);
+    }
+
+    #[test]
+    fn the_default_bounds() {
+        assert_eq!((MAX_WALK_PAGES, MAX_WALK_ITEMS), (1_000, 100_000));
+        let p = Paginator::new(5000);
+        assert_eq!(p.per_page(), 1000);
+        assert_eq!(Paginator::with_limits(10, u32::MAX, 0).max_pages, MAX_PAGE);
     }
 }

@@ -26,6 +26,12 @@ pub enum AttemptOutcome<'a> {
     /// name, by an untrusted CA) or no protocol version or cipher suite could be agreed. Nothing
     /// was sent, and another attempt would meet the same certificate.
     TlsRejected,
+    /// The proxy refused the tunnel with 407 (missing or wrong proxy credentials). Nothing was sent
+    /// to the server, and another attempt would meet the same refusal.
+    ProxyAuthRejected,
+    /// The answer is larger than the transport's size cap: unreadable, and the same request would
+    /// get the same answer. Not retried; a stop may have taken effect, so its state is read first.
+    Oversized,
     /// The service answered, but the body could not be read (truncated, HTML on a 2xx, …).
     Malformed {
         /// The HTTP status.
@@ -114,6 +120,8 @@ impl RetryPolicy {
     /// | transport error, never reached the server | retry | retry |
     /// | transport error, may have reached it | retry | check state first |
     /// | TLS handshake rejected (certificate, protocol) | no | no |
+    /// | proxy refused the credentials (407 to `CONNECT`) | no | no |
+    /// | answer over the size cap | no | check state first |
     /// | 429 / throttling code | retry (throttling) | retry (throttling) |
     /// | 503 | retry | retry (the gateway did not forward it) |
     /// | 500, 502, 504, 408, other server codes | retry | check state first |
@@ -131,7 +139,9 @@ impl RetryPolicy {
                 RetryDecision::Retry { kind: RetryKind::Transient, retry_after: None }
             }
             AttemptOutcome::TransportError { .. } | AttemptOutcome::Malformed { .. } => transient_or_check,
-            AttemptOutcome::TlsRejected => RetryDecision::DoNotRetry,
+            AttemptOutcome::TlsRejected | AttemptOutcome::ProxyAuthRejected => RetryDecision::DoNotRetry,
+            AttemptOutcome::Oversized if context.idempotent => RetryDecision::DoNotRetry,
+            AttemptOutcome::Oversized => RetryDecision::CheckStateFirst,
             AttemptOutcome::Api { error, retry_after } => {
                 if error.is_throttling() {
                     return RetryDecision::Retry { kind: RetryKind::Throttling, retry_after };
@@ -144,8 +154,10 @@ impl RetryPolicy {
                         RetryDecision::Retry { kind, .. } => RetryDecision::Retry { kind, retry_after },
                         other => other,
                     },
+                    // A 407 is the proxy's refusal: the clock plays no part.
                     ErrorClass::Auth
-                        if !context.already_resigned
+                        if error.http_status != 407
+                            && !context.already_resigned
                             && context.clock_skew.is_some_and(|s| s.magnitude() > SKEW_RESIGN_THRESHOLD) =>
                     {
                         RetryDecision::ResignWithCorrectedClock
@@ -343,6 +355,10 @@ mod tests {
             (AttemptOutcome::Api { error: &e401, retry_after: None }, idem, DoNotRetry),
             (AttemptOutcome::TlsRejected, idem, DoNotRetry),
             (AttemptOutcome::TlsRejected, stop, DoNotRetry),
+            (AttemptOutcome::ProxyAuthRejected, idem, DoNotRetry),
+            (AttemptOutcome::ProxyAuthRejected, stop, DoNotRetry),
+            (AttemptOutcome::Oversized, idem, DoNotRetry),
+            (AttemptOutcome::Oversized, stop, CheckStateFirst),
             (AttemptOutcome::Malformed { http_status: 200 }, idem, transient),
             (AttemptOutcome::Malformed { http_status: 200 }, stop, CheckStateFirst),
         ];

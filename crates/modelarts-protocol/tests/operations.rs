@@ -338,8 +338,8 @@ fn job_list_shapes() {
     assert_eq!(list.jobs[1].status, JobStatus::MountFailed);
     assert_eq!(list.jobs[1].version_id.unwrap().get(), 13);
 
-    let empty =
-        ListTrainingJobs::parse_response(response(200, r#"{"is_success":true,"jobs":null}"#)).unwrap();
+    // An empty page is an empty array; `"jobs": null` is malformed (see below).
+    let empty = ListTrainingJobs::parse_response(response(200, r#"{"is_success":true,"jobs":[]}"#)).unwrap();
     assert!(empty.jobs.is_empty());
 }
 
@@ -351,4 +351,40 @@ fn unknown_status_codes_are_kept() {
     ))
     .unwrap();
     assert_eq!(v.status, JobStatus::Unknown(77));
+}
+
+/// Answers without the fields that carry the answer are malformed (with the excerpt and the request
+/// ID), never an accepted stop, an empty list or a job without versions.
+#[test]
+fn answers_without_their_required_fields_are_malformed() {
+    fn check<T: std::fmt::Debug>(what: &str, body: &str, result: Result<T, ResponseError>) {
+        match result {
+            Err(ResponseError::Malformed { http_status: 200, excerpt, request_id, reason }) => {
+                assert_eq!(excerpt, body, "{what}");
+                assert_eq!(request_id.as_deref(), Some("hdr-req-1"), "{what} {body}");
+                assert!(!reason.is_empty());
+            }
+            other => panic!("{what} {body:?}: {other:?}"),
+        }
+    }
+    for body in ["{}", "[]", "[true]", r#"{"is_success": null}"#, r#"{"error_message": "x"}"#, "null", "true"]
+    {
+        check("stop", body, StopTrainingJob::parse_response(response(200, body)));
+    }
+    for body in ["{}", "[]", r#"{"jobs": null}"#, r#"{"is_success": true, "job_total_count": 5}"#, "[[]]"] {
+        check("list", body, ListTrainingJobs::parse_response(response(200, body)));
+    }
+    for body in ["{}", "[]", r#"{"versions": null, "job_id": 10}"#, r#"{"is_success": true}"#] {
+        check("versions", body, ListTrainingJobVersions::parse_response(response(200, body)));
+    }
+    // serde reads a struct from an array: `[job_id, version_id, …, status]` must not pass as a version.
+    let positional = "[10, 20, null, null, null, null, null, null, null, null, 8]";
+    check("show", positional, ShowTrainingJobVersion::parse_response(response(200, positional)));
+    // Still lenient where the answer does not depend on it.
+    assert!(ListTrainingJobs::parse_response(response(200, r#"{"jobs": []}"#)).unwrap().jobs.is_empty());
+    assert!(
+        ListTrainingJobVersions::parse_response(response(200, r#" {"versions": [], "job_id": "10"}"#))
+            .is_ok()
+    );
+    assert!(StopTrainingJob::parse_response(response(200, r#"{"is_success": 1}"#)).is_ok());
 }

@@ -10,11 +10,14 @@
 //! - [`rss`]: the process's resident memory from `/proc/self/status`.
 //! - [`servers`]: loopback servers with a bad TLS certificate (expired, wrong host, untrusted CA)
 //!   or a canned answer (a redirect), for the CLI's TLS tests.
+//! - [`hostile`]: a raw HTTP/1.1 server answering scripted bytes (endless pages, `200 {}`, garbage,
+//!   huge headers, resets): what the emulator never sends.
 //!
 //! The soak lives here rather than in `xtask` so that the same code is reachable from a test, and
 //! rather than in the SDK so that the SDK does not depend on the emulator.
 
 pub mod docs;
+pub mod hostile;
 pub mod rss;
 pub mod servers;
 pub mod soak;

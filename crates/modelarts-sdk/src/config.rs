@@ -23,8 +23,22 @@ use crate::error::Error;
 /// Draws a jitter in `[0, 1]`; injectable for tests.
 pub(crate) type JitterFn = Arc<dyn Fn() -> f64 + Send + Sync>;
 
-/// Reads an environment variable; injectable for tests.
-pub(crate) type EnvFn = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+/// Reads an environment variable: unset (`Ok(None)`), its value, or [`NotUnicode`]; injectable for
+/// tests.
+pub(crate) type EnvFn = Arc<dyn Fn(&str) -> Result<Option<String>, NotUnicode> + Send + Sync>;
+
+/// An environment variable is set to bytes that are not valid UTF-8 (never dropped silently).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NotUnicode;
+
+/// The process environment, telling a value that is not UTF-8 from an unset variable.
+fn process_env(name: &str) -> Result<Option<String>, NotUnicode> {
+    match std::env::var(name) {
+        Ok(value) => Ok(Some(value)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(NotUnicode),
+    }
+}
 
 /// Builds a [`Client`]. Every setting not given explicitly is looked up when the client is built,
 /// per setting and first hit wins: explicit value → environment → credentials file → default. An
@@ -128,7 +142,7 @@ impl ClientBuilder {
             insecure: None,
             allow_http: None,
             transport_config: None,
-            env: Arc::new(|name| std::env::var(name).ok()),
+            env: Arc::new(process_env),
             jitter: Arc::new(fastrand::f64),
         }
     }
@@ -231,7 +245,19 @@ impl ClientBuilder {
     /// `|_| None` ignores the environment entirely (the home directory is read from `HOME` through it
     /// too).
     pub fn env(mut self, env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
-        self.env = Arc::new(env);
+        self.env = Arc::new(move |name| Ok(env(name)));
+        self
+    }
+
+    /// Like [`env`](Self::env), with raw values as the operating system holds them: a value that is
+    /// not valid UTF-8 fails the build with [`Error::Config`] naming the variable (as the process
+    /// environment does by default), never counts as unset.
+    pub fn env_os(
+        mut self,
+        env: impl Fn(&str) -> Option<std::ffi::OsString> + Send + Sync + 'static,
+    ) -> Self {
+        self.env =
+            Arc::new(move |name| env(name).map(|v| v.into_string().map_err(|_| NotUnicode)).transpose());
         self
     }
 
@@ -381,10 +407,20 @@ impl ResolvedConfig {
         ];
         match &self.auth {
             Some(Setting { value: Auth::AkSk(c), source }) => {
-                rows.push(("access_key", mask(c.access_key()), source.to_string()));
-                rows.push(("secret_key", "********".to_owned(), source.to_string()));
+                // AK/SK from the environment come from one variable each; a file or explicit
+                // credentials are one source for all three.
+                let own = |var: &str| match source {
+                    SettingSource::Env(_) => SettingSource::Env(var.to_owned()).to_string(),
+                    other => other.to_string(),
+                };
+                rows.push(("access_key", mask(c.access_key()), own(crate::resolve::ENV_AK)));
+                rows.push(("secret_key", "********".to_owned(), own(crate::resolve::ENV_SK)));
                 if c.security_token().is_some() {
-                    rows.push(("security_token", "********".to_owned(), source.to_string()));
+                    rows.push((
+                        "security_token",
+                        "********".to_owned(),
+                        own(crate::resolve::ENV_SECURITY_TOKEN),
+                    ));
                 }
             }
             Some(Setting { value, source }) => {
@@ -446,8 +482,23 @@ impl fmt::Debug for ResolvedConfig {
 }
 
 /// The home directory, through the injectable environment.
-pub(crate) fn home_dir(env: &EnvFn) -> Option<PathBuf> {
-    env("HOME").or_else(|| env("USERPROFILE")).filter(|h| !h.is_empty()).map(PathBuf::from)
+pub(crate) fn home_dir(env: &EnvFn) -> Result<Option<PathBuf>, Error> {
+    for name in ["HOME", "USERPROFILE"] {
+        match env(name) {
+            Ok(Some(home)) if !home.is_empty() => return Ok(Some(PathBuf::from(home))),
+            Ok(_) => {}
+            Err(NotUnicode) => return Err(not_unicode(name)),
+        }
+    }
+    Ok(None)
+}
+
+/// The error for an environment variable whose value is not valid UTF-8 (the value is not shown:
+/// it may be a secret).
+pub(crate) fn not_unicode(name: &str) -> Error {
+    Error::config(format!(
+        "the environment variable {name} is not valid UTF-8; set it to a UTF-8 value or unset it"
+    ))
 }
 
 /// `~/.huaweicloud/credentials` under a home directory.

@@ -65,6 +65,12 @@ pub enum Error {
         /// Attempts made (requests sent).
         attempts: u32,
     },
+    /// A walk over every page of the job list was abandoned: the server repeated a page or the list
+    /// went past the walk's bounds ([`MAX_WALK_PAGES`](modelarts_protocol::pagination::MAX_WALK_PAGES),
+    /// [`MAX_WALK_ITEMS`](modelarts_protocol::pagination::MAX_WALK_ITEMS)). The jobs yielded before it
+    /// are not the whole list.
+    #[error("the job list could not be read to its end")]
+    Walk(#[source] modelarts_protocol::pagination::WalkError),
     /// A bug: a task panicked. Only a batch reports this, for the one target whose task panicked.
     #[error("internal error: {message}")]
     Internal {
@@ -77,9 +83,9 @@ pub enum Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCategory {
-    /// Invalid or incomplete configuration, or a server certificate the configured trust rejects
-    /// (expired, for another name, from an unknown CA: fix the CA bundle or the endpoint; retrying
-    /// will not help).
+    /// Invalid or incomplete configuration, a server certificate the configured trust rejects
+    /// (expired, for another name, from an unknown CA: fix the CA bundle or the endpoint), or a proxy
+    /// that refused its credentials (407); retrying will not help.
     Config,
     /// No usable credentials.
     Credentials,
@@ -88,10 +94,12 @@ pub enum ErrorCategory {
     /// The service refused the request for a reason retrying will not fix (4xx other than
     /// throttling: auth, permission, not found, conflict, invalid request).
     ServiceRefused,
-    /// A transport failure (other than a rejected TLS certificate), a server error (5xx), or
+    /// A transport failure (other than a rejected TLS certificate or proxy credentials, or an
+    /// oversized answer), a server error (5xx), or
     /// throttling that outlasted the retries.
     Transient,
-    /// The service's answer could not be read.
+    /// The service's answer could not be read (including an answer over the transport's size cap),
+    /// or a walk over the job list did not end within its bounds.
     Malformed,
     /// A bug in the SDK or a callback (a panic).
     Internal,
@@ -104,7 +112,11 @@ impl Error {
             Error::Config { .. } => ErrorCategory::Config,
             Error::Credentials { .. } | Error::Signing(_) => ErrorCategory::Credentials,
             Error::InvalidInput(_) => ErrorCategory::InvalidInput,
-            Error::Transport { source, .. } if source.is_tls() => ErrorCategory::Config,
+            Error::Transport { source, .. } if source.is_tls() || source.is_proxy_auth() => {
+                ErrorCategory::Config
+            }
+            // An answer over the size cap is an unreadable answer, not a network failure.
+            Error::Transport { source, .. } if source.is_body_too_large() => ErrorCategory::Malformed,
             Error::Transport { .. } => ErrorCategory::Transient,
             Error::Service { error, .. } => match error.class() {
                 _ if error.is_throttling() => ErrorCategory::Transient,
@@ -116,6 +128,7 @@ impl Error {
                 ResponseError::Api(_) => ErrorCategory::ServiceRefused,
                 _ => ErrorCategory::Malformed,
             },
+            Error::Walk(_) => ErrorCategory::Malformed,
             Error::Internal { .. } => ErrorCategory::Internal,
         }
     }

@@ -238,12 +238,13 @@ impl<T: HttpSend> Client<T> {
                         clock_skew: None,
                         already_resigned: attempts.resigned,
                     };
-                    let outcome = if transport_error.kind() == modelarts_transport::ErrorKind::Tls {
-                        AttemptOutcome::TlsRejected
-                    } else {
-                        AttemptOutcome::TransportError {
+                    let outcome = match transport_error.kind() {
+                        modelarts_transport::ErrorKind::Tls => AttemptOutcome::TlsRejected,
+                        modelarts_transport::ErrorKind::ProxyAuth => AttemptOutcome::ProxyAuthRejected,
+                        modelarts_transport::ErrorKind::BodyTooLarge => AttemptOutcome::Oversized,
+                        _ => AttemptOutcome::TransportError {
                             may_have_reached_server: transport_error.may_have_reached_server(),
-                        }
+                        },
                     };
                     let decision = policy.classify(&outcome, &context);
                     tracing::debug!(parent: &span, kind = ?transport_error.kind(), "transport error: {transport_error}");

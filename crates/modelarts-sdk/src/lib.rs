@@ -39,7 +39,7 @@ pub use client::{Client, ListQuery};
 pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
 pub use error::{Error, ErrorCategory, WaitError};
 pub use list::DEFAULT_PAGE_SIZE;
-pub use resolve::decode_text_file;
+pub use resolve::{MAX_CREDENTIALS_FILE_BYTES, decode_text_file, read_limited};
 pub use stop::{StopOptions, StopOutcome};
 pub use wait::StopAndWait;
 

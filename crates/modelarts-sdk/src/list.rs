@@ -17,9 +17,12 @@ pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
 impl<T: HttpSend> Client<T> {
     /// Every job matching `query`, page after page (from page 1, `query.per_page` or
-    /// [`DEFAULT_PAGE_SIZE`] per page). Ends after an empty or short page, the announced total, or a
-    /// page that repeats jobs already seen (a misbehaving server cannot make it loop). An error is
-    /// yielded once and ends the stream.
+    /// [`DEFAULT_PAGE_SIZE`] per page). Ends after an empty or short page or the announced total.
+    /// A page that only repeats jobs already seen, or a list longer than
+    /// [`MAX_WALK_PAGES`](modelarts_protocol::pagination::MAX_WALK_PAGES) pages or
+    /// [`MAX_WALK_ITEMS`](modelarts_protocol::pagination::MAX_WALK_ITEMS) jobs, yields
+    /// [`Error::Walk`]: a misbehaving server can neither make it loop nor truncate the list silently.
+    /// An error is yielded once and ends the stream; memory is bounded by the IDs seen.
     pub fn list_training_jobs_all(
         &self,
         query: ListQuery,
@@ -29,30 +32,45 @@ impl<T: HttpSend> Client<T> {
             paginator: Paginator,
             buffer: VecDeque<JobSummary>,
             next: Option<u32>,
+            /// The error to yield once the buffer is empty (the page bound was reached).
+            pending: Option<Error>,
         }
         let paginator = Paginator::new(query.page_of_all(1).per_page.unwrap_or(DEFAULT_PAGE_SIZE));
-        let walk = Walk { next: Some(paginator.first_page()), query, paginator, buffer: VecDeque::new() };
+        let walk = Walk {
+            next: Some(paginator.first_page()),
+            query,
+            paginator,
+            buffer: VecDeque::new(),
+            pending: None,
+        };
         futures_util::stream::unfold(walk, move |mut walk| async move {
             loop {
                 if let Some(job) = walk.buffer.pop_front() {
                     return Some((Ok(job), walk));
                 }
-                let page = walk.next?;
+                let Some(page) = walk.next else {
+                    return walk.pending.take().map(|e| (Err(e), walk));
+                };
                 match self.list_training_jobs(walk.query.page_of_all(page)).await {
-                    Ok(list) => {
-                        let (jobs, step) = walk.paginator.accept(list);
-                        walk.buffer.extend(jobs);
-                        walk.next = match step {
-                            PageStep::Next(page) => Some(page),
-                            PageStep::Done => None,
-                        };
-                        if walk.paginator.saw_repeated_page() {
-                            tracing::warn!(
-                                page,
-                                "the server repeated a page of the job list; stopping the walk there"
-                            );
+                    Ok(list) => match walk.paginator.accept(list) {
+                        Ok((jobs, step)) => {
+                            walk.buffer.extend(jobs);
+                            walk.next = match step {
+                                PageStep::Next(page) => Some(page),
+                                PageStep::Done => None,
+                                PageStep::Exceeded(e) => {
+                                    tracing::warn!(page, error = %e, "abandoning the walk over the job list");
+                                    walk.pending = Some(Error::Walk(e));
+                                    None
+                                }
+                            };
                         }
-                    }
+                        Err(e) => {
+                            tracing::warn!(page, error = %e, "abandoning the walk over the job list");
+                            walk.next = None;
+                            return Some((Err(Error::Walk(e)), walk));
+                        }
+                    },
                     Err(e) => {
                         walk.next = None;
                         return Some((Err(e), walk));

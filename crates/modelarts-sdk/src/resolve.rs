@@ -19,6 +19,7 @@ use modelarts_protocol::signing::Credentials;
 
 use crate::config::{
     ClientBuilder, EnvFn, ResolvedConfig, Setting, SettingSource, default_credentials_file, home_dir,
+    not_unicode,
 };
 use crate::error::Error;
 
@@ -45,12 +46,15 @@ pub(crate) const ENV_CA_BUNDLE: &str = "MODELARTS_CA_BUNDLE";
 /// The default profile.
 pub(crate) const DEFAULT_PROFILE: &str = "basic";
 
-fn env_value(env: &EnvFn, name: &str) -> Option<String> {
-    env(name).filter(|v| !v.trim().is_empty()).map(|v| v.trim().to_owned())
+/// A variable's trimmed value (empty counts as unset), or a configuration error when it is not
+/// valid UTF-8.
+fn env_value(env: &EnvFn, name: &str) -> Result<Option<String>, Error> {
+    let value = env(name).map_err(|_| not_unicode(name))?;
+    Ok(value.filter(|v| !v.trim().is_empty()).map(|v| v.trim().to_owned()))
 }
 
-fn env_setting(env: &EnvFn, name: &str) -> Option<Setting<String>> {
-    env_value(env, name).map(|v| Setting::new(v, SettingSource::Env(name.to_owned())))
+fn env_setting(env: &EnvFn, name: &str) -> Result<Option<Setting<String>>, Error> {
+    Ok(env_value(env, name)?.map(|v| Setting::new(v, SettingSource::Env(name.to_owned()))))
 }
 
 /// The official SDKs' per-service endpoint variable for a region:
@@ -69,7 +73,7 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
 
     let profile = match &b.profile {
         Some(p) => Setting::new(p.trim().to_owned(), SettingSource::Explicit),
-        None => env_setting(env, ENV_PROFILE)
+        None => env_setting(env, ENV_PROFILE)?
             .unwrap_or_else(|| Setting::new(DEFAULT_PROFILE.to_owned(), SettingSource::Default)),
     };
     if profile.value.is_empty() {
@@ -77,11 +81,13 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
     }
     let credentials_file = match &b.credentials_file {
         Some(p) => Some(Setting::new(p.clone(), SettingSource::Explicit)),
-        None => match env_value(env, ENV_CREDENTIALS_FILE) {
+        None => match env_value(env, ENV_CREDENTIALS_FILE)? {
             Some(p) => {
                 Some(Setting::new(PathBuf::from(p), SettingSource::Env(ENV_CREDENTIALS_FILE.to_owned())))
             }
-            None => home_dir(env).map(|h| Setting::new(default_credentials_file(&h), SettingSource::Default)),
+            None => {
+                home_dir(env)?.map(|h| Setting::new(default_credentials_file(&h), SettingSource::Default))
+            }
         },
     };
     let mut file = ProfileFile::new(credentials_file.clone(), profile.clone());
@@ -93,7 +99,7 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
     // Project ID.
     let project_raw = match &b.project_id {
         Some(p) => Some(Setting::new(p.clone(), SettingSource::Explicit)),
-        None => match env_setting(env, ENV_PROJECT_ID) {
+        None => match env_setting(env, ENV_PROJECT_ID)? {
             Some(s) => Some(s),
             None => file.value("project_id")?,
         },
@@ -110,22 +116,33 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
     // Region and endpoint.
     let region = match &b.region {
         Some(r) => Some(Setting::new(r.trim().to_owned(), SettingSource::Explicit)),
-        None => ENV_REGIONS.iter().find_map(|name| env_setting(env, name)),
+        None => {
+            let mut found = None;
+            for name in ENV_REGIONS {
+                if let Some(setting) = env_setting(env, name)? {
+                    found = Some(setting);
+                    break;
+                }
+            }
+            found
+        }
     }
     .filter(|r| !r.value.is_empty());
     let endpoint_raw = match &b.endpoint_url {
         Some(u) => Some(Setting::new(u.clone(), SettingSource::Explicit)),
-        None => env_setting(env, ENV_ENDPOINT_URL).or_else(|| {
-            region.as_ref().and_then(|r| {
+        None => match (env_setting(env, ENV_ENDPOINT_URL)?, &region) {
+            (Some(url), _) => Some(url),
+            (None, Some(r)) => {
                 let var = region_endpoint_var(&r.value);
-                env_value(env, &var).and_then(|list| {
+                env_value(env, &var)?.and_then(|list| {
                     list.split(',')
                         .map(str::trim)
                         .find(|u| !u.is_empty())
                         .map(|u| Setting::new(u.to_owned(), SettingSource::Env(var.clone())))
                 })
-            })
-        }),
+            }
+            (None, None) => None,
+        },
     };
     let endpoint = match (endpoint_raw, &region) {
         (Some(Setting { value, source }), _) => Some(Setting::new(
@@ -159,7 +176,7 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
     let mut transport = base.clone().unwrap_or_default();
     let ca_bundle = match &b.ca_bundle {
         Some(p) => Some(Setting::new(p.clone(), SettingSource::Explicit)),
-        None => match env_value(env, ENV_CA_BUNDLE) {
+        None => match env_value(env, ENV_CA_BUNDLE)? {
             Some(p) => Some(Setting::new(PathBuf::from(p), SettingSource::Env(ENV_CA_BUNDLE.to_owned()))),
             None => transport.ca_bundle.clone().map(|p| Setting::new(p, SettingSource::Explicit)),
         },
@@ -289,9 +306,12 @@ fn resolve_auth(
     }
 
     // 2. Environment: AK/SK, then an IAM token.
-    match (env_value(env, ENV_AK), env_value(env, ENV_SK)) {
+    // Each variable is read (and a non-UTF-8 value reported) before deciding anything.
+    let (ak, sk, token) =
+        (env_value(env, ENV_AK)?, env_value(env, ENV_SK)?, env_value(env, ENV_SECURITY_TOKEN)?);
+    match (ak, sk) {
         (Some(ak), Some(sk)) => {
-            let auth = aksk(&ak, &sk, env_value(env, ENV_SECURITY_TOKEN), "the environment")?;
+            let auth = aksk(&ak, &sk, token, "the environment")?;
             return Ok(Some(Setting::new(auth, SettingSource::Env(ENV_AK.to_owned()))));
         }
         (Some(_), None) => {
@@ -302,7 +322,7 @@ fn resolve_auth(
         }
         (None, None) => tried.push(format!("env {ENV_AK}/{ENV_SK} (not set)")),
     }
-    if let Some(token) = env_value(env, ENV_IAM_TOKEN) {
+    if let Some(token) = env_value(env, ENV_IAM_TOKEN)? {
         return Ok(Some(Setting::new(
             Auth::Token(IamToken::new(token)),
             SettingSource::Env(ENV_IAM_TOKEN.to_owned()),
@@ -396,7 +416,9 @@ impl ProfileFile {
         if self.parsed.is_none() {
             let parsed = match &self.path {
                 None => None,
-                Some(Setting { value: path, source }) => match std::fs::read(path) {
+                Some(Setting { value: path, source }) => match std::fs::File::open(path)
+                    .and_then(|file| read_limited(file, MAX_CREDENTIALS_FILE_BYTES))
+                {
                     Ok(bytes) => {
                         let text = decode_text_file(bytes).map_err(|reason| {
                             Error::config(format!("the credentials file {} {reason}", path.display()))
@@ -459,6 +481,37 @@ impl ProfileFile {
         };
         Ok(found.filter(|v| !v.is_empty()).map(|v| Setting::new(v, self.source())))
     }
+}
+
+/// The most bytes read from a credentials file (far more than any real one holds).
+pub const MAX_CREDENTIALS_FILE_BYTES: u64 = 1 << 20;
+
+/// Reads all of `reader` up to `limit` bytes. Longer input (a huge file, `/dev/zero`, an endless
+/// pipe) is an error of kind [`FileTooLarge`](std::io::ErrorKind::FileTooLarge) after reading at
+/// most `limit + 1` bytes, so memory stays bounded.
+///
+/// ```
+/// let err = modelarts_sdk::read_limited(std::io::repeat(0), 1 << 20).unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
+/// assert_eq!(err.to_string(), "it is larger than 1 MiB, the limit for this file");
+/// assert_eq!(modelarts_sdk::read_limited(&b"10 20\n"[..], 6).unwrap(), b"10 20\n");
+/// ```
+pub fn read_limited(reader: impl std::io::Read, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    reader.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        let shown = if limit >= 1 << 20 && limit.is_multiple_of(1 << 20) {
+            format!("{} MiB", limit >> 20)
+        } else {
+            format!("{limit} bytes")
+        };
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("it is larger than {shown}, the limit for this file"),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// The text of a file the user gave (a credentials file, a list of versions to stop), or why it is

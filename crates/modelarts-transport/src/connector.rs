@@ -21,6 +21,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tower_service::Service;
 
+use crate::error::ProxyAuthRefused;
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
@@ -54,6 +56,7 @@ impl Service<Uri> for ProxyConnector {
         match intercept {
             Some(intercept) => {
                 let mut tunnel = Tunnel::new(intercept.uri().clone(), self.direct.clone());
+                let credentials_sent = intercept.basic_auth().is_some();
                 if let Some(auth) = intercept.basic_auth() {
                     tunnel = tunnel.with_auth(auth.clone());
                 }
@@ -64,7 +67,7 @@ impl Service<Uri> for ProxyConnector {
                 Box::pin(async move {
                     // `Tunnel` assumes port 443 when the URI has none.
                     let dst = with_explicit_port(dst)?;
-                    tunnel.call(dst).await.map_err(Into::into)
+                    tunnel.call(dst).await.map_err(|e| tunnel_error(e, credentials_sent))
                 })
             }
             None => {
@@ -73,6 +76,15 @@ impl Service<Uri> for ProxyConnector {
             }
         }
     }
+}
+
+/// A tunnel's error, with a 407 turned into [`ProxyAuthRefused`] (hyper-util does not export its
+/// error type, so its `ProxyAuthRequired` variant is recognised by its `Debug` name).
+fn tunnel_error(error: impl std::error::Error + Send + Sync + 'static, credentials_sent: bool) -> BoxError {
+    if format!("{error:?}") == "ProxyAuthRequired" {
+        return Box::new(ProxyAuthRefused { credentials_sent });
+    }
+    Box::new(error)
 }
 
 fn with_explicit_port(dst: Uri) -> Result<Uri, BoxError> {

@@ -26,6 +26,10 @@ pub enum ErrorKind {
     Connect,
     /// The TLS handshake failed (for example an untrusted or mismatched certificate).
     Tls,
+    /// The proxy refused the tunnel with `407 Proxy Authentication Required`: the proxy URL's
+    /// credentials are missing or wrong. Nothing reached the server, and another attempt would meet
+    /// the same refusal.
+    ProxyAuth,
     /// The attempt did not complete (headers and whole body) within the attempt timeout.
     Timeout,
     /// The response body is larger than the configured limit.
@@ -43,6 +47,7 @@ impl ErrorKind {
         match self {
             ErrorKind::Connect => "could not connect to the server",
             ErrorKind::Tls => "TLS handshake with the server failed",
+            ErrorKind::ProxyAuth => "the proxy refused the credentials (407 Proxy Authentication Required)",
             ErrorKind::Timeout => "the request timed out",
             ErrorKind::BodyTooLarge => "the response body is too large",
             ErrorKind::Io => "the connection failed while the request was in flight",
@@ -132,6 +137,11 @@ impl Error {
         self.kind == ErrorKind::Tls
     }
 
+    /// The kind is [`ErrorKind::ProxyAuth`].
+    pub fn is_proxy_auth(&self) -> bool {
+        self.kind == ErrorKind::ProxyAuth
+    }
+
     /// The kind is [`ErrorKind::BodyTooLarge`].
     pub fn is_body_too_large(&self) -> bool {
         self.kind == ErrorKind::BodyTooLarge
@@ -168,7 +178,7 @@ pub enum BuildError {
     /// carry credentials.
     #[error("invalid proxy setting ({setting}): {reason}")]
     Proxy {
-        /// Which setting: `https`, `http` or `no_proxy`.
+        /// Which setting: `https proxy`, `http proxy`, `proxy url`, or the environment variable.
         setting: &'static str,
         /// What is wrong with it.
         reason: &'static str,
@@ -193,6 +203,36 @@ impl fmt::Display for Reason {
 }
 
 impl StdError for Reason {}
+
+/// The proxy answered `CONNECT` with 407. Built by the connector, which knows whether the proxy URL
+/// carried credentials (never what they are).
+#[derive(Debug)]
+pub(crate) struct ProxyAuthRefused {
+    /// Whether the proxy URL had a user (and password) to send.
+    pub(crate) credentials_sent: bool,
+}
+
+impl ProxyAuthRefused {
+    fn message(&self) -> &'static str {
+        if self.credentials_sent {
+            "the proxy refused the credentials (407 Proxy Authentication Required): check the user and password of the proxy URL"
+        } else {
+            "the proxy requires credentials (407 Proxy Authentication Required): put them in the proxy URL, http://user:password@host:port"
+        }
+    }
+}
+
+impl fmt::Display for ProxyAuthRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.credentials_sent {
+            "the proxy answered CONNECT with 407 to the credentials sent"
+        } else {
+            "the proxy answered CONNECT with 407 and no credentials were configured"
+        })
+    }
+}
+
+impl StdError for ProxyAuthRefused {}
 
 /// Walks an error's cause chain, including the inner error of every `io::Error` (whose
 /// `source()` skips its own payload and returns the payload's source instead).
@@ -226,7 +266,10 @@ pub(crate) fn from_client_error(err: hyper_util::client::legacy::Error) -> Error
     let dyn_err: &(dyn StdError + 'static) = &err;
     if err.is_connect() {
         // The connector failed: nothing of the request was written.
-        let (kind, message) = if chain_has_tls_error(dyn_err) {
+        let proxy_auth = chain(dyn_err).find_map(|e| e.downcast_ref::<ProxyAuthRefused>());
+        let (kind, message) = if let Some(refused) = proxy_auth {
+            (ErrorKind::ProxyAuth, refused.message())
+        } else if chain_has_tls_error(dyn_err) {
             (ErrorKind::Tls, "TLS handshake with the server failed")
         } else if chain_has_io_kind(dyn_err, std::io::ErrorKind::TimedOut) {
             (ErrorKind::Connect, "timed out connecting to the server")

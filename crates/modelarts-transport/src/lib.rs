@@ -64,6 +64,7 @@ use bytes::Bytes;
 pub use crate::config::TransportConfig;
 pub use crate::error::{BuildError, Error, ErrorKind};
 pub use crate::proxy::ProxyConfig;
+pub use crate::tls::MAX_CA_BUNDLE_BYTES;
 pub use crate::transport::HttpsTransport;
 
 /// Sends one HTTP request and returns the whole response: the seam the SDK is generic over.

@@ -114,7 +114,20 @@ impl ProxyConfig {
 
     fn to_matcher_unchecked(&self) -> Result<Option<Matcher>, BuildError> {
         match self {
-            ProxyConfig::FromEnv => ProxyConfig::from_env_vars(|name| std::env::var(name).ok()).to_matcher(),
+            ProxyConfig::FromEnv => {
+                // A proxy variable that is not UTF-8 must not be skipped (that would connect
+                // directly, bypassing the proxy): it is an error naming the variable.
+                if let Some(name) = PROXY_VARS
+                    .iter()
+                    .find(|name| matches!(std::env::var(name), Err(std::env::VarError::NotUnicode(_))))
+                {
+                    return Err(BuildError::Proxy {
+                        setting: name,
+                        reason: "the environment variable is not valid UTF-8",
+                    });
+                }
+                ProxyConfig::from_env_vars(|name| std::env::var(name).ok()).to_matcher()
+            }
             ProxyConfig::None => Ok(None),
             ProxyConfig::Explicit { url, no_proxy } => {
                 validate_proxy_url(url, "proxy url")?;
@@ -138,6 +151,10 @@ impl ProxyConfig {
         }
     }
 }
+
+/// Every variable [`ProxyConfig::from_env_vars`] reads.
+const PROXY_VARS: [&str; 7] =
+    ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "REQUEST_METHOD"];
 
 fn validate_proxy_url(url: &str, setting: &'static str) -> Result<(), BuildError> {
     let invalid = |reason| BuildError::Proxy { setting, reason };

@@ -4,6 +4,7 @@
 //! This module must never install a global crypto provider or silently weaken verification:
 //! `insecure` always logs a warning.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -74,13 +75,25 @@ pub(crate) fn resolve_ca_bundle(
         .map(PathBuf::from)
 }
 
-/// Reads every certificate of a PEM file; an unreadable, empty or invalid file is an error.
+/// The most bytes read from a CA bundle (a bundle of every public root is about 250 KiB).
+pub const MAX_CA_BUNDLE_BYTES: u64 = 1 << 20;
+
+/// Reads every certificate of a PEM file; an unreadable, empty, invalid or oversized (over
+/// [`MAX_CA_BUNDLE_BYTES`]) file is an error.
 pub(crate) fn load_ca_bundle(path: &Path) -> Result<Vec<CertificateDer<'static>>, BuildError> {
     let fail = |source: Box<dyn std::error::Error + Send + Sync>| BuildError::CaBundle {
         path: path.to_owned(),
         source,
     };
-    let pem = std::fs::read(path).map_err(|e| fail(Box::new(e)))?;
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_CA_BUNDLE_BYTES + 1).read_to_end(&mut pem))
+        .map_err(|e| fail(Box::new(e)))?;
+    if pem.len() as u64 > MAX_CA_BUNDLE_BYTES {
+        return Err(fail(Box::new(Reason(
+            "the file is larger than 1 MiB, the limit for a CA bundle".into(),
+        ))));
+    }
     let certs =
         CertificateDer::pem_slice_iter(&pem).collect::<Result<Vec<_>, _>>().map_err(|e| fail(Box::new(e)))?;
     if certs.is_empty() {

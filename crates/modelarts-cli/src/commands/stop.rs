@@ -4,7 +4,7 @@
 //! per line. Ctrl-C ends a wait cleanly (exit 130, the last status shown); in a batch, the versions
 //! not finished get an `interrupted` outcome, since their stop may or may not have been sent.
 
-use std::io::{self, IsTerminal, Read};
+use std::io::{self, IsTerminal};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -181,6 +181,10 @@ pub(crate) async fn stop(
         let text = read_list(path).await?;
         let targets = stop_file::parse(&text)
             .map_err(|e| Failure::usage(format!("invalid stop list {}: {e}", path.display())))?;
+        let (targets, duplicates) = stop_file::dedupe(targets);
+        if let Some(warning) = duplicates {
+            ctx.stderr.always(&warning);
+        }
         return stop_batch(targets, true, args, wait, ctx, out).await;
     }
     // --running (clap guarantees one of the three targets).
@@ -199,15 +203,20 @@ pub(crate) async fn stop(
     stop_batch(targets, false, args, wait, ctx, out).await
 }
 
-/// Reads the `--from-file` list (`-`: stdin) off the async threads, so Ctrl-C still works.
+/// The most bytes read from a `--from-file` list: about 500,000 lines, far more versions than an
+/// account can hold.
+const MAX_STOP_LIST_BYTES: u64 = 16 << 20;
+
+/// Reads the `--from-file` list (`-`: stdin, at most [`MAX_STOP_LIST_BYTES`]) off the async
+/// threads, so Ctrl-C still works.
 async fn read_list(path: &Path) -> Result<String, Failure> {
     let owned = path.to_owned();
     let read = tokio::task::spawn_blocking(move || {
         if owned == Path::new("-") {
-            let mut bytes = Vec::new();
-            io::stdin().lock().read_to_end(&mut bytes).map(|_| bytes)
+            modelarts_sdk::read_limited(io::stdin().lock(), MAX_STOP_LIST_BYTES)
         } else {
-            std::fs::read(&owned)
+            std::fs::File::open(&owned)
+                .and_then(|file| modelarts_sdk::read_limited(file, MAX_STOP_LIST_BYTES))
         }
     })
     .await;
@@ -271,7 +280,7 @@ async fn stop_one(
         outcome.status = stop.status();
         outcome.stop = Some(stop);
         outcome.elapsed = Some(started.elapsed());
-        printer.print(out, &outcome).map_err(io_failure)?;
+        printer.print(out, &outcome).map_err(|e| unwritten(e, &outcome))?;
         if exit != ExitStatus::Success {
             let failure =
                 Failure::new(exit, format!("job {job} version {version} did not need a stop: {stop}"));
@@ -402,8 +411,22 @@ fn finish_wait(
     };
     outcome.stop = stop;
     outcome.elapsed = Some(started.elapsed());
-    printer.print(out, &outcome).map_err(io_failure)?;
+    printer.print(out, &outcome).map_err(|e| unwritten(e, &outcome))?;
     Ok(outcome.exit)
+}
+
+/// Stdout failed (`/dev/full`, a closed file) after the version's outcome was known: the failure
+/// (exit 1) says on stderr what happened to the version, since stdout cannot.
+fn unwritten(error: io::Error, outcome: &Outcome) -> Failure {
+    let (job, version) = (outcome.job_id, outcome.version_id);
+    let what = match outcome.outcome {
+        "stopped" => format!("the stop of job {job} version {version} was accepted"),
+        "already_stopped" => format!("job {job} version {version} was already stopping or stopped"),
+        other => format!("job {job} version {version}: {}", other.replace('_', " ")),
+    };
+    let status = outcome.status.map_or_else(String::new, |s| format!(" (status {s})"));
+    Failure::new(ExitStatus::Other, format!("{what}{status}, but the outcome could not be written to stdout"))
+        .caused_by(&error)
 }
 
 /// Reports on stderr why a stop or wait outcome is not a success (its document is on stdout).
@@ -544,7 +567,22 @@ async fn stop_batch(
         .into_inner()
         .map_err(|_| Failure::new(ExitStatus::Other, "internal error: a batch task panicked"))?;
     if let Some(e) = shared.write_error {
-        return Err(io_failure(e));
+        // Stdout failed: the stops' results go to stderr instead.
+        let summary = match &report {
+            Some(report) => {
+                let c = report.counts();
+                format!(
+                    "{total} version(s): {} stopped, {} already stopped, {} not found, {} failed, {} wait timed out, {} ended otherwise",
+                    c.stopped, c.already_stopped, c.not_found, c.failed, c.wait_timed_out, c.ended_otherwise
+                )
+            }
+            None => "interrupted: stops already sent are not undone".to_owned(),
+        };
+        return Err(Failure::new(
+            ExitStatus::Other,
+            format!("the outcomes could not be written to stdout; the batch ran: {summary}"),
+        )
+        .caused_by(&e));
     }
     match &report {
         Some(report) => {

@@ -118,6 +118,18 @@ pub fn parse_error(response: &Response<Bytes>) -> ApiError {
             request_id: header_id,
         };
     }
+    if status == 407 {
+        // Proxy-Authenticate and the body belong to the proxy: say what it means.
+        return ApiError {
+            http_status: status,
+            code: None,
+            message: Some(
+                "a proxy refused the credentials (407 Proxy Authentication Required): check the proxy URL's user and password"
+                    .to_owned(),
+            ),
+            request_id: header_id,
+        };
+    }
     match serde_json::from_slice::<Envelope>(response.body()) {
         Ok(envelope) => api_error(status, envelope, header_id),
         Err(_) => ApiError {
@@ -165,21 +177,34 @@ fn describe_body(response: &Response<Bytes>) -> Option<String> {
     Some(format!("non-JSON body ({content_type}): {}", excerpt(body)))
 }
 
+/// A malformed-response error for `response`: its status, an excerpt of its body and its request ID.
+pub(crate) fn malformed(response: &Response<Bytes>, reason: impl Into<String>) -> ResponseError {
+    ResponseError::Malformed {
+        http_status: response.status().as_u16(),
+        reason: reason.into(),
+        excerpt: excerpt(response.body()),
+        request_id: request_id(response.headers()),
+    }
+}
+
 /// Parses a JSON answer into `T` after checking the HTTP status and the `is_success` envelope.
+///
+/// Every answer of the v1 API is a JSON object: anything else (an array, a string, a number) is
+/// malformed, even where `T` could be read from it (serde reads a struct from an array too). The
+/// fields that carry the answer are required by `T` itself (`jobs`, `versions`, `version_id` and
+/// `status`); optional fields stay lenient (null, numbers as strings).
 pub(crate) fn parse_json<T: DeserializeOwned>(response: Response<Bytes>) -> Result<T, ResponseError> {
     if !response.status().is_success() {
         return Err(ResponseError::Api(parse_error(&response)));
     }
     let status = response.status().as_u16();
     let header_id = request_id(response.headers());
-    let malformed = |reason: String| ResponseError::Malformed {
-        http_status: status,
-        reason,
-        excerpt: excerpt(response.body()),
-        request_id: header_id.clone(),
-    };
+    let malformed = |reason: String| malformed(&response, reason);
     let envelope: Envelope = serde_json::from_slice(response.body())
         .map_err(|e| malformed(format!("the body is not valid JSON ({e})")))?;
+    if response.body().iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(malformed("the body is not a JSON object".to_owned()));
+    }
     if envelope.is_success == Some(false) || (envelope.is_success.is_none() && envelope.error_code.is_some())
     {
         return Err(ResponseError::Api(api_error(status, envelope, header_id.clone())));

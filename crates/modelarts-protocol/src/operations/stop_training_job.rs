@@ -6,7 +6,7 @@
 use bytes::Bytes;
 use http::{Method, Request, Response};
 
-use super::{Operation, parse_json, request};
+use super::{Operation, malformed, parse_json, request};
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, ResponseError};
 use crate::ids::{JobId, ProjectId, VersionId};
@@ -43,7 +43,22 @@ impl Operation for StopTrainingJob {
         request(Method::POST, endpoint, &self.project_id, &path, "")
     }
 
+    /// `is_success: true` is required: `{}`, `[]` or an answer without it are malformed, never an
+    /// accepted stop.
     fn parse_response(response: Response<Bytes>) -> Result<StopAccepted, ResponseError> {
-        parse_json(response)
+        let missing = malformed(&response, "the answer to the stop has no `is_success: true`");
+        let body: StopAnswer = parse_json(response)?;
+        match body.is_success {
+            Some(true) => Ok(StopAccepted {}),
+            // `false` was already turned into the service's error by `parse_json`.
+            _ => Err(missing),
+        }
     }
+}
+
+/// The body of a stop's answer; `is_success` is what says it was accepted.
+#[derive(serde::Deserialize)]
+struct StopAnswer {
+    #[serde(default, deserialize_with = "crate::model::lenient::opt_bool")]
+    is_success: Option<bool>,
 }

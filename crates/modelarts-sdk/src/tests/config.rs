@@ -292,3 +292,55 @@ fn secrets_never_show_in_debug_or_display() {
     assert_eq!(row("max_attempts"), ("max_attempts", "3".into(), "default".into()));
     assert_eq!(row("security_token").1, "********");
 }
+
+#[test]
+fn environment_values_that_are_not_utf8_are_named_never_dropped() {
+    use std::os::unix::ffi::OsStringExt;
+    let names = [
+        "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_SK",
+        "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+        "HUAWEICLOUD_SDK_PROJECT_ID",
+        "MODELARTS_REGION",
+        "MODELARTS_ENDPOINT_URL",
+        "MODELARTS_CA_BUNDLE",
+        "MODELARTS_PROFILE",
+        "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+        "HOME",
+    ];
+    for bad in names {
+        let b = Client::builder().env_os(move |name| {
+            if name == bad {
+                return Some(std::ffi::OsString::from_vec(b"tok\xE9n".to_vec()));
+            }
+            match name {
+                "HUAWEICLOUD_SDK_AK" => Some("ENVAK00000001".into()),
+                "HUAWEICLOUD_SDK_SK" => Some("env-secret".into()),
+                "MODELARTS_REGION" => Some("cn-north-4".into()),
+                _ => None,
+            }
+        });
+        let err = b.resolve().unwrap_err();
+        assert_eq!(err.class(), ErrorCategory::Config, "{bad}");
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("the environment variable {bad} is not valid UTF-8")),
+            "{bad}: {text}"
+        );
+        assert!(!text.contains("tok"), "{bad}: {text}");
+    }
+}
+
+#[test]
+fn configure_rows_name_each_credentials_own_variable() {
+    let b = Client::builder().env(env_of(&[
+        ("HUAWEICLOUD_SDK_AK", "ENVAK00000001"),
+        ("HUAWEICLOUD_SDK_SK", "env-secret"),
+        ("HUAWEICLOUD_SDK_SECURITY_TOKEN", "env-token"),
+    ]));
+    let rows = b.resolve().unwrap().rows();
+    let source = |key: &str| rows.iter().find(|r| r.0 == key).map(|r| r.2.clone()).unwrap();
+    assert_eq!(source("access_key"), "env HUAWEICLOUD_SDK_AK");
+    assert_eq!(source("secret_key"), "env HUAWEICLOUD_SDK_SK");
+    assert_eq!(source("security_token"), "env HUAWEICLOUD_SDK_SECURITY_TOKEN");
+}

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use futures_util::StreamExt;
 use http::Method;
+use modelarts_protocol::pagination::WalkError;
 
 use super::fake::*;
 use crate::*;
@@ -394,10 +395,15 @@ async fn pagination_walks_every_page() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn pagination_terminates_when_the_server_repeats_a_page() {
+async fn pagination_fails_when_the_server_repeats_a_page() {
     let client = client(Fake::new(|_, _| job_page(1..101, 1_000_000)));
-    let jobs: Vec<_> = client.list_training_jobs_all(ListQuery::default()).collect().await;
-    assert_eq!(jobs.len(), 100);
+    let items: Vec<_> = client.list_training_jobs_all(ListQuery::default()).collect().await;
+    assert_eq!(items.len(), 101);
+    assert!(
+        matches!(items[100], Err(Error::Walk(WalkError::RepeatedPage { page: 2, .. }))),
+        "{:?}",
+        items[100]
+    );
     assert_eq!(client.inner.transport.sent().len(), 2);
 }
 
