@@ -53,6 +53,9 @@ struct Args {
     /// Generate N running jobs with one version each.
     #[arg(long, value_name = "N", default_value_t = 0)]
     jobs: usize,
+    /// Generate N Running v2 jobs (UUID ids).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    v2_jobs: usize,
     /// A stopped version goes KILLING → KILLED after this time (e.g. 2s, 200ms, 1.5s, 1m) [default: 2s,
     /// unless only --kill-after-polls is given].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -158,6 +161,7 @@ fn config(args: &Args) -> Result<EmulatorConfig, modelarts_emulator::Error> {
             ErrorFieldArg::ErrorMsg => ErrorField::ErrorMsg,
         })
         .generate_jobs(args.jobs)
+        .generate_v2_jobs(args.v2_jobs)
         .clock_offset_secs(args.clock_offset)
         .random_seed(args.random_seed)
         .journal_limit(args.journal_limit);
