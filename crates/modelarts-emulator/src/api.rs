@@ -255,7 +255,7 @@ fn throttled(retry_after: Option<String>, detail: &str, request_id: &str) -> Ans
 }
 
 /// The answer a fault step gives instead of running the operation, if it has one.
-fn replacement(fault: &FaultStep, request_id: &str, settings: &Settings) -> Option<Answer> {
+fn replacement(fault: &FaultStep, request_id: &str, settings: &Settings, v2: bool) -> Option<Answer> {
     if let Some(code) = fault.status {
         let status = status_code(code);
         if let Some(body) = &fault.body {
@@ -269,6 +269,10 @@ fn replacement(fault: &FaultStep, request_id: &str, settings: &Settings) -> Opti
         let error_code = fault.error_code.as_deref().unwrap_or(default_code);
         let msg = fault.error_msg.as_deref().unwrap_or(default_msg);
         return Some(gateway_error(status, error_code, msg, request_id));
+    }
+    if fault.not_found && v2 {
+        let a = crate::v2_api::error(StatusCode::NOT_FOUND, "ModelArts.2775", "Training job not found");
+        return Some(Answer::json(a.status, a.body));
     }
     if fault.not_found {
         return Some(modelarts_error(
@@ -598,7 +602,7 @@ async fn api(
     } else if target.route == Route::Unknown {
         let (code, msg) = default_gateway_code(404);
         gateway_error(StatusCode::NOT_FOUND, code, msg, &request_id)
-    } else if let Some(a) = replacement(&fault, &request_id, &settings) {
+    } else if let Some(a) = replacement(&fault, &request_id, &settings, target.v2.is_some()) {
         a
     } else if rejected && settings.auth == AuthMode::Enforce {
         let reason = entry.auth.reason.as_deref().unwrap_or("verify aksk signature fail");

@@ -429,6 +429,11 @@ async fn faults_throttle_and_journal_apply_to_v2_routes() {
     assert_gateway_error(&throttled, 429, "APIG.0308");
     assert_eq!(throttled.header("retry-after"), Some("3"));
 
+    // The not-found fault answers a v2 body on v2 routes.
+    emu.state().add_faults(FaultScript::new(RouteSelector::V2Show).step(FaultStep::not_found())).unwrap();
+    let missing = client.get(&v2_path(&client, &format!("/training-jobs/{B}"))).await;
+    assert_v2_error(&missing, 404, "ModelArts.2775");
+
     // The throttle mode covers v2 routes.
     emu.state().set_throttle(Some(ThrottleSettings::per_second(1)));
     let show = v2_path(&client, &format!("/training-jobs/{B}"));

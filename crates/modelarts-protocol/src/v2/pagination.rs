@@ -15,11 +15,12 @@ use super::model::{TrainingJob, TrainingJobList};
 
 /// The largest page size the v2 list accepts.
 pub const MAX_LIMIT: u32 = 50;
-/// The most pages one walk fetches. This crate's own ceiling for the v2 walk (the v1 walk is bounded
-/// by its page number); 20,000 pages of 50 is [`MAX_ITEMS`].
-pub const MAX_PAGES: u32 = 20_000;
-/// The most jobs one walk yields.
-pub const MAX_ITEMS: usize = 1_000_000;
+/// The most pages one walk fetches: the v2 walk's own ceiling (100,000 jobs at 10 a page, the
+/// smallest page a server might impose).
+pub const MAX_PAGES: u32 = 10_000;
+/// The most jobs one walk yields (100 times the training-job quota of a real account), which also
+/// bounds the memory of the IDs seen.
+pub const MAX_ITEMS: usize = 100_000;
 
 /// What `offset` counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -54,6 +55,15 @@ pub enum WalkEnd {
     RepeatedPage,
     /// [`MAX_PAGES`] pages or [`MAX_ITEMS`] jobs, or the largest offset, were reached.
     Ceiling,
+}
+
+impl WalkEnd {
+    /// Whether the server's answers say the list is complete (an empty or short page, or the
+    /// total). A repeated page or the ceiling means the jobs yielded may not be all of them: report
+    /// that to the user rather than truncate silently.
+    pub fn is_complete(self) -> bool {
+        matches!(self, WalkEnd::EmptyPage | WalkEnd::ShortPage | WalkEnd::TotalReached)
+    }
 }
 
 /// The state of a walk over the v2 list.
@@ -252,6 +262,7 @@ mod tests {
             assert_eq!(got_steps, steps, "case {i}");
             assert_eq!(got, yielded, "case {i}");
             assert_eq!(p.end(), Some(end), "case {i}");
+            assert_eq!(end.is_complete(), !matches!(end, RepeatedPage | Ceiling), "case {i}");
         }
     }
 

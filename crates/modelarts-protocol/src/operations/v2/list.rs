@@ -13,8 +13,8 @@ use super::json_request;
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, ResponseError};
 use crate::ids::ProjectId;
+use crate::operations::Operation;
 use crate::operations::list_training_jobs::Order;
-use crate::operations::{Operation, parse_json};
 use crate::v2::pagination::MAX_LIMIT;
 use crate::v2::{Phase, TrainingJob, TrainingJobList};
 
@@ -212,6 +212,6 @@ impl Operation for ListTrainingJobsV2 {
     }
 
     fn parse_response(response: Response<Bytes>) -> Result<TrainingJobList, ResponseError> {
-        parse_json(response)
+        super::parse_object(response)
     }
 }

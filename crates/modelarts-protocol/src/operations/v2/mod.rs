@@ -28,9 +28,13 @@ pub mod terminate;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request};
 
+use http::Response;
+use serde::de::DeserializeOwned;
+
 use crate::endpoint::Endpoint;
-use crate::error::BuildError;
+use crate::error::{BuildError, ResponseError, excerpt};
 use crate::ids::ProjectId;
+use crate::operations::{parse_json, request_id};
 
 /// The `Content-Type` the official SDK sends with a v2 JSON body (part of the signature).
 pub const JSON_CONTENT_TYPE: &str = "application/json;charset=utf-8";
@@ -47,4 +51,19 @@ fn json_request(
     request.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
     *request.body_mut() = body;
     Ok(request)
+}
+
+/// Parses a v2 answer: an error status or body is an [`ApiError`](crate::ApiError); a success must
+/// be a JSON object (serde would otherwise read an array positionally into the job's fields).
+fn parse_object<T: DeserializeOwned>(response: Response<Bytes>) -> Result<T, ResponseError> {
+    let first = response.body().iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if response.status().is_success() && first.is_some_and(|b| b != b'{') {
+        return Err(ResponseError::Malformed {
+            http_status: response.status().as_u16(),
+            reason: "the body is not a JSON object".into(),
+            excerpt: excerpt(response.body()),
+            request_id: request_id(response.headers()),
+        });
+    }
+    parse_json(response)
 }

@@ -6,7 +6,7 @@ use http::{Method, Request, Response};
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, ResponseError};
 use crate::ids::ProjectId;
-use crate::operations::{Operation, parse_json, request};
+use crate::operations::{Operation, request};
 use crate::v2::{TrainingJob, TrainingJobId};
 
 /// Input of the show.
@@ -36,6 +36,6 @@ impl Operation for ShowTrainingJob {
     }
 
     fn parse_response(response: Response<Bytes>) -> Result<TrainingJob, ResponseError> {
-        parse_json(response)
+        super::parse_object(response)
     }
 }

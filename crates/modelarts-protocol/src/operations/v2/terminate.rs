@@ -11,7 +11,7 @@ use super::json_request;
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, ResponseError};
 use crate::ids::ProjectId;
-use crate::operations::{Operation, parse_json};
+use crate::operations::Operation;
 use crate::v2::{TrainingJob, TrainingJobId};
 
 /// The body, byte for byte as the official Python SDK serialises `JobActionType(action_type="terminate")`.
@@ -44,6 +44,6 @@ impl Operation for TerminateTrainingJob {
     }
 
     fn parse_response(response: Response<Bytes>) -> Result<TrainingJob, ResponseError> {
-        parse_json(response)
+        super::parse_object(response)
     }
 }
