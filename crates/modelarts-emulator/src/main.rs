@@ -66,6 +66,10 @@ struct Args {
     /// Answer to a stop of a version that cannot be stopped.
     #[arg(long, value_enum, default_value_t = PolicyArg::BadRequest)]
     already_stopped: PolicyArg,
+    /// Answer to a v2 terminate of a job that cannot be terminated (conflict: 409 ModelArts.2796,
+    /// bad-request: 400 ModelArts.0105, ok-false: 200 with the 2796 error body, success: 202 with the job).
+    #[arg(long, value_enum, default_value_t = PolicyArg::Conflict)]
+    v2_already_stopped: PolicyArg,
     /// Name of the error-text field in ModelArts error bodies.
     #[arg(long, value_enum, default_value_t = ErrorFieldArg::ErrorMessage)]
     error_field: ErrorFieldArg,
@@ -111,6 +115,17 @@ enum PolicyArg {
     Success,
 }
 
+impl PolicyArg {
+    fn policy(self) -> AlreadyStoppedPolicy {
+        match self {
+            PolicyArg::BadRequest => AlreadyStoppedPolicy::BadRequest,
+            PolicyArg::Conflict => AlreadyStoppedPolicy::Conflict,
+            PolicyArg::OkFalse => AlreadyStoppedPolicy::OkFalse,
+            PolicyArg::Success => AlreadyStoppedPolicy::Success,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 #[value(rename_all = "snake_case")]
 enum ErrorFieldArg {
@@ -150,12 +165,8 @@ fn config(args: &Args) -> Result<EmulatorConfig, modelarts_emulator::Error> {
             AuthArg::Log => AuthMode::Log,
             AuthArg::Enforce => AuthMode::Enforce,
         })
-        .already_stopped(match args.already_stopped {
-            PolicyArg::BadRequest => AlreadyStoppedPolicy::BadRequest,
-            PolicyArg::Conflict => AlreadyStoppedPolicy::Conflict,
-            PolicyArg::OkFalse => AlreadyStoppedPolicy::OkFalse,
-            PolicyArg::Success => AlreadyStoppedPolicy::Success,
-        })
+        .already_stopped(args.already_stopped.policy())
+        .v2_already_stopped(args.v2_already_stopped.policy())
         .error_field(match args.error_field {
             ErrorFieldArg::ErrorMessage => ErrorField::ErrorMessage,
             ErrorFieldArg::ErrorMsg => ErrorField::ErrorMsg,

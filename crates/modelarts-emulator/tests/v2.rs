@@ -526,7 +526,7 @@ async fn seed_file_sections_and_the_binary_flag() {
     assert!(open_config().seed_file(&file).is_err());
 
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_modelarts-emulator"))
-        .args(["--v2-jobs", "3", "--auth", "off"])
+        .args(["--v2-jobs", "3", "--auth", "off", "--v2-already-stopped", "ok-false"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -544,8 +544,21 @@ async fn seed_file_sections_and_the_binary_flag() {
     let request = http::Request::post(url).body(Full::new(Bytes::from_static(b"{}"))).unwrap();
     let response = http.request(request).await.unwrap();
     let body = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    let settings = http
+        .request(
+            http::Request::get(format!("{}/settings", start["admin"].as_str().unwrap()))
+                .body(Full::new(Bytes::new()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let settings = http_body_util::BodyExt::collect(settings.into_body()).await.unwrap().to_bytes();
+    // Stopped before any assertion, so that a failure leaves no process behind.
     child.kill().unwrap();
     let _ = child.wait();
     let page: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(page["total"], 3, "{page}");
+    let settings: Value = serde_json::from_slice(&settings).unwrap();
+    assert_eq!(settings["v2_already_stopped"], "ok-false");
+    assert_eq!(settings["already_stopped"], "bad-request");
 }
