@@ -1,6 +1,8 @@
 //! `cargo xtask conformance`: the official Huawei Python SDK (`huaweicloudsdkcore`,
-//! `huaweicloudsdkmodelarts`, pinned) signs requests that our emulator verifies: a v1 stop and a show
-//! with signatures enforced, over plain HTTP and over HTTPS trusting the emulator's CA.
+//! `huaweicloudsdkmodelarts`, pinned) signs requests that our emulator verifies, with signatures
+//! enforced, over plain HTTP and over HTTPS trusting the emulator's CA: the v1 calls through the
+//! generic `call_api`, and the SDK's typed v2 calls (stop, show, list), whose answers must
+//! deserialise into the SDK's own response models.
 
 use std::fs;
 use std::path::PathBuf;
@@ -45,7 +47,18 @@ pub(crate) fn run() -> Result<(), String> {
         // The emulator refuses to overwrite a file: clear the previous run's CA.
         let _ = fs::remove_file(&ca);
         let ca_arg = ca.to_string_lossy().into_owned();
-        let mut args = vec!["--auth", "enforce", "--jobs", "2", "--kill-after", "1s", "--log-level", "warn"];
+        let mut args = vec![
+            "--auth",
+            "enforce",
+            "--jobs",
+            "2",
+            "--v2-jobs",
+            "2",
+            "--kill-after",
+            "1s",
+            "--log-level",
+            "warn",
+        ];
         if tls {
             args.extend(["--tls", "--ca-out", &ca_arg]);
         }

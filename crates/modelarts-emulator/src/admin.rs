@@ -71,6 +71,15 @@ pub(crate) async fn handle(shared: &Arc<Shared>, conn: &ConnInfo, req: Request<I
             state.clear_jobs();
             ok(json!({ "jobs": [] }))
         }
+        (&Method::GET, "/v2/jobs") => ok(json!({ "jobs": state.v2_jobs() })),
+        (&Method::POST, "/v2/jobs") => match crate::v2_model::parse_v2_seeds(&body) {
+            Ok(seeds) => ok(json!({ "jobs": state.seed_v2_jobs(seeds) })),
+            Err(e) => bad(e),
+        },
+        (&Method::DELETE, "/v2/jobs") => {
+            state.clear_v2_jobs();
+            ok(json!({ "jobs": [] }))
+        }
         (&Method::POST, "/reset") => {
             state.reset();
             ok(json!({ "reset": true }))
@@ -132,12 +141,14 @@ pub(crate) async fn handle(shared: &Arc<Shared>, conn: &ConnInfo, req: Request<I
                 query_value(query, "route").and_then(|r| serde_json::from_value(json!(r)).ok());
             let job_id = query_value(query, "job_id").and_then(|v| v.parse::<u64>().ok());
             let version_id = query_value(query, "version_id").and_then(|v| v.parse::<u64>().ok());
+            let training_job_id = query_value(query, "training_job_id").map(|v| v.to_ascii_lowercase());
             let entries: Vec<_> = state
                 .journal()
                 .into_iter()
                 .filter(|e| route.is_none_or(|r| e.route == r))
                 .filter(|e| job_id.is_none_or(|j| e.job_id == Some(j)))
                 .filter(|e| version_id.is_none_or(|v| e.version_id == Some(v)))
+                .filter(|e| training_job_id.as_ref().is_none_or(|t| e.training_job_id.as_ref() == Some(t)))
                 .collect();
             ok(json!({ "dropped": state.journal_dropped(), "entries": entries }))
         }
@@ -145,13 +156,14 @@ pub(crate) async fn handle(shared: &Arc<Shared>, conn: &ConnInfo, req: Request<I
             state.clear_journal();
             ok(json!({ "entries": [] }))
         }
-        (_, "/jobs" | "/reset" | "/faults" | "/throttle" | "/clock" | "/settings" | "/journal") => {
-            error(shared, StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this admin route")
-        }
+        (
+            _,
+            "/jobs" | "/v2/jobs" | "/reset" | "/faults" | "/throttle" | "/clock" | "/settings" | "/journal",
+        ) => error(shared, StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this admin route"),
         _ => error(
             shared,
             StatusCode::NOT_FOUND,
-            "unknown admin route; see /__emulator/{jobs,reset,faults,throttle,clock,settings,journal}",
+            "unknown admin route; see /__emulator/{jobs,v2/jobs,reset,faults,throttle,clock,settings,journal}",
         ),
     }
 }

@@ -1,4 +1,4 @@
-//! The v1 API surface: routing, parameter validation, the auth/throttle/fault pipeline, error bodies,
+//! The API surface (v1 here, the v2 operations in `v2_api`): routing, parameter validation, the auth/throttle/fault pipeline, error bodies,
 //! response headers and the journal entry of every request.
 //!
 //! Pipeline of one request: route → body → begin (attempt, throttle, fault step) → auth check →
@@ -21,7 +21,7 @@ use serde_json::Value;
 use crate::auth::{self, AuthContext, AuthMode};
 use crate::body::ResponseBody;
 use crate::config::{AlreadyStoppedPolicy, ErrorField, Settings};
-use crate::faults::{FaultStep, Route};
+use crate::faults::{self, FaultStep, Route};
 use crate::journal::{AuthRecord, AuthResult, JournalEntry, redact_headers};
 use crate::model::{StopOutcome, status};
 use crate::state::{ListQuery, NotFound, Shared, SortBy, to_ms};
@@ -101,10 +101,35 @@ struct Target {
     project_ok: bool,
     job: Id,
     version: Id,
+    /// The v2 routes' target.
+    v2: Option<crate::v2_api::V2Target>,
+}
+
+impl Target {
+    fn ids(&self) -> faults::Target<'_> {
+        faults::Target {
+            job_id: self.job.value(),
+            version_id: self.version.value(),
+            training_job_id: self.v2.as_ref().and_then(|t| t.id.as_deref()),
+        }
+    }
 }
 
 fn route(method: &Method, path: &str, project_id: &str) -> Target {
-    let unknown = Target { route: Route::Unknown, project_ok: false, job: Id::Absent, version: Id::Absent };
+    let unknown =
+        Target { route: Route::Unknown, project_ok: false, job: Id::Absent, version: Id::Absent, v2: None };
+    if let Some(rest) = path.strip_prefix("/v2/") {
+        return match crate::v2_api::route(method, rest, project_id) {
+            Some(t) => Target {
+                route: t.route,
+                project_ok: t.project_ok,
+                job: Id::Absent,
+                version: Id::Absent,
+                v2: Some(t),
+            },
+            None => unknown,
+        };
+    }
     let Some(rest) = path.strip_prefix("/v1/") else {
         return unknown;
     };
@@ -138,6 +163,7 @@ fn route(method: &Method, path: &str, project_id: &str) -> Target {
         project_ok: segments.first().is_some_and(|p| *p == project_id),
         job: job.map_or(Id::Absent, Id::parse),
         version: version.map_or(Id::Absent, Id::parse),
+        v2: None,
     }
 }
 
@@ -229,7 +255,7 @@ fn throttled(retry_after: Option<String>, detail: &str, request_id: &str) -> Ans
 }
 
 /// The answer a fault step gives instead of running the operation, if it has one.
-fn replacement(fault: &FaultStep, request_id: &str, settings: &Settings) -> Option<Answer> {
+fn replacement(fault: &FaultStep, request_id: &str, settings: &Settings, v2: bool) -> Option<Answer> {
     if let Some(code) = fault.status {
         let status = status_code(code);
         if let Some(body) = &fault.body {
@@ -243,6 +269,10 @@ fn replacement(fault: &FaultStep, request_id: &str, settings: &Settings) -> Opti
         let error_code = fault.error_code.as_deref().unwrap_or(default_code);
         let msg = fault.error_msg.as_deref().unwrap_or(default_msg);
         return Some(gateway_error(status, error_code, msg, request_id));
+    }
+    if fault.not_found && v2 {
+        let a = crate::v2_api::error(StatusCode::NOT_FOUND, "ModelArts.2775", "Training job not found");
+        return Some(Answer::json(a.status, a.body));
     }
     if fault.not_found {
         return Some(modelarts_error(
@@ -372,8 +402,19 @@ fn success() -> Answer {
     Answer::json(StatusCode::OK, br#"{"is_success":true}"#.to_vec())
 }
 
-/// Runs one of the four operations.
-fn operate(shared: &Shared, target: &Target, query: &str, settings: &Settings, now_ms: u64) -> Answer {
+/// Runs one of the operations.
+fn operate(
+    shared: &Shared,
+    target: &Target,
+    query: &str,
+    body: &[u8],
+    settings: &Settings,
+    now_ms: u64,
+) -> Answer {
+    if let Some(v2) = &target.v2 {
+        let a = crate::v2_api::operate(shared, v2, body, settings, now_ms);
+        return Answer { effective_stop: a.effective_stop, ..Answer::json(a.status, a.body) };
+    }
     if !target.project_ok {
         return modelarts_error(
             StatusCode::FORBIDDEN,
@@ -487,7 +528,7 @@ async fn api(
     let (parts, body) = req.into_parts();
     let target = route(&parts.method, parts.uri.path(), &shared.config.project_id);
     let body = Limited::new(body, shared.config.max_request_body).collect().await;
-    let begin = shared.begin(target.route, target.job.value(), target.version.value(), now_ms);
+    let begin = shared.begin(target.route, target.ids(), now_ms);
     let settings = begin.settings;
 
     let mut entry = JournalEntry {
@@ -501,6 +542,7 @@ async fn api(
         route: target.route,
         job_id: target.job.value(),
         version_id: target.version.value(),
+        training_job_id: target.v2.as_ref().and_then(|t| t.id.clone()),
         attempt: begin.attempt,
         headers: redact_headers(&parts.headers),
         auth: AuthRecord::not_checked(),
@@ -560,7 +602,7 @@ async fn api(
     } else if target.route == Route::Unknown {
         let (code, msg) = default_gateway_code(404);
         gateway_error(StatusCode::NOT_FOUND, code, msg, &request_id)
-    } else if let Some(a) = replacement(&fault, &request_id, &settings) {
+    } else if let Some(a) = replacement(&fault, &request_id, &settings, target.v2.is_some()) {
         a
     } else if rejected && settings.auth == AuthMode::Enforce {
         let reason = entry.auth.reason.as_deref().unwrap_or("verify aksk signature fail");
@@ -574,7 +616,7 @@ async fn api(
                 "authentication failed; serving anyway (auth mode log)"
             );
         }
-        operate(shared, &target, parts.uri.query().unwrap_or(""), &settings, now_ms)
+        operate(shared, &target, parts.uri.query().unwrap_or(""), &body, &settings, now_ms)
     };
     entry.effective_stop = answer.effective_stop;
 

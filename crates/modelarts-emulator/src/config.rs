@@ -12,6 +12,7 @@ use crate::auth::{AuthMode, Credentials};
 use crate::faults::FaultScript;
 use crate::model::JobSeed;
 use crate::throttle::ThrottleSettings;
+use crate::v2_model::V2JobSeed;
 
 /// How a stop on a version that cannot be stopped (already KILLING, KILLED or another
 /// non-stoppable status) is answered.
@@ -70,6 +71,15 @@ pub struct Settings {
     pub kill_after_polls: Option<u32>,
     /// Error-text field name in ModelArts error bodies.
     pub error_field: ErrorField,
+    /// Answer to a v2 terminate of a job that cannot be terminated (default `conflict`: 409
+    /// `ModelArts.2796`, as documented for v2; `bad-request` is 400 `ModelArts.0105`, `ok-false` a
+    /// 200 with the 2796 error body, `success` a 202 with the unchanged job).
+    #[serde(default = "v2_conflict")]
+    pub v2_already_stopped: AlreadyStoppedPolicy,
+}
+
+fn v2_conflict() -> AlreadyStoppedPolicy {
+    AlreadyStoppedPolicy::Conflict
 }
 
 impl Settings {
@@ -93,6 +103,7 @@ pub(crate) struct SettingsPatch {
     #[serde(default, deserialize_with = "double_option")]
     kill_after_polls: Option<Option<u32>>,
     error_field: Option<ErrorField>,
+    v2_already_stopped: Option<AlreadyStoppedPolicy>,
 }
 
 fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
@@ -117,6 +128,9 @@ impl SettingsPatch {
         }
         if let Some(v) = self.error_field {
             s.error_field = v;
+        }
+        if let Some(v) = self.v2_already_stopped {
+            s.v2_already_stopped = v;
         }
     }
 }
@@ -161,6 +175,10 @@ pub struct EmulatorConfig {
     pub jobs: Vec<JobSeed>,
     /// Number of RUNNING jobs with one version each to generate at start, after `jobs`.
     pub generated_jobs: usize,
+    /// v2 jobs present at start (and after a reset).
+    pub v2_jobs: Vec<V2JobSeed>,
+    /// Number of Running v2 jobs to generate at start, after `v2_jobs`.
+    pub generated_v2_jobs: usize,
     /// Offset of the emulator clock from the wall clock, ms (affects `Date`, signature checks,
     /// timestamps and kill timing).
     pub clock_offset_ms: i64,
@@ -191,6 +209,8 @@ impl Default for EmulatorConfig {
             auth_tolerance: Duration::from_secs(15 * 60),
             jobs: Vec::new(),
             generated_jobs: 0,
+            v2_jobs: Vec::new(),
+            generated_v2_jobs: 0,
             clock_offset_ms: 0,
             random_seed: 1,
             faults: Vec::new(),
@@ -204,6 +224,7 @@ impl Default for EmulatorConfig {
                 kill_after_ms: Some(2000),
                 kill_after_polls: None,
                 error_field: ErrorField::ErrorMessage,
+                v2_already_stopped: AlreadyStoppedPolicy::Conflict,
             },
         }
     }
@@ -270,6 +291,24 @@ impl EmulatorConfig {
         self
     }
 
+    /// Adds a v2 job.
+    pub fn v2_job(mut self, job: V2JobSeed) -> Self {
+        self.v2_jobs.push(job);
+        self
+    }
+
+    /// Generates `n` Running v2 jobs.
+    pub fn generate_v2_jobs(mut self, n: usize) -> Self {
+        self.generated_v2_jobs = n;
+        self
+    }
+
+    /// Sets the answer to a v2 terminate of a job that cannot be terminated.
+    pub fn v2_already_stopped(mut self, policy: AlreadyStoppedPolicy) -> Self {
+        self.settings.v2_already_stopped = policy;
+        self
+    }
+
     /// KILLING becomes final `after` the stop (on the emulator clock). Keeps a poll rule if set.
     pub fn kill_after(mut self, after: Duration) -> Self {
         self.settings.kill_after_ms = Some(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
@@ -333,12 +372,14 @@ impl EmulatorConfig {
         self
     }
 
-    /// Reads a seed file: a JSON array of [`JobSeed`] (or one object) and adds its jobs.
+    /// Reads a seed file and adds its jobs: a JSON array of [`JobSeed`] (or one object) for v1, or
+    /// an object with sections `{"jobs": [JobSeed…], "v2_jobs": [V2JobSeed…]}` (both optional).
     pub fn seed_file(mut self, path: &Path) -> Result<Self, Error> {
         let bytes = read(path)?;
-        let jobs = crate::state::parse_seeds(&bytes)
-            .map_err(|e| Error::File { path: path.to_owned(), reason: e })?;
+        let (jobs, v2_jobs) =
+            parse_seed_file(&bytes).map_err(|e| Error::File { path: path.to_owned(), reason: e })?;
         self.jobs.extend(jobs);
+        self.v2_jobs.extend(v2_jobs);
         Ok(self)
     }
 
@@ -363,6 +404,27 @@ impl EmulatorConfig {
             return bad("throttle rps must be at least 1".into());
         }
         Ok(())
+    }
+}
+
+/// A seed file: v1 seeds, or the sectioned object (told apart by a `v2_jobs` key at the top).
+fn parse_seed_file(bytes: &[u8]) -> Result<(Vec<JobSeed>, Vec<V2JobSeed>), String> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Sections {
+        #[serde(default)]
+        jobs: Option<Box<serde_json::value::RawValue>>,
+        v2_jobs: Box<serde_json::value::RawValue>,
+    }
+    match serde_json::from_slice::<Sections>(bytes) {
+        Ok(sections) => {
+            let jobs = match sections.jobs {
+                Some(raw) => crate::state::parse_seeds(raw.get().as_bytes())?,
+                None => Vec::new(),
+            };
+            Ok((jobs, crate::v2_model::parse_v2_seeds(sections.v2_jobs.get().as_bytes())?))
+        }
+        Err(_) => Ok((crate::state::parse_seeds(bytes)?, Vec::new())),
     }
 }
 

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-/// The four v1 operations, plus a catch-all for anything else.
+/// The four v1 operations, the three v2 ones, plus a catch-all for anything else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -24,6 +24,15 @@ pub enum Route {
     List,
     /// `GET …/training-jobs/{job_id}/versions`
     Versions,
+    /// v2 `POST /v2/…/training-jobs/{training_job_id}/actions`
+    #[serde(rename = "v2_terminate")]
+    V2Terminate,
+    /// v2 `GET /v2/…/training-jobs/{training_job_id}`
+    #[serde(rename = "v2_show")]
+    V2Show,
+    /// v2 `POST /v2/…/training-job-searches`
+    #[serde(rename = "v2_list")]
+    V2List,
     /// A path or method the API does not have (answered 404 `APIG.0101`).
     Unknown,
 }
@@ -36,6 +45,9 @@ impl Route {
             Route::Show => "show",
             Route::List => "list",
             Route::Versions => "versions",
+            Route::V2Terminate => "v2_terminate",
+            Route::V2Show => "v2_show",
+            Route::V2List => "v2_list",
             Route::Unknown => "unknown",
         }
     }
@@ -46,7 +58,7 @@ impl Route {
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum RouteSelector {
-    /// Every v1 operation (not unknown paths).
+    /// Every operation, v1 and v2 (not unknown paths).
     #[default]
     Any,
     /// Only the stop operation.
@@ -57,6 +69,15 @@ pub enum RouteSelector {
     List,
     /// Only the versions list.
     Versions,
+    /// Only the v2 terminate.
+    #[serde(rename = "v2_terminate")]
+    V2Terminate,
+    /// Only the v2 show.
+    #[serde(rename = "v2_show")]
+    V2Show,
+    /// Only the v2 list.
+    #[serde(rename = "v2_list")]
+    V2List,
 }
 
 impl RouteSelector {
@@ -67,6 +88,9 @@ impl RouteSelector {
             RouteSelector::Show => route == Route::Show,
             RouteSelector::List => route == Route::List,
             RouteSelector::Versions => route == Route::Versions,
+            RouteSelector::V2Terminate => route == Route::V2Terminate,
+            RouteSelector::V2Show => route == Route::V2Show,
+            RouteSelector::V2List => route == Route::V2List,
         }
     }
 }
@@ -326,6 +350,9 @@ pub struct FaultScript {
     /// Only requests for this version id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_id: Option<u64>,
+    /// Only v2 requests for this training job id (compared without regard to case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_job_id: Option<String>,
     /// One step per matching attempt, in order.
     pub steps: VecDeque<FaultStep>,
 }
@@ -333,7 +360,7 @@ pub struct FaultScript {
 impl FaultScript {
     /// An empty script for `route`.
     pub fn new(route: RouteSelector) -> Self {
-        Self { route, job_id: None, version_id: None, steps: VecDeque::new() }
+        Self { route, job_id: None, version_id: None, training_job_id: None, steps: VecDeque::new() }
     }
 
     /// Restricts the script to a job id.
@@ -345,6 +372,12 @@ impl FaultScript {
     /// Restricts the script to a version id.
     pub fn version(mut self, version_id: u64) -> Self {
         self.version_id = Some(version_id);
+        self
+    }
+
+    /// Restricts the script to a v2 training job id.
+    pub fn training_job(mut self, training_job_id: impl Into<String>) -> Self {
+        self.training_job_id = Some(training_job_id.into());
         self
     }
 
@@ -368,10 +401,29 @@ impl FaultScript {
         Ok(())
     }
 
-    fn matches(&self, route: Route, job_id: Option<u64>, version_id: Option<u64>) -> bool {
+    fn matches(&self, route: Route, target: Target<'_>) -> bool {
         self.route.matches(route)
-            && self.job_id.is_none_or(|j| Some(j) == job_id)
-            && self.version_id.is_none_or(|v| Some(v) == version_id)
+            && self.job_id.is_none_or(|j| Some(j) == target.job_id)
+            && self.version_id.is_none_or(|v| Some(v) == target.version_id)
+            && self
+                .training_job_id
+                .as_deref()
+                .is_none_or(|t| target.training_job_id.is_some_and(|id| id.eq_ignore_ascii_case(t)))
+    }
+}
+
+/// The ids a request names: v1 job and version, or a v2 training job.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Target<'a> {
+    pub(crate) job_id: Option<u64>,
+    pub(crate) version_id: Option<u64>,
+    pub(crate) training_job_id: Option<&'a str>,
+}
+
+#[cfg(test)]
+impl Target<'_> {
+    pub(crate) fn v1(job_id: Option<u64>, version_id: Option<u64>) -> Self {
+        Self { job_id, version_id, training_job_id: None }
     }
 }
 
@@ -379,10 +431,9 @@ impl FaultScript {
 pub(crate) fn next_step(
     scripts: &mut Vec<FaultScript>,
     route: Route,
-    job_id: Option<u64>,
-    version_id: Option<u64>,
+    target: Target<'_>,
 ) -> Option<FaultStep> {
-    let index = scripts.iter().position(|s| !s.steps.is_empty() && s.matches(route, job_id, version_id))?;
+    let index = scripts.iter().position(|s| !s.steps.is_empty() && s.matches(route, target))?;
     let script = scripts.get_mut(index)?;
     let step = script.steps.pop_front();
     if script.steps.is_empty() {
@@ -412,10 +463,19 @@ mod tests {
             FaultScript::new(RouteSelector::Any).step(FaultStep::truncated()),
         ];
         // Job 2 skips the first script and takes the catch-all.
-        assert_eq!(next_step(&mut scripts, Route::Stop, Some(2), Some(1)), Some(FaultStep::truncated()));
-        assert_eq!(next_step(&mut scripts, Route::Stop, Some(1), Some(1)), Some(FaultStep::status(503)));
-        assert_eq!(next_step(&mut scripts, Route::Show, Some(1), Some(1)), None);
-        assert_eq!(next_step(&mut scripts, Route::Stop, Some(1), Some(1)), Some(FaultStep::pass()));
+        assert_eq!(
+            next_step(&mut scripts, Route::Stop, Target::v1(Some(2), Some(1))),
+            Some(FaultStep::truncated())
+        );
+        assert_eq!(
+            next_step(&mut scripts, Route::Stop, Target::v1(Some(1), Some(1))),
+            Some(FaultStep::status(503))
+        );
+        assert_eq!(next_step(&mut scripts, Route::Show, Target::v1(Some(1), Some(1))), None);
+        assert_eq!(
+            next_step(&mut scripts, Route::Stop, Target::v1(Some(1), Some(1))),
+            Some(FaultStep::pass())
+        );
         assert!(scripts.is_empty());
     }
 

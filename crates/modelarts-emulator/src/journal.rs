@@ -78,6 +78,9 @@ pub struct JournalEntry {
     pub route: Route,
     /// Job id from the path, if numeric.
     pub job_id: Option<u64>,
+    /// v2 training job id from the path (lower case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_job_id: Option<String>,
     /// Version id from the path, if numeric.
     pub version_id: Option<u64>,
     /// 1 for the first request with this route, job id and version id; counts up (reset with the

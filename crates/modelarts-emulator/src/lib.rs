@@ -1,5 +1,5 @@
-//! A local server for the ModelArts v1 training-job API, for tests, demos, benchmarks and the
-//! official-SDK conformance run.
+//! A local server for the ModelArts training-job API, v1 (historical, numeric ids) and v2 (current,
+//! UUID ids) on the same port, for tests, demos, benchmarks and the official-SDK conformance run.
 //!
 //! It is a real server (hyper 1, HTTP/1.1 and HTTP/2, plain or TLS with a per-run CA) implementing
 //! the four v1 operations with a status machine per job version, AK/SK and token auth, scripted
@@ -70,6 +70,42 @@
 //! - Unknown paths and wrong methods, including a trailing slash: 404 `APIG.0101`.
 //! - Request bodies over 1 MiB: 413 `APIG.0201`.
 //!
+//! # The v2 API
+//!
+//! | Route | Operation |
+//! |---|---|
+//! | `POST /v2/{project_id}/training-jobs/{training_job_id}/actions` | body `{"action_type":"terminate"}`: 202 with the job object, now `Terminating` |
+//! | `GET /v2/{project_id}/training-jobs/{training_job_id}` | 200, the job object |
+//! | `POST /v2/{project_id}/training-job-searches` | body `{offset, limit, sort_by, order, group_by, workspace_id, filters}`: 200 `{total, count, limit, offset, sort_by, order, [group_by], items}` |
+//!
+//! The job object: `kind`, `metadata{id, name, workspace_id, description, create_time, user_name,
+//! annotations}`, `status{phase, secondary_phase, duration, start_time, tasks, task_statuses[{task,
+//! exit_code, message}]}`, `algorithm`, `spec{resource{policy, flavor_id, node_count}}`. Errors are
+//! `{"error_code":…,"error_msg":…}` (no `is_success`). Fault scripts, the throttle, auth and the
+//! journal apply as for v1; the route names are `v2_terminate`, `v2_show` and `v2_list`, a script may
+//! select one job with `"training_job_id"`, and journal entries carry `training_job_id`.
+//!
+//! Choices where the reference is silent or disagrees with itself:
+//! - **`offset` is a page index** (from 0, pages of `limit` jobs), as the API reference says; the SDK
+//!   reference's "records to skip" reading is not implemented. `limit` is 1..=50, 10 when absent.
+//! - Sort fields: `create_time` (default), `name`, `duration`; order `desc` (default) or `asc`; ties
+//!   broken by id. Others: 400 `ModelArts.2790`.
+//! - Filters (all must match): keys `id`, `name`, `phase` (alias `status`) with `in`, `not`, `like`
+//!   (case-insensitive substring of any value), and `create_time` with `between` (two epoch-ms
+//!   values, inclusive). Phase and id compare without regard to case, names exactly. Another key:
+//!   400 `ModelArts.2789`; a bad operator, value or range: 400 `ModelArts.2788`; a body that is not
+//!   a JSON object: 400 `ModelArts.2787`.
+//! - Phases: Creating, Pending and Running accept a terminate and go `Terminating`, which becomes
+//!   `Terminated` (or the seed's `terminate_result`) by the v1 rules: `kill_after` on the emulator
+//!   clock or the read after `kill_after_polls` status reads (a show, or a list that reports the
+//!   job). A terminate of any other phase is answered by [`Settings::v2_already_stopped`] (default
+//!   409 `ModelArts.2796`); it never takes effect.
+//! - Unknown id (any shape): 400 `ModelArts.2775`, like v1 (the `not_found` fault gives 404). Ids
+//!   are compared without regard to case. Wrong project: 403 `ModelArts.0210`.
+//! - Seeds: `--v2-jobs N` (N Running jobs, ids from the random seed), [`V2JobSeed`] through
+//!   [`EmulatorConfig::v2_job`], the seed file's `v2_jobs` section (`{"jobs":[…],"v2_jobs":[…]}`;
+//!   a bare array is v1 jobs), and `POST /__emulator/v2/jobs`.
+//!
 //! # Auth
 //!
 //! Modes ([`AuthMode`]): `off`, `log` (check, warn and journal, serve anyway), `enforce` (default).
@@ -99,6 +135,7 @@
 //! | `GET /__emulator/jobs` | `{"jobs":[JobSnapshot…]}` |
 //! | `POST /__emulator/jobs` | a [`JobSeed`] or an array → `{"jobs":[{"job_id":10,"version_ids":[20]}]}` |
 //! | `DELETE /__emulator/jobs` | removes every job |
+//! | `GET`, `POST`, `DELETE /__emulator/v2/jobs` | v2 jobs: `{"jobs":[V2JobSnapshot…]}`; a [`V2JobSeed`] or an array → `{"jobs":["<id>"…]}`; removes every v2 job |
 //! | `POST /__emulator/reset` | back to the start state (jobs, faults, throttle, settings, clock, seed, empty journal) |
 //! | `GET`, `POST`, `DELETE /__emulator/faults` | a [`FaultScript`] or an array, e.g. `{"route":"stop","job_id":10,"steps":[{"status":503},{"reset_after_effect":true}]}`; GET shows what is left |
 //! | `GET`, `POST`, `DELETE /__emulator/throttle` | [`ThrottleSettings`] `{"rps":5,"burst":5,"retry_after":1}`; `null` or DELETE turns it off |
@@ -129,6 +166,8 @@ mod server;
 mod state;
 mod throttle;
 mod tls;
+mod v2_api;
+mod v2_model;
 
 use std::path::PathBuf;
 
@@ -140,6 +179,7 @@ pub use model::{JobSeed, JobSnapshot, VersionSeed, VersionSnapshot, status};
 pub use server::{Emulator, RunningEmulator};
 pub use state::StateHandle;
 pub use throttle::ThrottleSettings;
+pub use v2_model::{V2JobSeed, V2JobSnapshot, V2Phase};
 
 /// Why the emulator could not start.
 #[derive(Debug, thiserror::Error)]

@@ -54,6 +54,9 @@ struct Args {
     /// Generate N running jobs with one version each.
     #[arg(long, value_name = "N", default_value_t = 0)]
     jobs: usize,
+    /// Generate N Running v2 jobs (UUID ids).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    v2_jobs: usize,
     /// A stopped version goes KILLING → KILLED after this time (e.g. 2s, 200ms, 1.5s, 1m) [default: 2s,
     /// unless only --kill-after-polls is given].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -64,6 +67,10 @@ struct Args {
     /// Answer to a stop of a version that cannot be stopped.
     #[arg(long, value_enum, default_value_t = PolicyArg::BadRequest)]
     already_stopped: PolicyArg,
+    /// Answer to a v2 terminate of a job that cannot be terminated (conflict: 409 ModelArts.2796,
+    /// bad-request: 400 ModelArts.0105, ok-false: 200 with the 2796 error body, success: 202 with the job).
+    #[arg(long, value_enum, default_value_t = PolicyArg::Conflict)]
+    v2_already_stopped: PolicyArg,
     /// Name of the error-text field in ModelArts error bodies.
     #[arg(long, value_enum, default_value_t = ErrorFieldArg::ErrorMessage)]
     error_field: ErrorFieldArg,
@@ -114,6 +121,17 @@ enum PolicyArg {
     Success,
 }
 
+impl PolicyArg {
+    fn policy(self) -> AlreadyStoppedPolicy {
+        match self {
+            PolicyArg::BadRequest => AlreadyStoppedPolicy::BadRequest,
+            PolicyArg::Conflict => AlreadyStoppedPolicy::Conflict,
+            PolicyArg::OkFalse => AlreadyStoppedPolicy::OkFalse,
+            PolicyArg::Success => AlreadyStoppedPolicy::Success,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 #[value(rename_all = "snake_case")]
 enum ErrorFieldArg {
@@ -153,17 +171,14 @@ fn config(args: &Args) -> Result<EmulatorConfig, modelarts_emulator::Error> {
             AuthArg::Log => AuthMode::Log,
             AuthArg::Enforce => AuthMode::Enforce,
         })
-        .already_stopped(match args.already_stopped {
-            PolicyArg::BadRequest => AlreadyStoppedPolicy::BadRequest,
-            PolicyArg::Conflict => AlreadyStoppedPolicy::Conflict,
-            PolicyArg::OkFalse => AlreadyStoppedPolicy::OkFalse,
-            PolicyArg::Success => AlreadyStoppedPolicy::Success,
-        })
+        .already_stopped(args.already_stopped.policy())
+        .v2_already_stopped(args.v2_already_stopped.policy())
         .error_field(match args.error_field {
             ErrorFieldArg::ErrorMessage => ErrorField::ErrorMessage,
             ErrorFieldArg::ErrorMsg => ErrorField::ErrorMsg,
         })
         .generate_jobs(args.jobs)
+        .generate_v2_jobs(args.v2_jobs)
         .clock_offset_secs(args.clock_offset)
         .random_seed(args.random_seed)
         .journal_limit(args.journal_limit);

@@ -15,6 +15,7 @@ use crate::faults::{self, FaultScript, FaultStep, RetryAfter, Route};
 use crate::journal::{Journal, JournalEntry};
 use crate::model::{self, Job, JobSeed, JobSnapshot, SeedDefaults, StopOutcome};
 use crate::throttle::{ThrottleSettings, TokenBucket};
+use crate::v2_model::{self, V2JobSeed, V2JobSnapshot, V2Jobs, V2Phase, V2SeedDefaults};
 
 const FIRST_JOB_ID: u64 = 100;
 const FIRST_VERSION_ID: u64 = 100_000;
@@ -75,10 +76,14 @@ pub(crate) enum SortBy {
     CreateTime,
 }
 
+/// Attempts are counted per route and target: v1 job and version, or v2 training job.
+type AttemptKey = (Route, Option<u64>, Option<u64>, Option<String>);
+
 struct Inner {
     jobs: BTreeMap<u64, Job>,
     faults: Vec<FaultScript>,
-    attempts: HashMap<(Route, Option<u64>, Option<u64>), u32>,
+    attempts: HashMap<AttemptKey, u32>,
+    v2: V2Jobs,
     journal: Journal,
     next_seq: u64,
     throttle: Option<TokenBucket>,
@@ -111,12 +116,32 @@ impl SeedDefaults for Inner {
     }
 }
 
+impl V2SeedDefaults for Inner {
+    fn uuid(&mut self) -> String {
+        v2_model::uuid_from(self.rng.u64(..), self.rng.u64(..))
+    }
+
+    fn v2_name(&mut self, n: usize) -> String {
+        let adjective = ADJECTIVES[self.rng.usize(..ADJECTIVES.len())];
+        let noun = NOUNS[self.rng.usize(..NOUNS.len())];
+        format!("{adjective}-{noun}-v2-{n}")
+    }
+}
+
 impl Inner {
+    fn seed_v2(&mut self, seeds: &[V2JobSeed], now_ms: u64) -> Vec<String> {
+        let mut jobs = std::mem::take(&mut self.v2);
+        let ids = jobs.seed(seeds, self, now_ms);
+        self.v2 = jobs;
+        ids
+    }
+
     fn new(config: &EmulatorConfig, now_ms: u64) -> Self {
         let mut inner = Self {
             jobs: BTreeMap::new(),
             faults: config.faults.clone(),
             attempts: HashMap::new(),
+            v2: V2Jobs::default(),
             journal: Journal::new(config.journal_limit),
             next_seq: 1,
             throttle: config.throttle.clone().map(|t| TokenBucket::new(t, now_ms)),
@@ -135,6 +160,11 @@ impl Inner {
             })
             .collect();
         inner.seed(&generated, now_ms);
+        inner.seed_v2(&config.v2_jobs, now_ms);
+        let generated: Vec<V2JobSeed> = (0..config.generated_v2_jobs)
+            .map(|_| V2JobSeed::default().duration_ms(inner.rng.u64(1..=240) * 60_000))
+            .collect();
+        inner.seed_v2(&generated, now_ms);
         inner
     }
 
@@ -223,18 +253,13 @@ impl Shared {
         format!("{a:016x}{b:016x}")
     }
 
-    pub(crate) fn begin(
-        &self,
-        route: Route,
-        job_id: Option<u64>,
-        version_id: Option<u64>,
-        now_ms: u64,
-    ) -> Begin {
+    pub(crate) fn begin(&self, route: Route, target: faults::Target<'_>, now_ms: u64) -> Begin {
         let mut inner = self.lock();
         let seq = inner.next_seq;
         inner.next_seq += 1;
         let attempt = {
-            let n = inner.attempts.entry((route, job_id, version_id)).or_insert(0);
+            let key = (route, target.job_id, target.version_id, target.training_job_id.map(str::to_owned));
+            let n = inner.attempts.entry(key).or_insert(0);
             *n += 1;
             *n
         };
@@ -245,11 +270,16 @@ impl Shared {
             _ => None,
         };
         let fault = if throttled.is_none() && !inner.faults.is_empty() {
-            faults::next_step(&mut inner.faults, route, job_id, version_id)
+            faults::next_step(&mut inner.faults, route, target)
         } else {
             None
         };
         Begin { seq, attempt, throttled, fault, settings: inner.settings }
+    }
+
+    /// Runs `f` on the v2 jobs under the lock.
+    pub(crate) fn with_v2<R>(&self, f: impl FnOnce(&mut V2Jobs) -> R) -> R {
+        f(&mut self.lock().v2)
     }
 
     pub(crate) fn record(&self, entry: JournalEntry) {
@@ -410,6 +440,54 @@ impl StateHandle {
     /// Removes every job.
     pub fn clear_jobs(&self) {
         self.shared.lock().jobs.clear();
+    }
+
+    /// Adds or replaces v2 jobs; returns their ids. Seeds are not validated here (the admin API and
+    /// the seed file validate theirs).
+    pub fn seed_v2_jobs(&self, jobs: impl IntoIterator<Item = V2JobSeed>) -> Vec<String> {
+        let seeds: Vec<V2JobSeed> = jobs.into_iter().collect();
+        let now_ms = self.now_ms();
+        self.shared.lock().seed_v2(&seeds, now_ms)
+    }
+
+    /// Removes every v2 job.
+    pub fn clear_v2_jobs(&self) {
+        self.shared.lock().v2.jobs.clear();
+    }
+
+    /// Every v2 job as it stands now (by id). Does not count as a status read.
+    pub fn v2_jobs(&self) -> Vec<V2JobSnapshot> {
+        let now_ms = self.now_ms();
+        let mut inner = self.shared.lock();
+        let timing = inner.settings.kill_timing();
+        inner
+            .v2
+            .jobs
+            .values_mut()
+            .map(|job| {
+                job.observe(now_ms, timing, false);
+                job.snapshot(now_ms)
+            })
+            .collect()
+    }
+
+    /// The current phase of a v2 job (not counted as a status read).
+    pub fn v2_phase(&self, id: &str) -> Option<V2Phase> {
+        let now_ms = self.now_ms();
+        let mut inner = self.shared.lock();
+        let timing = inner.settings.kill_timing();
+        let job = inner.v2.jobs.get_mut(&id.to_ascii_lowercase())?;
+        job.observe(now_ms, timing, false);
+        Some(job.phase)
+    }
+
+    /// How many requests moved this v2 job to Terminating.
+    pub fn v2_effective_terminates(&self, id: &str) -> usize {
+        let id = id.to_ascii_lowercase();
+        self.journal()
+            .iter()
+            .filter(|e| e.effective_stop && e.training_job_id.as_deref() == Some(id.as_str()))
+            .count()
     }
 
     /// Every job as it stands now (ascending id). Does not count as a status read.

@@ -27,7 +27,8 @@
 //!
 //! Modules: [`ids`] (validated identifiers), [`status`] (the 0..=22 status table), [`model`]
 //! (response types), [`operations`], [`error`] ([`ApiError`] and the code catalogue), [`signing`]
-//! and [`auth`], [`endpoint`], and the decisions: [`retry`], [`waiter`], [`pagination`].
+//! and [`auth`], [`endpoint`], and the decisions: [`retry`], [`waiter`], [`pagination`]. The v2 API
+//! (UUID job IDs) is in [`v2`] and [`operations::v2`].
 
 pub mod auth;
 pub mod endpoint;
@@ -39,6 +40,7 @@ pub mod pagination;
 pub mod retry;
 pub mod signing;
 pub mod status;
+pub mod v2;
 pub mod waiter;
 
 pub use auth::Auth;

@@ -20,6 +20,7 @@ pub mod list_training_job_versions;
 pub mod list_training_jobs;
 pub mod show_training_job_version;
 pub mod stop_training_job;
+pub mod v2;
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response};

@@ -1,0 +1,15 @@
+//! The v2 training-job API (current; job IDs are UUIDs): IDs, the job object and its phases, and
+//! the offset-based list walk. The operations are in [`operations::v2`](crate::operations::v2).
+//!
+//! v1 (historical: numeric job and version IDs) and v2 are told apart by the ID's shape:
+//! [`TrainingJobId::new`] refuses a number with "it looks like a v1 job id".
+
+pub mod id;
+pub mod model;
+pub mod pagination;
+
+pub use id::{TrainingJobId, TrainingJobIdError, TrainingJobIdErrorReason};
+pub use model::{
+    Metadata, Phase, Resource, Spec, Status, StopClass, TaskStatus, TrainingJob, TrainingJobList,
+};
+pub use pagination::{OffsetMode, PageStep, Paginator, WalkEnd};

@@ -1,0 +1,485 @@
+//! The v2 job object and list answer, read leniently: every part may be missing or `null`, numbers
+//! may arrive as strings, unknown fields are ignored, and an unknown phase is kept as text.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::id::TrainingJobId;
+use crate::model::lenient;
+
+/// How long an unknown phase name may be; longer ones are cut (a server cannot make it grow).
+const MAX_PHASE_LEN: usize = 64;
+
+/// The phase of a v2 training job (`status.phase`).
+///
+/// ```
+/// use modelarts_protocol::v2::{Phase, StopClass};
+/// let p = Phase::from_name("Terminating");
+/// assert_eq!(p, Phase::Terminating);
+/// assert_eq!(p.stop_class(), StopClass::Stopping);
+/// assert_eq!(Phase::from_name("Hibernating").as_str(), "Hibernating");
+/// assert_eq!(Phase::from_name("Hibernating").stop_class(), StopClass::Unknown);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Phase {
+    /// `Creating`: being created.
+    Creating,
+    /// `Pending`: waiting for resources.
+    Pending,
+    /// `Running`.
+    Running,
+    /// `Terminating`: a terminate is under way.
+    Terminating,
+    /// `Terminated`: stopped by a terminate.
+    Terminated,
+    /// `Completed`: ended by itself, successfully.
+    Completed,
+    /// `Failed`: ended by itself, with an error.
+    Failed,
+    /// `Abnormal`: ended in an abnormal state.
+    Abnormal,
+    /// A phase this client does not know, as sent (at most 64 characters).
+    Unknown(String),
+}
+
+/// What a phase means for a stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopClass {
+    /// `Creating`, `Pending`, `Running`: a terminate is due.
+    Stoppable,
+    /// `Terminating`: the stop is under way.
+    Stopping,
+    /// `Terminated`: stopped.
+    Stopped,
+    /// `Completed`, `Failed`, `Abnormal`: the job ended without our stop.
+    EndedOtherwise,
+    /// An unknown phase: read again rather than guess.
+    Unknown,
+}
+
+impl Phase {
+    /// Every documented phase.
+    pub const ALL: &'static [Phase] = &[
+        Phase::Creating,
+        Phase::Pending,
+        Phase::Running,
+        Phase::Terminating,
+        Phase::Terminated,
+        Phase::Completed,
+        Phase::Failed,
+        Phase::Abnormal,
+    ];
+
+    /// The phase for the API's name (compared without regard to case and surrounding blanks);
+    /// anything else is kept as [`Phase::Unknown`].
+    pub fn from_name(name: &str) -> Self {
+        let t = name.trim();
+        Self::ALL
+            .iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(t))
+            .cloned()
+            .unwrap_or_else(|| Phase::Unknown(t.chars().take(MAX_PHASE_LEN).collect()))
+    }
+
+    /// The API's name (`Running`, …), or the unknown text as received.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Phase::Creating => "Creating",
+            Phase::Pending => "Pending",
+            Phase::Running => "Running",
+            Phase::Terminating => "Terminating",
+            Phase::Terminated => "Terminated",
+            Phase::Completed => "Completed",
+            Phase::Failed => "Failed",
+            Phase::Abnormal => "Abnormal",
+            Phase::Unknown(text) => text,
+        }
+    }
+
+    /// What the phase means for a stop.
+    pub fn stop_class(&self) -> StopClass {
+        match self {
+            Phase::Creating | Phase::Pending | Phase::Running => StopClass::Stoppable,
+            Phase::Terminating => StopClass::Stopping,
+            Phase::Terminated => StopClass::Stopped,
+            Phase::Completed | Phase::Failed | Phase::Abnormal => StopClass::EndedOtherwise,
+            Phase::Unknown(_) => StopClass::Unknown,
+        }
+    }
+
+    /// `Terminated`: the stop succeeded.
+    pub fn is_stopped(&self) -> bool {
+        self.stop_class() == StopClass::Stopped
+    }
+
+    /// `Terminating`.
+    pub fn is_stopping(&self) -> bool {
+        self.stop_class() == StopClass::Stopping
+    }
+
+    /// `Completed`, `Failed` or `Abnormal`.
+    pub fn has_ended_otherwise(&self) -> bool {
+        self.stop_class() == StopClass::EndedOtherwise
+    }
+
+    /// `Creating`, `Pending` or `Running`: a terminate is due.
+    pub fn is_stoppable(&self) -> bool {
+        self.stop_class() == StopClass::Stoppable
+    }
+
+    /// The job will not change any more: stopped or ended otherwise.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.stop_class(), StopClass::Stopped | StopClass::EndedOtherwise)
+    }
+
+    /// Whether the phase is not one of the documented ones.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Phase::Unknown(_))
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Phase {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Phase {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = lenient::opt_string(d)?.ok_or_else(|| de::Error::custom("a phase is required"))?;
+        Ok(Phase::from_name(&text))
+    }
+}
+
+fn opt_phase<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Phase>, D::Error> {
+    Ok(lenient::opt_string(d)?.filter(|t| !t.trim().is_empty()).map(|t| Phase::from_name(&t)))
+}
+
+/// An optional object: `null` or absent is `None`; anything but an object is an error (serde would
+/// otherwise read an array positionally into a struct).
+fn opt_object<'de, D: Deserializer<'de>, T: de::DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+    let raw = Option::<Box<RawValue>>::deserialize(d)?;
+    match raw.as_deref().map(|r| r.get().trim_start()) {
+        None => Ok(None),
+        Some(text) if text.starts_with("null") => Ok(None),
+        Some(text) if text.starts_with('{') => {
+            serde_json::from_str(text).map(Some).map_err(de::Error::custom)
+        }
+        Some(text) => Err(de::Error::custom(format!("expected an object, got {:.40}", text))),
+    }
+}
+
+/// A list of strings that may be `null`, or hold numbers and `null`s (kept as text, `null`s dropped).
+fn string_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let items = Option::<Vec<Value>>::deserialize(d)?.unwrap_or_default();
+    items
+        .into_iter()
+        .filter(|v| !v.is_null())
+        .map(|v| match v {
+            Value::String(s) => Ok(s),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::Bool(b) => Ok(b.to_string()),
+            other => Err(de::Error::custom(format!("expected a string, got {other}"))),
+        })
+        .collect()
+}
+
+/// `metadata` of a v2 job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// The job's ID (a UUID on a real service; kept as text so a stray value does not fail the
+    /// answer: see [`TrainingJob::id`]).
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub id: Option<String>,
+    /// The job's name.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub name: Option<String>,
+    /// The workspace.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub workspace_id: Option<String>,
+    /// The description.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub description: Option<String>,
+    /// Creation time, epoch ms.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub create_time: Option<i64>,
+    /// The user who created it.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub user_name: Option<String>,
+}
+
+/// One entry of `status.task_statuses`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskStatus {
+    /// The task's name, e.g. `worker-0`.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub task: Option<String>,
+    /// Its exit code, once it ended.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub exit_code: Option<i64>,
+    /// Its message.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub message: Option<String>,
+}
+
+/// `status` of a v2 job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    /// The phase.
+    #[serde(default, deserialize_with = "opt_phase")]
+    pub phase: Option<Phase>,
+    /// The secondary phase (finer-grained, free text such as `Running` or `Terminated`).
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub secondary_phase: Option<String>,
+    /// Run time so far, ms.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub duration: Option<i64>,
+    /// Start time, epoch ms.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub start_time: Option<i64>,
+    /// The tasks (`worker-0`, …).
+    #[serde(default, deserialize_with = "string_list")]
+    pub tasks: Vec<String>,
+    /// The tasks' statuses.
+    #[serde(default, deserialize_with = "lenient::vec_or_null")]
+    pub task_statuses: Vec<TaskStatus>,
+}
+
+/// `spec.resource` of a v2 job (the fields a listing shows).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resource {
+    /// The flavor, e.g. `modelarts.vm.cpu.8u`.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub flavor_id: Option<String>,
+    /// How many nodes.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub node_count: Option<i64>,
+    /// The dedicated pool, if any.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub pool_id: Option<String>,
+}
+
+/// `spec` of a v2 job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Spec {
+    /// The resources.
+    #[serde(default, deserialize_with = "opt_object")]
+    pub resource: Option<Resource>,
+}
+
+/// A v2 training job: the answer of terminate and show, and an item of the list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainingJob {
+    /// `job` for training jobs.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub kind: Option<String>,
+    /// Identity and description.
+    #[serde(default, deserialize_with = "opt_object")]
+    pub metadata: Option<Metadata>,
+    /// Phase, timings and tasks.
+    #[serde(default, deserialize_with = "opt_object")]
+    pub status: Option<Status>,
+    /// Resources.
+    #[serde(default, deserialize_with = "opt_object")]
+    pub spec: Option<Spec>,
+}
+
+impl TrainingJob {
+    /// `metadata.id` if it is a valid UUID.
+    pub fn id(&self) -> Option<TrainingJobId> {
+        self.id_text().and_then(|t| TrainingJobId::new(t).ok())
+    }
+
+    /// `metadata.id` as sent.
+    pub fn id_text(&self) -> Option<&str> {
+        self.metadata.as_ref()?.id.as_deref()
+    }
+
+    /// `metadata.name`.
+    pub fn name(&self) -> Option<&str> {
+        self.metadata.as_ref()?.name.as_deref()
+    }
+
+    /// `status.phase`.
+    pub fn phase(&self) -> Option<&Phase> {
+        self.status.as_ref()?.phase.as_ref()
+    }
+
+    /// What the phase means for a stop; [`StopClass::Unknown`] when the answer has no phase.
+    pub fn stop_class(&self) -> StopClass {
+        self.phase().map_or(StopClass::Unknown, Phase::stop_class)
+    }
+
+    /// `status.secondary_phase`.
+    pub fn secondary_phase(&self) -> Option<&str> {
+        self.status.as_ref()?.secondary_phase.as_deref()
+    }
+
+    /// `status.duration`, ms.
+    pub fn duration_ms(&self) -> Option<i64> {
+        self.status.as_ref()?.duration
+    }
+
+    /// `metadata.create_time`, epoch ms.
+    pub fn create_time_ms(&self) -> Option<i64> {
+        self.metadata.as_ref()?.create_time
+    }
+
+    /// `spec.resource.flavor_id`.
+    pub fn flavor_id(&self) -> Option<&str> {
+        self.spec.as_ref()?.resource.as_ref()?.flavor_id.as_deref()
+    }
+
+    /// `spec.resource.node_count`.
+    pub fn node_count(&self) -> Option<i64> {
+        self.spec.as_ref()?.resource.as_ref()?.node_count
+    }
+}
+
+/// The answer of the v2 list (`POST …/training-job-searches`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainingJobList {
+    /// Jobs matching the query, over all pages.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub total: Option<i64>,
+    /// Jobs in this answer.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub count: Option<i64>,
+    /// The page size applied.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub limit: Option<i64>,
+    /// The offset applied.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub offset: Option<i64>,
+    /// The sort field applied.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub sort_by: Option<String>,
+    /// The order applied.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub order: Option<String>,
+    /// The grouping applied.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub group_by: Option<String>,
+    /// The jobs.
+    #[serde(default, deserialize_with = "lenient::vec_or_null")]
+    pub items: Vec<TrainingJob>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phase_classes_table() {
+        use StopClass::*;
+        let cases = [
+            ("Creating", Stoppable),
+            ("Pending", Stoppable),
+            ("Running", Stoppable),
+            ("Terminating", Stopping),
+            ("Terminated", Stopped),
+            ("Completed", EndedOtherwise),
+            ("Failed", EndedOtherwise),
+            ("Abnormal", EndedOtherwise),
+            ("running", Stoppable),
+            (" TERMINATED ", Stopped),
+            ("Hibernating", Unknown),
+            ("", Unknown),
+        ];
+        for (name, class) in cases {
+            let phase = Phase::from_name(name);
+            assert_eq!(phase.stop_class(), class, "{name:?}");
+            assert_eq!(phase.is_terminal(), matches!(class, Stopped | EndedOtherwise), "{name:?}");
+            assert_eq!(phase.is_stopped(), class == Stopped);
+            assert_eq!(phase.is_stopping(), class == Stopping);
+            assert_eq!(phase.is_stoppable(), class == Stoppable);
+            assert_eq!(phase.has_ended_otherwise(), class == EndedOtherwise);
+        }
+        for phase in Phase::ALL {
+            assert_eq!(&Phase::from_name(phase.as_str()), phase);
+            assert!(!phase.is_unknown());
+        }
+        let long = Phase::from_name(&"X".repeat(10_000));
+        assert_eq!(long.as_str().len(), 64);
+        assert!(long.is_unknown());
+    }
+
+    #[test]
+    fn full_job_object_parses() {
+        let body = r#"{"kind":"job","metadata":{"id":"3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab","name":"trainjob-1",
+            "workspace_id":"0","description":"d","create_time":1700000000000,"user_name":"alice","annotations":{"a":"b"}},
+            "status":{"phase":"Running","secondary_phase":"Running","duration":65000,"start_time":"1700000001000",
+            "tasks":["worker-0",1,null],"task_statuses":[{"task":"worker-0","exit_code":"0","message":"ok"}],
+            "running_records":[{"x":1}],"node_count_metrics":[[1,2]]},
+            "algorithm":{"id":"a"},"spec":{"resource":{"flavor_id":"modelarts.vm.cpu.8u","node_count":"2"}},
+            "endpoints":{},"unknown":[1,2,3]}"#;
+        let job: TrainingJob = serde_json::from_str(body).unwrap();
+        assert_eq!(job.id().unwrap().as_str(), "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab");
+        assert_eq!(job.name(), Some("trainjob-1"));
+        assert_eq!(job.phase(), Some(&Phase::Running));
+        assert_eq!(job.secondary_phase(), Some("Running"));
+        assert_eq!(job.duration_ms(), Some(65_000));
+        assert_eq!(job.status.as_ref().unwrap().start_time, Some(1_700_000_001_000));
+        assert_eq!(job.status.as_ref().unwrap().tasks, ["worker-0", "1"]);
+        assert_eq!(job.status.as_ref().unwrap().task_statuses[0].exit_code, Some(0));
+        assert_eq!(job.create_time_ms(), Some(1_700_000_000_000));
+        assert_eq!((job.flavor_id(), job.node_count()), (Some("modelarts.vm.cpu.8u"), Some(2)));
+        assert_eq!(job.stop_class(), StopClass::Stoppable);
+    }
+
+    #[test]
+    fn every_part_may_be_missing_or_null() {
+        for body in [
+            "{}",
+            r#"{"metadata":null,"status":null,"spec":null}"#,
+            r#"{"metadata":{},"status":{},"spec":{"resource":null}}"#,
+            r#"{"status":{"phase":null,"tasks":null,"task_statuses":null,"duration":""}}"#,
+            r#"{"status":{"phase":""}}"#,
+        ] {
+            let job: TrainingJob = serde_json::from_str(body).unwrap_or_else(|e| panic!("{body}: {e}"));
+            assert_eq!(job.phase(), None, "{body}");
+            assert_eq!(job.stop_class(), StopClass::Unknown, "{body}");
+            assert_eq!(job.id(), None);
+        }
+        let list: TrainingJobList = serde_json::from_str(r#"{"items":null}"#).unwrap();
+        assert!(list.items.is_empty() && list.total.is_none());
+    }
+
+    #[test]
+    fn a_stray_id_is_kept_as_text_but_not_as_an_id() {
+        let job: TrainingJob = serde_json::from_str(r#"{"metadata":{"id":12345}}"#).unwrap();
+        assert_eq!(job.id_text(), Some("12345"));
+        assert_eq!(job.id(), None);
+    }
+
+    #[test]
+    fn hostile_input_is_an_error_not_a_panic() {
+        let deep = format!("{}{}", r#"{"status":"#.repeat(5000), "}".repeat(5000));
+        for body in [
+            "",
+            "null",
+            "[[1]]",
+            r#"{"status":[]}"#,
+            r#"{"status":{"duration":1.5}}"#,
+            r#"{"status":{"duration":"ten"}}"#,
+            r#"{"metadata":"x"}"#,
+            r#"{"status":{"tasks":[{"a":1}]}}"#,
+            r#"{"status":{"duration":99999999999999999999999}}"#,
+            deep.as_str(),
+        ] {
+            assert!(serde_json::from_str::<TrainingJob>(body).is_err(), "{body:.80}");
+        }
+    }
+}
