@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::auth::{AuthMode, Credentials};
 use crate::faults::FaultScript;
+use crate::iam::IamConfig;
+use crate::metadata::MetadataConfig;
 use crate::model::JobSeed;
 use crate::throttle::ThrottleSettings;
 
@@ -178,6 +180,10 @@ pub struct EmulatorConfig {
     pub max_request_body: usize,
     /// Run-time settings at start (and after a reset).
     pub settings: Settings,
+    /// The IAM face: users, projects per region, agencies, identity providers.
+    pub iam: IamConfig,
+    /// The ECS metadata face (off by default).
+    pub metadata: MetadataConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -205,6 +211,8 @@ impl Default for EmulatorConfig {
                 kill_after_polls: None,
                 error_field: ErrorField::ErrorMessage,
             },
+            iam: IamConfig::default(),
+            metadata: MetadataConfig::default(),
         }
     }
 }
@@ -333,6 +341,18 @@ impl EmulatorConfig {
         self
     }
 
+    /// Sets the IAM face's configuration.
+    pub fn iam(mut self, iam: IamConfig) -> Self {
+        self.iam = iam;
+        self
+    }
+
+    /// Sets the metadata face's configuration.
+    pub fn metadata(mut self, metadata: MetadataConfig) -> Self {
+        self.metadata = metadata;
+        self
+    }
+
     /// Reads a seed file: a JSON array of [`JobSeed`] (or one object) and adds its jobs.
     pub fn seed_file(mut self, path: &Path) -> Result<Self, Error> {
         let bytes = read(path)?;
@@ -359,6 +379,7 @@ impl EmulatorConfig {
         for script in &self.faults {
             script.validate().map_err(Error::Config)?;
         }
+        self.iam.validate().map_err(Error::Config)?;
         if self.throttle.as_ref().is_some_and(|t| t.rps == 0) {
             return bad("throttle rps must be at least 1".into());
         }
