@@ -65,6 +65,7 @@ impl Operation for IdTokenLogin {
     type Output = IssuedToken;
     const NAME: &'static str = "id_token_login";
     const IDEMPOTENT: bool = true;
+    const SECRET_BODY: bool = true;
 
     fn build_request(&self, endpoint: &Endpoint) -> Result<Request<Bytes>, BuildError> {
         check_name("idp_id", &self.idp_id, 128)?;
@@ -119,6 +120,7 @@ impl Operation for TokenToTemporaryKeys {
     type Output = TemporaryCredentials;
     const NAME: &'static str = "token_to_temporary_keys";
     const IDEMPOTENT: bool = true;
+    const SECRET_BODY: bool = true;
 
     fn build_request(&self, endpoint: &Endpoint) -> Result<Request<Bytes>, BuildError> {
         if self.token.expose().is_empty() {

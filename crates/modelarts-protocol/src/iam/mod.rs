@@ -19,8 +19,9 @@
 //! Secrets (passwords, tokens, secret keys, security tokens) live in types whose `Debug` redacts
 //! them. A response that carries credentials and fails to parse yields a
 //! [`ResponseError::Malformed`] whose excerpt is withheld, never the body. The built requests of
-//! [`token::PasswordLogin`] and [`federation::IdTokenLogin`] carry the secret in their body, as the
-//! API requires: never print such a request's body.
+//! [`token::PasswordLogin`], [`federation::IdTokenLogin`] and [`federation::TokenToTemporaryKeys`]
+//! carry the secret in their body, as the API requires; they say so with
+//! [`Operation::SECRET_BODY`](crate::operations::Operation::SECRET_BODY): print such a body masked.
 
 pub mod agency;
 pub mod endpoint;
@@ -312,6 +313,28 @@ mod tests {
             let text = format!("{e} {e:?}");
             assert!(!text.contains("TMPSK-secret") && !text.contains("ST-secret"), "{text}");
             assert!(matches!(e, ResponseError::Malformed { ref excerpt, .. } if excerpt == WITHHELD_EXCERPT));
+        }
+    }
+
+    #[test]
+    fn operations_whose_body_carries_a_secret_say_so() {
+        use crate::operations::Operation;
+        use crate::operations::stop_training_job::StopTrainingJob;
+        fn row<O: Operation>(expected: bool) -> (&'static str, bool, bool) {
+            (O::NAME, O::SECRET_BODY, expected)
+        }
+        let table = [
+            row::<token::PasswordLogin>(true),
+            row::<federation::IdTokenLogin>(true),
+            row::<federation::TokenToTemporaryKeys>(true),
+            row::<agency::AssumeAgency>(false),
+            row::<projects::ListProjects>(false),
+            row::<metadata::MetadataSessionToken>(false),
+            row::<metadata::MetadataSecurityKey>(false),
+            row::<StopTrainingJob>(false),
+        ];
+        for (name, got, expected) in table {
+            assert_eq!(got, expected, "{name}");
         }
     }
 

@@ -187,6 +187,7 @@ impl Operation for PasswordLogin {
     type Output = IssuedToken;
     const NAME: &'static str = "password_login";
     const IDEMPOTENT: bool = true;
+    const SECRET_BODY: bool = true;
 
     fn build_request(&self, endpoint: &Endpoint) -> Result<Request<Bytes>, BuildError> {
         check_name("user_name", &self.user_name, 64)?;
