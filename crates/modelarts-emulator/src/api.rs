@@ -116,6 +116,9 @@ impl Target {
 }
 
 fn route(method: &Method, path: &str, project_id: &str) -> Target {
+    if let Some(identity) = crate::iam::route(method, path) {
+        return Target { route: identity, project_ok: true, job: Id::Absent, version: Id::Absent, v2: None };
+    }
     let unknown =
         Target { route: Route::Unknown, project_ok: false, job: Id::Absent, version: Id::Absent, v2: None };
     if let Some(rest) = path.strip_prefix("/v2/") {
@@ -174,11 +177,20 @@ struct Answer {
     content_type: &'static str,
     retry_after: Option<String>,
     effective_stop: bool,
+    /// Headers of identity answers (`X-Subject-Token`, `X-IAM-Trace-Id`).
+    extra_headers: Vec<(&'static str, String)>,
 }
 
 impl Answer {
     fn json(status: StatusCode, body: Vec<u8>) -> Self {
-        Self { status, body, content_type: "application/json", retry_after: None, effective_stop: false }
+        Self {
+            status,
+            body,
+            content_type: "application/json",
+            retry_after: None,
+            effective_stop: false,
+            extra_headers: Vec::new(),
+        }
     }
 }
 
@@ -296,6 +308,7 @@ fn replacement(fault: &FaultStep, request_id: &str, settings: &Settings, v2: boo
             content_type: "text/html",
             retry_after: None,
             effective_stop: false,
+            extra_headers: Vec::new(),
         });
     }
     None
@@ -575,12 +588,23 @@ async fn api(
         }
     };
 
-    if settings.auth != AuthMode::Off && target.route != Route::Unknown {
+    // The logins and the metadata service authenticate by their body or not at all.
+    let open_route = matches!(
+        target.route,
+        Route::Unknown
+            | Route::IamTokens
+            | Route::IamIdTokens
+            | Route::MetadataToken
+            | Route::MetadataSecurityKey
+    );
+    if settings.auth != AuthMode::Off && !open_route {
         let ctx = AuthContext {
             credentials: &shared.config.credentials,
             project_id: &shared.config.project_id,
             now,
             tolerance: shared.config.auth_tolerance,
+            issued: &shared.iam,
+            identity_route: target.route.is_identity(),
         };
         entry.auth = auth::check(&parts, &body, &ctx);
     }
@@ -606,8 +630,8 @@ async fn api(
         a
     } else if rejected && settings.auth == AuthMode::Enforce {
         let reason = entry.auth.reason.as_deref().unwrap_or("verify aksk signature fail");
-        let msg = format!("Incorrect IAM authentication information: {reason}");
-        gateway_error(StatusCode::UNAUTHORIZED, "APIG.0301", &msg, &request_id)
+        let (code, msg) = auth::rejection(reason);
+        gateway_error(StatusCode::UNAUTHORIZED, code, &msg, &request_id)
     } else {
         if rejected {
             tracing::warn!(
@@ -616,7 +640,11 @@ async fn api(
                 "authentication failed; serving anyway (auth mode log)"
             );
         }
-        operate(shared, &target, parts.uri.query().unwrap_or(""), &body, &settings, now_ms)
+        if target.route.is_identity() {
+            identity(shared, &target, &parts, &body, now_ms, &request_id)
+        } else {
+            operate(shared, &target, parts.uri.query().unwrap_or(""), &body, &settings, now_ms)
+        }
     };
     entry.effective_stop = answer.effective_stop;
 
@@ -652,7 +680,40 @@ async fn api(
         "answered"
     );
     shared.record(entry);
-    Ok(respond(shared, answer.status, content_type, Some(&request_id), answer.retry_after.as_deref(), body))
+    let mut response =
+        respond(shared, answer.status, content_type, Some(&request_id), answer.retry_after.as_deref(), body);
+    for (name, value) in answer.extra_headers {
+        response.headers_mut().insert(name, header_value(&value));
+    }
+    Ok(response)
+}
+
+/// Runs an IAM or metadata route.
+fn identity(
+    shared: &Shared,
+    target: &Target,
+    parts: &http::request::Parts,
+    body: &[u8],
+    now_ms: u64,
+    request_id: &str,
+) -> Answer {
+    let request = crate::iam::IdentityRequest {
+        route: target.route,
+        headers: &parts.headers,
+        query: parts.uri.query().unwrap_or(""),
+        body,
+        now_ms,
+        auth_token: parts.headers.get("x-auth-token").and_then(|v| v.to_str().ok()),
+    };
+    let a = crate::iam::Identity { config: &shared.config, state: &shared.iam }.answer(&request);
+    let mut extra_headers = Vec::new();
+    if !matches!(target.route, Route::MetadataToken | Route::MetadataSecurityKey) {
+        extra_headers.push(("x-iam-trace-id", request_id.to_owned()));
+    }
+    if let Some(token) = a.subject_token {
+        extra_headers.push(("x-subject-token", token));
+    }
+    Answer { content_type: a.content_type, extra_headers, ..Answer::json(a.status, a.body) }
 }
 
 #[cfg(test)]

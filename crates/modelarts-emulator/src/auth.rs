@@ -8,7 +8,24 @@ use std::time::{Duration, SystemTime};
 use modelarts_protocol::signing::{self, VerifyError};
 use serde::{Deserialize, Serialize};
 
+use crate::iam::{IamState, KeyCheck, TokenCheck};
 use crate::journal::{AuthRecord, AuthResult, AuthScheme};
+use crate::state::to_ms;
+
+/// The rejection reason of a token the IAM face issued that has expired (answered `APIG.0307`).
+pub(crate) const TOKEN_EXPIRED: &str = "token expired";
+/// The rejection reason of temporary keys that have expired.
+pub(crate) const SECURITY_TOKEN_EXPIRED: &str = "the security token has expired";
+
+/// The error code and message of a rejection with `reason`: `APIG.0307` for an expired token (the
+/// gateway's "the token must be refreshed"), else `APIG.0301`.
+pub(crate) fn rejection(reason: &str) -> (&'static str, String) {
+    if reason == TOKEN_EXPIRED {
+        ("APIG.0307", "The token must be updated.".to_owned())
+    } else {
+        ("APIG.0301", format!("Incorrect IAM authentication information: {reason}"))
+    }
+}
 
 /// What the emulator does with authentication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -77,6 +94,10 @@ pub(crate) struct AuthContext<'a> {
     pub(crate) project_id: &'a str,
     pub(crate) now: SystemTime,
     pub(crate) tolerance: Duration,
+    /// The tokens and temporary keys the identity faces issued.
+    pub(crate) issued: &'a IamState,
+    /// An IAM route: a token scoped to any project (or none) is fine there.
+    pub(crate) identity_route: bool,
 }
 
 fn rejected(scheme: AuthScheme, access_key: Option<String>, reason: impl Into<String>) -> AuthRecord {
@@ -102,22 +123,56 @@ fn reason(error: &VerifyError) -> String {
 /// Checks a request's credentials.
 pub(crate) fn check(parts: &http::request::Parts, body: &[u8], ctx: &AuthContext<'_>) -> AuthRecord {
     let headers = &parts.headers;
+    let now_ms = to_ms(ctx.now);
     let (scheme, access_key) = if let Some(token) = headers.get("x-auth-token") {
         if token.as_bytes() != ctx.credentials.token.as_bytes() {
-            return rejected(AuthScheme::Token, None, "decrypt token fail");
+            match ctx.issued.check_token(token.to_str().unwrap_or_default(), now_ms) {
+                TokenCheck::Valid(_) if ctx.identity_route => {}
+                TokenCheck::Valid(Some(project)) if project == ctx.project_id => {}
+                TokenCheck::Valid(Some(_)) => {
+                    return rejected(
+                        AuthScheme::Token,
+                        None,
+                        "the token's project does not match the project",
+                    );
+                }
+                TokenCheck::Valid(None) => {
+                    return rejected(AuthScheme::Token, None, "the token has no project");
+                }
+                TokenCheck::Expired => return rejected(AuthScheme::Token, None, TOKEN_EXPIRED),
+                TokenCheck::Unknown => return rejected(AuthScheme::Token, None, "decrypt token fail"),
+            }
         }
         (AuthScheme::Token, None)
     } else {
-        let secret_for =
-            |ak: &str| (ak == ctx.credentials.access_key).then(|| ctx.credentials.secret_key.clone());
         let named_key = headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| signing::parse_authorization(v).ok())
             .map(|a| a.access_key.to_owned());
+        // Temporary keys the identity faces issued sign like permanent ones, with their own token.
+        let temporary = match named_key.as_deref() {
+            Some(ak) if ak != ctx.credentials.access_key => match ctx.issued.check_key(ak, now_ms) {
+                KeyCheck::Valid { secret, security_token } => Some((ak.to_owned(), secret, security_token)),
+                KeyCheck::Expired => return rejected(AuthScheme::AkSk, named_key, SECURITY_TOKEN_EXPIRED),
+                KeyCheck::Unknown => None,
+            },
+            _ => None,
+        };
+        let secret_for = |ak: &str| {
+            if ak == ctx.credentials.access_key {
+                return Some(ctx.credentials.secret_key.clone());
+            }
+            temporary.as_ref().filter(|(t, _, _)| t == ak).map(|(_, secret, _)| secret.clone())
+        };
         match signing::verify(parts, body, &secret_for, ctx.now, ctx.tolerance) {
             Ok(verified) => {
-                if let Some(expected) = &ctx.credentials.security_token {
+                let expected = if verified.access_key == ctx.credentials.access_key {
+                    ctx.credentials.security_token.as_deref()
+                } else {
+                    temporary.as_ref().map(|(_, _, token)| token.as_str())
+                };
+                if let Some(expected) = expected {
                     match headers.get("x-security-token") {
                         None => {
                             return rejected(

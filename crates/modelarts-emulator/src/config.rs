@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::auth::{AuthMode, Credentials};
 use crate::faults::FaultScript;
+use crate::iam::IamConfig;
+use crate::metadata::MetadataConfig;
 use crate::model::JobSeed;
 use crate::throttle::ThrottleSettings;
 use crate::v2_model::V2JobSeed;
@@ -196,6 +198,10 @@ pub struct EmulatorConfig {
     pub max_request_body: usize,
     /// Run-time settings at start (and after a reset).
     pub settings: Settings,
+    /// The IAM face: users, projects per region, agencies, identity providers.
+    pub iam: IamConfig,
+    /// The ECS metadata face (off by default).
+    pub metadata: MetadataConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -226,6 +232,8 @@ impl Default for EmulatorConfig {
                 error_field: ErrorField::ErrorMessage,
                 v2_already_stopped: AlreadyStoppedPolicy::Conflict,
             },
+            iam: IamConfig::default(),
+            metadata: MetadataConfig::default(),
         }
     }
 }
@@ -372,6 +380,18 @@ impl EmulatorConfig {
         self
     }
 
+    /// Sets the IAM face's configuration.
+    pub fn iam(mut self, iam: IamConfig) -> Self {
+        self.iam = iam;
+        self
+    }
+
+    /// Sets the metadata face's configuration.
+    pub fn metadata(mut self, metadata: MetadataConfig) -> Self {
+        self.metadata = metadata;
+        self
+    }
+
     /// Reads a seed file and adds its jobs: a JSON array of [`JobSeed`] (or one object) for v1, or
     /// an object with sections `{"jobs": [JobSeed…], "v2_jobs": [V2JobSeed…]}` (both optional).
     pub fn seed_file(mut self, path: &Path) -> Result<Self, Error> {
@@ -400,6 +420,7 @@ impl EmulatorConfig {
         for script in &self.faults {
             script.validate().map_err(Error::Config)?;
         }
+        self.iam.validate().map_err(Error::Config)?;
         if self.throttle.as_ref().is_some_and(|t| t.rps == 0) {
             return bad("throttle rps must be at least 1".into());
         }

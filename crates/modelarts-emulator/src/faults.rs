@@ -33,6 +33,24 @@ pub enum Route {
     /// v2 `POST /v2/…/training-job-searches`
     #[serde(rename = "v2_list")]
     V2List,
+    /// IAM `GET /v3/projects`
+    #[serde(rename = "iam_projects")]
+    IamProjects,
+    /// IAM `POST /v3/auth/tokens`
+    #[serde(rename = "iam_tokens")]
+    IamTokens,
+    /// IAM `POST /v3.0/OS-CREDENTIAL/securitytokens`
+    #[serde(rename = "iam_security_tokens")]
+    IamSecurityTokens,
+    /// IAM `POST /v3.0/OS-AUTH/id-token/tokens`
+    #[serde(rename = "iam_id_tokens")]
+    IamIdTokens,
+    /// Metadata `PUT /meta-data/latest/api/token`
+    #[serde(rename = "metadata_token")]
+    MetadataToken,
+    /// Metadata `GET /openstack/latest/securitykey`
+    #[serde(rename = "metadata_security_key")]
+    MetadataSecurityKey,
     /// A path or method the API does not have (answered 404 `APIG.0101`).
     Unknown,
 }
@@ -48,8 +66,27 @@ impl Route {
             Route::V2Terminate => "v2_terminate",
             Route::V2Show => "v2_show",
             Route::V2List => "v2_list",
+            Route::IamProjects => "iam_projects",
+            Route::IamTokens => "iam_tokens",
+            Route::IamSecurityTokens => "iam_security_tokens",
+            Route::IamIdTokens => "iam_id_tokens",
+            Route::MetadataToken => "metadata_token",
+            Route::MetadataSecurityKey => "metadata_security_key",
             Route::Unknown => "unknown",
         }
+    }
+
+    /// Whether this is an IAM or metadata route (served by the identity faces, not ModelArts).
+    pub fn is_identity(self) -> bool {
+        matches!(
+            self,
+            Route::IamProjects
+                | Route::IamTokens
+                | Route::IamSecurityTokens
+                | Route::IamIdTokens
+                | Route::MetadataToken
+                | Route::MetadataSecurityKey
+        )
     }
 }
 
@@ -58,7 +95,7 @@ impl Route {
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum RouteSelector {
-    /// Every operation, v1 and v2 (not unknown paths).
+    /// Every v1 and v2 operation (not unknown paths, not the IAM and metadata routes).
     #[default]
     Any,
     /// Only the stop operation.
@@ -78,12 +115,30 @@ pub enum RouteSelector {
     /// Only the v2 list.
     #[serde(rename = "v2_list")]
     V2List,
+    /// Only IAM `GET /v3/projects`.
+    #[serde(rename = "iam_projects")]
+    IamProjects,
+    /// Only IAM `POST /v3/auth/tokens`.
+    #[serde(rename = "iam_tokens")]
+    IamTokens,
+    /// Only IAM `POST /v3.0/OS-CREDENTIAL/securitytokens`.
+    #[serde(rename = "iam_security_tokens")]
+    IamSecurityTokens,
+    /// Only IAM `POST /v3.0/OS-AUTH/id-token/tokens`.
+    #[serde(rename = "iam_id_tokens")]
+    IamIdTokens,
+    /// Only metadata `PUT /meta-data/latest/api/token`.
+    #[serde(rename = "metadata_token")]
+    MetadataToken,
+    /// Only metadata `GET /openstack/latest/securitykey`.
+    #[serde(rename = "metadata_security_key")]
+    MetadataSecurityKey,
 }
 
 impl RouteSelector {
     fn matches(self, route: Route) -> bool {
         match self {
-            RouteSelector::Any => route != Route::Unknown,
+            RouteSelector::Any => route != Route::Unknown && !route.is_identity(),
             RouteSelector::Stop => route == Route::Stop,
             RouteSelector::Show => route == Route::Show,
             RouteSelector::List => route == Route::List,
@@ -91,6 +146,12 @@ impl RouteSelector {
             RouteSelector::V2Terminate => route == Route::V2Terminate,
             RouteSelector::V2Show => route == Route::V2Show,
             RouteSelector::V2List => route == Route::V2List,
+            RouteSelector::IamProjects => route == Route::IamProjects,
+            RouteSelector::IamTokens => route == Route::IamTokens,
+            RouteSelector::IamSecurityTokens => route == Route::IamSecurityTokens,
+            RouteSelector::IamIdTokens => route == Route::IamIdTokens,
+            RouteSelector::MetadataToken => route == Route::MetadataToken,
+            RouteSelector::MetadataSecurityKey => route == Route::MetadataSecurityKey,
         }
     }
 }

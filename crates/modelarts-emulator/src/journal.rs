@@ -1,8 +1,9 @@
 //! The request journal: one entry per API request, so tests can assert what the client did
 //! ("the stop took effect exactly once", "the third attempt carried a valid signature").
 //!
-//! Secrets never enter it: `Authorization`, `X-Auth-Token` and `X-Security-Token` values are
-//! replaced by `<redacted>` when the entry is made.
+//! Secrets never enter it: `Authorization`, `X-Auth-Token`, `X-Security-Token` and
+//! `X-Metadata-Token` values are replaced by `<redacted>` when the entry is made (bodies, which may
+//! hold passwords, are not recorded).
 
 use std::collections::VecDeque;
 
@@ -108,7 +109,7 @@ impl JournalEntry {
 }
 
 /// Header names whose values are never recorded.
-const REDACTED: [&str; 3] = ["authorization", "x-auth-token", "x-security-token"];
+const REDACTED: [&str; 4] = ["authorization", "x-auth-token", "x-security-token", "x-metadata-token"];
 
 /// Copies headers for the journal, redacting secrets.
 pub(crate) fn redact_headers(headers: &http::HeaderMap) -> Vec<(String, String)> {

@@ -106,6 +106,19 @@
 //!   [`EmulatorConfig::v2_job`], the seed file's `v2_jobs` section (`{"jobs":[…],"v2_jobs":[…]}`;
 //!   a bare array is v1 jobs), and `POST /__emulator/v2/jobs`.
 //!
+//! # Identity faces
+//!
+//! The same listener serves an IAM face (`/v3/projects`, `/v3/auth/tokens`,
+//! `/v3.0/OS-CREDENTIAL/securitytokens`, `/v3.0/OS-AUTH/id-token/tokens`; see [`IamConfig`]) and,
+//! when enabled, the ECS metadata face (`/meta-data/latest/api/token`,
+//! `/openstack/latest/securitykey`; see [`MetadataConfig`]). Tokens and temporary keys they issue
+//! are accepted by every authenticated route until they expire on the emulator clock; an expired
+//! token is answered 401 `{"error_code":"APIG.0307","error_msg":"The token must be updated."}`,
+//! expired temporary keys 401 `APIG.0301` (`the security token has expired`). The identity routes
+//! are journaled and take fault scripts (routes `iam_projects`, `iam_tokens`,
+//! `iam_security_tokens`, `iam_id_tokens`, `metadata_token`, `metadata_security_key`; the `any`
+//! selector leaves them out); the login and metadata routes need no authentication.
+//!
 //! # Auth
 //!
 //! Modes ([`AuthMode`]): `off`, `log` (check, warn and journal, serve anyway), `enforce` (default).
@@ -160,7 +173,9 @@ mod auth;
 mod body;
 mod config;
 mod faults;
+mod iam;
 mod journal;
+mod metadata;
 mod model;
 mod server;
 mod state;
@@ -174,7 +189,9 @@ use std::path::PathBuf;
 pub use auth::{AuthMode, Credentials};
 pub use config::{AlreadyStoppedPolicy, EmulatorConfig, ErrorField, Settings};
 pub use faults::{FaultScript, FaultStep, RetryAfter, Route, RouteSelector, ThrottleFault, Trickle};
+pub use iam::{IamAgency, IamConfig, IamFederation, IamProject, IamUser};
 pub use journal::{AuthRecord, AuthResult, AuthScheme, JournalEntry};
+pub use metadata::MetadataConfig;
 pub use model::{JobSeed, JobSnapshot, VersionSeed, VersionSnapshot, status};
 pub use server::{Emulator, RunningEmulator};
 pub use state::StateHandle;

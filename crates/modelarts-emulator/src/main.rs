@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use modelarts_emulator::{
-    AlreadyStoppedPolicy, AuthMode, Credentials, Emulator, EmulatorConfig, ErrorField, ThrottleSettings,
+    AlreadyStoppedPolicy, AuthMode, Credentials, Emulator, EmulatorConfig, ErrorField, IamConfig,
+    MetadataConfig, ThrottleSettings,
 };
 
 /// A local ModelArts v1 training-job server for tests.
@@ -92,6 +93,15 @@ struct Args {
     /// Log level on stderr (error, warn, info, debug, trace).
     #[arg(long, default_value = "info")]
     log_level: tracing::Level,
+    /// The region whose IAM project is the emulator's project (`GET /v3/projects?name=…`).
+    #[arg(long, value_name = "REGION", default_value = "cn-north-4")]
+    iam_region: String,
+    /// Serve the ECS metadata face (`/meta-data/latest/api/token`, `/openstack/latest/securitykey`).
+    #[arg(long)]
+    metadata: bool,
+    /// With --metadata: the server has no agency (the security key is refused).
+    #[arg(long, requires = "metadata")]
+    metadata_no_agency: bool,
     /// Worker threads (default: one per CPU).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -181,7 +191,12 @@ fn config(args: &Args) -> Result<EmulatorConfig, modelarts_emulator::Error> {
         .generate_v2_jobs(args.v2_jobs)
         .clock_offset_secs(args.clock_offset)
         .random_seed(args.random_seed)
-        .journal_limit(args.journal_limit);
+        .journal_limit(args.journal_limit)
+        .iam(IamConfig::default().region(Some(&args.iam_region)));
+    if args.metadata {
+        let metadata = MetadataConfig::enabled();
+        cfg = cfg.metadata(if args.metadata_no_agency { metadata.without_agency() } else { metadata });
+    }
     if let Some(pid) = &args.project_id {
         cfg = cfg.project_id(pid.clone());
     }

@@ -195,6 +195,8 @@ pub(crate) struct Shared {
     request_counter: AtomicU64,
     /// Requests being served now (a handler that has not answered, or was dropped, yet).
     pub(crate) in_flight: AtomicU64,
+    /// What the IAM and metadata faces issued.
+    pub(crate) iam: crate::iam::IamState,
     inner: Mutex<Inner>,
 }
 
@@ -226,11 +228,13 @@ impl Shared {
         let offset = config.clock_offset_ms;
         let now_ms = to_ms(shifted(SystemTime::now(), offset));
         let inner = Inner::new(&config, now_ms);
+        let iam = crate::iam::IamState::new(config.random_seed);
         Self {
             config,
             offset_ms: AtomicI64::new(offset),
             request_counter: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
+            iam,
             inner: Mutex::new(inner),
         }
     }
@@ -648,12 +652,14 @@ impl StateHandle {
     }
 
     /// Restores the start state: the configured jobs (re-seeded now), faults, throttle, settings,
-    /// clock offset and random seed; empties the journal and the attempt counters.
+    /// clock offset and random seed; empties the journal and the attempt counters; forgets the
+    /// tokens and keys the identity faces issued.
     pub fn reset(&self) {
         let config = &self.shared.config;
         self.shared.offset_ms.store(config.clock_offset_ms, Ordering::Relaxed);
         self.shared.request_counter.store(0, Ordering::Relaxed);
         let now_ms = self.now_ms();
         *self.shared.lock() = Inner::new(config, now_ms);
+        self.shared.iam.reset();
     }
 }

@@ -35,8 +35,9 @@ pub const OPEN_TELEKOM_CLOUD_REGIONS: &[&str] = &["eu-de"];
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EndpointError {
-    /// The region has no known ModelArts endpoint.
-    #[error("unknown region {0:?}: give an endpoint URL instead, or one of the known regions")]
+    /// The region has no known ModelArts endpoint. `Display` lists the known regions and suggests
+    /// the closest one.
+    #[error("{}", unknown_region_message(.0))]
     UnknownRegion(String),
     /// The URL does not parse or is not `http(s)://host[:port][/prefix]`.
     #[error("invalid endpoint URL {url:?}: {reason}")]
@@ -150,6 +151,70 @@ impl Endpoint {
     }
 }
 
+/// Every region with a known ModelArts endpoint, sorted.
+pub fn known_regions() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> =
+        HUAWEI_CLOUD_REGIONS.iter().chain(OPEN_TELEKOM_CLOUD_REGIONS).copied().collect();
+    all.sort_unstable();
+    all
+}
+
+/// The known regions closest to `input` by edit distance (case-insensitive, `_` and ` ` read as
+/// `-`), if close enough to be a likely typo (at most a quarter of the region's length away, and at
+/// least one edit allowed). Several regions come back when they are equally close.
+///
+/// ```
+/// use modelarts_protocol::endpoint::closest_regions;
+/// assert_eq!(closest_regions("cn-nort-4"), ["cn-north-4"]);
+/// assert_eq!(closest_regions("EU_DE"), ["eu-de"]);
+/// assert_eq!(closest_regions("cn-east-1"), ["cn-east-3", "cn-east-4"]);
+/// assert!(closest_regions("mars-1").is_empty());
+/// ```
+pub fn closest_regions(input: &str) -> Vec<&'static str> {
+    let normalized: String = input
+        .trim()
+        .chars()
+        .take(64)
+        .map(|c| if c == '_' || c == ' ' { '-' } else { c.to_ascii_lowercase() })
+        .collect();
+    let scored: Vec<(usize, &'static str)> = known_regions()
+        .into_iter()
+        .map(|r| (edit_distance(&normalized, r), r))
+        .filter(|(d, r)| *d <= (r.len() / 4).max(1))
+        .collect();
+    let best = scored.iter().map(|(d, _)| *d).min();
+    scored.into_iter().filter(|(d, _)| Some(*d) == best).map(|(_, r)| r).collect()
+}
+
+/// Levenshtein distance over characters (inputs are short: regions and a capped user value).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = Vec::with_capacity(b.len() + 1);
+        current.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+fn unknown_region_message(region: &str) -> String {
+    let shown: String = region.chars().take(64).collect();
+    let suggestion = match closest_regions(region).as_slice() {
+        [] => String::new(),
+        [one] => format!("did you mean {one:?}? "),
+        several => format!("did you mean one of {}? ", several.join(", ")),
+    };
+    format!(
+        "unknown region {shown:?}: {suggestion}give an endpoint URL instead, or one of the known regions: {}",
+        known_regions().join(", ")
+    )
+}
+
 /// The URL with any `user:password@` replaced by `***@`, for error messages.
 fn without_userinfo(url: &str) -> String {
     let (scheme, rest) = match url.find("://") {
@@ -194,6 +259,39 @@ mod tests {
             assert_eq!(url, format!("https://modelarts.{region}.myhuaweicloud.{tld}"));
         }
         assert_eq!(Endpoint::for_region("mars-1"), Err(EndpointError::UnknownRegion("mars-1".into())));
+    }
+
+    #[test]
+    fn unknown_region_suggests_the_closest_table() {
+        let cases: &[(&str, &[&str])] = &[
+            ("cn-nort-4", &["cn-north-4"]),
+            ("CN-NORTH-4", &["cn-north-4"]),
+            ("la_south_2", &["la-south-2"]),
+            ("ap-southeast1", &["ap-southeast-1"]),
+            ("eu-de ", &["eu-de"]),
+            ("eu-dee", &["eu-de"]),
+            ("cn-north-3", &["cn-north-1", "cn-north-2", "cn-north-4", "cn-north-9"]),
+            ("mars-1", &[]),
+            ("", &[]),
+            ("us-east-1", &["me-east-1"]),
+            ("sa-brasil-2", &["sa-brazil-1"]),
+            ("zz-top-77", &[]),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(closest_regions(input), *expected, "{input:?}");
+        }
+        let several = EndpointError::UnknownRegion("cn-east-1".into()).to_string();
+        assert!(several.contains("did you mean one of cn-east-3, cn-east-4?"), "{several}");
+        let text = EndpointError::UnknownRegion("cn-nort-4".into()).to_string();
+        assert!(text.starts_with("unknown region \"cn-nort-4\": did you mean \"cn-north-4\"?"), "{text}");
+        assert!(text.contains("af-north-1, af-south-1,") && text.contains("eu-de"), "{text}");
+        let plain = EndpointError::UnknownRegion("mars-1".into()).to_string();
+        assert!(!plain.contains("did you mean"), "{plain}");
+        // A hostile value is bounded and shown escaped.
+        let long = EndpointError::UnknownRegion(format!("{}\u{1b}", "x".repeat(10_000))).to_string();
+        assert!(long.len() < 1_000 && !long.contains('\u{1b}'), "{}", long.len());
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
     }
 
     #[test]

@@ -27,16 +27,19 @@
 //!
 //! Modules: [`ids`] (validated identifiers), [`status`] (the 0..=22 status table), [`model`]
 //! (response types), [`operations`], [`error`] ([`ApiError`] and the code catalogue), [`signing`]
-//! and [`auth`], [`endpoint`], and the decisions: [`retry`], [`waiter`], [`pagination`]. The v2 API
-//! (UUID job IDs) is in [`v2`] and [`operations::v2`].
+//! and [`auth`], [`endpoint`] (and [`regions_file`]), [`iam`] (project discovery, password login,
+//! agency, metadata and federation credentials, renewal), and the decisions: [`retry`], [`waiter`],
+//! [`pagination`]. The v2 API (UUID job IDs) is in [`v2`] and [`operations::v2`].
 
 pub mod auth;
 pub mod endpoint;
 pub mod error;
+pub mod iam;
 pub mod ids;
 pub mod model;
 pub mod operations;
 pub mod pagination;
+pub mod regions_file;
 pub mod retry;
 pub mod signing;
 pub mod status;

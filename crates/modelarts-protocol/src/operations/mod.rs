@@ -41,6 +41,9 @@ pub trait Operation {
     /// Whether sending the request twice has the same effect as sending it once. The stop is not
     /// treated as idempotent: after an ambiguous failure, read the status before sending it again.
     const IDEMPOTENT: bool;
+    /// Whether the request body carries a secret (a password, an ID token, an IAM token): a dry
+    /// run or a log must then print the body masked. `false` unless an operation says otherwise.
+    const SECRET_BODY: bool = false;
 
     /// Builds the unsigned request.
     fn build_request(&self, endpoint: &Endpoint) -> Result<Request<Bytes>, BuildError>;
