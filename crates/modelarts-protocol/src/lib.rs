@@ -27,9 +27,11 @@
 //!
 //! Modules: [`ids`] (validated identifiers), [`status`] (the 0..=22 status table), [`model`]
 //! (response types), [`operations`], [`error`] ([`ApiError`] and the code catalogue), [`signing`]
-//! and [`auth`], [`endpoint`], and the decisions: [`retry`], [`waiter`], [`pagination`].
+//! and [`auth`], [`endpoint`], and the decisions and machines: [`retry`], [`call`] (one operation's attempts), [`stop`] (the safe
+//! stop and the outcome classifier), [`waiter`], [`pagination`].
 
 pub mod auth;
+pub mod call;
 pub mod endpoint;
 pub mod error;
 pub mod ids;
@@ -39,6 +41,7 @@ pub mod pagination;
 pub mod retry;
 pub mod signing;
 pub mod status;
+pub mod stop;
 pub mod waiter;
 
 pub use auth::Auth;

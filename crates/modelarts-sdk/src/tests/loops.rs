@@ -199,7 +199,7 @@ async fn conflicts_on_stop_are_read_as_already_stopping_or_final() {
     let cases: [(u16, &str, i32, Option<StopOutcome>); 5] = [
         (400, "ModelArts.0105", 12, Some(StopOutcome::AlreadyFinal(JobStatus::Killed))),
         (409, "ModelArts.2796", 9, Some(StopOutcome::AlreadyStopping(JobStatus::Killing))),
-        (409, "ModelArts.2878", 10, Some(StopOutcome::AlreadyFinal(JobStatus::Completed))),
+        (409, "ModelArts.2878", 10, Some(StopOutcome::EndedOtherwise(JobStatus::Completed))),
         (409, "Whatever.1", 12, Some(StopOutcome::AlreadyFinal(JobStatus::Killed))),
         // A conflict while the version still runs is a real refusal.
         (400, "ModelArts.0105", 8, None),
@@ -440,7 +440,7 @@ async fn batch_keeps_one_outcome_per_target_in_order_even_when_one_panics() {
             (Method::POST, p) if p.contains("/training-jobs/12/") => api_error(400, "ModelArts.2775"),
             (Method::POST, p) if p.contains("/training-jobs/14/") => api_error(400, "ModelArts.0105"),
             (Method::POST, _) => stop_ok(),
-            (_, p) if p.contains("/training-jobs/14/") => version(12),
+            (_, p) if p.contains("/training-jobs/12/") => api_error(400, "ModelArts.2775"),
             _ => version(12),
         }
     });
@@ -461,12 +461,12 @@ async fn batch_keeps_one_outcome_per_target_in_order_even_when_one_panics() {
     assert_eq!(
         kinds,
         [
-            BatchOutcomeKind::Stopped(JobStatus::Killed),
-            BatchOutcomeKind::Stopped(JobStatus::Killed),
+            BatchOutcomeKind::Stopped(Some(JobStatus::Killed)),
+            BatchOutcomeKind::Stopped(Some(JobStatus::Killed)),
             BatchOutcomeKind::NotFound,
             BatchOutcomeKind::Failed,
             BatchOutcomeKind::AlreadyStopped(JobStatus::Killed),
-            BatchOutcomeKind::Stopped(JobStatus::Killed),
+            BatchOutcomeKind::Stopped(Some(JobStatus::Killed)),
         ]
     );
     for (i, o) in report.outcomes.iter().enumerate() {
@@ -532,4 +532,44 @@ fn signed_request_is_the_request_that_would_be_sent() {
     assert!(auth.is_sensitive());
     assert!(auth.to_str().unwrap().starts_with("SDK-HMAC-SHA256 Access=AKEXAMPLE0001"));
     assert!(client.inner.transport.sent().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_accepted_stop_without_a_wait_reports_no_status_it_did_not_read() {
+    let client = client(Fake::new(|req, _| match *req.method() {
+        Method::POST => stop_ok(),
+        _ => unreachable!("no status read"),
+    }));
+    let (job, version) = ids();
+    let report = client.batch_stop(vec![(job, version)], BatchOptions::default(), |_| {}).await;
+    assert_eq!(report.outcomes[0].kind, BatchOutcomeKind::Stopped(None));
+    assert_eq!(report.outcomes[0].kind.status(), None);
+    assert_eq!(report.outcomes[0].stop, Some(StopOutcome::Accepted));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refusal_of_any_code_is_decided_by_the_status_read() {
+    // A code no document lists for a stop, on a version that is already KILLING.
+    let client = client(Fake::new(|req, _| match *req.method() {
+        Method::POST => api_error(400, "ModelArts.4242"),
+        _ => version(9),
+    }));
+    let (job, version) = ids();
+    assert_eq!(
+        client.stop_training_job(job, version).await.unwrap(),
+        StopOutcome::AlreadyStopping(JobStatus::Killing)
+    );
+    assert_eq!(client.inner.transport.count(&Method::GET, "/versions/3"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_auth_refusal_of_a_stop_reads_no_status() {
+    let client = client(Fake::new(|req, _| match *req.method() {
+        Method::POST => api_error(401, "APIG.0301"),
+        _ => unreachable!("no status read"),
+    }));
+    let (job, version) = ids();
+    let err = client.stop_training_job(job, version).await.unwrap_err();
+    assert_eq!(err.class(), ErrorCategory::ServiceRefused);
+    assert_eq!(client.inner.transport.sent().len(), 1);
 }
