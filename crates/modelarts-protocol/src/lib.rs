@@ -44,6 +44,11 @@ pub mod status;
 pub mod stop;
 pub mod waiter;
 
+/// The `bytes` crate of the bodies.
+pub use bytes;
+/// The `http` crate this crate's requests and responses are made of.
+pub use http;
+
 pub use auth::Auth;
 pub use endpoint::Endpoint;
 pub use error::{ApiError, BuildError, ErrorClass, ResponseError};
