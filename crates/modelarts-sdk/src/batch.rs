@@ -167,7 +167,7 @@ impl<T: HttpSend> Client<T> {
         options: BatchOptions,
         on_event: impl Fn(&BatchEvent<'_>) + Send + Sync,
     ) -> BatchReport {
-        let started = tokio::time::Instant::now();
+        let started = self.inner.time.monotonic();
         let on_event = &on_event;
         let mut slots: Vec<Option<BatchOutcome>> = targets.iter().map(|_| None).collect();
         let mut results = futures_util::stream::iter(targets.iter().copied().enumerate())
@@ -210,7 +210,7 @@ impl<T: HttpSend> Client<T> {
                 })
             })
             .collect();
-        BatchReport { outcomes, elapsed: started.elapsed() }
+        BatchReport { outcomes, elapsed: self.inner.time.monotonic().saturating_sub(started) }
     }
 
     async fn stop_one(
@@ -221,7 +221,7 @@ impl<T: HttpSend> Client<T> {
         options: BatchOptions,
         on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
     ) -> BatchOutcome {
-        let started = tokio::time::Instant::now();
+        let started = self.inner.time.monotonic();
         let outcome = |kind, stop, error| BatchOutcome {
             index,
             job,
@@ -229,7 +229,7 @@ impl<T: HttpSend> Client<T> {
             kind,
             stop,
             error,
-            elapsed: started.elapsed(),
+            elapsed: self.inner.time.monotonic().saturating_sub(started),
         };
         notify(on_event, &BatchEvent::Started { index, job, version });
         let stop_options = StopOptions { strict: options.strict };

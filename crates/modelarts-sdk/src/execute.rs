@@ -83,8 +83,7 @@ impl SharedState {
     }
 
     /// Now, on the server's clock as far as it is known.
-    pub(crate) fn corrected_now(&self) -> SystemTime {
-        let now = SystemTime::now();
+    pub(crate) fn corrected_now(&self, now: SystemTime) -> SystemTime {
         self.skew().map_or(now, |s| s.apply(now))
     }
 }
@@ -130,10 +129,10 @@ impl<T: HttpSend> Client<T> {
                 outcome = Empty,
                 backoff_ms = Empty,
             );
-            let signing_time = call.start_attempt(SystemTime::now(), state.skew());
+            let signing_time = call.start_attempt(self.inner.time.now(), state.skew());
             let request = self.prepare(op, signing_time)?;
             let result = self.inner.transport.send(request).instrument(span.clone()).await;
-            let received_at = SystemTime::now();
+            let received_at = self.inner.time.now();
             let step = match result {
                 Ok(response) => {
                     let head = ResponseHead::of(&response, received_at);
@@ -182,7 +181,7 @@ impl<T: HttpSend> Client<T> {
                     span.record("outcome", if kind == RetryKind::Throttling { "throttled" } else { "retry" });
                     span.record("backoff_ms", u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
                     tracing::debug!(parent: &span, "retrying after {delay:?}: {error}");
-                    tokio::time::sleep(delay).await;
+                    self.inner.time.sleep(delay).await;
                 }
             }
         }

@@ -29,6 +29,7 @@ mod execute;
 mod list;
 mod resolve;
 mod stop;
+mod time;
 mod wait;
 
 pub use batch::{
@@ -42,6 +43,7 @@ pub use execute::USER_AGENT;
 pub use list::DEFAULT_PAGE_SIZE;
 pub use resolve::decode_text_file;
 pub use stop::{StopOptions, StopOutcome};
+pub use time::{Clock, Sleep, Sleeper, SystemClock, TokioSleeper};
 pub use wait::StopAndWait;
 
 pub use modelarts_protocol::auth::{Auth, IamToken};

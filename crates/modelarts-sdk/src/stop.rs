@@ -103,7 +103,7 @@ impl<T: HttpSend> Client<T> {
                 }
                 StopAction::Sleep(delay) => {
                     tracing::debug!("the stop did not take effect; sending it again after {delay:?}");
-                    tokio::time::sleep(delay).await;
+                    self.inner.time.sleep(delay).await;
                     StopAction::SendStop
                 }
                 StopAction::Finish(result) => return result.map_err(StopFailed::from),
