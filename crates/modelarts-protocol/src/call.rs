@@ -121,6 +121,16 @@ pub struct TransportFailure {
     pub tls_rejected: bool,
 }
 
+impl TransportFailure {
+    /// The failure as the HTTP-client seam's error reports it.
+    pub fn of(error: &impl modelarts_http::SendError) -> Self {
+        Self {
+            may_have_reached_server: error.may_have_reached_server(),
+            tls_rejected: error.is_tls_rejected(),
+        }
+    }
+}
+
 /// Why an attempt failed; `E` is the driver's transport error.
 #[derive(Debug)]
 pub enum AttemptError<E> {
@@ -700,6 +710,30 @@ mod tests {
         let mut call = Call::new(RetryPolicy::default(), false);
         call.start_attempt(t0(), None);
         assert_eq!(call.resume_after_check(&mut quota, 1.0), Err(GiveUpReason::QuotaExhausted));
+    }
+
+    #[test]
+    fn a_seam_error_becomes_a_transport_failure() {
+        #[derive(Debug)]
+        struct Tls;
+        impl fmt::Display for Tls {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("certificate expired")
+            }
+        }
+        impl std::error::Error for Tls {}
+        impl modelarts_http::SendError for Tls {
+            fn may_have_reached_server(&self) -> bool {
+                false
+            }
+            fn is_tls_rejected(&self) -> bool {
+                true
+            }
+        }
+        assert_eq!(
+            TransportFailure::of(&Tls),
+            TransportFailure { may_have_reached_server: false, tls_rejected: true }
+        );
     }
 
     #[test]

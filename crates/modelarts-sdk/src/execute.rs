@@ -149,10 +149,7 @@ impl<T: HttpSend> Client<T> {
                 }
                 Err(error) => {
                     tracing::debug!(parent: &span, kind = ?error.kind(), "transport error: {error}");
-                    let failure = TransportFailure {
-                        may_have_reached_server: error.may_have_reached_server(),
-                        tls_rejected: error.kind() == modelarts_transport::ErrorKind::Tls,
-                    };
+                    let failure = TransportFailure::of(&error);
                     call.on_transport_error(failure, error, &mut *state.bucket(), self.jitter())
                 }
             };
