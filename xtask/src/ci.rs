@@ -1,6 +1,19 @@
 //! `cargo xtask ci`: the checks that keep main green.
 
-use crate::process::{cargo, exec};
+use std::process::Command;
+
+use crate::process::{cargo, exec, output};
+
+/// Crates that do I/O (the tidy tests keep them out of the protocol's tree for the host; this
+/// list keeps them out of its tree for wasm32).
+const IO_CRATES: &[&str] = &["tokio", "hyper", "hyper-util", "rustls", "mio", "socket2", "reqwest"];
+
+/// Crates that keep a crate from building for `wasm32-unknown-unknown` (native code, an OS random
+/// source) and must not be in the protocol's tree for that target.
+const NOT_WASM_CRATES: &[&str] = &["ring", "getrandom", "aws-lc-rs", "aws-lc-sys", "cc"];
+
+/// The target the protocol must build for: no OS, no I/O.
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 pub(crate) fn run(no_test: bool) -> Result<(), String> {
     exec(cargo().args(["fmt", "--all", "--", "--check"]))?;
@@ -13,7 +26,56 @@ pub(crate) fn run(no_test: bool) -> Result<(), String> {
         exec(cargo().args(["test", "--workspace"]))?;
     }
     exec(cargo().args(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
+    wasm_build()?;
     crate::codegen::run(true)?;
     eprintln!("xtask ci: all checks passed");
     Ok(())
+}
+
+/// The protocol builds anywhere: its tree for wasm32 holds no native or OS-bound crate, and, where
+/// the target's standard library is installed, `cargo build --target wasm32-unknown-unknown` passes.
+pub(crate) fn wasm_build() -> Result<(), String> {
+    let tree = output(cargo().args([
+        "tree",
+        "-p",
+        "modelarts-protocol",
+        "-e",
+        "normal",
+        "--target",
+        WASM_TARGET,
+        "--prefix",
+        "none",
+    ]))?;
+    let offenders: Vec<&str> = tree
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| NOT_WASM_CRATES.contains(name) || IO_CRATES.contains(name))
+        .collect();
+    if !offenders.is_empty() {
+        return Err(format!(
+            "modelarts-protocol cannot build for {WASM_TARGET}: it depends on {offenders:?}"
+        ));
+    }
+    if !target_installed(WASM_TARGET) {
+        eprintln!(
+            "WARNING: the {WASM_TARGET} standard library is not installed (rustup target add {WASM_TARGET}); \
+             only the protocol's dependency tree for it was checked, not the build"
+        );
+        return Ok(());
+    }
+    exec(cargo().args(["build", "-p", "modelarts-protocol", "--target", WASM_TARGET]))?;
+    eprintln!("wasm: modelarts-protocol builds for {WASM_TARGET}");
+    Ok(())
+}
+
+/// Whether the active toolchain has the standard library of `target`.
+fn target_installed(target: &str) -> bool {
+    let sysroot = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned()))
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    sysroot
+        .is_some_and(|root| std::path::Path::new(&root).join("lib/rustlib").join(target).join("lib").is_dir())
 }

@@ -6,6 +6,8 @@
 
 use std::fmt::Write as _;
 
+use modelarts_protocol::stop::Outcome;
+
 /// How `modelarts` ended. The numeric value is the process exit code.
 ///
 /// For a batch stop (`--from-file`, `--running`) the worst outcome of all the versions decides, in
@@ -131,6 +133,20 @@ impl ExitStatus {
     }
 }
 
+/// The one table from a stop target's outcome to its name and exit status, for a single stop, a
+/// wait and every line of a batch alike. `failed` is the exit status of the error that made the
+/// target fail (from [`crate::failure`]); `interrupted` is the CLI's own and not in the table.
+pub(crate) fn of_outcome(outcome: Outcome, failed: Option<ExitStatus>) -> (&'static str, ExitStatus) {
+    let status = match outcome {
+        Outcome::Stopped(_) | Outcome::AlreadyStopped(_) => ExitStatus::Success,
+        Outcome::NotFound => ExitStatus::Refused,
+        Outcome::Failed => failed.unwrap_or(ExitStatus::Other),
+        Outcome::WaitTimedOut(_) => ExitStatus::WaitTimedOut,
+        Outcome::EndedOtherwise(_) => ExitStatus::OtherFinalState,
+    };
+    (outcome.name(), status)
+}
+
 impl From<ExitStatus> for std::process::ExitCode {
     fn from(status: ExitStatus) -> Self {
         std::process::ExitCode::from(status.code())
@@ -148,6 +164,24 @@ mod tests {
         assert_eq!(ExitStatus::BATCH_ORDER.len(), ExitStatus::ALL.len());
         for s in ExitStatus::ALL {
             assert!(ExitStatus::BATCH_ORDER.contains(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn outcome_table() {
+        use modelarts_protocol::JobStatus::*;
+        let cases = [
+            (Outcome::Stopped(None), None, ("stopped", ExitStatus::Success)),
+            (Outcome::Stopped(Some(Killed)), None, ("stopped", ExitStatus::Success)),
+            (Outcome::AlreadyStopped(Killing), None, ("already_stopped", ExitStatus::Success)),
+            (Outcome::NotFound, Some(ExitStatus::Refused), ("not_found", ExitStatus::Refused)),
+            (Outcome::Failed, Some(ExitStatus::Transient), ("failed", ExitStatus::Transient)),
+            (Outcome::Failed, None, ("failed", ExitStatus::Other)),
+            (Outcome::WaitTimedOut(Some(Killing)), None, ("wait_timed_out", ExitStatus::WaitTimedOut)),
+            (Outcome::EndedOtherwise(Completed), None, ("ended_otherwise", ExitStatus::OtherFinalState)),
+        ];
+        for (outcome, failed, expected) in cases {
+            assert_eq!(of_outcome(outcome, failed), expected, "{outcome:?}");
         }
     }
 

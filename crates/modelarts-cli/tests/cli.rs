@@ -308,6 +308,34 @@ fn batch_from_file_reports_every_line_and_exits_with_the_worst() {
 }
 
 #[test]
+fn a_single_stop_and_a_batch_of_one_print_the_same_document() {
+    let env = Env::start(
+        EmulatorConfig::default().jobs([JobSeed::running(10, 20), JobSeed::running(11, 21)]).never_kill(),
+    );
+    let single =
+        expect(env.cmd().args(["--output", "json", "training-job", "stop", "10", "--version", "20"]), 0);
+    let list = env.file("stops.txt", "11 21\n");
+    let batch = expect(
+        env.cmd().args(["--output", "json", "--yes", "training-job", "stop", "--from-file"]).arg(&list),
+        0,
+    );
+    let strip = |mut doc: Value| {
+        let map = doc.as_object_mut().unwrap();
+        for key in ["line", "job_id", "version_id", "elapsed_ms"] {
+            map.remove(key);
+        }
+        doc
+    };
+    let single = strip(json(&single.stdout));
+    let batch = strip(json(&batch.stdout));
+    assert_eq!(single, batch);
+    // The stop was accepted and no status was read: none is reported (not an assumed KILLING).
+    assert_eq!(single["status"], Value::Null, "{single}");
+    assert_eq!(single["status_name"], Value::Null, "{single}");
+    assert_eq!((single["outcome"].as_str(), single["stop"].as_str()), (Some("stopped"), Some("accepted")));
+}
+
+#[test]
 fn batch_table_has_a_row_per_line() {
     let env = Env::start(
         EmulatorConfig::default().jobs([JobSeed::running(10, 20), JobSeed::running(11, 21)]).never_kill(),

@@ -160,9 +160,11 @@ async fn v2_requests_are_authenticated_and_the_body_is_signed() {
     let mut request = terminate_op(&client, A).build_request(&endpoint).unwrap();
     auth::authorize(&mut request, &Auth::AkSk(Credentials::new(&client.ak, &client.sk)), SystemTime::now())
         .unwrap();
-    let (parts, _) = request.into_parts();
-    let tampered =
-        http::Request::from_parts(parts, Full::new(Bytes::from_static(br#"{"action_type":"terminate"}"#)));
+    let (mut parts, _) = request.into_parts();
+    let other_body = Bytes::from_static(br#"{"action_type":"terminate"}"#);
+    // The signed request carries the first body's Content-Length: announce the one sent.
+    parts.headers.insert(http::header::CONTENT_LENGTH, other_body.len().into());
+    let tampered = http::Request::from_parts(parts, Full::new(other_body));
     let reply = client.try_send_request(tampered).await.unwrap();
     assert_gateway_error(&reply, 401, "APIG.0301");
     assert_eq!(emu.state().v2_phase(A), Some(V2Phase::Running));

@@ -59,6 +59,12 @@ impl Auth {
 ///
 /// `now` is the caller's clock, already corrected for any known skew. Header values that carry
 /// secrets are marked sensitive.
+///
+/// Then, when the request lacks it, sets `Content-Length` for a body or a method that carries one
+/// (POST, PUT, PATCH: `Content-Length: 0` for the empty stop body), so the request is complete
+/// for any HTTP/1.1 sender. It is set after signing and not signed, as the official SDK's HTTP
+/// stack adds it: a verifier honours `SignedHeaders`, so a sender or proxy that rewrites it breaks
+/// nothing.
 pub fn authorize(
     request: &mut http::Request<Bytes>,
     auth: &Auth,
@@ -77,5 +83,50 @@ pub fn authorize(
             request.headers_mut().insert(X_AUTH_TOKEN, value);
         }
     }
+    set_content_length(request);
     Ok(())
+}
+
+fn set_content_length(request: &mut http::Request<Bytes>) {
+    let carries_body = !request.body().is_empty()
+        || matches!(*request.method(), http::Method::POST | http::Method::PUT | http::Method::PATCH);
+    if carries_body && !request.headers().contains_key(http::header::CONTENT_LENGTH) {
+        let length = HeaderValue::from(request.body().len());
+        request.headers_mut().insert(http::header::CONTENT_LENGTH, length);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signing::Credentials;
+
+    fn authorized(method: http::Method, body: &'static [u8]) -> http::Request<Bytes> {
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri("https://modelarts.eu-de.otc.t-systems.com/v1/p/x")
+            .header("content-type", "application/json")
+            .body(Bytes::from_static(body))
+            .unwrap();
+        let auth = Auth::AkSk(Credentials::new("AK", "SK"));
+        authorize(
+            &mut request,
+            &auth,
+            SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000),
+        )
+        .unwrap();
+        request
+    }
+
+    #[test]
+    fn content_length_is_set_after_signing_and_not_signed() {
+        let post = authorized(http::Method::POST, b"");
+        assert_eq!(post.headers()["content-length"], "0");
+        let signed = post.headers()["authorization"].to_str().unwrap().to_owned();
+        assert!(signed.contains("SignedHeaders=content-type;host;x-sdk-date,"), "{signed}");
+        let with_body = authorized(http::Method::PUT, b"{\"a\":1}");
+        assert_eq!(with_body.headers()["content-length"], "7");
+        let get = authorized(http::Method::GET, b"");
+        assert!(!get.headers().contains_key("content-length"));
+    }
 }

@@ -28,10 +28,13 @@
 //! Modules: [`ids`] (validated identifiers), [`status`] (the 0..=22 status table), [`model`]
 //! (response types), [`operations`], [`error`] ([`ApiError`] and the code catalogue), [`signing`]
 //! and [`auth`], [`endpoint`] (and [`regions_file`]), [`iam`] (project discovery, password login,
-//! agency, metadata and federation credentials, renewal), and the decisions: [`retry`], [`waiter`],
-//! [`pagination`]. The v2 API (UUID job IDs) is in [`v2`] and [`operations::v2`].
+//! agency, metadata and federation credentials, renewal), and the decisions and machines:
+//! [`retry`], [`call`] (one operation's attempts), [`stop`] (the safe stop and the outcome
+//! classifier), [`waiter`], [`pagination`]. The v2 API (UUID job IDs) is in [`v2`] and
+//! [`operations::v2`].
 
 pub mod auth;
+pub mod call;
 pub mod endpoint;
 pub mod error;
 pub mod iam;
@@ -43,8 +46,14 @@ pub mod regions_file;
 pub mod retry;
 pub mod signing;
 pub mod status;
+pub mod stop;
 pub mod v2;
 pub mod waiter;
+
+/// The `bytes` crate of the bodies.
+pub use bytes;
+/// The `http` crate this crate's requests and responses are made of.
+pub use http;
 
 pub use auth::Auth;
 pub use endpoint::Endpoint;

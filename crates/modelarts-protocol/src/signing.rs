@@ -46,10 +46,11 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+use hmac::{Hmac, Mac};
 use http::header::{HeaderName, HeaderValue};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
-use ring::{digest, hmac};
 use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
@@ -432,7 +433,7 @@ fn payload_hash(body: &[u8], content_sha256: Option<&[u8]>) -> String {
     } else if let Some(value) = content_sha256 {
         String::from_utf8_lossy(value.trim_ascii()).into_owned()
     } else {
-        hex::encode(digest::digest(&digest::SHA256, body))
+        hex::encode(Sha256::digest(body))
     }
 }
 
@@ -528,7 +529,7 @@ pub fn encode_component(value: &str) -> Cow<'_, str> {
 
 /// The string to sign for a canonical request and an `X-Sdk-Date` value.
 pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
-    let hash = digest::digest(&digest::SHA256, canonical_request.as_bytes());
+    let hash = Sha256::digest(canonical_request.as_bytes());
     let mut out = String::with_capacity(ALGORITHM.len() + sdk_date.len() + 66);
     out.push_str(ALGORITHM);
     out.push('\n');
@@ -540,8 +541,16 @@ pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
 
 /// The hex HMAC-SHA256 of `string_to_sign`, keyed with the secret key itself.
 pub fn signature(secret_key: &str, string_to_sign: &str) -> String {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, secret_key.as_bytes());
-    hex::encode(hmac::sign(&key, string_to_sign.as_bytes()))
+    hex::encode(hmac_sha256(secret_key.as_bytes(), string_to_sign.as_bytes()).finalize().into_bytes())
+}
+
+/// An HMAC-SHA256 over `data` keyed with `key` (any length is a valid key).
+fn hmac_sha256(key: &[u8], data: &[u8]) -> Hmac<Sha256> {
+    // `new_from_slice` refuses no key length for HMAC; the fallback keeps it total.
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(key).unwrap_or_else(|_| Hmac::<Sha256>::new(&Default::default()));
+    mac.update(data);
+    mac
 }
 
 /// What [`verify`] learnt from a request whose signature is valid.
@@ -705,8 +714,10 @@ pub fn verify(
     );
     let to_sign = string_to_sign(&date_text, &canonical);
     let tag = hex::decode(auth.signature).map_err(|_| VerifyError::SignatureMismatch)?;
-    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
-    hmac::verify(&key, to_sign.as_bytes(), &tag).map_err(|_| VerifyError::SignatureMismatch)?;
+    // Constant-time comparison.
+    hmac_sha256(secret.as_bytes(), to_sign.as_bytes())
+        .verify_slice(&tag)
+        .map_err(|_| VerifyError::SignatureMismatch)?;
 
     Ok(VerifiedSignature {
         access_key: auth.access_key.to_owned(),

@@ -14,6 +14,7 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::error::WaitError;
 use crate::stop::{StopOptions, StopOutcome};
+use modelarts_protocol::stop::{Outcome, WaitEnd};
 
 /// The default number of stops in flight.
 pub const DEFAULT_BATCH_CONCURRENCY: usize = 16;
@@ -71,55 +72,9 @@ pub enum BatchEvent<'a> {
     },
 }
 
-/// What happened to one target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BatchOutcomeKind {
-    /// This batch stopped it: the status is the final one when waiting (KILLED or CANCELED), else
-    /// the one known after the stop (KILLING, or a final state found after an ambiguous failure).
-    Stopped(JobStatus),
-    /// It was already stopping or stopped (a conflict on stop); with a wait, the final status.
-    AlreadyStopped(JobStatus),
-    /// The job or version does not exist ([`BatchOutcome::error`] holds the service's answer).
-    NotFound,
-    /// The stop or the wait failed ([`BatchOutcome::error`] holds why).
-    Failed,
-    /// The stop succeeded but the version was not final when the wait's time was up; the last
-    /// status seen, if any.
-    WaitTimedOut(Option<JobStatus>),
-    /// The version ended in another final state (COMPLETED, FAILED, LOST, …).
-    EndedOtherwise(JobStatus),
-}
-
-impl BatchOutcomeKind {
-    /// A short snake_case name (`stopped`, `already_stopped`, `not_found`, `failed`,
-    /// `wait_timed_out`, `ended_otherwise`).
-    pub fn name(self) -> &'static str {
-        match self {
-            BatchOutcomeKind::Stopped(_) => "stopped",
-            BatchOutcomeKind::AlreadyStopped(_) => "already_stopped",
-            BatchOutcomeKind::NotFound => "not_found",
-            BatchOutcomeKind::Failed => "failed",
-            BatchOutcomeKind::WaitTimedOut(_) => "wait_timed_out",
-            BatchOutcomeKind::EndedOtherwise(_) => "ended_otherwise",
-        }
-    }
-
-    /// Whether the target is stopped or stopping as asked (`Stopped` or `AlreadyStopped`).
-    pub fn is_success(self) -> bool {
-        matches!(self, BatchOutcomeKind::Stopped(_) | BatchOutcomeKind::AlreadyStopped(_))
-    }
-
-    /// The status known at the end, if any.
-    pub fn status(self) -> Option<JobStatus> {
-        match self {
-            BatchOutcomeKind::Stopped(s)
-            | BatchOutcomeKind::AlreadyStopped(s)
-            | BatchOutcomeKind::EndedOtherwise(s) => Some(s),
-            BatchOutcomeKind::WaitTimedOut(s) => s,
-            BatchOutcomeKind::NotFound | BatchOutcomeKind::Failed => None,
-        }
-    }
-}
+/// What happened to one target: the protocol's one outcome classifier
+/// ([`modelarts_protocol::stop::Outcome`]), shared with the single stop.
+pub type BatchOutcomeKind = modelarts_protocol::stop::Outcome<JobStatus>;
 
 /// The definite outcome of one target.
 #[derive(Debug)]
@@ -212,7 +167,7 @@ impl<T: HttpSend> Client<T> {
         options: BatchOptions,
         on_event: impl Fn(&BatchEvent<'_>) + Send + Sync,
     ) -> BatchReport {
-        let started = tokio::time::Instant::now();
+        let started = self.inner.time.monotonic();
         let on_event = &on_event;
         let mut slots: Vec<Option<BatchOutcome>> = targets.iter().map(|_| None).collect();
         let mut results = futures_util::stream::iter(targets.iter().copied().enumerate())
@@ -255,7 +210,7 @@ impl<T: HttpSend> Client<T> {
                 })
             })
             .collect();
-        BatchReport { outcomes, elapsed: started.elapsed() }
+        BatchReport { outcomes, elapsed: self.inner.time.monotonic().saturating_sub(started) }
     }
 
     async fn stop_one(
@@ -266,7 +221,7 @@ impl<T: HttpSend> Client<T> {
         options: BatchOptions,
         on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
     ) -> BatchOutcome {
-        let started = tokio::time::Instant::now();
+        let started = self.inner.time.monotonic();
         let outcome = |kind, stop, error| BatchOutcome {
             index,
             job,
@@ -274,53 +229,38 @@ impl<T: HttpSend> Client<T> {
             kind,
             stop,
             error,
-            elapsed: started.elapsed(),
+            elapsed: self.inner.time.monotonic().saturating_sub(started),
         };
         notify(on_event, &BatchEvent::Started { index, job, version });
         let stop_options = StopOptions { strict: options.strict };
-        let stop = self.stop_training_job_with(job, version, stop_options).await;
-        notify(on_event, &BatchEvent::StopDone { index, result: stop.as_ref().copied() });
+        let stop = self.stop_version(job, version, stop_options).await;
+        notify(
+            on_event,
+            &BatchEvent::StopDone { index, result: stop.as_ref().copied().map_err(|f| &f.error) },
+        );
         let stop = match stop {
             Ok(stop) => stop,
-            Err(e) => return outcome(failure_kind(&e), None, Some(e)),
-        };
-        let found = |status: JobStatus| {
-            if stop.was_already_done() {
-                BatchOutcomeKind::AlreadyStopped(status)
-            } else {
-                BatchOutcomeKind::Stopped(status)
+            Err(f) => {
+                let read = f.status.map_or_else(|| "not read".to_owned(), |s| s.to_string());
+                tracing::debug!(%job, %version, status = %read, "the stop failed: {}", f.error);
+                return outcome(Outcome::of_failure(f.not_found), None, Some(f.error));
             }
         };
-        if let Some(status) = stop.status() {
-            if status.is_terminal() && !status.is_stopped() {
-                return outcome(BatchOutcomeKind::EndedOtherwise(status), Some(stop), None);
-            }
-            if status.is_stopped() {
-                return outcome(found(status), Some(stop), None);
-            }
-        }
-        let Some(wait) = options.wait else {
-            // Accepted: the version is KILLING as far as the service told us.
-            return outcome(found(stop.status().unwrap_or(JobStatus::Killing)), Some(stop), None);
+        let wait = match options.wait {
+            Some(wait) if stop.needs_wait() => wait,
+            _ => return outcome(Outcome::of_stop(stop), Some(stop), None),
         };
         let polled = |v: &modelarts_protocol::model::VersionDetail| {
             notify(on_event, &BatchEvent::Polled { index, status: v.status });
         };
-        match self.wait_until_stopped(job, version, wait, polled).await {
-            Ok(v) => outcome(found(v.status), Some(stop), None),
-            Err(WaitError::TimedOut { last, .. }) => {
-                outcome(BatchOutcomeKind::WaitTimedOut(last.map(|v| v.status)), Some(stop), None)
-            }
-            Err(WaitError::OtherFinalState(v)) => {
-                outcome(BatchOutcomeKind::EndedOtherwise(v.status), Some(stop), None)
-            }
-            Err(WaitError::Call(e)) => outcome(failure_kind(&e), Some(stop), Some(e)),
-        }
+        let (end, error) = match self.wait_until_stopped(job, version, wait, polled).await {
+            Ok(v) => (WaitEnd::Stopped(v.status), None),
+            Err(WaitError::TimedOut { last, .. }) => (WaitEnd::TimedOut(last.map(|v| v.status)), None),
+            Err(WaitError::OtherFinalState(v)) => (WaitEnd::EndedOtherwise(v.status), None),
+            Err(WaitError::Call(e)) => (WaitEnd::Failed { not_found: e.is_not_found() }, Some(e)),
+        };
+        outcome(Outcome::of_wait(Some(stop), end), Some(stop), error)
     }
-}
-
-fn failure_kind(error: &Error) -> BatchOutcomeKind {
-    if error.is_not_found() { BatchOutcomeKind::NotFound } else { BatchOutcomeKind::Failed }
 }
 
 /// Calls the progress callback; a panic in it must not cost a target its outcome.

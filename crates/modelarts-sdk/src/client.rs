@@ -20,6 +20,7 @@ use modelarts_transport::{HttpSend, HttpsTransport};
 use crate::config::{ClientBuilder, JitterFn, ResolvedConfig};
 use crate::error::Error;
 use crate::execute::SharedState;
+use crate::time::Time;
 
 /// The ModelArts training-job client. Cheap to clone (the state is shared behind an `Arc`), `Send`
 /// and `Sync`; clones share the retry quota and the measured clock skew.
@@ -67,6 +68,7 @@ pub(crate) struct Inner<T> {
     pub(crate) policy: RetryPolicy,
     pub(crate) state: SharedState,
     pub(crate) jitter: JitterFn,
+    pub(crate) time: Time,
 }
 
 impl<T> Clone for Client<T> {
@@ -181,6 +183,7 @@ impl<T> Client<T> {
         resolved: ResolvedConfig,
         transport: T,
         jitter: JitterFn,
+        time: Time,
     ) -> Result<Self, Error>
     where
         T: HttpSend,
@@ -214,6 +217,7 @@ impl<T> Client<T> {
                 policy: resolved.retry_policy,
                 state: SharedState::new(),
                 jitter,
+                time,
             }),
         })
     }
@@ -251,6 +255,6 @@ impl<T: HttpSend> Client<T> {
     /// headers are marked sensitive; `Debug` on it hides them, but printing header values does not:
     /// mask `Authorization`, `X-Security-Token` and `X-Auth-Token` before showing it.
     pub fn signed_request<O: Operation>(&self, op: &O) -> Result<http::Request<Bytes>, Error> {
-        self.prepare(op, self.inner.state.corrected_now())
+        self.prepare(op, self.inner.state.corrected_now(self.inner.time.now()))
     }
 }

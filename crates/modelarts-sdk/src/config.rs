@@ -17,6 +17,8 @@ use modelarts_protocol::retry::RetryPolicy;
 use modelarts_protocol::signing::Credentials;
 use modelarts_transport::{HttpSend, HttpsTransport, TransportConfig};
 
+use crate::time::{Clock, Sleeper, Time};
+
 use crate::client::Client;
 use crate::error::Error;
 
@@ -94,6 +96,7 @@ pub struct ClientBuilder {
     pub(crate) transport_config: Option<TransportConfig>,
     pub(crate) env: EnvFn,
     pub(crate) jitter: JitterFn,
+    pub(crate) time: Time,
 }
 
 impl Default for ClientBuilder {
@@ -144,6 +147,7 @@ impl ClientBuilder {
             transport_config: None,
             env: Arc::new(process_env),
             jitter: Arc::new(fastrand::f64),
+            time: Time::system(),
         }
     }
 
@@ -269,6 +273,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Where the client reads the time: the wall clock it signs with, and the monotonic clock of
+    /// waits and elapsed times. Default: [`SystemClock`](crate::SystemClock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.time.clock = Arc::new(clock);
+        self
+    }
+
+    /// How the client sleeps between attempts and polls. Default: tokio's timer
+    /// ([`TokioSleeper`](crate::TokioSleeper)).
+    pub fn sleeper(mut self, sleeper: impl Sleeper) -> Self {
+        self.time.sleeper = Arc::new(sleeper);
+        self
+    }
+
     /// Resolves every setting and its source without building a client (for `configure list`).
     ///
     /// Fails on invalid values (a garbled credentials file, an AK without SK, a bad URL or project
@@ -291,13 +309,13 @@ impl ClientBuilder {
             };
             Error::config_with(message, e)
         })?;
-        Client::from_resolved(resolved, transport, self.jitter)
+        Client::from_resolved(resolved, transport, self.jitter, self.time)
     }
 
     /// Builds a client on any transport (a fake in tests, another HTTP stack).
     pub fn build_with_transport<T: HttpSend>(self, transport: T) -> Result<Client<T>, Error> {
         let resolved = self.resolve()?;
-        Client::from_resolved(resolved, transport, self.jitter)
+        Client::from_resolved(resolved, transport, self.jitter, self.time)
     }
 }
 

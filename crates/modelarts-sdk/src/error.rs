@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use modelarts_protocol::call::{AttemptError, CallError};
 use modelarts_protocol::error::{ApiError, BuildError, ErrorClass, ResponseError};
 use modelarts_protocol::model::VersionDetail;
 use modelarts_protocol::signing::SigningError;
@@ -199,6 +200,17 @@ impl Error {
 
     pub(crate) fn config_with(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
         Error::Config { message: message.into(), source: Some(source.into()) }
+    }
+}
+
+impl From<CallError<modelarts_transport::Error>> for Error {
+    fn from(e: CallError<modelarts_transport::Error>) -> Self {
+        let attempts = e.attempts;
+        match e.error {
+            AttemptError::Api { error, retry_after } => Error::Service { error, attempts, retry_after },
+            AttemptError::Response(source) => Error::Response { source, attempts },
+            AttemptError::Transport(source) => Error::Transport { source, attempts },
+        }
     }
 }
 

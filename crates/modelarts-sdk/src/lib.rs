@@ -29,6 +29,7 @@ mod execute;
 mod list;
 mod resolve;
 mod stop;
+mod time;
 mod wait;
 
 pub use batch::{
@@ -41,6 +42,7 @@ pub use error::{Error, ErrorCategory, WaitError};
 pub use list::DEFAULT_PAGE_SIZE;
 pub use resolve::{MAX_CREDENTIALS_FILE_BYTES, decode_text_file, read_limited};
 pub use stop::{StopOptions, StopOutcome};
+pub use time::{Clock, Sleep, Sleeper, SystemClock, TokioSleeper};
 pub use wait::StopAndWait;
 
 pub use modelarts_protocol::USER_AGENT;

@@ -33,7 +33,8 @@ impl<T: HttpSend> Client<T> {
         options: WaitOptions,
         on_poll: impl Fn(&VersionDetail),
     ) -> Result<VersionDetail, WaitError> {
-        let start = tokio::time::Instant::now();
+        let time = &self.inner.time;
+        let start = time.monotonic();
         let mut waiter = Waiter::new(options);
         let mut last: Option<VersionDetail> = None;
         loop {
@@ -51,16 +52,17 @@ impl<T: HttpSend> Client<T> {
                 }
                 Err(e) => return Err(WaitError::Call(e)),
             };
-            match waiter.next(&poll, start.elapsed(), self.jitter()) {
-                WaitStep::Sleep(delay) => tokio::time::sleep(delay).await,
+            let elapsed = time.monotonic().saturating_sub(start);
+            match waiter.next(&poll, elapsed, self.jitter()) {
+                WaitStep::Sleep(delay) => time.sleep(delay).await,
                 WaitStep::TimedOut => {
-                    return Err(WaitError::TimedOut { last: last.map(Box::new), waited: start.elapsed() });
+                    return Err(WaitError::TimedOut { last: last.map(Box::new), waited: elapsed });
                 }
                 // Both only follow a `Poll::Status`, so `last` holds this poll's detail.
                 step @ (WaitStep::Stopped(_) | WaitStep::OtherFinalState(_)) => match (step, last.take()) {
                     (WaitStep::Stopped(_), Some(v)) => return Ok(v),
                     (_, Some(v)) => return Err(WaitError::OtherFinalState(Box::new(v))),
-                    (_, None) => tokio::time::sleep(options.min_delay).await,
+                    (_, None) => time.sleep(options.min_delay).await,
                 },
             }
         }

@@ -99,7 +99,7 @@ async fn a_stop_of_a_version_already_stopped_or_stopping_is_not_an_error() {
         let stop = |j| client.stop_training_job(JobId::new(j).unwrap(), VersionId::new(1).unwrap());
         assert_eq!(stop(1).await.unwrap(), StopOutcome::AlreadyFinal(JobStatus::Killed), "{policy:?}");
         assert_eq!(stop(2).await.unwrap(), StopOutcome::AlreadyStopping(JobStatus::Killing), "{policy:?}");
-        assert_eq!(stop(3).await.unwrap(), StopOutcome::AlreadyFinal(JobStatus::Completed), "{policy:?}");
+        assert_eq!(stop(3).await.unwrap(), StopOutcome::EndedOtherwise(JobStatus::Completed), "{policy:?}");
         let strict = client
             .stop_training_job_with(
                 JobId::new(1).unwrap(),
@@ -348,7 +348,9 @@ async fn a_batch_of_500_with_10_percent_faults_ends_with_500_definite_outcomes()
             4 => (script.step(FaultStep::html_502()), "stopped"),
             5 => (script.step(FaultStep::truncated()), "stopped"),
             6 => (script.step(FaultStep::delay_ms(300)), "stopped"),
-            7 => (script.step(FaultStep::not_found()), "not_found"),
+            // A 404 on the stop of a version the status read shows RUNNING: the refusal stands, but
+            // the version is not reported missing from the stop's code alone.
+            7 => (script.step(FaultStep::not_found()), "failed"),
             8 => (script.repeat(FaultStep::status(500), 10), "failed"),
             _ => (script.step(FaultStep::status(502)).step(FaultStep::status(504)), "stopped"),
         };
@@ -377,7 +379,7 @@ async fn a_batch_of_500_with_10_percent_faults_ends_with_500_definite_outcomes()
         let effective = emulator.state().effective_stops(outcome.job.get(), outcome.version.get());
         match outcome.kind {
             BatchOutcomeKind::Stopped(s) => {
-                assert_eq!(s, JobStatus::Killed);
+                assert_eq!(s, Some(JobStatus::Killed));
                 assert_eq!(state, status::KILLED, "target {i}");
                 assert_eq!(effective, 1, "target {i} was stopped exactly once");
             }
@@ -390,7 +392,7 @@ async fn a_batch_of_500_with_10_percent_faults_ends_with_500_definite_outcomes()
         }
     }
     let counts = report.counts();
-    assert_eq!((counts.stopped, counts.not_found, counts.failed), (490, 5, 5));
+    assert_eq!((counts.stopped, counts.not_found, counts.failed), (490, 0, 10));
     emulator.shutdown().await;
 }
 

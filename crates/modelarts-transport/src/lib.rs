@@ -107,6 +107,37 @@ impl HttpSend for HttpsTransport {
     }
 }
 
+/// The shared HTTP-client seam: drivers generic over [`modelarts_http::HttpSend`] run on this
+/// transport too.
+impl modelarts_http::HttpSend for HttpsTransport {
+    type Error = Error;
+
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, Error>> {
+        HttpsTransport::send(self, request)
+    }
+}
+
+impl modelarts_http::SendError for Error {
+    fn may_have_reached_server(&self) -> bool {
+        Error::may_have_reached_server(self)
+    }
+
+    fn is_tls_rejected(&self) -> bool {
+        self.is_tls()
+    }
+
+    fn is_proxy_auth_rejected(&self) -> bool {
+        self.kind() == ErrorKind::ProxyAuth
+    }
+
+    fn is_oversized(&self) -> bool {
+        self.kind() == ErrorKind::BodyTooLarge
+    }
+}
+
 impl<T: HttpSend + ?Sized> HttpSend for &T {
     fn send(
         &self,
@@ -122,5 +153,27 @@ impl<T: HttpSend + ?Sized> HttpSend for Arc<T> {
         request: http::Request<Bytes>,
     ) -> impl Future<Output = Result<http::Response<Bytes>, Error>> + Send {
         (**self).send(request)
+    }
+}
+
+#[cfg(test)]
+mod seam_tests {
+    use modelarts_http::SendError;
+
+    use super::{Error, ErrorKind};
+
+    #[test]
+    fn the_error_reports_through_the_seam() {
+        let reset = Error::new(ErrorKind::Io, true, "connection reset");
+        assert!(SendError::may_have_reached_server(&reset) && !reset.is_tls_rejected());
+        let tls = Error::new(ErrorKind::Tls, false, "invalid peer certificate");
+        assert!(!SendError::may_have_reached_server(&tls) && tls.is_tls_rejected());
+    }
+
+    #[test]
+    fn the_transport_is_a_seam_sender() {
+        fn sender<S: modelarts_http::HttpSend<Error = Error>>(_: &S) {}
+        let transport = super::HttpsTransport::new(super::TransportConfig::default()).unwrap();
+        sender(&transport);
     }
 }

@@ -12,16 +12,15 @@ use std::time::{Duration, Instant};
 use indicatif::ProgressBar;
 use modelarts_protocol::model::VersionDetail;
 use modelarts_protocol::operations::stop_training_job::StopTrainingJob;
+use modelarts_protocol::stop::{Outcome, WaitEnd};
 use modelarts_protocol::waiter::WaitOptions;
 use modelarts_protocol::{JobId, JobStatus, VersionId};
-use modelarts_sdk::{
-    BatchEvent, BatchOptions, BatchOutcome, BatchOutcomeKind, Client, StopOptions, StopOutcome, WaitError,
-};
+use modelarts_sdk::{BatchEvent, BatchOptions, BatchOutcome, Client, StopOptions, StopOutcome, WaitError};
 use serde_json::Value;
 
 use super::{Context, dry_run, io_failure, print_dry_run, wait_options};
 use crate::args::{StopArgs, WaitArgs};
-use crate::exit::ExitStatus;
+use crate::exit::{self, ExitStatus};
 use crate::failure::Failure;
 use crate::output::{Stdout, Table, elapsed, insert_status};
 use crate::stop_file::{self, StopTarget};
@@ -29,7 +28,7 @@ use crate::targets;
 
 /// The outcome of one version: a table row or a JSON line.
 #[derive(Debug)]
-struct Outcome {
+struct OutcomeDoc {
     /// Line of the `--from-file` list.
     line: Option<usize>,
     job_id: JobId,
@@ -44,7 +43,7 @@ struct Outcome {
     error: Option<Failure>,
 }
 
-impl Outcome {
+impl OutcomeDoc {
     fn new(target: &StopTarget, outcome: &'static str, exit: ExitStatus) -> Self {
         Self {
             line: target.line,
@@ -74,7 +73,7 @@ impl Outcome {
                 map.insert("status_name".into(), Value::Null);
             }
         }
-        map.insert("stop".into(), self.stop.map(stop_name).into());
+        map.insert("stop".into(), self.stop.map(StopOutcome::name).into());
         map.insert(
             "elapsed_ms".into(),
             self.elapsed.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)).into(),
@@ -118,23 +117,6 @@ impl Outcome {
     }
 }
 
-fn stop_name(stop: StopOutcome) -> &'static str {
-    match stop {
-        StopOutcome::Accepted => "accepted",
-        StopOutcome::AlreadyStopping(_) => "already_stopping",
-        StopOutcome::AlreadyFinal(_) => "already_final",
-        StopOutcome::ConfirmedByStatus(_) => "confirmed_by_status",
-    }
-}
-
-/// Success, unless the version is known to have ended in another final state.
-fn status_exit(status: Option<JobStatus>) -> ExitStatus {
-    match status {
-        Some(s) if s.is_terminal() && !s.is_stopped() => ExitStatus::OtherFinalState,
-        _ => ExitStatus::Success,
-    }
-}
-
 /// Prints outcomes one by one (header first in table mode); in JSON (`json` and `jsonl` alike)
 /// one document per outcome per line.
 #[derive(Debug)]
@@ -145,10 +127,10 @@ struct OutcomePrinter {
 
 impl OutcomePrinter {
     fn new(with_line: bool) -> Self {
-        Self { with_line, table: Outcome::table(with_line) }
+        Self { with_line, table: OutcomeDoc::table(with_line) }
     }
 
-    fn print(&mut self, out: &mut Stdout, outcome: &Outcome) -> io::Result<()> {
+    fn print(&mut self, out: &mut Stdout, outcome: &OutcomeDoc) -> io::Result<()> {
         if out.is_json() {
             return out.json(&outcome.json());
         }
@@ -266,33 +248,29 @@ async fn stop_one(
         }
     };
     let mut printer = OutcomePrinter::new(false);
-    let Some(options) = wait else {
-        spinner.finish_and_clear();
-        let exit = status_exit(stop.status());
-        let name = if exit == ExitStatus::OtherFinalState {
-            "ended_otherwise"
-        } else if stop.was_already_done() {
-            "already_stopped"
-        } else {
-            "stopped"
-        };
-        let mut outcome = Outcome::new(&target, name, exit);
-        outcome.status = stop.status();
-        outcome.stop = Some(stop);
-        outcome.elapsed = Some(started.elapsed());
-        printer.print(out, &outcome).map_err(|e| unwritten(e, &outcome))?;
-        if exit != ExitStatus::Success {
-            let failure =
-                Failure::new(exit, format!("job {job} version {version} did not need a stop: {stop}"));
-            report_outcome_failure(&failure, ctx, out);
+    let options = match wait {
+        Some(options) if stop.needs_wait() => options,
+        _ => {
+            // No wait asked, or the status read already is final: the stop's outcome is the end.
+            spinner.finish_and_clear();
+            let (name, exit) = exit::of_outcome(Outcome::of_stop(stop), None);
+            let mut outcome = OutcomeDoc::new(&target, name, exit);
+            outcome.status = stop.status();
+            outcome.stop = Some(stop);
+            outcome.elapsed = Some(started.elapsed());
+            printer.print(out, &outcome).map_err(|e| unwritten(e, &outcome))?;
+            if exit != ExitStatus::Success {
+                let failure =
+                    Failure::new(exit, format!("job {job} version {version} did not need a stop: {stop}"));
+                report_outcome_failure(&failure, ctx, out);
+            }
+            return Ok(exit);
         }
-        return Ok(exit);
     };
     spinner.set_message(format!("job {job} version {version}: {}", stop));
     let result = wait_with_spinner(&client, job, version, options, &spinner, ctx, false).await;
     spinner.finish_and_clear();
-    let name_ok = if stop.was_already_done() { "already_stopped" } else { "stopped" };
-    finish_wait(&target, Some(stop), name_ok, result, options.max_wait, started, ctx, out, &mut printer)
+    finish_wait(&target, Some(stop), result, options.max_wait, started, ctx, out, &mut printer)
 }
 
 /// The result of a wait, Ctrl-C included.
@@ -344,7 +322,6 @@ async fn wait_with_spinner(
 fn finish_wait(
     target: &StopTarget,
     stop: Option<StopOutcome>,
-    name_ok: &'static str,
     result: Waited,
     max_wait: Duration,
     started: Instant,
@@ -353,43 +330,42 @@ fn finish_wait(
     printer: &mut OutcomePrinter,
 ) -> Result<ExitStatus, Failure> {
     let (job, version) = (target.job_id, target.version_id);
-    let result = match result {
-        Waited::Done(done) => Ok(*done),
-        Waited::Interrupted(last) => Err(last),
-    };
     let mut outcome = match result {
-        Ok(Ok(detail)) => {
-            let mut o = Outcome::new(target, name_ok, ExitStatus::Success);
-            o.status = Some(detail.status);
+        Waited::Done(done) => {
+            let (end, failure) = match *done {
+                Ok(detail) => (WaitEnd::Stopped(detail.status), None),
+                Err(WaitError::Call(e)) => {
+                    return Err(Failure::sdk(
+                        format!("cannot read the status of job {job} version {version} while waiting"),
+                        &e,
+                    ));
+                }
+                Err(e) => {
+                    let context = match &e {
+                        WaitError::TimedOut { .. } => format!(
+                            "job {job} version {version} was not stopped within --max-wait {}; it may still be stopping",
+                            humantime::format_duration(max_wait)
+                        ),
+                        _ => format!("job {job} version {version} did not end stopped"),
+                    };
+                    let end = match &e {
+                        WaitError::OtherFinalState(v) => WaitEnd::EndedOtherwise(v.status),
+                        other => WaitEnd::TimedOut(other.last().map(|v| v.status)),
+                    };
+                    (end, Some(Failure::wait(context, &e)))
+                }
+            };
+            let kind = Outcome::of_wait(stop, end);
+            let (name, exit) = exit::of_outcome(kind, failure.as_ref().map(|f| f.status));
+            let mut o = OutcomeDoc::new(target, name, exit);
+            o.status = kind.status();
+            if let Some(failure) = &failure {
+                report_outcome_failure(failure, ctx, out);
+            }
             o
         }
-        Ok(Err(WaitError::Call(e))) => {
-            return Err(Failure::sdk(
-                format!("cannot read the status of job {job} version {version} while waiting"),
-                &e,
-            ));
-        }
-        Ok(Err(e)) => {
-            let context = match &e {
-                WaitError::TimedOut { .. } => format!(
-                    "job {job} version {version} was not stopped within --max-wait {}; it may still be stopping",
-                    humantime::format_duration(max_wait)
-                ),
-                _ => format!("job {job} version {version} did not end stopped"),
-            };
-            let failure = Failure::wait(context, &e);
-            let name = match failure.status {
-                ExitStatus::WaitTimedOut => "wait_timed_out",
-                ExitStatus::OtherFinalState => "ended_otherwise",
-                _ => "failed",
-            };
-            let mut o = Outcome::new(target, name, failure.status);
-            o.status = e.last().map(|v| v.status);
-            report_outcome_failure(&failure, ctx, out);
-            o
-        }
-        Err(last) => {
-            let mut o = Outcome::new(target, "interrupted", ExitStatus::Interrupted);
+        Waited::Interrupted(last) => {
+            let mut o = OutcomeDoc::new(target, "interrupted", ExitStatus::Interrupted);
             o.status = last;
             let seen = last.map_or_else(|| "no status read yet".to_owned(), |s| format!("last status {s}"));
             let resume = targets::resume_command(job, version);
@@ -417,7 +393,7 @@ fn finish_wait(
 
 /// Stdout failed (`/dev/full`, a closed file) after the version's outcome was known: the failure
 /// (exit 1) says on stderr what happened to the version, since stdout cannot.
-fn unwritten(error: io::Error, outcome: &Outcome) -> Failure {
+fn unwritten(error: io::Error, outcome: &OutcomeDoc) -> Failure {
     let (job, version) = (outcome.job_id, outcome.version_id);
     let what = match outcome.outcome {
         "stopped" => format!("the stop of job {job} version {version} was accepted"),
@@ -458,7 +434,7 @@ pub(crate) async fn wait(
     let result = wait_with_spinner(&client, job, version, options, &spinner, ctx, true).await;
     spinner.finish_and_clear();
     let mut printer = OutcomePrinter::new(false);
-    finish_wait(&target, None, "stopped", result, options.max_wait, started, ctx, out, &mut printer)
+    finish_wait(&target, None, result, options.max_wait, started, ctx, out, &mut printer)
 }
 
 /// What a batch shares with its event callback.
@@ -507,7 +483,7 @@ async fn stop_batch(
         worst: ExitStatus::Success,
         write_error: None,
     });
-    let record = |outcome: Outcome, index: usize| {
+    let record = |outcome: OutcomeDoc, index: usize| {
         let Ok(mut s) = shared.lock() else { return };
         let s = &mut *s;
         if s.finished.get(index).copied().unwrap_or(true) {
@@ -553,7 +529,7 @@ async fn stop_batch(
         }
         None => {
             for (index, target) in targets.iter().enumerate() {
-                let mut o = Outcome::new(target, "interrupted", ExitStatus::Interrupted);
+                let mut o = OutcomeDoc::new(target, "interrupted", ExitStatus::Interrupted);
                 o.error = Some(Failure::new(
                     ExitStatus::Interrupted,
                     "interrupted before this version's outcome was known; its stop may or may not have been sent",
@@ -607,24 +583,11 @@ async fn stop_batch(
 }
 
 /// One SDK batch outcome as a CLI outcome.
-fn batch_outcome(target: &StopTarget, o: &BatchOutcome) -> Outcome {
+fn batch_outcome(target: &StopTarget, o: &BatchOutcome) -> OutcomeDoc {
     let context = format!("cannot stop job {} version {}", o.job, o.version);
     let error = o.error.as_ref().map(|e| Failure::sdk(context.clone(), e));
-    let (name, exit) = match o.kind {
-        BatchOutcomeKind::Stopped(s) | BatchOutcomeKind::AlreadyStopped(s)
-            if status_exit(Some(s)) != ExitStatus::Success =>
-        {
-            ("ended_otherwise", ExitStatus::OtherFinalState)
-        }
-        BatchOutcomeKind::Stopped(_) | BatchOutcomeKind::AlreadyStopped(_) => {
-            (o.kind.name(), ExitStatus::Success)
-        }
-        BatchOutcomeKind::NotFound => (o.kind.name(), ExitStatus::Refused),
-        BatchOutcomeKind::Failed => (o.kind.name(), error.as_ref().map_or(ExitStatus::Other, |f| f.status)),
-        BatchOutcomeKind::WaitTimedOut(_) => (o.kind.name(), ExitStatus::WaitTimedOut),
-        BatchOutcomeKind::EndedOtherwise(_) => (o.kind.name(), ExitStatus::OtherFinalState),
-    };
-    let mut outcome = Outcome::new(target, name, exit);
+    let (name, exit) = exit::of_outcome(o.kind, error.as_ref().map(|f| f.status));
+    let mut outcome = OutcomeDoc::new(target, name, exit);
     outcome.status = o.kind.status();
     outcome.stop = o.stop;
     outcome.elapsed = Some(o.elapsed);
@@ -678,7 +641,7 @@ mod tests {
 
     #[test]
     fn outcome_json_is_stable() {
-        let mut o = Outcome::new(&target(Some(3)), "stopped", ExitStatus::Success);
+        let mut o = OutcomeDoc::new(&target(Some(3)), "stopped", ExitStatus::Success);
         o.status = Some(JobStatus::Killed);
         o.stop = Some(StopOutcome::Accepted);
         o.elapsed = Some(Duration::from_millis(1500));
@@ -692,17 +655,17 @@ mod tests {
 
     #[test]
     fn outcome_rows_align_with_the_header() {
-        let mut o = Outcome::new(&target(Some(3)), "stopped", ExitStatus::Success);
+        let mut o = OutcomeDoc::new(&target(Some(3)), "stopped", ExitStatus::Success);
         o.status = Some(JobStatus::Killing);
-        let mut table = Outcome::table(true);
+        let mut table = OutcomeDoc::table(true);
         let text = table.render_rows(&[o.row(true)]);
         let (header, row) = text.split_once('\n').unwrap();
         assert_eq!(header.find("JOB_ID"), row.find("10"));
         assert_eq!(header.find("STATUS"), row.find("KILLING"));
-        let mut o = Outcome::new(&target(None), "ended_otherwise", ExitStatus::OtherFinalState);
+        let mut o = OutcomeDoc::new(&target(None), "ended_otherwise", ExitStatus::OtherFinalState);
         o.status = Some(JobStatus::CheckRunningCompleted);
         o.stop = Some(StopOutcome::AlreadyFinal(JobStatus::CheckRunningCompleted));
-        let text = Outcome::table(false).render_rows(&[o.row(false)]);
+        let text = OutcomeDoc::table(false).render_rows(&[o.row(false)]);
         assert!(text.starts_with("JOB_ID"));
         assert!(text.contains("CHECK_RUNNING_COMPLETED  "), "{text}");
     }
@@ -711,18 +674,9 @@ mod tests {
     fn documented_outcome_fields_are_the_output() {
         let mut documented: Vec<&str> = crate::json_docs::OUTCOME_FIELDS.iter().map(|f| f.0).collect();
         documented.sort_unstable();
-        let json = Outcome::new(&target(Some(1)), "stopped", ExitStatus::Success).json();
+        let json = OutcomeDoc::new(&target(Some(1)), "stopped", ExitStatus::Success).json();
         let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort_unstable();
         assert_eq!(keys, documented);
-    }
-
-    #[test]
-    fn status_exit_table() {
-        assert_eq!(status_exit(None), ExitStatus::Success);
-        assert_eq!(status_exit(Some(JobStatus::Killing)), ExitStatus::Success);
-        assert_eq!(status_exit(Some(JobStatus::Killed)), ExitStatus::Success);
-        assert_eq!(status_exit(Some(JobStatus::Completed)), ExitStatus::OtherFinalState);
-        assert_eq!(status_exit(Some(JobStatus::Failed)), ExitStatus::OtherFinalState);
     }
 }

@@ -119,3 +119,57 @@ pub(crate) fn refused() -> Answer {
 pub(crate) fn http_date(t: SystemTime) -> String {
     httpdate::fmt_http_date(t)
 }
+
+/// Time a test controls: sleeping advances the wall and monotonic clocks at once and is logged,
+/// so the loops run without any timer.
+#[derive(Clone)]
+pub(crate) struct ManualTime {
+    state: std::sync::Arc<Mutex<ManualState>>,
+}
+
+struct ManualState {
+    wall: SystemTime,
+    monotonic: std::time::Duration,
+    sleeps: Vec<std::time::Duration>,
+}
+
+impl ManualTime {
+    pub(crate) fn at(wall: SystemTime) -> Self {
+        let state = ManualState { wall, monotonic: std::time::Duration::ZERO, sleeps: Vec::new() };
+        Self { state: std::sync::Arc::new(Mutex::new(state)) }
+    }
+
+    pub(crate) fn sleeps(&self) -> Vec<std::time::Duration> {
+        self.state.lock().unwrap().sleeps.clone()
+    }
+
+    pub(crate) fn wall(&self) -> SystemTime {
+        self.state.lock().unwrap().wall
+    }
+}
+
+impl crate::Clock for ManualTime {
+    fn now(&self) -> SystemTime {
+        self.wall()
+    }
+
+    fn monotonic(&self) -> std::time::Duration {
+        self.state.lock().unwrap().monotonic
+    }
+}
+
+impl crate::Sleeper for ManualTime {
+    fn sleep(&self, duration: std::time::Duration) -> crate::Sleep {
+        let mut state = self.state.lock().unwrap();
+        state.wall += duration;
+        state.monotonic += duration;
+        state.sleeps.push(duration);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+/// A client on a fake, on manual time.
+pub(crate) fn client_on(fake: Fake, time: &ManualTime) -> Client<Fake> {
+    let (clock, sleeper) = (time.clone(), time.clone());
+    client_with(fake, |b| b.clock(clock).sleeper(sleeper).jitter(|| 1.0))
+}

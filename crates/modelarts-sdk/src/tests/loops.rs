@@ -100,9 +100,10 @@ async fn throttling_honours_retry_after() {
     assert!(g[0] < Duration::from_secs(4), "{g:?}");
 }
 
-#[tokio::test(start_paused = true)]
+#[tokio::test]
 async fn retry_after_as_a_date_is_measured_from_the_server_date() {
-    let server_now = SystemTime::now() + Duration::from_secs(3600);
+    let time = ManualTime::at(t0());
+    let server_now = t0() + Duration::from_secs(3600);
     let fake = Fake::new(move |_, n| {
         if n == 0 {
             json_with(
@@ -117,11 +118,10 @@ async fn retry_after_as_a_date_is_measured_from_the_server_date() {
             version(8)
         }
     });
-    let client = client(fake);
+    let client = client_on(fake, &time);
     let (job, version_id) = ids();
     client.show_training_job_version(job, version_id).await.unwrap();
-    let g = gaps(&client.inner.transport.sent());
-    assert!(g[0] >= Duration::from_secs(4) && g[0] <= Duration::from_secs(6), "{g:?}");
+    assert_eq!(time.sleeps(), [Duration::from_secs(5)]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -200,7 +200,7 @@ async fn conflicts_on_stop_are_read_as_already_stopping_or_final() {
     let cases: [(u16, &str, i32, Option<StopOutcome>); 5] = [
         (400, "ModelArts.0105", 12, Some(StopOutcome::AlreadyFinal(JobStatus::Killed))),
         (409, "ModelArts.2796", 9, Some(StopOutcome::AlreadyStopping(JobStatus::Killing))),
-        (409, "ModelArts.2878", 10, Some(StopOutcome::AlreadyFinal(JobStatus::Completed))),
+        (409, "ModelArts.2878", 10, Some(StopOutcome::EndedOtherwise(JobStatus::Completed))),
         (409, "Whatever.1", 12, Some(StopOutcome::AlreadyFinal(JobStatus::Killed))),
         // A conflict while the version still runs is a real refusal.
         (400, "ModelArts.0105", 8, None),
@@ -224,65 +224,32 @@ async fn conflicts_on_stop_are_read_as_already_stopping_or_final() {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn skew_of_20_minutes_is_measured_and_the_request_signed_again_once() {
-    let offset = Duration::from_secs(20 * 60);
-    let fake = Fake::new(move |req, _| {
-        let server_now = SystemTime::now() + offset;
-        let date = req.headers().get("x-sdk-date").unwrap().to_str().unwrap();
-        let signed = modelarts_protocol::signing::parse_sdk_date(date).unwrap();
-        let off = server_now.duration_since(signed).unwrap_or_default();
-        if off > Duration::from_secs(15 * 60) {
-            json_with(
-                401,
-                r#"{"error_code":"APIG.0301","error_msg":"signature expired"}"#,
-                &[("date", http_date(server_now))],
-            )
-        } else {
-            json_with(
-                200,
-                r#"{"is_success":true,"version_id":3,"status":8}"#,
-                &[("date", http_date(server_now))],
-            )
-        }
-    });
-    let client = client(fake);
-    let (job, version) = ids();
-    client.show_training_job_version(job, version).await.unwrap();
-    assert_eq!(client.inner.transport.sent().len(), 2);
-    let skew = client.clock_skew_millis().unwrap();
-    assert!((skew - 1_200_000).abs() < 2_000, "{skew}");
-    // The next call is signed with the corrected clock at once.
-    client.show_training_job_version(job, version).await.unwrap();
-    assert_eq!(client.inner.transport.sent().len(), 3);
-}
-
-#[tokio::test(start_paused = true)]
+#[tokio::test]
 async fn an_auth_failure_without_skew_is_not_retried() {
     let fake = Fake::new(|_, _| {
         json_with(
             401,
             r#"{"error_code":"APIG.0301","error_msg":"verify aksk signature fail"}"#,
-            &[("date", http_date(SystemTime::now()))],
+            &[("date", http_date(t0()))],
         )
     });
-    let client = client(fake);
+    let client = client_on(fake, &ManualTime::at(t0()));
     let (job, version) = ids();
     let err = client.show_training_job_version(job, version).await.unwrap_err();
     assert_eq!(err.attempts(), 1);
     assert_eq!(err.class(), ErrorCategory::ServiceRefused);
 }
 
-#[tokio::test(start_paused = true)]
+#[tokio::test]
 async fn a_cached_answer_does_not_move_the_skew() {
     let fake = Fake::new(|_, _| {
         json_with(
             200,
             r#"{"is_success":true,"version_id":3,"status":8}"#,
-            &[("date", http_date(SystemTime::now() - Duration::from_secs(3600))), ("age", "3600".to_owned())],
+            &[("date", http_date(t0() - Duration::from_secs(3600))), ("age", "3600".to_owned())],
         )
     });
-    let client = client(fake);
+    let client = client_on(fake, &ManualTime::at(t0()));
     let (job, version) = ids();
     client.show_training_job_version(job, version).await.unwrap();
     assert_eq!(client.clock_skew_millis(), None);
@@ -446,7 +413,7 @@ async fn batch_keeps_one_outcome_per_target_in_order_even_when_one_panics() {
             (Method::POST, p) if p.contains("/training-jobs/12/") => api_error(400, "ModelArts.2775"),
             (Method::POST, p) if p.contains("/training-jobs/14/") => api_error(400, "ModelArts.0105"),
             (Method::POST, _) => stop_ok(),
-            (_, p) if p.contains("/training-jobs/14/") => version(12),
+            (_, p) if p.contains("/training-jobs/12/") => api_error(400, "ModelArts.2775"),
             _ => version(12),
         }
     });
@@ -467,12 +434,12 @@ async fn batch_keeps_one_outcome_per_target_in_order_even_when_one_panics() {
     assert_eq!(
         kinds,
         [
-            BatchOutcomeKind::Stopped(JobStatus::Killed),
-            BatchOutcomeKind::Stopped(JobStatus::Killed),
+            BatchOutcomeKind::Stopped(Some(JobStatus::Killed)),
+            BatchOutcomeKind::Stopped(Some(JobStatus::Killed)),
             BatchOutcomeKind::NotFound,
             BatchOutcomeKind::Failed,
             BatchOutcomeKind::AlreadyStopped(JobStatus::Killed),
-            BatchOutcomeKind::Stopped(JobStatus::Killed),
+            BatchOutcomeKind::Stopped(Some(JobStatus::Killed)),
         ]
     );
     for (i, o) in report.outcomes.iter().enumerate() {
@@ -538,4 +505,120 @@ fn signed_request_is_the_request_that_would_be_sent() {
     assert!(auth.is_sensitive());
     assert!(auth.to_str().unwrap().starts_with("SDK-HMAC-SHA256 Access=AKEXAMPLE0001"));
     assert!(client.inner.transport.sent().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_accepted_stop_without_a_wait_reports_no_status_it_did_not_read() {
+    let client = client(Fake::new(|req, _| match *req.method() {
+        Method::POST => stop_ok(),
+        _ => unreachable!("no status read"),
+    }));
+    let (job, version) = ids();
+    let report = client.batch_stop(vec![(job, version)], BatchOptions::default(), |_| {}).await;
+    assert_eq!(report.outcomes[0].kind, BatchOutcomeKind::Stopped(None));
+    assert_eq!(report.outcomes[0].kind.status(), None);
+    assert_eq!(report.outcomes[0].stop, Some(StopOutcome::Accepted));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refusal_of_any_code_is_decided_by_the_status_read() {
+    // A code no document lists for a stop, on a version that is already KILLING.
+    let client = client(Fake::new(|req, _| match *req.method() {
+        Method::POST => api_error(400, "ModelArts.4242"),
+        _ => version(9),
+    }));
+    let (job, version) = ids();
+    assert_eq!(
+        client.stop_training_job(job, version).await.unwrap(),
+        StopOutcome::AlreadyStopping(JobStatus::Killing)
+    );
+    assert_eq!(client.inner.transport.count(&Method::GET, "/versions/3"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_auth_refusal_of_a_stop_reads_no_status() {
+    let client = client(Fake::new(|req, _| match *req.method() {
+        Method::POST => api_error(401, "APIG.0301"),
+        _ => unreachable!("no status read"),
+    }));
+    let (job, version) = ids();
+    let err = client.stop_training_job(job, version).await.unwrap_err();
+    assert_eq!(err.class(), ErrorCategory::ServiceRefused);
+    assert_eq!(client.inner.transport.sent().len(), 1);
+}
+
+// --- on manual time: no timer, every time exact ----------------------------------------------
+
+fn t0() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+}
+
+#[tokio::test]
+async fn manual_time_drives_the_retries_of_a_call() {
+    let time = ManualTime::at(t0());
+    let fake = Fake::new(|_, n| match n {
+        0 => api_error(503, "APIG.0202"),
+        1 => json_with(429, r#"{"error_code":"APIG.0308"}"#, &[("retry-after", "7".to_owned())]),
+        _ => version(8),
+    });
+    let client = client_on(fake, &time);
+    let (job, version_id) = ids();
+    client.show_training_job_version(job, version_id).await.unwrap();
+    assert_eq!(time.sleeps(), [Duration::from_millis(100), Duration::from_secs(7)]);
+    assert_eq!(time.wall(), t0() + Duration::from_millis(7100));
+}
+
+#[tokio::test]
+async fn manual_time_measures_a_20_minute_skew_exactly_and_re_signs_once() {
+    let time = ManualTime::at(t0());
+    let server = time.clone();
+    let fake = Fake::new(move |req, _| {
+        let server_now = server.wall() + Duration::from_secs(20 * 60);
+        let date = req.headers().get("x-sdk-date").unwrap().to_str().unwrap();
+        let signed = modelarts_protocol::signing::parse_sdk_date(date).unwrap();
+        let status = if signed == server_now { 200 } else { 401 };
+        let body = if status == 200 {
+            r#"{"is_success":true,"version_id":3,"status":8}"#
+        } else {
+            r#"{"error_code":"APIG.0301","error_msg":"signature expired"}"#
+        };
+        json_with(status, body, &[("date", http_date(server_now))])
+    });
+    let client = client_on(fake, &time);
+    let (job, version) = ids();
+    client.show_training_job_version(job, version).await.unwrap();
+    assert_eq!(client.clock_skew_millis(), Some(1_200_000));
+    assert_eq!(client.inner.transport.sent().len(), 2);
+    assert!(time.sleeps().is_empty(), "a re-sign does not sleep");
+}
+
+#[tokio::test]
+async fn manual_time_decides_the_waiter_and_the_batch_elapsed() {
+    let time = ManualTime::at(t0());
+    let client = client_on(Fake::new(|_, _| version(9)), &time);
+    let (job, version_id) = ids();
+    let options = WaitOptions {
+        max_wait: Duration::from_secs(10),
+        min_delay: Duration::from_secs(1),
+        max_delay: Duration::from_secs(3),
+    };
+    let err = client.wait_until_stopped(job, version_id, options, |_| {}).await.unwrap_err();
+    assert!(
+        matches!(err, WaitError::TimedOut { waited, .. } if waited == Duration::from_secs(10)),
+        "{err:?}"
+    );
+    // With jitter 1: 1, 2, 3, 3, then the 1 s left.
+    assert_eq!(time.sleeps(), [1, 2, 3, 3, 1].map(Duration::from_secs));
+
+    let time = ManualTime::at(t0());
+    let fake = Fake::new(|req, n| match *req.method() {
+        Method::POST => stop_ok(),
+        _ => version(if n < 3 { 9 } else { 12 }),
+    });
+    let client = client_on(fake, &time);
+    let options = BatchOptions { wait: Some(options), ..BatchOptions::default() };
+    let report = client.batch_stop(vec![(job, version_id)], options, |_| {}).await;
+    assert_eq!(report.outcomes[0].kind, BatchOutcomeKind::Stopped(Some(JobStatus::Killed)));
+    assert_eq!(report.outcomes[0].elapsed, Duration::from_secs(3), "1 s then 2 s of polling");
+    assert_eq!(report.elapsed, Duration::from_secs(3));
 }

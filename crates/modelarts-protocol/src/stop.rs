@@ -1,0 +1,672 @@
+//! The safe stop and the outcome classifier, for any stoppable resource.
+//!
+//! A stop is not idempotent, and its refusals are not reliable evidence: the documented conflict
+//! code (`ModelArts.0105`) is only a sample. So [`SafeStop`] decides from the status it reads:
+//!
+//! - the stop is sent through a [`Call`] (retries, quota, re-sign);
+//! - after an ambiguous failure (the stop may have taken effect) **or any refusal that is not about
+//!   authentication or throttling**, the status is read, and the outcome follows from it: stopping
+//!   or stopped confirms the stop, another final state ends it, a stoppable status sends the stop
+//!   again (after an ambiguous failure, while attempts last) or makes the refusal stand;
+//! - a status that was not read is never assumed.
+//!
+//! [`Outcome`] then classifies a target once and for all (single stop and batch alike), from the
+//! stop's result and, when a wait was needed, the wait's end.
+//!
+//! A resource plugs in with [`Stoppable`] (its stop and status-read operations) and its status type
+//! with [`StopStatus`]. The v1 training-job version does so here.
+
+use std::time::Duration;
+
+use crate::call::{Call, CallError, CallStep, GiveUpReason, RetryQuota};
+use crate::ids::ProjectId;
+use crate::model::VersionDetail;
+use crate::operations::Operation;
+use crate::operations::show_training_job_version::ShowTrainingJobVersion;
+use crate::operations::stop_training_job::StopTrainingJob;
+use crate::retry::RetryPolicy;
+use crate::status::JobStatus;
+use crate::{JobId, VersionId};
+
+/// What a status means for a stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatusClass {
+    /// Not stopping, not final: a stop is needed (running, pending, or a status not known to be
+    /// anything else).
+    Stoppable,
+    /// A stop has taken effect and is in progress (v1 KILLING).
+    Stopping,
+    /// Stopped as a stop asks (v1 KILLED, CANCELED).
+    Stopped,
+    /// Ended in another final state (v1 COMPLETED, FAILED, LOST, …).
+    EndedOtherwise,
+}
+
+/// A status a stop can be decided from.
+pub trait StopStatus: Copy + std::fmt::Debug + PartialEq {
+    /// What the status means for a stop.
+    fn stop_class(self) -> StatusClass;
+}
+
+impl StopStatus for JobStatus {
+    fn stop_class(self) -> StatusClass {
+        if self.is_stopped() {
+            StatusClass::Stopped
+        } else if self.is_terminal() {
+            StatusClass::EndedOtherwise
+        } else if self == JobStatus::Killing {
+            StatusClass::Stopping
+        } else {
+            StatusClass::Stoppable
+        }
+    }
+}
+
+/// A resource that can be stopped: its stop operation, its status-read operation, and how to find
+/// the status in what the read returns.
+pub trait Stoppable {
+    /// The resource's status.
+    type Status: StopStatus;
+    /// The stop request.
+    type Stop: Operation;
+    /// The status read.
+    type Read: Operation;
+    /// The stop operation for this resource.
+    fn stop_operation(&self) -> Self::Stop;
+    /// The status-read operation for this resource.
+    fn read_operation(&self) -> Self::Read;
+    /// The status in a read's output.
+    fn status_of(read: &<Self::Read as Operation>::Output) -> Self::Status;
+}
+
+/// A v1 training-job version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrainingJobVersion {
+    /// The project.
+    pub project_id: ProjectId,
+    /// The job.
+    pub job_id: JobId,
+    /// The version.
+    pub version_id: VersionId,
+}
+
+impl Stoppable for TrainingJobVersion {
+    type Status = JobStatus;
+    type Stop = StopTrainingJob;
+    type Read = ShowTrainingJobVersion;
+
+    fn stop_operation(&self) -> StopTrainingJob {
+        StopTrainingJob::new(self.project_id.clone(), self.job_id, self.version_id)
+    }
+
+    fn read_operation(&self) -> ShowTrainingJobVersion {
+        ShowTrainingJobVersion::new(self.project_id.clone(), self.job_id, self.version_id)
+    }
+
+    fn status_of(read: &VersionDetail) -> JobStatus {
+        read.status
+    }
+}
+
+/// How a stop ended, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StopOutcome<S = JobStatus> {
+    /// The service accepted the stop. No status was read.
+    Accepted,
+    /// The service refused the stop, and the status read shows a stop already in progress.
+    AlreadyStopping(S),
+    /// The service refused the stop, and the status read shows the resource already stopped.
+    AlreadyFinal(S),
+    /// The stop's answer was lost or garbled, and the status read shows it took effect (stopping
+    /// or stopped).
+    ConfirmedByStatus(S),
+    /// The status read shows the resource ended in another final state: nothing left to stop.
+    EndedOtherwise(S),
+}
+
+impl<S: StopStatus> StopOutcome<S> {
+    /// The status read, if one was (`None` for [`Accepted`](Self::Accepted)).
+    pub fn status(self) -> Option<S> {
+        match self {
+            StopOutcome::Accepted => None,
+            StopOutcome::AlreadyStopping(s)
+            | StopOutcome::AlreadyFinal(s)
+            | StopOutcome::ConfirmedByStatus(s)
+            | StopOutcome::EndedOtherwise(s) => Some(s),
+        }
+    }
+
+    /// Whether this stop request is what started the stop (accepted, or confirmed after an
+    /// ambiguous failure), rather than finding it already done.
+    pub fn is_new_stop(self) -> bool {
+        matches!(self, StopOutcome::Accepted | StopOutcome::ConfirmedByStatus(_))
+    }
+
+    /// Whether the resource was already stopping or stopped before this stop.
+    pub fn was_already_done(self) -> bool {
+        matches!(self, StopOutcome::AlreadyStopping(_) | StopOutcome::AlreadyFinal(_))
+    }
+
+    /// Whether the resource is known to have ended in a final state other than stopped.
+    pub fn ended_otherwise(self) -> bool {
+        matches!(self, StopOutcome::EndedOtherwise(_))
+    }
+
+    /// Whether a wait for the final status still has something to see: false when the status read
+    /// already is final.
+    pub fn needs_wait(self) -> bool {
+        self.status()
+            .is_none_or(|s| !matches!(s.stop_class(), StatusClass::Stopped | StatusClass::EndedOtherwise))
+    }
+
+    /// A short snake_case name (`accepted`, `already_stopping`, `already_final`,
+    /// `confirmed_by_status`, `ended_otherwise`).
+    pub fn name(self) -> &'static str {
+        match self {
+            StopOutcome::Accepted => "accepted",
+            StopOutcome::AlreadyStopping(_) => "already_stopping",
+            StopOutcome::AlreadyFinal(_) => "already_final",
+            StopOutcome::ConfirmedByStatus(_) => "confirmed_by_status",
+            StopOutcome::EndedOtherwise(_) => "ended_otherwise",
+        }
+    }
+}
+
+impl<S: std::fmt::Display> std::fmt::Display for StopOutcome<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopOutcome::Accepted => f.write_str("stop accepted"),
+            StopOutcome::AlreadyStopping(s) => write!(f, "already stopping ({s})"),
+            StopOutcome::AlreadyFinal(s) => write!(f, "already final ({s})"),
+            StopOutcome::ConfirmedByStatus(s) => write!(f, "stop confirmed by status ({s})"),
+            StopOutcome::EndedOtherwise(s) => write!(f, "already ended otherwise ({s})"),
+        }
+    }
+}
+
+/// A stop that failed.
+#[derive(Debug)]
+pub struct StopFailure<S, E> {
+    /// The failure to report: the stop's, or the status read's when that read is the definite
+    /// answer (the resource does not exist).
+    pub error: CallError<E>,
+    /// The status read, if one was (a stoppable status under a refusal, or after the attempts
+    /// ran out); `None` when none was read.
+    pub status: Option<S>,
+    /// Whether the resource does not exist: said by the status read, or by a stop refused in
+    /// strict mode (when no status is read).
+    pub not_found: bool,
+}
+
+/// Options of a stop.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StopOptions {
+    /// A refused stop is a failure as the service said it: no status is read to interpret it.
+    pub strict: bool,
+}
+
+/// What the driver of a [`SafeStop`] does next.
+#[derive(Debug)]
+pub enum StopAction<S, E> {
+    /// Run the stop operation through [`SafeStop::call_mut`] and feed its end to
+    /// [`SafeStop::on_stop`].
+    SendStop,
+    /// Read the status (a call of its own) and feed it to [`SafeStop::on_status`].
+    ReadStatus,
+    /// Sleep, then send the stop again.
+    Sleep(Duration),
+    /// The stop is over.
+    Finish(Result<StopOutcome<S>, StopFailure<S, E>>),
+}
+
+/// How a call ended, as a [`SafeStop`] takes it.
+#[derive(Debug)]
+pub enum CallEnd<T, E> {
+    /// It succeeded.
+    Done(T),
+    /// [`CallStep::CheckState`].
+    CheckState(CallError<E>),
+    /// [`CallStep::GiveUp`].
+    GaveUp(CallError<E>),
+}
+
+impl<T, E> CallEnd<T, E> {
+    /// The end a call step stands for, or `None` while the call goes on (retry, re-sign).
+    pub fn of_step(step: CallStep<T, E>) -> Result<Self, CallStep<T, E>> {
+        match step {
+            CallStep::Done(t) => Ok(CallEnd::Done(t)),
+            CallStep::CheckState(e) => Ok(CallEnd::CheckState(e)),
+            CallStep::GiveUp(e) => Ok(CallEnd::GaveUp(e)),
+            other => Err(other),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Why {
+    Ambiguous,
+    Refused,
+}
+
+/// The safe stop of one resource.
+#[derive(Debug)]
+pub struct SafeStop<S, E> {
+    call: Call,
+    options: StopOptions,
+    pending: Option<(Why, CallError<E>)>,
+    _status: std::marker::PhantomData<S>,
+}
+
+impl<S: StopStatus, E> SafeStop<S, E> {
+    /// A stop under `policy`. Start with [`StopAction::SendStop`].
+    pub fn new(policy: RetryPolicy, options: StopOptions) -> Self {
+        Self { call: Call::new(policy, false), options, pending: None, _status: std::marker::PhantomData }
+    }
+
+    /// The stop's call, for the driver to run its attempts (it lasts across re-sends, so attempts
+    /// count over the whole stop).
+    pub fn call_mut(&mut self) -> &mut Call {
+        &mut self.call
+    }
+
+    /// Feeds the end of the stop call.
+    pub fn on_stop<T>(&mut self, end: CallEnd<T, E>) -> StopAction<S, E> {
+        match end {
+            CallEnd::Done(_) => StopAction::Finish(Ok(StopOutcome::Accepted)),
+            CallEnd::CheckState(error) => {
+                self.pending = Some((Why::Ambiguous, error));
+                StopAction::ReadStatus
+            }
+            CallEnd::GaveUp(error) if error.is_refusal() && !self.options.strict => {
+                self.pending = Some((Why::Refused, error));
+                StopAction::ReadStatus
+            }
+            CallEnd::GaveUp(error) => {
+                let not_found = error.is_not_found();
+                StopAction::Finish(Err(StopFailure { error, status: None, not_found }))
+            }
+        }
+    }
+
+    /// Feeds the status read (its own call's result). `jitter` is in `[0, 1)`.
+    pub fn on_status(
+        &mut self,
+        read: Result<S, CallError<E>>,
+        quota: &mut dyn RetryQuota,
+        jitter: f64,
+    ) -> StopAction<S, E> {
+        let Some((why, stop_error)) = self.pending.take() else {
+            // Fed without a pending check: a driver bug; nothing was decided from a status.
+            return StopAction::SendStop;
+        };
+        let fail =
+            |error, status, not_found| StopAction::Finish(Err(StopFailure { error, status, not_found }));
+        let status = match read {
+            Ok(status) => status,
+            Err(read_error) if read_error.is_not_found() => {
+                // The resource does not exist: that answer is definite.
+                return match why {
+                    Why::Ambiguous => fail(read_error, None, true),
+                    Why::Refused => fail(stop_error, None, true),
+                };
+            }
+            // The state is unknown: the stop is not sent again, its own error is reported.
+            Err(_) => return fail(stop_error, None, false),
+        };
+        match (why, status.stop_class()) {
+            (_, StatusClass::EndedOtherwise) => StopAction::Finish(Ok(StopOutcome::EndedOtherwise(status))),
+            (Why::Ambiguous, StatusClass::Stopping | StatusClass::Stopped) => {
+                StopAction::Finish(Ok(StopOutcome::ConfirmedByStatus(status)))
+            }
+            (Why::Refused, StatusClass::Stopping) => {
+                StopAction::Finish(Ok(StopOutcome::AlreadyStopping(status)))
+            }
+            (Why::Refused, StatusClass::Stopped) => StopAction::Finish(Ok(StopOutcome::AlreadyFinal(status))),
+            // Still stoppable: the refusal stands.
+            (Why::Refused, StatusClass::Stoppable) => fail(stop_error, Some(status), false),
+            // The stop did not take effect: send it again, if attempts and quota allow.
+            (Why::Ambiguous, StatusClass::Stoppable) => match self.call.resume_after_check(quota, jitter) {
+                Ok(delay) => StopAction::Sleep(delay),
+                Err(reason) => {
+                    let mut error = stop_error;
+                    if reason != GiveUpReason::NotRetryable {
+                        error.reason = reason;
+                    }
+                    fail(error, Some(status), false)
+                }
+            },
+        }
+    }
+}
+
+/// How a wait for the final status ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WaitEnd<S> {
+    /// Stopped as asked.
+    Stopped(S),
+    /// Ended in another final state.
+    EndedOtherwise(S),
+    /// The time was up; the last status read, if any.
+    TimedOut(Option<S>),
+    /// A status read failed for a reason waiting does not ride out.
+    Failed {
+        /// The resource does not exist.
+        not_found: bool,
+    },
+}
+
+/// The one definite outcome of a stop target (a single stop or one line of a batch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome<S = JobStatus> {
+    /// This stop did it. The status is the one read (final when waiting, KILLING when confirmed
+    /// after an ambiguous failure); `None` when the stop was accepted and no status was read.
+    Stopped(Option<S>),
+    /// It was already stopping or stopped; with a wait, the final status.
+    AlreadyStopped(S),
+    /// The resource does not exist.
+    NotFound,
+    /// The stop or the wait failed.
+    Failed,
+    /// The stop took effect, but the resource was not final when the wait's time was up; the last
+    /// status read, if any.
+    WaitTimedOut(Option<S>),
+    /// The resource ended in another final state.
+    EndedOtherwise(S),
+}
+
+impl<S: StopStatus> Outcome<S> {
+    /// The outcome of a stop that failed.
+    pub fn of_failure(not_found: bool) -> Self {
+        if not_found { Outcome::NotFound } else { Outcome::Failed }
+    }
+
+    /// The outcome of a stop, when no wait follows (none asked, or [`StopOutcome::needs_wait`] is
+    /// false).
+    pub fn of_stop(stop: StopOutcome<S>) -> Self {
+        match stop {
+            StopOutcome::Accepted => Outcome::Stopped(None),
+            StopOutcome::ConfirmedByStatus(s) => Outcome::Stopped(Some(s)),
+            StopOutcome::AlreadyStopping(s) | StopOutcome::AlreadyFinal(s) => Outcome::AlreadyStopped(s),
+            StopOutcome::EndedOtherwise(s) => Outcome::EndedOtherwise(s),
+        }
+    }
+
+    /// The outcome of a stop (`None`: a wait alone) followed by a wait.
+    pub fn of_wait(stop: Option<StopOutcome<S>>, wait: WaitEnd<S>) -> Self {
+        match wait {
+            WaitEnd::Stopped(s) if stop.is_some_and(StopOutcome::was_already_done) => {
+                Outcome::AlreadyStopped(s)
+            }
+            WaitEnd::Stopped(s) => Outcome::Stopped(Some(s)),
+            WaitEnd::EndedOtherwise(s) => Outcome::EndedOtherwise(s),
+            WaitEnd::TimedOut(last) => Outcome::WaitTimedOut(last),
+            WaitEnd::Failed { not_found } => Outcome::of_failure(not_found),
+        }
+    }
+
+    /// A short snake_case name (`stopped`, `already_stopped`, `not_found`, `failed`,
+    /// `wait_timed_out`, `ended_otherwise`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Stopped(_) => "stopped",
+            Outcome::AlreadyStopped(_) => "already_stopped",
+            Outcome::NotFound => "not_found",
+            Outcome::Failed => "failed",
+            Outcome::WaitTimedOut(_) => "wait_timed_out",
+            Outcome::EndedOtherwise(_) => "ended_otherwise",
+        }
+    }
+
+    /// Whether the target is stopped or stopping as asked.
+    pub fn is_success(self) -> bool {
+        matches!(self, Outcome::Stopped(_) | Outcome::AlreadyStopped(_))
+    }
+
+    /// The status read, if any (never assumed).
+    pub fn status(self) -> Option<S> {
+        match self {
+            Outcome::Stopped(s) | Outcome::WaitTimedOut(s) => s,
+            Outcome::AlreadyStopped(s) | Outcome::EndedOtherwise(s) => Some(s),
+            Outcome::NotFound | Outcome::Failed => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call::{AttemptError, Unlimited};
+    use crate::error::ApiError;
+    use crate::retry::RetryTokenBucket;
+
+    type Stop = SafeStop<JobStatus, &'static str>;
+    type Action = StopAction<JobStatus, &'static str>;
+
+    fn api(status: u16, code: &str) -> CallError<&'static str> {
+        CallError {
+            error: AttemptError::Api {
+                error: ApiError {
+                    http_status: status,
+                    code: Some(code.to_owned()),
+                    message: None,
+                    request_id: None,
+                },
+                retry_after: None,
+            },
+            attempts: 1,
+            reason: GiveUpReason::NotRetryable,
+        }
+    }
+
+    fn reset() -> CallError<&'static str> {
+        CallError { error: AttemptError::Transport("reset"), attempts: 1, reason: GiveUpReason::NotRetryable }
+    }
+
+    /// What the driver is told, in short.
+    fn show(action: &Action) -> String {
+        match action {
+            StopAction::SendStop => "send".into(),
+            StopAction::ReadStatus => "read".into(),
+            StopAction::Sleep(d) => format!("sleep {}ms", d.as_millis()),
+            StopAction::Finish(Ok(o)) => format!("ok {}", Outcome::of_stop(*o).name()) + &format!(" {o:?}"),
+            StopAction::Finish(Err(f)) => format!(
+                "err {} status={:?} not_found={} attempts={}",
+                f.error.error.api_error().and_then(|e| e.code.clone()).unwrap_or_else(|| "transport".into()),
+                f.status,
+                f.not_found,
+                f.error.attempts
+            ),
+        }
+    }
+
+    /// One scripted stop: the stop call's end, then (if asked) the read's result.
+    fn once(
+        stop: CallEnd<(), &'static str>,
+        read: Option<Result<JobStatus, CallError<&'static str>>>,
+        strict: bool,
+    ) -> Vec<String> {
+        let mut s = Stop::new(RetryPolicy::default(), StopOptions { strict });
+        s.call_mut().start_attempt(std::time::SystemTime::UNIX_EPOCH, None);
+        let mut out = vec![];
+        let a = s.on_stop(stop);
+        out.push(show(&a));
+        if let (StopAction::ReadStatus, Some(read)) = (&a, read) {
+            out.push(show(&s.on_status(read, &mut Unlimited, 1.0)));
+        }
+        out
+    }
+
+    #[test]
+    fn refusals_are_decided_by_the_status_read_not_the_code() {
+        use JobStatus::*;
+        let cases: Vec<(CallError<&'static str>, JobStatus, &str)> = vec![
+            (api(400, "ModelArts.0105"), Killed, "ok already_stopped AlreadyFinal(Killed)"),
+            (api(409, "ModelArts.2796"), Killing, "ok already_stopped AlreadyStopping(Killing)"),
+            // Any refusal code, even one never documented for a stop.
+            (api(400, "ModelArts.9999"), Canceled, "ok already_stopped AlreadyFinal(Canceled)"),
+            (api(403, "APIG.0302"), Killing, "ok already_stopped AlreadyStopping(Killing)"),
+            (api(409, "ModelArts.2878"), Completed, "ok ended_otherwise EndedOtherwise(Completed)"),
+            // The version still runs: the refusal stands.
+            (
+                api(400, "ModelArts.0105"),
+                Running,
+                "err ModelArts.0105 status=Some(Running) not_found=false attempts=1",
+            ),
+        ];
+        for (error, status, expected) in cases {
+            let got = once(CallEnd::GaveUp(error), Some(Ok(status)), false);
+            assert_eq!(got, ["read", expected]);
+        }
+    }
+
+    #[test]
+    fn auth_throttling_and_strict_refusals_read_no_status() {
+        for error in [api(401, "APIG.0301"), api(429, "APIG.0308"), api(503, "APIG.0201")] {
+            let got = once(CallEnd::GaveUp(error), None, false);
+            assert_eq!(got.len(), 1);
+            assert!(got[0].starts_with("err APIG.0") && got[0].contains("status=None"), "{got:?}");
+        }
+        let got = once(CallEnd::GaveUp(api(400, "ModelArts.0105")), None, true);
+        assert_eq!(got, ["err ModelArts.0105 status=None not_found=false attempts=1"]);
+        let got = once(CallEnd::GaveUp(api(400, "ModelArts.2775")), None, true);
+        assert_eq!(got, ["err ModelArts.2775 status=None not_found=true attempts=1"]);
+        // Transport failures that never reached the server and gave up: no read either.
+        assert_eq!(
+            once(CallEnd::GaveUp(reset()), None, false),
+            ["err transport status=None not_found=false attempts=1"]
+        );
+    }
+
+    #[test]
+    fn not_found_comes_from_the_status_read() {
+        let got =
+            once(CallEnd::GaveUp(api(400, "ModelArts.2775")), Some(Err(api(400, "ModelArts.2775"))), false);
+        assert_eq!(got, ["read", "err ModelArts.2775 status=None not_found=true attempts=1"]);
+        let got = once(CallEnd::CheckState(reset()), Some(Err(api(404, "ModelArts.2775"))), false);
+        assert_eq!(got, ["read", "err ModelArts.2775 status=None not_found=true attempts=1"]);
+        // A read that fails otherwise leaves the state unknown: the stop's error, status not read.
+        let got = once(CallEnd::CheckState(reset()), Some(Err(api(503, "APIG.0201"))), false);
+        assert_eq!(got, ["read", "err transport status=None not_found=false attempts=1"]);
+        let got = once(CallEnd::GaveUp(api(400, "ModelArts.2775")), Some(Err(api(503, "APIG.0201"))), false);
+        assert_eq!(got, ["read", "err ModelArts.2775 status=None not_found=false attempts=1"]);
+    }
+
+    #[test]
+    fn an_ambiguous_stop_is_confirmed_or_sent_again() {
+        assert_eq!(
+            once(CallEnd::CheckState(reset()), Some(Ok(JobStatus::Killing)), false),
+            ["read", "ok stopped ConfirmedByStatus(Killing)"]
+        );
+        assert_eq!(
+            once(CallEnd::CheckState(reset()), Some(Ok(JobStatus::Killed)), false),
+            ["read", "ok stopped ConfirmedByStatus(Killed)"]
+        );
+        assert_eq!(
+            once(CallEnd::CheckState(reset()), Some(Ok(JobStatus::Failed)), false),
+            ["read", "ok ended_otherwise EndedOtherwise(Failed)"]
+        );
+        assert_eq!(
+            once(CallEnd::CheckState(reset()), Some(Ok(JobStatus::Running)), false),
+            ["read", "sleep 100ms"]
+        );
+    }
+
+    #[test]
+    fn a_whole_stop_under_repeated_resets_gives_up_after_max_attempts() {
+        let mut quota = RetryTokenBucket::default();
+        let mut s = Stop::new(RetryPolicy::default(), StopOptions::default());
+        let mut log = vec![];
+        let mut action = StopAction::SendStop;
+        for _ in 0..20 {
+            action = match action {
+                StopAction::SendStop => {
+                    s.call_mut().start_attempt(std::time::SystemTime::UNIX_EPOCH, None);
+                    let mut e = reset();
+                    e.attempts = s.call_mut().attempts();
+                    s.on_stop::<()>(CallEnd::CheckState(e))
+                }
+                StopAction::ReadStatus => s.on_status(Ok(JobStatus::Running), &mut quota, 1.0),
+                StopAction::Sleep(_) => StopAction::SendStop,
+                StopAction::Finish(_) => break,
+            };
+            log.push(show(&action));
+        }
+        assert_eq!(
+            log,
+            [
+                "read",
+                "sleep 100ms",
+                "send",
+                "read",
+                "sleep 200ms",
+                "send",
+                "read",
+                "err transport status=Some(Running) not_found=false attempts=3",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_outcome_classifier_never_assumes_a_status() {
+        use JobStatus::*;
+        let cases: Vec<(Option<StopOutcome>, Option<WaitEnd<JobStatus>>, Outcome)> = vec![
+            (Some(StopOutcome::Accepted), None, Outcome::Stopped(None)),
+            (Some(StopOutcome::ConfirmedByStatus(Killing)), None, Outcome::Stopped(Some(Killing))),
+            (Some(StopOutcome::AlreadyStopping(Killing)), None, Outcome::AlreadyStopped(Killing)),
+            (Some(StopOutcome::AlreadyFinal(Killed)), None, Outcome::AlreadyStopped(Killed)),
+            (Some(StopOutcome::EndedOtherwise(Failed)), None, Outcome::EndedOtherwise(Failed)),
+            (Some(StopOutcome::Accepted), Some(WaitEnd::Stopped(Killed)), Outcome::Stopped(Some(Killed))),
+            (
+                Some(StopOutcome::AlreadyStopping(Killing)),
+                Some(WaitEnd::Stopped(Killed)),
+                Outcome::AlreadyStopped(Killed),
+            ),
+            (
+                Some(StopOutcome::Accepted),
+                Some(WaitEnd::EndedOtherwise(Completed)),
+                Outcome::EndedOtherwise(Completed),
+            ),
+            (Some(StopOutcome::Accepted), Some(WaitEnd::TimedOut(None)), Outcome::WaitTimedOut(None)),
+            (
+                Some(StopOutcome::Accepted),
+                Some(WaitEnd::TimedOut(Some(Killing))),
+                Outcome::WaitTimedOut(Some(Killing)),
+            ),
+            (Some(StopOutcome::Accepted), Some(WaitEnd::Failed { not_found: true }), Outcome::NotFound),
+            (None, Some(WaitEnd::Stopped(Killed)), Outcome::Stopped(Some(Killed))),
+            (None, Some(WaitEnd::Failed { not_found: false }), Outcome::Failed),
+        ];
+        for (stop, wait, expected) in cases {
+            let got = match (stop, wait) {
+                (stop, Some(wait)) => Outcome::of_wait(stop, wait),
+                (Some(stop), None) => Outcome::of_stop(stop),
+                (None, None) => unreachable!(),
+            };
+            assert_eq!(got, expected, "{stop:?} {wait:?}");
+        }
+        assert_eq!(Outcome::<JobStatus>::of_failure(true), Outcome::NotFound);
+        assert_eq!(Outcome::<JobStatus>::of_failure(false).status(), None);
+        assert!(StopOutcome::<JobStatus>::Accepted.needs_wait());
+        assert!(StopOutcome::ConfirmedByStatus(Killing).needs_wait());
+        assert!(!StopOutcome::ConfirmedByStatus(Killed).needs_wait());
+        assert!(!StopOutcome::AlreadyFinal(Canceled).needs_wait());
+        assert!(!StopOutcome::EndedOtherwise(Lost).needs_wait());
+    }
+
+    #[test]
+    fn v1_status_classes() {
+        use JobStatus::*;
+        for (status, class) in [
+            (Running, StatusClass::Stoppable),
+            (Waiting, StatusClass::Stoppable),
+            (Unknown(77), StatusClass::Stoppable),
+            (Killing, StatusClass::Stopping),
+            (Killed, StatusClass::Stopped),
+            (Canceled, StatusClass::Stopped),
+            (Completed, StatusClass::EndedOtherwise),
+            (Lost, StatusClass::EndedOtherwise),
+        ] {
+            assert_eq!(status.stop_class(), class, "{status:?}");
+        }
+    }
+}
