@@ -235,22 +235,22 @@ mod tests {
             (SdkError::Credentials { tried: vec![] }, ExitStatus::Config),
             (
                 SdkError::Transport {
-                    source: modelarts_transport::Error::new(
+                    source: modelarts_sdk::TransportError::new(modelarts_transport::Error::new(
                         modelarts_transport::ErrorKind::Tls,
                         false,
                         "invalid peer certificate",
-                    ),
+                    )),
                     attempts: 1,
                 },
                 ExitStatus::Config,
             ),
             (
                 SdkError::Transport {
-                    source: modelarts_transport::Error::new(
+                    source: modelarts_sdk::TransportError::new(modelarts_transport::Error::new(
                         modelarts_transport::ErrorKind::Connect,
                         false,
                         "connection refused",
-                    ),
+                    )),
                     attempts: 3,
                 },
                 ExitStatus::Transient,

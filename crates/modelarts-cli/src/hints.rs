@@ -18,7 +18,7 @@ pub(crate) fn for_error(error: &SdkError) -> Vec<String> {
         hints.push(region_hint(&region));
     }
     if let SdkError::Transport { source, .. } = error
-        && source.is_tls()
+        && source.is_tls_rejected()
     {
         let text = chain_text(error);
         if text.contains("UnknownIssuer") {

@@ -380,7 +380,12 @@ fn describe(result: &Result<StopOutcome, Error>) -> String {
                 other => return format!("Err {other:?}: {e}"),
             };
             let detail = match e {
-                Error::Transport { source, .. } => format!("{:?}", source.kind()),
+                Error::Transport { source, .. } => {
+                    match source.downcast_ref::<modelarts_transport::Error>() {
+                        Some(transport) => format!("{:?}", transport.kind()),
+                        None => format!("not the transport's error: {source}"),
+                    }
+                }
                 Error::Service { error, .. } => match &error.code {
                     Some(code) => format!("HTTP {} {code}", error.http_status),
                     None => format!("HTTP {}", error.http_status),

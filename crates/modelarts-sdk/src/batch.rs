@@ -5,10 +5,10 @@ use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
+use modelarts_http::HttpSend;
 use modelarts_protocol::ids::{JobId, VersionId};
 use modelarts_protocol::status::JobStatus;
 use modelarts_protocol::waiter::WaitOptions;
-use modelarts_transport::HttpSend;
 
 use crate::client::Client;
 use crate::error::Error;
@@ -156,7 +156,7 @@ impl BatchReport {
     }
 }
 
-impl<T: HttpSend> Client<T> {
+impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     /// Stops every target with at most `options.concurrency` in flight, optionally waiting for each,
     /// and reports exactly one outcome per target, in input order (a failure, or even a panic, in
     /// one target never loses another). `on_event` sees progress; it is called from the batch's

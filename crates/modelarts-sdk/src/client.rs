@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use modelarts_http::HttpSend;
 use modelarts_protocol::auth::Auth;
 use modelarts_protocol::endpoint::Endpoint;
 use modelarts_protocol::ids::{JobId, ProjectId, VersionId};
@@ -15,7 +16,6 @@ use modelarts_protocol::operations::list_training_jobs::{ListTrainingJobs, Order
 use modelarts_protocol::operations::show_training_job_version::ShowTrainingJobVersion;
 use modelarts_protocol::retry::RetryPolicy;
 use modelarts_protocol::status::JobStatus;
-use modelarts_transport::{HttpSend, HttpsTransport};
 
 use crate::config::{ClientBuilder, JitterFn, ResolvedConfig};
 use crate::error::Error;
@@ -56,7 +56,15 @@ use crate::time::Time;
 /// # Ok(())
 /// # }
 /// ```
-pub struct Client<T = HttpsTransport> {
+#[cfg(feature = "transport")]
+pub struct Client<T = modelarts_transport::HttpsTransport> {
+    pub(crate) inner: Arc<Inner<T>>,
+}
+
+/// The ModelArts training-job client over a sender of yours (see [`ClientBuilder::build_with`]).
+/// Cheap to clone; clones share the retry quota and the measured clock skew.
+#[cfg(not(feature = "transport"))]
+pub struct Client<T> {
     pub(crate) inner: Arc<Inner<T>>,
 }
 
@@ -88,13 +96,17 @@ impl<T> fmt::Debug for Client<T> {
     }
 }
 
-impl Client {
+impl Client<()> {
     /// A builder; see [`ClientBuilder`].
     pub fn builder() -> ClientBuilder {
         ClientBuilder::new()
     }
+}
 
-    /// A client configured from the environment and the credentials file only.
+#[cfg(feature = "transport")]
+impl Client {
+    /// A client on the HTTPS transport, configured from the environment and the credentials file
+    /// only.
     pub fn from_env() -> Result<Client, Error> {
         ClientBuilder::new().build()
     }
@@ -184,10 +196,7 @@ impl<T> Client<T> {
         transport: T,
         jitter: JitterFn,
         time: Time,
-    ) -> Result<Self, Error>
-    where
-        T: HttpSend,
-    {
+    ) -> Result<Self, Error> {
         let endpoint = resolved.endpoint.map(|s| s.value).ok_or_else(|| {
             Error::config(
                 "no region and no endpoint: set a region (MODELARTS_REGION) or an endpoint URL (MODELARTS_ENDPOINT_URL)",
@@ -223,7 +232,7 @@ impl<T> Client<T> {
     }
 }
 
-impl<T: HttpSend> Client<T> {
+impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     /// Reads a version's details (its status among them).
     pub async fn show_training_job_version(
         &self,

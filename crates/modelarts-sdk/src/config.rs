@@ -10,12 +10,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use modelarts_http::HttpSend;
 use modelarts_protocol::auth::{Auth, IamToken};
 use modelarts_protocol::endpoint::Endpoint;
 use modelarts_protocol::ids::ProjectId;
 use modelarts_protocol::retry::RetryPolicy;
 use modelarts_protocol::signing::Credentials;
-use modelarts_transport::{HttpSend, HttpsTransport, TransportConfig};
+#[cfg(feature = "transport")]
+use modelarts_transport::{HttpsTransport, TransportConfig};
 
 use crate::time::{Clock, Sleeper, Time};
 
@@ -93,8 +95,11 @@ pub struct ClientBuilder {
     pub(crate) ca_bundle: Option<PathBuf>,
     pub(crate) insecure: Option<bool>,
     pub(crate) allow_http: Option<bool>,
+    #[cfg(feature = "transport")]
     pub(crate) transport_config: Option<TransportConfig>,
     pub(crate) env: EnvFn,
+    #[cfg(feature = "blocking")]
+    pub(crate) blocking_sleeper: Option<Arc<dyn crate::blocking::BlockingSleeper>>,
     pub(crate) jitter: JitterFn,
     pub(crate) time: Time,
 }
@@ -144,8 +149,11 @@ impl ClientBuilder {
             ca_bundle: None,
             insecure: None,
             allow_http: None,
+            #[cfg(feature = "transport")]
             transport_config: None,
             env: Arc::new(process_env),
+            #[cfg(feature = "blocking")]
+            blocking_sleeper: None,
             jitter: Arc::new(fastrand::f64),
             time: Time::system(),
         }
@@ -208,24 +216,28 @@ impl ClientBuilder {
         self
     }
 
+    #[cfg(feature = "transport")]
     /// Time to set up a connection (DNS, TCP, TLS). Default 5 s.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
     }
 
+    #[cfg(feature = "transport")]
     /// Time for one attempt, from sending to having read the whole response. Default 30 s.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
+    #[cfg(feature = "transport")]
     /// An extra PEM file of trusted CA certificates. Env: `MODELARTS_CA_BUNDLE`.
     pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
         self.ca_bundle = Some(path.into());
         self
     }
 
+    #[cfg(feature = "transport")]
     /// Accept any server certificate. Dangerous; the transport logs a warning.
     pub fn insecure(mut self, insecure: bool) -> Self {
         self.insecure = Some(insecure);
@@ -238,6 +250,7 @@ impl ClientBuilder {
         self
     }
 
+    #[cfg(feature = "transport")]
     /// The transport settings to start from; the timeouts, CA bundle, `insecure` and `allow_http`
     /// set on this builder override its fields.
     pub fn transport_config(mut self, config: TransportConfig) -> Self {
@@ -297,6 +310,7 @@ impl ClientBuilder {
         crate::resolve::resolve(self)
     }
 
+    #[cfg(feature = "transport")]
     /// Builds a client on the HTTPS transport.
     pub fn build(self) -> Result<Client, Error> {
         let resolved = self.resolve()?;
@@ -312,10 +326,50 @@ impl ClientBuilder {
         Client::from_resolved(resolved, transport, self.jitter, self.time)
     }
 
-    /// Builds a client on any transport (a fake in tests, another HTTP stack).
-    pub fn build_with_transport<T: HttpSend>(self, transport: T) -> Result<Client<T>, Error> {
+    /// Builds a client on any async sender: another HTTP stack, or a fake in tests. The timeouts,
+    /// CA bundle and proxy are the sender's business; the endpoint, credentials, retries and time
+    /// are this builder's.
+    pub fn build_with<T: HttpSend<Error: Send + Sync + 'static>>(
+        self,
+        sender: T,
+    ) -> Result<Client<T>, Error> {
         let resolved = self.resolve()?;
-        Client::from_resolved(resolved, transport, self.jitter, self.time)
+        Client::from_resolved(resolved, sender, self.jitter, self.time)
+    }
+
+    /// How the blocking client sleeps between attempts and polls. Default:
+    /// [`ThreadSleeper`](crate::blocking::ThreadSleeper) (`std::thread::sleep`); a closure
+    /// `Fn(Duration)` will do, e.g. one that moves a test server's clock instead.
+    #[cfg(feature = "blocking")]
+    pub fn blocking_sleeper(mut self, sleeper: impl crate::blocking::BlockingSleeper) -> Self {
+        self.blocking_sleeper = Some(Arc::new(sleeper));
+        self
+    }
+
+    /// Builds a [`blocking::Client`](crate::blocking::Client) on any blocking sender. As with
+    /// [`build_with`](Self::build_with), the timeouts, CA bundle and proxy are the sender's
+    /// business. Sleeps go to the [`blocking_sleeper`](Self::blocking_sleeper) (the async
+    /// [`sleeper`](Self::sleeper) is not used).
+    #[cfg(feature = "blocking")]
+    pub fn build_blocking<T: modelarts_http::BlockingHttpSend<Error: Send + Sync + 'static>>(
+        self,
+        sender: T,
+    ) -> Result<crate::blocking::Client<T>, Error> {
+        let resolved = self.resolve()?;
+        let sleeper = self.blocking_sleeper.unwrap_or_else(|| Arc::new(crate::blocking::ThreadSleeper));
+        let time =
+            Time { clock: self.time.clock, sleeper: Arc::new(crate::blocking::BlockingSleep(sleeper)) };
+        let client =
+            Client::from_resolved(resolved, crate::blocking::Client::wrap(sender), self.jitter, time)?;
+        Ok(crate::blocking::Client::of(client))
+    }
+
+    /// Builds a client on any transport; the same as [`build_with`](Self::build_with).
+    pub fn build_with_transport<T: HttpSend<Error: Send + Sync + 'static>>(
+        self,
+        transport: T,
+    ) -> Result<Client<T>, Error> {
+        self.build_with(transport)
     }
 }
 
@@ -402,6 +456,7 @@ pub struct ResolvedConfig {
     /// Whether plain HTTP is allowed.
     pub allow_http: Setting<bool>,
     /// The transport settings that [`ClientBuilder::build`] uses.
+    #[cfg(feature = "transport")]
     pub transport_config: TransportConfig,
 }
 

@@ -6,12 +6,80 @@
 
 use std::time::Duration;
 
+use modelarts_http::SendError;
 use modelarts_protocol::call::{AttemptError, CallError};
 use modelarts_protocol::error::{ApiError, BuildError, ErrorClass, ResponseError};
 use modelarts_protocol::model::VersionDetail;
 use modelarts_protocol::signing::SigningError;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The HTTP client's own error, whichever client the SDK runs on (the built-in transport or a
+/// sender of yours), with what the SDK's decisions read from it. `Display` and `source()` are the
+/// client error's own; [`downcast_ref`](Self::downcast_ref) gives the concrete error back.
+pub struct TransportError {
+    error: BoxError,
+    may_have_reached_server: bool,
+    tls_rejected: bool,
+    proxy_auth_rejected: bool,
+    oversized: bool,
+}
+
+impl TransportError {
+    /// Wraps a sender's error, reading its kind once.
+    pub fn new<E: SendError + Send + Sync + 'static>(error: E) -> Self {
+        Self {
+            may_have_reached_server: error.may_have_reached_server(),
+            tls_rejected: error.is_tls_rejected(),
+            proxy_auth_rejected: error.is_proxy_auth_rejected(),
+            oversized: error.is_oversized(),
+            error: Box::new(error),
+        }
+    }
+
+    /// Whether the request may have reached the server ([`SendError::may_have_reached_server`]).
+    pub fn may_have_reached_server(&self) -> bool {
+        self.may_have_reached_server
+    }
+
+    /// Whether the TLS handshake rejected the server (certificate, protocol version).
+    pub fn is_tls_rejected(&self) -> bool {
+        self.tls_rejected
+    }
+
+    /// Whether a proxy refused the request for want of (valid) credentials (407).
+    pub fn is_proxy_auth_rejected(&self) -> bool {
+        self.proxy_auth_rejected
+    }
+
+    /// Whether the answer was larger than the client accepts.
+    pub fn is_oversized(&self) -> bool {
+        self.oversized
+    }
+
+    /// The client's error as its own type, if it is an `E`.
+    pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        self.error.downcast_ref()
+    }
+}
+
+impl std::fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.error, f)
+    }
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +111,7 @@ pub enum Error {
     #[error("the request failed after {attempts} attempt(s)")]
     Transport {
         /// The last attempt's error.
-        source: modelarts_transport::Error,
+        source: TransportError,
         /// Attempts made (requests sent).
         attempts: u32,
     },
@@ -113,11 +181,13 @@ impl Error {
             Error::Config { .. } => ErrorCategory::Config,
             Error::Credentials { .. } | Error::Signing(_) => ErrorCategory::Credentials,
             Error::InvalidInput(_) => ErrorCategory::InvalidInput,
-            Error::Transport { source, .. } if source.is_tls() || source.is_proxy_auth() => {
+            Error::Transport { source, .. }
+                if source.is_tls_rejected() || source.is_proxy_auth_rejected() =>
+            {
                 ErrorCategory::Config
             }
             // An answer over the size cap is an unreadable answer, not a network failure.
-            Error::Transport { source, .. } if source.is_body_too_large() => ErrorCategory::Malformed,
+            Error::Transport { source, .. } if source.is_oversized() => ErrorCategory::Malformed,
             Error::Transport { .. } => ErrorCategory::Transient,
             Error::Service { error, .. } => match error.class() {
                 _ if error.is_throttling() => ErrorCategory::Transient,
@@ -203,13 +273,15 @@ impl Error {
     }
 }
 
-impl From<CallError<modelarts_transport::Error>> for Error {
-    fn from(e: CallError<modelarts_transport::Error>) -> Self {
+impl<E: SendError + Send + Sync + 'static> From<CallError<E>> for Error {
+    fn from(e: CallError<E>) -> Self {
         let attempts = e.attempts;
         match e.error {
             AttemptError::Api { error, retry_after } => Error::Service { error, attempts, retry_after },
             AttemptError::Response(source) => Error::Response { source, attempts },
-            AttemptError::Transport(source) => Error::Transport { source, attempts },
+            AttemptError::Transport(source) => {
+                Error::Transport { source: TransportError::new(source), attempts }
+            }
         }
     }
 }

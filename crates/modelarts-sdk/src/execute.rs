@@ -9,12 +9,12 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::HeaderValue;
+use modelarts_http::{HttpSend, SendError};
 use modelarts_protocol::auth;
 use modelarts_protocol::call::{Call, CallStep, ResponseHead, TransportFailure};
 use modelarts_protocol::operations::Operation;
 use modelarts_protocol::retry::{ClockSkew, RetryKind, RetryTokenBucket};
 use modelarts_protocol::stop::CallEnd;
-use modelarts_transport::{Error as TransportError, HttpSend};
 use tracing::Instrument;
 use tracing::field::Empty;
 
@@ -102,9 +102,9 @@ impl<T> Client<T> {
 }
 
 /// How a driven call ended: the protocol's end, or an error found before sending (build, sign).
-pub(crate) type Driven<O> = Result<CallEnd<<O as Operation>::Output, TransportError>, Error>;
+pub(crate) type Driven<O, E> = Result<CallEnd<<O as Operation>::Output, E>, Error>;
 
-impl<T: HttpSend> Client<T> {
+impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     pub(crate) async fn execute<O: Operation + Sync>(&self, op: &O) -> Result<O::Output, Error> {
         let mut call = Call::new(self.inner.policy, O::IDEMPOTENT);
         match self.drive(&mut call, op).await? {
@@ -115,7 +115,7 @@ impl<T: HttpSend> Client<T> {
 
     /// Runs `call`'s attempts of `op`: the protocol's [`Call`] decides, this loop signs at the time
     /// it gives, sends, feeds the answer back, and sleeps when told.
-    pub(crate) async fn drive<O: Operation + Sync>(&self, call: &mut Call, op: &O) -> Driven<O> {
+    pub(crate) async fn drive<O: Operation + Sync>(&self, call: &mut Call, op: &O) -> Driven<O, T::Error> {
         let state = &self.inner.state;
         loop {
             let span = tracing::debug_span!(
@@ -147,7 +147,11 @@ impl<T: HttpSend> Client<T> {
                     step
                 }
                 Err(error) => {
-                    tracing::debug!(parent: &span, kind = ?error.kind(), "transport error: {error}");
+                    tracing::debug!(
+                        parent: &span,
+                        may_have_reached_server = error.may_have_reached_server(),
+                        "transport error: {error}"
+                    );
                     let failure = TransportFailure::of(&error);
                     call.on_transport_error(failure, error, &mut *state.bucket(), self.jitter())
                 }

@@ -22,6 +22,8 @@
 //! `status`, `request_id`, `outcome` and `backoff_ms`.
 
 mod batch;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod client;
 mod config;
 mod error;
@@ -38,13 +40,14 @@ pub use batch::{
 };
 pub use client::{Client, ListQuery};
 pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
-pub use error::{Error, ErrorCategory, WaitError};
+pub use error::{Error, ErrorCategory, TransportError, WaitError};
 pub use list::DEFAULT_PAGE_SIZE;
 pub use resolve::{MAX_CREDENTIALS_FILE_BYTES, decode_text_file, read_limited};
 pub use stop::{StopOptions, StopOutcome};
 pub use time::{Clock, Sleep, Sleeper, SystemClock, TokioSleeper};
 pub use wait::StopAndWait;
 
+pub use modelarts_http::{BlockingHttpSend, HttpSend, SendError};
 pub use modelarts_protocol::USER_AGENT;
 pub use modelarts_protocol::auth::{Auth, IamToken};
 pub use modelarts_protocol::endpoint::Endpoint;
@@ -55,9 +58,11 @@ pub use modelarts_protocol::retry::RetryPolicy;
 pub use modelarts_protocol::signing::Credentials;
 pub use modelarts_protocol::status::JobStatus;
 pub use modelarts_protocol::waiter::WaitOptions;
-pub use modelarts_transport::{HttpSend, HttpsTransport, TransportConfig};
+#[cfg(feature = "transport")]
+pub use modelarts_transport::{HttpsTransport, TransportConfig};
 
 #[cfg(test)]
+#[cfg(feature = "transport")]
 mod tests;
 
 /// The README's Rust examples, compiled as doctests so that they stay true.

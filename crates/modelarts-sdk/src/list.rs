@@ -4,10 +4,10 @@
 use std::collections::VecDeque;
 
 use futures_util::{Stream, StreamExt};
+use modelarts_http::HttpSend;
 use modelarts_protocol::ids::{JobId, VersionId};
 use modelarts_protocol::model::JobSummary;
 use modelarts_protocol::pagination::{PageStep, Paginator};
-use modelarts_transport::HttpSend;
 
 use crate::client::{Client, ListQuery};
 use crate::error::Error;
@@ -15,7 +15,7 @@ use crate::error::Error;
 /// The page size [`Client::list_training_jobs_all`] uses when the query sets none.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
-impl<T: HttpSend> Client<T> {
+impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     /// Every job matching `query`, page after page (from page 1, `query.per_page` or
     /// [`DEFAULT_PAGE_SIZE`] per page). Ends after an empty or short page or the announced total.
     /// A page that only repeats jobs already seen, or a list longer than
@@ -26,7 +26,7 @@ impl<T: HttpSend> Client<T> {
     pub fn list_training_jobs_all(
         &self,
         query: ListQuery,
-    ) -> impl Stream<Item = Result<JobSummary, Error>> + Send + '_ {
+    ) -> impl Stream<Item = Result<JobSummary, Error>> + '_ {
         struct Walk {
             query: ListQuery,
             paginator: Paginator,

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+#[cfg(feature = "transport")]
 use http::HeaderValue;
+#[cfg(feature = "transport")]
 use modelarts_protocol::USER_AGENT;
 use modelarts_protocol::auth::{Auth, IamToken};
 use modelarts_protocol::endpoint::{Endpoint, EndpointError};
@@ -45,6 +47,12 @@ pub(crate) const ENV_ENDPOINT_URL: &str = "MODELARTS_ENDPOINT_URL";
 pub(crate) const ENV_CA_BUNDLE: &str = "MODELARTS_CA_BUNDLE";
 /// The default profile.
 pub(crate) const DEFAULT_PROFILE: &str = "basic";
+/// The connect timeout reported without the built-in transport (the transport's default).
+#[cfg(not(feature = "transport"))]
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The attempt timeout reported without the built-in transport (the transport's default).
+#[cfg(not(feature = "transport"))]
+const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A variable's trimmed value (empty counts as unset), or a configuration error when it is not
 /// valid UTF-8.
@@ -168,17 +176,30 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
         (None, None) => None,
     };
 
-    // Transport settings.
-    let base = b.transport_config.clone();
-    let base_source = || {
-        if b.transport_config.is_some() { SettingSource::Explicit } else { SettingSource::Default }
-    };
-    let mut transport = base.clone().unwrap_or_default();
+    // Transport settings: the transport's defaults, or the base configuration given.
+    #[cfg(feature = "transport")]
+    let mut transport = b.transport_config.clone().unwrap_or_default();
+    #[cfg(feature = "transport")]
+    let (base_ca, base_connect, base_attempt, base_insecure, base_allow_http) = (
+        transport.ca_bundle.clone(),
+        transport.connect_timeout,
+        transport.attempt_timeout,
+        transport.insecure,
+        transport.allow_http,
+    );
+    #[cfg(not(feature = "transport"))]
+    let (base_ca, base_connect, base_attempt, base_insecure, base_allow_http) =
+        (None::<PathBuf>, DEFAULT_CONNECT_TIMEOUT, DEFAULT_ATTEMPT_TIMEOUT, false, false);
+    #[cfg(feature = "transport")]
+    let has_base = b.transport_config.is_some();
+    #[cfg(not(feature = "transport"))]
+    let has_base = false;
+    let base_source = || if has_base { SettingSource::Explicit } else { SettingSource::Default };
     let ca_bundle = match &b.ca_bundle {
         Some(p) => Some(Setting::new(p.clone(), SettingSource::Explicit)),
         None => match env_value(env, ENV_CA_BUNDLE)? {
             Some(p) => Some(Setting::new(PathBuf::from(p), SettingSource::Env(ENV_CA_BUNDLE.to_owned()))),
-            None => transport.ca_bundle.clone().map(|p| Setting::new(p, SettingSource::Explicit)),
+            None => base_ca.map(|p| Setting::new(p, SettingSource::Explicit)),
         },
     };
     if let Some(ca) = &ca_bundle {
@@ -188,28 +209,31 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
                 e,
             )
         })?;
-        transport.ca_bundle = Some(ca.value.clone());
     }
-    let connect_timeout = pick_duration(b.connect_timeout, transport.connect_timeout, base_source());
-    let timeout = pick_duration(b.timeout, transport.attempt_timeout, base_source());
+    let connect_timeout = pick_duration(b.connect_timeout, base_connect, base_source());
+    let timeout = pick_duration(b.timeout, base_attempt, base_source());
     for (name, d) in [("connect timeout", &connect_timeout), ("timeout", &timeout)] {
         if d.value.is_zero() {
             return Err(Error::config(format!("the {name} must be greater than zero")));
         }
     }
-    transport.connect_timeout = connect_timeout.value;
-    transport.attempt_timeout = timeout.value;
     let insecure = match b.insecure {
         Some(v) => Setting::new(v, SettingSource::Explicit),
-        None => Setting::new(transport.insecure, base_source()),
+        None => Setting::new(base_insecure, base_source()),
     };
     let allow_http = match b.allow_http {
         Some(v) => Setting::new(v, SettingSource::Explicit),
-        None => Setting::new(transport.allow_http, base_source()),
+        None => Setting::new(base_allow_http, base_source()),
     };
-    transport.insecure = insecure.value;
-    transport.allow_http = allow_http.value;
-    transport.user_agent = Some(HeaderValue::from_static(USER_AGENT));
+    #[cfg(feature = "transport")]
+    {
+        transport.ca_bundle = ca_bundle.as_ref().map(|ca| ca.value.clone()).or(transport.ca_bundle);
+        transport.connect_timeout = connect_timeout.value;
+        transport.attempt_timeout = timeout.value;
+        transport.insecure = insecure.value;
+        transport.allow_http = allow_http.value;
+        transport.user_agent = Some(HeaderValue::from_static(USER_AGENT));
+    }
 
     // Retries.
     let mut retry_policy = b.retry_policy.unwrap_or_default();
@@ -239,6 +263,7 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
         timeout,
         insecure,
         allow_http,
+        #[cfg(feature = "transport")]
         transport_config: transport,
     })
 }

@@ -1,10 +1,10 @@
 //! The safe stop, driven: the protocol's [`SafeStop`] decides (send, read the status, sleep,
 //! finish, with which outcome); this module runs the calls it asks for and sleeps.
 
+use modelarts_http::HttpSend;
 use modelarts_protocol::ids::{JobId, VersionId};
 use modelarts_protocol::operations::Operation;
 use modelarts_protocol::stop::{CallEnd, SafeStop, StopAction, StopFailure, Stoppable, TrainingJobVersion};
-use modelarts_transport::HttpSend;
 
 pub use modelarts_protocol::stop::{StopOptions, StopOutcome};
 
@@ -27,13 +27,13 @@ impl<S> StopFailed<S> {
     }
 }
 
-impl<S> From<StopFailure<S, modelarts_transport::Error>> for StopFailed<S> {
-    fn from(f: StopFailure<S, modelarts_transport::Error>) -> Self {
+impl<S, E: modelarts_http::SendError + Send + Sync + 'static> From<StopFailure<S, E>> for StopFailed<S> {
+    fn from(f: StopFailure<S, E>) -> Self {
         Self { error: f.error.into(), status: f.status, not_found: f.not_found }
     }
 }
 
-impl<T: HttpSend> Client<T> {
+impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     /// Stops a version (non-strict): see [`stop_training_job_with`](Self::stop_training_job_with).
     pub async fn stop_training_job(&self, job: JobId, version: VersionId) -> Result<StopOutcome, Error> {
         self.stop_training_job_with(job, version, StopOptions::default()).await

@@ -1,10 +1,10 @@
 //! The waiter: polls a version until it is KILLED or CANCELED, another final state, or the time is
 //! up. The decisions come from [`modelarts_protocol::waiter::Waiter`]; this module sleeps and calls.
 
+use modelarts_http::HttpSend;
 use modelarts_protocol::ids::{JobId, VersionId};
 use modelarts_protocol::model::VersionDetail;
 use modelarts_protocol::waiter::{Poll, WaitOptions, WaitStep, Waiter};
-use modelarts_transport::HttpSend;
 
 use crate::client::Client;
 use crate::error::WaitError;
@@ -19,7 +19,7 @@ pub struct StopAndWait {
     pub version: VersionDetail,
 }
 
-impl<T: HttpSend> Client<T> {
+impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     /// Polls a version until it is KILLED or CANCELED (returned), another final state
     /// ([`WaitError::OtherFinalState`]) or `options.max_wait` passes ([`WaitError::TimedOut`] with
     /// the last status). `on_poll` sees every version detail read. Throttled and transient poll

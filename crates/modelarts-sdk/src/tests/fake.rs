@@ -6,7 +6,8 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use http::{Method, Request, Response};
-use modelarts_transport::{Error as TransportError, ErrorKind, HttpSend};
+use modelarts_http::HttpSend;
+use modelarts_transport::{Error as TransportError, ErrorKind};
 use tokio::time::Instant;
 
 use crate::{Client, Credentials};
@@ -45,6 +46,8 @@ impl Fake {
 }
 
 impl HttpSend for Fake {
+    type Error = TransportError;
+
     async fn send(&self, request: Request<Bytes>) -> Answer {
         let n = {
             let mut log = self.log.lock().unwrap();

@@ -463,6 +463,8 @@ async fn batch_respects_the_concurrency_bound() {
         peak: Arc<AtomicUsize>,
     }
     impl HttpSend for Slow {
+        type Error = modelarts_transport::Error;
+
         async fn send(&self, _: http::Request<bytes::Bytes>) -> Answer {
             let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             self.peak.fetch_max(now, Ordering::SeqCst);

@@ -1,0 +1,262 @@
+//! A blocking client over any [`BlockingHttpSend`]: for programs without an async runtime.
+//!
+//! It runs the very loops of the async [`Client`](crate::Client) (the call driver, the safe stop,
+//! the waiter), so the protocol's machines decide everything in both: the sender is wrapped as an
+//! async sender whose answers are ready at once, sleeps block the calling thread (through a
+//! [`BlockingSleeper`], [`ThreadSleeper`] by default), and each call runs to completion on the
+//! calling thread. Built with [`ClientBuilder::build_blocking`](crate::ClientBuilder::build_blocking).
+//!
+//! ```
+//! use bytes::Bytes;
+//! use modelarts_sdk::{Client, Credentials, SendError};
+//!
+//! #[derive(Debug)]
+//! struct Offline;
+//! impl std::fmt::Display for Offline {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         f.write_str("no network here")
+//!     }
+//! }
+//! impl std::error::Error for Offline {}
+//! impl SendError for Offline {
+//!     fn may_have_reached_server(&self) -> bool {
+//!         false
+//!     }
+//! }
+//!
+//! let offline = |_: http::Request<Bytes>| -> Result<http::Response<Bytes>, Offline> { Err(Offline) };
+//! let client = Client::builder()
+//!     .endpoint_url("https://modelarts.example.test")
+//!     .project_id("0123456789abcdef0123456789abcdef")
+//!     .credentials(Credentials::new("AKEXAMPLE0001", "secret"))
+//!     .max_attempts(1)
+//!     .env(|_| None)
+//!     .build_blocking(offline)?;
+//! let error = client.show_training_job_version("1".parse()?, "2".parse()?).unwrap_err();
+//! assert!(error.is_transient());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use modelarts_http::{BlockingHttpSend, HttpSend};
+use modelarts_protocol::endpoint::Endpoint;
+use modelarts_protocol::ids::{JobId, ProjectId, VersionId};
+use modelarts_protocol::model::{JobList, JobSummary, VersionDetail, VersionList};
+use modelarts_protocol::operations::Operation;
+use modelarts_protocol::stop::{StopOptions, StopOutcome};
+use modelarts_protocol::waiter::WaitOptions;
+
+use crate::client::ListQuery;
+use crate::error::{Error, WaitError};
+use crate::time::{Sleep, Sleeper};
+use crate::wait::StopAndWait;
+
+/// How the blocking client sleeps (backoffs, waiter delays): it blocks the calling thread.
+pub trait BlockingSleeper: Send + Sync + 'static {
+    /// Returns after `duration` (or, in a test, after moving a simulated clock by it).
+    fn sleep(&self, duration: Duration);
+}
+
+/// Sleeps with [`std::thread::sleep`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ThreadSleeper;
+
+impl BlockingSleeper for ThreadSleeper {
+    fn sleep(&self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+}
+
+impl<F: Fn(Duration) + Send + Sync + 'static> BlockingSleeper for F {
+    fn sleep(&self, duration: Duration) {
+        self(duration);
+    }
+}
+
+/// A blocking sleeper seen as the async client's [`Sleeper`]: the sleep happens when it is asked
+/// for, and the future is ready at once.
+pub(crate) struct BlockingSleep(pub(crate) Arc<dyn BlockingSleeper>);
+
+impl Sleeper for BlockingSleep {
+    fn sleep(&self, duration: Duration) -> Sleep {
+        self.0.sleep(duration);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+/// A blocking sender seen as an async one: its future is ready at once.
+#[derive(Debug)]
+pub(crate) struct Blocking<T>(T);
+
+impl<T: BlockingHttpSend> HttpSend for Blocking<T> {
+    type Error = T::Error;
+
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, T::Error>> {
+        std::future::ready(self.0.send(request))
+    }
+}
+
+/// The blocking ModelArts training-job client; see the [module documentation](self). Cheap to
+/// clone; clones share the retry quota and the measured clock skew.
+pub struct Client<T> {
+    inner: crate::Client<Blocking<T>>,
+}
+
+impl<T> Clone for Client<T> {
+    fn clone(&self) -> Self {
+        Self { inner: self.inner.clone() }
+    }
+}
+
+impl<T> std::fmt::Debug for Client<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("blocking::Client").field(&self.inner).finish()
+    }
+}
+
+impl<T> Client<T> {
+    pub(crate) fn wrap(sender: T) -> Blocking<T> {
+        Blocking(sender)
+    }
+
+    pub(crate) fn of(inner: crate::Client<Blocking<T>>) -> Self {
+        Self { inner }
+    }
+
+    /// The project every request goes to.
+    pub fn project_id(&self) -> &ProjectId {
+        self.inner.project_id()
+    }
+
+    /// The endpoint every request goes to.
+    pub fn endpoint(&self) -> &Endpoint {
+        self.inner.endpoint()
+    }
+
+    /// The clock skew measured from the server's `Date` headers, in milliseconds (server minus
+    /// local), if a response has carried one.
+    pub fn clock_skew_millis(&self) -> Option<i64> {
+        self.inner.clock_skew_millis()
+    }
+
+    /// Retry tokens left in the shared quota.
+    pub fn retry_tokens_available(&self) -> u32 {
+        self.inner.retry_tokens_available()
+    }
+}
+
+impl<T: BlockingHttpSend<Error: Send + Sync + 'static>> Client<T> {
+    /// Reads a version's details (its status among them).
+    pub fn show_training_job_version(&self, job: JobId, version: VersionId) -> Result<VersionDetail, Error> {
+        run(self.inner.show_training_job_version(job, version))
+    }
+
+    /// Reads one page of the job list.
+    pub fn list_training_jobs(&self, query: ListQuery) -> Result<JobList, Error> {
+        run(self.inner.list_training_jobs(query))
+    }
+
+    /// Reads every page of the job list (see [`crate::Client::list_training_jobs_all`]); the walk is
+    /// bounded, so the list is too.
+    pub fn list_training_jobs_all(&self, query: ListQuery) -> Result<Vec<JobSummary>, Error> {
+        let mut jobs = Vec::new();
+        let mut stream = pin!(self.inner.list_training_jobs_all(query));
+        while let Some(job) = run(stream.next()) {
+            jobs.push(job?);
+        }
+        Ok(jobs)
+    }
+
+    /// Reads every version of a job.
+    pub fn list_training_job_versions(&self, job: JobId) -> Result<VersionList, Error> {
+        run(self.inner.list_training_job_versions(job))
+    }
+
+    /// Runs any protocol operation with this client's retries, signing and skew correction.
+    pub fn call<O: Operation + Sync>(&self, op: &O) -> Result<O::Output, Error> {
+        run(self.inner.call(op))
+    }
+
+    /// Stops a version (non-strict), safely: see [`crate::Client::stop_training_job_with`].
+    pub fn stop_training_job(&self, job: JobId, version: VersionId) -> Result<StopOutcome, Error> {
+        run(self.inner.stop_training_job(job, version))
+    }
+
+    /// Stops a version with options: see [`crate::Client::stop_training_job_with`].
+    pub fn stop_training_job_with(
+        &self,
+        job: JobId,
+        version: VersionId,
+        options: StopOptions,
+    ) -> Result<StopOutcome, Error> {
+        run(self.inner.stop_training_job_with(job, version, options))
+    }
+
+    /// Polls a version until it is stopped: see [`crate::Client::wait_until_stopped`].
+    pub fn wait_until_stopped(
+        &self,
+        job: JobId,
+        version: VersionId,
+        options: WaitOptions,
+        on_poll: impl Fn(&VersionDetail),
+    ) -> Result<VersionDetail, WaitError> {
+        run(self.inner.wait_until_stopped(job, version, options, on_poll))
+    }
+
+    /// Stops a version (non-strict) and waits until it is stopped: see
+    /// [`crate::Client::stop_and_wait`].
+    pub fn stop_and_wait(
+        &self,
+        job: JobId,
+        version: VersionId,
+        options: WaitOptions,
+        on_poll: impl Fn(&VersionDetail),
+    ) -> Result<StopAndWait, WaitError> {
+        run(self.inner.stop_and_wait(job, version, options, on_poll))
+    }
+
+    /// [`stop_and_wait`](Self::stop_and_wait) with stop options.
+    pub fn stop_and_wait_with(
+        &self,
+        job: JobId,
+        version: VersionId,
+        stop_options: StopOptions,
+        options: WaitOptions,
+        on_poll: impl Fn(&VersionDetail),
+    ) -> Result<StopAndWait, WaitError> {
+        run(self.inner.stop_and_wait_with(job, version, stop_options, options, on_poll))
+    }
+}
+
+/// Wakes the thread that runs a call.
+struct ThreadWaker(std::thread::Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Runs `future` to completion on this thread. With a blocking sender and sleeper every future of
+/// the client is ready when first polled; anything else parks the thread until it is woken.
+fn run<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+    let mut context = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+        std::thread::park();
+    }
+}
