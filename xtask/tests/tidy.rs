@@ -6,6 +6,8 @@
 //!   environment, file system, network, process or randomness;
 //! - the transport reads no `MODELARTS_*` variable and names nothing of ModelArts;
 //! - no hyper, hyper-util or rustls type is in the public API of the transport or the SDK;
+//! - the SDK without its default features (the built-in transport) has no hyper, hyper-util,
+//!   hyper-rustls, rustls or tokio-rustls in its normal dependencies;
 //! - ring is the only crypto provider: `cargo tree -i aws-lc-rs` is empty.
 //!
 //! Sources are read as the compiler sees them: from `src/lib.rs` through the `mod` declarations,
@@ -44,6 +46,9 @@ const RANDOMNESS: &[&str] = &["rand", "fastrand", "getrandom"];
 const MODELARTS_MARKERS: &[&str] =
     &["modelarts", "huawei", "x-project-id", "x-sdk-date", "sdk-hmac-sha256", "training-job"];
 
+/// Crates of the built-in transport: the SDK without its default features must not depend on them.
+const TRANSPORT_CRATES: &[&str] = &["hyper", "hyper-util", "hyper-rustls", "rustls", "tokio-rustls"];
+
 /// Crates whose types must not appear in the public API of the transport or the SDK.
 const HIDDEN_CRATES: &[&str] =
     &["hyper", "hyper_util", "hyper_rustls", "rustls", "tokio_rustls", "rustls_pki_types"];
@@ -64,6 +69,29 @@ fn protocol_has_no_io_crate_in_its_normal_dependencies() {
     let offenders = io_crates_in(&tree);
     assert!(offenders.is_empty(), "modelarts-protocol depends on I/O crates: {offenders:?}\n{tree}");
     assert!(tree.lines().any(|l| l.starts_with("http ")), "the tree was not read:\n{tree}");
+}
+
+#[test]
+fn sdk_without_default_features_has_no_hyper_or_rustls_in_its_normal_dependencies() {
+    let tree = cargo_tree(&[
+        "-p",
+        "modelarts-sdk",
+        "--no-default-features",
+        "--features",
+        "blocking",
+        "-e",
+        "normal",
+        "--target",
+        "all",
+        "--prefix",
+        "none",
+    ]);
+    let offenders = crates_in(&tree, TRANSPORT_CRATES);
+    assert!(
+        offenders.is_empty(),
+        "modelarts-sdk without default features depends on transport crates: {offenders:?}\n{tree}"
+    );
+    assert!(tree.lines().any(|l| l.starts_with("modelarts-http ")), "the tree was not read:\n{tree}");
 }
 
 #[test]
@@ -130,6 +158,16 @@ fn checker_io_crates_finds_tokio_in_a_tree() {
     let tree = "modelarts-protocol v0.1.0 (/x)\nbytes v1.0.0\ntokio v1.40.0\nhttp v1.1.0\n";
     assert_eq!(io_crates_in(tree), ["tokio"]);
     assert!(io_crates_in("modelarts-protocol v0.1.0\ntokio-util v0.7.0\n").is_empty());
+}
+
+#[test]
+fn checker_transport_crates_finds_hyper_and_rustls_in_an_sdk_tree() {
+    let tree = "modelarts-sdk v0.1.0 (/x)\nmodelarts-http v0.1.0\nhyper v1.5.0\nrustls v0.23.0\nrustls-pki-types v1.0.0\n";
+    assert_eq!(crates_in(tree, TRANSPORT_CRATES), ["hyper", "rustls"]);
+    assert!(
+        crates_in("modelarts-sdk v0.1.0\nmodelarts-http v0.1.0\ntokio v1.40.0\n", TRANSPORT_CRATES)
+            .is_empty()
+    );
 }
 
 #[test]
@@ -404,9 +442,14 @@ fn cargo_tree(args: &[&str]) -> String {
 }
 
 /// The I/O crates named in a `cargo tree --prefix none` listing.
-fn io_crates_in(tree: &str) -> Vec<&str> {
+fn io_crates_in(tree: &str) -> Vec<&'static str> {
+    crates_in(tree, IO_CRATES)
+}
+
+/// Which of `crates` a `cargo tree --prefix none` listing names.
+fn crates_in(tree: &str, crates: &[&'static str]) -> Vec<&'static str> {
     let names: BTreeSet<&str> = tree.lines().filter_map(|l| l.split_whitespace().next()).collect();
-    IO_CRATES.iter().copied().filter(|name| names.contains(name)).collect()
+    crates.iter().copied().filter(|name| names.contains(name)).collect()
 }
 
 /// `None` when `cargo tree -i aws-lc-rs` says the package is not in the graph; otherwise what it
