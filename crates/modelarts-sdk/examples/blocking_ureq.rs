@@ -16,8 +16,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use modelarts_emulator::{Emulator, EmulatorConfig, JobSeed};
+use modelarts_emulator::{Emulator, EmulatorConfig, JobSeed, RunningEmulator};
+use modelarts_sdk::blocking::{self, BlockingSleeper};
 use modelarts_sdk::{BlockingHttpSend, Client, Credentials, SendError, StopAndWait, WaitOptions};
+use tokio::runtime::Runtime;
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 
 /// The largest answer read (the SDK's own transport has the same kind of cap).
@@ -124,14 +126,21 @@ pub(crate) struct Demo {
     pub(crate) all_signed: bool,
 }
 
-/// Starts an emulator (HTTPS, AK/SK signatures enforced, the version KILLED after 3 status reads),
-/// stops version 3 of job 10 with the blocking client over ureq, and waits until it is KILLED.
-pub(crate) fn demo() -> Result<Demo, Box<dyn std::error::Error>> {
-    // The emulator is an async server: it runs on its own runtime's threads, the client on this one.
+/// Starts an emulator on a runtime of its own: it is an async server and runs on that runtime's
+/// thread, while the blocking client runs on this one.
+pub(crate) fn start(
+    config: EmulatorConfig,
+) -> Result<(Runtime, RunningEmulator), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
-    let emulator = runtime.block_on(Emulator::start(
-        EmulatorConfig::default().tls(true).job(JobSeed::running(10, 3)).kill_after_polls(3),
-    ))?;
+    let emulator = runtime.block_on(Emulator::start(config.tls(true)))?;
+    Ok((runtime, emulator))
+}
+
+/// A blocking client on ureq for `emulator`, trusting its CA only, sleeping with `sleeper`.
+pub(crate) fn client(
+    emulator: &RunningEmulator,
+    sleeper: impl BlockingSleeper,
+) -> Result<blocking::Client<UreqSender>, Box<dyn std::error::Error>> {
     let sender =
         UreqSender::new(emulator.ca_cert_pem().ok_or("the emulator has no CA")?, Duration::from_secs(10))?;
     let credentials = emulator.credentials();
@@ -140,10 +149,19 @@ pub(crate) fn demo() -> Result<Demo, Box<dyn std::error::Error>> {
         .project_id(emulator.project_id())
         .credentials(Credentials::new(&credentials.access_key, &credentials.secret_key))
         .env(|_| None)
-        // The emulator kills the version after a number of reads, so the waiter need not really
-        // sleep; a program would keep the default (`std::thread::sleep`).
-        .blocking_sleeper(|_: Duration| {})
+        .blocking_sleeper(sleeper)
         .build_blocking(sender)?;
+    Ok(client)
+}
+
+/// Starts an emulator (HTTPS, AK/SK signatures enforced, the version KILLED after 3 status reads),
+/// stops version 3 of job 10 with the blocking client over ureq, and waits until it is KILLED.
+pub(crate) fn demo() -> Result<Demo, Box<dyn std::error::Error>> {
+    let (runtime, emulator) =
+        start(EmulatorConfig::default().job(JobSeed::running(10, 3)).kill_after_polls(3))?;
+    // The emulator kills the version after a number of reads, so the waiter need not really
+    // sleep; a program would keep the default (`ThreadSleeper`, `std::thread::sleep`).
+    let client = client(&emulator, |_: Duration| {})?;
 
     let polls = std::cell::Cell::new(0);
     let done = client.stop_and_wait("10".parse()?, "3".parse()?, WaitOptions::default(), |_| {

@@ -5,7 +5,11 @@
 #[path = "../examples/blocking_ureq.rs"]
 mod example;
 
-use modelarts_sdk::{JobStatus, StopOutcome};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use modelarts_emulator::{EmulatorConfig, FaultScript, FaultStep, JobSeed, RouteSelector};
+use modelarts_sdk::{JobId, JobStatus, StopOutcome, VersionId};
 
 #[test]
 fn the_blocking_client_over_ureq_stops_and_waits_until_killed() {
@@ -16,4 +20,34 @@ fn the_blocking_client_over_ureq_stops_and_waits_until_killed() {
     assert!(demo.polls >= 3, "{} polls", demo.polls);
     assert_eq!(demo.effective_stops, 1);
     assert!(demo.all_signed, "every request verified by the emulator");
+}
+
+#[test]
+fn the_blocking_client_reads_the_status_after_a_reset_stop_and_sleeps_before_retrying_a_503() {
+    let (runtime, emulator) = example::start(
+        EmulatorConfig::default()
+            .never_kill()
+            .job(JobSeed::running(10, 3))
+            .fault(FaultScript::new(RouteSelector::Stop).step(FaultStep::reset_after_effect()))
+            .fault(FaultScript::new(RouteSelector::Show).step(FaultStep::status(503))),
+    )
+    .unwrap();
+    let slept = Arc::new(Mutex::new(Vec::new()));
+    let recorded = Arc::clone(&slept);
+    let client = example::client(&emulator, move |d: Duration| recorded.lock().unwrap().push(d)).unwrap();
+    let (job, version) = (JobId::new(10).unwrap(), VersionId::new(3).unwrap());
+
+    // The reset came after the stop took effect: the status read (503, then KILLING) confirms it,
+    // and the stop is not sent again.
+    let outcome = client.stop_training_job(job, version).unwrap();
+    assert_eq!(outcome, StopOutcome::ConfirmedByStatus(JobStatus::Killing));
+    assert_eq!(emulator.state().effective_stops(10, 3), 1);
+    let journal = emulator.state().journal();
+    let methods: Vec<&str> = journal.iter().map(|e| e.method.as_str()).collect();
+    assert_eq!(methods, ["POST", "GET", "GET"], "stop, the 503'd read, the read");
+    // The retry of the 503 slept through the injected sleeper, once, and not for nothing.
+    let slept = slept.lock().unwrap().clone();
+    assert_eq!(slept.len(), 1, "{slept:?}");
+    assert!(slept[0] > Duration::ZERO, "{slept:?}");
+    runtime.block_on(emulator.shutdown());
 }

@@ -481,3 +481,23 @@ async fn no_credentials_anywhere_lists_the_sources_tried() {
     assert!(tried[3].contains(".huaweicloud/credentials (not found)"));
     let _ = std::fs::remove_dir_all(home);
 }
+
+/// The seam has no `Send` bound, so this is what keeps the client on the built-in transport usable
+/// from a multi-threaded runtime (`tokio::spawn`): its futures and streams are `Send`. A compile-time
+/// check; the spawned stop then runs against the emulator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_on_the_https_transport_can_be_spawned() {
+    fn is_send<T: Send>(value: T) -> T {
+        value
+    }
+    let emulator = start(EmulatorConfig::default().never_kill().job(JobSeed::running(10, 3))).await;
+    let client = client(&emulator);
+    let (job, version) = ids(10, 3);
+    drop(is_send(client.list_training_jobs_all(ListQuery::default())));
+    drop(is_send(client.stop_and_wait(job, version, fast_wait(), |_| {})));
+    let spawned = client.clone();
+    let outcome = tokio::spawn(async move { spawned.stop_training_job(job, version).await }).await.unwrap();
+    assert_eq!(outcome.unwrap(), StopOutcome::Accepted);
+    assert_eq!(emulator.state().effective_stops(10, 3), 1);
+    emulator.shutdown().await;
+}
