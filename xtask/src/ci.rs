@@ -18,6 +18,21 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub(crate) fn run(no_test: bool) -> Result<(), String> {
     exec(cargo().args(["fmt", "--all", "--", "--check"]))?;
     exec(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    // The SDK without its built-in transport (a sender of the user's), with and without the
+    // blocking client: both build and lint clean.
+    for features in ["", "blocking"] {
+        exec(cargo().args([
+            "clippy",
+            "-p",
+            "modelarts-sdk",
+            "--no-default-features",
+            "--features",
+            features,
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+    }
     if no_test {
         // The architecture's invariants (dependency rules, sans-IO sources, API boundaries) are
         // the `tidy` tests; `cargo test --workspace` runs them otherwise.
