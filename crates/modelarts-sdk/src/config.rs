@@ -304,7 +304,7 @@ impl ClientBuilder {
     ///
     /// Fails on invalid values (a garbled credentials file, an AK without SK, a bad URL or project
     /// ID, an unreadable CA bundle); missing values are `None` here and fail only in
-    /// [`build`](Self::build), except credentials, whose absence is reported in
+    /// `build` or [`build_with`](Self::build_with), except credentials, whose absence is reported in
     /// [`ResolvedConfig::credentials_tried`].
     pub fn resolve(&self) -> Result<ResolvedConfig, Error> {
         crate::resolve::resolve(self)

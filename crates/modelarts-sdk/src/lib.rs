@@ -17,6 +17,11 @@
 //! - a batch stop with bounded concurrency and one definite outcome per target
 //!   ([`Client::batch_stop`]).
 //!
+//! Features: `transport` (default) brings the HTTPS transport (`ClientBuilder::build`); without
+//! it, [`ClientBuilder::build_with`] takes any [`HttpSend`] (closures implement it), and the tree
+//! has no hyper or rustls. `blocking` adds `blocking::Client` over any [`BlockingHttpSend`],
+//! driving the same loops.
+//!
 //! It never logs or displays a secret key, a token or an `Authorization` header. Each attempt runs
 //! in a `DEBUG` span `modelarts.attempt` with the fields `operation`, `attempt`, `max_attempts`,
 //! `status`, `request_id`, `outcome` and `backoff_ms`.
