@@ -124,7 +124,7 @@ impl ListQuery {
     /// The query of page `page` of a walk over every page, as [`Client::list_training_jobs_all`]
     /// sends it: `per_page` set (the query's, else [`DEFAULT_PAGE_SIZE`](crate::DEFAULT_PAGE_SIZE),
     /// within 1 to 1000).
-    pub fn page_of_all(&self, page: u32) -> ListQuery {
+    pub(crate) fn page_of_all(&self, page: u32) -> ListQuery {
         ListQuery {
             page: Some(page),
             per_page: Some(self.per_page.unwrap_or(crate::DEFAULT_PAGE_SIZE).clamp(1, 1000)),
@@ -132,8 +132,8 @@ impl ListQuery {
         }
     }
 
-    /// The protocol operation this query stands for (for `--dry-run` and [`Client::signed_request`]).
-    pub fn to_operation(&self, project_id: ProjectId) -> ListTrainingJobs {
+    /// The protocol operation this query stands for.
+    fn to_operation(&self, project_id: ProjectId) -> ListTrainingJobs {
         ListTrainingJobs {
             project_id,
             status: self.status,

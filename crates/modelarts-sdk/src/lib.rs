@@ -24,6 +24,7 @@
 mod batch;
 mod client;
 mod config;
+mod dry_run;
 mod error;
 mod execute;
 mod list;
@@ -38,6 +39,7 @@ pub use batch::{
 };
 pub use client::{Client, ListQuery};
 pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
+pub use dry_run::DryRunSender;
 pub use error::{Error, ErrorCategory, WaitError};
 pub use list::DEFAULT_PAGE_SIZE;
 pub use resolve::{MAX_CREDENTIALS_FILE_BYTES, decode_text_file, read_limited};

@@ -11,14 +11,13 @@ use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
 use modelarts_protocol::model::VersionDetail;
-use modelarts_protocol::operations::stop_training_job::StopTrainingJob;
 use modelarts_protocol::stop::{Outcome, WaitEnd};
 use modelarts_protocol::waiter::WaitOptions;
 use modelarts_protocol::{JobId, JobStatus, VersionId};
 use modelarts_sdk::{BatchEvent, BatchOptions, BatchOutcome, Client, StopOptions, StopOutcome, WaitError};
 use serde_json::Value;
 
-use super::{Context, dry_run, io_failure, print_dry_run, wait_options};
+use super::{Context, dry_run, io_failure, wait_options};
 use crate::args::{StopArgs, WaitArgs};
 use crate::exit::{self, ExitStatus};
 use crate::failure::Failure;
@@ -223,8 +222,13 @@ async fn stop_one(
 ) -> Result<ExitStatus, Failure> {
     let client = ctx.client()?;
     if ctx.global.dry_run {
-        let op = StopTrainingJob::new(client.project_id().clone(), job, version);
-        return dry_run(&client, &op, out);
+        let options = StopOptions { strict };
+        return dry_run(
+            &client,
+            |c| async move { c.stop_training_job_with(job, version, options).await },
+            out,
+        )
+        .await;
     }
     let target = StopTarget { job_id: job, version_id: version, line: None };
     let started = Instant::now();
@@ -420,13 +424,13 @@ pub(crate) async fn wait(
     let client = ctx.client()?;
     let (job, version) = (args.job_id, args.version);
     if ctx.global.dry_run {
-        let op = modelarts_protocol::operations::show_training_job_version::ShowTrainingJobVersion::new(
-            client.project_id().clone(),
-            job,
-            version,
-        );
         ctx.stderr.note("note: the wait repeats this request until the version is final");
-        return dry_run(&client, &op, out);
+        return dry_run(
+            &client,
+            |c| async move { c.wait_until_stopped(job, version, options, |_| {}).await },
+            out,
+        )
+        .await;
     }
     let target = StopTarget { job_id: job, version_id: version, line: None };
     let started = Instant::now();
@@ -464,11 +468,11 @@ async fn stop_batch(
     }
     let client = ctx.client()?;
     if ctx.global.dry_run {
+        let options = StopOptions { strict: args.strict };
         for t in &targets {
-            let op = StopTrainingJob::new(client.project_id().clone(), t.job_id, t.version_id);
-            let request =
-                client.signed_request(&op).map_err(|e| Failure::sdk("cannot build the request", &e))?;
-            print_dry_run(out, &request)?;
+            let (job, version) = (t.job_id, t.version_id);
+            dry_run(&client, |c| async move { c.stop_training_job_with(job, version, options).await }, out)
+                .await?;
         }
         return Ok(ExitStatus::Success);
     }
