@@ -37,7 +37,7 @@ pub use batch::{
     BatchCounts, BatchEvent, BatchOptions, BatchOutcome, BatchOutcomeKind, BatchReport,
     DEFAULT_BATCH_CONCURRENCY,
 };
-pub use client::{Client, ListQuery};
+pub use client::Client;
 pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
 pub use dry_run::DryRunSender;
 pub use error::{Error, ErrorCategory, WaitError};
@@ -52,7 +52,7 @@ pub use modelarts_protocol::auth::{Auth, IamToken};
 pub use modelarts_protocol::endpoint::Endpoint;
 pub use modelarts_protocol::ids::{JobId, ProjectId, VersionId};
 pub use modelarts_protocol::model::{JobList, JobSummary, VersionDetail, VersionList};
-pub use modelarts_protocol::operations::list_training_jobs::{Order, SortBy};
+pub use modelarts_protocol::operations::list_training_jobs::{ListQuery, Order, SortBy};
 pub use modelarts_protocol::retry::RetryPolicy;
 pub use modelarts_protocol::signing::Credentials;
 pub use modelarts_protocol::status::JobStatus;
