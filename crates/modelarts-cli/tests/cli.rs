@@ -690,6 +690,37 @@ fn dry_run_sends_nothing_and_shows_no_secret() {
     assert_eq!(env.status(10, 20), Some(status::RUNNING));
 }
 
+#[test]
+fn dry_run_prints_the_request_the_command_then_sends() {
+    let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)));
+    let cases: [&[&str]; 3] = [
+        &["training-job", "list", "--all", "--search", "job"],
+        &["training-job", "show", "10", "--version", "20"],
+        &["training-job", "stop", "10", "--version", "20"],
+    ];
+    for (index, args) in cases.iter().enumerate() {
+        let dry = json(&expect(env.cmd().args(["--dry-run", "--output", "json"]).args(*args), 0).stdout);
+        assert_eq!(env.journal_len(), index, "{args:?}: the dry run sent nothing");
+        expect(env.cmd().args(["--output", "json"]).args(*args), 0);
+        let sent = env.emulator().state().journal().into_iter().nth(index).unwrap();
+        let url = dry["url"].as_str().unwrap();
+        let query = sent.query.as_ref().map_or_else(String::new, |q| format!("?{q}"));
+        assert!(url.ends_with(&format!("{}{query}", sent.path)), "{args:?}: {url} vs {}{query}", sent.path);
+        assert_eq!(dry["method"], sent.method.as_str(), "{args:?}");
+        let headers = dry["headers"].as_object().unwrap();
+        for (name, value) in &sent.headers {
+            if matches!(name.as_str(), "host" | "authorization" | "x-sdk-date" | "content-length") {
+                continue;
+            }
+            assert_eq!(headers.get(name).and_then(Value::as_str), Some(value.as_str()), "{args:?}: {name}");
+        }
+        for name in headers.keys().filter(|n| *n != "host") {
+            assert!(sent.headers.iter().any(|(n, _)| n == name), "{args:?}: {name} was not sent");
+        }
+    }
+    assert_eq!(env.status(10, 20), Some(status::KILLING));
+}
+
 /// The value after `Signature=` in the first Authorization line.
 fn regex_free_signature(text: &str) -> Option<String> {
     let start = text.find("Signature=")? + "Signature=".len();
