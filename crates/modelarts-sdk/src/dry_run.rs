@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use modelarts_transport::{Error as TransportError, ErrorKind, HttpSend};
+use tracing::instrument::WithSubscriber;
 
 use crate::client::{Client, Inner};
 use crate::error::Error;
@@ -53,7 +54,8 @@ impl<T> Client<T> {
     /// hides them, printing header values does not: mask `Authorization`, `X-Security-Token` and
     /// `X-Auth-Token` before showing it.
     ///
-    /// The call itself ends with the dry run's failure, which is dropped. An error found before
+    /// The call itself ends with the dry run's failure, which is dropped, and logs nothing (its
+    /// attempt was never made). An error found before
     /// anything would be sent (an input that forms no request, a credential that cannot be signed)
     /// is returned as the call returned it.
     ///
@@ -87,7 +89,8 @@ impl<T> Client<T> {
                 time: self.inner.time.clone(),
             }),
         };
-        let result = call(client.clone()).await;
+        // The call's logs would tell of an attempt that never was (and of its made-up failure).
+        let result = call(client.clone()).with_subscriber(tracing::subscriber::NoSubscriber::default()).await;
         match (client.inner.transport.take(), result) {
             (Some(request), _) => Ok(request),
             (None, Err(e)) => Err(e),

@@ -51,6 +51,29 @@ async fn attempts_are_logged_in_spans_without_secrets() {
     }
 }
 
+#[tokio::test]
+async fn a_dry_run_logs_no_attempt_it_did_not_make() {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let client = client(Fake::new(|_, _| api_error(400, "ModelArts.2775")));
+    let (job, version) = ("10".parse().unwrap(), "3".parse().unwrap());
+    let request = client.dry_run(|c| async move { c.stop_training_job(job, version).await }).await.unwrap();
+    assert_eq!(request.method(), http::Method::POST);
+    // The same call for real is logged: the subscriber is listening.
+    client.show_training_job_version(job, version).await.unwrap_err();
+    let log = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("show_training_job_version"), "{log}");
+    assert!(!log.contains("stop_training_job"), "{log}");
+    assert!(!log.contains("TLS"), "{log}");
+}
+
 /// The futures a command line awaits or spawns are `Send`.
 #[allow(dead_code, reason = "compile-time check only")]
 fn futures_are_send(client: &Client, job: JobId, version: VersionId) {
