@@ -111,8 +111,8 @@ impl Failure {
             text.push_str(&escape(cause));
         }
         if let Some(api) = &self.api {
-            text.push_str(&format!("\n  http status: {}", api.http_status));
-            if let Some(code) = &api.code {
+            text.push_str(&format!("\n  http status: {}", api.http_status()));
+            if let Some(code) = api.code() {
                 text.push_str(&format!("\n  error code: {}", escape(code)));
             }
         }
@@ -133,9 +133,9 @@ impl Failure {
             "causes": self.causes,
             "exit_code": self.status.code(),
             "category": self.category,
-            "http_status": self.api.as_ref().map(|a| a.http_status),
-            "code": self.api.as_ref().and_then(|a| a.code.clone()),
-            "service_message": self.api.as_ref().and_then(|a| a.message.clone()),
+            "http_status": self.api.as_deref().map(ApiError::http_status),
+            "code": self.api.as_deref().and_then(ApiError::code),
+            "service_message": self.api.as_deref().and_then(ApiError::message),
             "request_id": self.request_id,
             "hints": self.hints,
         })
@@ -143,7 +143,7 @@ impl Failure {
 
     /// Whether the service rejected the credentials or the signature.
     pub(crate) fn is_rejected_credentials(&self) -> bool {
-        self.api.as_ref().is_some_and(|a| a.is_auth() || a.http_status == 401)
+        self.api.as_ref().is_some_and(|a| a.is_auth() || a.http_status() == 401)
     }
 
     /// The JSON report: `{"error": {...}}`.
@@ -192,12 +192,8 @@ mod tests {
 
     #[test]
     fn text_report_has_chain_code_and_request_id() {
-        let api = ApiError {
-            http_status: 400,
-            code: Some("ModelArts.2775".into()),
-            message: Some("not found".into()),
-            request_id: Some("req-1".into()),
-        };
+        let api =
+            ApiError::new(400).with_code("ModelArts.2775").with_message("not found").with_request_id("req-1");
         let error = SdkError::Service { error: api, attempts: 1, retry_after: None };
         let f = Failure::sdk("cannot show job 1 version 2", &error);
         assert_eq!(f.status, ExitStatus::Refused);
@@ -218,12 +214,7 @@ mod tests {
     #[test]
     fn categories_map_to_exit_statuses() {
         let service = |status: u16, code: Option<&str>| SdkError::Service {
-            error: ApiError {
-                http_status: status,
-                code: code.map(str::to_owned),
-                message: None,
-                request_id: None,
-            },
+            error: code.into_iter().fold(ApiError::new(status), ApiError::with_code),
             attempts: 1,
             retry_after: None,
         };

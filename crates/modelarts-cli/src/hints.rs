@@ -34,7 +34,7 @@ pub(crate) fn for_error(error: &SdkError) -> Vec<String> {
             hints.push("the certificate is for another host: check --endpoint-url or --region".to_owned());
         }
     }
-    if error.api_error().is_some_and(|a| a.is_auth() || a.http_status == 401) {
+    if error.api_error().is_some_and(|a| a.is_auth() || a.http_status() == 401) {
         hints.push(
             "the service rejected the credentials or the signature: check that the AK/SK pair (or token) is \
              current and belongs to this account, and with temporary credentials that the security token \

@@ -7,14 +7,15 @@
 
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use modelarts_emulator::{Emulator, EmulatorConfig, JobSeed, RunningEmulator};
 use modelarts_reliability::docs;
 use modelarts_sdk::{Client, ClientBuilder, Credentials};
 
-const BIN: &str = env!("CARGO_BIN_EXE_modelarts");
+mod common;
+
 /// A password in an endpoint URL: must never be echoed.
 const URL_PASSWORD: &str = "hunter2secret";
 
@@ -32,9 +33,7 @@ impl Ctx {
 
     /// The binary with a temporary HOME, an empty environment and no flags.
     fn bare(&self) -> Command {
-        let mut cmd = Command::new(BIN);
-        cmd.env_clear().env("HOME", self.dir.path()).env("NO_COLOR", "1").stdin(Stdio::null());
-        cmd
+        common::bare(self.dir.path())
     }
 
     /// The binary pointed at the emulator (endpoint, CA, project), without credentials.

@@ -7,137 +7,18 @@
 // Test helpers may unwrap: a failure is a test failure (clippy.toml allows it in #[test] fns only).
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
 use assert_cmd::Command;
 use modelarts_emulator::{
-    Emulator, EmulatorConfig, FaultScript, FaultStep, JobSeed, RouteSelector, RunningEmulator, VersionSeed,
-    status,
+    EmulatorConfig, FaultScript, FaultStep, JobSeed, RouteSelector, VersionSeed, status,
 };
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_modelarts");
+mod common;
 
-/// An emulator on its own runtime, and a temporary HOME.
-struct Env {
-    runtime: tokio::runtime::Runtime,
-    emulator: Option<RunningEmulator>,
-    home: tempfile::TempDir,
-}
-
-impl Env {
-    fn start(config: EmulatorConfig) -> Self {
-        let runtime =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-        let emulator = runtime.block_on(Emulator::start(config.tls(true))).unwrap();
-        Self { runtime, emulator: Some(emulator), home: tempfile::tempdir().unwrap() }
-    }
-
-    fn emulator(&self) -> &RunningEmulator {
-        self.emulator.as_ref().unwrap()
-    }
-
-    fn ca(&self) -> PathBuf {
-        self.emulator().ca_cert_path().unwrap().to_owned()
-    }
-
-    /// The binary (as a std command) with endpoint, CA and project flags, no credentials, a
-    /// temporary HOME and an otherwise empty environment.
-    fn std_bare(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new(BIN);
-        cmd.env_clear()
-            .env("HOME", self.home.path())
-            .env("NO_COLOR", "1")
-            .arg("--endpoint-url")
-            .arg(self.emulator().endpoint())
-            .arg("--ca-bundle")
-            .arg(self.ca())
-            .arg("--project-id")
-            .arg(self.emulator().project_id());
-        cmd
-    }
-
-    /// [`std_bare`](Self::std_bare) with the emulator's credentials in the environment.
-    fn std_cmd(&self) -> std::process::Command {
-        let c = self.emulator().credentials();
-        let mut cmd = self.std_bare();
-        cmd.env("HUAWEICLOUD_SDK_AK", &c.access_key).env("HUAWEICLOUD_SDK_SK", &c.secret_key);
-        cmd
-    }
-
-    /// The binary without credentials, stdin a pipe (not a terminal).
-    fn bare(&self) -> Command {
-        let mut cmd = Command::from_std(self.std_bare());
-        cmd.timeout(Duration::from_secs(60)).write_stdin("");
-        cmd
-    }
-
-    /// The binary with credentials, stdin a pipe (not a terminal).
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::from_std(self.std_cmd());
-        cmd.timeout(Duration::from_secs(60)).write_stdin("");
-        cmd
-    }
-
-    fn secret_key(&self) -> String {
-        self.emulator().credentials().secret_key.clone()
-    }
-
-    fn journal_len(&self) -> usize {
-        self.emulator().state().journal().len()
-    }
-
-    fn status(&self, job: u64, version: u64) -> Option<i32> {
-        self.emulator().state().version_status(job, version)
-    }
-
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.home.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some(emulator) = self.emulator.take() {
-            self.runtime.block_on(emulator.shutdown());
-        }
-    }
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let output = cmd.output().unwrap();
-    let run = Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    assert!(!run.stderr.contains("panicked"), "panic:\n{}", run.stderr);
-    run
-}
-
-fn expect(cmd: &mut Command, code: i32) -> Run {
-    let r = run(cmd);
-    assert_eq!(r.code, code, "exit status\n--- stdout\n{}\n--- stderr\n{}", r.stdout, r.stderr);
-    r
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{text}"))
-}
-
-fn json_lines(text: &str) -> Vec<Value> {
-    text.lines().filter(|l| !l.trim().is_empty()).map(json).collect()
-}
+use common::{BIN, Env, expect, json, json_lines};
 
 const FAST_POLL: [&str; 4] = ["--poll-min", "50ms", "--poll-max", "200ms"];
 
@@ -688,6 +569,37 @@ fn dry_run_sends_nothing_and_shows_no_secret() {
     expect(env.cmd().args(["--dry-run", "training-job", "list", "--all"]), 0);
     assert_eq!(env.journal_len(), 0);
     assert_eq!(env.status(10, 20), Some(status::RUNNING));
+}
+
+#[test]
+fn dry_run_prints_the_request_the_command_then_sends() {
+    let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)));
+    let cases: [&[&str]; 3] = [
+        &["training-job", "list", "--all", "--search", "job"],
+        &["training-job", "show", "10", "--version", "20"],
+        &["training-job", "stop", "10", "--version", "20"],
+    ];
+    for (index, args) in cases.iter().enumerate() {
+        let dry = json(&expect(env.cmd().args(["--dry-run", "--output", "json"]).args(*args), 0).stdout);
+        assert_eq!(env.journal_len(), index, "{args:?}: the dry run sent nothing");
+        expect(env.cmd().args(["--output", "json"]).args(*args), 0);
+        let sent = env.emulator().state().journal().into_iter().nth(index).unwrap();
+        let url = dry["url"].as_str().unwrap();
+        let query = sent.query.as_ref().map_or_else(String::new, |q| format!("?{q}"));
+        assert!(url.ends_with(&format!("{}{query}", sent.path)), "{args:?}: {url} vs {}{query}", sent.path);
+        assert_eq!(dry["method"], sent.method.as_str(), "{args:?}");
+        let headers = dry["headers"].as_object().unwrap();
+        for (name, value) in &sent.headers {
+            if matches!(name.as_str(), "host" | "authorization" | "x-sdk-date" | "content-length") {
+                continue;
+            }
+            assert_eq!(headers.get(name).and_then(Value::as_str), Some(value.as_str()), "{args:?}: {name}");
+        }
+        for name in headers.keys().filter(|n| *n != "host") {
+            assert!(sent.headers.iter().any(|(n, _)| n == name), "{args:?}: {name} was not sent");
+        }
+    }
+    assert_eq!(env.status(10, 20), Some(status::KILLING));
 }
 
 /// The value after `Signature=` in the first Authorization line.

@@ -7,12 +7,14 @@
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use modelarts_reliability::hostile::{HostileServer, Reply};
 
-const BIN: &str = env!("CARGO_BIN_EXE_modelarts");
-const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+mod common;
+
+use common::PROJECT;
+
 const RUNNING_VERSION: &str = r#"{"is_success":true,"job_id":10,"version_id":20,"status":8}"#;
 
 /// `secretvalue` followed by a Latin-1 byte: not UTF-8.
@@ -44,8 +46,7 @@ fn variables_that_are_not_utf8_are_named() {
         ("NO_PROXY", true, true),
     ];
     for (name, keys, flags) in cases {
-        let mut cmd = Command::new(BIN);
-        cmd.env_clear().env("HOME", home.path()).env("NO_COLOR", "1").stdin(Stdio::null());
+        let mut cmd = common::bare(home.path());
         if keys {
             cmd.env("HUAWEICLOUD_SDK_AK", "GOODAK").env("HUAWEICLOUD_SDK_SK", "GOODSK");
         }
@@ -82,10 +83,7 @@ fn variables_that_are_not_utf8_are_named() {
 #[test]
 fn configure_list_names_each_credentials_own_variable() {
     let home = tempfile::tempdir().unwrap();
-    let out = Command::new(BIN)
-        .env_clear()
-        .env("HOME", home.path())
-        .env("NO_COLOR", "1")
+    let out = common::bare(home.path())
         .env("HUAWEICLOUD_SDK_AK", "LISTTESTAK0000000001")
         .env("HUAWEICLOUD_SDK_SK", "LISTTESTSKsecret")
         .env("HUAWEICLOUD_SDK_SECURITY_TOKEN", "LISTTESTTOKENsecret")

@@ -20,7 +20,10 @@ use modelarts_emulator::{
 use modelarts_reliability::docs;
 use modelarts_sdk::{Client, Credentials, Error, JobId, StopOutcome, VersionId};
 
-const BIN: &str = env!("CARGO_BIN_EXE_modelarts");
+mod common;
+
+use common::BIN;
+
 const JOB: u64 = 10;
 const VERSION: u64 = 20;
 /// The attempt timeout of the stall rows (the stall is longer).

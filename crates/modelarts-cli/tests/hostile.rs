@@ -5,19 +5,17 @@
 // Test helpers may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use modelarts_reliability::hostile::{HostileServer, Reply, endless_page};
 
-const BIN: &str = env!("CARGO_BIN_EXE_modelarts");
-const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+mod common;
+
+use common::{PROJECT, text};
 
 fn run(server: &HostileServer, args: &[&str]) -> Output {
     let home = tempfile::tempdir().unwrap();
-    Command::new(BIN)
-        .env_clear()
-        .env("HOME", home.path())
-        .env("NO_COLOR", "1")
+    common::bare(home.path())
         .env("HUAWEICLOUD_SDK_AK", "HOSTILEAK")
         .env("HUAWEICLOUD_SDK_SK", "HOSTILESK")
         .args(["--endpoint-url", &server.url(), "--project-id", PROJECT, "--max-attempts", "1"])
@@ -25,10 +23,6 @@ fn run(server: &HostileServer, args: &[&str]) -> Output {
         .stdin(Stdio::null())
         .output()
         .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
@@ -98,9 +92,7 @@ fn a_proxy_refusing_the_credentials_is_a_configuration_failure() {
         (format!("http://{}", proxy.addr()), "the proxy requires credentials"),
     ] {
         let before = proxy.requests();
-        let out = Command::new(BIN)
-            .env_clear()
-            .env("HOME", home.path())
+        let out = common::binary(home.path())
             .env("HUAWEICLOUD_SDK_AK", "HOSTILEAK")
             .env("HUAWEICLOUD_SDK_SK", "HOSTILESK")
             .env("HTTPS_PROXY", &url)
@@ -140,9 +132,7 @@ fn a_407_answer_is_a_configuration_failure_not_retried() {
     })
     .unwrap();
     let home = tempfile::tempdir().unwrap();
-    let out = Command::new(BIN)
-        .env_clear()
-        .env("HOME", home.path())
+    let out = common::binary(home.path())
         .env("HUAWEICLOUD_SDK_AK", "HOSTILEAK")
         .env("HUAWEICLOUD_SDK_SK", "HOSTILESK")
         .args([

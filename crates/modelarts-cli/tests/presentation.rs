@@ -6,127 +6,18 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::Stdio;
-use std::time::Duration;
 
 use assert_cmd::Command;
 use modelarts_emulator::{
-    Emulator, EmulatorConfig, FaultScript, FaultStep, JobSeed, RouteSelector, RunningEmulator, VersionSeed,
-    status,
+    EmulatorConfig, FaultScript, FaultStep, JobSeed, RouteSelector, VersionSeed, status,
 };
 use serde_json::{Value, json};
 use unicode_width::UnicodeWidthStr;
 
-const BIN: &str = env!("CARGO_BIN_EXE_modelarts");
+mod common;
 
-/// An emulator on its own runtime, and a temporary HOME.
-struct Env {
-    runtime: tokio::runtime::Runtime,
-    emulator: Option<RunningEmulator>,
-    home: tempfile::TempDir,
-}
-
-impl Env {
-    fn start(config: EmulatorConfig) -> Self {
-        let runtime =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-        let emulator = runtime.block_on(Emulator::start(config.tls(true))).unwrap();
-        Self { runtime, emulator: Some(emulator), home: tempfile::tempdir().unwrap() }
-    }
-
-    fn emulator(&self) -> &RunningEmulator {
-        self.emulator.as_ref().unwrap()
-    }
-
-    fn ca(&self) -> PathBuf {
-        self.emulator().ca_cert_path().unwrap().to_owned()
-    }
-
-    /// The binary with the emulator's credentials in a cleared environment, no endpoint flags.
-    fn std_unpointed(&self) -> std::process::Command {
-        let c = self.emulator().credentials();
-        let mut cmd = std::process::Command::new(BIN);
-        cmd.env_clear()
-            .env("HOME", self.home.path())
-            .env("NO_COLOR", "1")
-            .env("HUAWEICLOUD_SDK_AK", &c.access_key)
-            .env("HUAWEICLOUD_SDK_SK", &c.secret_key)
-            .arg("--project-id")
-            .arg(self.emulator().project_id());
-        cmd
-    }
-
-    fn std_cmd(&self) -> std::process::Command {
-        let mut cmd = self.std_unpointed();
-        cmd.arg("--endpoint-url").arg(self.emulator().endpoint()).arg("--ca-bundle").arg(self.ca());
-        cmd
-    }
-
-    /// The binary with endpoint, CA, project and credentials; stdin a pipe (not a terminal).
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::from_std(self.std_cmd());
-        cmd.timeout(Duration::from_secs(60)).write_stdin("");
-        cmd
-    }
-
-    fn stops(&self) -> usize {
-        self.emulator().state().journal().iter().filter(|e| e.method == "POST").count()
-    }
-
-    fn journal_len(&self) -> usize {
-        self.emulator().state().journal().len()
-    }
-
-    fn status(&self, job: u64, version: u64) -> Option<i32> {
-        self.emulator().state().version_status(job, version)
-    }
-
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.home.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some(emulator) = self.emulator.take() {
-            self.runtime.block_on(emulator.shutdown());
-        }
-    }
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let output = cmd.output().unwrap();
-    let run = Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    assert!(!run.stderr.contains("panicked"), "panic:\n{}", run.stderr);
-    run
-}
-
-fn expect(cmd: &mut Command, code: i32) -> Run {
-    let r = run(cmd);
-    assert_eq!(r.code, code, "exit status\n--- stdout\n{}\n--- stderr\n{}", r.stdout, r.stderr);
-    r
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{text}"))
-}
-
-fn json_lines(text: &str) -> Vec<Value> {
-    text.lines().filter(|l| !l.trim().is_empty()).map(json).collect()
-}
+use common::{BIN, Env, Run, expect, json, json_lines};
 
 /// The characters that must never reach a terminal raw.
 fn unsafe_chars(text: &str) -> Vec<char> {

@@ -8,50 +8,19 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use modelarts_emulator::{Emulator, EmulatorConfig, JobSeed, RunningEmulator};
+use modelarts_emulator::{Emulator, EmulatorConfig, JobSeed};
 use modelarts_reliability::servers::{CertCase, TestServer};
 
-const BIN: &str = env!("CARGO_BIN_EXE_modelarts");
+mod common;
+
+use common::{Run, bare, emulator_cmd};
+
 const SECURITY_TOKEN: &str = "STStokenSecret0123456789abcdefSTS";
 const WRONG_SK: &str = "wrongSecretKey0123456789abcdefWRONG";
 const WRONG_IAM_TOKEN: &str = "wrongIamToken0123456789abcdefIAM";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
 fn run(cmd: &mut Command) -> Run {
-    let output = cmd.stdin(Stdio::null()).output().unwrap();
-    let run = Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    assert!(!run.stderr.contains("panicked"), "panic:\n{}", run.stderr);
-    run
-}
-
-/// The binary with a temporary HOME and nothing else in its environment.
-fn bare(home: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env_clear().env("HOME", home).env("NO_COLOR", "1");
-    cmd
-}
-
-fn emulator_cmd(emulator: &RunningEmulator, home: &Path) -> Command {
-    let mut cmd = bare(home);
-    cmd.args(["--endpoint-url", &emulator.endpoint(), "--project-id", emulator.project_id()])
-        .arg("--ca-bundle")
-        .arg(emulator.ca_cert_path().unwrap());
-    cmd
+    Run::of(cmd.stdin(Stdio::null()).output().unwrap())
 }
 
 /// Every run of 64 hex digits (an SDK-HMAC-SHA256 signature, or a SHA-256) outside `allowed`.

@@ -137,7 +137,22 @@ impl ErrorCode {
 }
 
 /// The service said no: an HTTP error status, or a `200` with `is_success: false`.
+///
+/// Read it with the accessors ([`http_status`](Self::http_status), [`code`](Self::code),
+/// [`message`](Self::message), [`request_id`](Self::request_id)); the fields stay readable.
+/// New fields may be added: outside this crate build one with [`ApiError::new`] and the `with_*`
+/// methods.
+///
+/// ```
+/// use modelarts_protocol::error::{ApiError, ErrorClass};
+///
+/// let error = ApiError::new(400).with_code("ModelArts.2775").with_request_id("req-1");
+/// assert_eq!(error.code(), Some("ModelArts.2775"));
+/// assert_eq!(error.request_id(), Some("req-1"));
+/// assert_eq!(error.class(), ErrorClass::NotFound);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The HTTP status of the response.
     pub http_status: u16,
@@ -150,6 +165,52 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// A refusal with this HTTP status and nothing else known.
+    pub fn new(http_status: u16) -> Self {
+        Self { http_status, code: None, message: None, request_id: None }
+    }
+
+    /// With the service's `error_code`.
+    #[must_use]
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// With the service's error message.
+    #[must_use]
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// With the request ID.
+    #[must_use]
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
+    }
+
+    /// The HTTP status of the response.
+    pub fn http_status(&self) -> u16 {
+        self.http_status
+    }
+
+    /// `error_code` (ModelArts or gateway), if the body had one.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// `error_message` / `error_msg`, if the body had one.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The request ID: the body's `request_id` or the `X-Request-Id` header.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
     /// The catalogue entry of the code, if documented.
     pub fn catalogue_entry(&self) -> Option<&'static ErrorCode> {
         self.code.as_deref().and_then(ErrorCode::lookup)

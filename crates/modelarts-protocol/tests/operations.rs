@@ -60,13 +60,13 @@ fn request_shapes() {
 #[test]
 fn list_query_is_canonical_so_the_wire_query_is_the_signed_one() {
     let mut input = ListTrainingJobs::new(project());
-    input.status = Some(JobStatus::Running);
-    input.per_page = Some(10);
-    input.page = Some(1);
-    input.sort_by = Some(SortBy::JobName);
-    input.order = Some(Order::Asc);
-    input.search_content = Some("my job+1".into());
-    input.workspace_id = Some("0".into());
+    input.query.status = Some(JobStatus::Running);
+    input.query.per_page = Some(10);
+    input.query.page = Some(1);
+    input.query.sort_by = Some(SortBy::JobName);
+    input.query.order = Some(Order::Asc);
+    input.query.search = Some("my job+1".into());
+    input.query.workspace_id = Some("0".into());
     let request = input.build_request(&endpoint()).unwrap();
     let query = request.uri().query().unwrap();
     assert_eq!(
@@ -87,9 +87,9 @@ fn list_parameters_are_range_checked() {
     ];
     for (per_page, page, search, name) in bad {
         let mut input = ListTrainingJobs::new(project());
-        input.per_page = per_page;
-        input.page = page;
-        input.search_content = search;
+        input.query.per_page = per_page;
+        input.query.page = page;
+        input.query.search = search;
         match input.build_request(&endpoint()) {
             Err(BuildError::InvalidParameter { name: n, .. }) => assert_eq!(n, name),
             other => panic!("{name}: {other:?}"),

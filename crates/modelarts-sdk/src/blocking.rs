@@ -53,10 +53,10 @@ use modelarts_protocol::operations::Operation;
 use modelarts_protocol::stop::{StopOptions, StopOutcome};
 use modelarts_protocol::waiter::WaitOptions;
 
-use crate::client::ListQuery;
 use crate::error::{Error, WaitError};
 use crate::time::{Sleep, Sleeper};
 use crate::wait::StopAndWait;
+use modelarts_protocol::operations::list_training_jobs::ListQuery;
 
 /// How the blocking client sleeps (backoffs, waiter delays): it blocks the calling thread.
 pub trait BlockingSleeper: Send + Sync + 'static {

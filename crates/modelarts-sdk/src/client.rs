@@ -12,10 +12,9 @@ use modelarts_protocol::ids::{JobId, ProjectId, VersionId};
 use modelarts_protocol::model::{JobList, VersionDetail, VersionList};
 use modelarts_protocol::operations::Operation;
 use modelarts_protocol::operations::list_training_job_versions::ListTrainingJobVersions;
-use modelarts_protocol::operations::list_training_jobs::{ListTrainingJobs, Order, SortBy};
+use modelarts_protocol::operations::list_training_jobs::{ListQuery, ListTrainingJobs};
 use modelarts_protocol::operations::show_training_job_version::ShowTrainingJobVersion;
 use modelarts_protocol::retry::RetryPolicy;
-use modelarts_protocol::status::JobStatus;
 
 use crate::config::{ClientBuilder, JitterFn, ResolvedConfig};
 use crate::error::Error;
@@ -112,53 +111,6 @@ impl Client {
     }
 }
 
-/// Filters, paging and sorting of the job list. Every field is optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListQuery {
-    /// Only jobs whose latest version has this status.
-    pub status: Option<JobStatus>,
-    /// Jobs per page, 1 to 1000. [`Client::list_training_jobs`] leaves the API default (10);
-    /// [`Client::list_training_jobs_all`] uses [`DEFAULT_PAGE_SIZE`](crate::DEFAULT_PAGE_SIZE).
-    pub per_page: Option<u32>,
-    /// The page, from 1 (ignored by [`Client::list_training_jobs_all`], which starts at 1).
-    pub page: Option<u32>,
-    /// Sort field.
-    pub sort_by: Option<SortBy>,
-    /// Sort order.
-    pub order: Option<Order>,
-    /// Text the job name contains (up to 64 characters).
-    pub search: Option<String>,
-    /// Workspace ID (API default `"0"`).
-    pub workspace_id: Option<String>,
-}
-
-impl ListQuery {
-    /// The query of page `page` of a walk over every page, as [`Client::list_training_jobs_all`]
-    /// sends it: `per_page` set (the query's, else [`DEFAULT_PAGE_SIZE`](crate::DEFAULT_PAGE_SIZE),
-    /// within 1 to 1000).
-    pub fn page_of_all(&self, page: u32) -> ListQuery {
-        ListQuery {
-            page: Some(page),
-            per_page: Some(self.per_page.unwrap_or(crate::DEFAULT_PAGE_SIZE).clamp(1, 1000)),
-            ..self.clone()
-        }
-    }
-
-    /// The protocol operation this query stands for (for `--dry-run` and [`Client::signed_request`]).
-    pub fn to_operation(&self, project_id: ProjectId) -> ListTrainingJobs {
-        ListTrainingJobs {
-            project_id,
-            status: self.status,
-            per_page: self.per_page,
-            page: self.page,
-            sort_by: self.sort_by,
-            order: self.order,
-            search_content: self.search.clone(),
-            workspace_id: self.workspace_id.clone(),
-        }
-    }
-}
-
 impl<T> Client<T> {
     /// The project every request goes to.
     pub fn project_id(&self) -> &ProjectId {
@@ -243,9 +195,10 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         self.call(&op).await
     }
 
-    /// Reads one page of the job list.
+    /// Reads one page of the job list (the API's defaults where `query` sets nothing: page 1, 10
+    /// jobs).
     pub async fn list_training_jobs(&self, query: ListQuery) -> Result<JobList, Error> {
-        let op = query.to_operation(self.inner.project_id.clone());
+        let op = ListTrainingJobs::with_query(self.inner.project_id.clone(), query);
         self.call(&op).await
     }
 

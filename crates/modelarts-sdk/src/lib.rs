@@ -31,6 +31,7 @@ mod batch;
 pub mod blocking;
 mod client;
 mod config;
+mod dry_run;
 mod error;
 mod execute;
 mod list;
@@ -43,8 +44,9 @@ pub use batch::{
     BatchCounts, BatchEvent, BatchOptions, BatchOutcome, BatchOutcomeKind, BatchReport,
     DEFAULT_BATCH_CONCURRENCY,
 };
-pub use client::{Client, ListQuery};
+pub use client::Client;
 pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
+pub use dry_run::{DryRunSender, NotSent};
 pub use error::{Error, ErrorCategory, TransportError, WaitError};
 pub use list::DEFAULT_PAGE_SIZE;
 pub use resolve::{MAX_CREDENTIALS_FILE_BYTES, decode_text_file, read_limited};
@@ -58,7 +60,7 @@ pub use modelarts_protocol::auth::{Auth, IamToken};
 pub use modelarts_protocol::endpoint::Endpoint;
 pub use modelarts_protocol::ids::{JobId, ProjectId, VersionId};
 pub use modelarts_protocol::model::{JobList, JobSummary, VersionDetail, VersionList};
-pub use modelarts_protocol::operations::list_training_jobs::{Order, SortBy};
+pub use modelarts_protocol::operations::list_training_jobs::{ListQuery, Order, SortBy};
 pub use modelarts_protocol::retry::RetryPolicy;
 pub use modelarts_protocol::signing::Credentials;
 pub use modelarts_protocol::status::JobStatus;

@@ -9,11 +9,23 @@ use modelarts_protocol::ids::{JobId, VersionId};
 use modelarts_protocol::model::JobSummary;
 use modelarts_protocol::pagination::{PageStep, Paginator};
 
-use crate::client::{Client, ListQuery};
+use modelarts_protocol::operations::list_training_jobs::{ListQuery, MAX_PER_PAGE};
+
+use crate::client::Client;
 use crate::error::Error;
 
 /// The page size [`Client::list_training_jobs_all`] uses when the query sets none.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
+
+/// The query of page `page` of a walk over every page: `per_page` set (the query's, else
+/// [`DEFAULT_PAGE_SIZE`], within 1 to 1000).
+fn page_of_all(query: &ListQuery, page: u32) -> ListQuery {
+    ListQuery {
+        page: Some(page),
+        per_page: Some(query.per_page.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PER_PAGE)),
+        ..query.clone()
+    }
+}
 
 impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     /// Every job matching `query`, page after page (from page 1, `query.per_page` or
@@ -35,7 +47,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
             /// The error to yield once the buffer is empty (the page bound was reached).
             pending: Option<Error>,
         }
-        let paginator = Paginator::new(query.page_of_all(1).per_page.unwrap_or(DEFAULT_PAGE_SIZE));
+        let paginator = Paginator::new(page_of_all(&query, 1).per_page.unwrap_or(DEFAULT_PAGE_SIZE));
         let walk = Walk {
             next: Some(paginator.first_page()),
             query,
@@ -51,7 +63,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
                 let Some(page) = walk.next else {
                     return walk.pending.take().map(|e| (Err(e), walk));
                 };
-                match self.list_training_jobs(walk.query.page_of_all(page)).await {
+                match self.list_training_jobs(page_of_all(&walk.query, page)).await {
                     Ok(list) => match walk.paginator.accept(list) {
                         Ok((jobs, step)) => {
                             walk.buffer.extend(jobs);

@@ -268,7 +268,9 @@ async fn the_wait_times_out_with_the_last_status() {
     match &err {
         WaitError::TimedOut { last, waited } => {
             assert_eq!(last.as_ref().unwrap().status, JobStatus::Killing);
-            assert!(*waited >= Duration::from_millis(300) && *waited < Duration::from_secs(2), "{waited:?}");
+            // The lower bound is the rule (max_wait is honoured); the upper one only catches a wait
+            // that ignores it, loose enough for a loaded machine.
+            assert!(*waited >= Duration::from_millis(300) && *waited < Duration::from_secs(30), "{waited:?}");
         }
         other => panic!("{other:?}"),
     }

@@ -2,8 +2,6 @@
 
 use futures_util::StreamExt;
 use modelarts_protocol::model::{JobSummary, VersionDetail};
-use modelarts_protocol::operations::list_training_job_versions::ListTrainingJobVersions;
-use modelarts_protocol::operations::show_training_job_version::ShowTrainingJobVersion;
 use modelarts_sdk::ListQuery;
 use serde_json::{Value, json};
 
@@ -21,8 +19,9 @@ pub(crate) async fn show(
 ) -> Result<ExitStatus, Failure> {
     let client = ctx.client()?;
     if ctx.global.dry_run {
-        let op = ShowTrainingJobVersion::new(client.project_id().clone(), args.job_id, args.version);
-        return dry_run(&client, &op, out);
+        let (job, version) = (args.job_id, args.version);
+        return dry_run(&client, |c| async move { c.show_training_job_version(job, version).await }, out)
+            .await;
     }
     let version = client
         .show_training_job_version(args.job_id, args.version)
@@ -80,13 +79,20 @@ pub(crate) async fn list(
         workspace_id: None,
     };
     if ctx.global.dry_run {
-        let first = if args.all { query.page_of_all(1) } else { query.clone() };
-        let op = first.to_operation(client.project_id().clone());
         if args.all {
             ctx.stderr
                 .note("note: --all reads more pages after this one, as long as the answers call for them");
+            return dry_run(
+                &client,
+                |c| async move {
+                    let mut jobs = std::pin::pin!(c.list_training_jobs_all(query));
+                    jobs.next().await.transpose()
+                },
+                out,
+            )
+            .await;
         }
-        return dry_run(&client, &op, out);
+        return dry_run(&client, |c| async move { c.list_training_jobs(query).await }, out).await;
     }
     let context = "cannot list training jobs";
     if args.all {
@@ -237,8 +243,8 @@ pub(crate) async fn versions(
 ) -> Result<ExitStatus, Failure> {
     let client = ctx.client()?;
     if ctx.global.dry_run {
-        let op = ListTrainingJobVersions::new(client.project_id().clone(), args.job_id);
-        return dry_run(&client, &op, out);
+        let job = args.job_id;
+        return dry_run(&client, |c| async move { c.list_training_job_versions(job).await }, out).await;
     }
     let list = client
         .list_training_job_versions(args.job_id)

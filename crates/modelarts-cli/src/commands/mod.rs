@@ -137,15 +137,42 @@ pub(crate) fn print_dry_run(out: &mut Stdout, request: &http::Request<Bytes>) ->
     out.line(&text).map_err(io_failure)
 }
 
-/// Signs an operation for `--dry-run` and prints it.
-pub(crate) fn dry_run<O: modelarts_protocol::operations::Operation>(
+/// Runs `call` through the SDK's real pipeline up to the transport (see [`Client::dry_run`]) and
+/// prints the request it would have sent.
+pub(crate) async fn dry_run<F, Fut, R, E>(
     client: &Client,
-    op: &O,
+    call: F,
     out: &mut Stdout,
-) -> Result<ExitStatus, Failure> {
-    let request = client.signed_request(op).map_err(|e| Failure::sdk("cannot build the request", &e))?;
+) -> Result<ExitStatus, Failure>
+where
+    F: FnOnce(Client<modelarts_sdk::DryRunSender>) -> Fut,
+    Fut: std::future::Future<Output = Result<R, E>>,
+    E: From<modelarts_sdk::Error> + DryRunError,
+{
+    let request = client.dry_run(call).await.map_err(|e| e.failure())?;
     print_dry_run(out, &request)?;
     Ok(ExitStatus::Success)
+}
+
+/// A dry-run call's error (found before anything would have been sent) as a failure.
+pub(crate) trait DryRunError {
+    /// The failure to report.
+    fn failure(self) -> Failure;
+}
+
+impl DryRunError for modelarts_sdk::Error {
+    fn failure(self) -> Failure {
+        Failure::sdk("cannot build the request", &self)
+    }
+}
+
+impl DryRunError for modelarts_sdk::WaitError {
+    fn failure(self) -> Failure {
+        match self {
+            modelarts_sdk::WaitError::Call(e) => e.failure(),
+            other => Failure::wait("cannot build the request", &other),
+        }
+    }
 }
 
 #[cfg(test)]

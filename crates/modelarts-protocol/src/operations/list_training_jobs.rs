@@ -65,11 +65,11 @@ pub enum Order {
     Desc,
 }
 
-/// Input of "list jobs". Every field is optional; the API's defaults apply when absent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ListTrainingJobs {
-    /// The project.
-    pub project_id: ProjectId,
+/// The filters, paging and sorting of the job list: every field is optional, and the API's
+/// defaults apply when absent. The one query type of the list: [`ListTrainingJobs`] adds the
+/// project, and the SDK takes it as is (the client supplies the project).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ListQuery {
     /// Only jobs whose latest version has this status.
     pub status: Option<JobStatus>,
     /// Jobs per page, 1 to 1000 (API default 10).
@@ -80,25 +80,30 @@ pub struct ListTrainingJobs {
     pub sort_by: Option<SortBy>,
     /// Sort order (API default ascending).
     pub order: Option<Order>,
-    /// Text the job name contains, up to 64 characters.
-    pub search_content: Option<String>,
+    /// Text the job name contains, up to 64 characters (sent as `search_content`).
+    pub search: Option<String>,
     /// Workspace (API default `"0"`).
     pub workspace_id: Option<String>,
+}
+
+/// Input of "list jobs": a project and a [`ListQuery`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ListTrainingJobs {
+    /// The project.
+    pub project_id: ProjectId,
+    /// Filters, paging and sorting.
+    pub query: ListQuery,
 }
 
 impl ListTrainingJobs {
     /// The first page with the API's defaults.
     pub fn new(project_id: ProjectId) -> Self {
-        Self {
-            project_id,
-            status: None,
-            per_page: None,
-            page: None,
-            sort_by: None,
-            order: None,
-            search_content: None,
-            workspace_id: None,
-        }
+        Self { project_id, query: ListQuery::default() }
+    }
+
+    /// The page `query` asks for in `project_id`.
+    pub fn with_query(project_id: ProjectId, query: ListQuery) -> Self {
+        Self { project_id, query }
     }
 }
 
@@ -115,35 +120,36 @@ impl Operation for ListTrainingJobs {
     fn build_request(&self, endpoint: &Endpoint) -> Result<Request<Bytes>, BuildError> {
         let invalid = |name, value: String, reason| BuildError::InvalidParameter { name, value, reason };
         // Keys in canonical (sorted) order, so that the wire query is the signed one.
+        let input = &self.query;
         let mut query = String::new();
-        if let Some(order) = self.order {
+        if let Some(order) = input.order {
             push_query(&mut query, "order", if order == Order::Asc { "asc" } else { "desc" });
         }
-        if let Some(page) = self.page {
+        if let Some(page) = input.page {
             if !(1..=MAX_PAGE).contains(&page) {
                 return Err(invalid("page", page.to_string(), "must be between 1 and 65535"));
             }
             push_query(&mut query, "page", &page.to_string());
         }
-        if let Some(per_page) = self.per_page {
+        if let Some(per_page) = input.per_page {
             if !(1..=MAX_PER_PAGE).contains(&per_page) {
                 return Err(invalid("per_page", per_page.to_string(), "must be between 1 and 1000"));
             }
             push_query(&mut query, "per_page", &per_page.to_string());
         }
-        if let Some(search) = &self.search_content {
+        if let Some(search) = &input.search {
             if search.chars().count() > 64 {
                 return Err(invalid("search_content", search.clone(), "must be at most 64 characters"));
             }
             push_query(&mut query, "search_content", search);
         }
-        if let Some(sort_by) = self.sort_by {
+        if let Some(sort_by) = input.sort_by {
             push_query(&mut query, "sortBy", sort_by.as_str());
         }
-        if let Some(status) = self.status {
+        if let Some(status) = input.status {
             push_query(&mut query, "status", &status.code().to_string());
         }
-        if let Some(workspace) = &self.workspace_id {
+        if let Some(workspace) = &input.workspace_id {
             push_query(&mut query, "workspace_id", workspace);
         }
         let path = format!("/v1/{}/training-jobs", self.project_id);

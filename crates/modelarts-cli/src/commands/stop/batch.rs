@@ -1,0 +1,178 @@
+//! `training-job stop --from-file` and `--running`: the batch, its outcomes printed as they
+//! arrive, its summary, and Ctrl-C.
+
+use std::io;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use modelarts_protocol::waiter::WaitOptions;
+use modelarts_protocol::{JobId, VersionId};
+use modelarts_sdk::{BatchEvent, BatchOptions, BatchOutcome, StopOptions};
+
+use super::super::{Context, dry_run};
+use super::prompt::confirm;
+use super::render::{OutcomeDoc, OutcomePrinter};
+use crate::args::StopArgs;
+use crate::exit::{self, ExitStatus};
+use crate::failure::Failure;
+use crate::output::{Stdout, elapsed};
+use crate::stop_file::StopTarget;
+use crate::targets;
+
+/// What a batch shares with its event callback.
+struct BatchShared<'o> {
+    out: &'o mut Stdout,
+    printer: OutcomePrinter,
+    finished: Vec<bool>,
+    worst: ExitStatus,
+    write_error: Option<io::Error>,
+}
+
+pub(super) async fn stop_batch(
+    targets: Vec<StopTarget>,
+    from_file: bool,
+    args: &StopArgs,
+    wait: Option<WaitOptions>,
+    ctx: &Context<'_>,
+    out: &mut Stdout,
+) -> Result<ExitStatus, Failure> {
+    if targets.is_empty() {
+        ctx.stderr.note(if from_file {
+            "the stop list is empty: nothing to stop"
+        } else {
+            "no running training jobs: nothing to stop"
+        });
+        return Ok(ExitStatus::Success);
+    }
+    let client = ctx.client()?;
+    if ctx.global.dry_run {
+        let options = StopOptions { strict: args.strict };
+        for t in &targets {
+            let (job, version) = (t.job_id, t.version_id);
+            dry_run(&client, |c| async move { c.stop_training_job_with(job, version, options).await }, out)
+                .await?;
+        }
+        return Ok(ExitStatus::Success);
+    }
+    confirm(&targets, from_file, ctx).await?;
+
+    let total = targets.len();
+    let bar = ctx.progress.bar(u64::try_from(total).unwrap_or(u64::MAX), "stopping");
+    let shared = Mutex::new(BatchShared {
+        out,
+        printer: OutcomePrinter::new(from_file),
+        finished: vec![false; total],
+        worst: ExitStatus::Success,
+        write_error: None,
+    });
+    let record = |outcome: OutcomeDoc, index: usize| {
+        let Ok(mut s) = shared.lock() else { return };
+        let s = &mut *s;
+        if s.finished.get(index).copied().unwrap_or(true) {
+            return;
+        }
+        s.finished[index] = true;
+        s.worst = s.worst.worst(outcome.exit);
+        if s.write_error.is_none() {
+            let printed = bar.suspend(|| s.printer.print(s.out, &outcome));
+            if let Err(e) = printed {
+                s.write_error = Some(e);
+            }
+        }
+        bar.inc(1);
+    };
+    let on_event = |event: &BatchEvent<'_>| {
+        if let BatchEvent::Finished { index, outcome } = event
+            && let Some(target) = targets.get(*index)
+        {
+            record(batch_outcome(target, outcome), *index);
+        }
+    };
+    let options = BatchOptions {
+        concurrency: usize::try_from(args.concurrency).unwrap_or(modelarts_sdk::DEFAULT_BATCH_CONCURRENCY),
+        wait,
+        strict: args.strict,
+    };
+    let pairs: Vec<(JobId, VersionId)> = targets.iter().map(|t| (t.job_id, t.version_id)).collect();
+    let started = Instant::now();
+    let report = tokio::select! {
+        biased;
+        report = client.batch_stop(pairs, options, on_event) => Some(report),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    // Outcomes the events did not deliver (none, normally): from the report, or `interrupted`.
+    match &report {
+        Some(report) => {
+            for outcome in &report.outcomes {
+                if let Some(target) = targets.get(outcome.index) {
+                    record(batch_outcome(target, outcome), outcome.index);
+                }
+            }
+        }
+        None => {
+            for (index, target) in targets.iter().enumerate() {
+                let mut o = OutcomeDoc::new(target, "interrupted", ExitStatus::Interrupted);
+                o.error = Some(Failure::new(
+                    ExitStatus::Interrupted,
+                    "interrupted before this version's outcome was known; its stop may or may not have been sent",
+                ));
+                record(o, index);
+            }
+        }
+    }
+    bar.finish_and_clear();
+    let shared = shared
+        .into_inner()
+        .map_err(|_| Failure::new(ExitStatus::Other, "internal error: a batch task panicked"))?;
+    if let Some(e) = shared.write_error {
+        // Stdout failed: the stops' results go to stderr instead.
+        let summary = match &report {
+            Some(report) => {
+                let c = report.counts();
+                format!(
+                    "{total} version(s): {} stopped, {} already stopped, {} not found, {} failed, {} wait timed out, {} ended otherwise",
+                    c.stopped, c.already_stopped, c.not_found, c.failed, c.wait_timed_out, c.ended_otherwise
+                )
+            }
+            None => "interrupted: stops already sent are not undone".to_owned(),
+        };
+        return Err(Failure::new(
+            ExitStatus::Other,
+            format!("the outcomes could not be written to stdout; the batch ran: {summary}"),
+        )
+        .caused_by(&e));
+    }
+    match &report {
+        Some(report) => {
+            let c = report.counts();
+            ctx.stderr.note(&format!(
+                "{total} version(s) in {}: {} stopped, {} already stopped, {} not found, {} failed, {} wait timed out, {} ended otherwise",
+                elapsed(started.elapsed()),
+                c.stopped,
+                c.already_stopped,
+                c.not_found,
+                c.failed,
+                c.wait_timed_out,
+                c.ended_otherwise
+            ));
+        }
+        None => ctx.stderr.always(&format!(
+            "interrupted: stops already sent are not undone\n  to wait for one of them: {}",
+            targets::resume_command_template()
+        )),
+    }
+    Ok(shared.worst)
+}
+
+/// One SDK batch outcome as a CLI outcome.
+fn batch_outcome(target: &StopTarget, o: &BatchOutcome) -> OutcomeDoc {
+    let context = format!("cannot stop job {} version {}", o.job, o.version);
+    let error = o.error.as_ref().map(|e| Failure::sdk(context.clone(), e));
+    let (name, exit) = exit::of_outcome(o.kind, error.as_ref().map(|f| f.status));
+    let mut outcome = OutcomeDoc::new(target, name, exit);
+    outcome.status = o.kind.status();
+    outcome.stop = o.stop;
+    outcome.elapsed = Some(o.elapsed);
+    outcome.error = error;
+    outcome
+}

@@ -1,0 +1,199 @@
+//! The outcome documents of a stop or wait: one table row or one JSON object per version, and
+//! the reports on stderr that go with them.
+
+use std::io;
+use std::time::Duration;
+
+use modelarts_protocol::{JobId, JobStatus, VersionId};
+use modelarts_sdk::StopOutcome;
+use serde_json::Value;
+
+use super::super::Context;
+use crate::exit::ExitStatus;
+use crate::failure::Failure;
+use crate::output::{Stdout, Table, insert_status};
+use crate::stop_file::StopTarget;
+
+/// The outcome of one version: a table row or a JSON line.
+#[derive(Debug)]
+pub(super) struct OutcomeDoc {
+    /// Line of the `--from-file` list.
+    pub(super) line: Option<usize>,
+    pub(super) job_id: JobId,
+    pub(super) version_id: VersionId,
+    /// `stopped`, `already_stopped`, `not_found`, `failed`, `wait_timed_out`, `ended_otherwise`,
+    /// `interrupted`.
+    pub(super) outcome: &'static str,
+    pub(super) status: Option<JobStatus>,
+    pub(super) stop: Option<StopOutcome>,
+    pub(super) elapsed: Option<Duration>,
+    pub(super) exit: ExitStatus,
+    pub(super) error: Option<Failure>,
+}
+
+impl OutcomeDoc {
+    pub(super) fn new(target: &StopTarget, outcome: &'static str, exit: ExitStatus) -> Self {
+        Self {
+            line: target.line,
+            job_id: target.job_id,
+            version_id: target.version_id,
+            outcome,
+            status: None,
+            stop: None,
+            elapsed: None,
+            exit,
+            error: None,
+        }
+    }
+
+    pub(super) fn json(&self) -> Value {
+        let mut map = serde_json::Map::new();
+        if let Some(line) = self.line {
+            map.insert("line".into(), line.into());
+        }
+        map.insert("job_id".into(), self.job_id.get().into());
+        map.insert("version_id".into(), self.version_id.get().into());
+        map.insert("outcome".into(), self.outcome.into());
+        match self.status {
+            Some(status) => insert_status(&mut map, status),
+            None => {
+                map.insert("status".into(), Value::Null);
+                map.insert("status_name".into(), Value::Null);
+            }
+        }
+        map.insert("stop".into(), self.stop.map(StopOutcome::name).into());
+        map.insert(
+            "elapsed_ms".into(),
+            self.elapsed.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)).into(),
+        );
+        map.insert("exit_code".into(), self.exit.code().into());
+        map.insert("error".into(), self.error.as_ref().map_or(Value::Null, Failure::json_fields));
+        Value::Object(map)
+    }
+
+    /// The outcome's table cells (escaped and aligned by the table).
+    pub(super) fn row(&self, with_line: bool) -> Vec<String> {
+        let status = self.status.map_or_else(|| "-".to_owned(), |s| s.to_string());
+        let detail = match (&self.error, self.stop) {
+            (Some(f), _) => f.causes.last().cloned().unwrap_or_else(|| f.context.clone()),
+            (None, Some(stop)) => stop.to_string(),
+            (None, None) => String::new(),
+        };
+        let mut cells = Vec::with_capacity(6);
+        if with_line {
+            cells.push(self.line.map_or_else(|| "-".to_owned(), |l| l.to_string()));
+        }
+        cells.extend([
+            self.job_id.to_string(),
+            self.version_id.to_string(),
+            self.outcome.to_owned(),
+            status,
+            detail,
+        ]);
+        cells
+    }
+
+    /// The outcome table, its columns wide enough for usual values from the start, since rows are
+    /// printed one by one as outcomes arrive.
+    pub(super) fn table(with_line: bool) -> Table {
+        if with_line {
+            Table::new(["LINE", "JOB_ID", "VERSION_ID", "OUTCOME", "STATUS", "DETAIL"])
+                .min_widths(&[4, 10, 10, 15, 13])
+        } else {
+            Table::new(["JOB_ID", "VERSION_ID", "OUTCOME", "STATUS", "DETAIL"]).min_widths(&[10, 10, 15, 13])
+        }
+    }
+}
+
+/// Prints outcomes one by one (header first in table mode); in JSON (`json` and `jsonl` alike)
+/// one document per outcome per line.
+#[derive(Debug)]
+pub(super) struct OutcomePrinter {
+    with_line: bool,
+    table: Table,
+}
+
+impl OutcomePrinter {
+    pub(super) fn new(with_line: bool) -> Self {
+        Self { with_line, table: OutcomeDoc::table(with_line) }
+    }
+
+    pub(super) fn print(&mut self, out: &mut Stdout, outcome: &OutcomeDoc) -> io::Result<()> {
+        if out.is_json() {
+            return out.json(&outcome.json());
+        }
+        let text = self.table.render_rows(&[outcome.row(self.with_line)]);
+        out.line(text.trim_end_matches('\n'))
+    }
+}
+
+/// Stdout failed (`/dev/full`, a closed file) after the version's outcome was known: the failure
+/// (exit 1) says on stderr what happened to the version, since stdout cannot.
+pub(super) fn unwritten(error: io::Error, outcome: &OutcomeDoc) -> Failure {
+    let (job, version) = (outcome.job_id, outcome.version_id);
+    let what = match outcome.outcome {
+        "stopped" => format!("the stop of job {job} version {version} was accepted"),
+        "already_stopped" => format!("job {job} version {version} was already stopping or stopped"),
+        other => format!("job {job} version {version}: {}", other.replace('_', " ")),
+    };
+    let status = outcome.status.map_or_else(String::new, |s| format!(" (status {s})"));
+    Failure::new(ExitStatus::Other, format!("{what}{status}, but the outcome could not be written to stdout"))
+        .caused_by(&error)
+}
+
+/// Reports on stderr why a stop or wait outcome is not a success (its document is on stdout).
+pub(super) fn report_outcome_failure(failure: &Failure, ctx: &Context<'_>, out: &Stdout) {
+    ctx.stderr.always(&if out.is_json() { failure.json().to_string() } else { failure.text() });
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn target(line: Option<usize>) -> StopTarget {
+        StopTarget { job_id: JobId::new(10).unwrap(), version_id: VersionId::new(20).unwrap(), line }
+    }
+
+    #[test]
+    fn outcome_json_is_stable() {
+        let mut o = OutcomeDoc::new(&target(Some(3)), "stopped", ExitStatus::Success);
+        o.status = Some(JobStatus::Killed);
+        o.stop = Some(StopOutcome::Accepted);
+        o.elapsed = Some(Duration::from_millis(1500));
+        let v = o.json();
+        assert_eq!(
+            v,
+            json!({"line": 3, "job_id": 10, "version_id": 20, "outcome": "stopped", "status": 12,
+                   "status_name": "KILLED", "stop": "accepted", "elapsed_ms": 1500, "exit_code": 0, "error": null})
+        );
+    }
+
+    #[test]
+    fn outcome_rows_align_with_the_header() {
+        let mut o = OutcomeDoc::new(&target(Some(3)), "stopped", ExitStatus::Success);
+        o.status = Some(JobStatus::Killing);
+        let mut table = OutcomeDoc::table(true);
+        let text = table.render_rows(&[o.row(true)]);
+        let (header, row) = text.split_once('\n').unwrap();
+        assert_eq!(header.find("JOB_ID"), row.find("10"));
+        assert_eq!(header.find("STATUS"), row.find("KILLING"));
+        let mut o = OutcomeDoc::new(&target(None), "ended_otherwise", ExitStatus::OtherFinalState);
+        o.status = Some(JobStatus::CheckRunningCompleted);
+        o.stop = Some(StopOutcome::AlreadyFinal(JobStatus::CheckRunningCompleted));
+        let text = OutcomeDoc::table(false).render_rows(&[o.row(false)]);
+        assert!(text.starts_with("JOB_ID"));
+        assert!(text.contains("CHECK_RUNNING_COMPLETED  "), "{text}");
+    }
+
+    #[test]
+    fn documented_outcome_fields_are_the_output() {
+        let mut documented: Vec<&str> = crate::json_docs::OUTCOME_FIELDS.iter().map(|f| f.0).collect();
+        documented.sort_unstable();
+        let json = OutcomeDoc::new(&target(Some(1)), "stopped", ExitStatus::Success).json();
+        let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, documented);
+    }
+}
