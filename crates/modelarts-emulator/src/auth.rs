@@ -55,7 +55,7 @@ impl AuthMode {
 /// The credentials the emulator accepts. `Debug` hides the secret key and the tokens.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct Credentials {
+pub struct AcceptedCredentials {
     /// Access key (AK).
     pub access_key: String,
     /// Secret key (SK).
@@ -66,7 +66,7 @@ pub struct Credentials {
     pub security_token: Option<String>,
 }
 
-impl Default for Credentials {
+impl Default for AcceptedCredentials {
     fn default() -> Self {
         Self {
             access_key: "EMULATORAK0000000001".to_owned(),
@@ -77,9 +77,9 @@ impl Default for Credentials {
     }
 }
 
-impl fmt::Debug for Credentials {
+impl fmt::Debug for AcceptedCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
+        f.debug_struct("AcceptedCredentials")
             .field("access_key", &self.access_key)
             .field("secret_key", &"<redacted>")
             .field("token", &"<redacted>")
@@ -90,7 +90,7 @@ impl fmt::Debug for Credentials {
 
 /// Everything a check needs besides the request.
 pub(crate) struct AuthContext<'a> {
-    pub(crate) credentials: &'a Credentials,
+    pub(crate) credentials: &'a AcceptedCredentials,
     pub(crate) project_id: &'a str,
     pub(crate) now: SystemTime,
     pub(crate) tolerance: Duration,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::auth::{AuthMode, Credentials};
+use crate::auth::{AcceptedCredentials, AuthMode};
 use crate::faults::FaultScript;
 use crate::iam::IamConfig;
 use crate::metadata::MetadataConfig;
@@ -168,7 +168,7 @@ pub struct EmulatorConfig {
     /// an existing file or symlink at the path is refused.
     pub ca_out: Option<PathBuf>,
     /// Accepted credentials.
-    pub credentials: Credentials,
+    pub credentials: AcceptedCredentials,
     /// The project id in the paths (32 hex digits by default).
     pub project_id: String,
     /// Allowed distance between `X-Sdk-Date` and the emulator clock (±15 min).
@@ -210,7 +210,7 @@ impl Default for EmulatorConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             tls: false,
             ca_out: None,
-            credentials: Credentials::default(),
+            credentials: AcceptedCredentials::default(),
             project_id: "6d6f64656c617274732d656d756c6174".to_owned(),
             auth_tolerance: Duration::from_secs(15 * 60),
             jobs: Vec::new(),
@@ -258,7 +258,7 @@ impl EmulatorConfig {
     }
 
     /// Sets the accepted credentials.
-    pub fn credentials(mut self, credentials: Credentials) -> Self {
+    pub fn credentials(mut self, credentials: AcceptedCredentials) -> Self {
         self.credentials = credentials;
         self
     }

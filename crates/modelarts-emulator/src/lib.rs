@@ -186,7 +186,7 @@ mod v2_model;
 
 use std::path::PathBuf;
 
-pub use auth::{AuthMode, Credentials};
+pub use auth::{AcceptedCredentials, AuthMode};
 pub use config::{AlreadyStoppedPolicy, EmulatorConfig, ErrorField, Settings};
 pub use faults::{FaultScript, FaultStep, RetryAfter, Route, RouteSelector, ThrottleFault, Trickle};
 pub use iam::{IamAgency, IamConfig, IamFederation, IamProject, IamUser};

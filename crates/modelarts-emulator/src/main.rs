@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use modelarts_emulator::{
-    AlreadyStoppedPolicy, AuthMode, Credentials, Emulator, EmulatorConfig, ErrorField, IamConfig,
+    AcceptedCredentials, AlreadyStoppedPolicy, AuthMode, Emulator, EmulatorConfig, ErrorField, IamConfig,
     MetadataConfig, ThrottleSettings,
 };
 
@@ -166,7 +166,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 fn config(args: &Args) -> Result<EmulatorConfig, modelarts_emulator::Error> {
-    let defaults = Credentials::default();
+    let defaults = AcceptedCredentials::default();
     let mut credentials = defaults.clone();
     credentials.access_key = args.ak.clone().unwrap_or(defaults.access_key);
     credentials.secret_key = args.sk.clone().unwrap_or(defaults.secret_key);

@@ -22,7 +22,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 
 use crate::api::{self, ConnInfo};
-use crate::auth::Credentials;
+use crate::auth::AcceptedCredentials;
 use crate::config::EmulatorConfig;
 use crate::state::{Shared, StateHandle};
 use crate::{Error, tls};
@@ -173,7 +173,7 @@ impl RunningEmulator {
     }
 
     /// The accepted credentials.
-    pub fn credentials(&self) -> &Credentials {
+    pub fn credentials(&self) -> &AcceptedCredentials {
         &self.state.shared.config.credentials
     }
 

@@ -5,12 +5,12 @@
 //! ```
 //! use std::time::Duration;
 //! use modelarts_protocol::JobStatus;
-//! use modelarts_protocol::waiter::{Poll, WaitOptions, WaitStep, Waiter};
+//! use modelarts_protocol::waiter::{PollResult, WaitOptions, WaitStep, Waiter};
 //!
 //! let mut waiter = Waiter::new(WaitOptions::default());
-//! let step = waiter.next(&Poll::Status(JobStatus::Killing), Duration::ZERO, 0.0);
+//! let step = waiter.next(&PollResult::Status(JobStatus::Killing), Duration::ZERO, 0.0);
 //! assert_eq!(step, WaitStep::Sleep(Duration::from_secs(2)));
-//! let step = waiter.next(&Poll::Status(JobStatus::Killed), Duration::from_secs(2), 0.0);
+//! let step = waiter.next(&PollResult::Status(JobStatus::Killed), Duration::from_secs(2), 0.0);
 //! assert_eq!(step, WaitStep::Stopped(JobStatus::Killed));
 //! ```
 
@@ -41,7 +41,7 @@ impl Default for WaitOptions {
 
 /// What one poll found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Poll {
+pub enum PollResult {
     /// The version's status.
     Status(JobStatus),
     /// The poll was throttled (after the call's own retries).
@@ -60,7 +60,7 @@ pub enum WaitStep {
     Stopped(JobStatus),
     /// The version reached another final state (COMPLETED, FAILED, LOST, …): the wait ends there.
     OtherFinalState(JobStatus),
-    /// Poll again after this delay (already cut to the time left).
+    /// PollResult again after this delay (already cut to the time left).
     Sleep(Duration),
     /// The time is up; the last status seen is the caller's to report.
     TimedOut,
@@ -94,9 +94,9 @@ impl Waiter {
     /// Delays grow from `min_delay` towards `max_delay`: poll *n* sleeps a random time in
     /// `[min, min(max, min·2^(n−1))]`. Throttling doubles the ceiling and honours `Retry-After`, but
     /// never ends the wait. A sleep never goes past the deadline; once it is reached, the wait times out.
-    pub fn next(&mut self, poll: &Poll, elapsed: Duration, jitter: f64) -> WaitStep {
+    pub fn next(&mut self, poll: &PollResult, elapsed: Duration, jitter: f64) -> WaitStep {
         self.polls = self.polls.saturating_add(1);
-        if let Poll::Status(status) = poll {
+        if let PollResult::Status(status) = poll {
             if status.is_stopped() {
                 return WaitStep::Stopped(*status);
             }
@@ -113,7 +113,7 @@ impl Waiter {
         let ceiling = min.saturating_mul(1u32 << exponent).min(max);
         let jitter = jitter.clamp(0.0, 1.0);
         let delay = match poll {
-            Poll::Throttled { retry_after } => {
+            PollResult::Throttled { retry_after } => {
                 let ceiling = ceiling.saturating_mul(2).min(max.saturating_mul(2));
                 let computed = min + (ceiling - min).mul_f64(jitter);
                 computed.max(retry_after.unwrap_or_default())
@@ -144,13 +144,17 @@ mod tests {
         ];
         for (status, expected) in cases {
             assert_eq!(
-                Waiter::new(WaitOptions::default()).next(&Poll::Status(status), secs(0), 0.5),
+                Waiter::new(WaitOptions::default()).next(&PollResult::Status(status), secs(0), 0.5),
                 expected
             );
         }
         // Final states win even past the deadline.
         assert_eq!(
-            Waiter::new(WaitOptions::default()).next(&Poll::Status(JobStatus::Killed), secs(99_999), 0.5),
+            Waiter::new(WaitOptions::default()).next(
+                &PollResult::Status(JobStatus::Killed),
+                secs(99_999),
+                0.5
+            ),
             WaitStep::Stopped(JobStatus::Killed)
         );
     }
@@ -167,32 +171,35 @@ mod tests {
             JobStatus::Killing,
         ]
         .iter()
-        .map(|s| w.next(&Poll::Status(*s), secs(1), 1.0))
+        .map(|s| w.next(&PollResult::Status(*s), secs(1), 1.0))
         .collect();
         let expected = [2, 4, 8, 16, 30, 30].map(|s| WaitStep::Sleep(secs(s)));
         assert_eq!(delays, expected);
         // Jitter 0 always gives the minimum.
-        assert_eq!(w.next(&Poll::Status(JobStatus::Killing), secs(1), 0.0), WaitStep::Sleep(secs(2)));
+        assert_eq!(w.next(&PollResult::Status(JobStatus::Killing), secs(1), 0.0), WaitStep::Sleep(secs(2)));
     }
 
     #[test]
     fn sleep_is_cut_to_the_deadline_then_times_out() {
         let options = WaitOptions { max_wait: secs(10), min_delay: secs(4), max_delay: secs(8) };
         let mut w = Waiter::new(options);
-        assert_eq!(w.next(&Poll::Status(JobStatus::Killing), secs(0), 1.0), WaitStep::Sleep(secs(4)));
-        assert_eq!(w.next(&Poll::Status(JobStatus::Killing), secs(4), 1.0), WaitStep::Sleep(secs(6)));
-        assert_eq!(w.next(&Poll::Status(JobStatus::Killing), secs(10), 1.0), WaitStep::TimedOut);
+        assert_eq!(w.next(&PollResult::Status(JobStatus::Killing), secs(0), 1.0), WaitStep::Sleep(secs(4)));
+        assert_eq!(w.next(&PollResult::Status(JobStatus::Killing), secs(4), 1.0), WaitStep::Sleep(secs(6)));
+        assert_eq!(w.next(&PollResult::Status(JobStatus::Killing), secs(10), 1.0), WaitStep::TimedOut);
         assert_eq!(w.polls(), 3);
     }
 
     #[test]
     fn throttling_lengthens_but_never_aborts() {
         let mut w = Waiter::new(WaitOptions::default());
-        assert_eq!(w.next(&Poll::Throttled { retry_after: None }, secs(0), 1.0), WaitStep::Sleep(secs(4)));
         assert_eq!(
-            w.next(&Poll::Throttled { retry_after: Some(secs(45)) }, secs(5), 0.0),
+            w.next(&PollResult::Throttled { retry_after: None }, secs(0), 1.0),
+            WaitStep::Sleep(secs(4))
+        );
+        assert_eq!(
+            w.next(&PollResult::Throttled { retry_after: Some(secs(45)) }, secs(5), 0.0),
             WaitStep::Sleep(secs(45))
         );
-        assert_eq!(w.next(&Poll::TransientFailure, secs(50), 0.0), WaitStep::Sleep(secs(2)));
+        assert_eq!(w.next(&PollResult::TransientFailure, secs(50), 0.0), WaitStep::Sleep(secs(2)));
     }
 }

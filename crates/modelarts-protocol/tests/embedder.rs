@@ -21,7 +21,7 @@ use modelarts_protocol::signing::Credentials;
 use modelarts_protocol::stop::{
     CallEnd, SafeStop, StopAction, StopOptions, StopOutcome, Stoppable, TrainingJobVersion,
 };
-use modelarts_protocol::waiter::{Poll, WaitOptions, WaitStep, Waiter};
+use modelarts_protocol::waiter::{PollResult, WaitOptions, WaitStep, Waiter};
 use modelarts_protocol::{Auth, Endpoint, JobStatus, auth};
 
 // EMBEDDER BEGIN
@@ -83,8 +83,8 @@ impl Embedder {
         let (mut waiter, started) = (Waiter::new(wait), std::time::Instant::now());
         loop {
             let poll = match self.run(&mut Call::new(self.policy, true), &version.read_operation()) {
-                CallEnd::Done(v) => Poll::Status(v.status),
-                _ => Poll::TransientFailure,
+                CallEnd::Done(v) => PollResult::Status(v.status),
+                _ => PollResult::TransientFailure,
             };
             match waiter.next(&poll, started.elapsed(), 0.0) {
                 WaitStep::Sleep(delay) => std::thread::sleep(delay),

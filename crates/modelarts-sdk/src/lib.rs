@@ -49,7 +49,7 @@ pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
 pub use dry_run::{DryRunSender, NotSent};
 pub use error::{Error, ErrorCategory, TransportError, WaitError};
 pub use list::DEFAULT_PAGE_SIZE;
-pub use resolve::{MAX_CREDENTIALS_FILE_BYTES, decode_text_file, read_limited};
+pub use resolve::{MAX_CREDENTIALS_FILE_BYTES, TextFileError, decode_text_file, read_limited};
 pub use stop::{StopOptions, StopOutcome};
 pub use time::{Clock, Sleep, Sleeper, SystemClock, TokioSleeper};
 pub use wait::StopAndWait;

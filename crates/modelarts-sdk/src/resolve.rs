@@ -539,33 +539,45 @@ pub fn read_limited(reader: impl std::io::Read, limit: u64) -> std::io::Result<V
     Ok(bytes)
 }
 
+/// Why a file the user gave is not text this tool reads. The message never quotes the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TextFileError {
+    /// UTF-16 with a byte-order mark.
+    #[error("is UTF-16; save it as UTF-8")]
+    Utf16,
+    /// NUL bytes: most likely UTF-16 without a byte-order mark.
+    #[error("contains NUL bytes (UTF-16 without a byte-order mark?); save it as UTF-8")]
+    Nul,
+    /// A byte sequence that is not UTF-8, first on this line (from 1).
+    #[error(
+        "is not UTF-8: line {line} is not valid UTF-8 (Latin-1 or another legacy encoding?); save it as UTF-8"
+    )]
+    NotUtf8 {
+        /// The line of the first invalid byte.
+        line: usize,
+    },
+}
+
 /// The text of a file the user gave (a credentials file, a list of versions to stop), or why it is
 /// not UTF-8: UTF-16 is named, otherwise the first line with an invalid byte; never a value.
 /// A UTF-8 byte-order mark is kept for the caller to skip.
 ///
 /// ```
-/// assert!(modelarts_sdk::decode_text_file(b"ok\n".to_vec()).is_ok());
-/// assert_eq!(
-///     modelarts_sdk::decode_text_file(vec![b'a', b'\n', 0xE9]).unwrap_err(),
-///     "is not UTF-8: line 2 is not valid UTF-8 (Latin-1 or another legacy encoding?); save it as UTF-8"
-/// );
+/// use modelarts_sdk::{TextFileError, decode_text_file};
+/// assert!(decode_text_file(b"ok\n".to_vec()).is_ok());
+/// assert_eq!(decode_text_file(vec![b'a', b'\n', 0xE9]), Err(TextFileError::NotUtf8 { line: 2 }));
 /// ```
-pub fn decode_text_file(bytes: Vec<u8>) -> Result<String, String> {
-    let save = "save it as UTF-8";
+pub fn decode_text_file(bytes: Vec<u8>) -> Result<String, TextFileError> {
     match String::from_utf8(bytes) {
-        Ok(text) if text.contains('\0') => {
-            Err(format!("contains NUL bytes (UTF-16 without a byte-order mark?); {save}"))
-        }
+        Ok(text) if text.contains('\0') => Err(TextFileError::Nul),
         Ok(text) => Ok(text),
         Err(e) if e.as_bytes().starts_with(&[0xFF, 0xFE]) || e.as_bytes().starts_with(&[0xFE, 0xFF]) => {
-            Err(format!("is UTF-16; {save}"))
+            Err(TextFileError::Utf16)
         }
         Err(e) => {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-            Err(format!(
-                "is not UTF-8: line {line} is not valid UTF-8 (Latin-1 or another legacy encoding?); {save}"
-            ))
+            Err(TextFileError::NotUtf8 { line: valid.iter().filter(|b| **b == b'\n').count() + 1 })
         }
     }
 }
@@ -670,11 +682,11 @@ mod tests {
     fn odd_encodings_are_named() {
         let utf16: Vec<u8> =
             [0xFF, 0xFE].into_iter().chain("[basic]".encode_utf16().flat_map(u16::to_le_bytes)).collect();
-        assert!(decode_text_file(utf16).unwrap_err().starts_with("is UTF-16"));
+        assert!(decode_text_file(utf16).unwrap_err().to_string().starts_with("is UTF-16"));
         let no_bom: Vec<u8> = "[basic]".encode_utf16().flat_map(u16::to_le_bytes).collect();
-        assert!(decode_text_file(no_bom).unwrap_err().contains("NUL bytes"));
+        assert!(decode_text_file(no_bom).unwrap_err().to_string().contains("NUL bytes"));
         let latin1 = b"[basic]\nak = x\nsk = caf\xe9\n".to_vec();
-        let err = decode_text_file(latin1).unwrap_err();
+        let err = decode_text_file(latin1).unwrap_err().to_string();
         assert!(err.contains("line 3 is not valid UTF-8") && !err.contains("caf"), "{err}");
         assert_eq!(
             decode_text_file("\u{feff}[basic]\r\n".as_bytes().to_vec()).unwrap(),

@@ -4,7 +4,7 @@
 use modelarts_http::HttpSend;
 use modelarts_protocol::ids::{JobId, VersionId};
 use modelarts_protocol::model::VersionDetail;
-use modelarts_protocol::waiter::{Poll, WaitOptions, WaitStep, Waiter};
+use modelarts_protocol::waiter::{PollResult, WaitOptions, WaitStep, Waiter};
 
 use crate::client::Client;
 use crate::error::WaitError;
@@ -41,14 +41,14 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
             let poll = match self.show_training_job_version(job, version).await {
                 Ok(v) => {
                     on_poll(&v);
-                    let poll = Poll::Status(v.status);
+                    let poll = PollResult::Status(v.status);
                     last = Some(v);
                     poll
                 }
-                Err(e) if e.is_throttling() => Poll::Throttled { retry_after: e.retry_after() },
+                Err(e) if e.is_throttling() => PollResult::Throttled { retry_after: e.retry_after() },
                 Err(e) if e.is_transient() => {
                     tracing::debug!(%job, %version, "a poll failed transiently; still waiting: {e}");
-                    Poll::TransientFailure
+                    PollResult::TransientFailure
                 }
                 Err(e) => return Err(WaitError::Call(e)),
             };
@@ -58,7 +58,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
                 WaitStep::TimedOut => {
                     return Err(WaitError::TimedOut { last: last.map(Box::new), waited: elapsed });
                 }
-                // Both only follow a `Poll::Status`, so `last` holds this poll's detail.
+                // Both only follow a `PollResult::Status`, so `last` holds this poll's detail.
                 step @ (WaitStep::Stopped(_) | WaitStep::OtherFinalState(_)) => match (step, last.take()) {
                     (WaitStep::Stopped(_), Some(v)) => return Ok(v),
                     (_, Some(v)) => return Err(WaitError::OtherFinalState(Box::new(v))),
