@@ -22,6 +22,8 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::background::Background;
+
 /// The largest request head read; a longer one closes the connection.
 const MAX_HEAD: usize = 64 * 1024;
 /// How many request heads [`HostileServer::log`] keeps (the most recent ones).
@@ -155,8 +157,7 @@ pub struct HostileServer {
     addr: SocketAddr,
     requests: Arc<AtomicUsize>,
     log: Arc<Mutex<Vec<RequestHead>>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _serving: Background,
 }
 
 impl std::fmt::Debug for HostileServer {
@@ -171,30 +172,14 @@ impl HostileServer {
     pub fn start(
         script: impl Fn(usize, &RequestHead) -> Reply + Send + Sync + 'static,
     ) -> std::io::Result<HostileServer> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
         let requests = Arc::new(AtomicUsize::new(0));
         let log = Arc::new(Mutex::new(Vec::new()));
-        let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
         let script: Arc<Script> = Arc::new(script);
         let (counter, shared_log) = (requests.clone(), log.clone());
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        let thread = std::thread::spawn(move || {
-            runtime.block_on(async move {
-                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
-                loop {
-                    let accepted = tokio::select! {
-                        _ = &mut stop_rx => return,
-                        accepted = listener.accept() => accepted,
-                    };
-                    let Ok((stream, _)) = accepted else { continue };
-                    let (script, counter, log) = (script.clone(), counter.clone(), shared_log.clone());
-                    tokio::spawn(serve(stream, script, counter, log));
-                }
-            });
-        });
-        Ok(HostileServer { addr, requests, log, stop: Some(stop_tx), thread: Some(thread) })
+        let serving = Background::start(move |stream| {
+            serve(stream, script.clone(), counter.clone(), shared_log.clone())
+        })?;
+        Ok(HostileServer { addr: serving.addr(), requests, log, _serving: serving })
     }
 
     /// A server answering every request with `reply`.
@@ -220,17 +205,6 @@ impl HostileServer {
     /// The most recent request heads (at most 256), oldest first.
     pub fn log(&self) -> Vec<RequestHead> {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
-    }
-}
-
-impl Drop for HostileServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

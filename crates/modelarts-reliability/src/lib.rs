@@ -16,6 +16,7 @@
 //! The soak lives here rather than in `xtask` so that the same code is reachable from a test, and
 //! rather than in the SDK so that the SDK does not depend on the emulator.
 
+mod background;
 pub mod docs;
 pub mod hostile;
 pub mod rss;

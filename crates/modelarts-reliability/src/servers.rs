@@ -12,6 +12,8 @@ use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::background::Background;
+
 /// What is wrong with the server's certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertCase {
@@ -33,8 +35,7 @@ pub struct TestServer {
     requests: Arc<AtomicUsize>,
     connections: Arc<AtomicUsize>,
     _dir: Option<TempDir>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _serving: Background,
 }
 
 impl std::fmt::Debug for TestServer {
@@ -77,52 +78,35 @@ impl TestServer {
     }
 
     fn start(acceptor: Option<tokio_rustls::TlsAcceptor>, response: &str) -> Result<Self, String> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let requests = Arc::new(AtomicUsize::new(0));
         let connections = Arc::new(AtomicUsize::new(0));
-        let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
         let response: Arc<[u8]> = Arc::from(response.as_bytes());
         let tls = acceptor.is_some();
         let (counted_requests, counted_connections) = (requests.clone(), connections.clone());
-        let thread = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-                return;
-            };
-            runtime.block_on(async move {
-                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
-                loop {
-                    let accepted = tokio::select! {
-                        _ = &mut stop_rx => return,
-                        accepted = listener.accept() => accepted,
-                    };
-                    let Ok((stream, _)) = accepted else { continue };
-                    counted_connections.fetch_add(1, Ordering::Relaxed);
-                    let (acceptor, response, requests) =
-                        (acceptor.clone(), response.clone(), counted_requests.clone());
-                    tokio::spawn(async move {
-                        match acceptor {
-                            Some(acceptor) => {
-                                if let Ok(stream) = acceptor.accept(stream).await {
-                                    answer(stream, &response, &requests).await;
-                                }
-                            }
-                            None => answer(stream, &response, &requests).await,
+        let serving = Background::start(move |stream| {
+            counted_connections.fetch_add(1, Ordering::Relaxed);
+            let (acceptor, response, requests) =
+                (acceptor.clone(), response.clone(), counted_requests.clone());
+            async move {
+                match acceptor {
+                    Some(acceptor) => {
+                        if let Ok(stream) = acceptor.accept(stream).await {
+                            answer(stream, &response, &requests).await;
                         }
-                    });
+                    }
+                    None => answer(stream, &response, &requests).await,
                 }
-            });
-        });
+            }
+        })
+        .map_err(|e| e.to_string())?;
         Ok(Self {
-            addr,
+            addr: serving.addr(),
             tls,
             ca_path: None,
             requests,
             connections,
             _dir: None,
-            stop: Some(stop_tx),
-            thread: Some(thread),
+            _serving: serving,
         })
     }
 
@@ -144,17 +128,6 @@ impl TestServer {
     /// TCP connections accepted so far.
     pub fn connections(&self) -> usize {
         self.connections.load(Ordering::Relaxed)
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

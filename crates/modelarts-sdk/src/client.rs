@@ -78,6 +78,27 @@ pub(crate) struct Inner<T> {
     pub(crate) time: Time,
 }
 
+impl<T> Inner<T> {
+    /// The same configuration (endpoint, project, credentials, policy, jitter, clock, and the skew
+    /// measured so far) over another sender, with a retry quota of its own.
+    pub(crate) fn over<U>(&self, transport: U) -> Inner<U> {
+        let state = SharedState::new();
+        if let Some(skew) = self.state.skew() {
+            state.record_skew(skew);
+        }
+        Inner {
+            transport,
+            endpoint: self.endpoint.clone(),
+            project_id: self.project_id.clone(),
+            auth: self.auth.clone(),
+            policy: self.policy,
+            state,
+            jitter: Arc::clone(&self.jitter),
+            time: self.time.clone(),
+        }
+    }
+}
+
 impl<T> Clone for Client<T> {
     fn clone(&self) -> Self {
         Self { inner: Arc::clone(&self.inner) }

@@ -8,9 +8,8 @@ use bytes::Bytes;
 use modelarts_http::{HttpSend, SendError};
 use tracing::instrument::WithSubscriber;
 
-use crate::client::{Client, Inner};
+use crate::client::Client;
 use crate::error::Error;
-use crate::execute::SharedState;
 
 /// The transport of a dry-run client: it keeps the first request it is handed and sends none.
 ///
@@ -88,22 +87,7 @@ impl<T> Client<T> {
         Fut: Future<Output = Result<R, E>>,
         E: From<Error>,
     {
-        let state = SharedState::new();
-        if let Some(skew) = self.inner.state.skew() {
-            state.record_skew(skew);
-        }
-        let client = Client {
-            inner: Arc::new(Inner {
-                transport: DryRunSender::default(),
-                endpoint: self.inner.endpoint.clone(),
-                project_id: self.inner.project_id.clone(),
-                auth: self.inner.auth.clone(),
-                policy: self.inner.policy,
-                state,
-                jitter: Arc::clone(&self.inner.jitter),
-                time: self.inner.time.clone(),
-            }),
-        };
+        let client = Client { inner: Arc::new(self.inner.over(DryRunSender::default())) };
         // The call's logs would tell of an attempt that never was (and of its made-up failure).
         let result = call(client.clone()).with_subscriber(tracing::subscriber::NoSubscriber::default()).await;
         match (client.inner.transport.take(), result) {

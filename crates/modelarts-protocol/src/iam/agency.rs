@@ -18,10 +18,10 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Method, Request, Response};
+use http::{Request, Response};
 use serde_json::json;
 
-use super::{TemporaryCredentials, check_name, iam_request, parse_credential};
+use super::{TemporaryCredentials, check_name, parse_credential, security_tokens_request};
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, ResponseError};
 use crate::operations::Operation;
@@ -75,23 +75,11 @@ impl Operation for AssumeAgency {
     fn build_request(&self, endpoint: &Endpoint) -> Result<Request<Bytes>, BuildError> {
         check_name("domain_name", &self.domain_name, 64)?;
         check_name("agency_name", &self.agency_name, 64)?;
-        let mut assume_role = json!({
+        let assume_role = json!({
             "domain_name": self.domain_name.trim(),
             "agency_name": self.agency_name.trim(),
         });
-        if let Some(d) = self.duration {
-            assume_role["duration_seconds"] = json!(duration_seconds(d)?);
-        }
-        let body = json!({
-            "auth": { "identity": { "methods": ["assume_role"], "assume_role": assume_role } }
-        });
-        iam_request(
-            Method::POST,
-            endpoint,
-            "/v3.0/OS-CREDENTIAL/securitytokens",
-            "",
-            Some(body.to_string().into_bytes()),
-        )
+        security_tokens_request(endpoint, "assume_role", assume_role, self.duration)
     }
 
     fn parse_response(response: Response<Bytes>) -> Result<TemporaryCredentials, ResponseError> {

@@ -13,9 +13,8 @@ use http::{HeaderValue, Method, Request, Response};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
-use super::agency::duration_seconds;
 use super::token::{IssuedToken, ProjectScope, parse_issued_token};
-use super::{TemporaryCredentials, check_name, iam_request, parse_credential};
+use super::{TemporaryCredentials, check_name, iam_request, parse_credential, security_tokens_request};
 use crate::auth::IamToken;
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, ResponseError};
@@ -130,18 +129,7 @@ impl Operation for TokenToTemporaryKeys {
                 reason: "must not be empty",
             });
         }
-        let mut token = json!({ "id": self.token.expose() });
-        if let Some(d) = self.duration {
-            token["duration_seconds"] = json!(duration_seconds(d)?);
-        }
-        let body = json!({ "auth": { "identity": { "methods": ["token"], "token": token } } });
-        iam_request(
-            Method::POST,
-            endpoint,
-            "/v3.0/OS-CREDENTIAL/securitytokens",
-            "",
-            Some(body.to_string().into_bytes()),
-        )
+        security_tokens_request(endpoint, "token", json!({ "id": self.token.expose() }), self.duration)
     }
 
     fn parse_response(response: Response<Bytes>) -> Result<TemporaryCredentials, ResponseError> {

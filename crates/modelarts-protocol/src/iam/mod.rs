@@ -114,6 +114,30 @@ pub(crate) fn iam_request(
     Ok(request)
 }
 
+/// The `securitytokens` request that trades an identity `method` (`assume_role`, `token`) and its
+/// payload for temporary AK/SK, with an optional lifetime.
+pub(crate) fn security_tokens_request(
+    endpoint: &Endpoint,
+    method: &str,
+    mut payload: serde_json::Value,
+    duration: Option<std::time::Duration>,
+) -> Result<Request<Bytes>, BuildError> {
+    if let Some(d) = duration {
+        payload["duration_seconds"] = serde_json::json!(agency::duration_seconds(d)?);
+    }
+    let mut identity = serde_json::Map::new();
+    identity.insert("methods".to_owned(), serde_json::json!([method]));
+    identity.insert(method.to_owned(), payload);
+    let body = serde_json::json!({ "auth": { "identity": identity } });
+    iam_request(
+        Method::POST,
+        endpoint,
+        "/v3.0/OS-CREDENTIAL/securitytokens",
+        "",
+        Some(body.to_string().into_bytes()),
+    )
+}
+
 /// The Keystone-style error body: `{"error":{"code":401,"title":"Unauthorized","message":"…"}}`.
 #[derive(Deserialize)]
 struct KeystoneEnvelope {

@@ -18,9 +18,10 @@ pub const MAX_LIMIT: u32 = 50;
 /// The most pages one walk fetches: the v2 walk's own ceiling (100,000 jobs at 10 a page, the
 /// smallest page a server might impose).
 pub const MAX_PAGES: u32 = 10_000;
-/// The most jobs one walk yields (100 times the training-job quota of a real account), which also
-/// bounds the memory of the IDs seen.
-pub const MAX_ITEMS: usize = 100_000;
+/// The most jobs one walk yields: the same ceiling as the v1 walk
+/// ([`MAX_WALK_ITEMS`](crate::pagination::MAX_WALK_ITEMS)), which also bounds the memory of the IDs
+/// seen.
+pub const MAX_ITEMS: usize = crate::pagination::MAX_WALK_ITEMS;
 
 /// What `offset` counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
