@@ -47,6 +47,7 @@ pub mod retry;
 pub mod signing;
 pub mod status;
 pub mod stop;
+pub mod target;
 pub mod v2;
 pub mod waiter;
 
@@ -60,6 +61,7 @@ pub use endpoint::Endpoint;
 pub use error::{ApiError, BuildError, ErrorClass, ResponseError};
 pub use ids::{JobId, ProjectId, VersionId};
 pub use status::JobStatus;
+pub use target::{ApiVersion, JobRef};
 
 /// The `User-Agent` of every request of modelarts-rs: `modelarts-rs/<version>`. The SDK sets it on
 /// each request it sends; an embedder sets it (or its own) the same way.

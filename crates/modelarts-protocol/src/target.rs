@@ -1,0 +1,248 @@
+//! Which API a training job belongs to, decided from the shape of its ID.
+//!
+//! A v1 training job is named by two numbers, a job ID and a version ID; a v2 training job by one
+//! UUID. A user types an ID (and perhaps `--version`), and may force the API; [`JobRef::route`]
+//! turns that into a typed target or a [`RouteError`] that says which API each form belongs to.
+//! Commands that act on one job (stop, show, wait, logs, events) and batch files share it.
+//!
+//! ```
+//! use modelarts_protocol::target::{ApiVersion, JobRef};
+//! let v1 = JobRef::route("10", Some("3"), None)?;
+//! assert_eq!(v1.api(), ApiVersion::V1);
+//! let v2 = JobRef::route("3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab", None, None)?;
+//! assert_eq!(v2.api(), ApiVersion::V2);
+//! let e = JobRef::route("10", None, None).unwrap_err();
+//! assert!(e.to_string().contains("--version"));
+//! # Ok::<(), modelarts_protocol::target::RouteError>(())
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::ids::{IdError, JobId, VersionId};
+use crate::v2::{TrainingJobId, TrainingJobIdError};
+
+/// The two training-job APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ApiVersion {
+    /// The historical API: numeric job and version IDs (`/v1/{project}/training-jobs/{job}/versions/{version}`).
+    V1,
+    /// The current API: UUID job IDs (`/v2/{project}/training-jobs/{id}`).
+    V2,
+}
+
+impl ApiVersion {
+    /// `"v1"` or `"v2"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V1 => "v1",
+            Self::V2 => "v2",
+        }
+    }
+}
+
+impl fmt::Display for ApiVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ApiVersion {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "v1" | "1" => Ok(Self::V1),
+            "v2" | "2" => Ok(Self::V2),
+            other => Err(format!("unknown API version {other:?}: expected v1 or v2")),
+        }
+    }
+}
+
+/// One training job of either API: a v1 job version or a v2 job.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum JobRef {
+    /// A v1 training-job version.
+    V1 {
+        /// The job's numeric ID.
+        job: JobId,
+        /// The version's numeric ID.
+        version: VersionId,
+    },
+    /// A v2 training job.
+    V2(TrainingJobId),
+}
+
+impl JobRef {
+    /// The API this job belongs to.
+    pub fn api(&self) -> ApiVersion {
+        match self {
+            Self::V1 { .. } => ApiVersion::V1,
+            Self::V2(_) => ApiVersion::V2,
+        }
+    }
+
+    /// Routes a user's `id` (and `--version`, and a forced `--api`) to a target.
+    ///
+    /// - digits with a version → v1;
+    /// - a UUID without a version → v2;
+    /// - `api` forces the API, and the ID must then have that API's shape;
+    /// - digits without a version, a UUID with a version, or anything else → a [`RouteError`] that
+    ///   names which API each form belongs to.
+    pub fn route(id: &str, version: Option<&str>, api: Option<ApiVersion>) -> Result<Self, RouteError> {
+        let looks_v2 = TrainingJobId::is_uuid_shaped(id);
+        let api = match api {
+            Some(api) => api,
+            None if looks_v2 => ApiVersion::V2,
+            None if version.is_some() => ApiVersion::V1,
+            None => {
+                let trimmed = id.trim();
+                if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(RouteError::V1NeedsVersion { id: excerpt(id) });
+                }
+                // Neither shape: say why it is not a UUID (the likelier intent without --version).
+                return Err(RouteError::InvalidV2(TrainingJobId::new(id).err().unwrap_or_else(|| {
+                    TrainingJobIdError {
+                        value: excerpt(id),
+                        reason: crate::v2::TrainingJobIdErrorReason::NotUuid,
+                    }
+                })));
+            }
+        };
+        match (api, version) {
+            (ApiVersion::V1, Some(version)) => Ok(Self::V1 {
+                job: id.parse().map_err(RouteError::InvalidV1)?,
+                version: version.parse().map_err(RouteError::InvalidV1)?,
+            }),
+            (ApiVersion::V1, None) => Err(RouteError::V1NeedsVersion { id: excerpt(id) }),
+            (ApiVersion::V2, None) => Ok(Self::V2(TrainingJobId::new(id).map_err(RouteError::InvalidV2)?)),
+            (ApiVersion::V2, Some(_)) => Err(RouteError::V2TakesNoVersion { id: excerpt(id) }),
+        }
+    }
+
+    /// Parses one line of a batch file: `JOB VERSION` (two numbers, v1) or one UUID (v2),
+    /// separated by blanks or one comma.
+    pub fn parse_line(line: &str) -> Result<Self, RouteError> {
+        let mut fields = line.split(|c: char| c == ',' || c.is_whitespace()).filter(|f| !f.is_empty());
+        let first = fields.next().unwrap_or("");
+        let second = fields.next();
+        if let Some(extra) = fields.next() {
+            return Err(RouteError::TooManyFields { extra: excerpt(extra) });
+        }
+        Self::route(first, second, None)
+    }
+}
+
+impl fmt::Display for JobRef {
+    /// `job 10 version 3` or `job 3f2b1c9e-…`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::V1 { job, version } => write!(f, "job {job} version {version}"),
+            Self::V2(id) => write!(f, "job {id}"),
+        }
+    }
+}
+
+/// Why an ID could not be routed to an API.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouteError {
+    /// A number without a version: a v1 job needs both.
+    #[error(
+        "{id:?} is a v1 job id (a number): v1 jobs also need --version VERSION_ID; v2 jobs are named by a UUID alone"
+    )]
+    V1NeedsVersion {
+        /// The ID as given (truncated).
+        id: String,
+    },
+    /// A UUID with a version: v2 jobs have no versions.
+    #[error(
+        "{id:?} is a v2 job id (a UUID): v2 jobs have no version, drop --version; v1 jobs are numbers with --version"
+    )]
+    V2TakesNoVersion {
+        /// The ID as given (truncated).
+        id: String,
+    },
+    /// The v1 job or version ID is invalid.
+    #[error(transparent)]
+    InvalidV1(IdError),
+    /// The v2 ID is invalid.
+    #[error(transparent)]
+    InvalidV2(TrainingJobIdError),
+    /// A batch line with more than two fields.
+    #[error("unexpected field {extra:?}: a line holds `JOB_ID VERSION_ID` (v1) or one UUID (v2)")]
+    TooManyFields {
+        /// The first field too many (truncated).
+        extra: String,
+    },
+}
+
+fn excerpt(text: &str) -> String {
+    text.trim().chars().take(80).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UUID: &str = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab";
+
+    #[test]
+    fn routing_table() {
+        use ApiVersion::*;
+        // (id, version, api, Ok(api) or Err(fragment of the message))
+        type Case<'a> = (&'a str, Option<&'a str>, Option<ApiVersion>, Result<ApiVersion, &'a str>);
+        let cases: &[Case<'_>] = &[
+            ("10", Some("3"), None, Ok(V1)),
+            (UUID, None, None, Ok(V2)),
+            ("3F2B1C9E-5A4D-4C1B-9E8F-0123456789AB", None, None, Ok(V2)),
+            ("10", Some("3"), Some(V1), Ok(V1)),
+            (UUID, None, Some(V2), Ok(V2)),
+            ("10", None, None, Err("need --version")),
+            ("10", None, Some(V1), Err("need --version")),
+            (UUID, Some("3"), None, Err("drop --version")),
+            (UUID, Some("3"), Some(V2), Err("drop --version")),
+            (UUID, Some("3"), Some(V1), Err("not a number")),
+            ("10", None, Some(V2), Err("looks like a v1 job id")),
+            ("abc", None, None, Err("not a UUID")),
+            ("", None, None, Err("empty")),
+            ("10", Some("x"), None, Err("version_id")),
+            ("0", Some("3"), None, Err("job_id")),
+        ];
+        for (id, version, api, want) in cases {
+            let got = JobRef::route(id, *version, *api);
+            match (want, &got) {
+                (Ok(api), Ok(r)) => assert_eq!(r.api(), *api, "{id} {version:?}"),
+                (Err(fragment), Err(e)) => {
+                    assert!(e.to_string().contains(fragment), "{id} {version:?}: {e}")
+                }
+                _ => panic!("{id} {version:?} {api:?}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn routed_values_are_kept() {
+        let r = JobRef::route(" 10 ", Some("3"), None).unwrap();
+        assert_eq!(r, JobRef::V1 { job: JobId::new(10).unwrap(), version: VersionId::new(3).unwrap() });
+        assert_eq!(r.to_string(), "job 10 version 3");
+        let r = JobRef::route(&UUID.to_uppercase(), None, None).unwrap();
+        assert_eq!(r.to_string(), format!("job {UUID}"));
+    }
+
+    #[test]
+    fn batch_lines() {
+        assert_eq!(JobRef::parse_line("10 3").unwrap().api(), ApiVersion::V1);
+        assert_eq!(JobRef::parse_line("10,3").unwrap().api(), ApiVersion::V1);
+        assert_eq!(JobRef::parse_line(&format!("  {UUID}  ")).unwrap().api(), ApiVersion::V2);
+        assert!(JobRef::parse_line("10").unwrap_err().to_string().contains("--version"));
+        assert!(JobRef::parse_line("10 3 4").unwrap_err().to_string().contains("unexpected field \"4\""));
+        assert!(JobRef::parse_line(&format!("{UUID} 3")).unwrap_err().to_string().contains("drop --version"));
+    }
+
+    #[test]
+    fn api_version_text() {
+        assert_eq!("V2".parse::<ApiVersion>().unwrap(), ApiVersion::V2);
+        assert_eq!(ApiVersion::V1.to_string(), "v1");
+        assert!("v3".parse::<ApiVersion>().is_err());
+    }
+}
