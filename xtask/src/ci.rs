@@ -33,6 +33,8 @@ pub(crate) fn run(no_test: bool) -> Result<(), String> {
             "warnings",
         ]))?;
     }
+    // Its examples hold without the built-in transport too.
+    exec(cargo().args(["test", "-p", "modelarts-sdk", "--no-default-features", "--doc"]))?;
     if no_test {
         // The architecture's invariants (dependency rules, sans-IO sources, API boundaries) are
         // the `tidy` tests; `cargo test --workspace` runs them otherwise.

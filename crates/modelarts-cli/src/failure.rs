@@ -66,7 +66,7 @@ impl Failure {
     /// An SDK error, with `context` saying what was being done.
     pub(crate) fn sdk(context: impl Into<String>, error: &SdkError) -> Self {
         let mut failure = Self::new(exit_status(error), context).caused_by(error);
-        failure.category = Some(category_name(error.class()));
+        failure.category = Some(category_name(error.category()));
         failure.api = error.api_error().cloned().map(Box::new);
         failure.request_id = error.request_id().map(Into::into);
         failure.hints = crate::hints::for_error(error);
@@ -160,7 +160,7 @@ impl fmt::Display for Failure {
 
 /// The exit status for an SDK error.
 pub(crate) fn exit_status(error: &SdkError) -> ExitStatus {
-    match error.class() {
+    match error.category() {
         ErrorCategory::Config | ErrorCategory::Credentials => ExitStatus::Config,
         ErrorCategory::InvalidInput => ExitStatus::Usage,
         // The service rejected the credentials or signature: a configuration problem to fix.

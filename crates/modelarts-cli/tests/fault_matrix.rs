@@ -374,7 +374,7 @@ fn describe(result: &Result<StopOutcome, Error>) -> String {
     match result {
         Ok(outcome) => format!("Ok: {outcome}"),
         Err(e) => {
-            let category = match e.class() {
+            let category = match e.category() {
                 modelarts_sdk::ErrorCategory::Transient => "transient",
                 modelarts_sdk::ErrorCategory::ServiceRefused => "service_refused",
                 modelarts_sdk::ErrorCategory::Malformed => "malformed",

@@ -35,7 +35,7 @@ fn assert_malformed(error: &Error, body: &str) {
         }
         other => panic!("{body}: not a malformed response: {other:?}"),
     }
-    assert_eq!(error.class(), ErrorCategory::Malformed);
+    assert_eq!(error.category(), ErrorCategory::Malformed);
 }
 
 #[tokio::test]
@@ -158,7 +158,7 @@ async fn garbage_huge_headers_and_resets_are_errors() {
         let result =
             client(&server, 2).show_training_job_version("10".parse().unwrap(), "20".parse().unwrap()).await;
         let error = result.expect_err(what);
-        assert_eq!(error.class(), category, "{what}: {error:?}");
+        assert_eq!(error.category(), category, "{what}: {error:?}");
         // Idempotent: retried, and no more than the attempts allow.
         assert!(server.requests() <= 2, "{what}: {}", server.requests());
     }

@@ -70,6 +70,7 @@ fn process_env(name: &str) -> Result<Option<String>, NotUnicode> {
 /// use modelarts_sdk::Client;
 /// use modelarts_protocol::signing::Credentials;
 ///
+/// # #[cfg(feature = "transport")] {
 /// let client = Client::builder()
 ///     .region("eu-de")
 ///     .project_id("0123456789abcdef0123456789abcdef")
@@ -77,6 +78,7 @@ fn process_env(name: &str) -> Result<Option<String>, NotUnicode> {
 ///     .env(|_| None) // ignore the real environment
 ///     .build()?;
 /// assert_eq!(client.endpoint().url(), "https://modelarts.eu-de.otc.t-systems.com");
+/// # }
 /// # Ok::<(), modelarts_sdk::Error>(())
 /// ```
 #[derive(Clone)]

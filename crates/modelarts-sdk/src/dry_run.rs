@@ -75,6 +75,7 @@ impl<T> Client<T> {
     ///
     /// ```
     /// # use modelarts_sdk::{Client, Error, JobId, VersionId};
+    /// # #[cfg(feature = "transport")]
     /// # async fn doc(client: Client, job: JobId, version: VersionId) -> Result<(), Error> {
     /// let request = client.dry_run(|c| async move { c.stop_training_job(job, version).await }).await?;
     /// assert_eq!(request.method(), http::Method::POST);

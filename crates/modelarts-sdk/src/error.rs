@@ -176,7 +176,7 @@ pub enum ErrorCategory {
 
 impl Error {
     /// The error's category.
-    pub fn class(&self) -> ErrorCategory {
+    pub fn category(&self) -> ErrorCategory {
         match self {
             Error::Config { .. } => ErrorCategory::Config,
             Error::Credentials { .. } | Error::Signing(_) => ErrorCategory::Credentials,
@@ -243,7 +243,7 @@ impl Error {
 
     /// Whether retrying later might succeed: see [`ErrorCategory::Transient`].
     pub fn is_transient(&self) -> bool {
-        self.class() == ErrorCategory::Transient
+        self.category() == ErrorCategory::Transient
     }
 
     /// Attempts made (requests sent) before the error; 0 when nothing was sent.

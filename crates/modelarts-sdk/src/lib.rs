@@ -72,7 +72,8 @@ pub use modelarts_transport::{HttpsTransport, TransportConfig};
 #[cfg(feature = "transport")]
 mod tests;
 
-/// The README's Rust examples, compiled as doctests so that they stay true.
-#[cfg(doctest)]
+/// The README's Rust examples, compiled as doctests so that they stay true (they use the default
+/// transport).
+#[cfg(all(doctest, feature = "transport"))]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;

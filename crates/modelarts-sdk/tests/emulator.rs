@@ -108,7 +108,7 @@ async fn a_stop_of_a_version_already_stopped_or_stopping_is_not_an_error() {
             )
             .await
             .unwrap_err();
-        assert_eq!(strict.class(), ErrorCategory::ServiceRefused, "{policy:?}");
+        assert_eq!(strict.category(), ErrorCategory::ServiceRefused, "{policy:?}");
         assert!(strict.request_id().is_some());
         emulator.shutdown().await;
     }
@@ -121,7 +121,7 @@ async fn not_found_is_a_refusal_with_a_request_id() {
     let (job, version) = ids(99, 1);
     let err = client.stop_training_job(job, version).await.unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
-    assert_eq!(err.class(), ErrorCategory::ServiceRefused);
+    assert_eq!(err.category(), ErrorCategory::ServiceRefused);
     assert_eq!(err.attempts(), 1);
     assert_eq!(err.request_id().map(str::len), Some(32));
     let err = client.show_training_job_version(ids(10, 4).0, ids(10, 4).1).await.unwrap_err();
@@ -232,7 +232,7 @@ async fn the_retry_quota_stops_retrying_against_a_closed_port() {
     for _ in 0..15 {
         let err = client.stop_training_job(job, version).await.unwrap_err();
         assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-        assert_eq!(err.class(), ErrorCategory::Transient);
+        assert_eq!(err.category(), ErrorCategory::Transient);
         attempts.push(err.attempts());
     }
     // 35 retries (500 tokens / 14) in all, then a single attempt per call.
@@ -451,7 +451,7 @@ async fn credentials_from_the_environment_and_from_a_credentials_file() {
     let client = builder(&emulator).credentials(Credentials::new(&c.access_key, "wrong")).build().unwrap();
     let err = client.show_training_job_version(job, version).await.unwrap_err();
     assert_eq!(err.http_status(), Some(401));
-    assert_eq!(err.class(), ErrorCategory::ServiceRefused);
+    assert_eq!(err.category(), ErrorCategory::ServiceRefused);
 
     // An IAM token works too.
     let client = Client::builder()

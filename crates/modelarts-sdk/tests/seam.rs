@@ -67,7 +67,7 @@ fn a_blocking_senders_error_kinds_decide_retries_and_categories() {
         };
         let client = builder().blocking_sleeper(|_: std::time::Duration| {}).build_blocking(sender).unwrap();
         let error = client.show_training_job_version("1".parse().unwrap(), "2".parse().unwrap()).unwrap_err();
-        assert_eq!(error.class(), category, "{failure:?}");
+        assert_eq!(error.category(), category, "{failure:?}");
         assert_eq!(error.attempts(), attempts, "{failure:?}");
         assert_eq!(sent.get(), attempts, "{failure:?}");
         match &error {
@@ -98,6 +98,6 @@ fn an_async_closure_is_a_sender_and_its_stop_is_not_resent_blindly() {
         std::task::Poll::Ready(outcome) => outcome,
         std::task::Poll::Pending => panic!("nothing here waits"),
     };
-    assert_eq!(outcome.unwrap_err().class(), ErrorCategory::Malformed);
+    assert_eq!(outcome.unwrap_err().category(), ErrorCategory::Malformed);
     assert_eq!(stops.get(), 1);
 }

@@ -154,7 +154,7 @@ fn no_credentials_lists_every_source_tried() {
             format!("file {} (not found)", home.join(".huaweicloud/credentials").display()),
         ]
     );
-    assert_eq!(err.class(), ErrorCategory::Credentials);
+    assert_eq!(err.category(), ErrorCategory::Credentials);
     assert!(err.to_string().starts_with("no credentials found; tried: explicit credentials"));
 
     // A file without the profile's section says so.
@@ -231,7 +231,7 @@ fn invalid_configuration_fails_at_build_with_a_clear_message() {
     ];
     for (builder, expected) in cases {
         let err = builder.build().unwrap_err();
-        assert_eq!(err.class(), ErrorCategory::Config, "{err}");
+        assert_eq!(err.category(), ErrorCategory::Config, "{err}");
         assert!(err.to_string().contains(&expected), "{err} does not contain {expected}");
     }
     // http is fine once allowed.
@@ -321,7 +321,7 @@ fn environment_values_that_are_not_utf8_are_named_never_dropped() {
             }
         });
         let err = b.resolve().unwrap_err();
-        assert_eq!(err.class(), ErrorCategory::Config, "{bad}");
+        assert_eq!(err.category(), ErrorCategory::Config, "{bad}");
         let text = err.to_string();
         assert!(
             text.contains(&format!("the environment variable {bad} is not valid UTF-8")),

@@ -41,7 +41,7 @@ async fn gives_up_after_max_attempts_and_reports_them() {
     let (job, version) = ids();
     let err = client.show_training_job_version(job, version).await.unwrap_err();
     assert_eq!(err.attempts(), 3);
-    assert_eq!(err.class(), ErrorCategory::Transient);
+    assert_eq!(err.category(), ErrorCategory::Transient);
     assert_eq!(err.http_status(), Some(503));
     assert_eq!(client.inner.transport.sent().len(), 3);
 }
@@ -52,7 +52,7 @@ async fn does_not_retry_a_refusal() {
     let (job, version) = ids();
     let err = client.show_training_job_version(job, version).await.unwrap_err();
     assert!(err.is_not_found());
-    assert_eq!(err.class(), ErrorCategory::ServiceRefused);
+    assert_eq!(err.category(), ErrorCategory::ServiceRefused);
     assert_eq!(err.attempts(), 1);
     assert_eq!(err.request_id(), Some("req-fake"));
 }
@@ -73,7 +73,7 @@ async fn a_rejected_tls_certificate_is_not_retried_and_is_a_configuration_error(
         client.stop_training_job(job, version).await.unwrap_err(),
     ] {
         assert_eq!(err.attempts(), 1, "{err:?}");
-        assert_eq!(err.class(), ErrorCategory::Config, "{err:?}");
+        assert_eq!(err.category(), ErrorCategory::Config, "{err:?}");
         assert!(!err.is_transient());
     }
     assert_eq!(client.inner.transport.sent().len(), 2, "one attempt each, no status read");
@@ -131,7 +131,7 @@ async fn the_retry_quota_stops_hammering_a_dead_endpoint() {
     let mut attempts = Vec::new();
     for _ in 0..10 {
         let err = client.show_training_job_version(job, version).await.unwrap_err();
-        assert_eq!(err.class(), ErrorCategory::Transient);
+        assert_eq!(err.category(), ErrorCategory::Transient);
         attempts.push(err.attempts());
     }
     // 500 tokens at 14 per transient retry: 35 retries in all, then one attempt per call.
@@ -220,7 +220,7 @@ async fn conflicts_on_stop_are_read_as_already_stopping_or_final() {
         // Strict mode returns the refusal.
         let strict =
             client.stop_training_job_with(job, version_id, StopOptions { strict: true }).await.unwrap_err();
-        assert_eq!(strict.class(), ErrorCategory::ServiceRefused);
+        assert_eq!(strict.category(), ErrorCategory::ServiceRefused);
     }
 }
 
@@ -237,7 +237,7 @@ async fn an_auth_failure_without_skew_is_not_retried() {
     let (job, version) = ids();
     let err = client.show_training_job_version(job, version).await.unwrap_err();
     assert_eq!(err.attempts(), 1);
-    assert_eq!(err.class(), ErrorCategory::ServiceRefused);
+    assert_eq!(err.category(), ErrorCategory::ServiceRefused);
 }
 
 #[tokio::test]
@@ -321,7 +321,7 @@ async fn waiter_rides_out_throttling_and_transient_failures_but_not_refusals() {
 
     let client = super::fake::client(Fake::new(|_, _| api_error(403, "APIG.0302")));
     let err = client.wait_until_stopped(job, version_id, WaitOptions::default(), |_| {}).await.unwrap_err();
-    assert!(matches!(&err, WaitError::Call(e) if e.class() == ErrorCategory::ServiceRefused), "{err:?}");
+    assert!(matches!(&err, WaitError::Call(e) if e.category() == ErrorCategory::ServiceRefused), "{err:?}");
 }
 
 #[tokio::test(start_paused = true)]
@@ -545,7 +545,7 @@ async fn an_auth_refusal_of_a_stop_reads_no_status() {
     }));
     let (job, version) = ids();
     let err = client.stop_training_job(job, version).await.unwrap_err();
-    assert_eq!(err.class(), ErrorCategory::ServiceRefused);
+    assert_eq!(err.category(), ErrorCategory::ServiceRefused);
     assert_eq!(client.inner.transport.sent().len(), 1);
 }
 
