@@ -46,7 +46,7 @@ fn check<T>(status: StatusCode, result: Result<T, ResponseError>) {
     }
     if !status.is_success() {
         assert!(
-            matches!(&result, Err(ResponseError::Api(a)) if a.http_status == status.as_u16()),
+            matches!(&result, Err(ResponseError::Api(a)) if a.http_status() == status.as_u16()),
             "a {status} answer must be the service's refusal"
         );
     }
@@ -62,6 +62,6 @@ fuzz_target!(|input: Input<'_>| {
     check(status, ListTrainingJobs::parse_response(response(&input, status)));
     check(status, ListTrainingJobVersions::parse_response(response(&input, status)));
     let error = parse_error(&response(&input, status));
-    assert_eq!(error.http_status, status.as_u16());
+    assert_eq!(error.http_status(), status.as_u16());
     let _ = (error.to_string(), error.class(), error.is_throttling());
 });

@@ -389,7 +389,7 @@ fn describe(result: &Result<StopOutcome, Error>) -> String {
                         None => format!("not the transport's error: {source}"),
                     }
                 }
-                Error::Service { error, .. } => match &error.code {
+                Error::Service { error, .. } => match &error.code() {
                     Some(code) => format!("HTTP {} {code}", error.http_status),
                     None => format!("HTTP {}", error.http_status),
                 },

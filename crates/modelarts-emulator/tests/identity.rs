@@ -114,7 +114,7 @@ async fn project_lookup_signed_or_with_a_token_finds_the_emulator_project() {
         assert_eq!(list.trace_id.as_deref(), Some(lookups[1].request_id.as_str()), "X-IAM-Trace-Id");
 
         let unsigned = api_error(call(&emu, &client, &ListProjects::new("cn-north-4"), None).await);
-        assert_eq!((unsigned.http_status, unsigned.code.as_deref()), (401, Some("APIG.0301")));
+        assert_eq!((unsigned.http_status, unsigned.code()), (401, Some("APIG.0301")));
         emu.shutdown().await;
     }
 }
@@ -177,7 +177,7 @@ async fn password_token_is_accepted_until_it_expires_on_the_emulator_clock() {
         // Past expiry: the documented "token must be updated" 401, which the protocol renews once.
         emu.state().advance_clock(Duration::from_secs(11 * 60));
         let expired = api_error(call(&emu, &client, &show(&emu), Some(&bearer)).await);
-        assert_eq!((expired.http_status, expired.code.as_deref()), (401, Some("APIG.0307")));
+        assert_eq!((expired.http_status, expired.code()), (401, Some("APIG.0307")));
         assert!(says_token_expired(&expired));
         assert_eq!(after_refusal(&expired, 0), AfterRefusal::RenewAndRetry);
         assert_eq!(after_refusal(&expired, 1), AfterRefusal::Fail);
@@ -207,13 +207,13 @@ async fn wrong_password_unknown_user_mfa_and_unknown_project() {
     for op in &wrong {
         let e = api_error(call(&emu, &client, op, None).await);
         assert_eq!(e.http_status, 401);
-        assert_eq!(e.message.as_deref(), Some("The username or password is wrong."));
-        assert!(e.request_id.is_some(), "the trace id names the answer");
+        assert_eq!(e.message(), Some("The username or password is wrong."));
+        assert!(e.request_id().is_some(), "the trace id names the answer");
     }
 
     let mfa = PasswordLogin::new("mfa-user", Password::new("mfa-pass"), DOMAIN, region_scope());
     let missing = api_error(call(&emu, &client, &mfa, None).await);
-    assert_eq!(missing.message.as_deref(), Some("The verification code is wrong."));
+    assert_eq!(missing.message(), Some("The verification code is wrong."));
     let user_id = IamUser::new("mfa-user", "", "").user_id;
     let bad_code = mfa.clone().with_mfa(Mfa::new(user_id.clone(), "111111"));
     assert_eq!(api_error(call(&emu, &client, &bad_code, None).await).http_status, 401);
@@ -232,8 +232,8 @@ async fn a_token_of_another_project_is_refused_by_the_modelarts_routes() {
     let issued = call(&emu, &client, &login(ProjectScope::Name("la-south-2".into())), None).await.unwrap();
     assert_eq!(issued.project_id.as_ref().map(ProjectId::as_str), Some(other));
     let e = api_error(call(&emu, &client, &show(&emu), Some(&Auth::Token(issued.token.clone()))).await);
-    assert_eq!((e.http_status, e.code.as_deref()), (401, Some("APIG.0301")));
-    assert!(e.message.unwrap().contains("project"));
+    assert_eq!((e.http_status, e.code()), (401, Some("APIG.0301")));
+    assert!(e.message().unwrap().contains("project"));
     // IAM itself takes it.
     assert!(
         call(&emu, &client, &ListProjects::new("la-south-2"), Some(&Auth::Token(issued.token))).await.is_ok()
@@ -337,7 +337,7 @@ async fn metadata_without_agency_or_session_tokens_and_when_off() {
 
     let (emu, client) = start(config(false), Proto::H1).await;
     let off = api_error(call(&emu, &client, &MetadataSecurityKey::default(), None).await);
-    assert_eq!((off.http_status, off.code.as_deref()), (404, Some("APIG.0101")));
+    assert_eq!((off.http_status, off.code()), (404, Some("APIG.0101")));
     emu.shutdown().await;
 }
 
@@ -388,10 +388,7 @@ async fn faults_journal_and_reset_apply_to_identity_routes() {
     emu.state().reset();
     emu.state().clear_faults();
     let forgotten = api_error(call(&emu, &client, &show(&emu), Some(&Auth::Token(issued.token))).await);
-    assert_eq!(
-        forgotten.message.as_deref(),
-        Some("Incorrect IAM authentication information: decrypt token fail")
-    );
+    assert_eq!(forgotten.message(), Some("Incorrect IAM authentication information: decrypt token fail"));
     emu.shutdown().await;
 }
 

@@ -35,7 +35,7 @@ pub struct ErrorCode {
     /// The code, e.g. `ModelArts.2775` or `APIG.0308`.
     pub code: &'static str,
     /// The HTTP status the documentation gives for it (`0` when it varies).
-    pub http_status: u16,
+    pub(crate) http_status: u16,
     /// The documented meaning.
     pub meaning: &'static str,
     /// Its class.
@@ -157,11 +157,11 @@ pub struct ApiError {
     /// The HTTP status of the response.
     pub http_status: u16,
     /// `error_code` (ModelArts or gateway), if the body had one.
-    pub code: Option<String>,
+    pub(crate) code: Option<String>,
     /// `error_message` / `error_msg`, if the body had one.
-    pub message: Option<String>,
+    pub(crate) message: Option<String>,
     /// The request ID: the body's `request_id` or the `X-Request-Id` header.
-    pub request_id: Option<String>,
+    pub(crate) request_id: Option<String>,
 }
 
 impl ApiError {

@@ -156,9 +156,9 @@ fn stop_success_and_failure_shapes() {
         let err = StopTrainingJob::parse_response(response(status, body)).unwrap_err();
         let api = err.api_error().unwrap_or_else(|| panic!("{body}: {err:?}"));
         assert_eq!(api.http_status, status, "{body}");
-        assert_eq!(api.code.as_deref(), code, "{body}");
-        assert_eq!(api.message.as_deref(), message, "{body}");
-        assert_eq!(api.request_id.as_deref(), request_id, "{body}");
+        assert_eq!(api.code(), code, "{body}");
+        assert_eq!(api.message(), message, "{body}");
+        assert_eq!(api.request_id(), request_id, "{body}");
         assert_eq!(api.class(), class, "{body}");
     }
 }
@@ -174,9 +174,9 @@ fn html_gateway_page_is_a_bare_http_error_with_an_excerpt() {
     let err = ShowTrainingJobVersion::parse_response(response).unwrap_err();
     let api = err.api_error().unwrap();
     assert_eq!(api.http_status, 502);
-    assert_eq!(api.code, None);
-    assert!(api.message.as_deref().unwrap().contains("502 Bad Gateway"), "{api:?}");
-    assert!(api.message.as_deref().unwrap().contains("text/html"));
+    assert_eq!(api.code(), None);
+    assert!(api.message().unwrap().contains("502 Bad Gateway"), "{api:?}");
+    assert!(api.message().unwrap().contains("text/html"));
     assert!(api.is_server_error());
 }
 
@@ -191,12 +191,12 @@ fn a_redirect_is_an_error_naming_its_target_without_the_query() {
     let err = StopTrainingJob::parse_response(response).unwrap_err();
     let api = err.api_error().unwrap();
     assert_eq!(api.http_status, 302);
-    assert_eq!(api.code, None);
-    assert_eq!(api.message.as_deref(), Some("a redirect to https://login.example.com/sso (not followed)"));
+    assert_eq!(api.code(), None);
+    assert_eq!(api.message(), Some("a redirect to https://login.example.com/sso (not followed)"));
     assert!(!api.is_server_error() && !api.is_throttling());
     let bare = http::Response::builder().status(307).body(Bytes::new()).unwrap();
     let err = ShowTrainingJobVersion::parse_response(bare).unwrap_err();
-    assert_eq!(err.api_error().unwrap().message.as_deref(), Some("a redirect (not followed)"));
+    assert_eq!(err.api_error().unwrap().message(), Some("a redirect (not followed)"));
 }
 
 #[test]

@@ -277,7 +277,7 @@ fn v2_error_bodies_table() {
         let err = TerminateTrainingJob::parse_response(response(status, body)).unwrap_err();
         let api = err.api_error().unwrap_or_else(|| panic!("{status} {body}: {err:?}"));
         assert_eq!(api.class(), class, "{status} {body}");
-        assert_eq!(api.code.as_deref(), code, "{status} {body}");
+        assert_eq!(api.code(), code, "{status} {body}");
         assert!(err.request_id().is_some(), "{status} {body}");
     }
 }

@@ -216,7 +216,7 @@ impl Error {
     /// The request ID of the last response, if the service answered.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            Error::Service { error, .. } => error.request_id.as_deref(),
+            Error::Service { error, .. } => error.request_id(),
             Error::Response { source, .. } => source.request_id(),
             _ => None,
         }

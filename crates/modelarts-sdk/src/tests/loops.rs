@@ -215,7 +215,7 @@ async fn conflicts_on_stop_are_read_as_already_stopping_or_final() {
         let got = client.stop_training_job(job, version_id).await;
         match expected {
             Some(outcome) => assert_eq!(got.unwrap(), outcome, "{code}"),
-            None => assert_eq!(got.unwrap_err().api_error().unwrap().code.as_deref(), Some(code)),
+            None => assert_eq!(got.unwrap_err().api_error().unwrap().code(), Some(code)),
         }
         // Strict mode returns the refusal.
         let strict =
