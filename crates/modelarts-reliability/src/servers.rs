@@ -34,7 +34,7 @@ pub struct TestServer {
     ca_path: Option<PathBuf>,
     requests: Arc<AtomicUsize>,
     connections: Arc<AtomicUsize>,
-    _dir: Option<TempDir>,
+    _dir: Option<tempfile::TempDir>,
     _serving: Background,
 }
 
@@ -44,31 +44,19 @@ impl std::fmt::Debug for TestServer {
     }
 }
 
-/// A directory removed on drop.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 impl TestServer {
     /// An HTTPS server with `case`'s certificate; it answers `response` (raw HTTP/1.1 bytes) to
     /// every request on a connection that completes the handshake.
     pub fn tls(case: CertCase, response: &str) -> Result<Self, String> {
         let (config, ca_pem) = server_config(case)?;
-        let dir = std::env::temp_dir().join(format!(
-            "modelarts-test-server-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        let ca_path = dir.join("ca.pem");
+        // A fresh private directory (random name, mode 0700), removed on drop.
+        let dir =
+            tempfile::Builder::new().prefix("modelarts-test-server-").tempdir().map_err(|e| e.to_string())?;
+        let ca_path = dir.path().join("ca.pem");
         std::fs::write(&ca_path, ca_pem).map_err(|e| e.to_string())?;
         let mut server = Self::start(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))), response)?;
         server.ca_path = Some(ca_path);
-        server._dir = Some(TempDir(dir));
+        server._dir = Some(dir);
         Ok(server)
     }
 
@@ -130,8 +118,6 @@ impl TestServer {
         self.connections.load(Ordering::Relaxed)
     }
 }
-
-static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 /// Reads request heads and answers each with `response`, until the peer closes.
 async fn answer<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
