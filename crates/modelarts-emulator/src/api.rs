@@ -540,7 +540,11 @@ async fn api(
     let request_id = shared.next_request_id();
     let (parts, body) = req.into_parts();
     let target = route(&parts.method, parts.uri.path(), &shared.config.project_id);
-    let body = Limited::new(body, shared.config.max_request_body).collect().await;
+    let body = tokio::time::timeout(
+        shared.config.body_read_timeout,
+        Limited::new(body, shared.config.max_request_body).collect(),
+    )
+    .await;
     let begin = shared.begin(target.route, target.ids(), now_ms);
     let settings = begin.settings;
 
@@ -566,14 +570,24 @@ async fn api(
     };
 
     let body = match body {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => {
-            let a = gateway_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "APIG.0201",
-                "Request entity too large",
-                &request_id,
-            );
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_none() => {
+            // The client's body broke off (a reset, a truncated chunk): nobody is left to answer.
+            entry.status = None;
+            shared.record(entry);
+            return Err(DropConnection);
+        }
+        failed => {
+            let a = if failed.is_err() {
+                gateway_error(StatusCode::REQUEST_TIMEOUT, "APIG.0408", "Request body timed out", &request_id)
+            } else {
+                gateway_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "APIG.0201",
+                    "Request entity too large",
+                    &request_id,
+                )
+            };
             entry.status = Some(a.status.as_u16());
             shared.record(entry);
             let response = respond(

@@ -196,6 +196,9 @@ pub struct EmulatorConfig {
     pub journal_limit: usize,
     /// Largest request body accepted (bytes); larger ones get 413.
     pub max_request_body: usize,
+    /// How long a request's body may take to arrive once its head is read; a client that stalls
+    /// longer gets 408 and the connection is closed (hyper bounds the head itself).
+    pub body_read_timeout: Duration,
     /// Run-time settings at start (and after a reset).
     pub settings: Settings,
     /// The IAM face: users, projects per region, agencies, identity providers.
@@ -224,6 +227,7 @@ impl Default for EmulatorConfig {
             quota: 1000,
             journal_limit: 50_000,
             max_request_body: 1 << 20,
+            body_read_timeout: Duration::from_secs(30),
             settings: Settings {
                 auth: AuthMode::Enforce,
                 already_stopped: AlreadyStoppedPolicy::BadRequest,

@@ -236,3 +236,45 @@ async fn throttle_mode_is_a_token_bucket_on_the_emulator_clock() {
     }
     emu.shutdown().await;
 }
+
+/// A client that sends a request head and then stalls its body gets 408 once the body read
+/// timeout passes (the request is journalled), instead of holding its task forever; a body that
+/// breaks off mid-way is journalled without an answer, and the connection is closed.
+#[tokio::test]
+async fn a_stalled_request_body_times_out_and_a_broken_one_is_dropped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = config();
+    config.body_read_timeout = Duration::from_millis(200);
+    let emulator = modelarts_emulator::Emulator::start(config).await.unwrap();
+    let path = format!("/v1/{}/training-jobs/1/versions/2/stop", emulator.project_id());
+    let head = format!("POST {path} HTTP/1.1\r\nhost: emulator\r\ncontent-length: 10\r\n\r\n");
+
+    // Head, then 3 of the 10 body bytes, then silence.
+    let mut stalled = tokio::net::TcpStream::connect(emulator.local_addr()).await.unwrap();
+    stalled.write_all(head.as_bytes()).await.unwrap();
+    stalled.write_all(b"{\"a").await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stalled.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the emulator held a stalled body past its timeout");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("APIG.0408"), "{answer}");
+
+    // Head, then 3 bytes, then the client closes its half: the body is cut short.
+    let mut broken = tokio::net::TcpStream::connect(emulator.local_addr()).await.unwrap();
+    broken.write_all(head.as_bytes()).await.unwrap();
+    broken.write_all(b"{\"a").await.unwrap();
+    broken.shutdown().await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), broken.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the emulator kept a connection whose body broke off");
+    assert!(!String::from_utf8_lossy(&answer).contains("HTTP/1.1 2"), "a cut body must not be served");
+
+    assert!(emulator.state().settle(Duration::from_secs(10)).await);
+    let journal = emulator.state().journal();
+    let stops: Vec<_> = journal.iter().filter(|e| e.path == path).collect();
+    assert_eq!(stops.len(), 2, "{journal:?}");
+    assert_eq!(stops[0].status, Some(408));
+    assert_eq!(stops[1].status, None);
+    assert!(!stops.iter().any(|e| e.effective_stop));
+}
