@@ -14,7 +14,9 @@
 //! stop's result and, when a wait was needed, the wait's end.
 //!
 //! A resource plugs in with [`Stoppable`] (its stop and status-read operations) and its status type
-//! with [`StopStatus`]. The v1 training-job version does so here.
+//! with [`StopStatus`]. The v1 training-job version does so here; the v2 job in
+//! [`v2::stop`](crate::v2::stop) (its phase as a [`PhaseStatus`](crate::v2::PhaseStatus)); a batch of both
+//! carries a [`TargetStatus`](crate::target::TargetStatus).
 
 use std::time::Duration;
 
