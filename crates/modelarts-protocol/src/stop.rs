@@ -161,6 +161,18 @@ impl<S: StopStatus> StopOutcome<S> {
             .is_none_or(|s| !matches!(s.stop_class(), StatusClass::Stopped | StatusClass::EndedOtherwise))
     }
 
+    /// The same outcome with its status converted (e.g. into a
+    /// [`TargetStatus`](crate::target::TargetStatus) for a batch of both APIs).
+    pub fn map<U>(self, f: impl FnOnce(S) -> U) -> StopOutcome<U> {
+        match self {
+            StopOutcome::Accepted => StopOutcome::Accepted,
+            StopOutcome::AlreadyStopping(s) => StopOutcome::AlreadyStopping(f(s)),
+            StopOutcome::AlreadyFinal(s) => StopOutcome::AlreadyFinal(f(s)),
+            StopOutcome::ConfirmedByStatus(s) => StopOutcome::ConfirmedByStatus(f(s)),
+            StopOutcome::EndedOtherwise(s) => StopOutcome::EndedOtherwise(f(s)),
+        }
+    }
+
     /// A short snake_case name (`accepted`, `already_stopping`, `already_final`,
     /// `confirmed_by_status`, `ended_otherwise`).
     pub fn name(self) -> &'static str {

@@ -38,6 +38,7 @@ mod list;
 mod resolve;
 mod stop;
 mod time;
+mod v2;
 mod wait;
 
 pub use batch::{
@@ -47,11 +48,12 @@ pub use batch::{
 pub use client::Client;
 pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
 pub use dry_run::{DryRunSender, NotSent};
-pub use error::{Error, ErrorCategory, TransportError, WaitError};
+pub use error::{Error, ErrorCategory, TransportError, WaitError, WaitSubject};
 pub use list::DEFAULT_PAGE_SIZE;
 pub use resolve::{MAX_CREDENTIALS_FILE_BYTES, TextFileError, decode_text_file, read_limited};
 pub use stop::{StopOptions, StopOutcome};
 pub use time::{Clock, Sleep, Sleeper, SystemClock, TokioSleeper};
+pub use v2::{DEFAULT_V2_PAGE_SIZE, TerminateAndWait, V2ListQuery};
 pub use wait::StopAndWait;
 
 pub use modelarts_http::{BlockingHttpSend, HttpSend, SendError};
@@ -61,9 +63,12 @@ pub use modelarts_protocol::endpoint::Endpoint;
 pub use modelarts_protocol::ids::{JobId, ProjectId, VersionId};
 pub use modelarts_protocol::model::{JobList, JobSummary, VersionDetail, VersionList};
 pub use modelarts_protocol::operations::list_training_jobs::{ListQuery, Order, SortBy};
+pub use modelarts_protocol::operations::v2::list::{Filter, FilterOperator};
 pub use modelarts_protocol::retry::RetryPolicy;
 pub use modelarts_protocol::signing::Credentials;
 pub use modelarts_protocol::status::JobStatus;
+pub use modelarts_protocol::target::{ApiVersion, JobRef, TargetStatus};
+pub use modelarts_protocol::v2::{Phase, PhaseStatus, TrainingJob, TrainingJobId, TrainingJobList};
 pub use modelarts_protocol::waiter::WaitOptions;
 #[cfg(feature = "transport")]
 pub use modelarts_transport::{HttpsTransport, TransportConfig};
