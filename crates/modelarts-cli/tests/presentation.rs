@@ -412,8 +412,9 @@ fn batch_prompt_shows_the_targets_first() {
         })
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
-    let preview =
-        text.find("These 25 training job(s) or version(s) will be stopped:").unwrap_or_else(|| panic!("{text}"));
+    let preview = text
+        .find("These 25 training job(s) or version(s) will be stopped:")
+        .unwrap_or_else(|| panic!("{text}"));
     let prompt = text.find("[y/N]").unwrap_or_else(|| panic!("{text}"));
     assert!(preview < prompt, "{text}");
     assert!(text.contains("101") && text.contains("and 5 more"), "{text}");
