@@ -24,6 +24,9 @@ use crate::exit::ExitStatus;
     version,
     about = "Stop, inspect and wait for ModelArts training jobs",
     long_about = "Stop, inspect and wait for ModelArts training jobs (Huawei Cloud, Open Telekom Cloud).\n\n\
+        Two APIs, told apart by the ID: v2 (current) names a job by a UUID \
+        (`modelarts training-job stop 3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab`); v1 (historical) by a numeric \
+        job ID and a version (`modelarts training-job stop 1001 --version 1`). `--api v1|v2` forces one.\n\n\
         Data goes to stdout; messages, progress and errors go to stderr. Settings come from flags, \
         then environment variables, then the profile in ~/.huaweicloud (see `modelarts configure list`).",
     after_help = ExitStatus::help_section(),

@@ -1,5 +1,8 @@
-//! Async client for the ModelArts v1 training-job API: stop a training-job version and see it
-//! stopped.
+//! Async client for the ModelArts training-job APIs: stop a training job and see it stopped. v2
+//! (current; a job is a UUID: [`Client::terminate_training_job`], [`Client::terminate_and_wait`],
+//! [`Client::show_training_job`], [`Client::list_training_jobs_v2_all`]) and v1 (historical; a job
+//! version is two numbers: [`Client::stop_training_job`], [`Client::stop_and_wait`]) share the same
+//! safe stop, waiter and batch ([`JobRef`] targets, both APIs mixed).
 //!
 //! The [`Client`] runs the loops around the sans-IO [`modelarts_protocol`] crate, which makes every
 //! decision (retry or not, backoff, waiter steps, pagination, status meaning):
