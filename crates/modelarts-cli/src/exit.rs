@@ -96,8 +96,10 @@ impl ExitStatus {
             }
             ExitStatus::Refused => "the service refused the request (4xx: not found, not allowed, conflict)",
             ExitStatus::Transient => "unavailable, throttled or network failure after all retries",
-            ExitStatus::WaitTimedOut => "the wait timed out (--max-wait); the version may still be stopping",
-            ExitStatus::OtherFinalState => "the version ended in another final state (COMPLETED, FAILED, …)",
+            ExitStatus::WaitTimedOut => "the wait timed out (--max-wait); the job may still be stopping",
+            ExitStatus::OtherFinalState => {
+                "the job ended in another final state (v2 Completed, Failed, Abnormal; v1 COMPLETED, FAILED, …)"
+            }
             ExitStatus::Interrupted => "interrupted (Ctrl-C)",
         }
     }
