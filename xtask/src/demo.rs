@@ -1,8 +1,9 @@
 //! `cargo xtask demo`: the main job, end to end, against the local emulator.
 //!
 //! Builds the `modelarts` and `modelarts-emulator` binaries, starts the emulator over HTTPS (signatures
-//! enforced) with three seeded jobs, then runs the real CLI: list the jobs, stop one with `--wait`
-//! until it reads KILLED, and show it.
+//! enforced) with three seeded v1 jobs and two v2 jobs, then runs the real CLI: list the jobs, stop a
+//! v1 version with `--wait` until it reads KILLED, show it, then stop a v2 job by its UUID until it
+//! reads Terminated.
 
 use std::fs;
 use std::process::Command;
@@ -10,7 +11,10 @@ use std::process::Command;
 use crate::emulator::EmulatorProcess;
 use crate::process::{cargo, exec, show, target_dir};
 
-const SEED: &str = r#"[
+/// The v2 job the demo terminates.
+const V2_JOB: &str = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab";
+
+const SEED: &str = r#"{"jobs": [
   {"job_id": 1001, "job_name": "resnet50-imagenet", "job_desc": "demo job",
    "versions": [{"version_id": 1, "version_name": "V0001", "status": 8}]},
   {"job_id": 1002, "job_name": "bert-finetune", "job_desc": "demo job",
@@ -18,7 +22,11 @@ const SEED: &str = r#"[
                 {"version_id": 2, "version_name": "V0002", "status": 8}]},
   {"job_id": 1003, "job_name": "yolo-detect", "job_desc": "demo job",
    "versions": [{"version_id": 1, "version_name": "V0001", "status": 10}]}
-]"#;
+],
+"v2_jobs": [
+  {"id": "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab", "name": "llama-finetune", "phase": "Running", "node_count": 2},
+  {"id": "6a1d2e3f-4b5c-4d6e-8f70-8192a3b4c5d6", "name": "vit-pretrain", "phase": "Completed"}
+]}"#;
 
 pub(crate) fn run(release: bool) -> Result<(), String> {
     println!(
@@ -83,7 +91,11 @@ pub(crate) fn run(release: bool) -> Result<(), String> {
     modelarts(&["training-job", "stop", "1001", "--version", "1", "--wait", "--max-wait", "1m"])?;
     modelarts(&["training-job", "show", "1001", "--version", "1"])?;
     modelarts(&["training-job", "list", "--status", "running"])?;
+    // v2 (the current API): a job is named by its UUID alone.
+    modelarts(&["training-job", "list", "--api", "v2"])?;
+    modelarts(&["training-job", "stop", V2_JOB, "--wait", "--max-wait", "1m"])?;
+    modelarts(&["training-job", "show", V2_JOB])?;
     println!();
-    println!("Demo finished: job 1001 version 1 was stopped and reads KILLED.");
+    println!("Demo finished: job 1001 version 1 (v1) reads KILLED, job {V2_JOB} (v2) reads Terminated.");
     Ok(())
 }

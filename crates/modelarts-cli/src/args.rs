@@ -11,7 +11,9 @@ use clap::builder::PossibleValuesParser;
 use clap::builder::TypedValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use modelarts_protocol::operations::list_training_jobs::{Order, SortBy};
-use modelarts_protocol::{JobId, JobStatus, ProjectId, VersionId};
+use modelarts_protocol::target::ApiVersion;
+use modelarts_protocol::v2::Phase;
+use modelarts_protocol::{JobId, JobStatus, ProjectId};
 
 use crate::exit::ExitStatus;
 
@@ -22,6 +24,9 @@ use crate::exit::ExitStatus;
     version,
     about = "Stop, inspect and wait for ModelArts training jobs",
     long_about = "Stop, inspect and wait for ModelArts training jobs (Huawei Cloud, Open Telekom Cloud).\n\n\
+        Two APIs, told apart by the ID: v2 (current) names a job by a UUID \
+        (`modelarts training-job stop 3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab`); v1 (historical) by a numeric \
+        job ID and a version (`modelarts training-job stop 1001 --version 1`). `--api v1|v2` forces one.\n\n\
         Data goes to stdout; messages, progress and errors go to stderr. Settings come from flags, \
         then environment variables, then the profile in ~/.huaweicloud (see `modelarts configure list`).",
     after_help = ExitStatus::help_section(),
@@ -66,23 +71,40 @@ pub(crate) enum ConfigureCommand {
 /// `modelarts training-job …`
 #[derive(Debug, Subcommand)]
 pub(crate) enum TrainingJobCommand {
-    /// Stop a training-job version, a list of versions (--from-file), or every running job (--running).
+    /// Stop a training job (v2 UUID) or job version (v1), a list of them (--from-file), or every
+    /// running job (--running).
     #[command(after_help = STOP_AFTER_HELP)]
     Stop(StopArgs),
-    /// Show one version of a training job.
+    /// Show a training job (v2 UUID) or one version of a job (v1 JOB_ID --version).
+    #[command(after_help = ROUTING_HELP)]
     Show(ShowArgs),
-    /// List training jobs (one page, or every page with --all).
+    /// List training jobs (one page, or every page with --all); v2 jobs with --api v2.
     List(ListArgs),
-    /// List the versions of a training job.
+    /// List the versions of a training job (v1).
     Versions(VersionsArgs),
-    /// Wait until a version has stopped (KILLED or CANCELED).
+    /// Wait until a job is stopped (v2 Terminated; v1 KILLED or CANCELED).
+    #[command(after_help = ROUTING_HELP)]
     Wait(WaitArgs),
 }
 
+/// How an ID picks the API, for the commands on one job.
+const ROUTING_HELP: &str = "\
+Two APIs: v2 (current) names a job by a UUID alone; v1 (historical) by a numeric JOB_ID and
+--version VERSION_ID. The ID's shape picks the API; --api v1|v2 forces it.
+
+Examples:
+  modelarts training-job show 3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab
+  modelarts training-job show 10 --version 20";
+
 const STOP_AFTER_HELP: &str = "\
-A stop is asynchronous: the version goes KILLING, then KILLED. Use --wait to see it through.
-Stopping a version that is already KILLING, KILLED or CANCELED succeeds (exit 0) unless --strict;
-one that already ended otherwise (COMPLETED, FAILED, ...) exits 7.
+Two APIs: v2 (current) names a job by a UUID alone; v1 (historical) by a numeric JOB_ID and
+--version VERSION_ID. The ID's shape picks the API; --api v1|v2 forces it (--running lists v1
+jobs unless --api v2).
+
+A stop is asynchronous: a v2 job goes Terminating, then Terminated; a v1 version KILLING, then
+KILLED. Use --wait to see it through. Stopping a job that is already stopping or stopped succeeds
+(exit 0) unless --strict; one that already ended otherwise (v2 Completed, Failed, Abnormal; v1
+COMPLETED, FAILED, ...) exits 7.
 
 Batch stops (--from-file, --running) run --concurrency stops at a time and print one outcome per
 version as it finishes (one JSON document per line with --output json; `line` or LINE tells which
@@ -90,14 +112,15 @@ input line it answers). On a terminal they ask for confirmation first (declining
 sent); when stdin is not a terminal they refuse to run without --yes (exit 2). Ctrl-C ends the batch:
 versions without an outcome yet are reported `interrupted`, and the exit status is 130.
 
---from-file format: one `JOB_ID VERSION_ID` pair per line, separated by spaces, tabs or a comma;
-blank lines and `#` comments are skipped. A malformed line is an error naming its line number,
+--from-file format: one v2 UUID, or one v1 `JOB_ID VERSION_ID` pair (separated by spaces, tabs or
+a comma), per line; both kinds may be mixed. Blank lines and `#` comments are skipped. A malformed line is an error naming its line number,
 reported before any request is sent. `-` reads standard input (then --yes is required).
 
 Examples:
+  modelarts training-job stop 3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab --wait
   modelarts training-job stop 10 --version 20 --wait --max-wait 10m
   modelarts training-job stop --from-file stops.txt --yes --output json
-  modelarts training-job stop --running --search resnet";
+  modelarts training-job stop --running --search resnet --api v2";
 
 /// Where settings come from when neither a flag nor an environment variable gives them.
 const GLOBAL_HEADING: &str = "Global options";
@@ -196,19 +219,42 @@ pub(crate) struct WaitOptionsArgs {
     pub(crate) poll_max: Option<Duration>,
 }
 
+/// `--api`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ApiArg {
+    /// The historical API: numeric job and version IDs.
+    V1,
+    /// The current API: UUID job IDs.
+    V2,
+}
+
+impl From<ApiArg> for ApiVersion {
+    fn from(a: ApiArg) -> Self {
+        match a {
+            ApiArg::V1 => ApiVersion::V1,
+            ApiArg::V2 => ApiVersion::V2,
+        }
+    }
+}
+
 /// `training-job stop`
 #[derive(Debug, Clone, Args)]
 #[command(group(clap::ArgGroup::new("target").required(true).args(["job_id", "running", "from_file"])))]
 pub(crate) struct StopArgs {
-    /// The training job's ID.
-    #[arg(value_name = "JOB_ID", value_parser = parse_job_id, requires = "version")]
-    pub(crate) job_id: Option<JobId>,
+    /// The job: a v2 UUID, or a v1 numeric job ID (with --version).
+    #[arg(value_name = "ID")]
+    pub(crate) job_id: Option<String>,
 
-    /// The version to stop.
-    #[arg(long, value_name = "VERSION_ID", value_parser = parse_version_id, requires = "job_id")]
-    pub(crate) version: Option<VersionId>,
+    /// The v1 version to stop (v2 jobs have no versions).
+    #[arg(long, value_name = "VERSION_ID", requires = "job_id")]
+    pub(crate) version: Option<String>,
 
-    /// Stop the latest version of every running job (see --search).
+    /// The API: by default the ID's shape decides (a UUID is v2, digits with --version v1);
+    /// with --running, v1 unless v2 is given.
+    #[arg(long, value_enum)]
+    pub(crate) api: Option<ApiArg>,
+
+    /// Stop every running job (v1: its latest version; see --search and --api).
     #[arg(long, conflicts_with = "from_file")]
     pub(crate) running: bool,
 
@@ -216,7 +262,7 @@ pub(crate) struct StopArgs {
     #[arg(long, value_name = "TEXT", requires = "running")]
     pub(crate) search: Option<String>,
 
-    /// Stop the versions listed in FILE (`-` for stdin): one `JOB_ID VERSION_ID` per line.
+    /// Stop the jobs listed in FILE (`-` for stdin): one UUID (v2) or `JOB_ID VERSION_ID` (v1) per line.
     #[arg(long, value_name = "FILE")]
     pub(crate) from_file: Option<PathBuf>,
 
@@ -224,12 +270,13 @@ pub(crate) struct StopArgs {
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub(crate) concurrency: u32,
 
-    /// Wait until the version is KILLED (or CANCELED), with a live status on stderr.
+    /// Wait until the job is stopped (v2 Terminated; v1 KILLED or CANCELED), with a live status on
+    /// stderr.
     #[arg(long)]
     pub(crate) wait: bool,
 
-    /// Fail (exit 4) when the version was already stopping, stopped or finished, instead of
-    /// treating it as done.
+    /// Fail (exit 4) when the job was already stopping, stopped or finished, instead of treating
+    /// it as done.
     #[arg(long)]
     pub(crate) strict: bool,
 
@@ -240,12 +287,15 @@ pub(crate) struct StopArgs {
 /// `training-job show`
 #[derive(Debug, Clone, Args)]
 pub(crate) struct ShowArgs {
-    /// The training job's ID.
-    #[arg(value_name = "JOB_ID", value_parser = parse_job_id)]
-    pub(crate) job_id: JobId,
-    /// The version to show.
-    #[arg(long, value_name = "VERSION_ID", value_parser = parse_version_id)]
-    pub(crate) version: VersionId,
+    /// The job: a v2 UUID, or a v1 numeric job ID (with --version).
+    #[arg(value_name = "ID")]
+    pub(crate) job_id: String,
+    /// The v1 version to show.
+    #[arg(long, value_name = "VERSION_ID")]
+    pub(crate) version: Option<String>,
+    /// The API: by default the ID's shape decides.
+    #[arg(long, value_enum)]
+    pub(crate) api: Option<ApiArg>,
 }
 
 /// `training-job versions`
@@ -259,12 +309,15 @@ pub(crate) struct VersionsArgs {
 /// `training-job wait`
 #[derive(Debug, Clone, Args)]
 pub(crate) struct WaitArgs {
-    /// The training job's ID.
-    #[arg(value_name = "JOB_ID", value_parser = parse_job_id)]
-    pub(crate) job_id: JobId,
-    /// The version to wait for.
-    #[arg(long, value_name = "VERSION_ID", value_parser = parse_version_id)]
-    pub(crate) version: VersionId,
+    /// The job: a v2 UUID, or a v1 numeric job ID (with --version).
+    #[arg(value_name = "ID")]
+    pub(crate) job_id: String,
+    /// The v1 version to wait for.
+    #[arg(long, value_name = "VERSION_ID")]
+    pub(crate) version: Option<String>,
+    /// The API: by default the ID's shape decides.
+    #[arg(long, value_enum)]
+    pub(crate) api: Option<ApiArg>,
     #[command(flatten)]
     pub(crate) wait_options: WaitOptionsArgs,
 }
@@ -275,9 +328,15 @@ const SORT_FIELDS: [&str; 6] = ["job_name", "job_desc", "status", "duration", "v
 /// `training-job list`
 #[derive(Debug, Clone, Args)]
 pub(crate) struct ListArgs {
-    /// Only jobs in this status: a name (`running`, `killed`, `JOBSTAT_FAILED`, …) or a code (`8`).
+    /// Only jobs in this status: a name (`running`, `killed`, `JOBSTAT_FAILED`, …) or a code (`8`);
+    /// with --api v2 a phase (`running`, `terminating`, `terminated`, `pending`, …), v1 names
+    /// mapped to phases (`killed` is `Terminated`).
     #[arg(long, value_name = "STATUS", value_parser = status_parser(), allow_negative_numbers = true)]
-    pub(crate) status: Option<JobStatus>,
+    pub(crate) status: Option<StatusArg>,
+
+    /// The API to list: v1 (default; historical, numeric IDs) or v2 (current, UUIDs).
+    #[arg(long, value_enum)]
+    pub(crate) api: Option<ApiArg>,
 
     /// Only jobs whose name contains this text (at most 64 characters).
     #[arg(long, value_name = "TEXT", value_parser = parse_search)]
@@ -300,7 +359,7 @@ pub(crate) struct ListArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub(crate) page: Option<u32>,
 
-    /// Jobs per page (1 to 1000).
+    /// Jobs per page (1 to 1000; v2: 1 to 50).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub(crate) per_page: Option<u32>,
 }
@@ -364,8 +423,47 @@ fn region_parser() -> OfferingParser<String> {
     OfferingParser { parse: |s| Ok(s.to_owned()), values: known_regions }
 }
 
-fn status_parser() -> OfferingParser<JobStatus> {
-    OfferingParser { parse: parse_status, values: status_names }
+fn status_parser() -> OfferingParser<StatusArg> {
+    OfferingParser { parse: parse_status_arg, values: status_names }
+}
+
+/// `--status` for either API: the v1 status, and the v2 phases it stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StatusArg {
+    /// As typed.
+    pub(crate) text: String,
+    /// The v1 status, if the text names one.
+    pub(crate) v1: Option<JobStatus>,
+    /// The v2 phases: the phase named, or the ones a v1 status maps to.
+    pub(crate) phases: Vec<Phase>,
+}
+
+/// A v1 status or code, or a v2 phase; v1 names map to the phases they mean.
+fn parse_status_arg(s: &str) -> Result<StatusArg, String> {
+    let v1 = parse_status(s);
+    let named = Phase::from_name(s);
+    let phases = if named.is_unknown() {
+        match v1 {
+            Ok(JobStatus::Running) => vec![Phase::Running],
+            Ok(JobStatus::Killing) => vec![Phase::Terminating],
+            Ok(JobStatus::Killed | JobStatus::Canceled) => vec![Phase::Terminated],
+            Ok(JobStatus::Completed) => vec![Phase::Completed],
+            Ok(JobStatus::Failed) => vec![Phase::Failed],
+            Ok(JobStatus::Waiting) => vec![Phase::Pending],
+            Ok(JobStatus::Init) => vec![Phase::Creating],
+            Ok(JobStatus::Lost) => vec![Phase::Abnormal],
+            _ => Vec::new(),
+        }
+    } else {
+        vec![named]
+    };
+    match (v1, phases.is_empty()) {
+        (Err(e), true) => Err(format!(
+            "{e}; with --api v2 one of: {}",
+            Phase::ALL.iter().map(|p| p.as_str().to_ascii_lowercase()).collect::<Vec<_>>().join(", ")
+        )),
+        (v1, _) => Ok(StatusArg { text: s.to_owned(), v1: v1.ok(), phases }),
+    }
 }
 
 /// The status names offered to completions and help, in code order (a test checks them against
@@ -412,10 +510,6 @@ pub(crate) fn known_regions() -> Vec<&'static str> {
 }
 
 fn parse_job_id(s: &str) -> Result<JobId, String> {
-    s.parse().map_err(|e: modelarts_protocol::ids::IdError| e.to_string())
-}
-
-fn parse_version_id(s: &str) -> Result<VersionId, String> {
     s.parse().map_err(|e: modelarts_protocol::ids::IdError| e.to_string())
 }
 
@@ -516,6 +610,18 @@ mod tests {
     }
 
     #[test]
+    fn status_names_map_to_v2_phases() {
+        let arg = parse_status_arg("killed").unwrap();
+        assert_eq!((arg.v1, arg.phases), (Some(JobStatus::Killed), vec![Phase::Terminated]));
+        let arg = parse_status_arg("Terminating").unwrap();
+        assert_eq!((arg.v1, arg.phases), (None, vec![Phase::Terminating]));
+        assert_eq!(parse_status_arg("running").unwrap().phases, [Phase::Running]);
+        assert_eq!(parse_status_arg("8").unwrap().v1, Some(JobStatus::Running));
+        assert!(parse_status_arg("scaling").unwrap().phases.is_empty());
+        assert!(parse_status_arg("sleeping").unwrap_err().contains("with --api v2 one of: creating"));
+    }
+
+    #[test]
     fn parsers_table() {
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
@@ -542,10 +648,14 @@ mod tests {
         assert!(parse(&["10", "--version", "20"]).is_ok());
         assert!(parse(&["--running"]).is_ok());
         assert!(parse(&["--from-file", "x"]).is_ok());
+        assert!(parse(&["3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab"]).is_ok());
+        assert!(parse(&["--running", "--api", "v2"]).is_ok());
         assert!(parse(&[]).is_err());
-        assert!(parse(&["10"]).is_err());
         assert!(parse(&["--running", "--from-file", "x"]).is_err());
         assert!(parse(&["--search", "x"]).is_err());
-        assert!(parse(&["0", "--version", "20"]).is_err());
+        assert!(parse(&["10", "--api", "v3"]).is_err());
+        // The ID's shape against --version and --api is checked by the routing (exit 2, a message
+        // naming both APIs), not by clap.
+        assert!(parse(&["10"]).is_ok());
     }
 }

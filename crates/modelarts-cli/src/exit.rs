@@ -96,8 +96,10 @@ impl ExitStatus {
             }
             ExitStatus::Refused => "the service refused the request (4xx: not found, not allowed, conflict)",
             ExitStatus::Transient => "unavailable, throttled or network failure after all retries",
-            ExitStatus::WaitTimedOut => "the wait timed out (--max-wait); the version may still be stopping",
-            ExitStatus::OtherFinalState => "the version ended in another final state (COMPLETED, FAILED, …)",
+            ExitStatus::WaitTimedOut => "the wait timed out (--max-wait); the job may still be stopping",
+            ExitStatus::OtherFinalState => {
+                "the job ended in another final state (v2 Completed, Failed, Abnormal; v1 COMPLETED, FAILED, …)"
+            }
             ExitStatus::Interrupted => "interrupted (Ctrl-C)",
         }
     }
@@ -136,7 +138,10 @@ impl ExitStatus {
 /// The one table from a stop target's outcome to its name and exit status, for a single stop, a
 /// wait and every line of a batch alike. `failed` is the exit status of the error that made the
 /// target fail (from [`crate::failure`]); `interrupted` is the CLI's own and not in the table.
-pub(crate) fn of_outcome(outcome: Outcome, failed: Option<ExitStatus>) -> (&'static str, ExitStatus) {
+pub(crate) fn of_outcome<S: modelarts_protocol::stop::StopStatus>(
+    outcome: Outcome<S>,
+    failed: Option<ExitStatus>,
+) -> (&'static str, ExitStatus) {
     let status = match outcome {
         Outcome::Stopped(_) | Outcome::AlreadyStopped(_) => ExitStatus::Success,
         Outcome::NotFound => ExitStatus::Refused,

@@ -74,7 +74,10 @@ impl Failure {
     }
 
     /// A wait that did not end with the version stopped.
-    pub(crate) fn wait(context: impl Into<String>, error: &WaitError) -> Self {
+    pub(crate) fn wait<D: modelarts_sdk::WaitSubject + 'static>(
+        context: impl Into<String>,
+        error: &WaitError<D>,
+    ) -> Self {
         match error {
             WaitError::Call(inner) => Self::sdk(context, inner).caused_by_wait_prefix(error),
             other => {
@@ -94,7 +97,10 @@ impl Failure {
         }
     }
 
-    fn caused_by_wait_prefix(mut self, error: &WaitError) -> Self {
+    fn caused_by_wait_prefix<D: modelarts_sdk::WaitSubject + 'static>(
+        mut self,
+        error: &WaitError<D>,
+    ) -> Self {
         self.causes.insert(0, error.to_string());
         self
     }

@@ -34,21 +34,26 @@ pub(crate) const JOB_FIELDS: &[(&str, &str, &str)] = &[
 /// One outcome of `stop` (single or batch: the same fields; `line` only with `--from-file`).
 pub(crate) const OUTCOME_FIELDS: &[(&str, &str, &str)] = &[
     ("line", "integer", "only with `--from-file`: the line of the list this outcome answers"),
-    ("job_id", "integer", "the job's ID"),
-    ("version_id", "integer", "the version's ID"),
+    ("api", "string", "`v1` (historical API, numeric IDs) or `v2` (current API, UUIDs)"),
+    ("job_id", "integer or string", "the job's ID: a number (v1) or a UUID (v2)"),
+    ("version_id", "integer or null", "the version's ID (v1); null for a v2 job"),
     (
         "outcome",
         "string",
         "`stopped`, `already_stopped`, `not_found`, `failed`, `wait_timed_out`, `ended_otherwise` or `interrupted`",
     ),
-    ("status", "integer or null", "the last status read (null when none was read)"),
-    ("status_name", "string or null", "its name"),
+    (
+        "status",
+        "integer, string or null",
+        "the last status read: the v1 status code, or the v2 phase (`Terminated`, …); null when none was read",
+    ),
+    ("status_name", "string or null", "its name (v1 `KILLED`, …; v2 the phase)"),
     (
         "stop",
         "string or null",
         "what the stop call found: `accepted`, `already_stopping`, `already_final`, `confirmed_by_status`; null when no stop was made",
     ),
-    ("elapsed_ms", "integer or null", "time spent on this version, milliseconds"),
+    ("elapsed_ms", "integer or null", "time spent on this job or version, milliseconds"),
     ("exit_code", "integer", "the exit status this outcome alone would give (see Exit status)"),
     ("error", "object or null", "why it did not succeed: the fields of `error` below"),
 ];
@@ -106,7 +111,7 @@ pub(crate) const DOCUMENTS: &[JsonDoc] = &[
     JsonDoc {
         title: "`training-job stop --running --dry-run`",
         intro: "The jobs are listed (read-only) and no stop is sent: `-o json` prints \
-                `{\"dry_run\":true,\"would_stop\":[{\"job_id\":…,\"version_id\":…}]}`, `-o jsonl` one \
+                `{\"dry_run\":true,\"would_stop\":[{\"api\":…,\"job_id\":…,\"version_id\":…}]}`, `-o jsonl` one \
                 `{\"dry_run\":true,\"job_id\":…,\"version_id\":…}` per version. Any other dry run prints the \
                 signed request: `{dry_run, method, url, headers, body, curl}`, secrets masked.",
         fields: &[],

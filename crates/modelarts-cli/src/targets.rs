@@ -4,8 +4,8 @@
 
 use std::io;
 
-use modelarts_protocol::{JobId, JobStatus, VersionId};
-use serde_json::json;
+use modelarts_protocol::target::{JobRef, TargetStatus};
+use serde_json::{Value, json};
 
 use crate::output::{Stderr, Stdout, Table};
 use crate::stop_file::StopTarget;
@@ -25,18 +25,44 @@ fn table(targets: &[StopTarget], with_line: bool) -> Table {
         if with_line {
             row.push(target.line.map_or_else(|| "-".to_owned(), |l| l.to_string()));
         }
-        row.push(target.job_id.to_string());
-        row.push(target.version_id.to_string());
+        row.push(job_cell(&target.target));
+        row.push(version_cell(&target.target));
         t.row(row);
     }
     t
+}
+
+/// The JOB_ID cell: the v1 number or the v2 UUID.
+pub(crate) fn job_cell(target: &JobRef) -> String {
+    match target {
+        JobRef::V1 { job, .. } => job.to_string(),
+        JobRef::V2(id) => id.to_string(),
+    }
+}
+
+/// The VERSION_ID cell: the v1 version, `-` for a v2 job.
+pub(crate) fn version_cell(target: &JobRef) -> String {
+    match target {
+        JobRef::V1 { version, .. } => version.to_string(),
+        JobRef::V2(_) => "-".to_owned(),
+    }
+}
+
+/// `api`, `job_id` (a v1 number or a v2 UUID) and `version_id` (`null` for v2) of a target.
+pub(crate) fn target_fields(target: &JobRef) -> [(&'static str, Value); 3] {
+    match target {
+        JobRef::V1 { job, version } => {
+            [("api", "v1".into()), ("job_id", job.get().into()), ("version_id", version.get().into())]
+        }
+        JobRef::V2(id) => [("api", "v2".into()), ("job_id", id.as_str().into()), ("version_id", Value::Null)],
+    }
 }
 
 /// The preview shown before the confirmation prompt: the first [`PREVIEW`] targets as a table,
 /// then how many more.
 pub(crate) fn preview(targets: &[StopTarget], with_line: bool) -> String {
     let shown = &targets[..targets.len().min(PREVIEW)];
-    let mut text = format!("These {} training-job version(s) will be stopped:\n", targets.len());
+    let mut text = format!("These {} training job(s) or version(s) will be stopped:\n", targets.len());
     text.push_str(&table(shown, with_line).render());
     if targets.len() > shown.len() {
         text.push_str(&format!("… and {} more\n", targets.len() - shown.len()));
@@ -48,7 +74,13 @@ pub(crate) fn preview(targets: &[StopTarget], with_line: bool) -> String {
 /// stdout (a table; with JSON one `{"dry_run":true,"would_stop":[…]}` document, or one object per
 /// target per line with `jsonl`). Nothing is stopped.
 pub(crate) fn print_would_stop(out: &mut Stdout, targets: &[StopTarget], stderr: &Stderr) -> io::Result<()> {
-    let item = |t: &StopTarget| json!({ "job_id": t.job_id.get(), "version_id": t.version_id.get() });
+    let item = |t: &StopTarget| {
+        let mut map = serde_json::Map::new();
+        for (k, v) in target_fields(&t.target) {
+            map.insert(k.into(), v);
+        }
+        Value::Object(map)
+    };
     if out.is_jsonl() {
         for t in targets {
             let mut value = item(t);
@@ -60,7 +92,7 @@ pub(crate) fn print_would_stop(out: &mut Stdout, targets: &[StopTarget], stderr:
         out.json(&json!({ "dry_run": true, "would_stop": items }))?;
     } else {
         stderr.note(&format!(
-            "--dry-run: no stop was sent; {} training-job version(s) would be stopped:",
+            "--dry-run: no stop was sent; {} training job(s) or version(s) would be stopped:",
             targets.len()
         ));
         if !targets.is_empty() {
@@ -74,55 +106,67 @@ pub(crate) fn print_would_stop(out: &mut Stdout, targets: &[StopTarget], stderr:
 /// is hidden there.
 #[derive(Debug, Default)]
 pub(crate) struct StatusLines {
-    last: Option<JobStatus>,
+    last: Option<TargetStatus>,
 }
 
 impl StatusLines {
     /// The line for this poll, if the status changed.
     pub(crate) fn change(
         &mut self,
-        job: JobId,
-        version: VersionId,
-        status: JobStatus,
+        target: &JobRef,
+        status: TargetStatus,
         elapsed: std::time::Duration,
     ) -> Option<String> {
         if self.last == Some(status) {
             return None;
         }
         self.last = Some(status);
-        Some(format!("job {job} version {version}: {status} (after {}s)", elapsed.as_secs()))
+        Some(format!("{target}: {status} (after {}s)", elapsed.as_secs()))
     }
 }
 
-/// The note for `wait` on a version that nobody is stopping (it reads RUNNING, WAITING, …, not
-/// KILLING and not final).
-pub(crate) fn not_stopping_note(job: JobId, version: VersionId, status: JobStatus) -> String {
+/// The note for `wait` on a job that nobody is stopping (it reads v2 Running, Pending, …; v1
+/// RUNNING, WAITING, …: not stopping and not final).
+pub(crate) fn not_stopping_note(target: &JobRef, status: TargetStatus) -> String {
+    let stopping = match target {
+        JobRef::V1 { .. } => "KILLING",
+        JobRef::V2(_) => "Terminating",
+    };
     format!(
-        "note: job {job} version {version} is {status}, not KILLING: nothing is stopping it, so this wait \
-         lasts until someone stops it or --max-wait runs out. To stop it: modelarts training-job stop {job} \
-         --version {version} --wait"
+        "note: {target} is {status}, not {stopping}: nothing is stopping it, so this wait lasts until \
+         someone stops it or --max-wait runs out. To stop it: {} --wait",
+        command("stop", target)
     )
 }
 
-/// The command that resumes a wait after Ctrl-C.
-pub(crate) fn resume_command(job: JobId, version: VersionId) -> String {
-    format!("modelarts training-job wait {job} --version {version}")
+/// `modelarts training-job <verb> ID [--version V]` for a target.
+fn command(verb: &str, target: &JobRef) -> String {
+    match target {
+        JobRef::V1 { job, version } => format!("modelarts training-job {verb} {job} --version {version}"),
+        JobRef::V2(id) => format!("modelarts training-job {verb} {id}"),
+    }
 }
 
-/// [`resume_command`] for any version of a batch.
+/// The command that resumes a wait after Ctrl-C.
+pub(crate) fn resume_command(target: &JobRef) -> String {
+    command("wait", target)
+}
+
+/// [`resume_command`] for any target of a batch.
 pub(crate) fn resume_command_template() -> &'static str {
-    "modelarts training-job wait JOB_ID --version VERSION_ID"
+    "modelarts training-job wait UUID (v2), or modelarts training-job wait JOB_ID --version VERSION_ID (v1)"
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use modelarts_protocol::JobStatus;
+
     fn targets(n: u64) -> Vec<StopTarget> {
         (1..=n)
             .map(|i| StopTarget {
-                job_id: JobId::new(i).unwrap(),
-                version_id: VersionId::new(i + 100).unwrap(),
+                target: JobRef::route(&i.to_string(), Some(&(i + 100).to_string()), None).unwrap(),
                 line: Some(usize::try_from(i).unwrap()),
             })
             .collect()
@@ -133,7 +177,7 @@ mod tests {
         let text = preview(&targets(2), false);
         assert_eq!(
             text,
-            "These 2 training-job version(s) will be stopped:\nJOB_ID  VERSION_ID\n1       101\n2       102"
+            "These 2 training job(s) or version(s) will be stopped:\nJOB_ID  VERSION_ID\n1       101\n2       102"
         );
         let text = preview(&targets(25), true);
         assert!(text.contains("\nLINE  JOB_ID  VERSION_ID\n1     1       101\n"), "{text}");
@@ -144,14 +188,22 @@ mod tests {
 
     #[test]
     fn status_lines_only_on_change() {
-        let (job, version) = (JobId::new(1).unwrap(), VersionId::new(2).unwrap());
+        let target = JobRef::route("1", Some("2"), None).unwrap();
         let mut lines = StatusLines::default();
         let second = std::time::Duration::from_secs(1);
-        assert_eq!(
-            lines.change(job, version, JobStatus::Killing, second).unwrap(),
-            "job 1 version 2: KILLING (after 1s)"
+        let killing = TargetStatus::V1(JobStatus::Killing);
+        assert_eq!(lines.change(&target, killing, second).unwrap(), "job 1 version 2: KILLING (after 1s)");
+        assert!(lines.change(&target, killing, second).is_none());
+        assert!(lines.change(&target, TargetStatus::V1(JobStatus::Killed), second).is_some());
+        let v2 = JobRef::route("3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab", None, None).unwrap();
+        let running = TargetStatus::V2(modelarts_protocol::v2::PhaseStatus::from_phase(
+            &modelarts_protocol::v2::Phase::Running,
+        ));
+        let note = not_stopping_note(&v2, running);
+        assert!(note.contains("is Running, not Terminating"), "{note}");
+        assert!(
+            note.ends_with("modelarts training-job stop 3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab --wait"),
+            "{note}"
         );
-        assert!(lines.change(job, version, JobStatus::Killing, second).is_none());
-        assert!(lines.change(job, version, JobStatus::Killed, second).is_some());
     }
 }

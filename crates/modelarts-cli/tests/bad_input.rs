@@ -186,6 +186,69 @@ fn cases(ctx: &Ctx) -> Vec<Case> {
         cli("ID", "job ID empty", show("", "20"), 2, "invalid job_id \"\""),
         cli("ID", "job ID full-width `１０`", show("１０", "20"), 2, "invalid job_id"),
         cli("ID", "version ID `20abc`", show("10", "20abc"), 2, "invalid version_id \"20abc\""),
+        // Routing between the APIs: each error names the form of both.
+        cli(
+            "ID",
+            "v2 UUID with --version",
+            show("3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab", "3"),
+            2,
+            "is a v2 job id (a UUID): v2 jobs have no version, drop --version",
+        ),
+        cli(
+            "ID",
+            "v1 digits without --version",
+            {
+                let mut c = ctx.with_keys();
+                c.args(["training-job", "stop", "10"]);
+                c
+            },
+            2,
+            "\"10\" is a v1 job id (a number): v1 jobs also need --version VERSION_ID; v2 jobs are named by a UUID alone",
+        ),
+        cli(
+            "ID",
+            "v1 digits forced to v2",
+            {
+                let mut c = ctx.with_keys();
+                c.args(["training-job", "wait", "10", "--api", "v2"]);
+                c
+            },
+            2,
+            "looks like a v1 job id",
+        ),
+        cli(
+            "ID",
+            "UUID forced to v1",
+            {
+                let mut c = ctx.with_keys();
+                c.args([
+                    "training-job",
+                    "show",
+                    "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab",
+                    "--version",
+                    "3",
+                    "--api",
+                    "v1",
+                ]);
+                c
+            },
+            2,
+            "invalid job_id",
+        ),
+        cli(
+            "ID",
+            "a v2 phase for a v1 list",
+            list(&["--status", "terminated"]),
+            2,
+            "a v2 phase, not a v1 status; add --api v2",
+        ),
+        cli(
+            "ID",
+            "v2 page too large",
+            list(&["--api", "v2", "--per-page", "51"]),
+            2,
+            "at most 50 jobs a page",
+        ),
         cli(
             "ID",
             "project ID `a/b`",
@@ -490,7 +553,7 @@ fn cases(ctx: &Ctx) -> Vec<Case> {
             "three fields",
             stop_list("three.txt", b"10 20 30\n"),
             2,
-            "line 1: expected `JOB_ID VERSION_ID`",
+            "line 1: unexpected field \"30\": a line holds `JOB_ID VERSION_ID` (v1) or one UUID (v2)",
         ),
         cli(
             "stop list",

@@ -300,8 +300,7 @@ fn a_stop_whose_outcome_cannot_be_written_says_so_on_stderr() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr
-            .contains("the outcomes could not be written to stdout; the batch ran: 1 version(s): 1 stopped"),
+        stderr.contains("the outcomes could not be written to stdout; the batch ran: 1 job(s): 1 stopped"),
         "{stderr}"
     );
     assert_eq!(env.status(11, 21), Some(status::KILLING));

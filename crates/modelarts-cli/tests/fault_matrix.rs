@@ -1,6 +1,7 @@
-//! The fault matrix: one stop of a RUNNING version under every fault the emulator can inject, through
-//! the SDK (`Client::stop_training_job`, default retry policy) and through the CLI
-//! (`modelarts training-job stop`), each against its own fresh emulator over HTTPS.
+//! The fault matrix: one stop of a RUNNING v1 version (or, in the `v2:` rows, one terminate of a
+//! Running v2 job) under every fault the emulator can inject, through the SDK
+//! (`Client::stop_training_job` / `Client::terminate_training_job`, default retry policy) and
+//! through the CLI (`modelarts training-job stop`), each against its own fresh emulator over HTTPS.
 //!
 //! Every row states what we expect (SDK result, requests the server saw, effective stops, CLI exit
 //! code) and the test fails if the observation differs. The observed table is also compared with the
@@ -15,10 +16,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use modelarts_emulator::{
-    Emulator, EmulatorConfig, FaultScript, FaultStep, JobSeed, Route, RouteSelector, RunningEmulator, status,
+    Emulator, EmulatorConfig, FaultScript, FaultStep, JobSeed, Route, RouteSelector, RunningEmulator,
+    V2JobSeed, V2Phase, status,
 };
 use modelarts_reliability::docs;
 use modelarts_sdk::{Client, Credentials, Error, JobId, StopOutcome, VersionId};
+
+/// The v2 job of the `v2:` rows, and one that does not exist.
+const V2_JOB: &str = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab";
+const V2_UNKNOWN: &str = "00000000-0000-4000-8000-000000000099";
 
 mod common;
 
@@ -42,9 +48,19 @@ enum Setup {
     WrongSecret,
     /// The job does not exist.
     UnknownJob,
+    /// The v2 job is already Terminated (and these fault scripts).
+    V2Terminated,
+}
+
+/// Which API a row stops through.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Api {
+    V1,
+    V2,
 }
 
 struct Row {
+    api: Api,
     fault: &'static str,
     injected: &'static str,
     setup: Setup,
@@ -70,8 +86,17 @@ fn always(step: FaultStep) -> Vec<FaultScript> {
     vec![FaultScript::new(RouteSelector::Stop).repeat(step, 10)]
 }
 
+fn v2_once(step: FaultStep) -> Vec<FaultScript> {
+    vec![FaultScript::new(RouteSelector::V2Terminate).step(step)]
+}
+
+fn v2_always(step: FaultStep) -> Vec<FaultScript> {
+    vec![FaultScript::new(RouteSelector::V2Terminate).repeat(step, 10)]
+}
+
 fn rows() -> Vec<Row> {
     let row = |fault, injected, setup, why, sdk, requests, effective, exit| Row {
+        api: Api::V1,
         fault,
         injected,
         setup,
@@ -354,7 +379,72 @@ fn rows() -> Vec<Row> {
             0,
             4,
         ),
+        v2(row(
+            "v2: reset after the terminate took effect",
+            "1st terminate",
+            Setup::Faults(|| v2_once(FaultStep::reset_after_effect())),
+            "ambiguous: the phase read shows Terminating, not sent again",
+            "Ok: stop confirmed by status (Terminating)",
+            (1, 1),
+            1,
+            0,
+        )),
+        v2(row(
+            "v2: reset before response",
+            "every terminate",
+            Setup::Faults(|| v2_always(FaultStep::reset_before())),
+            "phase read (Running) before each re-send; gives up after 3 attempts",
+            "Err transient: Io, 3 attempts",
+            (3, 3),
+            0,
+            5,
+        )),
+        v2(row(
+            "v2: 502",
+            "1st terminate",
+            Setup::Faults(|| v2_once(FaultStep::status(502))),
+            "ambiguous: phase read (Running), terminate sent again",
+            "Ok: stop accepted",
+            (2, 1),
+            1,
+            0,
+        )),
+        v2(row(
+            "v2: 429 without Retry-After",
+            "every terminate",
+            Setup::Faults(|| v2_always(FaultStep::throttle(None))),
+            "retried, then fails as throttled; no phase read",
+            "Err transient: HTTP 429 APIG.0308, 3 attempts",
+            (3, 0),
+            0,
+            5,
+        )),
+        v2(row(
+            "v2: already Terminated (409 ModelArts.2796)",
+            "job Terminated",
+            Setup::V2Terminated,
+            "a refusal: the phase read shows Terminated, so it is a success",
+            "Ok: already final (Terminated)",
+            (1, 1),
+            0,
+            0,
+        )),
+        v2(row(
+            "v2: unknown job",
+            "another UUID",
+            Setup::UnknownJob,
+            "a refusal: the phase read says not found too; not retried",
+            "Err service_refused: HTTP 400 ModelArts.2775, 1 attempts",
+            (1, 1),
+            0,
+            4,
+        )),
     ]
+}
+
+/// The row, through the v2 API.
+fn v2(row: Row) -> Row {
+    Row { api: Api::V2, ..row }
 }
 
 /// What one row did.
@@ -370,7 +460,7 @@ struct Observed {
 }
 
 /// The SDK's result in one line: `Ok: <outcome>` or `Err <category>: <detail>, N attempts`.
-fn describe(result: &Result<StopOutcome, Error>) -> String {
+fn describe<S: std::fmt::Display>(result: &Result<StopOutcome<S>, Error>) -> String {
     match result {
         Ok(outcome) => format!("Ok: {outcome}"),
         Err(e) => {
@@ -409,10 +499,15 @@ struct Target {
     ak: String,
     sk: String,
     job: u64,
+    /// The v2 job the `v2:` rows stop.
+    v2_job: &'static str,
 }
 
 fn config_for(setup: Setup) -> EmulatorConfig {
-    let mut config = EmulatorConfig::default().tls(true).never_kill().job(JobSeed::running(JOB, VERSION));
+    let v2 = V2JobSeed::running(V2_JOB);
+    let v2 = if let Setup::V2Terminated = setup { v2.phase(V2Phase::Terminated) } else { v2 };
+    let mut config =
+        EmulatorConfig::default().tls(true).never_kill().job(JobSeed::running(JOB, VERSION)).v2_job(v2);
     match setup {
         Setup::Faults(scripts) => {
             for script in scripts() {
@@ -420,7 +515,7 @@ fn config_for(setup: Setup) -> EmulatorConfig {
             }
         }
         Setup::ClockAhead(secs) => config = config.clock_offset_secs(secs),
-        Setup::Refused | Setup::WrongSecret | Setup::UnknownJob => {}
+        Setup::Refused | Setup::WrongSecret | Setup::UnknownJob | Setup::V2Terminated => {}
     }
     config
 }
@@ -447,6 +542,7 @@ async fn target(setup: Setup, ca_for_refused: &Path) -> Target {
             ak: "AKNOLISTENER00000000".into(),
             sk: "no-listener-secret".into(),
             job: JOB,
+            v2_job: V2_JOB,
         };
     }
     let emulator = Emulator::start(config_for(setup)).await.unwrap();
@@ -459,19 +555,25 @@ async fn target(setup: Setup, ca_for_refused: &Path) -> Target {
         ak: c.access_key,
         sk,
         job: if let Setup::UnknownJob = setup { 99 } else { JOB },
+        v2_job: if let Setup::UnknownJob = setup { V2_UNKNOWN } else { V2_JOB },
         emulator: Some(emulator),
     }
 }
 
 impl Target {
-    /// (stop, show) requests and effective stops in the journal; the version's status.
-    fn seen(&self) -> ((usize, usize), usize, String) {
+    /// (stop, show) requests and effective stops in the journal; the version's status (the v2
+    /// job's phase for a `v2:` row).
+    fn seen(&self, api: Api) -> ((usize, usize), usize, String) {
         let Some(emulator) = &self.emulator else {
             return ((0, 0), 0, "-".into());
         };
         let journal = emulator.state().journal();
         let count = |route| journal.iter().filter(|e| e.route == route).count();
         let effective = journal.iter().filter(|e| e.effective_stop).count();
+        if api == Api::V2 {
+            let phase = emulator.state().v2_phase(V2_JOB).map_or("-".into(), |p| p.as_str().to_owned());
+            return ((count(Route::V2Terminate), count(Route::V2Show)), effective, phase);
+        }
         let status =
             emulator.state().version_status(JOB, VERSION).map_or("-".into(), |s| short_name(s).to_owned());
         ((count(Route::Stop), count(Route::Show)), effective, status)
@@ -506,11 +608,17 @@ fn observe(runtime: &tokio::runtime::Runtime, row: &Row, any_ca: &Path) -> Obser
         builder = builder.timeout(timeout);
     }
     let client = builder.build().unwrap();
-    let result = runtime
-        .block_on(client.stop_training_job(JobId::new(t.job).unwrap(), VersionId::new(VERSION).unwrap()));
+    let result = match row.api {
+        Api::V1 => runtime
+            .block_on(client.stop_training_job(JobId::new(t.job).unwrap(), VersionId::new(VERSION).unwrap()))
+            .map(|o| o.map(|s| s.to_string())),
+        Api::V2 => runtime
+            .block_on(client.terminate_training_job(&t.v2_job.parse().unwrap()))
+            .map(|o| o.map(|s| s.to_string())),
+    };
     // A stalled request may still be in the emulator: let it end before reading the journal.
     runtime.block_on(t.settle());
-    let (requests, effective, final_status) = t.seen();
+    let (requests, effective, final_status) = t.seen(row.api);
     runtime.block_on(t.shutdown());
 
     // The CLI, on another one.
@@ -525,8 +633,11 @@ fn observe(runtime: &tokio::runtime::Runtime, row: &Row, any_ca: &Path) -> Obser
         .args(["--endpoint-url", &t.endpoint, "--project-id", &t.project, "--output", "json"])
         .arg("--ca-bundle")
         .arg(&t.ca)
-        .args(["training-job", "stop", &t.job.to_string(), "--version", &VERSION.to_string()])
         .stdin(std::process::Stdio::null());
+    match row.api {
+        Api::V1 => cmd.args(["training-job", "stop", &t.job.to_string(), "--version", &VERSION.to_string()]),
+        Api::V2 => cmd.args(["training-job", "stop", t.v2_job]),
+    };
     if let Some(timeout) = row.timeout {
         cmd.args(["--timeout", &format!("{}ms", timeout.as_millis())]);
     }
@@ -534,7 +645,7 @@ fn observe(runtime: &tokio::runtime::Runtime, row: &Row, any_ca: &Path) -> Obser
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{}: the CLI panicked:\n{stderr}", row.fault);
     runtime.block_on(t.settle());
-    let (cli_requests, cli_effective, _) = t.seen();
+    let (cli_requests, cli_effective, _) = t.seen(row.api);
     runtime.block_on(t.shutdown());
 
     Observed {

@@ -341,7 +341,7 @@ fn dry_run_of_running_lists_what_would_be_stopped_and_stops_nothing() {
     let r =
         expect(env.cmd().args(["--dry-run", "training-job", "stop", "--running", "--search", "resnet"]), 0);
     assert!(
-        r.stderr.contains("no stop was sent; 1 training-job version(s) would be stopped"),
+        r.stderr.contains("no stop was sent; 1 training job(s) or version(s) would be stopped"),
         "{}",
         r.stderr
     );
@@ -412,8 +412,9 @@ fn batch_prompt_shows_the_targets_first() {
         })
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
-    let preview =
-        text.find("These 25 training-job version(s) will be stopped:").unwrap_or_else(|| panic!("{text}"));
+    let preview = text
+        .find("These 25 training job(s) or version(s) will be stopped:")
+        .unwrap_or_else(|| panic!("{text}"));
     let prompt = text.find("[y/N]").unwrap_or_else(|| panic!("{text}"));
     assert!(preview < prompt, "{text}");
     assert!(text.contains("101") && text.contains("and 5 more"), "{text}");

@@ -14,7 +14,9 @@
 //! stop's result and, when a wait was needed, the wait's end.
 //!
 //! A resource plugs in with [`Stoppable`] (its stop and status-read operations) and its status type
-//! with [`StopStatus`]. The v1 training-job version does so here.
+//! with [`StopStatus`]. The v1 training-job version does so here; the v2 job in
+//! [`v2::stop`](crate::v2::stop) (its phase as a [`PhaseStatus`](crate::v2::PhaseStatus)); a batch of both
+//! carries a [`TargetStatus`](crate::target::TargetStatus).
 
 use std::time::Duration;
 
@@ -157,6 +159,18 @@ impl<S: StopStatus> StopOutcome<S> {
     pub fn needs_wait(self) -> bool {
         self.status()
             .is_none_or(|s| !matches!(s.stop_class(), StatusClass::Stopped | StatusClass::EndedOtherwise))
+    }
+
+    /// The same outcome with its status converted (e.g. into a
+    /// [`TargetStatus`](crate::target::TargetStatus) for a batch of both APIs).
+    pub fn map<U>(self, f: impl FnOnce(S) -> U) -> StopOutcome<U> {
+        match self {
+            StopOutcome::Accepted => StopOutcome::Accepted,
+            StopOutcome::AlreadyStopping(s) => StopOutcome::AlreadyStopping(f(s)),
+            StopOutcome::AlreadyFinal(s) => StopOutcome::AlreadyFinal(f(s)),
+            StopOutcome::ConfirmedByStatus(s) => StopOutcome::ConfirmedByStatus(f(s)),
+            StopOutcome::EndedOtherwise(s) => StopOutcome::EndedOtherwise(f(s)),
+        }
     }
 
     /// A short snake_case name (`accepted`, `already_stopping`, `already_final`,

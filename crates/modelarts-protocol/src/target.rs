@@ -20,7 +20,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::ids::{IdError, JobId, VersionId};
-use crate::v2::{TrainingJobId, TrainingJobIdError};
+use crate::status::JobStatus;
+use crate::stop::{StatusClass, StopStatus};
+use crate::v2::{PhaseStatus, TrainingJobId, TrainingJobIdError};
 
 /// The two training-job APIs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -142,6 +144,72 @@ impl fmt::Display for JobRef {
     }
 }
 
+/// The status of a target of either API, as a batch of mixed targets carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TargetStatus {
+    /// A v1 version's status.
+    V1(JobStatus),
+    /// A v2 job's phase.
+    V2(PhaseStatus),
+}
+
+impl TargetStatus {
+    /// The API the status belongs to.
+    pub fn api(self) -> ApiVersion {
+        match self {
+            Self::V1(_) => ApiVersion::V1,
+            Self::V2(_) => ApiVersion::V2,
+        }
+    }
+
+    /// The v1 status, if it is one.
+    pub fn v1(self) -> Option<JobStatus> {
+        match self {
+            Self::V1(s) => Some(s),
+            Self::V2(_) => None,
+        }
+    }
+
+    /// The v2 phase, if it is one.
+    pub fn v2(self) -> Option<PhaseStatus> {
+        match self {
+            Self::V1(_) => None,
+            Self::V2(p) => Some(p),
+        }
+    }
+}
+
+impl StopStatus for TargetStatus {
+    fn stop_class(self) -> StatusClass {
+        match self {
+            Self::V1(s) => s.stop_class(),
+            Self::V2(p) => p.stop_class(),
+        }
+    }
+}
+
+impl fmt::Display for TargetStatus {
+    /// `KILLED` (v1) or `Terminated` (v2).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::V1(s) => s.fmt(f),
+            Self::V2(p) => p.fmt(f),
+        }
+    }
+}
+
+impl From<JobStatus> for TargetStatus {
+    fn from(s: JobStatus) -> Self {
+        Self::V1(s)
+    }
+}
+
+impl From<PhaseStatus> for TargetStatus {
+    fn from(p: PhaseStatus) -> Self {
+        Self::V2(p)
+    }
+}
+
 /// Why an ID could not be routed to an API.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -237,6 +305,20 @@ mod tests {
         assert!(JobRef::parse_line("10").unwrap_err().to_string().contains("--version"));
         assert!(JobRef::parse_line("10 3 4").unwrap_err().to_string().contains("unexpected field \"4\""));
         assert!(JobRef::parse_line(&format!("{UUID} 3")).unwrap_err().to_string().contains("drop --version"));
+    }
+
+    #[test]
+    fn target_status_classes_follow_their_api() {
+        let v1 = TargetStatus::from(JobStatus::Killing);
+        assert_eq!(
+            (v1.api(), v1.stop_class(), v1.to_string()),
+            (ApiVersion::V1, StatusClass::Stopping, "KILLING".into())
+        );
+        let v2 = TargetStatus::from(PhaseStatus::from_phase(&crate::v2::Phase::Abnormal));
+        assert_eq!((v2.api(), v2.stop_class()), (ApiVersion::V2, StatusClass::EndedOtherwise));
+        assert_eq!(v2.to_string(), "Abnormal");
+        assert_eq!(v2.v1(), None);
+        assert_eq!(v1.v1(), Some(JobStatus::Killing));
     }
 
     #[test]

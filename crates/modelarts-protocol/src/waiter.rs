@@ -17,6 +17,7 @@
 use std::time::Duration;
 
 use crate::status::JobStatus;
+use crate::stop::{StatusClass, StopStatus};
 
 /// Limits of a wait. Defaults: 2 s minimum delay, 30 s maximum delay, 30 min in all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,11 +40,12 @@ impl Default for WaitOptions {
     }
 }
 
-/// What one poll found.
+/// What one poll found. `S` is the resource's status: a v1 [`JobStatus`] by default, or any
+/// [`StopStatus`] (a v2 job's [`PhaseStatus`](crate::v2::PhaseStatus)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PollResult {
-    /// The version's status.
-    Status(JobStatus),
+pub enum PollResult<S = JobStatus> {
+    /// The resource's status.
+    Status(S),
     /// The poll was throttled (after the call's own retries).
     Throttled {
         /// The server's `Retry-After`, if any.
@@ -55,11 +57,12 @@ pub enum PollResult {
 
 /// What to do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WaitStep {
-    /// The version is KILLED or CANCELED: the wait succeeded.
-    Stopped(JobStatus),
-    /// The version reached another final state (COMPLETED, FAILED, LOST, …): the wait ends there.
-    OtherFinalState(JobStatus),
+pub enum WaitStep<S = JobStatus> {
+    /// The resource is stopped (v1 KILLED or CANCELED, v2 Terminated): the wait succeeded.
+    Stopped(S),
+    /// The resource reached another final state (v1 COMPLETED, FAILED, LOST, …; v2 Completed,
+    /// Failed, Abnormal): the wait ends there.
+    OtherFinalState(S),
     /// PollResult again after this delay (already cut to the time left).
     Sleep(Duration),
     /// The time is up; the last status seen is the caller's to report.
@@ -94,14 +97,21 @@ impl Waiter {
     /// Delays grow from `min_delay` towards `max_delay`: poll *n* sleeps a random time in
     /// `[min, min(max, min·2^(n−1))]`. Throttling doubles the ceiling and honours `Retry-After`, but
     /// never ends the wait. A sleep never goes past the deadline; once it is reached, the wait times out.
-    pub fn next(&mut self, poll: &PollResult, elapsed: Duration, jitter: f64) -> WaitStep {
+    ///
+    /// The status's [`StatusClass`] decides: stopped ends the wait with success, ended otherwise
+    /// ends it without; stopping and stoppable (an unknown status among them) keep polling.
+    pub fn next<S: StopStatus>(
+        &mut self,
+        poll: &PollResult<S>,
+        elapsed: Duration,
+        jitter: f64,
+    ) -> WaitStep<S> {
         self.polls = self.polls.saturating_add(1);
         if let PollResult::Status(status) = poll {
-            if status.is_stopped() {
-                return WaitStep::Stopped(*status);
-            }
-            if status.is_terminal() {
-                return WaitStep::OtherFinalState(*status);
+            match status.stop_class() {
+                StatusClass::Stopped => return WaitStep::Stopped(*status),
+                StatusClass::EndedOtherwise => return WaitStep::OtherFinalState(*status),
+                StatusClass::Stopping | StatusClass::Stoppable => {}
             }
         }
         let Some(left) = self.options.max_wait.checked_sub(elapsed).filter(|d| !d.is_zero()) else {
@@ -193,13 +203,16 @@ mod tests {
     fn throttling_lengthens_but_never_aborts() {
         let mut w = Waiter::new(WaitOptions::default());
         assert_eq!(
-            w.next(&PollResult::Throttled { retry_after: None }, secs(0), 1.0),
+            w.next(&PollResult::<JobStatus>::Throttled { retry_after: None }, secs(0), 1.0),
             WaitStep::Sleep(secs(4))
         );
         assert_eq!(
-            w.next(&PollResult::Throttled { retry_after: Some(secs(45)) }, secs(5), 0.0),
+            w.next(&PollResult::<JobStatus>::Throttled { retry_after: Some(secs(45)) }, secs(5), 0.0),
             WaitStep::Sleep(secs(45))
         );
-        assert_eq!(w.next(&PollResult::TransientFailure, secs(50), 0.0), WaitStep::Sleep(secs(2)));
+        assert_eq!(
+            w.next(&PollResult::<JobStatus>::TransientFailure, secs(50), 0.0),
+            WaitStep::Sleep(secs(2))
+        );
     }
 }

@@ -410,10 +410,12 @@ impl Batch {
             .timeout(config.attempt_timeout)
             .build()
             .map_err(|e| format!("cannot build the client: {e}"))?;
-        let targets: Vec<(JobId, VersionId)> = self
+        let targets: Vec<modelarts_sdk::JobRef> = self
             .targets
             .iter()
-            .map(|(job, _, _)| Ok((JobId::new(*job)?, VersionId::new(VERSION)?)))
+            .map(|(job, _, _)| {
+                Ok(modelarts_sdk::JobRef::V1 { job: JobId::new(*job)?, version: VersionId::new(VERSION)? })
+            })
             .collect::<Result<_, modelarts_protocol::ids::IdError>>()
             .map_err(|e| format!("invalid id: {e}"))?;
         let finished = Mutex::new(vec![0u32; targets.len()]);
@@ -442,7 +444,9 @@ impl Batch {
         let state = emulator.state();
         for (i, ((job, kind, fault), outcome)) in self.targets.iter().zip(&batch.outcomes).enumerate() {
             let what = format!("job {job} ({kind:?}, fault {})", fault.unwrap_or("none"));
-            if outcome.index != i || outcome.job.get() != *job {
+            let same_job =
+                matches!(&outcome.target, modelarts_sdk::JobRef::V1 { job: j, .. } if j.get() == *job);
+            if outcome.index != i || !same_job {
                 report.violations.push(format!("{what}: outcome {i} is for index {}", outcome.index));
             }
             if finished.get(i) != Some(&1) {

@@ -125,7 +125,13 @@ async fn run(
     };
 
     let started = Instant::now();
-    let report = client.batch_stop(targets, options, |_| {}).await;
+    let report = client
+        .batch_stop(
+            targets.into_iter().map(|(job, version)| modelarts_sdk::JobRef::V1 { job, version }).collect(),
+            options,
+            |_| {},
+        )
+        .await;
     let wall = started.elapsed();
 
     let counts = report.counts();

@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
 use modelarts_http::HttpSend;
-use modelarts_protocol::ids::{JobId, VersionId};
-use modelarts_protocol::status::JobStatus;
+use modelarts_protocol::target::{JobRef, TargetStatus};
 use modelarts_protocol::waiter::WaitOptions;
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::error::WaitError;
+use crate::error::{WaitError, WaitSubject};
+use crate::stop::StopFailed;
 use crate::stop::{StopOptions, StopOutcome};
 use modelarts_protocol::stop::{Outcome, WaitEnd};
 
@@ -44,24 +44,22 @@ pub enum BatchEvent<'a> {
     Started {
         /// The target's index in the input.
         index: usize,
-        /// The job.
-        job: JobId,
-        /// The version.
-        version: VersionId,
+        /// The target: a v1 job version or a v2 job.
+        target: &'a JobRef,
     },
     /// The stop call ended (the wait, if any, follows).
     StopDone {
         /// The target's index in the input.
         index: usize,
         /// How it went.
-        result: Result<StopOutcome, &'a Error>,
+        result: Result<StopOutcome<TargetStatus>, &'a Error>,
     },
     /// A wait poll read a status.
     Polled {
         /// The target's index in the input.
         index: usize,
-        /// The status read.
-        status: JobStatus,
+        /// The status read (a v1 status or a v2 phase).
+        status: TargetStatus,
     },
     /// The target's outcome is definite.
     Finished {
@@ -74,21 +72,19 @@ pub enum BatchEvent<'a> {
 
 /// What happened to one target: the protocol's one outcome classifier
 /// ([`modelarts_protocol::stop::Outcome`]), shared with the single stop.
-pub type BatchOutcomeKind = modelarts_protocol::stop::Outcome<JobStatus>;
+pub type BatchOutcomeKind = modelarts_protocol::stop::Outcome<TargetStatus>;
 
 /// The definite outcome of one target.
 #[derive(Debug)]
 pub struct BatchOutcome {
     /// The target's index in the input.
     pub index: usize,
-    /// The job.
-    pub job: JobId,
-    /// The version.
-    pub version: VersionId,
+    /// The target: a v1 job version or a v2 job.
+    pub target: JobRef,
     /// What happened.
     pub kind: BatchOutcomeKind,
     /// The stop's outcome, if the stop call succeeded.
-    pub stop: Option<StopOutcome>,
+    pub stop: Option<StopOutcome<TargetStatus>>,
     /// The error, for `NotFound` and `Failed` (and a wait that failed after a successful stop).
     pub error: Option<Error>,
     /// Time spent on this target.
@@ -157,31 +153,32 @@ impl BatchReport {
 }
 
 impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
-    /// Stops every target with at most `options.concurrency` in flight, optionally waiting for each,
+    /// Stops every target (v1 versions and v2 jobs, mixed) with at most `options.concurrency` in flight, optionally waiting for each,
     /// and reports exactly one outcome per target, in input order (a failure, or even a panic, in
     /// one target never loses another). `on_event` sees progress; it is called from the batch's
     /// task, so keep it quick.
     pub async fn batch_stop(
         &self,
-        targets: Vec<(JobId, VersionId)>,
+        targets: Vec<JobRef>,
         options: BatchOptions,
         on_event: impl Fn(&BatchEvent<'_>) + Send + Sync,
     ) -> BatchReport {
         let started = self.inner.time.monotonic();
         let on_event = &on_event;
         let mut slots: Vec<Option<BatchOutcome>> = targets.iter().map(|_| None).collect();
-        let mut results = futures_util::stream::iter(targets.iter().copied().enumerate())
-            .map(|(index, (job, version))| {
-                AssertUnwindSafe(self.stop_one(index, job, version, options, on_event))
+        // Owned targets: a future borrowing the input would not be `Send` for every lifetime.
+        let mut results = futures_util::stream::iter(targets.clone().into_iter().enumerate())
+            .map(|(index, target)| {
+                let kept = target.clone();
+                AssertUnwindSafe(async move { self.stop_one(index, &target, options, on_event).await })
                     .catch_unwind()
-                    .map(move |result| (index, job, version, result))
+                    .map(move |result| (index, kept, result))
             })
             .buffer_unordered(options.concurrency.max(1));
-        while let Some((index, job, version, result)) = results.next().await {
+        while let Some((index, target, result)) = results.next().await {
             let outcome = result.unwrap_or_else(|panic| BatchOutcome {
                 index,
-                job,
-                version,
+                target,
                 kind: BatchOutcomeKind::Failed,
                 stop: None,
                 error: Some(Error::Internal { message: panic_message(panic.as_ref()) }),
@@ -197,12 +194,11 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
             .into_iter()
             .zip(targets)
             .enumerate()
-            .map(|(index, (slot, (job, version)))| {
+            .map(|(index, (slot, target))| {
                 // Every future yields exactly once, so every slot is filled; this is a guard.
                 slot.unwrap_or_else(|| BatchOutcome {
                     index,
-                    job,
-                    version,
+                    target,
                     kind: BatchOutcomeKind::Failed,
                     stop: None,
                     error: Some(Error::Internal { message: "the target produced no outcome".to_owned() }),
@@ -216,24 +212,33 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     async fn stop_one(
         &self,
         index: usize,
-        job: JobId,
-        version: VersionId,
+        target: &JobRef,
         options: BatchOptions,
         on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
     ) -> BatchOutcome {
         let started = self.inner.time.monotonic();
         let outcome = |kind, stop, error| BatchOutcome {
             index,
-            job,
-            version,
+            target: target.clone(),
             kind,
             stop,
             error,
             elapsed: self.inner.time.monotonic().saturating_sub(started),
         };
-        notify(on_event, &BatchEvent::Started { index, job, version });
+        notify(on_event, &BatchEvent::Started { index, target });
         let stop_options = StopOptions { strict: options.strict };
-        let stop = self.stop_version(job, version, stop_options).await;
+        let stop: Result<StopOutcome<TargetStatus>, StopFailed<TargetStatus>> = match target {
+            JobRef::V1 { job, version } => self
+                .stop_version(*job, *version, stop_options)
+                .await
+                .map(|o| o.map(TargetStatus::V1))
+                .map_err(|f| f.map(TargetStatus::V1)),
+            JobRef::V2(id) => self
+                .terminate_job(id, stop_options)
+                .await
+                .map(|o| o.map(TargetStatus::V2))
+                .map_err(|f| f.map(TargetStatus::V2)),
+        };
         notify(
             on_event,
             &BatchEvent::StopDone { index, result: stop.as_ref().copied().map_err(|f| &f.error) },
@@ -242,7 +247,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
             Ok(stop) => stop,
             Err(f) => {
                 let read = f.status.map_or_else(|| "not read".to_owned(), |s| s.to_string());
-                tracing::debug!(%job, %version, status = %read, "the stop failed: {}", f.error);
+                tracing::debug!(%target, status = %read, "the stop failed: {}", f.error);
                 return outcome(Outcome::of_failure(f.not_found), None, Some(f.error));
             }
         };
@@ -250,16 +255,35 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
             Some(wait) if stop.needs_wait() => wait,
             _ => return outcome(Outcome::of_stop(stop), Some(stop), None),
         };
-        let polled = |v: &modelarts_protocol::model::VersionDetail| {
-            notify(on_event, &BatchEvent::Polled { index, status: v.status });
-        };
-        let (end, error) = match self.wait_until_stopped(job, version, wait, polled).await {
-            Ok(v) => (WaitEnd::Stopped(v.status), None),
-            Err(WaitError::TimedOut { last, .. }) => (WaitEnd::TimedOut(last.map(|v| v.status)), None),
-            Err(WaitError::OtherFinalState(v)) => (WaitEnd::EndedOtherwise(v.status), None),
-            Err(WaitError::Call(e)) => (WaitEnd::Failed { not_found: e.is_not_found() }, Some(e)),
+        let polled = |status: TargetStatus| notify(on_event, &BatchEvent::Polled { index, status });
+        let (end, error) = match target {
+            JobRef::V1 { job, version } => {
+                let done =
+                    self.wait_until_stopped(*job, *version, wait, |v| polled(TargetStatus::V1(v.status)));
+                wait_end(done.await, |v| TargetStatus::V1(v.status))
+            }
+            JobRef::V2(id) => {
+                let status = |j: &modelarts_protocol::v2::TrainingJob| {
+                    TargetStatus::V2(modelarts_protocol::v2::PhaseStatus::of(j))
+                };
+                let done = self.wait_until_terminated(id, wait, |j| polled(status(j)));
+                wait_end(done.await, status)
+            }
         };
         outcome(Outcome::of_wait(Some(stop), end), Some(stop), error)
+    }
+}
+
+/// A wait's result as the classifier takes it, with the error of a failed poll.
+fn wait_end<D: WaitSubject>(
+    done: Result<D, WaitError<D>>,
+    status: impl Fn(&D) -> TargetStatus,
+) -> (WaitEnd<TargetStatus>, Option<Error>) {
+    match done {
+        Ok(v) => (WaitEnd::Stopped(status(&v)), None),
+        Err(WaitError::TimedOut { last, .. }) => (WaitEnd::TimedOut(last.map(|v| status(&v))), None),
+        Err(WaitError::OtherFinalState(v)) => (WaitEnd::EndedOtherwise(status(&v)), None),
+        Err(WaitError::Call(e)) => (WaitEnd::Failed { not_found: e.is_not_found() }, Some(e)),
     }
 }
 

@@ -55,8 +55,10 @@ use modelarts_protocol::waiter::WaitOptions;
 
 use crate::error::{Error, WaitError};
 use crate::time::{Sleep, Sleeper};
+use crate::v2::{TerminateAndWait, V2ListQuery};
 use crate::wait::StopAndWait;
 use modelarts_protocol::operations::list_training_jobs::ListQuery;
+use modelarts_protocol::v2::{PhaseStatus, TrainingJob, TrainingJobId, TrainingJobList};
 
 /// How the blocking client sleeps (backoffs, waiter delays): it blocks the calling thread.
 pub trait BlockingSleeper: Send + Sync + 'static {
@@ -235,6 +237,57 @@ impl<T: BlockingHttpSend<Error: Send + Sync + 'static>> Client<T> {
         on_poll: impl Fn(&VersionDetail),
     ) -> Result<StopAndWait, WaitError> {
         run(self.inner.stop_and_wait_with(job, version, stop_options, options, on_poll))
+    }
+
+    /// Reads a v2 job: see [`crate::Client::show_training_job`].
+    pub fn show_training_job(&self, id: &TrainingJobId) -> Result<TrainingJob, Error> {
+        run(self.inner.show_training_job(id))
+    }
+
+    /// Reads one page of the v2 list: see [`crate::Client::list_training_jobs_v2`].
+    pub fn list_training_jobs_v2(&self, query: &V2ListQuery) -> Result<TrainingJobList, Error> {
+        run(self.inner.list_training_jobs_v2(query))
+    }
+
+    /// Reads every page of the v2 list (see [`crate::Client::list_training_jobs_v2_all`]); the
+    /// walk is bounded, so the list is too.
+    pub fn list_training_jobs_v2_all(&self, query: V2ListQuery) -> Result<Vec<TrainingJob>, Error> {
+        let mut jobs = Vec::new();
+        let mut stream = pin!(self.inner.list_training_jobs_v2_all(query));
+        while let Some(job) = run(stream.next()) {
+            jobs.push(job?);
+        }
+        Ok(jobs)
+    }
+
+    /// Terminates a v2 job, safely: see [`crate::Client::terminate_training_job_with`].
+    pub fn terminate_training_job_with(
+        &self,
+        id: &TrainingJobId,
+        options: StopOptions,
+    ) -> Result<StopOutcome<PhaseStatus>, Error> {
+        run(self.inner.terminate_training_job_with(id, options))
+    }
+
+    /// Polls a v2 job until it is Terminated: see [`crate::Client::wait_until_terminated`].
+    pub fn wait_until_terminated(
+        &self,
+        id: &TrainingJobId,
+        options: WaitOptions,
+        on_poll: impl Fn(&TrainingJob),
+    ) -> Result<TrainingJob, WaitError<TrainingJob>> {
+        run(self.inner.wait_until_terminated(id, options, on_poll))
+    }
+
+    /// Terminates a v2 job (non-strict) and waits until it is Terminated: see
+    /// [`crate::Client::terminate_and_wait`].
+    pub fn terminate_and_wait(
+        &self,
+        id: &TrainingJobId,
+        options: WaitOptions,
+        on_poll: impl Fn(&TrainingJob),
+    ) -> Result<TerminateAndWait, WaitError<TrainingJob>> {
+        run(self.inner.terminate_and_wait(id, options, on_poll))
     }
 }
 

@@ -11,6 +11,7 @@ use modelarts_protocol::call::{AttemptError, CallError};
 use modelarts_protocol::error::{ApiError, BuildError, ErrorClass, ResponseError};
 use modelarts_protocol::model::VersionDetail;
 use modelarts_protocol::signing::SigningError;
+use modelarts_protocol::v2::{PhaseStatus, TrainingJob};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -289,27 +290,51 @@ impl<E: SendError + Send + Sync + 'static> From<CallError<E>> for Error {
 /// Why a wait for a version to stop did not end with the version stopped.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum WaitError {
-    /// The time was up while the version was still not final (typically still KILLING).
-    #[error("gave up waiting after {waited:?}; last status: {}", last.as_ref().map_or_else(|| "unknown".to_owned(), |v| v.status.to_string()))]
+pub enum WaitError<D: WaitSubject = VersionDetail> {
+    /// The time was up while the resource was still not final (typically still KILLING or
+    /// Terminating).
+    #[error("gave up waiting after {waited:?}; last status: {}", last.as_ref().map_or_else(|| "unknown".to_owned(), |v| v.status_text()))]
     TimedOut {
-        /// The last version detail read, if any poll succeeded.
-        last: Option<Box<VersionDetail>>,
+        /// The last version detail (v1) or job object (v2) read, if any poll succeeded.
+        last: Option<Box<D>>,
         /// How long the wait lasted.
         waited: Duration,
     },
-    /// The version reached a final state other than KILLED or CANCELED (COMPLETED, FAILED, LOST, …).
-    #[error("the version ended as {} instead of being stopped", .0.status)]
-    OtherFinalState(Box<VersionDetail>),
+    /// The resource reached a final state other than stopped (v1 COMPLETED, FAILED, LOST, …; v2
+    /// Completed, Failed, Abnormal); the last object read.
+    #[error("the {} ended as {} instead of being stopped", D::NOUN, .0.status_text())]
+    OtherFinalState(Box<D>),
     /// A call failed for a reason waiting will not fix (authentication, not found, …), or the stop
     /// itself failed in [`stop_and_wait`](crate::Client::stop_and_wait).
     #[error("a call failed while stopping or waiting")]
     Call(#[source] Error),
 }
 
-impl WaitError {
-    /// The last version detail seen, if any.
-    pub fn last(&self) -> Option<&VersionDetail> {
+/// What a wait reads: a v1 [`VersionDetail`] or a v2 [`TrainingJob`], with its status as text.
+pub trait WaitSubject: std::fmt::Debug {
+    /// `version` or `job`, for messages.
+    const NOUN: &'static str;
+    /// The status as a person reads it (`KILLED`, `Terminated`).
+    fn status_text(&self) -> String;
+}
+
+impl WaitSubject for VersionDetail {
+    const NOUN: &'static str = "version";
+    fn status_text(&self) -> String {
+        self.status.to_string()
+    }
+}
+
+impl WaitSubject for TrainingJob {
+    const NOUN: &'static str = "job";
+    fn status_text(&self) -> String {
+        PhaseStatus::of(self).to_string()
+    }
+}
+
+impl<D: WaitSubject> WaitError<D> {
+    /// The last object seen (version detail or job), if any.
+    pub fn last(&self) -> Option<&D> {
         match self {
             WaitError::TimedOut { last, .. } => last.as_deref(),
             WaitError::OtherFinalState(v) => Some(v),
@@ -318,7 +343,7 @@ impl WaitError {
     }
 }
 
-impl From<Error> for WaitError {
+impl<D: WaitSubject> From<Error> for WaitError<D> {
     fn from(e: Error) -> Self {
         WaitError::Call(e)
     }

@@ -1,5 +1,8 @@
-//! Async client for the ModelArts v1 training-job API: stop a training-job version and see it
-//! stopped.
+//! Async client for the ModelArts training-job APIs: stop a training job and see it stopped. v2
+//! (current; a job is a UUID: [`Client::terminate_training_job`], [`Client::terminate_and_wait`],
+//! [`Client::show_training_job`], [`Client::list_training_jobs_v2_all`]) and v1 (historical; a job
+//! version is two numbers: [`Client::stop_training_job`], [`Client::stop_and_wait`]) share the same
+//! safe stop, waiter and batch ([`JobRef`] targets, both APIs mixed).
 //!
 //! The [`Client`] runs the loops around the sans-IO [`modelarts_protocol`] crate, which makes every
 //! decision (retry or not, backoff, waiter steps, pagination, status meaning):
@@ -38,6 +41,7 @@ mod list;
 mod resolve;
 mod stop;
 mod time;
+mod v2;
 mod wait;
 
 pub use batch::{
@@ -47,11 +51,12 @@ pub use batch::{
 pub use client::Client;
 pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
 pub use dry_run::{DryRunSender, NotSent};
-pub use error::{Error, ErrorCategory, TransportError, WaitError};
+pub use error::{Error, ErrorCategory, TransportError, WaitError, WaitSubject};
 pub use list::DEFAULT_PAGE_SIZE;
 pub use resolve::{MAX_CREDENTIALS_FILE_BYTES, TextFileError, decode_text_file, read_limited};
 pub use stop::{StopOptions, StopOutcome};
 pub use time::{Clock, Sleep, Sleeper, SystemClock, TokioSleeper};
+pub use v2::{DEFAULT_V2_PAGE_SIZE, TerminateAndWait, V2ListQuery};
 pub use wait::StopAndWait;
 
 pub use modelarts_http::{BlockingHttpSend, HttpSend, SendError};
@@ -61,9 +66,12 @@ pub use modelarts_protocol::endpoint::Endpoint;
 pub use modelarts_protocol::ids::{JobId, ProjectId, VersionId};
 pub use modelarts_protocol::model::{JobList, JobSummary, VersionDetail, VersionList};
 pub use modelarts_protocol::operations::list_training_jobs::{ListQuery, Order, SortBy};
+pub use modelarts_protocol::operations::v2::list::{Filter, FilterOperator};
 pub use modelarts_protocol::retry::RetryPolicy;
 pub use modelarts_protocol::signing::Credentials;
 pub use modelarts_protocol::status::JobStatus;
+pub use modelarts_protocol::target::{ApiVersion, JobRef, TargetStatus};
+pub use modelarts_protocol::v2::{Phase, PhaseStatus, TrainingJob, TrainingJobId, TrainingJobList};
 pub use modelarts_protocol::waiter::WaitOptions;
 #[cfg(feature = "transport")]
 pub use modelarts_transport::{HttpsTransport, TransportConfig};

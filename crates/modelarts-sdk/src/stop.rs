@@ -25,6 +25,11 @@ impl<S> StopFailed<S> {
     fn before_sending(error: Error) -> Self {
         Self { error, status: None, not_found: false }
     }
+
+    /// The same failure with its status converted.
+    pub(crate) fn map<U>(self, f: impl FnOnce(S) -> U) -> StopFailed<U> {
+        StopFailed { error: self.error, status: self.status.map(f), not_found: self.not_found }
+    }
 }
 
 impl<S, E: modelarts_http::SendError + Send + Sync + 'static> From<StopFailure<S, E>> for StopFailed<S> {

@@ -7,8 +7,9 @@ use modelarts_protocol::model::VersionDetail;
 use modelarts_protocol::waiter::{PollResult, WaitOptions, WaitStep, Waiter};
 
 use crate::client::Client;
-use crate::error::WaitError;
+use crate::error::{Error, WaitError, WaitSubject};
 use crate::stop::{StopOptions, StopOutcome};
+use modelarts_protocol::stop::StopStatus;
 
 /// The result of [`Client::stop_and_wait`].
 #[derive(Debug, Clone, PartialEq)]
@@ -33,21 +34,50 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         options: WaitOptions,
         on_poll: impl Fn(&VersionDetail),
     ) -> Result<VersionDetail, WaitError> {
+        let read = || self.show_training_job_version(job, version);
+        self.wait_for(
+            read,
+            |v: &VersionDetail| v.status,
+            options,
+            on_poll,
+            &format!("job {job} version {version}"),
+        )
+        .await
+    }
+
+    /// The one waiter of both APIs: polls `read` until the status `status_of` finds in its answer
+    /// is stopped (the answer is returned), another final state ([`WaitError::OtherFinalState`])
+    /// or `options.max_wait` passes ([`WaitError::TimedOut`] with the last answer). The decisions
+    /// are the protocol's [`Waiter`].
+    pub(crate) async fn wait_for<D, S, F, Fut>(
+        &self,
+        read: F,
+        status_of: impl Fn(&D) -> S,
+        options: WaitOptions,
+        on_poll: impl Fn(&D),
+        what: &str,
+    ) -> Result<D, WaitError<D>>
+    where
+        D: WaitSubject,
+        S: StopStatus,
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<D, Error>>,
+    {
         let time = &self.inner.time;
         let start = time.monotonic();
         let mut waiter = Waiter::new(options);
-        let mut last: Option<VersionDetail> = None;
+        let mut last: Option<D> = None;
         loop {
-            let poll = match self.show_training_job_version(job, version).await {
+            let poll = match read().await {
                 Ok(v) => {
                     on_poll(&v);
-                    let poll = PollResult::Status(v.status);
+                    let poll = PollResult::Status(status_of(&v));
                     last = Some(v);
                     poll
                 }
                 Err(e) if e.is_throttling() => PollResult::Throttled { retry_after: e.retry_after() },
                 Err(e) if e.is_transient() => {
-                    tracing::debug!(%job, %version, "a poll failed transiently; still waiting: {e}");
+                    tracing::debug!(target_id = what, "a poll failed transiently; still waiting: {e}");
                     PollResult::TransientFailure
                 }
                 Err(e) => return Err(WaitError::Call(e)),
@@ -58,7 +88,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
                 WaitStep::TimedOut => {
                     return Err(WaitError::TimedOut { last: last.map(Box::new), waited: elapsed });
                 }
-                // Both only follow a `PollResult::Status`, so `last` holds this poll's detail.
+                // Both only follow a `PollResult::Status`, so `last` holds this poll's answer.
                 step @ (WaitStep::Stopped(_) | WaitStep::OtherFinalState(_)) => match (step, last.take()) {
                     (WaitStep::Stopped(_), Some(v)) => return Ok(v),
                     (_, Some(v)) => return Err(WaitError::OtherFinalState(Box::new(v))),

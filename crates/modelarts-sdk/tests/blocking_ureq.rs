@@ -51,3 +51,30 @@ fn the_blocking_client_reads_the_status_after_a_reset_stop_and_sleeps_before_ret
     assert!(slept[0] > Duration::ZERO, "{slept:?}");
     runtime.block_on(emulator.shutdown());
 }
+
+#[test]
+fn the_blocking_client_terminates_a_v2_job_and_waits_until_terminated() {
+    use modelarts_emulator::{V2JobSeed, V2Phase};
+    use modelarts_sdk::{Phase, PhaseStatus, StopOptions, WaitOptions};
+    const ID: &str = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab";
+    const DONE: &str = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ac";
+    let (runtime, emulator) = example::start(
+        EmulatorConfig::default()
+            .kill_after_polls(2)
+            .v2_job(V2JobSeed::running(ID))
+            .v2_job(V2JobSeed::running(DONE).phase(V2Phase::Terminated)),
+    )
+    .unwrap();
+    let client = example::client(&emulator, |_d: Duration| {}).unwrap();
+    let id = ID.parse().unwrap();
+    let options = WaitOptions { min_delay: Duration::from_millis(1), ..WaitOptions::default() };
+    let done = client.terminate_and_wait(&id, options, |_| {}).unwrap();
+    assert_eq!(done.stop, StopOutcome::Accepted);
+    assert_eq!(done.job.phase(), Some(&Phase::Terminated));
+    assert_eq!(emulator.state().v2_effective_terminates(ID), 1);
+    // 409 ModelArts.2796 on a Terminated job: the phase read makes it a success.
+    let again = client.terminate_training_job_with(&DONE.parse().unwrap(), StopOptions::default()).unwrap();
+    assert_eq!(again, StopOutcome::AlreadyFinal(PhaseStatus::from_phase(&Phase::Terminated)));
+    assert_eq!(client.list_training_jobs_v2_all(modelarts_sdk::V2ListQuery::default()).unwrap().len(), 2);
+    runtime.block_on(emulator.shutdown());
+}

@@ -363,25 +363,30 @@ async fn a_batch_of_500_with_10_percent_faults_ends_with_500_definite_outcomes()
     let finished = AtomicUsize::new(0);
     let options = BatchOptions { concurrency: 32, wait: Some(fast_wait()), strict: false };
     let report = client
-        .batch_stop(targets.clone(), options, |e| {
-            if matches!(e, BatchEvent::Finished { .. }) {
-                finished.fetch_add(1, Ordering::Relaxed);
-            }
-        })
+        .batch_stop(
+            targets.iter().map(|&(job, version)| JobRef::V1 { job, version }).collect(),
+            options,
+            |e| {
+                if matches!(e, BatchEvent::Finished { .. }) {
+                    finished.fetch_add(1, Ordering::Relaxed);
+                }
+            },
+        )
         .await;
     assert_eq!(report.outcomes.len(), 500);
     assert_eq!(finished.load(Ordering::Relaxed), 500);
     for (i, outcome) in report.outcomes.iter().enumerate() {
         assert_eq!(outcome.index, i);
-        assert_eq!((outcome.job, outcome.version), targets[i]);
+        let (job, version) = targets[i];
+        assert_eq!(outcome.target, JobRef::V1 { job, version });
         let kind = expected.get(&i).copied().unwrap_or("stopped");
         assert_eq!(outcome.kind.name(), kind, "target {i}: {outcome:?}");
         // The outcome matches the emulator's state.
-        let state = emulator.state().version_status(outcome.job.get(), outcome.version.get()).unwrap();
-        let effective = emulator.state().effective_stops(outcome.job.get(), outcome.version.get());
+        let state = emulator.state().version_status(job.get(), version.get()).unwrap();
+        let effective = emulator.state().effective_stops(job.get(), version.get());
         match outcome.kind {
             BatchOutcomeKind::Stopped(s) => {
-                assert_eq!(s, Some(JobStatus::Killed));
+                assert_eq!(s, Some(TargetStatus::V1(JobStatus::Killed)));
                 assert_eq!(state, status::KILLED, "target {i}");
                 assert_eq!(effective, 1, "target {i} was stopped exactly once");
             }

@@ -10,7 +10,8 @@
 //!    signer and deserialiser (`xtask/bench/protocol.py`);
 //! 2. one stop from the command line: `modelarts training-job stop` vs `curl` with the same signed
 //!    request vs a minimal official-SDK script (`xtask/bench/stop_one.py`), whole-process wall time
-//!    and peak RSS;
+//!    and peak RSS; then (2b) the same trio for one v2 terminate by UUID, the Python leg the
+//!    official SDK's typed `stop_training_job` (`xtask/bench/terminate_one.py`);
 //! 3. many stops: the SDK's `batch_stop` (`examples/batch_stop.rs --targets`) vs the official SDK in
 //!    a `ThreadPoolExecutor` (`xtask/bench/batch_stop.py`) vs `wrk` (`xtask/bench/wrk_stop.lua`), same
 //!    versions, same route, same concurrency; then a `--wait` batch of versions that take 2 s to die;
@@ -29,6 +30,7 @@ use crate::process::{root, target_dir};
 mod many_stops;
 mod measure;
 mod one_stop;
+mod one_stop_v2;
 mod protocol_cost;
 mod report;
 mod scaling;
@@ -39,6 +41,7 @@ mod wait_batch;
 
 use self::many_stops::many_stops;
 use self::one_stop::one_stop;
+use self::one_stop_v2::one_stop_v2;
 use self::protocol_cost::protocol_cost;
 use self::report::Report;
 use self::scaling::scaling;
@@ -126,6 +129,7 @@ pub(crate) fn run(quick: bool, out: Option<PathBuf>) -> Result<(), String> {
 
     protocol_cost(plan, &tools, &work, &mut report)?;
     one_stop(plan, &tools, &work, &mut report)?;
+    one_stop_v2(plan, &tools, &work, &mut report)?;
     many_stops(plan, &tools, &work, &mut report)?;
     wait_batch(plan, &tools, &work, &mut report)?;
     scaling(plan, &tools, &work, &mut report)?;

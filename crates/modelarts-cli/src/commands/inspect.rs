@@ -6,10 +6,11 @@ use modelarts_sdk::ListQuery;
 use serde_json::{Value, json};
 
 use super::{Context, dry_run, io_failure};
-use crate::args::{ListArgs, ShowArgs, VersionsArgs};
+use crate::args::{ApiArg, ListArgs, ShowArgs, VersionsArgs};
 use crate::exit::ExitStatus;
 use crate::failure::Failure;
 use crate::output::{Stdout, Table, duration_cell, item_json, status_cell, text_cell, time_cell};
+use modelarts_protocol::target::JobRef;
 
 /// `training-job show`
 pub(crate) async fn show(
@@ -17,16 +18,20 @@ pub(crate) async fn show(
     ctx: &Context<'_>,
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
+    let (job, version) =
+        match super::stop::route(&args.job_id, args.version.as_deref(), args.api.map(Into::into))? {
+            JobRef::V2(id) => return super::inspect_v2::show(&id, ctx, out).await,
+            JobRef::V1 { job, version } => (job, version),
+        };
     let client = ctx.client()?;
     if ctx.global.dry_run {
-        let (job, version) = (args.job_id, args.version);
         return dry_run(&client, |c| async move { c.show_training_job_version(job, version).await }, out)
             .await;
     }
     let version = client
-        .show_training_job_version(args.job_id, args.version)
+        .show_training_job_version(job, version)
         .await
-        .map_err(|e| Failure::sdk(format!("cannot show job {} version {}", args.job_id, args.version), &e))?;
+        .map_err(|e| Failure::sdk(format!("cannot show job {job} version {version}"), &e))?;
     if out.is_json() {
         out.json(&item_json(&version, version.status)).map_err(io_failure)?;
     } else {
@@ -68,9 +73,18 @@ pub(crate) async fn list(
     ctx: &Context<'_>,
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
+    if args.api == Some(ApiArg::V2) {
+        return super::inspect_v2::list(args, ctx, out).await;
+    }
+    let status = match &args.status {
+        Some(s) => Some(s.v1.ok_or_else(|| {
+            Failure::usage(format!("--status {}: a v2 phase, not a v1 status; add --api v2", s.text))
+        })?),
+        None => None,
+    };
     let client = ctx.client()?;
     let query = ListQuery {
-        status: args.status,
+        status,
         per_page: args.per_page.or(if args.all { Some(modelarts_sdk::DEFAULT_PAGE_SIZE) } else { None }),
         page: if args.all { None } else { args.page },
         sort_by: args.sort_by,

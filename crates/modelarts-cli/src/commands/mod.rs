@@ -5,6 +5,7 @@
 
 mod configure;
 mod inspect;
+mod inspect_v2;
 mod stop;
 
 use std::io;
@@ -166,7 +167,7 @@ impl DryRunError for modelarts_sdk::Error {
     }
 }
 
-impl DryRunError for modelarts_sdk::WaitError {
+impl<D: modelarts_sdk::WaitSubject + 'static> DryRunError for modelarts_sdk::WaitError<D> {
     fn failure(self) -> Failure {
         match self {
             modelarts_sdk::WaitError::Call(e) => e.failure(),

@@ -7,9 +7,11 @@
 pub mod id;
 pub mod model;
 pub mod pagination;
+pub mod stop;
 
 pub use id::{TrainingJobId, TrainingJobIdError, TrainingJobIdErrorReason};
 pub use model::{
     Metadata, Phase, Resource, Spec, Status, StopClass, TaskStatus, TrainingJob, TrainingJobList,
 };
 pub use pagination::{OffsetMode, PageStep, Paginator, WalkEnd};
+pub use stop::{PhaseStatus, TrainingJobTarget};

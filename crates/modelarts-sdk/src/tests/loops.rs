@@ -423,7 +423,7 @@ async fn batch_keeps_one_outcome_per_target_in_order_even_when_one_panics() {
     let finished = AtomicUsize::new(0);
     let options = BatchOptions { concurrency: 3, wait: Some(WaitOptions::default()), strict: false };
     let report = client
-        .batch_stop(targets.clone(), options, |e| {
+        .batch_stop(v1_targets(&targets), options, |e| {
             if let BatchEvent::Finished { .. } = e {
                 finished.fetch_add(1, Ordering::Relaxed);
             }
@@ -434,17 +434,17 @@ async fn batch_keeps_one_outcome_per_target_in_order_even_when_one_panics() {
     assert_eq!(
         kinds,
         [
-            BatchOutcomeKind::Stopped(Some(JobStatus::Killed)),
-            BatchOutcomeKind::Stopped(Some(JobStatus::Killed)),
+            BatchOutcomeKind::Stopped(Some(TargetStatus::V1(JobStatus::Killed))),
+            BatchOutcomeKind::Stopped(Some(TargetStatus::V1(JobStatus::Killed))),
             BatchOutcomeKind::NotFound,
             BatchOutcomeKind::Failed,
-            BatchOutcomeKind::AlreadyStopped(JobStatus::Killed),
-            BatchOutcomeKind::Stopped(Some(JobStatus::Killed)),
+            BatchOutcomeKind::AlreadyStopped(TargetStatus::V1(JobStatus::Killed)),
+            BatchOutcomeKind::Stopped(Some(TargetStatus::V1(JobStatus::Killed))),
         ]
     );
     for (i, o) in report.outcomes.iter().enumerate() {
         assert_eq!(o.index, i);
-        assert_eq!((o.job, o.version), targets[i]);
+        assert_eq!(o.target, v1_targets(&targets)[i]);
     }
     assert!(
         matches!(&report.outcomes[3].error, Some(Error::Internal { message }) if message == "scripted panic")
@@ -480,7 +480,9 @@ async fn batch_respects_the_concurrency_bound() {
         .env(|_| None)
         .build_with_transport(Slow { in_flight: in_flight.clone(), peak: peak.clone() })
         .unwrap();
-    let targets = (1..=50).map(|j| (JobId::new(j).unwrap(), VersionId::new(1).unwrap())).collect();
+    let targets = (1..=50)
+        .map(|j| JobRef::V1 { job: JobId::new(j).unwrap(), version: VersionId::new(1).unwrap() })
+        .collect();
     let options = BatchOptions { concurrency: 4, ..BatchOptions::default() };
     let report = client.batch_stop(targets, options, |_| {}).await;
     assert_eq!(report.counts().stopped, 50);
@@ -516,7 +518,7 @@ async fn an_accepted_stop_without_a_wait_reports_no_status_it_did_not_read() {
         _ => unreachable!("no status read"),
     }));
     let (job, version) = ids();
-    let report = client.batch_stop(vec![(job, version)], BatchOptions::default(), |_| {}).await;
+    let report = client.batch_stop(vec![JobRef::V1 { job, version }], BatchOptions::default(), |_| {}).await;
     assert_eq!(report.outcomes[0].kind, BatchOutcomeKind::Stopped(None));
     assert_eq!(report.outcomes[0].kind.status(), None);
     assert_eq!(report.outcomes[0].stop, Some(StopOutcome::Accepted));
@@ -619,8 +621,13 @@ async fn manual_time_decides_the_waiter_and_the_batch_elapsed() {
     });
     let client = client_on(fake, &time);
     let options = BatchOptions { wait: Some(options), ..BatchOptions::default() };
-    let report = client.batch_stop(vec![(job, version_id)], options, |_| {}).await;
-    assert_eq!(report.outcomes[0].kind, BatchOutcomeKind::Stopped(Some(JobStatus::Killed)));
+    let report = client.batch_stop(vec![JobRef::V1 { job, version: version_id }], options, |_| {}).await;
+    assert_eq!(report.outcomes[0].kind, BatchOutcomeKind::Stopped(Some(TargetStatus::V1(JobStatus::Killed))));
     assert_eq!(report.outcomes[0].elapsed, Duration::from_secs(3), "1 s then 2 s of polling");
     assert_eq!(report.elapsed, Duration::from_secs(3));
+}
+
+/// v1 batch targets from (job, version) pairs.
+fn v1_targets(pairs: &[(JobId, VersionId)]) -> Vec<JobRef> {
+    pairs.iter().map(|&(job, version)| JobRef::V1 { job, version }).collect()
 }

@@ -5,8 +5,8 @@ use std::io;
 use std::sync::Mutex;
 use std::time::Instant;
 
+use modelarts_protocol::target::JobRef;
 use modelarts_protocol::waiter::WaitOptions;
-use modelarts_protocol::{JobId, VersionId};
 use modelarts_sdk::{BatchEvent, BatchOptions, BatchOutcome, StopOptions};
 
 use super::super::{Context, dry_run};
@@ -48,9 +48,8 @@ pub(super) async fn stop_batch(
     if ctx.global.dry_run {
         let options = StopOptions { strict: args.strict };
         for t in &targets {
-            let (job, version) = (t.job_id, t.version_id);
-            dry_run(&client, |c| async move { c.stop_training_job_with(job, version, options).await }, out)
-                .await?;
+            let target = t.target.clone();
+            dry_run(&client, |c| async move { super::stop_target(&c, &target, options).await }, out).await?;
         }
         return Ok(ExitStatus::Success);
     }
@@ -93,7 +92,7 @@ pub(super) async fn stop_batch(
         wait,
         strict: args.strict,
     };
-    let pairs: Vec<(JobId, VersionId)> = targets.iter().map(|t| (t.job_id, t.version_id)).collect();
+    let pairs: Vec<JobRef> = targets.iter().map(|t| t.target.clone()).collect();
     let started = Instant::now();
     let report = tokio::select! {
         biased;
@@ -114,7 +113,7 @@ pub(super) async fn stop_batch(
                 let mut o = OutcomeDoc::new(target, "interrupted", ExitStatus::Interrupted);
                 o.error = Some(Failure::new(
                     ExitStatus::Interrupted,
-                    "interrupted before this version's outcome was known; its stop may or may not have been sent",
+                    "interrupted before this target's outcome was known; its stop may or may not have been sent",
                 ));
                 record(o, index);
             }
@@ -130,7 +129,7 @@ pub(super) async fn stop_batch(
             Some(report) => {
                 let c = report.counts();
                 format!(
-                    "{total} version(s): {} stopped, {} already stopped, {} not found, {} failed, {} wait timed out, {} ended otherwise",
+                    "{total} job(s): {} stopped, {} already stopped, {} not found, {} failed, {} wait timed out, {} ended otherwise",
                     c.stopped, c.already_stopped, c.not_found, c.failed, c.wait_timed_out, c.ended_otherwise
                 )
             }
@@ -146,7 +145,7 @@ pub(super) async fn stop_batch(
         Some(report) => {
             let c = report.counts();
             ctx.stderr.note(&format!(
-                "{total} version(s) in {}: {} stopped, {} already stopped, {} not found, {} failed, {} wait timed out, {} ended otherwise",
+                "{total} job(s) in {}: {} stopped, {} already stopped, {} not found, {} failed, {} wait timed out, {} ended otherwise",
                 elapsed(started.elapsed()),
                 c.stopped,
                 c.already_stopped,
@@ -166,7 +165,7 @@ pub(super) async fn stop_batch(
 
 /// One SDK batch outcome as a CLI outcome.
 fn batch_outcome(target: &StopTarget, o: &BatchOutcome) -> OutcomeDoc {
-    let context = format!("cannot stop job {} version {}", o.job, o.version);
+    let context = format!("cannot stop {}", o.target);
     let error = o.error.as_ref().map(|e| Failure::sdk(context.clone(), e));
     let (name, exit) = exit::of_outcome(o.kind, error.as_ref().map(|f| f.status));
     let mut outcome = OutcomeDoc::new(target, name, exit);

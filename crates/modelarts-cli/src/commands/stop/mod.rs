@@ -1,7 +1,9 @@
-//! `training-job stop` (one version, `--from-file` or `--running`) and `training-job wait`.
+//! `training-job stop` (one job or version, `--from-file` or `--running`) and `training-job wait`,
+//! for both APIs: a UUID is a v2 job, digits with `--version` a v1 version (see
+//! [`JobRef::route`]).
 //!
-//! Every stop ends with one outcome document per version: a row of the table, or one JSON object
-//! per line. Ctrl-C ends a wait cleanly (exit 130, the last status shown); in a batch, the versions
+//! Every stop ends with one outcome document per target: a row of the table, or one JSON object
+//! per line. Ctrl-C ends a wait cleanly (exit 130, the last status shown); in a batch, the targets
 //! not finished get an `interrupted` outcome, since their stop may or may not have been sent.
 
 use std::io;
@@ -10,11 +12,11 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
-use modelarts_protocol::model::VersionDetail;
-use modelarts_protocol::stop::{Outcome, WaitEnd};
+use modelarts_protocol::stop::{Outcome, StatusClass, StopStatus, WaitEnd};
+use modelarts_protocol::target::{ApiVersion, JobRef, TargetStatus};
+use modelarts_protocol::v2::PhaseStatus;
 use modelarts_protocol::waiter::WaitOptions;
-use modelarts_protocol::{JobId, JobStatus, VersionId};
-use modelarts_sdk::{Client, StopOptions, StopOutcome, WaitError};
+use modelarts_sdk::{Client, StopOptions, StopOutcome, WaitError, WaitSubject};
 
 mod batch;
 mod prompt;
@@ -31,6 +33,12 @@ use crate::output::Stdout;
 use crate::stop_file::{self, StopTarget};
 use crate::targets;
 
+/// Routes a user's ID (and `--version`, `--api`) to a target; a wrong combination is a usage error
+/// that says which form belongs to which API.
+pub(crate) fn route(id: &str, version: Option<&str>, api: Option<ApiVersion>) -> Result<JobRef, Failure> {
+    JobRef::route(id, version, api).map_err(|e| Failure::usage(e.to_string()))
+}
+
 /// `training-job stop`
 pub(crate) async fn stop(
     args: &StopArgs,
@@ -40,13 +48,20 @@ pub(crate) async fn stop(
     let wait = if args.wait { Some(wait_options(&args.wait_options)?) } else { None };
     if args.version.is_some() && args.job_id.is_none() {
         return Err(Failure::usage(
-            "--version names a version of JOB_ID; it does not go with --running or --from-file",
+            "--version names a version of a v1 JOB_ID; it does not go with --running or --from-file",
         ));
     }
-    if let (Some(job), Some(version)) = (args.job_id, args.version) {
-        return stop_one(job, version, args.strict, wait, ctx, out).await;
+    let api = args.api.map(ApiVersion::from);
+    if let Some(id) = &args.job_id {
+        let target = route(id, args.version.as_deref(), api)?;
+        return stop_one(target, args.strict, wait, ctx, out).await;
     }
     if let Some(path) = &args.from_file {
+        if api.is_some() {
+            return Err(Failure::usage(
+                "--api does not go with --from-file: each line's shape says its API (a UUID is v2, `JOB_ID VERSION_ID` v1)",
+            ));
+        }
         if path == Path::new("-") && !ctx.global.yes && !ctx.global.dry_run {
             return Err(Failure::usage(
                 "--from-file - reads the list from stdin, so no one can confirm the stops there: pass --yes",
@@ -61,14 +76,27 @@ pub(crate) async fn stop(
         }
         return stop_batch(targets, true, args, wait, ctx, out).await;
     }
-    // --running (clap guarantees one of the three targets).
+    // --running (clap guarantees one of the three targets): v1 unless --api v2.
     let client = ctx.client()?;
-    let spinner = ctx.progress.spinner("listing running training jobs".to_owned());
-    let found = client.running_versions(args.search.clone()).await;
+    let v2 = api == Some(ApiVersion::V2);
+    let spinner = ctx.progress.spinner(
+        if v2 { "listing running v2 training jobs" } else { "listing running training jobs" }.to_owned(),
+    );
+    let found: Result<Vec<JobRef>, modelarts_sdk::Error> = if v2 {
+        client
+            .running_training_jobs_v2(args.search.clone())
+            .await
+            .map(|ids| ids.into_iter().map(JobRef::V2).collect())
+    } else {
+        client
+            .running_versions(args.search.clone())
+            .await
+            .map(|found| found.into_iter().map(|(job, version)| JobRef::V1 { job, version }).collect())
+    };
     spinner.finish_and_clear();
     let found = found.map_err(|e| Failure::sdk("cannot list the running training jobs", &e))?;
     let targets: Vec<StopTarget> =
-        found.into_iter().map(|(job_id, version_id)| StopTarget { job_id, version_id, line: None }).collect();
+        found.into_iter().map(|target| StopTarget { target, line: None }).collect();
     if ctx.global.dry_run {
         // The list was read (reads change nothing); the stops are only shown.
         targets::print_would_stop(out, &targets, &ctx.stderr).map_err(io_failure)?;
@@ -105,35 +133,49 @@ async fn read_list(path: &Path) -> Result<String, Failure> {
     }
 }
 
+/// Stops one target of either API (the SDK's safe stop), its status as a [`TargetStatus`].
+pub(super) async fn stop_target<T>(
+    client: &Client<T>,
+    target: &JobRef,
+    options: StopOptions,
+) -> Result<StopOutcome<TargetStatus>, modelarts_sdk::Error>
+where
+    T: modelarts_sdk::HttpSend<Error: Send + Sync + 'static>,
+{
+    match target {
+        JobRef::V1 { job, version } => {
+            client.stop_training_job_with(*job, *version, options).await.map(|o| o.map(TargetStatus::V1))
+        }
+        JobRef::V2(id) => {
+            client.terminate_training_job_with(id, options).await.map(|o| o.map(TargetStatus::V2))
+        }
+    }
+}
+
 async fn stop_one(
-    job: JobId,
-    version: VersionId,
+    target: JobRef,
     strict: bool,
     wait: Option<WaitOptions>,
     ctx: &Context<'_>,
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
     let client = ctx.client()?;
+    let options = StopOptions { strict };
     if ctx.global.dry_run {
-        let options = StopOptions { strict };
-        return dry_run(
-            &client,
-            |c| async move { c.stop_training_job_with(job, version, options).await },
-            out,
-        )
-        .await;
+        let t = target.clone();
+        return dry_run(&client, |c| async move { stop_target(&c, &t, options).await }, out).await;
     }
-    let target = StopTarget { job_id: job, version_id: version, line: None };
+    let doc_target = StopTarget { target: target.clone(), line: None };
     let started = Instant::now();
-    let spinner = ctx.progress.spinner(format!("stopping job {job} version {version}"));
+    let spinner = ctx.progress.spinner(format!("stopping {target}"));
     let stop = tokio::select! {
         biased;
-        result = client.stop_training_job_with(job, version, StopOptions { strict }) => result,
+        result = stop_target(&client, &target, options) => result,
         _ = tokio::signal::ctrl_c() => {
             spinner.finish_and_clear();
             return Err(Failure::new(
                 ExitStatus::Interrupted,
-                format!("interrupted: the stop of job {job} version {version} may or may not have reached the service"),
+                format!("interrupted: the stop of {target} may or may not have reached the service"),
             ));
         }
     };
@@ -141,7 +183,7 @@ async fn stop_one(
         Ok(stop) => stop,
         Err(e) => {
             spinner.finish_and_clear();
-            return Err(Failure::sdk(format!("cannot stop job {job} version {version}"), &e));
+            return Err(Failure::sdk(format!("cannot stop {target}"), &e));
         }
     };
     let mut printer = OutcomePrinter::new(false);
@@ -151,106 +193,136 @@ async fn stop_one(
             // No wait asked, or the status read already is final: the stop's outcome is the end.
             spinner.finish_and_clear();
             let (name, exit) = exit::of_outcome(Outcome::of_stop(stop), None);
-            let mut outcome = OutcomeDoc::new(&target, name, exit);
+            let mut outcome = OutcomeDoc::new(&doc_target, name, exit);
             outcome.status = stop.status();
             outcome.stop = Some(stop);
             outcome.elapsed = Some(started.elapsed());
             printer.print(out, &outcome).map_err(|e| unwritten(e, &outcome))?;
             if exit != ExitStatus::Success {
-                let failure =
-                    Failure::new(exit, format!("job {job} version {version} did not need a stop: {stop}"));
+                let failure = Failure::new(exit, format!("{target} did not need a stop: {stop}"));
                 report_outcome_failure(&failure, ctx, out);
             }
             return Ok(exit);
         }
     };
-    spinner.set_message(format!("job {job} version {version}: {}", stop));
-    let result = wait_with_spinner(&client, job, version, options, &spinner, ctx, false).await;
+    spinner.set_message(format!("{target}: {stop}"));
+    let result = wait_with_spinner(&client, &target, options, &spinner, ctx, false).await;
     spinner.finish_and_clear();
-    finish_wait(&target, Some(stop), result, options.max_wait, started, ctx, out, &mut printer)
+    finish_wait(&doc_target, Some(stop), result, started, ctx, out, &mut printer)
 }
 
 /// The result of a wait, Ctrl-C included.
 enum Waited {
-    Done(Box<Result<VersionDetail, WaitError>>),
-    Interrupted(Option<JobStatus>),
+    /// Stopped: the final status.
+    Stopped(TargetStatus),
+    /// Ended otherwise or timed out: how, and the failure to report.
+    NotStopped(WaitEnd<TargetStatus>, Box<Failure>),
+    /// A poll failed for a reason waiting does not ride out.
+    CallFailed(modelarts_sdk::Error),
+    /// Ctrl-C; the last status read.
+    Interrupted(Option<TargetStatus>),
+}
+
+impl Waited {
+    fn of<D: WaitSubject + 'static>(
+        target: &JobRef,
+        result: Result<D, WaitError<D>>,
+        status: impl Fn(&D) -> TargetStatus,
+        max_wait: Duration,
+    ) -> Self {
+        match result {
+            Ok(d) => Waited::Stopped(status(&d)),
+            Err(WaitError::Call(e)) => Waited::CallFailed(e),
+            Err(e) => {
+                let (context, end) = match &e {
+                    WaitError::OtherFinalState(v) => {
+                        (format!("{target} did not end stopped"), WaitEnd::EndedOtherwise(status(v)))
+                    }
+                    other => (
+                        format!(
+                            "{target} was not stopped within --max-wait {}; it may still be stopping",
+                            humantime::format_duration(max_wait)
+                        ),
+                        WaitEnd::TimedOut(other.last().map(&status)),
+                    ),
+                };
+                Waited::NotStopped(end, Box::new(Failure::wait(context, &e)))
+            }
+        }
+    }
 }
 
 /// Waits with the live status in the spinner on a terminal, or one plain line per status change
-/// on stderr elsewhere. `watch_for_no_stop`: say at once when the version is not being stopped
+/// on stderr elsewhere. `watch_for_no_stop`: say at once when the job is not being stopped
 /// (`wait`, where no stop was just sent).
 async fn wait_with_spinner(
     client: &Client,
-    job: JobId,
-    version: VersionId,
+    target: &JobRef,
     options: WaitOptions,
     spinner: &ProgressBar,
     ctx: &Context<'_>,
     watch_for_no_stop: bool,
 ) -> Waited {
-    let last = Mutex::new(None::<JobStatus>);
+    let last = Mutex::new(None::<TargetStatus>);
     let lines = Mutex::new(targets::StatusLines::default());
     let started = Instant::now();
-    let on_poll = |v: &VersionDetail| {
-        spinner.set_message(format!("job {job} version {version}: {}", v.status));
+    let on_poll = |status: TargetStatus| {
+        spinner.set_message(format!("{target}: {status}"));
         let first = match last.lock() {
-            Ok(mut l) => l.replace(v.status).is_none(),
+            Ok(mut l) => l.replace(status).is_none(),
             Err(_) => false,
         };
         if spinner.is_hidden()
             && let Ok(mut lines) = lines.lock()
-            && let Some(line) = lines.change(job, version, v.status, started.elapsed())
+            && let Some(line) = lines.change(target, status, started.elapsed())
         {
             ctx.stderr.note(&line);
         }
-        if watch_for_no_stop && first && v.status != JobStatus::Killing && !v.status.is_terminal() {
-            spinner.suspend(|| ctx.stderr.note(&targets::not_stopping_note(job, version, v.status)));
+        if watch_for_no_stop && first && status.stop_class() == StatusClass::Stoppable {
+            spinner.suspend(|| ctx.stderr.note(&targets::not_stopping_note(target, status)));
         }
-        tracing::debug!(%job, %version, status = %v.status, "polled");
+        tracing::debug!(%target, %status, "polled");
+    };
+    let wait = async {
+        match target {
+            JobRef::V1 { job, version } => {
+                let status = |v: &modelarts_protocol::model::VersionDetail| TargetStatus::V1(v.status);
+                let result = client.wait_until_stopped(*job, *version, options, |v| on_poll(status(v))).await;
+                Waited::of(target, result, status, options.max_wait)
+            }
+            JobRef::V2(id) => {
+                let status = |j: &modelarts_sdk::TrainingJob| TargetStatus::V2(PhaseStatus::of(j));
+                let result = client.wait_until_terminated(id, options, |j| on_poll(status(j))).await;
+                Waited::of(target, result, status, options.max_wait)
+            }
+        }
     };
     tokio::select! {
         biased;
-        result = client.wait_until_stopped(job, version, options, on_poll) => Waited::Done(Box::new(result)),
+        result = wait => result,
         _ = tokio::signal::ctrl_c() => Waited::Interrupted(last.lock().ok().and_then(|l| *l)),
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn finish_wait(
     target: &StopTarget,
-    stop: Option<StopOutcome>,
+    stop: Option<StopOutcome<TargetStatus>>,
     result: Waited,
-    max_wait: Duration,
     started: Instant,
     ctx: &Context<'_>,
     out: &mut Stdout,
     printer: &mut OutcomePrinter,
 ) -> Result<ExitStatus, Failure> {
-    let (job, version) = (target.job_id, target.version_id);
+    let job = &target.target;
     let mut outcome = match result {
-        Waited::Done(done) => {
-            let (end, failure) = match *done {
-                Ok(detail) => (WaitEnd::Stopped(detail.status), None),
-                Err(WaitError::Call(e)) => {
-                    return Err(Failure::sdk(
-                        format!("cannot read the status of job {job} version {version} while waiting"),
-                        &e,
-                    ));
-                }
-                Err(e) => {
-                    let context = match &e {
-                        WaitError::TimedOut { .. } => format!(
-                            "job {job} version {version} was not stopped within --max-wait {}; it may still be stopping",
-                            humantime::format_duration(max_wait)
-                        ),
-                        _ => format!("job {job} version {version} did not end stopped"),
-                    };
-                    let end = match &e {
-                        WaitError::OtherFinalState(v) => WaitEnd::EndedOtherwise(v.status),
-                        other => WaitEnd::TimedOut(other.last().map(|v| v.status)),
-                    };
-                    (end, Some(Failure::wait(context, &e)))
-                }
+        Waited::CallFailed(e) => {
+            return Err(Failure::sdk(format!("cannot read the status of {job} while waiting"), &e));
+        }
+        Waited::Stopped(_) | Waited::NotStopped(..) => {
+            let (end, failure) = match result {
+                Waited::Stopped(status) => (WaitEnd::Stopped(status), None),
+                Waited::NotStopped(end, failure) => (end, Some(failure)),
+                _ => unreachable!("matched above"),
             };
             let kind = Outcome::of_wait(stop, end);
             let (name, exit) = exit::of_outcome(kind, failure.as_ref().map(|f| f.status));
@@ -265,18 +337,18 @@ fn finish_wait(
             let mut o = OutcomeDoc::new(target, "interrupted", ExitStatus::Interrupted);
             o.status = last;
             let seen = last.map_or_else(|| "no status read yet".to_owned(), |s| format!("last status {s}"));
-            let resume = targets::resume_command(job, version);
+            let resume = targets::resume_command(job);
             if out.is_json() {
                 let mut failure = Failure::new(
                     ExitStatus::Interrupted,
-                    format!("interrupted: stopped waiting for job {job} version {version} ({seen})"),
+                    format!("interrupted: stopped waiting for {job} ({seen})"),
                 );
                 failure.category = Some("interrupted");
                 failure.hints.push(format!("a stop already sent goes on; to wait again: {resume}"));
                 ctx.stderr.always(&failure.json().to_string());
             } else {
                 ctx.stderr.always(&format!(
-                    "interrupted: stopped waiting for job {job} version {version} ({seen}); a stop already sent goes on\n  to wait again: {resume}"
+                    "interrupted: stopped waiting for {job} ({seen}); a stop already sent goes on\n  to wait again: {resume}"
                 ));
             }
             o
@@ -295,22 +367,31 @@ pub(crate) async fn wait(
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
     let options = wait_options(&args.wait_options)?;
+    let target = route(&args.job_id, args.version.as_deref(), args.api.map(ApiVersion::from))?;
     let client = ctx.client()?;
-    let (job, version) = (args.job_id, args.version);
     if ctx.global.dry_run {
-        ctx.stderr.note("note: the wait repeats this request until the version is final");
-        return dry_run(
-            &client,
-            |c| async move { c.wait_until_stopped(job, version, options, |_| {}).await },
-            out,
-        )
-        .await;
+        ctx.stderr.note("note: the wait repeats this request until the job is final");
+        return match &target {
+            JobRef::V1 { job, version } => {
+                let (job, version) = (*job, *version);
+                dry_run(
+                    &client,
+                    |c| async move { c.wait_until_stopped(job, version, options, |_| {}).await },
+                    out,
+                )
+                .await
+            }
+            JobRef::V2(id) => {
+                let id = id.clone();
+                dry_run(&client, |c| async move { c.wait_until_terminated(&id, options, |_| {}).await }, out)
+                    .await
+            }
+        };
     }
-    let target = StopTarget { job_id: job, version_id: version, line: None };
     let started = Instant::now();
-    let spinner = ctx.progress.spinner(format!("waiting for job {job} version {version}"));
-    let result = wait_with_spinner(&client, job, version, options, &spinner, ctx, true).await;
+    let spinner = ctx.progress.spinner(format!("waiting for {target}"));
+    let result = wait_with_spinner(&client, &target, options, &spinner, ctx, true).await;
     spinner.finish_and_clear();
     let mut printer = OutcomePrinter::new(false);
-    finish_wait(&target, None, result, options.max_wait, started, ctx, out, &mut printer)
+    finish_wait(&StopTarget { target, line: None }, None, result, started, ctx, out, &mut printer)
 }

@@ -22,7 +22,7 @@ pub(super) async fn confirm(
     }
     if !io::stdin().is_terminal() {
         return Err(Failure::usage(format!(
-            "refusing to stop {count} training-job version(s) without confirmation: stdin is not a terminal; pass --yes"
+            "refusing to stop {count} training job(s) or version(s) without confirmation: stdin is not a terminal; pass --yes"
         )));
     }
     ctx.stderr.always(&targets::preview(targets, from_file));

@@ -4,7 +4,7 @@
 use std::io;
 use std::time::Duration;
 
-use modelarts_protocol::{JobId, JobStatus, VersionId};
+use modelarts_protocol::target::{JobRef, TargetStatus};
 use modelarts_sdk::StopOutcome;
 use serde_json::Value;
 
@@ -13,19 +13,20 @@ use crate::exit::ExitStatus;
 use crate::failure::Failure;
 use crate::output::{Stdout, Table, insert_status};
 use crate::stop_file::StopTarget;
+use crate::targets::{job_cell, target_fields, version_cell};
 
-/// The outcome of one version: a table row or a JSON line.
+/// The outcome of one job (v2) or version (v1): a table row or a JSON line, the same fields for
+/// both APIs.
 #[derive(Debug)]
 pub(super) struct OutcomeDoc {
     /// Line of the `--from-file` list.
     pub(super) line: Option<usize>,
-    pub(super) job_id: JobId,
-    pub(super) version_id: VersionId,
+    pub(super) target: JobRef,
     /// `stopped`, `already_stopped`, `not_found`, `failed`, `wait_timed_out`, `ended_otherwise`,
     /// `interrupted`.
     pub(super) outcome: &'static str,
-    pub(super) status: Option<JobStatus>,
-    pub(super) stop: Option<StopOutcome>,
+    pub(super) status: Option<TargetStatus>,
+    pub(super) stop: Option<StopOutcome<TargetStatus>>,
     pub(super) elapsed: Option<Duration>,
     pub(super) exit: ExitStatus,
     pub(super) error: Option<Failure>,
@@ -35,8 +36,7 @@ impl OutcomeDoc {
     pub(super) fn new(target: &StopTarget, outcome: &'static str, exit: ExitStatus) -> Self {
         Self {
             line: target.line,
-            job_id: target.job_id,
-            version_id: target.version_id,
+            target: target.target.clone(),
             outcome,
             status: None,
             stop: None,
@@ -51,11 +51,16 @@ impl OutcomeDoc {
         if let Some(line) = self.line {
             map.insert("line".into(), line.into());
         }
-        map.insert("job_id".into(), self.job_id.get().into());
-        map.insert("version_id".into(), self.version_id.get().into());
+        for (key, value) in target_fields(&self.target) {
+            map.insert(key.into(), value);
+        }
         map.insert("outcome".into(), self.outcome.into());
         match self.status {
-            Some(status) => insert_status(&mut map, status),
+            Some(TargetStatus::V1(status)) => insert_status(&mut map, status),
+            Some(TargetStatus::V2(phase)) => {
+                map.insert("status".into(), phase.as_str().into());
+                map.insert("status_name".into(), phase.as_str().into());
+            }
             None => {
                 map.insert("status".into(), Value::Null);
                 map.insert("status_name".into(), Value::Null);
@@ -84,8 +89,8 @@ impl OutcomeDoc {
             cells.push(self.line.map_or_else(|| "-".to_owned(), |l| l.to_string()));
         }
         cells.extend([
-            self.job_id.to_string(),
-            self.version_id.to_string(),
+            job_cell(&self.target),
+            version_cell(&self.target),
             self.outcome.to_owned(),
             status,
             detail,
@@ -130,11 +135,11 @@ impl OutcomePrinter {
 /// Stdout failed (`/dev/full`, a closed file) after the version's outcome was known: the failure
 /// (exit 1) says on stderr what happened to the version, since stdout cannot.
 pub(super) fn unwritten(error: io::Error, outcome: &OutcomeDoc) -> Failure {
-    let (job, version) = (outcome.job_id, outcome.version_id);
+    let target = &outcome.target;
     let what = match outcome.outcome {
-        "stopped" => format!("the stop of job {job} version {version} was accepted"),
-        "already_stopped" => format!("job {job} version {version} was already stopping or stopped"),
-        other => format!("job {job} version {version}: {}", other.replace('_', " ")),
+        "stopped" => format!("the stop of {target} was accepted"),
+        "already_stopped" => format!("{target} was already stopping or stopped"),
+        other => format!("{target}: {}", other.replace('_', " ")),
     };
     let status = outcome.status.map_or_else(String::new, |s| format!(" (status {s})"));
     Failure::new(ExitStatus::Other, format!("{what}{status}, but the outcome could not be written to stdout"))
@@ -152,36 +157,53 @@ mod tests {
 
     use super::*;
 
+    use modelarts_protocol::JobStatus;
+    use modelarts_protocol::v2::{Phase, PhaseStatus};
+
     fn target(line: Option<usize>) -> StopTarget {
-        StopTarget { job_id: JobId::new(10).unwrap(), version_id: VersionId::new(20).unwrap(), line }
+        StopTarget { target: JobRef::route("10", Some("20"), None).unwrap(), line }
     }
 
     #[test]
     fn outcome_json_is_stable() {
         let mut o = OutcomeDoc::new(&target(Some(3)), "stopped", ExitStatus::Success);
-        o.status = Some(JobStatus::Killed);
+        o.status = Some(TargetStatus::V1(JobStatus::Killed));
         o.stop = Some(StopOutcome::Accepted);
         o.elapsed = Some(Duration::from_millis(1500));
         let v = o.json();
         assert_eq!(
             v,
-            json!({"line": 3, "job_id": 10, "version_id": 20, "outcome": "stopped", "status": 12,
+            json!({"line": 3, "api": "v1", "job_id": 10, "version_id": 20, "outcome": "stopped", "status": 12,
                    "status_name": "KILLED", "stop": "accepted", "elapsed_ms": 1500, "exit_code": 0, "error": null})
         );
+        let uuid = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab";
+        let v2 = StopTarget { target: JobRef::route(uuid, None, None).unwrap(), line: None };
+        let mut o = OutcomeDoc::new(&v2, "already_stopped", ExitStatus::Success);
+        let terminated = TargetStatus::V2(PhaseStatus::from_phase(&Phase::Terminated));
+        o.status = Some(terminated);
+        o.stop = Some(StopOutcome::AlreadyFinal(terminated));
+        assert_eq!(
+            o.json(),
+            json!({"api": "v2", "job_id": uuid, "version_id": null, "outcome": "already_stopped",
+                   "status": "Terminated", "status_name": "Terminated", "stop": "already_final",
+                   "elapsed_ms": null, "exit_code": 0, "error": null})
+        );
+        let row = o.row(false);
+        assert_eq!(row[..4], [uuid, "-", "already_stopped", "Terminated"]);
     }
 
     #[test]
     fn outcome_rows_align_with_the_header() {
         let mut o = OutcomeDoc::new(&target(Some(3)), "stopped", ExitStatus::Success);
-        o.status = Some(JobStatus::Killing);
+        o.status = Some(TargetStatus::V1(JobStatus::Killing));
         let mut table = OutcomeDoc::table(true);
         let text = table.render_rows(&[o.row(true)]);
         let (header, row) = text.split_once('\n').unwrap();
         assert_eq!(header.find("JOB_ID"), row.find("10"));
         assert_eq!(header.find("STATUS"), row.find("KILLING"));
         let mut o = OutcomeDoc::new(&target(None), "ended_otherwise", ExitStatus::OtherFinalState);
-        o.status = Some(JobStatus::CheckRunningCompleted);
-        o.stop = Some(StopOutcome::AlreadyFinal(JobStatus::CheckRunningCompleted));
+        o.status = Some(TargetStatus::V1(JobStatus::CheckRunningCompleted));
+        o.stop = Some(StopOutcome::AlreadyFinal(TargetStatus::V1(JobStatus::CheckRunningCompleted)));
         let text = OutcomeDoc::table(false).render_rows(&[o.row(false)]);
         assert!(text.starts_with("JOB_ID"));
         assert!(text.contains("CHECK_RUNNING_COMPLETED  "), "{text}");

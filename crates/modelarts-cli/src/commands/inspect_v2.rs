@@ -1,0 +1,259 @@
+//! `training-job show UUID` and `training-job list --api v2`: v2 jobs (current API, UUIDs) as
+//! tables or JSON: phase, secondary phase, duration, created, flavor, node count.
+
+use futures_util::StreamExt;
+use modelarts_protocol::operations::list_training_jobs::SortBy;
+use modelarts_protocol::operations::v2::list::Filter;
+use modelarts_protocol::v2::pagination::MAX_LIMIT;
+use modelarts_protocol::v2::{TrainingJob, TrainingJobId};
+use modelarts_sdk::V2ListQuery;
+use serde_json::{Value, json};
+
+use super::{Context, dry_run, io_failure};
+use crate::args::ListArgs;
+use crate::exit::ExitStatus;
+use crate::failure::Failure;
+use crate::output::{Stdout, Table, duration_cell, insert_iso_times, text_cell, time_cell};
+
+/// A v2 job as JSON: the job object (as read, unknown fields dropped) with `"api":"v2"`, and
+/// `create_time_iso` beside the metadata's `create_time`.
+pub(crate) fn job_json(job: &TrainingJob) -> Value {
+    let mut value = serde_json::to_value(job).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.insert("api".into(), "v2".into());
+        if let Some(Value::Object(metadata)) = map.get_mut("metadata") {
+            insert_iso_times(metadata);
+        }
+    }
+    value
+}
+
+fn count_cell(n: Option<i64>) -> String {
+    n.map_or_else(|| "-".to_owned(), |n| n.to_string())
+}
+
+/// `training-job show UUID`
+pub(crate) async fn show(
+    id: &TrainingJobId,
+    ctx: &Context<'_>,
+    out: &mut Stdout,
+) -> Result<ExitStatus, Failure> {
+    let client = ctx.client()?;
+    if ctx.global.dry_run {
+        let id = id.clone();
+        return dry_run(&client, |c| async move { c.show_training_job(&id).await }, out).await;
+    }
+    let job =
+        client.show_training_job(id).await.map_err(|e| Failure::sdk(format!("cannot show job {id}"), &e))?;
+    if out.is_json() {
+        return out.json(&job_json(&job)).map(|()| ExitStatus::Success).map_err(io_failure);
+    }
+    let mut t = Table::new(["FIELD", "VALUE"]);
+    let mut add = |name: &str, value: String| t.row(vec![name.to_owned(), value]);
+    add("api", "v2".to_owned());
+    add("id", text_cell(job.id_text()));
+    add("name", text_cell(job.name()));
+    add("phase", text_cell(job.phase().map(|p| p.as_str())));
+    add("secondary_phase", text_cell(job.secondary_phase()));
+    add("created", time_cell(job.create_time_ms()));
+    add("started", time_cell(job.status.as_ref().and_then(|s| s.start_time)));
+    add("duration", duration_cell(job.duration_ms()));
+    add("flavor", text_cell(job.flavor_id()));
+    add("nodes", count_cell(job.node_count()));
+    add("description", text_cell(job.metadata.as_ref().and_then(|m| m.description.as_deref())));
+    out.table(&t).map_err(io_failure)?;
+    Ok(ExitStatus::Success)
+}
+
+fn jobs_table() -> Table {
+    Table::new(["ID", "NAME", "PHASE", "SECONDARY_PHASE", "DURATION", "CREATED", "FLAVOR", "NODES"])
+}
+
+fn job_row(j: &TrainingJob) -> Vec<String> {
+    vec![
+        text_cell(j.id_text()),
+        text_cell(j.name()),
+        text_cell(j.phase().map(|p| p.as_str())),
+        text_cell(j.secondary_phase()),
+        duration_cell(j.duration_ms()),
+        time_cell(j.create_time_ms()),
+        text_cell(j.flavor_id()),
+        count_cell(j.node_count()),
+    ]
+}
+
+/// The v2 query of `list --api v2`; the flags v2 cannot honour are usage errors.
+fn query(args: &ListArgs) -> Result<V2ListQuery, Failure> {
+    let limit = match args.per_page {
+        Some(n) if n > MAX_LIMIT => {
+            return Err(Failure::usage(format!(
+                "--per-page {n}: the v2 list takes at most {MAX_LIMIT} jobs a page"
+            )));
+        }
+        other => other,
+    };
+    let sort_by = match args.sort_by {
+        None => None,
+        Some(SortBy::CreateTime) => Some("create_time".to_owned()),
+        Some(SortBy::JobName) => Some("name".to_owned()),
+        Some(SortBy::Duration) => Some("duration".to_owned()),
+        Some(other) => {
+            return Err(Failure::usage(format!(
+                "--sort-by {}: the v2 list sorts by create_time, job_name or duration",
+                other.as_str()
+            )));
+        }
+    };
+    let mut filters = Vec::new();
+    if let Some(search) = &args.search {
+        filters.push(Filter::name_like(search.clone()));
+    }
+    if let Some(status) = &args.status {
+        if status.phases.is_empty() {
+            return Err(Failure::usage(format!(
+                "--status {}: no v2 phase matches it; use creating, pending, running, terminating, terminated, completed, failed or abnormal",
+                status.text
+            )));
+        }
+        filters.push(Filter::phase_in(&status.phases));
+    }
+    Ok(V2ListQuery {
+        // `--page` counts from 1; the v2 offset is a page index from 0.
+        offset: if args.all { None } else { args.page.map(|p| p.saturating_sub(1)) },
+        limit,
+        sort_by,
+        order: args.order.map(Into::into),
+        filters,
+    })
+}
+
+/// `training-job list --api v2`
+pub(crate) async fn list(
+    args: &ListArgs,
+    ctx: &Context<'_>,
+    out: &mut Stdout,
+) -> Result<ExitStatus, Failure> {
+    let query = query(args)?;
+    let client = ctx.client()?;
+    if ctx.global.dry_run {
+        if args.all {
+            ctx.stderr
+                .note("note: --all reads more pages after this one, as long as the answers call for them");
+            return dry_run(
+                &client,
+                |c| async move {
+                    let mut jobs = std::pin::pin!(c.list_training_jobs_v2_all(query));
+                    jobs.next().await.transpose()
+                },
+                out,
+            )
+            .await;
+        }
+        return dry_run(&client, |c| async move { c.list_training_jobs_v2(&query).await }, out).await;
+    }
+    let context = "cannot list v2 training jobs";
+    if args.all {
+        return list_all(&client, query, ctx, out).await;
+    }
+    let page = client.list_training_jobs_v2(&query).await.map_err(|e| Failure::sdk(context, &e))?;
+    // A server may ignore a filter: only the jobs that pass every one are shown.
+    let jobs: Vec<&TrainingJob> =
+        page.items.iter().filter(|j| query.filters.iter().all(|f| f.matches(j))).collect();
+    if let Some(total) = page.total {
+        let shown = i64::try_from(page.items.len()).unwrap_or(i64::MAX);
+        if total > shown {
+            ctx.stderr.note(&format!(
+                "{} of {total} jobs shown (page {}); use --page N, --per-page N or --all for more",
+                page.items.len(),
+                args.page.unwrap_or(1)
+            ));
+        }
+    }
+    if out.is_jsonl() {
+        for job in &jobs {
+            out.json(&job_json(job)).map_err(io_failure)?;
+        }
+    } else if out.is_json() {
+        let items: Vec<Value> = jobs.iter().map(|j| job_json(j)).collect();
+        let document = json!({
+            "api": "v2",
+            "total": page.total,
+            "count": page.count,
+            "limit": page.limit,
+            "offset": page.offset,
+            "page": args.page.unwrap_or(1),
+            "items": items,
+        });
+        out.json(&document).map_err(io_failure)?;
+    } else if jobs.is_empty() {
+        ctx.stderr.note("no v2 training jobs found");
+    } else {
+        let mut t = jobs_table();
+        for job in jobs {
+            t.row(job_row(job));
+        }
+        out.table(&t).map_err(io_failure)?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// `list --api v2 --all`: each page printed as it arrives (memory stays flat); with `json` one
+/// document written as it goes: `{"api":"v2","items":[…],"total":N,"complete":true}`.
+async fn list_all(
+    client: &modelarts_sdk::Client,
+    query: V2ListQuery,
+    ctx: &Context<'_>,
+    out: &mut Stdout,
+) -> Result<ExitStatus, Failure> {
+    let spinner = ctx.progress.spinner("listing v2 training jobs".to_owned());
+    let chunk =
+        usize::try_from(query.limit.unwrap_or(modelarts_sdk::DEFAULT_V2_PAGE_SIZE)).unwrap_or(1).max(1);
+    let mut pages = std::pin::pin!(client.list_training_jobs_v2_all(query).ready_chunks(chunk));
+    let document = out.is_json() && !out.is_jsonl();
+    let mut table = jobs_table();
+    let mut count: u64 = 0;
+    let mut written: std::io::Result<()> =
+        if document { out.json_piece("{\"api\":\"v2\",\"items\":[") } else { Ok(()) };
+    let mut failed = None;
+    while let Some(page) = pages.next().await {
+        let mut jobs = Vec::with_capacity(page.len());
+        for item in page {
+            match item {
+                Ok(job) => jobs.push(job),
+                Err(e) => failed = Some(e),
+            }
+        }
+        if written.is_ok() && !jobs.is_empty() {
+            written = spinner.suspend(|| {
+                if document {
+                    let pieces: Vec<String> = jobs.iter().map(|j| job_json(j).to_string()).collect();
+                    let lead = if count > 0 { "," } else { "" };
+                    out.json_piece(&format!("{lead}{}", pieces.join(",")))
+                } else if out.is_jsonl() {
+                    jobs.iter().try_for_each(|j| out.json(&job_json(j)))
+                } else {
+                    let rows: Vec<Vec<String>> = jobs.iter().map(job_row).collect();
+                    let text = table.render_rows(&rows);
+                    out.line(text.trim_end_matches('\n'))
+                }
+            });
+        }
+        count += u64::try_from(jobs.len()).unwrap_or(u64::MAX);
+        if failed.is_some() {
+            break;
+        }
+    }
+    spinner.finish_and_clear();
+    if document && written.is_ok() {
+        let end = json!({ "total": count, "complete": failed.is_none() }).to_string();
+        written = out.line(&format!("],{}", &end[1..]));
+    }
+    if let Some(e) = failed {
+        return Err(Failure::sdk("cannot list v2 training jobs", &e));
+    }
+    written.map_err(io_failure)?;
+    if count == 0 && !out.is_json() {
+        ctx.stderr.note("no v2 training jobs found");
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,245 @@
+//! The v2 training-job API (current; job IDs are UUIDs): terminate (the same safe stop as v1),
+//! terminate-and-wait (the same waiter), show, one page of the list and every page as a stream.
+//!
+//! v1 is the historical API (numeric job and version IDs); route a user's ID with
+//! [`JobRef::route`](modelarts_protocol::target::JobRef::route).
+
+use std::collections::VecDeque;
+
+use futures_util::{Stream, StreamExt};
+use modelarts_http::HttpSend;
+use modelarts_protocol::operations::list_training_jobs::Order;
+use modelarts_protocol::operations::v2::list::{Filter, ListTrainingJobsV2};
+use modelarts_protocol::operations::v2::show::ShowTrainingJob;
+use modelarts_protocol::pagination::WalkError;
+use modelarts_protocol::v2::{
+    OffsetMode, PageStep, Paginator, PhaseStatus, TrainingJob, TrainingJobId, TrainingJobList,
+    TrainingJobTarget, WalkEnd,
+};
+use modelarts_protocol::waiter::WaitOptions;
+
+use crate::client::Client;
+use crate::error::{Error, WaitError};
+use crate::stop::{StopFailed, StopOptions, StopOutcome};
+
+/// The page size of [`Client::list_training_jobs_v2_all`] when the query sets none (the API's
+/// largest).
+pub const DEFAULT_V2_PAGE_SIZE: u32 = modelarts_protocol::v2::pagination::MAX_LIMIT;
+
+/// A query of the v2 list (`POST …/training-job-searches`); `None` fields take the API's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct V2ListQuery {
+    /// The page to read (a page index from 0, as the emulator and the API reference read it).
+    pub offset: Option<u32>,
+    /// Jobs per page, 1 to 50.
+    pub limit: Option<u32>,
+    /// Sort field, e.g. `create_time`.
+    pub sort_by: Option<String>,
+    /// Sort order.
+    pub order: Option<Order>,
+    /// Filters, all of which apply (e.g. [`Filter::name_like`], [`Filter::phase_in`]).
+    pub filters: Vec<Filter>,
+}
+
+impl V2ListQuery {
+    fn operation(&self, project_id: modelarts_protocol::ProjectId) -> ListTrainingJobsV2 {
+        ListTrainingJobsV2 {
+            offset: self.offset,
+            limit: self.limit,
+            sort_by: self.sort_by.clone(),
+            order: self.order,
+            filters: self.filters.clone(),
+            ..ListTrainingJobsV2::new(project_id)
+        }
+    }
+}
+
+/// The result of [`Client::terminate_and_wait`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TerminateAndWait {
+    /// How the terminate went.
+    pub stop: StopOutcome<PhaseStatus>,
+    /// The job as last read: Terminated.
+    pub job: TrainingJob,
+}
+
+impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
+    /// Reads a v2 job (`GET /v2/{project}/training-jobs/{id}`).
+    pub async fn show_training_job(&self, id: &TrainingJobId) -> Result<TrainingJob, Error> {
+        self.call(&ShowTrainingJob::new(self.inner.project_id.clone(), id.clone())).await
+    }
+
+    /// Terminates a v2 job (non-strict): see [`terminate_training_job_with`](Self::terminate_training_job_with).
+    pub async fn terminate_training_job(
+        &self,
+        id: &TrainingJobId,
+    ) -> Result<StopOutcome<PhaseStatus>, Error> {
+        self.terminate_training_job_with(id, StopOptions::default()).await
+    }
+
+    /// Terminates a v2 job. The terminate is asynchronous: on success the job is Terminating (or
+    /// already final); use [`wait_until_terminated`](Self::wait_until_terminated) to see it
+    /// Terminated.
+    ///
+    /// The same safe stop as v1: after an ambiguous failure, or a refusal that is not about
+    /// authentication or throttling (409 `ModelArts.2796` among them), the phase is read and
+    /// decides; a job already Terminating or Terminated is an `Ok` unless `options.strict`.
+    pub async fn terminate_training_job_with(
+        &self,
+        id: &TrainingJobId,
+        options: StopOptions,
+    ) -> Result<StopOutcome<PhaseStatus>, Error> {
+        self.terminate_job(id, options).await.map_err(|f| f.error)
+    }
+
+    pub(crate) async fn terminate_job(
+        &self,
+        id: &TrainingJobId,
+        options: StopOptions,
+    ) -> Result<StopOutcome<PhaseStatus>, StopFailed<PhaseStatus>> {
+        let target =
+            TrainingJobTarget { project_id: self.inner.project_id.clone(), training_job_id: id.clone() };
+        self.safe_stop(&target, options).await
+    }
+
+    /// Polls a v2 job until it is Terminated (returned), another final state (Completed, Failed,
+    /// Abnormal: [`WaitError::OtherFinalState`] with the job) or `options.max_wait` passes
+    /// ([`WaitError::TimedOut`] with the last job read). The same waiter as
+    /// [`wait_until_stopped`](Self::wait_until_stopped): throttled and transient poll failures
+    /// never end the wait; an unknown phase is polled again.
+    pub async fn wait_until_terminated(
+        &self,
+        id: &TrainingJobId,
+        options: WaitOptions,
+        on_poll: impl Fn(&TrainingJob),
+    ) -> Result<TrainingJob, WaitError<TrainingJob>> {
+        let read = || self.show_training_job(id);
+        self.wait_for(read, PhaseStatus::of, options, on_poll, &format!("job {id}")).await
+    }
+
+    /// Terminates a v2 job (non-strict) and waits until it is Terminated.
+    pub async fn terminate_and_wait(
+        &self,
+        id: &TrainingJobId,
+        options: WaitOptions,
+        on_poll: impl Fn(&TrainingJob),
+    ) -> Result<TerminateAndWait, WaitError<TrainingJob>> {
+        self.terminate_and_wait_with(id, StopOptions::default(), options, on_poll).await
+    }
+
+    /// [`terminate_and_wait`](Self::terminate_and_wait) with stop options. A job the terminate
+    /// finds already final is not polled again.
+    pub async fn terminate_and_wait_with(
+        &self,
+        id: &TrainingJobId,
+        stop_options: StopOptions,
+        options: WaitOptions,
+        on_poll: impl Fn(&TrainingJob),
+    ) -> Result<TerminateAndWait, WaitError<TrainingJob>> {
+        let stop = self.terminate_training_job_with(id, stop_options).await?;
+        let job = self.wait_until_terminated(id, options, on_poll).await?;
+        Ok(TerminateAndWait { stop, job })
+    }
+
+    /// Reads one page of the v2 list.
+    pub async fn list_training_jobs_v2(&self, query: &V2ListQuery) -> Result<TrainingJobList, Error> {
+        self.call(&query.operation(self.inner.project_id.clone())).await
+    }
+
+    /// Every v2 job matching `query`, page after page from offset 0 (`query.limit`, else
+    /// [`DEFAULT_V2_PAGE_SIZE`] a page; `query.offset` is ignored), driven by the protocol's
+    /// [`v2::Paginator`](modelarts_protocol::v2::Paginator): ends on an empty or short page or the
+    /// announced total. A page that only repeats jobs already seen, or the walk's ceiling, yields
+    /// [`Error::Walk`] last (never a silent truncation). Jobs a filter does not match (a server may
+    /// ignore a filter) are dropped. An error ends the stream.
+    pub fn list_training_jobs_v2_all(
+        &self,
+        query: V2ListQuery,
+    ) -> impl Stream<Item = Result<TrainingJob, Error>> + '_ {
+        struct Walk {
+            op: ListTrainingJobsV2,
+            paginator: Paginator,
+            buffer: VecDeque<TrainingJob>,
+            next: Option<u32>,
+            pending: Option<Error>,
+            /// Distinct jobs received so far.
+            received: usize,
+        }
+        let paginator = Paginator::new(query.limit.unwrap_or(DEFAULT_V2_PAGE_SIZE), OffsetMode::PageIndex);
+        let query = V2ListQuery { limit: Some(paginator.limit()), offset: None, ..query };
+        let walk = Walk {
+            op: query.operation(self.inner.project_id.clone()),
+            next: Some(paginator.first_offset()),
+            paginator,
+            buffer: VecDeque::new(),
+            pending: None,
+            received: 0,
+        };
+        futures_util::stream::unfold(walk, move |mut walk| async move {
+            loop {
+                if let Some(job) = walk.buffer.pop_front() {
+                    return Some((Ok(job), walk));
+                }
+                let offset = walk.next?;
+                let list = match self.call(&walk.op.at_offset(offset)).await {
+                    Ok(list) => list,
+                    Err(e) => {
+                        walk.next = None;
+                        return Some((Err(e), walk));
+                    }
+                };
+                let announced = list.total;
+                let (jobs, step) = walk.paginator.accept(list);
+                walk.received += jobs.len();
+                let op = &walk.op;
+                walk.buffer.extend(jobs.into_iter().filter(|j| op.matches(j)));
+                walk.next = match step {
+                    PageStep::Next(next) => Some(next),
+                    PageStep::Done => {
+                        let seen = walk.paginator.pages();
+                        let error = match walk.paginator.end() {
+                            Some(WalkEnd::RepeatedPage) => Some(WalkError::RepeatedPage {
+                                page: offset,
+                                items: walk.received,
+                                announced,
+                            }),
+                            Some(WalkEnd::Ceiling) => {
+                                Some(WalkError::TooManyPages { limit: seen, items: walk.received, announced })
+                            }
+                            _ => None,
+                        };
+                        if let Some(e) = error {
+                            tracing::warn!(offset, error = %e, "abandoning the walk over the v2 job list");
+                            walk.pending = Some(Error::Walk(e));
+                        }
+                        None
+                    }
+                };
+                if walk.next.is_none() && walk.buffer.is_empty() {
+                    return walk.pending.take().map(|e| (Err(e), walk));
+                }
+            }
+        })
+    }
+
+    /// Every v2 job that can be terminated (Creating, Pending, Running) whose name contains
+    /// `search` (all jobs when `None`), in list order.
+    pub async fn running_training_jobs_v2(
+        &self,
+        search: Option<String>,
+    ) -> Result<Vec<TrainingJobId>, Error> {
+        let filters = search.map(Filter::name_like).into_iter().collect();
+        let mut jobs =
+            std::pin::pin!(self.list_training_jobs_v2_all(V2ListQuery { filters, ..Default::default() }));
+        let mut ids = Vec::new();
+        while let Some(job) = jobs.next().await {
+            let job = job?;
+            if job.phase().is_some_and(|p| p.is_stoppable())
+                && let Some(id) = job.id()
+            {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+}

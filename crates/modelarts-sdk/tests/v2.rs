@@ -1,0 +1,283 @@
+//! The v2 API (UUID jobs) against the emulator over real sockets, HTTPS and plain HTTP: terminate,
+//! the safe stop on 409 `ModelArts.2796` and on an ambiguous failure, terminate-and-wait, show, one
+//! page and every page of the list, and batches that mix v1 and v2 targets.
+#![allow(clippy::unwrap_used, reason = "a failure is a test failure")]
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use modelarts_emulator::{
+    Emulator, EmulatorConfig, FaultScript, FaultStep, JobSeed, RouteSelector, RunningEmulator, V2JobSeed,
+    V2Phase, status,
+};
+use modelarts_sdk::*;
+
+const A: &str = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab";
+const B: &str = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ac";
+const C: &str = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ad";
+
+async fn start(config: EmulatorConfig) -> RunningEmulator {
+    Emulator::start(config.tls(true)).await.unwrap()
+}
+
+fn client(emulator: &RunningEmulator) -> Client {
+    let c = emulator.credentials();
+    let mut b = Client::builder()
+        .endpoint_url(&emulator.endpoint())
+        .project_id(emulator.project_id())
+        .credentials(Credentials::new(&c.access_key, &c.secret_key))
+        .env(|_| None);
+    match emulator.ca_cert_path() {
+        Some(ca) => b = b.ca_bundle(ca),
+        None => b = b.allow_http(true),
+    }
+    b.build().unwrap()
+}
+
+fn id(text: &str) -> TrainingJobId {
+    text.parse().unwrap()
+}
+
+fn fast_wait() -> WaitOptions {
+    WaitOptions {
+        max_wait: Duration::from_secs(20),
+        min_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+    }
+}
+
+/// The terminate requests the emulator received for one job.
+fn terminates(emulator: &RunningEmulator, job: &str) -> usize {
+    emulator
+        .state()
+        .journal()
+        .iter()
+        .filter(|e| e.method == "POST" && e.path.ends_with(&format!("/training-jobs/{job}/actions")))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terminate_and_wait_over_https_and_plain_http() {
+    for tls in [true, false] {
+        let emulator = Emulator::start(
+            EmulatorConfig::default()
+                .tls(tls)
+                .v2_job(V2JobSeed::running(A).name("train-a"))
+                .kill_after_polls(2),
+        )
+        .await
+        .unwrap();
+        let client = client(&emulator);
+        let polls = std::sync::Mutex::new(Vec::new());
+        let done = client
+            .terminate_and_wait(&id(A), fast_wait(), |j| {
+                polls.lock().unwrap().push(PhaseStatus::of(j).to_string())
+            })
+            .await
+            .unwrap();
+        assert_eq!(done.stop, StopOutcome::Accepted, "tls={tls}");
+        assert_eq!(done.job.phase(), Some(&Phase::Terminated));
+        assert_eq!(done.job.name(), Some("train-a"));
+        let polls = polls.into_inner().unwrap();
+        assert_eq!(polls.last().map(String::as_str), Some("Terminated"), "{polls:?}");
+        assert!(polls.iter().any(|p| p == "Terminating"), "{polls:?}");
+        assert_eq!(emulator.state().v2_phase(A), Some(V2Phase::Terminated));
+        assert_eq!(emulator.state().v2_effective_terminates(A), 1);
+        let shown = client.show_training_job(&id(A)).await.unwrap();
+        assert_eq!(shown.id().as_ref(), Some(&id(A)));
+        emulator.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_409_2796_is_decided_by_the_phase() {
+    let emulator = start(
+        EmulatorConfig::default()
+            .v2_job(V2JobSeed::running(A).phase(V2Phase::Terminated))
+            .v2_job(V2JobSeed::running(B).phase(V2Phase::Terminating))
+            .v2_job(V2JobSeed::running(C).phase(V2Phase::Completed))
+            .never_kill(),
+    )
+    .await;
+    let client = client(&emulator);
+    let a = client.terminate_training_job(&id(A)).await.unwrap();
+    assert_eq!(a.name(), "already_final");
+    assert_eq!(a.status().map(|s| s.to_string()).as_deref(), Some("Terminated"));
+    let b = client.terminate_training_job(&id(B)).await.unwrap();
+    assert_eq!(b.name(), "already_stopping");
+    let c = client.terminate_training_job(&id(C)).await.unwrap();
+    assert_eq!(c, StopOutcome::EndedOtherwise(PhaseStatus::from_phase(&Phase::Completed)));
+    // Strict: the refusal as the service said it, no phase read.
+    let strict = client.terminate_training_job_with(&id(A), StopOptions { strict: true }).await.unwrap_err();
+    assert_eq!(strict.api_error().and_then(|e| e.code.as_deref()), Some("ModelArts.2796"), "{strict:?}");
+    assert_eq!(strict.api_error().map(|e| e.http_status), Some(409));
+    // Each terminate was sent once: the refusal is not retried.
+    assert_eq!(terminates(&emulator, A), 2);
+    assert_eq!(terminates(&emulator, B), 1);
+    // A job that ended otherwise, waited for: the error carries the last job object.
+    let ended = client.terminate_and_wait(&id(C), fast_wait(), |_| {}).await.unwrap_err();
+    match ended {
+        WaitError::OtherFinalState(job) => assert_eq!(job.phase(), Some(&Phase::Completed)),
+        other => panic!("{other:?}"),
+    }
+    // Unknown job: not found (ModelArts.2775).
+    let missing =
+        client.terminate_training_job(&id("00000000-0000-4000-8000-000000000000")).await.unwrap_err();
+    assert!(missing.is_not_found(), "{missing:?}");
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ambiguous_terminate_is_confirmed_by_the_phase_and_not_sent_twice() {
+    let emulator = start(EmulatorConfig::default().v2_job(V2JobSeed::running(A)).never_kill()).await;
+    // The terminate takes effect, then the connection is reset without an answer.
+    emulator
+        .state()
+        .add_faults(
+            FaultScript::new(RouteSelector::V2Terminate)
+                .training_job(A)
+                .step(FaultStep::reset_after_effect()),
+        )
+        .unwrap();
+    let client = client(&emulator);
+    let outcome = client.terminate_training_job(&id(A)).await.unwrap();
+    assert_eq!(outcome, StopOutcome::ConfirmedByStatus(PhaseStatus::from_phase(&Phase::Terminating)));
+    assert_eq!(terminates(&emulator, A), 1, "the phase read showed it took effect: no second terminate");
+    assert_eq!(emulator.state().v2_effective_terminates(A), 1);
+
+    // A 502 before the effect: the phase still reads Running, so the terminate is sent again.
+    emulator.state().seed_v2_jobs([V2JobSeed::running(B)]);
+    emulator
+        .state()
+        .add_faults(FaultScript::new(RouteSelector::V2Terminate).training_job(B).step(FaultStep::status(502)))
+        .unwrap();
+    let outcome = client.terminate_training_job(&id(B)).await.unwrap();
+    assert_eq!(outcome, StopOutcome::Accepted);
+    assert_eq!(terminates(&emulator, B), 2);
+    assert_eq!(emulator.state().v2_effective_terminates(B), 1);
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_that_times_out_carries_the_last_job() {
+    let emulator = start(EmulatorConfig::default().v2_job(V2JobSeed::running(A)).never_kill()).await;
+    let client = client(&emulator);
+    let options = WaitOptions { max_wait: Duration::from_millis(100), ..fast_wait() };
+    let error = client.terminate_and_wait(&id(A), options, |_| {}).await.unwrap_err();
+    match &error {
+        WaitError::TimedOut { last: Some(job), .. } => assert_eq!(job.phase(), Some(&Phase::Terminating)),
+        other => panic!("{other:?}"),
+    }
+    assert!(error.to_string().contains("last status: Terminating"), "{error}");
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_one_page_every_page_and_the_running_jobs() {
+    let seeds = (0..23u32).map(|n| {
+        let seed = V2JobSeed::running(format!("00000000-0000-4000-8000-{n:012}")).name(format!("train-{n}"));
+        if n % 5 == 0 { seed.phase(V2Phase::Failed) } else { seed }
+    });
+    let mut config = EmulatorConfig::default();
+    for seed in seeds {
+        config = config.v2_job(seed);
+    }
+    let emulator = start(config).await;
+    let client = client(&emulator);
+    let page = client
+        .list_training_jobs_v2(&V2ListQuery { limit: Some(10), ..V2ListQuery::default() })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 10);
+    assert_eq!(page.total, Some(23));
+    let all: Vec<TrainingJob> = client
+        .list_training_jobs_v2_all(V2ListQuery { limit: Some(7), ..V2ListQuery::default() })
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    let mut ids: Vec<String> = all.iter().filter_map(|j| j.id_text().map(str::to_owned)).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 23);
+    // Pages of 7 from offset 0: 4 list requests (7, 7, 7, 2).
+    let lists =
+        emulator.state().journal().iter().filter(|e| e.path.ends_with("/training-job-searches")).count();
+    assert_eq!(lists, 1 + 4);
+    let filtered: Vec<TrainingJob> = client
+        .list_training_jobs_v2_all(V2ListQuery {
+            filters: vec![Filter::name_like("train-1")],
+            ..V2ListQuery::default()
+        })
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    // train-1, train-10 … train-19.
+    assert_eq!(filtered.len(), 11);
+    let running = client.running_training_jobs_v2(Some("train-1".into())).await.unwrap();
+    // train-10 and train-15 failed.
+    assert_eq!(running.len(), 9);
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mixed_batch_gives_one_outcome_per_target_in_input_order() {
+    let emulator = start(
+        EmulatorConfig::default()
+            .job(JobSeed::running(10, 3))
+            .job(JobSeed::new(11).version(modelarts_emulator::VersionSeed::new(1).status(status::KILLED)))
+            .v2_job(V2JobSeed::running(A))
+            .v2_job(V2JobSeed::running(B).phase(V2Phase::Abnormal))
+            .kill_after_polls(1),
+    )
+    .await;
+    emulator
+        .state()
+        .add_faults(
+            FaultScript::new(RouteSelector::V2Terminate)
+                .training_job(A)
+                .step(FaultStep::reset_after_effect()),
+        )
+        .unwrap();
+    let client = client(&emulator);
+    let targets = vec![
+        JobRef::route(A, None, None).unwrap(),
+        JobRef::route("10", Some("3"), None).unwrap(),
+        JobRef::route(B, None, None).unwrap(),
+        JobRef::route("11", Some("1"), None).unwrap(),
+        JobRef::route(C, None, None).unwrap(),
+    ];
+    let polled = std::sync::Mutex::new(Vec::new());
+    let options = BatchOptions { concurrency: 3, wait: Some(fast_wait()), strict: false };
+    let report = client
+        .batch_stop(targets.clone(), options, |e| {
+            if let BatchEvent::Polled { status, .. } = e {
+                polled.lock().unwrap().push(status.api());
+            }
+        })
+        .await;
+    let got: Vec<(usize, &JobRef, &str, Option<String>)> = report
+        .outcomes
+        .iter()
+        .map(|o| (o.index, &o.target, o.kind.name(), o.kind.status().map(|s| s.to_string())))
+        .collect();
+    let want: Vec<(usize, &JobRef, &str, Option<String>)> = vec![
+        (0, &targets[0], "stopped", Some("Terminated".into())),
+        (1, &targets[1], "stopped", Some("KILLED".into())),
+        (2, &targets[2], "ended_otherwise", Some("Abnormal".into())),
+        (3, &targets[3], "already_stopped", Some("KILLED".into())),
+        (4, &targets[4], "not_found", None),
+    ];
+    assert_eq!(got, want);
+    assert_eq!(report.outcomes[0].kind.status().map(TargetStatus::api), Some(ApiVersion::V2));
+    assert_eq!(report.outcomes[1].kind.status().map(TargetStatus::api), Some(ApiVersion::V1));
+    let polled = polled.into_inner().unwrap();
+    assert!(polled.contains(&ApiVersion::V1) && polled.contains(&ApiVersion::V2), "{polled:?}");
+    assert_eq!(emulator.state().v2_effective_terminates(A), 1);
+    assert_eq!(emulator.state().version_status(10, 3), Some(status::KILLED));
+    let counts = report.counts();
+    assert_eq!(
+        (counts.stopped, counts.already_stopped, counts.ended_otherwise, counts.not_found),
+        (2, 1, 1, 1)
+    );
+    emulator.shutdown().await;
+}
