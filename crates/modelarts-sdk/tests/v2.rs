@@ -109,8 +109,8 @@ async fn a_409_2796_is_decided_by_the_phase() {
     assert_eq!(c, StopOutcome::EndedOtherwise(PhaseStatus::from_phase(&Phase::Completed)));
     // Strict: the refusal as the service said it, no phase read.
     let strict = client.terminate_training_job_with(&id(A), StopOptions { strict: true }).await.unwrap_err();
-    assert_eq!(strict.api_error().and_then(|e| e.code.as_deref()), Some("ModelArts.2796"), "{strict:?}");
-    assert_eq!(strict.api_error().map(|e| e.http_status), Some(409));
+    assert_eq!(strict.api_error().and_then(|e| e.code()), Some("ModelArts.2796"), "{strict:?}");
+    assert_eq!(strict.api_error().map(|e| e.http_status()), Some(409));
     // Each terminate was sent once: the refusal is not retried.
     assert_eq!(terminates(&emulator, A), 2);
     assert_eq!(terminates(&emulator, B), 1);
