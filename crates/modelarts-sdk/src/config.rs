@@ -19,6 +19,9 @@ use modelarts_protocol::signing::Credentials;
 #[cfg(feature = "transport")]
 use modelarts_transport::{HttpsTransport, TransportConfig};
 
+use modelarts_protocol::iam::token::Password;
+
+use crate::identity::{Agency, Login};
 use crate::time::{Clock, Sleeper, Time};
 
 use crate::client::Client;
@@ -88,6 +91,12 @@ pub struct ClientBuilder {
     pub(crate) iam_token: Option<IamToken>,
     pub(crate) profile: Option<String>,
     pub(crate) credentials_file: Option<PathBuf>,
+    pub(crate) password_login: Option<Login>,
+    pub(crate) iam_endpoint: Option<String>,
+    pub(crate) agency_name: Option<String>,
+    pub(crate) agency_domain: Option<String>,
+    pub(crate) metadata_endpoint: Option<String>,
+    pub(crate) cache_dir: Option<Option<PathBuf>>,
     pub(crate) retry_policy: Option<RetryPolicy>,
     pub(crate) max_attempts: Option<u32>,
     pub(crate) connect_timeout: Option<Duration>,
@@ -120,6 +129,12 @@ impl fmt::Debug for ClientBuilder {
             .field("iam_token", &self.iam_token)
             .field("profile", &self.profile)
             .field("credentials_file", &self.credentials_file)
+            .field("password_login", &self.password_login)
+            .field("iam_endpoint", &self.iam_endpoint)
+            .field("agency_name", &self.agency_name)
+            .field("agency_domain", &self.agency_domain)
+            .field("metadata_endpoint", &self.metadata_endpoint)
+            .field("cache_dir", &self.cache_dir)
             .field("retry_policy", &self.retry_policy)
             .field("max_attempts", &self.max_attempts)
             .field("connect_timeout", &self.connect_timeout)
@@ -142,6 +157,12 @@ impl ClientBuilder {
             iam_token: None,
             profile: None,
             credentials_file: None,
+            password_login: None,
+            iam_endpoint: None,
+            agency_name: None,
+            agency_domain: None,
+            metadata_endpoint: None,
+            cache_dir: None,
             retry_policy: None,
             max_attempts: None,
             connect_timeout: None,
@@ -201,6 +222,50 @@ impl ClientBuilder {
     /// `~/.huaweicloud/credentials`.
     pub fn credentials_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.credentials_file = Some(path.into());
+        self
+    }
+
+    /// A password login (`POST {iam}/v3/auth/tokens`) instead of AK/SK; needs
+    /// [`connect`](Self::connect). Env: `HUAWEICLOUD_SDK_USERNAME`, `HUAWEICLOUD_SDK_PASSWORD`,
+    /// `HUAWEICLOUD_SDK_DOMAIN_NAME`; file keys `username`, `password`, `domain_name`. The token is
+    /// cached on disk (mode 0600; never the password) and reused until 15 min before it expires.
+    pub fn password_login(mut self, user_name: &str, password: &str, domain_name: &str) -> Self {
+        self.password_login = Some(Login::Password {
+            user_name: user_name.trim().to_owned(),
+            password: Password::new(password),
+            domain_name: domain_name.trim().to_owned(),
+        });
+        self
+    }
+
+    /// The IAM endpoint (project lookup, logins, agencies). Env: `HUAWEICLOUD_SDK_IAM_ENDPOINT`;
+    /// file key `iam_endpoint`; else the region's IAM endpoint, else the global one.
+    pub fn iam_endpoint(mut self, url: &str) -> Self {
+        self.iam_endpoint = Some(url.to_owned());
+        self
+    }
+
+    /// Assumes the agency `agency_name` created by the account `domain_name` with the base
+    /// credentials (temporary AK/SK, renewed ahead of expiry); needs [`connect`](Self::connect).
+    /// Env: `MODELARTS_AGENCY_NAME`, `MODELARTS_AGENCY_DOMAIN`; file keys `agency_name`,
+    /// `agency_domain`.
+    pub fn agency(mut self, domain_name: &str, agency_name: &str) -> Self {
+        self.agency_domain = Some(domain_name.to_owned());
+        self.agency_name = Some(agency_name.to_owned());
+        self
+    }
+
+    /// The ECS/BMS metadata service's address (default `http://169.254.169.254`), the chain's last
+    /// source; `"off"` turns it off. Env: `MODELARTS_METADATA_ENDPOINT`. Never changed otherwise.
+    pub fn metadata_endpoint(mut self, url: &str) -> Self {
+        self.metadata_endpoint = Some(url.to_owned());
+        self
+    }
+
+    /// The directory of the identity caches (project ids, IAM tokens), or `None` for no disk
+    /// cache. Default: `$XDG_CACHE_HOME/modelarts`, else `~/.cache/modelarts`.
+    pub fn cache_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.cache_dir = Some(dir);
         self
     }
 
@@ -326,6 +391,34 @@ impl ClientBuilder {
         Client::from_resolved(resolved, transport, self.jitter, self.time)
     }
 
+    #[cfg(feature = "transport")]
+    /// Builds a client on the HTTPS transport, making the calls its identity needs first: the
+    /// password login, the metadata service, the agency, the project lookup (when no project ID is
+    /// set and the region is known). The project id is cached per identity and region in process
+    /// and on disk, the token on disk, so a second run makes no IAM request.
+    pub async fn connect(self) -> Result<Client, Error> {
+        let resolved = self.resolve()?;
+        let transport = HttpsTransport::new(resolved.transport_config.clone()).map_err(|e| {
+            let message = match &e {
+                modelarts_transport::BuildError::CaBundle { path, .. } => {
+                    format!("cannot use the CA bundle {}", path.display())
+                }
+                _ => "cannot build the HTTPS transport".to_owned(),
+            };
+            Error::config_with(message, e)
+        })?;
+        Client::connect_resolved(resolved, transport, self.jitter, self.time).await
+    }
+
+    /// Like [`connect`](Self::connect), on any async sender.
+    pub async fn connect_with<T: HttpSend<Error: Send + Sync + 'static>>(
+        self,
+        sender: T,
+    ) -> Result<Client<T>, Error> {
+        let resolved = self.resolve()?;
+        Client::connect_resolved(resolved, sender, self.jitter, self.time).await
+    }
+
     /// Builds a client on any async sender: another HTTP stack, or a fake in tests. The timeouts,
     /// CA bundle and proxy are the sender's business; the endpoint, credentials, retries and time
     /// are this builder's.
@@ -434,6 +527,17 @@ pub struct ResolvedConfig {
     pub project_id: Option<Setting<ProjectId>>,
     /// The credentials or token, if found.
     pub auth: Option<Setting<Auth>>,
+    /// A login to make first (password, metadata service, federation), when no credentials were
+    /// found before it; the metadata service is the chain's last resort (source `Default`).
+    pub login: Option<Setting<Login>>,
+    /// The agency to assume with the credentials, if any.
+    pub agency: Option<Setting<Agency>>,
+    /// The IAM endpoint.
+    pub iam_endpoint: Setting<Endpoint>,
+    /// The identity cache directory, if any.
+    pub cache_dir: Option<Setting<PathBuf>>,
+    /// The proxy for `https://` destinations in effect (credentials removed), if any.
+    pub proxy: Option<Setting<String>>,
     /// Every credentials source looked at, in order, with what it held (`Error::Credentials`
     /// lists these when none had credentials).
     pub credentials_tried: Vec<String>,
@@ -499,8 +603,29 @@ impl ResolvedConfig {
             Some(Setting { value, source }) => {
                 rows.push(("auth", format!("{} ********", value.method_name()), source.to_string()));
             }
-            None => rows.push(("credentials", "<not found>".to_owned(), "-".to_owned())),
+            None => match &self.login {
+                Some(login) => {
+                    rows.push(("credentials", login.value.describe(), login.source.to_string()));
+                }
+                None => rows.push(("credentials", "<not found>".to_owned(), "-".to_owned())),
+            },
         }
+        let chosen = match (&self.auth, &self.login) {
+            (Some(s), _) => format!("{} ({})", s.value.method_name(), s.source),
+            (None, Some(l)) => format!("{} ({})", l.value.describe(), l.source),
+            (None, None) => "<none>".to_owned(),
+        };
+        rows.push(("credential_source", chosen, "chain".to_owned()));
+        if let Some(agency) = &self.agency {
+            rows.push((
+                "agency",
+                format!("{} of {}", agency.value.agency_name, agency.value.domain_name),
+                agency.source.to_string(),
+            ));
+        }
+        rows.push(("iam_endpoint", self.iam_endpoint.value.url(), self.iam_endpoint.source.to_string()));
+        rows.push(row("proxy", &self.proxy, Clone::clone));
+        rows.push(row("cache_dir", &self.cache_dir, |p| p.display().to_string()));
         rows.push(("profile", self.profile.value.clone(), self.profile.source.to_string()));
         rows.push(row("credentials_file", &self.credentials_file, |p| p.display().to_string()));
         rows.push(row("ca_bundle", &self.ca_bundle, |p| p.display().to_string()));

@@ -29,11 +29,13 @@
 mod batch;
 #[cfg(feature = "blocking")]
 pub mod blocking;
+mod cache;
 mod client;
 mod config;
 mod dry_run;
 mod error;
 mod execute;
+mod identity;
 mod list;
 mod resolve;
 mod stop;
@@ -48,6 +50,7 @@ pub use client::Client;
 pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
 pub use dry_run::{DryRunSender, NotSent};
 pub use error::{Error, ErrorCategory, TransportError, WaitError};
+pub use identity::{Agency, Login, METADATA_BOUND};
 pub use list::DEFAULT_PAGE_SIZE;
 pub use resolve::{MAX_CREDENTIALS_FILE_BYTES, TextFileError, decode_text_file, read_limited};
 pub use stop::{StopOptions, StopOutcome};

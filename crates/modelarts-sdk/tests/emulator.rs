@@ -479,8 +479,9 @@ async fn no_credentials_anywhere_lists_the_sources_tried() {
         .build()
         .unwrap_err();
     let Error::Credentials { tried } = &err else { panic!("{err:?}") };
-    assert_eq!(tried.len(), 4, "{tried:?}");
-    assert!(tried[3].contains(".huaweicloud/credentials (not found)"));
+    assert_eq!(tried.len(), 7, "{tried:?}");
+    assert!(tried[5].contains(".huaweicloud/credentials (not found)"));
+    assert!(tried[6].starts_with("ECS/BMS metadata (not asked"), "{tried:?}");
     let _ = std::fs::remove_dir_all(home);
 }
 
