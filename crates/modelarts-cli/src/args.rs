@@ -61,6 +61,9 @@ pub(crate) enum Command {
 pub(crate) enum ConfigureCommand {
     /// List every setting that would be used, with its value and where it comes from (secrets masked).
     List,
+    /// Prove the credentials with one IAM call: prints the region, the project ID and where it came
+    /// from, and the measured clock skew.
+    Test,
 }
 
 /// `modelarts training-job …`
@@ -117,6 +120,32 @@ pub(crate) struct GlobalArgs {
     /// Endpoint URL, overriding the region's (e.g. an emulator or a private endpoint).
     #[arg(long, global = true, env = "MODELARTS_ENDPOINT_URL", value_name = "URL")]
     pub(crate) endpoint_url: Option<String>,
+
+    /// IAM endpoint for the project lookup, logins and agencies [default: the region's IAM endpoint].
+    #[arg(long, global = true, env = "HUAWEICLOUD_SDK_IAM_ENDPOINT", value_name = "URL")]
+    pub(crate) iam_endpoint: Option<String>,
+
+    /// Agency to assume with the credentials (temporary keys); needs --agency-domain. A user name
+    /// and password are read from HUAWEICLOUD_SDK_USERNAME/_PASSWORD/_DOMAIN_NAME or the profile
+    /// only, never from the command line.
+    #[arg(
+        long,
+        global = true,
+        env = "MODELARTS_AGENCY_NAME",
+        value_name = "NAME",
+        requires = "agency_domain"
+    )]
+    pub(crate) agency_name: Option<String>,
+
+    /// Account (domain) name that created the agency of --agency-name.
+    #[arg(
+        long,
+        global = true,
+        env = "MODELARTS_AGENCY_DOMAIN",
+        value_name = "DOMAIN",
+        requires = "agency_name"
+    )]
+    pub(crate) agency_domain: Option<String>,
 
     /// Profile of ~/.huaweicloud/credentials to read.
     #[arg(long, global = true, env = "MODELARTS_PROFILE", value_name = "NAME")]

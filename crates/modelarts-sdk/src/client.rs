@@ -71,8 +71,8 @@ pub(crate) struct Inner<T> {
     pub(crate) endpoint: Endpoint,
     pub(crate) project_id: ProjectId,
     pub(crate) auth: crate::identity::AuthState,
-    /// Where the project id came from, when the client was connected.
-    pub(crate) project_source: Option<String>,
+    /// The IAM endpoint, the region and where the project id came from.
+    pub(crate) identity: crate::identity::IdentityInfo,
     pub(crate) policy: RetryPolicy,
     pub(crate) state: SharedState,
     pub(crate) jitter: JitterFn,
@@ -92,7 +92,7 @@ impl<T> Inner<T> {
             endpoint: self.endpoint.clone(),
             project_id: self.project_id.clone(),
             auth: self.auth.snapshot(),
-            project_source: self.project_source.clone(),
+            identity: self.identity.clone(),
             policy: self.policy,
             state,
             jitter: Arc::clone(&self.jitter),
@@ -173,6 +173,8 @@ impl<T> Client<T> {
         time: Time,
     ) -> Result<Self, Error> {
         let endpoint = checked_endpoint(&resolved)?;
+        let resolved_identity =
+            (resolved.iam_endpoint.value.clone(), resolved.region.as_ref().map(|r| r.value.clone()));
         if let Some(login) = &resolved.login
             && resolved.auth.is_none()
             && !matches!(login.value, crate::identity::Login::Metadata { .. })
@@ -214,7 +216,7 @@ impl<T> Client<T> {
             SharedState::new(),
             jitter,
             time,
-            None,
+            crate::identity::IdentityInfo::of(&resolved_identity, None),
         ))
     }
 
@@ -228,7 +230,7 @@ impl<T> Client<T> {
         state: SharedState,
         jitter: JitterFn,
         time: Time,
-        project_source: Option<String>,
+        identity: crate::identity::IdentityInfo,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -236,7 +238,7 @@ impl<T> Client<T> {
                 endpoint,
                 project_id,
                 auth,
-                project_source,
+                identity,
                 policy,
                 state,
                 jitter,
@@ -248,7 +250,12 @@ impl<T> Client<T> {
     /// Where the project id came from (`explicit`, `IAM lookup (disk cache)`, …), when the client
     /// was connected ([`ClientBuilder::connect`]); `None` for a client built offline.
     pub fn project_source(&self) -> Option<&str> {
-        self.inner.project_source.as_deref()
+        self.inner.identity.project_source.as_deref()
+    }
+
+    /// The IAM endpoint this client's identity calls go to.
+    pub fn iam_endpoint(&self) -> &Endpoint {
+        &self.inner.identity.iam
     }
 }
 
@@ -279,6 +286,8 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         time: Time,
     ) -> Result<Self, Error> {
         let endpoint = checked_endpoint(&resolved)?;
+        let resolved_identity =
+            (resolved.iam_endpoint.value.clone(), resolved.region.as_ref().map(|r| r.value.clone()));
         let plan = crate::identity::IdentityPlan::of(&resolved);
         let project_source = resolved.project_id.as_ref().map(|s| s.source.to_string());
         let state = SharedState::new();
@@ -299,9 +308,39 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
             state,
             jitter,
             time,
-            Some(established.project_source),
+            crate::identity::IdentityInfo::of(&resolved_identity, Some(established.project_source)),
         );
         Ok(client)
+    }
+
+    /// Proves the credentials with one call: the project lookup of the region at IAM (the list of
+    /// training jobs when no region is known). A 401 is explained as a wrong key or clock skew,
+    /// with the skew measured from the answer.
+    pub async fn check_credentials(&self) -> Result<crate::identity::CredentialCheck, Error> {
+        let pipeline = self.pipeline();
+        let (auth, _) = self.inner.auth.current();
+        let (call, host, request_id) = match &self.inner.identity.region {
+            Some(region) => {
+                let iam = &self.inner.identity.iam;
+                let list = pipeline
+                    .run(
+                        &modelarts_protocol::iam::projects::ListProjects::new(region.as_str()),
+                        iam,
+                        Some(&auth),
+                    )
+                    .await
+                    .map_err(|e| crate::identity::explain_refusal(&pipeline, e, iam))?;
+                ("list_projects", iam.host().to_owned(), list.trace_id)
+            }
+            None => {
+                let query = ListQuery { per_page: Some(1), ..ListQuery::default() };
+                self.list_training_jobs(query)
+                    .await
+                    .map_err(|e| crate::identity::explain_refusal(&pipeline, e, &self.inner.endpoint))?;
+                ("list_training_jobs", self.inner.endpoint.host().to_owned(), None)
+            }
+        };
+        Ok(crate::identity::CredentialCheck { call, host, request_id, skew_millis: self.clock_skew_millis() })
     }
 
     /// Reads a version's details (its status among them).

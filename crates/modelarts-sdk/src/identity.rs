@@ -89,6 +89,34 @@ pub struct Agency {
     pub agency_name: String,
 }
 
+/// What a client knows of its identity besides the credentials.
+#[derive(Debug, Clone)]
+pub(crate) struct IdentityInfo {
+    pub(crate) iam: Endpoint,
+    pub(crate) region: Option<String>,
+    pub(crate) project_source: Option<String>,
+}
+
+impl IdentityInfo {
+    pub(crate) fn of((iam, region): &(Endpoint, Option<String>), project_source: Option<String>) -> Self {
+        Self { iam: iam.clone(), region: region.clone(), project_source }
+    }
+}
+
+/// What [`Client::check_credentials`](crate::Client::check_credentials) proved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CredentialCheck {
+    /// The call made (`list_projects` at IAM, or `list_training_jobs` without a region).
+    pub call: &'static str,
+    /// The host it went to.
+    pub host: String,
+    /// The answer's trace or request id, if any.
+    pub request_id: Option<String>,
+    /// The clock skew measured so far (server minus local), in milliseconds.
+    pub skew_millis: Option<i64>,
+}
+
 /// Everything needed to (re)obtain the credentials and find the project.
 #[derive(Debug, Clone)]
 pub(crate) struct IdentityPlan {
@@ -325,13 +353,37 @@ async fn discover_project<T: HttpSend<Error: Send + Sync + 'static>>(
     {
         return Ok((id, format!("IAM lookup ({from})")));
     }
-    let list = p.run(&ListProjects::new(region), &plan.iam, Some(auth)).await?;
+    let list = p
+        .run(&ListProjects::new(region), &plan.iam, Some(auth))
+        .await
+        .map_err(|e| explain_refusal(p, e, &plan.iam))?;
     let id = select_project(&list, region, plan.iam.host())
         .map_err(|e| Error::config_with(format!("cannot find the project of region {region:?}"), e))?;
     if let Some(key) = &key {
         plan.cache.store_project(key, &id);
     }
     Ok((id, format!("IAM lookup at {}", plan.iam.host())))
+}
+
+/// A 401 of an identity call, explained: a wrong key or this machine's clock, with the skew
+/// measured from the answer.
+pub(crate) fn explain_refusal<T>(p: &Pipeline<'_, T>, error: Error, iam: &Endpoint) -> Error {
+    match &error {
+        Error::Service { error: api, .. } if api.http_status == 401 => {
+            let skew = match p.state.skew() {
+                Some(skew) => format!("the clock skew measured from the answer is {}s", skew.millis / 1000),
+                None => "no clock skew could be measured".to_owned(),
+            };
+            Error::config_with(
+                format!(
+                    "{} refused the credentials (HTTP 401): the access key or secret key is wrong, or this machine's clock is off by more than 15 minutes ({skew})",
+                    iam.host()
+                ),
+                error,
+            )
+        }
+        _ => error,
+    }
 }
 
 async fn obtain<T: HttpSend<Error: Send + Sync + 'static>>(

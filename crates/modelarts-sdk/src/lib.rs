@@ -50,7 +50,7 @@ pub use client::Client;
 pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
 pub use dry_run::{DryRunSender, NotSent};
 pub use error::{Error, ErrorCategory, TransportError, WaitError};
-pub use identity::{Agency, Login, METADATA_BOUND};
+pub use identity::{Agency, CredentialCheck, Login, METADATA_BOUND};
 pub use list::DEFAULT_PAGE_SIZE;
 pub use resolve::{MAX_CREDENTIALS_FILE_BYTES, TextFileError, decode_text_file, read_limited};
 pub use stop::{StopOptions, StopOutcome};

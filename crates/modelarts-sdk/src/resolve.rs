@@ -727,8 +727,10 @@ fn file_credentials(file: &mut ProfileFile, tried: &mut Vec<String>) -> Result<O
             Ok(None)
         }
         SectionLookup::Found(section) => {
-            let get = |k: &str| section.get(k).map(|(v, _)| v.clone()).filter(|v| !v.is_empty());
-            match (get("ak"), get("sk")) {
+            let raw = |k: &str| section.get(k).map(|(v, _)| v.clone());
+            let get = |k: &str| raw(k).filter(|v| !v.is_empty());
+            // An empty `ak =` or `sk =` is reported as empty, not as missing.
+            match (raw("ak"), raw("sk")) {
                 (Some(ak), Some(sk)) => {
                     let auth = aksk(&ak, &sk, get("security_token"), &where_)?;
                     return Ok(Some((Some(Setting::new(auth, source)), None)));
