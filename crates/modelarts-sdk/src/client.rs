@@ -69,6 +69,8 @@ pub struct Client<T> {
 pub(crate) struct Inner<T> {
     pub(crate) transport: T,
     pub(crate) endpoint: Endpoint,
+    /// The endpoint and the rest of its list (failover on connect or TLS-handshake failures).
+    pub(crate) endpoints: crate::execute::EndpointSet,
     pub(crate) project_id: ProjectId,
     pub(crate) auth: crate::identity::AuthState,
     /// The IAM endpoint, the region and where the project id came from.
@@ -90,6 +92,7 @@ impl<T> Inner<T> {
         Inner {
             transport,
             endpoint: self.endpoint.clone(),
+            endpoints: self.endpoints.snapshot(),
             project_id: self.project_id.clone(),
             auth: self.auth.snapshot(),
             identity: self.identity.clone(),
@@ -209,7 +212,7 @@ impl<T> Client<T> {
         })?;
         Ok(Self::assemble(
             transport,
-            endpoint,
+            (endpoint, resolved.endpoint_fallbacks),
             project_id,
             crate::identity::AuthState::fixed(auth),
             resolved.retry_policy,
@@ -223,7 +226,7 @@ impl<T> Client<T> {
     #[allow(clippy::too_many_arguments)]
     fn assemble(
         transport: T,
-        endpoint: Endpoint,
+        (endpoint, fallbacks): (Endpoint, Vec<Endpoint>),
         project_id: ProjectId,
         auth: crate::identity::AuthState,
         policy: RetryPolicy,
@@ -235,6 +238,7 @@ impl<T> Client<T> {
         Self {
             inner: Arc::new(Inner {
                 transport,
+                endpoints: crate::execute::EndpointSet::new(endpoint.clone(), fallbacks),
                 endpoint,
                 project_id,
                 auth,
@@ -301,7 +305,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         let established = crate::identity::establish(&pipeline, plan, project_source).await?;
         let client = Self::assemble(
             transport,
-            endpoint,
+            (endpoint, resolved.endpoint_fallbacks),
             established.project_id,
             established.auth,
             resolved.retry_policy,

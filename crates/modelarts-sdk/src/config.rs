@@ -523,6 +523,9 @@ pub struct ResolvedConfig {
     pub region: Option<Setting<String>>,
     /// The endpoint, if a URL was given or the region is known.
     pub endpoint: Option<Setting<Endpoint>>,
+    /// The rest of the endpoint's list, tried in turn when a connection or TLS handshake fails
+    /// (never after a request may have reached a server).
+    pub endpoint_fallbacks: Vec<Endpoint>,
     /// The project ID, if found.
     pub project_id: Option<Setting<ProjectId>>,
     /// The credentials or token, if found.
@@ -579,7 +582,11 @@ impl ResolvedConfig {
         }
         let mut rows = vec![
             row("region", &self.region, Clone::clone),
-            row("endpoint", &self.endpoint, Endpoint::url),
+            row("endpoint", &self.endpoint, |e| {
+                let mut urls = vec![e.url()];
+                urls.extend(self.endpoint_fallbacks.iter().map(Endpoint::url));
+                urls.join(", ")
+            }),
             row("project_id", &self.project_id, |p| p.as_str().to_owned()),
         ];
         match &self.auth {

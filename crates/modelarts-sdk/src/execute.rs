@@ -87,6 +87,56 @@ impl SharedState {
     }
 }
 
+/// The endpoints of a client: the first, then the rest of its list. Clones of a client share the
+/// one in use; the protocol's [`failover`](modelarts_protocol::endpoint::failover) decides when to
+/// move on.
+#[derive(Debug)]
+pub(crate) struct EndpointSet {
+    list: Vec<modelarts_protocol::endpoint::Endpoint>,
+    active: std::sync::atomic::AtomicUsize,
+}
+
+impl EndpointSet {
+    pub(crate) fn new(
+        first: modelarts_protocol::endpoint::Endpoint,
+        rest: Vec<modelarts_protocol::endpoint::Endpoint>,
+    ) -> Self {
+        let mut list = vec![first];
+        list.extend(rest);
+        Self { list, active: std::sync::atomic::AtomicUsize::new(0) }
+    }
+
+    /// The endpoint the next attempt goes to.
+    pub(crate) fn current(&self) -> &modelarts_protocol::endpoint::Endpoint {
+        let index = self.active.load(Ordering::Acquire).min(self.list.len() - 1);
+        // `list` is never empty: `new` puts the first endpoint in.
+        &self.list[index]
+    }
+
+    /// The same endpoints, starting where this set is now.
+    pub(crate) fn snapshot(&self) -> Self {
+        Self {
+            list: self.list.clone(),
+            active: std::sync::atomic::AtomicUsize::new(self.active.load(Ordering::Acquire)),
+        }
+    }
+
+    /// Moves to the next endpoint when the protocol says so; the failure as the call should see it.
+    fn after_failure(&self, failure: &TransportFailure) -> TransportFailure {
+        let current = self.active.load(Ordering::Acquire).min(self.list.len() - 1);
+        let (next, seen) = modelarts_protocol::endpoint::failover(current, self.list.len(), failure);
+        if next != current {
+            self.active.store(next, Ordering::Release);
+            tracing::info!(
+                from = self.list[current].host(),
+                to = self.list[next].host(),
+                "the endpoint could not be reached: trying the next one of the list"
+            );
+        }
+        seen
+    }
+}
+
 /// What a call needs besides the operation: the sender, the shared state, the clock and the jitter.
 /// The client's calls and the identity calls before and between them (IAM, metadata) run through it,
 /// so they share retries, the quota and the measured skew.
@@ -129,7 +179,7 @@ impl<T> Client<T> {
         op: &O,
         now: SystemTime,
     ) -> Result<http::Request<Bytes>, Error> {
-        prepare(op, &self.inner.endpoint, Some(&self.inner.auth.current().0), now)
+        prepare(op, self.inner.endpoints.current(), Some(&self.inner.auth.current().0), now)
     }
 
     pub(crate) fn pipeline(&self) -> Pipeline<'_, T> {
@@ -164,7 +214,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         loop {
             self.inner.auth.renew_if_due(&pipeline).await?;
             let (auth, generation) = self.inner.auth.current();
-            let end = pipeline.drive(call, op, &self.inner.endpoint, Some(&auth)).await?;
+            let end = pipeline.drive(call, op, &self.inner.endpoints, Some(&auth)).await?;
             if let CallEnd::GaveUp(e) = &end
                 && let Some(api) = e.error.api_error()
                 && self.inner.auth.is_renewable()
@@ -191,7 +241,8 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Pipeline<'_, T> {
         auth: Option<&auth::Auth>,
     ) -> Result<O::Output, Error> {
         let mut call = Call::new(self.policy, O::IDEMPOTENT);
-        match self.drive(&mut call, op, endpoint, auth).await? {
+        let endpoints = EndpointSet::new(endpoint.clone(), Vec::new());
+        match self.drive(&mut call, op, &endpoints, auth).await? {
             CallEnd::Done(output) => Ok(output),
             CallEnd::CheckState(e) | CallEnd::GaveUp(e) => Err(e.into()),
         }
@@ -226,7 +277,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Pipeline<'_, T> {
         &self,
         call: &mut Call,
         op: &O,
-        endpoint: &modelarts_protocol::endpoint::Endpoint,
+        endpoints: &EndpointSet,
         auth: Option<&auth::Auth>,
     ) -> Driven<O, T::Error> {
         let state = self.state;
@@ -242,7 +293,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Pipeline<'_, T> {
                 backoff_ms = Empty,
             );
             let signing_time = call.start_attempt(self.time.now(), state.skew());
-            let request = prepare(op, endpoint, auth, signing_time)?;
+            let request = prepare(op, endpoints.current(), auth, signing_time)?;
             let result = self.transport.send(request).instrument(span.clone()).await;
             let received_at = self.time.now();
             let step = match result {
@@ -265,7 +316,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Pipeline<'_, T> {
                         may_have_reached_server = error.may_have_reached_server(),
                         "transport error: {error}"
                     );
-                    let failure = TransportFailure::of(&error);
+                    let failure = endpoints.after_failure(&TransportFailure::of(&error));
                     call.on_transport_error(failure, error, &mut *state.bucket(), self.jitter())
                 }
             };

@@ -108,8 +108,9 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
     let agency = resolve_agency(b, env, &mut file)?;
     let project_id = resolve_project_id(b, env, &mut file)?;
     let region = resolve_region(b, env)?;
-    let endpoint = resolve_endpoint(b, env, region.as_ref())?;
-    let iam_endpoint = resolve_iam_endpoint(b, env, &mut file, region.as_ref())?;
+    let mut regions = RegionsFileSource::new(env)?;
+    let (endpoint, endpoint_fallbacks) = resolve_endpoint(b, env, region.as_ref(), &mut regions)?;
+    let iam_endpoint = resolve_iam_endpoint(b, env, &mut file, region.as_ref(), &mut regions)?;
     let cache_dir = resolve_cache_dir(b, env)?;
 
     let metadata_over_http =
@@ -121,6 +122,7 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
     Ok(ResolvedConfig {
         region,
         endpoint,
+        endpoint_fallbacks,
         project_id,
         auth,
         login,
@@ -211,52 +213,133 @@ fn resolve_region(b: &ClientBuilder, env: &EnvFn) -> Result<Option<Setting<Strin
     Ok(region.filter(|r| !r.value.is_empty()))
 }
 
-/// The ModelArts endpoint: explicit → `MODELARTS_ENDPOINT_URL` →
-/// `HUAWEICLOUD_SDK_REGION_MODELARTS_<REGION>` (first of the list) → derived from the region.
+/// The ModelArts endpoints, the first one and the rest of its list (tried in turn when a
+/// connection or TLS handshake fails): explicit → `MODELARTS_ENDPOINT_URL` →
+/// `HUAWEICLOUD_SDK_REGION_MODELARTS_<REGION>` → the regions file (`HUAWEICLOUD_SDK_REGIONS_FILE`,
+/// else `~/.huaweicloud/regions.yaml`) → derived from the region. The first three may be
+/// comma-separated lists.
 fn resolve_endpoint(
     b: &ClientBuilder,
     env: &EnvFn,
     region: Option<&Setting<String>>,
-) -> Result<Option<Setting<Endpoint>>, Error> {
-    let raw = match &b.endpoint_url {
-        Some(u) => Some(Setting::new(u.clone(), SettingSource::Explicit)),
-        None => match (env_setting(env, ENV_ENDPOINT_URL)?, region) {
-            (Some(url), _) => Some(url),
-            (None, Some(r)) => {
-                let var = region_endpoint_var(&r.value);
-                env_value(env, &var)?.and_then(|list| {
-                    list.split(',')
-                        .map(str::trim)
-                        .find(|u| !u.is_empty())
-                        .map(|u| Setting::new(u.to_owned(), SettingSource::Env(var.clone())))
-                })
-            }
-            (None, None) => None,
-        },
+    regions: &mut RegionsFileSource,
+) -> Result<(Option<Setting<Endpoint>>, Vec<Endpoint>), Error> {
+    let list = |text: &str| -> Vec<String> {
+        text.split(',').map(str::trim).filter(|u| !u.is_empty()).map(str::to_owned).collect()
     };
-    Ok(match (raw, region) {
-        (Some(Setting { value, source }), _) => Some(Setting::new(
-            Endpoint::from_url(&value)
-                .map_err(|e| Error::config_with(format!("invalid endpoint URL from {source}"), e))?,
-            source,
+    let mut raw: Option<(Vec<String>, SettingSource)> = match &b.endpoint_url {
+        Some(u) => Some((list(u), SettingSource::Explicit)),
+        None => env_value(env, ENV_ENDPOINT_URL)?
+            .map(|u| (list(&u), SettingSource::Env(ENV_ENDPOINT_URL.to_owned()))),
+    };
+    if raw.is_none()
+        && let Some(r) = region
+    {
+        let var = region_endpoint_var(&r.value);
+        raw = env_value(env, &var)?.map(|u| (list(&u), SettingSource::Env(var.clone())));
+        if raw.is_none()
+            && let Some((urls, source)) = regions.endpoints("MODELARTS", &r.value)?
+        {
+            raw = Some((urls, source));
+        }
+    }
+    if let Some((urls, source)) = raw.filter(|(urls, _)| !urls.is_empty()) {
+        let mut parsed = Vec::with_capacity(urls.len());
+        for url in urls.iter().take(modelarts_protocol::regions_file::MAX_ENDPOINTS) {
+            parsed.push(
+                Endpoint::from_url(url)
+                    .map_err(|e| Error::config_with(format!("invalid endpoint URL from {source}"), e))?,
+            );
+        }
+        let first = parsed.remove(0);
+        return Ok((Some(Setting::new(first, source)), parsed));
+    }
+    let Some(r) = region else { return Ok((None, Vec::new())) };
+    match Endpoint::for_region(&r.value) {
+        Ok(e) => Ok((Some(Setting::new(e, SettingSource::Derived("region"))), Vec::new())),
+        Err(e @ EndpointError::UnknownRegion(_)) => Err(Error::config_with(
+            format!(
+                "unknown region {:?} (from {}): set the endpoint URL explicitly (MODELARTS_ENDPOINT_URL or {})",
+                r.value,
+                r.source,
+                region_endpoint_var(&r.value)
+            ),
+            e,
         )),
-        (None, Some(r)) => match Endpoint::for_region(&r.value) {
-            Ok(e) => Some(Setting::new(e, SettingSource::Derived("region"))),
-            Err(e @ EndpointError::UnknownRegion(_)) => {
-                return Err(Error::config_with(
-                    format!(
-                        "unknown region {:?} (from {}): set the endpoint URL explicitly (MODELARTS_ENDPOINT_URL or {})",
-                        r.value,
-                        r.source,
-                        region_endpoint_var(&r.value)
-                    ),
-                    e,
-                ));
-            }
-            Err(e) => return Err(Error::config_with(format!("invalid region {:?}", r.value), e)),
-        },
-        (None, None) => None,
-    })
+        Err(e) => Err(Error::config_with(format!("invalid region {:?}", r.value), e)),
+    }
+}
+
+/// The official SDKs' regions file, read at most once and only when an endpoint is looked up in
+/// it: `HUAWEICLOUD_SDK_REGIONS_FILE` (which must exist), else `~/.huaweicloud/regions.yaml` (if
+/// it exists).
+struct RegionsFileSource {
+    path: Option<(PathBuf, bool)>,
+    parsed: Option<Option<modelarts_protocol::regions_file::RegionsFile>>,
+}
+
+impl RegionsFileSource {
+    fn new(env: &EnvFn) -> Result<Self, Error> {
+        let path = match env_value(env, modelarts_protocol::regions_file::REGIONS_FILE_ENV)? {
+            Some(p) => Some((PathBuf::from(p), true)),
+            None => home_dir(env)?.map(|h| (h.join(".huaweicloud").join("regions.yaml"), false)),
+        };
+        Ok(Self { path, parsed: None })
+    }
+
+    fn source(&self) -> SettingSource {
+        SettingSource::File {
+            path: self.path.as_ref().map(|(p, _)| p.clone()).unwrap_or_default(),
+            section: "regions".to_owned(),
+        }
+    }
+
+    /// The endpoints the file gives `service` in `region`, if any.
+    fn endpoints(
+        &mut self,
+        service: &str,
+        region: &str,
+    ) -> Result<Option<(Vec<String>, SettingSource)>, Error> {
+        if self.parsed.is_none() {
+            let parsed = match &self.path {
+                None => None,
+                Some((path, required)) => {
+                    match std::fs::File::open(path).and_then(|f| {
+                        read_limited(f, modelarts_protocol::regions_file::MAX_REGIONS_FILE as u64)
+                    }) {
+                        Ok(bytes) => {
+                            let text = decode_text_file(bytes).map_err(|reason| {
+                                Error::config(format!("the regions file {} {reason}", path.display()))
+                            })?;
+                            Some(modelarts_protocol::regions_file::RegionsFile::parse(&text).map_err(
+                                |e| {
+                                    Error::config_with(
+                                        format!("cannot use the regions file {}", path.display()),
+                                        e,
+                                    )
+                                },
+                            )?)
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => None,
+                        Err(e) => {
+                            return Err(Error::config_with(
+                                format!("cannot read the regions file {}", path.display()),
+                                e,
+                            ));
+                        }
+                    }
+                }
+            };
+            self.parsed = Some(parsed);
+        }
+        let source = self.source();
+        Ok(self
+            .parsed
+            .as_ref()
+            .and_then(Option::as_ref)
+            .and_then(|file| file.endpoints(service, region))
+            .map(|urls| (urls.to_vec(), source)))
+    }
 }
 
 /// The IAM endpoint: explicit → `HUAWEICLOUD_SDK_IAM_ENDPOINT` → file `iam_endpoint` → the
@@ -267,6 +350,7 @@ fn resolve_iam_endpoint(
     env: &EnvFn,
     file: &mut ProfileFile,
     region: Option<&Setting<String>>,
+    regions: &mut RegionsFileSource,
 ) -> Result<Setting<Endpoint>, Error> {
     use modelarts_protocol::iam::endpoint::{IAM_ENDPOINT_ENV, IamEndpointInputs, IamEndpointSource};
     let from_env = env_value(env, IAM_ENDPOINT_ENV)?;
@@ -282,6 +366,16 @@ fn resolve_iam_endpoint(
     };
     let (endpoint, source) = modelarts_protocol::iam::endpoint::resolve_iam_endpoint(&inputs)
         .map_err(|e| Error::config_with(e.to_string(), e))?;
+    // The regions file comes after the settings and before the built-in region table.
+    if matches!(source, IamEndpointSource::Region | IamEndpointSource::Global)
+        && let Some(r) = region
+        && let Some((urls, from)) = regions.endpoints("IAM", &r.value)?
+        && let Some(url) = urls.first()
+    {
+        let endpoint = Endpoint::from_url(url)
+            .map_err(|e| Error::config_with(format!("invalid IAM endpoint from {from}"), e))?;
+        return Ok(Setting::new(endpoint, from));
+    }
     let source = match source {
         IamEndpointSource::Explicit => SettingSource::Explicit,
         IamEndpointSource::Env => SettingSource::Env(IAM_ENDPOINT_ENV.to_owned()),

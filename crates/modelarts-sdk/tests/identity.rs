@@ -401,3 +401,105 @@ fn build_without_connect_explains_what_needs_a_call() {
         "{err}"
     );
 }
+
+fn closed_port_url() -> String {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://{}", closed.local_addr().unwrap());
+    drop(closed);
+    url
+}
+
+#[tokio::test]
+async fn an_endpoint_list_fails_over_past_a_refused_connection_and_a_refused_handshake() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    // Another server whose certificate this client does not trust: the handshake fails.
+    let untrusted = start(EmulatorConfig::default()).await;
+    let cache = tempfile::tempdir().unwrap();
+    let list = format!("{},{},{}", closed_port_url(), untrusted.endpoint(), emulator.endpoint());
+    let client = Client::builder()
+        .region(REGION)
+        .project_id(emulator.project_id())
+        .credentials(aksk(&emulator))
+        .ca_bundle(emulator.ca_cert_path().unwrap())
+        .cache_dir(Some(cache.path().to_path_buf()))
+        .max_attempts(3)
+        .retry_policy(RetryPolicy {
+            max_attempts: 3,
+            transient_base: Duration::from_millis(1),
+            ..RetryPolicy::default()
+        })
+        .env(env_of(&[("HUAWEICLOUD_SDK_REGION_MODELARTS_CN_NORTH_4", &list)]))
+        .build()
+        .unwrap();
+    assert_eq!(client.list_training_jobs(ListQuery::default()).await.unwrap().jobs.len(), 1);
+    assert_eq!(routes(&emulator, Route::List), 1);
+    assert_eq!(untrusted.state().journal().len(), 0, "the handshake failed before any request");
+    // The next call starts on the host that answered.
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(routes(&emulator, Route::List), 2);
+    untrusted.shutdown().await;
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stop_that_may_have_reached_a_host_is_never_sent_to_the_next_one() {
+    use modelarts_emulator::{FaultScript, FaultStep, RouteSelector};
+    let first = start(
+        EmulatorConfig::default()
+            .job(JobSeed::running(10, 3))
+            .never_kill()
+            .fault(FaultScript::new(RouteSelector::Stop).step(FaultStep::reset_after_effect())),
+    )
+    .await;
+    let second = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let list = format!("{},{}", first.endpoint(), second.endpoint());
+    let client = Client::builder()
+        .region(REGION)
+        .project_id(first.project_id())
+        .credentials(aksk(&first))
+        .ca_bundle(first.ca_cert_path().unwrap())
+        .env(env_of(&[("MODELARTS_ENDPOINT_URL", &list)]))
+        .build()
+        .unwrap();
+    let outcome =
+        client.stop_training_job(JobId::new(10).unwrap(), VersionId::new(3).unwrap()).await.unwrap();
+    assert!(matches!(outcome, StopOutcome::ConfirmedByStatus(_)), "{outcome:?}");
+    assert_eq!(first.state().effective_stops(10, 3), 1);
+    assert_eq!(second.state().journal().len(), 0, "nothing went to the second host");
+    first.shutdown().await;
+    second.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_regions_file_gives_the_modelarts_and_iam_endpoints() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let cache = tempfile::tempdir().unwrap();
+    let file = cache.path().join("regions.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "ModelArts:\n  - id: cn-north-4\n    endpoints:\n      - '{}'\n      - '{}'\nIAM:\n  - id: cn-north-4\n    endpoint: '{}'\n",
+            closed_port_url(),
+            emulator.endpoint(),
+            emulator.endpoint()
+        ),
+    )
+    .unwrap();
+    let file_s = file.to_str().unwrap().to_owned();
+    let builder = Client::builder()
+        .region(REGION)
+        .credentials(aksk(&emulator))
+        .ca_bundle(emulator.ca_cert_path().unwrap())
+        .cache_dir(Some(cache.path().to_path_buf()))
+        .retry_policy(RetryPolicy { transient_base: Duration::from_millis(1), ..RetryPolicy::default() })
+        .env(env_of(&[("HUAWEICLOUD_SDK_REGIONS_FILE", &file_s)]));
+    let resolved = builder.resolve().unwrap();
+    assert!(matches!(resolved.endpoint.as_ref().unwrap().source, SettingSource::File { .. }));
+    assert_eq!(resolved.endpoint_fallbacks.len(), 1);
+    assert_eq!(resolved.iam_endpoint.value.url(), emulator.endpoint());
+    let client = builder.connect().await.unwrap();
+    assert_eq!(client.project_id().as_str(), emulator.project_id());
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(routes(&emulator, Route::List), 1);
+    emulator.shutdown().await;
+}
