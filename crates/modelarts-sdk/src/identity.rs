@@ -37,7 +37,7 @@ use crate::execute::Pipeline;
 /// has none, and must not hang).
 pub const METADATA_BOUND: Duration = Duration::from_secs(1);
 
-/// The most bytes read from an ID-token file.
+/// The most bytes read from an ID-token or pod-token file.
 const MAX_ID_TOKEN_BYTES: u64 = 64 * 1024;
 
 /// A credential source that needs a call before the first request. `Debug` hides the password.
@@ -58,6 +58,14 @@ pub enum Login {
         /// The metadata service's address (`http://169.254.169.254` unless set explicitly).
         endpoint: Endpoint,
     },
+    /// CCE pod identity: the container credentials service (`HC_CONTAINER_CREDENTIALS_FULL_URI`)
+    /// with the pod's token (`HC_CONTAINER_AUTHORIZATION_TOKEN_FILE`, read at each call).
+    PodIdentity {
+        /// The credentials service's full URL.
+        uri: Endpoint,
+        /// The file holding the authorization token.
+        token_file: PathBuf,
+    },
     /// OIDC federation: an ID token exchanged for an IAM token, then for temporary AK/SK.
     Federation {
         /// The identity provider's id (`HUAWEICLOUD_SDK_IDP_ID`).
@@ -75,6 +83,7 @@ impl Login {
                 format!("password login of {user_name}@{domain_name}")
             }
             Login::Metadata { endpoint } => format!("ECS/BMS metadata at {}", endpoint.url()),
+            Login::PodIdentity { uri, .. } => format!("CCE pod identity at {}", uri.url()),
             Login::Federation { idp_id, .. } => format!("OIDC federation via identity provider {idp_id}"),
         }
     }
@@ -328,6 +337,7 @@ fn identity_key(plan: &IdentityPlan) -> Option<String> {
         }
         (_, Some(Login::Metadata { endpoint })) => Some(format!("metadata:{}", endpoint.host())),
         (_, Some(Login::Federation { idp_id, .. })) => Some(format!("idp:{idp_id}")),
+        (_, Some(Login::PodIdentity { uri, .. })) => Some(format!("pod:{}", uri.url())),
         // A bare token says nothing of its account.
         _ => None,
     }
@@ -399,6 +409,16 @@ async fn obtain<T: HttpSend<Error: Send + Sync + 'static>>(
         (None, Some(Login::Metadata { endpoint })) => metadata(p, plan, endpoint).await?,
         (None, Some(Login::Federation { idp_id, id_token_file })) => {
             federation(p, plan, idp_id, id_token_file).await?
+        }
+        (None, Some(Login::PodIdentity { uri, token_file })) => {
+            let token = read_secret_file(token_file, "the pod authorization token file")?;
+            let op = modelarts_protocol::iam::pod_identity::PodIdentityKey {
+                token: modelarts_protocol::iam::pod_identity::PodToken::new(token),
+            };
+            let credentials = p.run(&op, uri, None).await.map_err(|e| {
+                Error::config_with(format!("the CCE pod identity service at {} failed", uri.host()), e)
+            })?;
+            Obtained::temporary(credentials, p.state.corrected_now(p.time.now()))
         }
         (None, None) => return Err(Error::Credentials { tried: plan.tried.clone() }),
     };
@@ -541,6 +561,20 @@ async fn metadata<T: HttpSend<Error: Send + Sync + 'static>>(
         }
         Err(e) => Err(e),
     }
+}
+
+/// A token from a file (bounded, UTF-8, trimmed); errors name the file, never its content.
+fn read_secret_file(path: &std::path::Path, what: &str) -> Result<String, Error> {
+    let bytes = std::fs::File::open(path)
+        .and_then(|f| crate::resolve::read_limited(f, MAX_ID_TOKEN_BYTES))
+        .map_err(|e| Error::config_with(format!("cannot read {what} {}", path.display()), e))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::config(format!("{what} {} is not UTF-8", path.display())))?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::config(format!("{what} {} is empty", path.display())));
+    }
+    Ok(text.to_owned())
 }
 
 async fn federation<T: HttpSend<Error: Send + Sync + 'static>>(

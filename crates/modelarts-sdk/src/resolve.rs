@@ -113,8 +113,13 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
     let iam_endpoint = resolve_iam_endpoint(b, env, &mut file, region.as_ref(), &mut regions)?;
     let cache_dir = resolve_cache_dir(b, env)?;
 
-    let metadata_over_http =
-        matches!(&login, Some(Setting { value: Login::Metadata { endpoint }, .. }) if !endpoint.is_https());
+    let metadata_over_http = match &login {
+        Some(Setting {
+            value: Login::Metadata { endpoint } | Login::PodIdentity { uri: endpoint, .. },
+            ..
+        }) => !endpoint.is_https(),
+        _ => false,
+    };
     let transport = resolve_transport(b, env, metadata_over_http)?;
     let (max_attempts, retry_policy) = resolve_retries(b)?;
 
@@ -667,7 +672,8 @@ fn federation(idp: Option<String>, file: Option<String>, where_: &str) -> Result
 }
 
 /// The credential chain, first hit wins: explicit → environment (AK/SK, IAM token, password,
-/// federation) → the profile file (AK/SK, password, federation) → the ECS/BMS metadata service
+/// federation) → the profile file (AK/SK, password, federation) → CCE pod identity → the ECS/BMS
+/// metadata service
 /// (asked only by `connect`, unless turned off). `tried` gets every source looked at.
 fn resolve_credentials(
     b: &ClientBuilder,
@@ -682,6 +688,9 @@ fn resolve_credentials(
         return Ok(found);
     }
     if let Some(found) = file_credentials(file, tried)? {
+        return Ok(found);
+    }
+    if let Some(found) = pod_identity_credentials(env, tried)? {
         return Ok(found);
     }
     match metadata_endpoint(b, env)? {
@@ -711,6 +720,26 @@ fn metadata_endpoint(b: &ClientBuilder, env: &EnvFn) -> Result<Option<Setting<En
     let endpoint = Endpoint::from_url(&raw)
         .map_err(|e| Error::config_with(format!("invalid metadata endpoint from {source}"), e))?;
     Ok(Some(Setting::new(endpoint, source)))
+}
+
+/// CCE pod identity: `HC_CONTAINER_CREDENTIALS_FULL_URI` and
+/// `HC_CONTAINER_AUTHORIZATION_TOKEN_FILE`, both or none.
+fn pod_identity_credentials(env: &EnvFn, tried: &mut Vec<String>) -> Result<Option<Found>, Error> {
+    use modelarts_protocol::iam::pod_identity::{FULL_URI_ENV, TOKEN_FILE_ENV};
+    match (env_value(env, FULL_URI_ENV)?, env_value(env, TOKEN_FILE_ENV)?) {
+        (None, None) => {
+            tried.push(format!("env {FULL_URI_ENV}/{TOKEN_FILE_ENV} (CCE pod identity, not set)"));
+            Ok(None)
+        }
+        (Some(uri), Some(token_file)) => {
+            let uri = Endpoint::from_url(&uri)
+                .map_err(|e| Error::config_with(format!("invalid {FULL_URI_ENV}"), e))?;
+            let login = Login::PodIdentity { uri, token_file: PathBuf::from(token_file) };
+            Ok(Some((None, Some(Setting::new(login, SettingSource::Env(FULL_URI_ENV.to_owned()))))))
+        }
+        (Some(_), None) => Err(Error::config(format!("{FULL_URI_ENV} is set but {TOKEN_FILE_ENV} is not"))),
+        (None, Some(_)) => Err(Error::config(format!("{TOKEN_FILE_ENV} is set but {FULL_URI_ENV} is not"))),
+    }
 }
 
 fn explicit_credentials(b: &ClientBuilder, tried: &mut Vec<String>) -> Result<Option<Found>, Error> {

@@ -299,11 +299,12 @@ async fn with_nothing_found_the_error_lists_every_source_tried_including_an_unre
         .await
         .unwrap_err();
     let Error::Credentials { tried } = &err else { panic!("{err:?}") };
-    assert_eq!(tried.len(), 7, "{tried:?}");
+    assert_eq!(tried.len(), 8, "{tried:?}");
     assert!(tried[0].starts_with("explicit"));
     assert!(tried[5].starts_with("credentials file"), "{tried:?}");
+    assert!(tried[6].contains("CCE pod identity, not set"), "{tried:?}");
     assert!(
-        tried[6].starts_with(&format!("ECS/BMS metadata at {url}")) && tried[6].contains("not reachable"),
+        tried[7].starts_with(&format!("ECS/BMS metadata at {url}")) && tried[7].contains("not reachable"),
         "{tried:?}"
     );
 }
@@ -501,5 +502,40 @@ async fn the_regions_file_gives_the_modelarts_and_iam_endpoints() {
     assert_eq!(client.project_id().as_str(), emulator.project_id());
     client.list_training_jobs(ListQuery::default()).await.unwrap();
     assert_eq!(routes(&emulator, Route::List), 1);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn cce_pod_identity_sends_the_pod_token_and_signs_with_the_keys_it_gets() {
+    // The emulator has no pod-identity face of its own: its metadata security-key route (without
+    // session tokens) answers the same credential document, which is all this client reads.
+    let emulator = start(
+        EmulatorConfig::default()
+            .job(JobSeed::running(10, 3))
+            .metadata(MetadataConfig::enabled().without_session_tokens()),
+    )
+    .await;
+    let cache = tempfile::tempdir().unwrap();
+    let token_file = cache.path().join("pod-token");
+    std::fs::write(&token_file, "pod-token-secret-1\n").unwrap();
+    let uri = format!("{}/openstack/latest/securitykey", emulator.endpoint());
+    let file = token_file.to_str().unwrap().to_owned();
+    let client = base(&emulator, cache.path())
+        .project_id(emulator.project_id())
+        .env(env_of(&[
+            ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
+            ("HC_CONTAINER_AUTHORIZATION_TOKEN_FILE", &file),
+        ]))
+        .connect()
+        .await
+        .unwrap();
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    let journal = emulator.state().journal();
+    let key = journal.iter().find(|e| e.route == Route::MetadataSecurityKey).unwrap();
+    assert!(key.header("authorization").is_some());
+    assert!(!format!("{key:?}").contains("pod-token-secret-1"), "the journal redacts it too");
+    let list = journal.iter().find(|e| e.route == Route::List).unwrap();
+    assert!(list.header("x-security-token").is_some());
+    assert!(format!("{client:?}").contains("temporary AK/SK"));
     emulator.shutdown().await;
 }

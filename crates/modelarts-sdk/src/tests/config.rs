@@ -155,6 +155,8 @@ fn no_credentials_lists_every_source_tried() {
                 .to_owned(),
             "env HUAWEICLOUD_SDK_IDP_ID/HUAWEICLOUD_SDK_ID_TOKEN_FILE (not set)".to_owned(),
             format!("file {} (not found)", home.join(".huaweicloud/credentials").display()),
+            "env HC_CONTAINER_CREDENTIALS_FULL_URI/HC_CONTAINER_AUTHORIZATION_TOKEN_FILE (CCE pod identity, not set)"
+                .to_owned(),
             "ECS/BMS metadata (not asked: ClientBuilder::build makes no call; connect does)".to_owned(),
         ]
     );
