@@ -55,12 +55,24 @@ fn process_env(name: &str) -> Result<Option<String>, NotUnicode> {
 /// |---|---|---|
 /// | AK/SK (+ token) | `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_SECURITY_TOKEN` | `ak`, `sk`, `security_token` |
 /// | IAM token | `MODELARTS_IAM_TOKEN` (after AK/SK) | – |
-/// | project ID | `HUAWEICLOUD_SDK_PROJECT_ID` | `project_id` |
+/// | password login | `HUAWEICLOUD_SDK_USERNAME`, `HUAWEICLOUD_SDK_PASSWORD`, `HUAWEICLOUD_SDK_DOMAIN_NAME` | `username`, `password`, `domain_name` |
+/// | OIDC federation | `HUAWEICLOUD_SDK_IDP_ID`, `HUAWEICLOUD_SDK_ID_TOKEN_FILE` | `idp_id`, `id_token_file` |
+/// | CCE pod identity | `HC_CONTAINER_CREDENTIALS_FULL_URI`, `HC_CONTAINER_AUTHORIZATION_TOKEN_FILE` | – |
+/// | ECS/BMS metadata (last) | `MODELARTS_METADATA_ENDPOINT` (address or `off`) | – |
+/// | agency | `MODELARTS_AGENCY_NAME`, `MODELARTS_AGENCY_DOMAIN` | `agency_name`, `agency_domain` |
+/// | project ID | `HUAWEICLOUD_SDK_PROJECT_ID` (else looked up by [`connect`](Self::connect)) | `project_id` |
 /// | region | `MODELARTS_REGION`, `HUAWEICLOUD_SDK_REGION` | – |
-/// | endpoint | `MODELARTS_ENDPOINT_URL`, `HUAWEICLOUD_SDK_REGION_MODELARTS_<REGION>` (first of the list), else derived from the region | – |
+/// | endpoint | `MODELARTS_ENDPOINT_URL`, `HUAWEICLOUD_SDK_REGION_MODELARTS_<REGION>` (lists fail over), `HUAWEICLOUD_SDK_REGIONS_FILE`, else derived from the region | – |
+/// | IAM endpoint | `HUAWEICLOUD_SDK_IAM_ENDPOINT`, then the regions file, the region's, the global one | `iam_endpoint` |
+/// | identity cache | `XDG_CACHE_HOME` (`/modelarts`), else `$HOME/.cache/modelarts` | – |
 /// | CA bundle | `MODELARTS_CA_BUNDLE` | – |
 /// | profile (file section) | `MODELARTS_PROFILE`, default `basic` | – |
 /// | credentials file | `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, default `$HOME/.huaweicloud/credentials` | – |
+///
+/// [`build`](Self::build) makes no call: it needs AK/SK or a token and a project ID. A password,
+/// federation, pod identity, the metadata service, an agency or a project lookup need calls first:
+/// [`connect`](Self::connect) makes them (through the same retries and skew correction as every
+/// call) and caches what it may.
 ///
 /// The credentials file (INI, one section per profile) is read only when a setting is not found
 /// before it. When no credentials are found, [`Error::Credentials`] lists every source tried.

@@ -5,7 +5,9 @@
 //! decision (retry or not, backoff, waiter steps, pagination, status meaning):
 //!
 //! - configuration and a credentials chain with one documented precedence ([`ClientBuilder`],
-//!   [`ResolvedConfig`]);
+//!   [`ResolvedConfig`]): AK/SK, tokens, password login, OIDC federation, CCE pod identity, the
+//!   ECS metadata service, agencies, and the project ID looked up through IAM and cached
+//!   ([`ClientBuilder::connect`]); endpoint lists that fail over on refused connections;
 //! - retries with full-jitter backoff, `Retry-After`, and a retry quota shared by all requests of a
 //!   client, so a dead endpoint is not hammered;
 //! - clock skew measured from the server's `Date`, and one re-sign on an authentication failure it
