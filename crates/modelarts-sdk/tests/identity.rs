@@ -383,6 +383,8 @@ fn the_chain_takes_the_first_source_in_the_official_order() {
 
 #[test]
 fn build_without_connect_explains_what_needs_a_call() {
+    let builder = Client::builder().password_login("u", "secret-pw-1", "d");
+    assert!(!format!("{builder:?}").contains("secret-pw-1"), "{builder:?}");
     let err = Client::builder()
         .region(REGION)
         .credentials(Credentials::new("AKAKAKAKAKAK", "SK"))
