@@ -541,3 +541,29 @@ async fn cce_pod_identity_sends_the_pod_token_and_signs_with_the_keys_it_gets() 
     assert!(format!("{client:?}").contains("temporary AK/SK"));
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn expired_agency_keys_are_renewed_by_one_more_assume_call() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let cache = tempfile::tempdir().unwrap();
+    let client = base(&emulator, cache.path())
+        .credentials(aksk(&emulator))
+        .project_id(emulator.project_id())
+        .agency("emulator-domain", "emulator-agency")
+        .connect()
+        .await
+        .unwrap();
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    // The temporary keys live 15 minutes (IAM's default) on the emulator's clock.
+    emulator.state().advance_clock(Duration::from_secs(3600));
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(routes(&emulator, Route::IamSecurityTokens), 2, "one assume call, one renewal");
+    assert_eq!(
+        emulator.state().journal().iter().filter(|e| e.route == Route::List && e.status == Some(200)).count(),
+        2
+    );
+    // The next call uses the renewed keys without another assume call.
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(routes(&emulator, Route::IamSecurityTokens), 2);
+    emulator.shutdown().await;
+}
