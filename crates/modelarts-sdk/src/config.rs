@@ -469,6 +469,27 @@ impl ClientBuilder {
         Ok(crate::blocking::Client::of(client))
     }
 
+    /// Like [`build_blocking`](Self::build_blocking), making the calls the identity needs first, as
+    /// [`connect`](Self::connect) does (on the calling thread). The metadata service's 1 s bound
+    /// is the blocking sender's own connect timeout here: set it short.
+    #[cfg(feature = "blocking")]
+    pub fn connect_blocking<T: modelarts_http::BlockingHttpSend<Error: Send + Sync + 'static>>(
+        self,
+        sender: T,
+    ) -> Result<crate::blocking::Client<T>, Error> {
+        let resolved = self.resolve()?;
+        let sleeper = self.blocking_sleeper.unwrap_or_else(|| Arc::new(crate::blocking::ThreadSleeper));
+        let time =
+            Time { clock: self.time.clock, sleeper: Arc::new(crate::blocking::BlockingSleep(sleeper)) };
+        let client = crate::blocking::run(Client::connect_resolved(
+            resolved,
+            crate::blocking::Client::wrap(sender),
+            self.jitter,
+            time,
+        ))?;
+        Ok(crate::blocking::Client::of(client))
+    }
+
     /// Builds a client on any transport; the same as [`build_with`](Self::build_with).
     pub fn build_with_transport<T: HttpSend<Error: Send + Sync + 'static>>(
         self,
