@@ -567,3 +567,37 @@ async fn expired_agency_keys_are_renewed_by_one_more_assume_call() {
     assert_eq!(routes(&emulator, Route::IamSecurityTokens), 2);
     emulator.shutdown().await;
 }
+
+/// Records the sleeps asked for and ends each at once.
+#[derive(Clone, Default)]
+struct RecordingSleeper(Arc<std::sync::Mutex<Vec<Duration>>>);
+
+impl Sleeper for RecordingSleeper {
+    fn sleep(&self, duration: Duration) -> Sleep {
+        self.0.lock().unwrap().push(duration);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+#[tokio::test]
+async fn a_metadata_service_that_never_answers_is_given_up_after_the_one_second_bound() {
+    // Accepts connections (the kernel's backlog) and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let sleeper = RecordingSleeper::default();
+    let err = Client::builder()
+        .region(REGION)
+        .project_id("0123456789abcdef0123456789abcdef")
+        .cache_dir(None)
+        .metadata_endpoint(&url)
+        .sleeper(sleeper.clone())
+        .env(|_| None)
+        .connect()
+        .await
+        .unwrap_err();
+    let Error::Credentials { tried } = &err else { panic!("{err:?}") };
+    assert!(tried.last().unwrap().ends_with("(no answer within 1s)"), "{tried:?}");
+    assert_eq!(*sleeper.0.lock().unwrap(), [METADATA_BOUND]);
+    assert_eq!(METADATA_BOUND, Duration::from_secs(1));
+    drop(silent);
+}
