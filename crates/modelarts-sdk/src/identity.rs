@@ -318,10 +318,8 @@ pub(crate) async fn establish<T: HttpSend<Error: Send + Sync + 'static>>(
             _ => discover_project(p, &plan, &obtained.auth).await?,
         },
     };
-    let renewable = obtained.expires_at.is_some();
-    let mut plan = plan;
-    plan.project_id = Some(project_id.clone());
-    let renewer = renewable.then_some(plan);
+    // The renewal logs in with the same scope as the first login, so that both share a cache entry.
+    let renewer = obtained.expires_at.is_some().then_some(plan);
     Ok(Established { auth: AuthState::new(obtained, renewer), project_id, project_source })
 }
 
@@ -516,51 +514,41 @@ async fn metadata<T: HttpSend<Error: Send + Sync + 'static>>(
     plan: &IdentityPlan,
     endpoint: &Endpoint,
 ) -> Result<Obtained, Error> {
-    let session = match p.run_bounded(&MetadataSessionToken::default(), endpoint, METADATA_BOUND).await {
-        None => {
-            return Err(metadata_failure(
-                plan,
-                endpoint,
-                format!("no answer within {}s", METADATA_BOUND.as_secs()),
-            ));
-        }
-        Some(Err(Error::Transport { source, .. })) => {
-            return Err(metadata_failure(plan, endpoint, format!("not reachable: {source}")));
-        }
-        // Anything that is not a session token: go on without one, as the official SDKs do.
-        Some(Ok(MetadataSession::Token(token))) => Some(token),
-        Some(_) => None,
-    };
-    let op = MetadataSecurityKey { session };
-    let result = match p.run_bounded(&op, endpoint, METADATA_BOUND).await {
-        None => {
-            return Err(metadata_failure(
-                plan,
-                endpoint,
-                format!("no answer within {}s", METADATA_BOUND.as_secs()),
-            ));
-        }
-        Some(result) => result,
-    };
-    match result {
-        Ok(credentials) => Ok(Obtained::temporary(credentials, p.state.corrected_now(p.time.now()))),
-        Err(Error::Response { source, .. }) => match classify_security_key_error(&source, endpoint.host()) {
+    let silent =
+        || metadata_failure(plan, endpoint, format!("no answer within {}s", METADATA_BOUND.as_secs()));
+    // A session the service refuses (it expired between the two calls) is fetched again, once.
+    for last in [false, true] {
+        let session = match p.run_bounded(&MetadataSessionToken::default(), endpoint, METADATA_BOUND).await {
+            None => return Err(silent()),
+            Some(Err(Error::Transport { source, .. })) => {
+                return Err(metadata_failure(plan, endpoint, format!("not reachable: {source}")));
+            }
+            // Anything that is not a session token: go on without one, as the official SDKs do.
+            Some(Ok(MetadataSession::Token(token))) => Some(token),
+            Some(_) => None,
+        };
+        let op = MetadataSecurityKey { session };
+        let source = match p.run_bounded(&op, endpoint, METADATA_BOUND).await {
+            None => return Err(silent()),
+            Some(Ok(credentials)) => {
+                return Ok(Obtained::temporary(credentials, p.state.corrected_now(p.time.now())));
+            }
+            Some(Err(Error::Response { source, .. })) => source,
+            Some(Err(Error::Service { error, .. })) => modelarts_protocol::error::ResponseError::Api(error),
+            Some(Err(e)) => return Err(e),
+        };
+        match classify_security_key_error(&source, endpoint.host()) {
             MetadataFailure::NoAgency(no_agency) => {
-                Err(metadata_failure(plan, endpoint, no_agency.to_string()))
+                return Err(metadata_failure(plan, endpoint, no_agency.to_string()));
             }
-            _ => Err(metadata_failure(plan, endpoint, format!("refused the security key: {source}"))),
-        },
-        Err(Error::Service { error, .. }) => {
-            let source = modelarts_protocol::error::ResponseError::Api(error);
-            match classify_security_key_error(&source, endpoint.host()) {
-                MetadataFailure::NoAgency(no_agency) => {
-                    Err(metadata_failure(plan, endpoint, no_agency.to_string()))
-                }
-                _ => Err(metadata_failure(plan, endpoint, format!("refused the security key: {source}"))),
+            MetadataFailure::SessionRejected if !last => {
+                tracing::debug!("the metadata service refused its session token: fetching a new one");
             }
+            _ => return Err(metadata_failure(plan, endpoint, format!("refused the security key: {source}"))),
         }
-        Err(e) => Err(e),
     }
+    // Not reached: the second round returns in every arm.
+    Err(silent())
 }
 
 /// A token from a file (bounded, UTF-8, trimmed); errors name the file, never its content.
@@ -583,14 +571,7 @@ async fn federation<T: HttpSend<Error: Send + Sync + 'static>>(
     idp_id: &str,
     id_token_file: &std::path::Path,
 ) -> Result<Obtained, Error> {
-    let text = std::fs::File::open(id_token_file)
-        .and_then(|f| crate::resolve::read_limited(f, MAX_ID_TOKEN_BYTES))
-        .map_err(|e| {
-            Error::config_with(format!("cannot read the ID token file {}", id_token_file.display()), e)
-        })?;
-    let text = String::from_utf8(text)
-        .map_err(|_| Error::config(format!("the ID token file {} is not UTF-8", id_token_file.display())))?;
-    let id_token = IdToken::new(text.trim());
+    let id_token = IdToken::new(read_secret_file(id_token_file, "the ID token file")?);
     let scope = match (&plan.project_id, &plan.region) {
         (Some(id), _) => Some(ProjectScope::Id(id.clone())),
         (None, Some(region)) => Some(ProjectScope::Name(region.clone())),

@@ -601,3 +601,28 @@ async fn a_metadata_service_that_never_answers_is_given_up_after_the_one_second_
     assert_eq!(METADATA_BOUND, Duration::from_secs(1));
     drop(silent);
 }
+
+#[tokio::test]
+async fn a_refused_metadata_session_is_fetched_again_once() {
+    use modelarts_emulator::{FaultScript, FaultStep, RouteSelector};
+    let emulator = start(
+        EmulatorConfig::default()
+            .metadata(MetadataConfig::enabled())
+            .fault(FaultScript::new(RouteSelector::MetadataSecurityKey).step(FaultStep::status(401))),
+    )
+    .await;
+    let cache = tempfile::tempdir().unwrap();
+    let client = base(&emulator, cache.path())
+        .project_id(emulator.project_id())
+        .metadata_endpoint(&emulator.endpoint())
+        .connect()
+        .await
+        .unwrap();
+    assert!(format!("{client:?}").contains("temporary AK/SK"));
+    let order: Vec<Route> = emulator.state().journal().iter().map(|e| e.route).collect();
+    assert_eq!(
+        order,
+        [Route::MetadataToken, Route::MetadataSecurityKey, Route::MetadataToken, Route::MetadataSecurityKey]
+    );
+    emulator.shutdown().await;
+}
