@@ -189,7 +189,8 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true)]
     pub(crate) no_progress: bool,
 
-    /// Print the signed request(s) as HTTP and as curl, with secrets masked, and send nothing.
+    /// Print the signed request(s) as HTTP and as curl, with secrets masked, and send nothing to
+    /// ModelArts (a login or project lookup the credentials need is still made, read-only).
     #[arg(long, global = true)]
     pub(crate) dry_run: bool,
 
