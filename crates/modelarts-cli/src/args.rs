@@ -66,6 +66,9 @@ pub(crate) enum Command {
 pub(crate) enum ConfigureCommand {
     /// List every setting that would be used, with its value and where it comes from (secrets masked).
     List,
+    /// Prove the credentials with one IAM call: prints the region, the project ID and where it came
+    /// from, and the measured clock skew.
+    Test,
 }
 
 /// `modelarts training-job …`
@@ -141,6 +144,32 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, env = "MODELARTS_ENDPOINT_URL", value_name = "URL")]
     pub(crate) endpoint_url: Option<String>,
 
+    /// IAM endpoint for the project lookup, logins and agencies [default: the region's IAM endpoint].
+    #[arg(long, global = true, env = "HUAWEICLOUD_SDK_IAM_ENDPOINT", value_name = "URL")]
+    pub(crate) iam_endpoint: Option<String>,
+
+    /// Agency to assume with the credentials (temporary keys); needs --agency-domain. A user name
+    /// and password are read from HUAWEICLOUD_SDK_USERNAME/_PASSWORD/_DOMAIN_NAME or the profile
+    /// only, never from the command line.
+    #[arg(
+        long,
+        global = true,
+        env = "MODELARTS_AGENCY_NAME",
+        value_name = "NAME",
+        requires = "agency_domain"
+    )]
+    pub(crate) agency_name: Option<String>,
+
+    /// Account (domain) name that created the agency of --agency-name.
+    #[arg(
+        long,
+        global = true,
+        env = "MODELARTS_AGENCY_DOMAIN",
+        value_name = "DOMAIN",
+        requires = "agency_name"
+    )]
+    pub(crate) agency_domain: Option<String>,
+
     /// Profile of ~/.huaweicloud/credentials to read.
     #[arg(long, global = true, env = "MODELARTS_PROFILE", value_name = "NAME")]
     pub(crate) profile: Option<String>,
@@ -183,7 +212,8 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true)]
     pub(crate) no_progress: bool,
 
-    /// Print the signed request(s) as HTTP and as curl, with secrets masked, and send nothing.
+    /// Print the signed request(s) as HTTP and as curl, with secrets masked, and send nothing to
+    /// ModelArts (a login or project lookup the credentials need is still made, read-only).
     #[arg(long, global = true)]
     pub(crate) dry_run: bool,
 

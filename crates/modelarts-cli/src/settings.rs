@@ -20,6 +20,8 @@ pub(crate) struct Sources {
     endpoint_url: bool,
     profile: bool,
     ca_bundle: bool,
+    iam_endpoint: bool,
+    agency: bool,
     output: Option<ValueSource>,
 }
 
@@ -50,6 +52,8 @@ impl Sources {
             endpoint_url: from_cli("endpoint_url"),
             profile: from_cli("profile"),
             ca_bundle: from_cli("ca_bundle"),
+            iam_endpoint: from_cli("iam_endpoint"),
+            agency: from_cli("agency_name") || from_cli("agency_domain"),
             output,
         }
     }
@@ -82,6 +86,12 @@ pub(crate) fn builder(global: &GlobalArgs, sources: &Sources) -> ClientBuilder {
     if let (true, Some(path)) = (sources.ca_bundle, &global.ca_bundle) {
         builder = builder.ca_bundle(path.clone());
     }
+    if let (true, Some(url)) = (sources.iam_endpoint, &global.iam_endpoint) {
+        builder = builder.iam_endpoint(url);
+    }
+    if let (true, Some(name), Some(domain)) = (sources.agency, &global.agency_name, &global.agency_domain) {
+        builder = builder.agency(domain, name);
+    }
     if let Some(timeout) = global.connect_timeout {
         builder = builder.connect_timeout(timeout);
     }
@@ -94,7 +104,9 @@ pub(crate) fn builder(global: &GlobalArgs, sources: &Sources) -> ClientBuilder {
     if global.insecure {
         builder = builder.insecure(true);
     }
-    if global.endpoint_url.as_deref().is_some_and(is_loopback_http) {
+    if global.endpoint_url.as_deref().is_some_and(is_loopback_http)
+        && global.iam_endpoint.as_deref().is_none_or(is_loopback_http)
+    {
         // A local emulator: plain HTTP cannot leave the machine.
         builder = builder.allow_http(true);
     }
@@ -104,6 +116,15 @@ pub(crate) fn builder(global: &GlobalArgs, sources: &Sources) -> ClientBuilder {
 /// Builds the client, or a configuration failure (exit 3).
 pub(crate) fn client(global: &GlobalArgs, sources: &Sources) -> Result<Client, Failure> {
     builder(global, sources).build().map_err(|e| Failure::sdk("cannot set up the ModelArts client", &e))
+}
+
+/// Builds the client with the calls its identity needs (login, metadata, agency, project lookup),
+/// or the failure.
+pub(crate) async fn connect(global: &GlobalArgs, sources: &Sources) -> Result<Client, Failure> {
+    builder(global, sources)
+        .connect()
+        .await
+        .map_err(|e| Failure::sdk("cannot set up the ModelArts client", &e))
 }
 
 /// The first environment variable read by one of `cmd`'s arguments (subcommands included) whose

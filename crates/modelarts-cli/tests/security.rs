@@ -18,6 +18,9 @@ use common::{Run, bare, emulator_cmd};
 const SECURITY_TOKEN: &str = "STStokenSecret0123456789abcdefSTS";
 const WRONG_SK: &str = "wrongSecretKey0123456789abcdefWRONG";
 const WRONG_IAM_TOKEN: &str = "wrongIamToken0123456789abcdefIAM";
+/// The emulator's default IAM user's password.
+const PASSWORD: &str = "emulator-password-0001";
+const WRONG_PASSWORD: &str = "wrongPassword0123456789PW";
 
 fn run(cmd: &mut Command) -> Run {
     Run::of(cmd.stdin(Stdio::null()).output().unwrap())
@@ -67,6 +70,17 @@ fn no_secret_or_signature_in_any_output() {
     let with_token = |token: &str| {
         let mut cmd = emulator_cmd(&emulator, home.path());
         cmd.env("MODELARTS_IAM_TOKEN", token);
+        cmd
+    };
+    let cache = home.path().join("cache");
+    let with_password = |password: &str| {
+        let mut cmd = emulator_cmd(&emulator, home.path());
+        cmd.env("HUAWEICLOUD_SDK_USERNAME", "emulator-user")
+            .env("HUAWEICLOUD_SDK_PASSWORD", password)
+            .env("HUAWEICLOUD_SDK_DOMAIN_NAME", "emulator-domain")
+            .env("XDG_CACHE_HOME", &cache)
+            .env("MODELARTS_METADATA_ENDPOINT", "off")
+            .args(["--iam-endpoint", &emulator.endpoint()]);
         cmd
     };
     // A garbled credentials file whose bad line holds the secret key.
@@ -176,6 +190,63 @@ fn no_secret_or_signature_in_any_output() {
             0,
         ),
         (
+            "-vvv show with a password login",
+            {
+                let mut c = with_password(PASSWORD);
+                c.arg("-vvv").args(show);
+                c
+            },
+            0,
+        ),
+        (
+            "--dry-run stop with the cached token of a password login",
+            {
+                let mut c = with_password(PASSWORD);
+                c.arg("--dry-run").args(stop);
+                c
+            },
+            0,
+        ),
+        (
+            "-vvv configure test with a password login",
+            {
+                let mut c = with_password(PASSWORD);
+                c.args(["-vvv", "--region", "cn-north-4", "configure", "test"]);
+                c
+            },
+            0,
+        ),
+        (
+            "configure list with a password login",
+            {
+                let mut c = with_password(PASSWORD);
+                c.args(["configure", "list"]);
+                c
+            },
+            0,
+        ),
+        (
+            "-vv show, wrong password",
+            {
+                let mut c = with_password(WRONG_PASSWORD);
+                c.env("XDG_CACHE_HOME", home.path().join("other-cache")).arg("-vv").args(show);
+                c
+            },
+            3,
+        ),
+        (
+            "-vvv show through an agency (temporary keys)",
+            {
+                let mut c = with_keys(&c.secret_key);
+                c.args(["--agency-name", "emulator-agency", "--agency-domain", "emulator-domain"])
+                    .args(["--iam-endpoint", &emulator.endpoint()])
+                    .arg("-vvv")
+                    .args(show);
+                c
+            },
+            0,
+        ),
+        (
             "-vv show, garbled credentials file",
             {
                 let mut c = emulator_cmd(&emulator, home.path());
@@ -191,10 +262,14 @@ fn no_secret_or_signature_in_any_output() {
         ("IAM token", c.token.as_str()),
         ("wrong secret key", WRONG_SK),
         ("rejected IAM token", WRONG_IAM_TOKEN),
+        ("password", PASSWORD),
+        ("wrong password", WRONG_PASSWORD),
     ];
     let mut problems = Vec::new();
+    let mut outputs = Vec::new();
     for (name, mut cmd, expected) in cases {
         let r = run(&mut cmd);
+        outputs.push((name, r.all()));
         if r.code != expected {
             problems.push(format!("{name}: exit {} instead of {expected}\n{}", r.code, r.all()));
         }
@@ -216,6 +291,16 @@ fn no_secret_or_signature_in_any_output() {
         }
         if problems.iter().any(|p| p.starts_with(name)) {
             problems.push(format!("--- output of {name}:\n{all}"));
+        }
+    }
+    // The token the password login got (cached on disk, 0600) is in no output either.
+    let tokens = std::fs::read_to_string(cache.join("modelarts/tokens.json")).unwrap();
+    let tokens: serde_json::Value = serde_json::from_str(&tokens).unwrap();
+    let issued = tokens["tokens"][0]["token"].as_str().unwrap().to_owned();
+    assert!(!tokens.to_string().contains(PASSWORD));
+    for (name, all) in &outputs {
+        if all.contains(&issued) {
+            problems.push(format!("{name}: the issued IAM token appears in the output"));
         }
     }
     runtime.block_on(emulator.shutdown());

@@ -228,6 +228,40 @@ fn without_userinfo(url: &str) -> String {
     }
 }
 
+/// Where the next attempt goes after a transport failure at endpoint `current` of a list of
+/// `count` (an endpoint list from `HUAWEICLOUD_SDK_REGION_MODELARTS_<REGION>`, a comma-separated
+/// URL or `regions.yaml`), and the failure as the call's machine should see it.
+///
+/// The call fails over to the next host only when the request provably never reached a server: the
+/// connection or the TLS handshake failed. After anything that may have reached a server the next
+/// attempt stays on the same host (a stop must not land twice on two hosts). A TLS rejection by
+/// one host of several is, for the call, a failed connection: retried on the next host instead
+/// of ending the call.
+///
+/// ```
+/// use modelarts_protocol::call::TransportFailure;
+/// use modelarts_protocol::endpoint::failover;
+///
+/// let refused = TransportFailure::default();
+/// assert_eq!(failover(0, 3, &refused).0, 1);
+/// assert_eq!(failover(2, 3, &refused).0, 0);
+/// let sent = TransportFailure { may_have_reached_server: true, ..TransportFailure::default() };
+/// assert_eq!(failover(1, 3, &sent).0, 1);
+/// ```
+pub fn failover(
+    current: usize,
+    count: usize,
+    failure: &crate::call::TransportFailure,
+) -> (usize, crate::call::TransportFailure) {
+    let never_sent = !failure.may_have_reached_server && !failure.proxy_auth_rejected && !failure.oversized;
+    if count <= 1 || !never_sent {
+        return (current.min(count.saturating_sub(1)), *failure);
+    }
+    let next = (current + 1) % count;
+    let seen = crate::call::TransportFailure { tls_rejected: false, ..*failure };
+    (next, seen)
+}
+
 impl fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Endpoint").field(&self.url()).finish()
@@ -250,6 +284,32 @@ impl std::str::FromStr for Endpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failover_moves_on_only_when_nothing_was_sent() {
+        use crate::call::TransportFailure;
+        let refused = TransportFailure::default();
+        let sent = TransportFailure { may_have_reached_server: true, ..refused };
+        let tls = TransportFailure { tls_rejected: true, ..refused };
+        let proxy = TransportFailure { proxy_auth_rejected: true, ..refused };
+        let oversized = TransportFailure { oversized: true, may_have_reached_server: true, ..refused };
+        // (current, count, failure, next host, the call sees a TLS rejection)
+        let cases = [
+            (0, 1, refused, 0, false),
+            (0, 2, refused, 1, false),
+            (1, 2, refused, 0, false),
+            (0, 2, sent, 0, false),
+            (0, 2, tls, 1, false),
+            (0, 1, tls, 0, true),
+            (0, 2, proxy, 0, false),
+            (1, 3, oversized, 1, false),
+        ];
+        for (current, count, failure, next, tls_seen) in cases {
+            let (got, seen) = failover(current, count, &failure);
+            assert_eq!((got, seen.tls_rejected), (next, tls_seen), "{current}/{count} {failure:?}");
+            assert_eq!(seen.may_have_reached_server, failure.may_have_reached_server);
+        }
+    }
 
     #[test]
     fn regions_table() {

@@ -302,7 +302,7 @@ impl Wake for ThreadWaker {
 
 /// Runs `future` to completion on this thread. With a blocking sender and sleeper every future of
 /// the client is ready when first polled; anything else parks the thread until it is woken.
-fn run<F: Future>(future: F) -> F::Output {
+pub(crate) fn run<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
     let mut context = Context::from_waker(&waker);

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use modelarts_http::HttpSend;
-use modelarts_protocol::auth::Auth;
 use modelarts_protocol::endpoint::Endpoint;
 use modelarts_protocol::ids::{JobId, ProjectId, VersionId};
 use modelarts_protocol::model::{JobList, VersionDetail, VersionList};
@@ -70,8 +69,12 @@ pub struct Client<T> {
 pub(crate) struct Inner<T> {
     pub(crate) transport: T,
     pub(crate) endpoint: Endpoint,
+    /// The endpoint and the rest of its list (failover on connect or TLS-handshake failures).
+    pub(crate) endpoints: crate::execute::EndpointSet,
     pub(crate) project_id: ProjectId,
-    pub(crate) auth: Auth,
+    pub(crate) auth: crate::identity::AuthState,
+    /// The IAM endpoint, the region and where the project id came from.
+    pub(crate) identity: crate::identity::IdentityInfo,
     pub(crate) policy: RetryPolicy,
     pub(crate) state: SharedState,
     pub(crate) jitter: JitterFn,
@@ -89,8 +92,10 @@ impl<T> Inner<T> {
         Inner {
             transport,
             endpoint: self.endpoint.clone(),
+            endpoints: self.endpoints.snapshot(),
             project_id: self.project_id.clone(),
-            auth: self.auth.clone(),
+            auth: self.auth.snapshot(),
+            identity: self.identity.clone(),
             policy: self.policy,
             state,
             jitter: Arc::clone(&self.jitter),
@@ -170,42 +175,178 @@ impl<T> Client<T> {
         jitter: JitterFn,
         time: Time,
     ) -> Result<Self, Error> {
-        let endpoint = resolved.endpoint.map(|s| s.value).ok_or_else(|| {
-            Error::config(
-                "no region and no endpoint: set a region (MODELARTS_REGION) or an endpoint URL (MODELARTS_ENDPOINT_URL)",
-            )
-        })?;
-        let project_id = resolved.project_id.map(|s| s.value).ok_or_else(|| {
-            Error::config("no project ID: set it explicitly, in HUAWEICLOUD_SDK_PROJECT_ID, or as project_id in the credentials file")
-        })?;
+        let endpoint = checked_endpoint(&resolved)?;
+        let resolved_identity =
+            (resolved.iam_endpoint.value.clone(), resolved.region.as_ref().map(|r| r.value.clone()));
+        if let Some(login) = &resolved.login
+            && resolved.auth.is_none()
+            && !matches!(login.value, crate::identity::Login::Metadata { .. })
+        {
+            return Err(Error::config(format!(
+                "the credentials from {} ({}) need a login first: build the client with ClientBuilder::connect",
+                login.source,
+                login.value.describe()
+            )));
+        }
+        if let Some(agency) = &resolved.agency {
+            return Err(Error::config(format!(
+                "the agency {:?} (from {}) is assumed through IAM: build the client with ClientBuilder::connect",
+                agency.value.agency_name, agency.source
+            )));
+        }
         let auth = match resolved.auth {
             Some(s) => s.value,
             None => {
-                return Err(Error::Credentials { tried: resolved.credentials_tried });
+                let mut tried = resolved.credentials_tried;
+                if resolved.login.is_some() {
+                    tried.push(
+                        "ECS/BMS metadata (not asked: ClientBuilder::build makes no call; connect does)"
+                            .to_owned(),
+                    );
+                }
+                return Err(Error::Credentials { tried });
             }
         };
-        if !endpoint.is_https() && !resolved.allow_http.value {
-            return Err(Error::config(format!(
-                "the endpoint {} uses plain http; allow it explicitly (allow_http) or use https",
-                endpoint.url()
-            )));
-        }
-        Ok(Self {
+        let project_id = resolved.project_id.map(|s| s.value).ok_or_else(|| {
+            Error::config("no project ID: set it explicitly, in HUAWEICLOUD_SDK_PROJECT_ID, or as project_id in the credentials file (or build the client with ClientBuilder::connect, which looks it up through IAM)")
+        })?;
+        Ok(Self::assemble(
+            transport,
+            (endpoint, resolved.endpoint_fallbacks),
+            project_id,
+            crate::identity::AuthState::fixed(auth),
+            resolved.retry_policy,
+            SharedState::new(),
+            jitter,
+            time,
+            crate::identity::IdentityInfo::of(&resolved_identity, None),
+        ))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        transport: T,
+        (endpoint, fallbacks): (Endpoint, Vec<Endpoint>),
+        project_id: ProjectId,
+        auth: crate::identity::AuthState,
+        policy: RetryPolicy,
+        state: SharedState,
+        jitter: JitterFn,
+        time: Time,
+        identity: crate::identity::IdentityInfo,
+    ) -> Self {
+        Self {
             inner: Arc::new(Inner {
                 transport,
+                endpoints: crate::execute::EndpointSet::new(endpoint.clone(), fallbacks),
                 endpoint,
                 project_id,
                 auth,
-                policy: resolved.retry_policy,
-                state: SharedState::new(),
+                identity,
+                policy,
+                state,
                 jitter,
                 time,
             }),
-        })
+        }
+    }
+
+    /// Where the project id came from (`explicit`, `IAM lookup (disk cache)`, …), when the client
+    /// was connected ([`ClientBuilder::connect`]); `None` for a client built offline.
+    pub fn project_source(&self) -> Option<&str> {
+        self.inner.identity.project_source.as_deref()
+    }
+
+    /// The IAM endpoint this client's identity calls go to.
+    pub fn iam_endpoint(&self) -> &Endpoint {
+        &self.inner.identity.iam
     }
 }
 
+/// The ModelArts endpoint, refusing plain HTTP unless allowed.
+fn checked_endpoint(resolved: &ResolvedConfig) -> Result<Endpoint, Error> {
+    let endpoint = resolved.endpoint.as_ref().map(|s| s.value.clone()).ok_or_else(|| {
+        Error::config(
+            "no region and no endpoint: set a region (MODELARTS_REGION) or an endpoint URL (MODELARTS_ENDPOINT_URL)",
+        )
+    })?;
+    if !endpoint.is_https() && !resolved.allow_http.value {
+        return Err(Error::config(format!(
+            "the endpoint {} uses plain http; allow it explicitly (allow_http) or use https",
+            endpoint.url()
+        )));
+    }
+    Ok(endpoint)
+}
+
 impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
+    /// Builds a client whose credentials and project may need calls first: a login, the metadata
+    /// service, an agency, the project lookup. Those calls run through the same pipeline (retries,
+    /// skew) and their skew is kept.
+    pub(crate) async fn connect_resolved(
+        resolved: ResolvedConfig,
+        transport: T,
+        jitter: JitterFn,
+        time: Time,
+    ) -> Result<Self, Error> {
+        let endpoint = checked_endpoint(&resolved)?;
+        let resolved_identity =
+            (resolved.iam_endpoint.value.clone(), resolved.region.as_ref().map(|r| r.value.clone()));
+        let plan = crate::identity::IdentityPlan::of(&resolved);
+        let project_source = resolved.project_id.as_ref().map(|s| s.source.to_string());
+        let state = SharedState::new();
+        let pipeline = crate::execute::Pipeline {
+            transport: &transport,
+            state: &state,
+            time: &time,
+            jitter: &jitter,
+            policy: resolved.retry_policy,
+        };
+        let established = crate::identity::establish(&pipeline, plan, project_source).await?;
+        let client = Self::assemble(
+            transport,
+            (endpoint, resolved.endpoint_fallbacks),
+            established.project_id,
+            established.auth,
+            resolved.retry_policy,
+            state,
+            jitter,
+            time,
+            crate::identity::IdentityInfo::of(&resolved_identity, Some(established.project_source)),
+        );
+        Ok(client)
+    }
+
+    /// Proves the credentials with one call: the project lookup of the region at IAM (the list of
+    /// training jobs when no region is known). A 401 is explained as a wrong key or clock skew,
+    /// with the skew measured from the answer.
+    pub async fn check_credentials(&self) -> Result<crate::identity::CredentialCheck, Error> {
+        let pipeline = self.pipeline();
+        let (auth, _) = self.inner.auth.current();
+        let (call, host, request_id) = match &self.inner.identity.region {
+            Some(region) => {
+                let iam = &self.inner.identity.iam;
+                let list = pipeline
+                    .run(
+                        &modelarts_protocol::iam::projects::ListProjects::new(region.as_str()),
+                        iam,
+                        Some(&auth),
+                    )
+                    .await
+                    .map_err(|e| crate::identity::explain_refusal(&pipeline, e, iam))?;
+                ("list_projects", iam.host().to_owned(), list.trace_id)
+            }
+            None => {
+                let query = ListQuery { per_page: Some(1), ..ListQuery::default() };
+                self.list_training_jobs(query)
+                    .await
+                    .map_err(|e| crate::identity::explain_refusal(&pipeline, e, &self.inner.endpoint))?;
+                ("list_training_jobs", self.inner.endpoint.host().to_owned(), None)
+            }
+        };
+        Ok(crate::identity::CredentialCheck { call, host, request_id, skew_millis: self.clock_skew_millis() })
+    }
+
     /// Reads a version's details (its status among them).
     pub async fn show_training_job_version(
         &self,

@@ -19,6 +19,9 @@ use modelarts_protocol::signing::Credentials;
 #[cfg(feature = "transport")]
 use modelarts_transport::{HttpsTransport, TransportConfig};
 
+use modelarts_protocol::iam::token::Password;
+
+use crate::identity::{Agency, Login};
 use crate::time::{Clock, Sleeper, Time};
 
 use crate::client::Client;
@@ -52,12 +55,24 @@ fn process_env(name: &str) -> Result<Option<String>, NotUnicode> {
 /// |---|---|---|
 /// | AK/SK (+ token) | `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_SECURITY_TOKEN` | `ak`, `sk`, `security_token` |
 /// | IAM token | `MODELARTS_IAM_TOKEN` (after AK/SK) | – |
-/// | project ID | `HUAWEICLOUD_SDK_PROJECT_ID` | `project_id` |
+/// | password login | `HUAWEICLOUD_SDK_USERNAME`, `HUAWEICLOUD_SDK_PASSWORD`, `HUAWEICLOUD_SDK_DOMAIN_NAME` | `username`, `password`, `domain_name` |
+/// | OIDC federation | `HUAWEICLOUD_SDK_IDP_ID`, `HUAWEICLOUD_SDK_ID_TOKEN_FILE` | `idp_id`, `id_token_file` |
+/// | CCE pod identity | `HC_CONTAINER_CREDENTIALS_FULL_URI`, `HC_CONTAINER_AUTHORIZATION_TOKEN_FILE` | – |
+/// | ECS/BMS metadata (last) | `MODELARTS_METADATA_ENDPOINT` (address or `off`) | – |
+/// | agency | `MODELARTS_AGENCY_NAME`, `MODELARTS_AGENCY_DOMAIN` | `agency_name`, `agency_domain` |
+/// | project ID | `HUAWEICLOUD_SDK_PROJECT_ID` (else looked up by [`connect`](Self::connect)) | `project_id` |
 /// | region | `MODELARTS_REGION`, `HUAWEICLOUD_SDK_REGION` | – |
-/// | endpoint | `MODELARTS_ENDPOINT_URL`, `HUAWEICLOUD_SDK_REGION_MODELARTS_<REGION>` (first of the list), else derived from the region | – |
+/// | endpoint | `MODELARTS_ENDPOINT_URL`, `HUAWEICLOUD_SDK_REGION_MODELARTS_<REGION>` (lists fail over), `HUAWEICLOUD_SDK_REGIONS_FILE`, else derived from the region | – |
+/// | IAM endpoint | `HUAWEICLOUD_SDK_IAM_ENDPOINT`, then the regions file, the region's, the global one | `iam_endpoint` |
+/// | identity cache | `XDG_CACHE_HOME` (`/modelarts`), else `$HOME/.cache/modelarts` | – |
 /// | CA bundle | `MODELARTS_CA_BUNDLE` | – |
 /// | profile (file section) | `MODELARTS_PROFILE`, default `basic` | – |
 /// | credentials file | `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, default `$HOME/.huaweicloud/credentials` | – |
+///
+/// [`build`](Self::build) makes no call: it needs AK/SK or a token and a project ID. A password,
+/// federation, pod identity, the metadata service, an agency or a project lookup need calls first:
+/// [`connect`](Self::connect) makes them (through the same retries and skew correction as every
+/// call) and caches what it may.
 ///
 /// The credentials file (INI, one section per profile) is read only when a setting is not found
 /// before it. When no credentials are found, [`Error::Credentials`] lists every source tried.
@@ -90,6 +105,12 @@ pub struct ClientBuilder {
     pub(crate) iam_token: Option<IamToken>,
     pub(crate) profile: Option<String>,
     pub(crate) credentials_file: Option<PathBuf>,
+    pub(crate) password_login: Option<Login>,
+    pub(crate) iam_endpoint: Option<String>,
+    pub(crate) agency_name: Option<String>,
+    pub(crate) agency_domain: Option<String>,
+    pub(crate) metadata_endpoint: Option<String>,
+    pub(crate) cache_dir: Option<Option<PathBuf>>,
     pub(crate) retry_policy: Option<RetryPolicy>,
     pub(crate) max_attempts: Option<u32>,
     pub(crate) connect_timeout: Option<Duration>,
@@ -122,6 +143,12 @@ impl fmt::Debug for ClientBuilder {
             .field("iam_token", &self.iam_token)
             .field("profile", &self.profile)
             .field("credentials_file", &self.credentials_file)
+            .field("password_login", &self.password_login)
+            .field("iam_endpoint", &self.iam_endpoint)
+            .field("agency_name", &self.agency_name)
+            .field("agency_domain", &self.agency_domain)
+            .field("metadata_endpoint", &self.metadata_endpoint)
+            .field("cache_dir", &self.cache_dir)
             .field("retry_policy", &self.retry_policy)
             .field("max_attempts", &self.max_attempts)
             .field("connect_timeout", &self.connect_timeout)
@@ -144,6 +171,12 @@ impl ClientBuilder {
             iam_token: None,
             profile: None,
             credentials_file: None,
+            password_login: None,
+            iam_endpoint: None,
+            agency_name: None,
+            agency_domain: None,
+            metadata_endpoint: None,
+            cache_dir: None,
             retry_policy: None,
             max_attempts: None,
             connect_timeout: None,
@@ -203,6 +236,50 @@ impl ClientBuilder {
     /// `~/.huaweicloud/credentials`.
     pub fn credentials_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.credentials_file = Some(path.into());
+        self
+    }
+
+    /// A password login (`POST {iam}/v3/auth/tokens`) instead of AK/SK; needs
+    /// [`connect`](Self::connect). Env: `HUAWEICLOUD_SDK_USERNAME`, `HUAWEICLOUD_SDK_PASSWORD`,
+    /// `HUAWEICLOUD_SDK_DOMAIN_NAME`; file keys `username`, `password`, `domain_name`. The token is
+    /// cached on disk (mode 0600; never the password) and reused until 15 min before it expires.
+    pub fn password_login(mut self, user_name: &str, password: &str, domain_name: &str) -> Self {
+        self.password_login = Some(Login::Password {
+            user_name: user_name.trim().to_owned(),
+            password: Password::new(password),
+            domain_name: domain_name.trim().to_owned(),
+        });
+        self
+    }
+
+    /// The IAM endpoint (project lookup, logins, agencies). Env: `HUAWEICLOUD_SDK_IAM_ENDPOINT`;
+    /// file key `iam_endpoint`; else the region's IAM endpoint, else the global one.
+    pub fn iam_endpoint(mut self, url: &str) -> Self {
+        self.iam_endpoint = Some(url.to_owned());
+        self
+    }
+
+    /// Assumes the agency `agency_name` created by the account `domain_name` with the base
+    /// credentials (temporary AK/SK, renewed ahead of expiry); needs [`connect`](Self::connect).
+    /// Env: `MODELARTS_AGENCY_NAME`, `MODELARTS_AGENCY_DOMAIN`; file keys `agency_name`,
+    /// `agency_domain`.
+    pub fn agency(mut self, domain_name: &str, agency_name: &str) -> Self {
+        self.agency_domain = Some(domain_name.to_owned());
+        self.agency_name = Some(agency_name.to_owned());
+        self
+    }
+
+    /// The ECS/BMS metadata service's address (default `http://169.254.169.254`), the chain's last
+    /// source; `"off"` turns it off. Env: `MODELARTS_METADATA_ENDPOINT`. Never changed otherwise.
+    pub fn metadata_endpoint(mut self, url: &str) -> Self {
+        self.metadata_endpoint = Some(url.to_owned());
+        self
+    }
+
+    /// The directory of the identity caches (project ids, IAM tokens), or `None` for no disk
+    /// cache. Default: `$XDG_CACHE_HOME/modelarts`, else `~/.cache/modelarts`.
+    pub fn cache_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.cache_dir = Some(dir);
         self
     }
 
@@ -328,6 +405,34 @@ impl ClientBuilder {
         Client::from_resolved(resolved, transport, self.jitter, self.time)
     }
 
+    #[cfg(feature = "transport")]
+    /// Builds a client on the HTTPS transport, making the calls its identity needs first: the
+    /// password login, the metadata service, the agency, the project lookup (when no project ID is
+    /// set and the region is known). The project id is cached per identity and region in process
+    /// and on disk, the token on disk, so a second run makes no IAM request.
+    pub async fn connect(self) -> Result<Client, Error> {
+        let resolved = self.resolve()?;
+        let transport = HttpsTransport::new(resolved.transport_config.clone()).map_err(|e| {
+            let message = match &e {
+                modelarts_transport::BuildError::CaBundle { path, .. } => {
+                    format!("cannot use the CA bundle {}", path.display())
+                }
+                _ => "cannot build the HTTPS transport".to_owned(),
+            };
+            Error::config_with(message, e)
+        })?;
+        Client::connect_resolved(resolved, transport, self.jitter, self.time).await
+    }
+
+    /// Like [`connect`](Self::connect), on any async sender.
+    pub async fn connect_with<T: HttpSend<Error: Send + Sync + 'static>>(
+        self,
+        sender: T,
+    ) -> Result<Client<T>, Error> {
+        let resolved = self.resolve()?;
+        Client::connect_resolved(resolved, sender, self.jitter, self.time).await
+    }
+
     /// Builds a client on any async sender: another HTTP stack, or a fake in tests. The timeouts,
     /// CA bundle and proxy are the sender's business; the endpoint, credentials, retries and time
     /// are this builder's.
@@ -363,6 +468,27 @@ impl ClientBuilder {
             Time { clock: self.time.clock, sleeper: Arc::new(crate::blocking::BlockingSleep(sleeper)) };
         let client =
             Client::from_resolved(resolved, crate::blocking::Client::wrap(sender), self.jitter, time)?;
+        Ok(crate::blocking::Client::of(client))
+    }
+
+    /// Like [`build_blocking`](Self::build_blocking), making the calls the identity needs first, as
+    /// [`connect`](Self::connect) does (on the calling thread). The metadata service's 1 s bound
+    /// is the blocking sender's own connect timeout here: set it short.
+    #[cfg(feature = "blocking")]
+    pub fn connect_blocking<T: modelarts_http::BlockingHttpSend<Error: Send + Sync + 'static>>(
+        self,
+        sender: T,
+    ) -> Result<crate::blocking::Client<T>, Error> {
+        let resolved = self.resolve()?;
+        let sleeper = self.blocking_sleeper.unwrap_or_else(|| Arc::new(crate::blocking::ThreadSleeper));
+        let time =
+            Time { clock: self.time.clock, sleeper: Arc::new(crate::blocking::BlockingSleep(sleeper)) };
+        let client = crate::blocking::run(Client::connect_resolved(
+            resolved,
+            crate::blocking::Client::wrap(sender),
+            self.jitter,
+            time,
+        ))?;
         Ok(crate::blocking::Client::of(client))
     }
 
@@ -432,10 +558,24 @@ pub struct ResolvedConfig {
     pub region: Option<Setting<String>>,
     /// The endpoint, if a URL was given or the region is known.
     pub endpoint: Option<Setting<Endpoint>>,
+    /// The rest of the endpoint's list, tried in turn when a connection or TLS handshake fails
+    /// (never after a request may have reached a server).
+    pub endpoint_fallbacks: Vec<Endpoint>,
     /// The project ID, if found.
     pub project_id: Option<Setting<ProjectId>>,
     /// The credentials or token, if found.
     pub auth: Option<Setting<Auth>>,
+    /// A login to make first (password, metadata service, federation), when no credentials were
+    /// found before it; the metadata service is the chain's last resort (source `Default`).
+    pub login: Option<Setting<Login>>,
+    /// The agency to assume with the credentials, if any.
+    pub agency: Option<Setting<Agency>>,
+    /// The IAM endpoint.
+    pub iam_endpoint: Setting<Endpoint>,
+    /// The identity cache directory, if any.
+    pub cache_dir: Option<Setting<PathBuf>>,
+    /// The proxy for `https://` destinations in effect (credentials removed), if any.
+    pub proxy: Option<Setting<String>>,
     /// Every credentials source looked at, in order, with what it held (`Error::Credentials`
     /// lists these when none had credentials).
     pub credentials_tried: Vec<String>,
@@ -477,7 +617,11 @@ impl ResolvedConfig {
         }
         let mut rows = vec![
             row("region", &self.region, Clone::clone),
-            row("endpoint", &self.endpoint, Endpoint::url),
+            row("endpoint", &self.endpoint, |e| {
+                let mut urls = vec![e.url()];
+                urls.extend(self.endpoint_fallbacks.iter().map(Endpoint::url));
+                urls.join(", ")
+            }),
             row("project_id", &self.project_id, |p| p.as_str().to_owned()),
         ];
         match &self.auth {
@@ -501,8 +645,29 @@ impl ResolvedConfig {
             Some(Setting { value, source }) => {
                 rows.push(("auth", format!("{} ********", value.method_name()), source.to_string()));
             }
-            None => rows.push(("credentials", "<not found>".to_owned(), "-".to_owned())),
+            None => match &self.login {
+                Some(login) => {
+                    rows.push(("credentials", login.value.describe(), login.source.to_string()));
+                }
+                None => rows.push(("credentials", "<not found>".to_owned(), "-".to_owned())),
+            },
         }
+        let chosen = match (&self.auth, &self.login) {
+            (Some(s), _) => format!("{} ({})", s.value.method_name(), s.source),
+            (None, Some(l)) => format!("{} ({})", l.value.describe(), l.source),
+            (None, None) => "<none>".to_owned(),
+        };
+        rows.push(("credential_source", chosen, "chain".to_owned()));
+        if let Some(agency) = &self.agency {
+            rows.push((
+                "agency",
+                format!("{} of {}", agency.value.agency_name, agency.value.domain_name),
+                agency.source.to_string(),
+            ));
+        }
+        rows.push(("iam_endpoint", self.iam_endpoint.value.url(), self.iam_endpoint.source.to_string()));
+        rows.push(row("proxy", &self.proxy, Clone::clone));
+        rows.push(row("cache_dir", &self.cache_dir, |p| p.display().to_string()));
         rows.push(("profile", self.profile.value.clone(), self.profile.source.to_string()));
         rows.push(row("credentials_file", &self.credentials_file, |p| p.display().to_string()));
         rows.push(row("ca_bundle", &self.ca_bundle, |p| p.display().to_string()));

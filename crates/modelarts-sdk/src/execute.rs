@@ -87,6 +87,91 @@ impl SharedState {
     }
 }
 
+/// The endpoints of a client: the first, then the rest of its list. Clones of a client share the
+/// one in use; the protocol's [`failover`](modelarts_protocol::endpoint::failover) decides when to
+/// move on.
+#[derive(Debug)]
+pub(crate) struct EndpointSet {
+    list: Vec<modelarts_protocol::endpoint::Endpoint>,
+    active: std::sync::atomic::AtomicUsize,
+}
+
+impl EndpointSet {
+    pub(crate) fn new(
+        first: modelarts_protocol::endpoint::Endpoint,
+        rest: Vec<modelarts_protocol::endpoint::Endpoint>,
+    ) -> Self {
+        let mut list = vec![first];
+        list.extend(rest);
+        Self { list, active: std::sync::atomic::AtomicUsize::new(0) }
+    }
+
+    /// The endpoint the next attempt goes to.
+    pub(crate) fn current(&self) -> &modelarts_protocol::endpoint::Endpoint {
+        let index = self.active.load(Ordering::Acquire).min(self.list.len() - 1);
+        // `list` is never empty: `new` puts the first endpoint in.
+        &self.list[index]
+    }
+
+    /// The same endpoints, starting where this set is now.
+    pub(crate) fn snapshot(&self) -> Self {
+        Self {
+            list: self.list.clone(),
+            active: std::sync::atomic::AtomicUsize::new(self.active.load(Ordering::Acquire)),
+        }
+    }
+
+    /// Moves to the next endpoint when the protocol says so; the failure as the call should see it.
+    fn after_failure(&self, failure: &TransportFailure) -> TransportFailure {
+        let current = self.active.load(Ordering::Acquire).min(self.list.len() - 1);
+        let (next, seen) = modelarts_protocol::endpoint::failover(current, self.list.len(), failure);
+        if next != current {
+            self.active.store(next, Ordering::Release);
+            tracing::info!(
+                from = self.list[current].host(),
+                to = self.list[next].host(),
+                "the endpoint could not be reached: trying the next one of the list"
+            );
+        }
+        seen
+    }
+}
+
+/// What a call needs besides the operation: the sender, the shared state, the clock and the jitter.
+/// The client's calls and the identity calls before and between them (IAM, metadata) run through it,
+/// so they share retries, the quota and the measured skew.
+pub(crate) struct Pipeline<'a, T> {
+    pub(crate) transport: &'a T,
+    pub(crate) state: &'a SharedState,
+    pub(crate) time: &'a crate::time::Time,
+    pub(crate) jitter: &'a crate::config::JitterFn,
+    pub(crate) policy: modelarts_protocol::retry::RetryPolicy,
+}
+
+/// Builds and authorizes `op`'s request for `endpoint` as of `now` (already skew-corrected);
+/// without `auth` (a password login, the metadata service) it is sent as built.
+pub(crate) fn prepare<O: Operation>(
+    op: &O,
+    endpoint: &modelarts_protocol::endpoint::Endpoint,
+    auth: Option<&auth::Auth>,
+    now: SystemTime,
+) -> Result<http::Request<Bytes>, Error> {
+    let mut request = op.build_request(endpoint).map_err(Error::InvalidInput)?;
+    request.headers_mut().insert(http::header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
+    match auth {
+        Some(auth) => auth::authorize(&mut request, auth, now).map_err(Error::Signing)?,
+        None => {
+            let carries_body = !request.body().is_empty()
+                || matches!(*request.method(), http::Method::POST | http::Method::PUT | http::Method::PATCH);
+            if carries_body && !request.headers().contains_key(http::header::CONTENT_LENGTH) {
+                let length = HeaderValue::from(request.body().len());
+                request.headers_mut().insert(http::header::CONTENT_LENGTH, length);
+            }
+        }
+    }
+    Ok(request)
+}
+
 impl<T> Client<T> {
     /// Builds and authorizes `op`'s request as of `now` (already skew-corrected).
     pub(crate) fn prepare<O: Operation>(
@@ -94,10 +179,17 @@ impl<T> Client<T> {
         op: &O,
         now: SystemTime,
     ) -> Result<http::Request<Bytes>, Error> {
-        let mut request = op.build_request(&self.inner.endpoint).map_err(Error::InvalidInput)?;
-        request.headers_mut().insert(http::header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
-        auth::authorize(&mut request, &self.inner.auth, now).map_err(Error::Signing)?;
-        Ok(request)
+        prepare(op, self.inner.endpoints.current(), Some(&self.inner.auth.current().0), now)
+    }
+
+    pub(crate) fn pipeline(&self) -> Pipeline<'_, T> {
+        Pipeline {
+            transport: &self.inner.transport,
+            state: &self.inner.state,
+            time: &self.inner.time,
+            jitter: &self.inner.jitter,
+            policy: self.inner.policy,
+        }
     }
 }
 
@@ -113,10 +205,82 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         }
     }
 
+    /// Runs `call`'s attempts of `op` on the client's endpoint with its credentials. Temporary
+    /// credentials due for renewal are renewed first; a refusal that says they expired is answered
+    /// by one renewal and the call starts again (a refused request took no effect).
+    pub(crate) async fn drive<O: Operation + Sync>(&self, call: &mut Call, op: &O) -> Driven<O, T::Error> {
+        let pipeline = self.pipeline();
+        let mut renewals = 0;
+        loop {
+            self.inner.auth.renew_if_due(&pipeline).await?;
+            let (auth, generation) = self.inner.auth.current();
+            let end = pipeline.drive(call, op, &self.inner.endpoints, Some(&auth)).await?;
+            if let CallEnd::GaveUp(e) = &end
+                && let Some(api) = e.error.api_error()
+                && self.inner.auth.is_renewable()
+                && modelarts_protocol::iam::renewal::after_refusal(api, renewals)
+                    == modelarts_protocol::iam::renewal::AfterRefusal::RenewAndRetry
+            {
+                renewals += 1;
+                tracing::info!(operation = O::NAME, "the credentials expired: renewing them once");
+                self.inner.auth.renew(&pipeline, generation).await?;
+                *call = Call::new(*call.policy(), O::IDEMPOTENT);
+                continue;
+            }
+            return Ok(end);
+        }
+    }
+}
+
+impl<T: HttpSend<Error: Send + Sync + 'static>> Pipeline<'_, T> {
+    /// Runs an identity call (IAM, metadata) to its end: its output or the error.
+    pub(crate) async fn run<O: Operation + Sync>(
+        &self,
+        op: &O,
+        endpoint: &modelarts_protocol::endpoint::Endpoint,
+        auth: Option<&auth::Auth>,
+    ) -> Result<O::Output, Error> {
+        let mut call = Call::new(self.policy, O::IDEMPOTENT);
+        let endpoints = EndpointSet::new(endpoint.clone(), Vec::new());
+        match self.drive(&mut call, op, &endpoints, auth).await? {
+            CallEnd::Done(output) => Ok(output),
+            CallEnd::CheckState(e) | CallEnd::GaveUp(e) => Err(e.into()),
+        }
+    }
+
+    /// Runs an identity call once, unauthenticated, giving up when no answer came within `bound`
+    /// (`None`): for a service that may not exist (the metadata service on a laptop).
+    pub(crate) async fn run_bounded<O: Operation + Sync>(
+        &self,
+        op: &O,
+        endpoint: &modelarts_protocol::endpoint::Endpoint,
+        bound: Duration,
+    ) -> Option<Result<O::Output, Error>> {
+        let mut policy = self.policy;
+        policy.max_attempts = 1;
+        let once = Pipeline { policy, ..*self };
+        let call = std::pin::pin!(once.run(op, endpoint, None));
+        let bound = std::pin::pin!(self.time.sleep(bound));
+        match futures_util::future::select(call, bound).await {
+            futures_util::future::Either::Left((result, _)) => Some(result),
+            futures_util::future::Either::Right(((), _)) => None,
+        }
+    }
+
+    fn jitter(&self) -> f64 {
+        (self.jitter)().clamp(0.0, 1.0)
+    }
+
     /// Runs `call`'s attempts of `op`: the protocol's [`Call`] decides, this loop signs at the time
     /// it gives, sends, feeds the answer back, and sleeps when told.
-    pub(crate) async fn drive<O: Operation + Sync>(&self, call: &mut Call, op: &O) -> Driven<O, T::Error> {
-        let state = &self.inner.state;
+    pub(crate) async fn drive<O: Operation + Sync>(
+        &self,
+        call: &mut Call,
+        op: &O,
+        endpoints: &EndpointSet,
+        auth: Option<&auth::Auth>,
+    ) -> Driven<O, T::Error> {
+        let state = self.state;
         loop {
             let span = tracing::debug_span!(
                 "modelarts.attempt",
@@ -128,10 +292,10 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
                 outcome = Empty,
                 backoff_ms = Empty,
             );
-            let signing_time = call.start_attempt(self.inner.time.now(), state.skew());
-            let request = self.prepare(op, signing_time)?;
-            let result = self.inner.transport.send(request).instrument(span.clone()).await;
-            let received_at = self.inner.time.now();
+            let signing_time = call.start_attempt(self.time.now(), state.skew());
+            let request = prepare(op, endpoints.current(), auth, signing_time)?;
+            let result = self.transport.send(request).instrument(span.clone()).await;
+            let received_at = self.time.now();
             let step = match result {
                 Ok(response) => {
                     let head = ResponseHead::of(&response, received_at);
@@ -152,7 +316,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
                         may_have_reached_server = error.may_have_reached_server(),
                         "transport error: {error}"
                     );
-                    let failure = TransportFailure::of(&error);
+                    let failure = endpoints.after_failure(&TransportFailure::of(&error));
                     call.on_transport_error(failure, error, &mut *state.bucket(), self.jitter())
                 }
             };
@@ -181,7 +345,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
                     span.record("outcome", if kind == RetryKind::Throttling { "throttled" } else { "retry" });
                     span.record("backoff_ms", u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
                     tracing::debug!(parent: &span, "retrying after {delay:?}: {error}");
-                    self.inner.time.sleep(delay).await;
+                    self.time.sleep(delay).await;
                 }
             }
         }

@@ -8,7 +8,9 @@
 //! decision (retry or not, backoff, waiter steps, pagination, status meaning):
 //!
 //! - configuration and a credentials chain with one documented precedence ([`ClientBuilder`],
-//!   [`ResolvedConfig`]);
+//!   [`ResolvedConfig`]): AK/SK, tokens, password login, OIDC federation, CCE pod identity, the
+//!   ECS metadata service, agencies, and the project ID looked up through IAM and cached
+//!   ([`ClientBuilder::connect`]); endpoint lists that fail over on refused connections;
 //! - retries with full-jitter backoff, `Retry-After`, and a retry quota shared by all requests of a
 //!   client, so a dead endpoint is not hammered;
 //! - clock skew measured from the server's `Date`, and one re-sign on an authentication failure it
@@ -32,11 +34,13 @@
 mod batch;
 #[cfg(feature = "blocking")]
 pub mod blocking;
+mod cache;
 mod client;
 mod config;
 mod dry_run;
 mod error;
 mod execute;
+mod identity;
 mod list;
 mod resolve;
 mod stop;
@@ -52,6 +56,7 @@ pub use client::Client;
 pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
 pub use dry_run::{DryRunSender, NotSent};
 pub use error::{Error, ErrorCategory, TransportError, WaitError, WaitSubject};
+pub use identity::{Agency, CredentialCheck, Login, METADATA_BOUND};
 pub use list::DEFAULT_PAGE_SIZE;
 pub use resolve::{MAX_CREDENTIALS_FILE_BYTES, TextFileError, decode_text_file, read_limited};
 pub use stop::{StopOptions, StopOutcome};

@@ -1,5 +1,5 @@
-//! Resolution of the builder's settings, per setting and first hit wins: explicit builder values →
-//! environment → the credentials file → default.
+//! Resolution of the builder's settings, one function per setting, first hit wins: explicit
+//! builder values → environment → the credentials file → default.
 //!
 //! An environment variable set to an empty string counts as unset. The credentials file is only
 //! read when a setting is not found before it; when it is read, a garbled file is an error that
@@ -19,11 +19,18 @@ use modelarts_protocol::ids::ProjectId;
 use modelarts_protocol::retry::RetryPolicy;
 use modelarts_protocol::signing::Credentials;
 
+use modelarts_protocol::iam::federation::{ID_TOKEN_FILE_ENV, IDP_ID_ENV};
+use modelarts_protocol::iam::metadata::METADATA_ENDPOINT;
+use modelarts_protocol::iam::token::Password;
+#[cfg(feature = "transport")]
+use modelarts_transport::TransportConfig;
+
 use crate::config::{
     ClientBuilder, EnvFn, ResolvedConfig, Setting, SettingSource, default_credentials_file, home_dir,
     not_unicode,
 };
 use crate::error::Error;
+use crate::identity::{Agency, Login};
 
 /// Env: the access key.
 pub(crate) const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";
@@ -45,6 +52,20 @@ pub(crate) const ENV_REGIONS: [&str; 2] = ["MODELARTS_REGION", "HUAWEICLOUD_SDK_
 pub(crate) const ENV_ENDPOINT_URL: &str = "MODELARTS_ENDPOINT_URL";
 /// Env: the CA bundle.
 pub(crate) const ENV_CA_BUNDLE: &str = "MODELARTS_CA_BUNDLE";
+/// Env: the IAM user name of a password login.
+pub(crate) const ENV_USERNAME: &str = "HUAWEICLOUD_SDK_USERNAME";
+/// Env: the password of a password login.
+pub(crate) const ENV_PASSWORD: &str = "HUAWEICLOUD_SDK_PASSWORD";
+/// Env: the account (domain) of a password login.
+pub(crate) const ENV_DOMAIN_NAME: &str = "HUAWEICLOUD_SDK_DOMAIN_NAME";
+/// Env: the agency to assume.
+pub(crate) const ENV_AGENCY_NAME: &str = "MODELARTS_AGENCY_NAME";
+/// Env: the account (domain) that created the agency.
+pub(crate) const ENV_AGENCY_DOMAIN: &str = "MODELARTS_AGENCY_DOMAIN";
+/// Env: the metadata service's address, or `off`.
+pub(crate) const ENV_METADATA_ENDPOINT: &str = "MODELARTS_METADATA_ENDPOINT";
+/// Env: the user's cache directory.
+pub(crate) const ENV_XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
 /// The default profile.
 pub(crate) const DEFAULT_PROFILE: &str = "basic";
 /// The connect timeout reported without the built-in transport (the transport's default).
@@ -78,50 +99,109 @@ pub(crate) fn region_endpoint_var(region: &str) -> String {
 
 pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
     let env = &b.env;
+    let profile = resolve_profile(b)?;
+    let credentials_file = resolve_credentials_file(b)?;
+    let mut file = ProfileFile::new(credentials_file, profile.clone());
 
+    let mut tried = Vec::new();
+    let (auth, login) = resolve_credentials(b, env, &mut file, &mut tried)?;
+    let agency = resolve_agency(b, env, &mut file)?;
+    let project_id = resolve_project_id(b, env, &mut file)?;
+    let region = resolve_region(b, env)?;
+    let mut regions = RegionsFileSource::new(env)?;
+    let (endpoint, endpoint_fallbacks) = resolve_endpoint(b, env, region.as_ref(), &mut regions)?;
+    let iam_endpoint = resolve_iam_endpoint(b, env, &mut file, region.as_ref(), &mut regions)?;
+    let cache_dir = resolve_cache_dir(b, env)?;
+
+    let metadata_over_http = match &login {
+        Some(Setting {
+            value: Login::Metadata { endpoint } | Login::PodIdentity { uri: endpoint, .. },
+            ..
+        }) => !endpoint.is_https(),
+        _ => false,
+    };
+    let transport = resolve_transport(b, env, metadata_over_http)?;
+    let (max_attempts, retry_policy) = resolve_retries(b)?;
+
+    let credentials_file = file.into_setting();
+    Ok(ResolvedConfig {
+        region,
+        endpoint,
+        endpoint_fallbacks,
+        project_id,
+        auth,
+        login,
+        agency,
+        iam_endpoint,
+        cache_dir,
+        credentials_tried: tried,
+        profile,
+        credentials_file,
+        ca_bundle: transport.ca_bundle,
+        max_attempts,
+        retry_policy,
+        connect_timeout: transport.connect_timeout,
+        timeout: transport.timeout,
+        insecure: transport.insecure,
+        allow_http: transport.allow_http,
+        proxy: transport.proxy,
+        #[cfg(feature = "transport")]
+        transport_config: transport.config,
+    })
+}
+
+/// The profile: explicit → `MODELARTS_PROFILE` → `basic`.
+fn resolve_profile(b: &ClientBuilder) -> Result<Setting<String>, Error> {
     let profile = match &b.profile {
         Some(p) => Setting::new(p.trim().to_owned(), SettingSource::Explicit),
-        None => env_setting(env, ENV_PROFILE)?
+        None => env_setting(&b.env, ENV_PROFILE)?
             .unwrap_or_else(|| Setting::new(DEFAULT_PROFILE.to_owned(), SettingSource::Default)),
     };
     if profile.value.is_empty() {
         return Err(Error::config("the profile name is empty"));
     }
-    let credentials_file = match &b.credentials_file {
+    Ok(profile)
+}
+
+/// The credentials file: explicit → `HUAWEICLOUD_SDK_CREDENTIALS_FILE` → `~/.huaweicloud/credentials`.
+fn resolve_credentials_file(b: &ClientBuilder) -> Result<Option<Setting<PathBuf>>, Error> {
+    Ok(match &b.credentials_file {
         Some(p) => Some(Setting::new(p.clone(), SettingSource::Explicit)),
-        None => match env_value(env, ENV_CREDENTIALS_FILE)? {
+        None => match env_value(&b.env, ENV_CREDENTIALS_FILE)? {
             Some(p) => {
                 Some(Setting::new(PathBuf::from(p), SettingSource::Env(ENV_CREDENTIALS_FILE.to_owned())))
             }
             None => {
-                home_dir(env)?.map(|h| Setting::new(default_credentials_file(&h), SettingSource::Default))
+                home_dir(&b.env)?.map(|h| Setting::new(default_credentials_file(&h), SettingSource::Default))
             }
         },
-    };
-    let mut file = ProfileFile::new(credentials_file.clone(), profile.clone());
+    })
+}
 
-    // Credentials.
-    let mut tried = Vec::new();
-    let auth = resolve_auth(b, env, &mut file, &mut tried)?;
-
-    // Project ID.
-    let project_raw = match &b.project_id {
+/// The project ID: explicit → `HUAWEICLOUD_SDK_PROJECT_ID` → file `project_id`; else looked up
+/// through IAM by `connect`.
+fn resolve_project_id(
+    b: &ClientBuilder,
+    env: &EnvFn,
+    file: &mut ProfileFile,
+) -> Result<Option<Setting<ProjectId>>, Error> {
+    let raw = match &b.project_id {
         Some(p) => Some(Setting::new(p.clone(), SettingSource::Explicit)),
         None => match env_setting(env, ENV_PROJECT_ID)? {
             Some(s) => Some(s),
             None => file.value("project_id")?,
         },
     };
-    let project_id = match project_raw {
-        Some(Setting { value, source }) => Some(Setting::new(
-            ProjectId::new(value.trim())
-                .map_err(|e| Error::config_with(format!("invalid project ID from {source}"), e))?,
-            source,
-        )),
-        None => None,
-    };
+    raw.map(|Setting { value, source }| {
+        ProjectId::new(value.trim())
+            .map(|id| Setting::new(id, source.clone()))
+            .map_err(|e| Error::config_with(format!("invalid project ID from {source}"), e))
+    })
+    .transpose()
+}
 
-    // Region and endpoint.
+/// The region: explicit → `MODELARTS_REGION` → `HUAWEICLOUD_SDK_REGION`.
+fn resolve_region(b: &ClientBuilder, env: &EnvFn) -> Result<Option<Setting<String>>, Error> {
     let region = match &b.region {
         Some(r) => Some(Setting::new(r.trim().to_owned(), SettingSource::Explicit)),
         None => {
@@ -134,49 +214,249 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
             }
             found
         }
-    }
-    .filter(|r| !r.value.is_empty());
-    let endpoint_raw = match &b.endpoint_url {
-        Some(u) => Some(Setting::new(u.clone(), SettingSource::Explicit)),
-        None => match (env_setting(env, ENV_ENDPOINT_URL)?, &region) {
-            (Some(url), _) => Some(url),
-            (None, Some(r)) => {
-                let var = region_endpoint_var(&r.value);
-                env_value(env, &var)?.and_then(|list| {
-                    list.split(',')
-                        .map(str::trim)
-                        .find(|u| !u.is_empty())
-                        .map(|u| Setting::new(u.to_owned(), SettingSource::Env(var.clone())))
-                })
-            }
-            (None, None) => None,
-        },
     };
-    let endpoint = match (endpoint_raw, &region) {
-        (Some(Setting { value, source }), _) => Some(Setting::new(
-            Endpoint::from_url(&value)
-                .map_err(|e| Error::config_with(format!("invalid endpoint URL from {source}"), e))?,
-            source,
-        )),
-        (None, Some(r)) => match Endpoint::for_region(&r.value) {
-            Ok(e) => Some(Setting::new(e, SettingSource::Derived("region"))),
-            Err(e @ EndpointError::UnknownRegion(_)) => {
-                return Err(Error::config_with(
-                    format!(
-                        "unknown region {:?} (from {}): set the endpoint URL explicitly (MODELARTS_ENDPOINT_URL or {})",
-                        r.value,
-                        r.source,
-                        region_endpoint_var(&r.value)
-                    ),
-                    e,
-                ));
-            }
-            Err(e) => return Err(Error::config_with(format!("invalid region {:?}", r.value), e)),
-        },
-        (None, None) => None,
-    };
+    Ok(region.filter(|r| !r.value.is_empty()))
+}
 
-    // Transport settings: the transport's defaults, or the base configuration given.
+/// The ModelArts endpoints, the first one and the rest of its list (tried in turn when a
+/// connection or TLS handshake fails): explicit → `MODELARTS_ENDPOINT_URL` →
+/// `HUAWEICLOUD_SDK_REGION_MODELARTS_<REGION>` → the regions file (`HUAWEICLOUD_SDK_REGIONS_FILE`,
+/// else `~/.huaweicloud/regions.yaml`) → derived from the region. The first three may be
+/// comma-separated lists.
+fn resolve_endpoint(
+    b: &ClientBuilder,
+    env: &EnvFn,
+    region: Option<&Setting<String>>,
+    regions: &mut RegionsFileSource,
+) -> Result<(Option<Setting<Endpoint>>, Vec<Endpoint>), Error> {
+    let list = |text: &str| -> Vec<String> {
+        text.split(',').map(str::trim).filter(|u| !u.is_empty()).map(str::to_owned).collect()
+    };
+    let mut raw: Option<(Vec<String>, SettingSource)> = match &b.endpoint_url {
+        Some(u) => Some((list(u), SettingSource::Explicit)),
+        None => env_value(env, ENV_ENDPOINT_URL)?
+            .map(|u| (list(&u), SettingSource::Env(ENV_ENDPOINT_URL.to_owned()))),
+    };
+    if raw.is_none()
+        && let Some(r) = region
+    {
+        let var = region_endpoint_var(&r.value);
+        raw = env_value(env, &var)?.map(|u| (list(&u), SettingSource::Env(var.clone())));
+        if raw.is_none()
+            && let Some((urls, source)) = regions.endpoints("MODELARTS", &r.value)?
+        {
+            raw = Some((urls, source));
+        }
+    }
+    if let Some((urls, source)) = raw.filter(|(urls, _)| !urls.is_empty()) {
+        let mut parsed = Vec::with_capacity(urls.len());
+        for url in urls.iter().take(modelarts_protocol::regions_file::MAX_ENDPOINTS) {
+            parsed.push(
+                Endpoint::from_url(url)
+                    .map_err(|e| Error::config_with(format!("invalid endpoint URL from {source}"), e))?,
+            );
+        }
+        let first = parsed.remove(0);
+        return Ok((Some(Setting::new(first, source)), parsed));
+    }
+    let Some(r) = region else { return Ok((None, Vec::new())) };
+    match Endpoint::for_region(&r.value) {
+        Ok(e) => Ok((Some(Setting::new(e, SettingSource::Derived("region"))), Vec::new())),
+        Err(e @ EndpointError::UnknownRegion(_)) => Err(Error::config_with(
+            format!(
+                "unknown region {:?} (from {}): set the endpoint URL explicitly (MODELARTS_ENDPOINT_URL or {})",
+                r.value,
+                r.source,
+                region_endpoint_var(&r.value)
+            ),
+            e,
+        )),
+        Err(e) => Err(Error::config_with(format!("invalid region {:?}", r.value), e)),
+    }
+}
+
+/// The official SDKs' regions file, read at most once and only when an endpoint is looked up in
+/// it: `HUAWEICLOUD_SDK_REGIONS_FILE` (which must exist), else `~/.huaweicloud/regions.yaml` (if
+/// it exists).
+struct RegionsFileSource {
+    path: Option<(PathBuf, bool)>,
+    parsed: Option<Option<modelarts_protocol::regions_file::RegionsFile>>,
+}
+
+impl RegionsFileSource {
+    fn new(env: &EnvFn) -> Result<Self, Error> {
+        let path = match env_value(env, modelarts_protocol::regions_file::REGIONS_FILE_ENV)? {
+            Some(p) => Some((PathBuf::from(p), true)),
+            None => home_dir(env)?.map(|h| (h.join(".huaweicloud").join("regions.yaml"), false)),
+        };
+        Ok(Self { path, parsed: None })
+    }
+
+    fn source(&self) -> SettingSource {
+        SettingSource::File {
+            path: self.path.as_ref().map(|(p, _)| p.clone()).unwrap_or_default(),
+            section: "regions".to_owned(),
+        }
+    }
+
+    /// The endpoints the file gives `service` in `region`, if any.
+    fn endpoints(
+        &mut self,
+        service: &str,
+        region: &str,
+    ) -> Result<Option<(Vec<String>, SettingSource)>, Error> {
+        if self.parsed.is_none() {
+            let parsed = match &self.path {
+                None => None,
+                Some((path, required)) => {
+                    match std::fs::File::open(path).and_then(|f| {
+                        read_limited(f, modelarts_protocol::regions_file::MAX_REGIONS_FILE as u64)
+                    }) {
+                        Ok(bytes) => {
+                            let text = decode_text_file(bytes).map_err(|reason| {
+                                Error::config(format!("the regions file {} {reason}", path.display()))
+                            })?;
+                            Some(modelarts_protocol::regions_file::RegionsFile::parse(&text).map_err(
+                                |e| {
+                                    Error::config_with(
+                                        format!("cannot use the regions file {}", path.display()),
+                                        e,
+                                    )
+                                },
+                            )?)
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => None,
+                        Err(e) => {
+                            return Err(Error::config_with(
+                                format!("cannot read the regions file {}", path.display()),
+                                e,
+                            ));
+                        }
+                    }
+                }
+            };
+            self.parsed = Some(parsed);
+        }
+        let source = self.source();
+        Ok(self
+            .parsed
+            .as_ref()
+            .and_then(Option::as_ref)
+            .and_then(|file| file.endpoints(service, region))
+            .map(|urls| (urls.to_vec(), source)))
+    }
+}
+
+/// The IAM endpoint: explicit → `HUAWEICLOUD_SDK_IAM_ENDPOINT` → file `iam_endpoint` → the
+/// region's → the global one (the protocol's `resolve_iam_endpoint` decides; the profile is read
+/// only when neither of the first two is set).
+fn resolve_iam_endpoint(
+    b: &ClientBuilder,
+    env: &EnvFn,
+    file: &mut ProfileFile,
+    region: Option<&Setting<String>>,
+    regions: &mut RegionsFileSource,
+) -> Result<Setting<Endpoint>, Error> {
+    use modelarts_protocol::iam::endpoint::{IAM_ENDPOINT_ENV, IamEndpointInputs, IamEndpointSource};
+    let from_env = env_value(env, IAM_ENDPOINT_ENV)?;
+    let from_file = match (&b.iam_endpoint, &from_env) {
+        (None, None) => file.value("iam_endpoint")?.map(|s| s.value),
+        _ => None,
+    };
+    let inputs = IamEndpointInputs {
+        explicit: b.iam_endpoint.as_deref(),
+        env: from_env.as_deref(),
+        profile: from_file.as_deref(),
+        region: region.map(|r| r.value.as_str()),
+    };
+    let (endpoint, source) = modelarts_protocol::iam::endpoint::resolve_iam_endpoint(&inputs)
+        .map_err(|e| Error::config_with(e.to_string(), e))?;
+    // The regions file comes after the settings and before the built-in region table.
+    if matches!(source, IamEndpointSource::Region | IamEndpointSource::Global)
+        && let Some(r) = region
+        && let Some((urls, from)) = regions.endpoints("IAM", &r.value)?
+        && let Some(url) = urls.first()
+    {
+        let endpoint = Endpoint::from_url(url)
+            .map_err(|e| Error::config_with(format!("invalid IAM endpoint from {from}"), e))?;
+        return Ok(Setting::new(endpoint, from));
+    }
+    let source = match source {
+        IamEndpointSource::Explicit => SettingSource::Explicit,
+        IamEndpointSource::Env => SettingSource::Env(IAM_ENDPOINT_ENV.to_owned()),
+        IamEndpointSource::Profile => file.source(),
+        IamEndpointSource::Region => SettingSource::Derived("region"),
+        _ => SettingSource::Default,
+    };
+    Ok(Setting::new(endpoint, source))
+}
+
+/// The agency: explicit → `MODELARTS_AGENCY_NAME` + `MODELARTS_AGENCY_DOMAIN` → file
+/// `agency_name` + `agency_domain`. A name without a domain (or the reverse) is an error.
+fn resolve_agency(
+    b: &ClientBuilder,
+    env: &EnvFn,
+    file: &mut ProfileFile,
+) -> Result<Option<Setting<Agency>>, Error> {
+    let (name, domain, source) = match (&b.agency_name, &b.agency_domain) {
+        (None, None) => match (env_value(env, ENV_AGENCY_NAME)?, env_value(env, ENV_AGENCY_DOMAIN)?) {
+            (None, None) => {
+                let name = file.value("agency_name")?.map(|s| s.value);
+                let domain = file.value("agency_domain")?.map(|s| s.value);
+                (name, domain, file.source())
+            }
+            (name, domain) => (name, domain, SettingSource::Env(ENV_AGENCY_NAME.to_owned())),
+        },
+        (name, domain) => (name.clone(), domain.clone(), SettingSource::Explicit),
+    };
+    match (name, domain) {
+        (None, None) => Ok(None),
+        (Some(agency_name), Some(domain_name)) => Ok(Some(Setting::new(
+            Agency { domain_name: domain_name.trim().to_owned(), agency_name: agency_name.trim().to_owned() },
+            source,
+        ))),
+        (Some(_), None) => Err(Error::config(format!(
+            "an agency name is set ({source}) but not the account (domain) that created it: set --agency-domain ({ENV_AGENCY_DOMAIN}, file key agency_domain)"
+        ))),
+        (None, Some(_)) => Err(Error::config(format!(
+            "an agency domain is set ({source}) but no agency name: set --agency-name ({ENV_AGENCY_NAME}, file key agency_name)"
+        ))),
+    }
+}
+
+/// The identity cache directory: explicit → `$XDG_CACHE_HOME/modelarts` → `~/.cache/modelarts`.
+fn resolve_cache_dir(b: &ClientBuilder, env: &EnvFn) -> Result<Option<Setting<PathBuf>>, Error> {
+    if let Some(dir) = &b.cache_dir {
+        return Ok(dir.clone().map(|d| Setting::new(d, SettingSource::Explicit)));
+    }
+    if let Some(xdg) = env_value(env, ENV_XDG_CACHE_HOME)? {
+        return Ok(Some(Setting::new(
+            PathBuf::from(xdg).join("modelarts"),
+            SettingSource::Env(ENV_XDG_CACHE_HOME.to_owned()),
+        )));
+    }
+    Ok(home_dir(env)?.map(|h| Setting::new(h.join(".cache").join("modelarts"), SettingSource::Default)))
+}
+
+/// The transport's settings as resolved.
+struct TransportSettings {
+    ca_bundle: Option<Setting<PathBuf>>,
+    connect_timeout: Setting<Duration>,
+    timeout: Setting<Duration>,
+    insecure: Setting<bool>,
+    allow_http: Setting<bool>,
+    proxy: Option<Setting<String>>,
+    #[cfg(feature = "transport")]
+    config: TransportConfig,
+}
+
+/// Transport settings: the transport's defaults, or the base configuration given, overridden by
+/// the builder's values; the CA bundle also from `MODELARTS_CA_BUNDLE`.
+fn resolve_transport(
+    b: &ClientBuilder,
+    env: &EnvFn,
+    metadata_over_http: bool,
+) -> Result<TransportSettings, Error> {
     #[cfg(feature = "transport")]
     let mut transport = b.transport_config.clone().unwrap_or_default();
     #[cfg(feature = "transport")]
@@ -226,16 +506,73 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
         None => Setting::new(base_allow_http, base_source()),
     };
     #[cfg(feature = "transport")]
+    let proxy = proxy_in_effect(&transport.proxy, env, has_base);
+    #[cfg(not(feature = "transport"))]
+    let (proxy, _) = (None, metadata_over_http);
+    #[cfg(feature = "transport")]
     {
         transport.ca_bundle = ca_bundle.as_ref().map(|ca| ca.value.clone()).or(transport.ca_bundle);
         transport.connect_timeout = connect_timeout.value;
         transport.attempt_timeout = timeout.value;
         transport.insecure = insecure.value;
-        transport.allow_http = allow_http.value;
+        // The metadata service is plain HTTP by nature; the ModelArts and IAM endpoints' schemes
+        // are checked by the client against `allow_http` itself.
+        transport.allow_http = allow_http.value || metadata_over_http;
         transport.user_agent = Some(HeaderValue::from_static(USER_AGENT));
     }
+    Ok(TransportSettings {
+        ca_bundle,
+        connect_timeout,
+        timeout,
+        insecure,
+        allow_http,
+        proxy,
+        #[cfg(feature = "transport")]
+        config: transport,
+    })
+}
 
-    // Retries.
+/// The proxy requests to an `https://` endpoint go through, credentials removed, for display.
+#[cfg(feature = "transport")]
+fn proxy_in_effect(
+    config: &modelarts_transport::ProxyConfig,
+    env: &EnvFn,
+    explicit: bool,
+) -> Option<Setting<String>> {
+    use modelarts_transport::ProxyConfig;
+    let from_env;
+    let (config, source) = match config {
+        ProxyConfig::FromEnv => {
+            from_env = ProxyConfig::from_env_vars(|name| env(name).ok().flatten());
+            (&from_env, SettingSource::Env("HTTPS_PROXY".to_owned()))
+        }
+        other => (other, if explicit { SettingSource::Explicit } else { SettingSource::Default }),
+    };
+    let (url, no_proxy) = match config {
+        ProxyConfig::Explicit { url, no_proxy } => (url.as_str(), no_proxy.as_deref()),
+        ProxyConfig::PerScheme { https: Some(url), no_proxy, .. } => (url.as_str(), no_proxy.as_deref()),
+        _ => return None,
+    };
+    let shown = without_userinfo(url);
+    let shown = match no_proxy {
+        Some(list) => format!("{shown} (except {list})"),
+        None => shown,
+    };
+    Some(Setting::new(shown, source))
+}
+
+/// A URL without the `user:password@` part.
+#[cfg(feature = "transport")]
+fn without_userinfo(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    if scheme.is_empty() { format!("{host}{path}") } else { format!("{scheme}://{host}{path}") }
+}
+
+/// Attempts per call and the retry policy with them applied.
+fn resolve_retries(b: &ClientBuilder) -> Result<(Setting<u32>, RetryPolicy), Error> {
     let mut retry_policy = b.retry_policy.unwrap_or_default();
     let max_attempts = match (b.max_attempts, b.retry_policy) {
         (Some(n), _) => Setting::new(n, SettingSource::Explicit),
@@ -246,26 +583,7 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
         return Err(Error::config("max_attempts must be at least 1 (1 means no retries)"));
     }
     retry_policy.max_attempts = max_attempts.value;
-
-    let credentials_file = file.into_setting();
-    Ok(ResolvedConfig {
-        region,
-        endpoint,
-        project_id,
-        auth,
-        credentials_tried: tried,
-        profile,
-        credentials_file,
-        ca_bundle,
-        max_attempts,
-        retry_policy,
-        connect_timeout,
-        timeout,
-        insecure,
-        allow_http,
-        #[cfg(feature = "transport")]
-        transport_config: transport,
-    })
+    Ok((max_attempts, retry_policy))
 }
 
 fn pick_duration(
@@ -301,43 +619,168 @@ fn aksk(ak: &str, sk: &str, token: Option<String>, source: &str) -> Result<Auth,
     Ok(Auth::AkSk(credentials))
 }
 
-fn resolve_auth(
+/// What the credential chain found: ready credentials, or a login to make first.
+type Found = (Option<Setting<Auth>>, Option<Setting<Login>>);
+
+/// A password login from three values of one source; all three or none.
+fn password_login(
+    user: Option<String>,
+    password: Option<String>,
+    domain: Option<String>,
+    where_: &str,
+    names: [&str; 3],
+) -> Result<Option<Login>, Error> {
+    match (user, password, domain) {
+        (None, None, None) => Ok(None),
+        (Some(user_name), Some(password), Some(domain_name)) => {
+            if password.is_empty() {
+                return Err(Error::config(format!("the password from {where_} is empty")));
+            }
+            Ok(Some(Login::Password {
+                user_name: user_name.trim().to_owned(),
+                password: Password::new(password),
+                domain_name: domain_name.trim().to_owned(),
+            }))
+        }
+        (user, password, domain) => {
+            let missing: Vec<&str> = [user.is_none(), password.is_none(), domain.is_none()]
+                .iter()
+                .zip(names)
+                .filter(|(missing, _)| **missing)
+                .map(|(_, name)| name)
+                .collect();
+            Err(Error::config(format!("a password login from {where_} needs {} too", missing.join(" and "))))
+        }
+    }
+}
+
+/// An OIDC federation from an identity provider and an ID-token file; both or none.
+fn federation(idp: Option<String>, file: Option<String>, where_: &str) -> Result<Option<Login>, Error> {
+    match (idp, file) {
+        (None, None) => Ok(None),
+        (Some(idp_id), Some(file)) => Ok(Some(Login::Federation {
+            idp_id: idp_id.trim().to_owned(),
+            id_token_file: PathBuf::from(file.trim()),
+        })),
+        (Some(_), None) => {
+            Err(Error::config(format!("{where_} names an identity provider but no ID-token file")))
+        }
+        (None, Some(_)) => {
+            Err(Error::config(format!("{where_} names an ID-token file but no identity provider")))
+        }
+    }
+}
+
+/// The credential chain, first hit wins: explicit → environment (AK/SK, IAM token, password,
+/// federation) → the profile file (AK/SK, password, federation) → CCE pod identity → the ECS/BMS
+/// metadata service
+/// (asked only by `connect`, unless turned off). `tried` gets every source looked at.
+fn resolve_credentials(
     b: &ClientBuilder,
     env: &EnvFn,
     file: &mut ProfileFile,
     tried: &mut Vec<String>,
-) -> Result<Option<Setting<Auth>>, Error> {
-    // 1. Explicit.
-    match (&b.credentials, &b.iam_token) {
-        (Some(_), Some(_)) => {
-            return Err(Error::config("both AK/SK credentials and an IAM token were given; choose one"));
-        }
-        (Some(c), None) => {
-            let auth = aksk(
-                c.access_key(),
-                c.secret_key(),
-                c.security_token().map(str::to_owned),
-                "the explicit credentials",
-            )?;
-            return Ok(Some(Setting::new(auth, SettingSource::Explicit)));
-        }
-        (None, Some(token)) => {
-            if token.expose().trim().is_empty() {
-                return Err(Error::config("the explicit IAM token is empty"));
-            }
-            return Ok(Some(Setting::new(Auth::Token(token.clone()), SettingSource::Explicit)));
-        }
-        (None, None) => tried.push("explicit credentials (none given)".to_owned()),
+) -> Result<Found, Error> {
+    if let Some(found) = explicit_credentials(b, tried)? {
+        return Ok(found);
     }
+    if let Some(found) = env_credentials(env, tried)? {
+        return Ok(found);
+    }
+    if let Some(found) = file_credentials(file, tried)? {
+        return Ok(found);
+    }
+    if let Some(found) = pod_identity_credentials(env, tried)? {
+        return Ok(found);
+    }
+    match metadata_endpoint(b, env)? {
+        Some(Setting { value: endpoint, source }) => {
+            Ok((None, Some(Setting::new(Login::Metadata { endpoint }, source))))
+        }
+        None => {
+            tried.push(format!("ECS/BMS metadata (turned off: {ENV_METADATA_ENDPOINT}=off)"));
+            Ok((None, None))
+        }
+    }
+}
 
-    // 2. Environment: AK/SK, then an IAM token.
+/// The metadata service's address: explicit → `MODELARTS_METADATA_ENDPOINT` → the documented
+/// link-local one (`Default`); `off` turns the source off.
+fn metadata_endpoint(b: &ClientBuilder, env: &EnvFn) -> Result<Option<Setting<Endpoint>>, Error> {
+    let (raw, source) = match &b.metadata_endpoint {
+        Some(url) => (url.clone(), SettingSource::Explicit),
+        None => match env_value(env, ENV_METADATA_ENDPOINT)? {
+            Some(url) => (url, SettingSource::Env(ENV_METADATA_ENDPOINT.to_owned())),
+            None => (METADATA_ENDPOINT.to_owned(), SettingSource::Default),
+        },
+    };
+    if raw.trim().eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    let endpoint = Endpoint::from_url(&raw)
+        .map_err(|e| Error::config_with(format!("invalid metadata endpoint from {source}"), e))?;
+    Ok(Some(Setting::new(endpoint, source)))
+}
+
+/// CCE pod identity: `HC_CONTAINER_CREDENTIALS_FULL_URI` and
+/// `HC_CONTAINER_AUTHORIZATION_TOKEN_FILE`, both or none.
+fn pod_identity_credentials(env: &EnvFn, tried: &mut Vec<String>) -> Result<Option<Found>, Error> {
+    use modelarts_protocol::iam::pod_identity::{FULL_URI_ENV, TOKEN_FILE_ENV};
+    match (env_value(env, FULL_URI_ENV)?, env_value(env, TOKEN_FILE_ENV)?) {
+        (None, None) => {
+            tried.push(format!("env {FULL_URI_ENV}/{TOKEN_FILE_ENV} (CCE pod identity, not set)"));
+            Ok(None)
+        }
+        (Some(uri), Some(token_file)) => {
+            let uri = Endpoint::from_url(&uri)
+                .map_err(|e| Error::config_with(format!("invalid {FULL_URI_ENV}"), e))?;
+            let login = Login::PodIdentity { uri, token_file: PathBuf::from(token_file) };
+            Ok(Some((None, Some(Setting::new(login, SettingSource::Env(FULL_URI_ENV.to_owned()))))))
+        }
+        (Some(_), None) => Err(Error::config(format!("{FULL_URI_ENV} is set but {TOKEN_FILE_ENV} is not"))),
+        (None, Some(_)) => Err(Error::config(format!("{TOKEN_FILE_ENV} is set but {FULL_URI_ENV} is not"))),
+    }
+}
+
+fn explicit_credentials(b: &ClientBuilder, tried: &mut Vec<String>) -> Result<Option<Found>, Error> {
+    let given = usize::from(b.credentials.is_some())
+        + usize::from(b.iam_token.is_some())
+        + usize::from(b.password_login.is_some());
+    if given > 1 {
+        return Err(Error::config(
+            "more than one of AK/SK credentials, an IAM token and a password login were given; choose one",
+        ));
+    }
+    if let Some(c) = &b.credentials {
+        let auth = aksk(
+            c.access_key(),
+            c.secret_key(),
+            c.security_token().map(str::to_owned),
+            "the explicit credentials",
+        )?;
+        return Ok(Some((Some(Setting::new(auth, SettingSource::Explicit)), None)));
+    }
+    if let Some(token) = &b.iam_token {
+        if token.expose().trim().is_empty() {
+            return Err(Error::config("the explicit IAM token is empty"));
+        }
+        return Ok(Some((Some(Setting::new(Auth::Token(token.clone()), SettingSource::Explicit)), None)));
+    }
+    if let Some(login) = &b.password_login {
+        return Ok(Some((None, Some(Setting::new(login.clone(), SettingSource::Explicit)))));
+    }
+    tried.push("explicit credentials (none given)".to_owned());
+    Ok(None)
+}
+
+fn env_credentials(env: &EnvFn, tried: &mut Vec<String>) -> Result<Option<Found>, Error> {
     // Each variable is read (and a non-UTF-8 value reported) before deciding anything.
     let (ak, sk, token) =
         (env_value(env, ENV_AK)?, env_value(env, ENV_SK)?, env_value(env, ENV_SECURITY_TOKEN)?);
     match (ak, sk) {
         (Some(ak), Some(sk)) => {
             let auth = aksk(&ak, &sk, token, "the environment")?;
-            return Ok(Some(Setting::new(auth, SettingSource::Env(ENV_AK.to_owned()))));
+            return Ok(Some((Some(Setting::new(auth, SettingSource::Env(ENV_AK.to_owned()))), None)));
         }
         (Some(_), None) => {
             return Err(Error::config(format!("{ENV_AK} is set but {ENV_SK} is not")));
@@ -348,20 +791,45 @@ fn resolve_auth(
         (None, None) => tried.push(format!("env {ENV_AK}/{ENV_SK} (not set)")),
     }
     if let Some(token) = env_value(env, ENV_IAM_TOKEN)? {
-        return Ok(Some(Setting::new(
-            Auth::Token(IamToken::new(token)),
-            SettingSource::Env(ENV_IAM_TOKEN.to_owned()),
+        return Ok(Some((
+            Some(Setting::new(
+                Auth::Token(IamToken::new(token)),
+                SettingSource::Env(ENV_IAM_TOKEN.to_owned()),
+            )),
+            None,
         )));
     }
     tried.push(format!("env {ENV_IAM_TOKEN} (not set)"));
+    let user = env_value(env, ENV_USERNAME)?;
+    let password = env(ENV_PASSWORD).map_err(|_| not_unicode(ENV_PASSWORD))?.filter(|p| !p.is_empty());
+    let domain = env_value(env, ENV_DOMAIN_NAME)?;
+    if let Some(login) = password_login(
+        user,
+        password,
+        domain,
+        "the environment",
+        [ENV_USERNAME, ENV_PASSWORD, ENV_DOMAIN_NAME],
+    )? {
+        return Ok(Some((None, Some(Setting::new(login, SettingSource::Env(ENV_USERNAME.to_owned()))))));
+    }
+    tried.push(format!("env {ENV_USERNAME}/{ENV_PASSWORD}/{ENV_DOMAIN_NAME} (not set)"));
+    let idp = env_value(env, IDP_ID_ENV)?;
+    let token_file = env_value(env, ID_TOKEN_FILE_ENV)?;
+    if let Some(login) = federation(idp, token_file, "the environment")? {
+        return Ok(Some((None, Some(Setting::new(login, SettingSource::Env(IDP_ID_ENV.to_owned()))))));
+    }
+    tried.push(format!("env {IDP_ID_ENV}/{ID_TOKEN_FILE_ENV} (not set)"));
+    Ok(None)
+}
 
-    // 3. The credentials file.
+fn file_credentials(file: &mut ProfileFile, tried: &mut Vec<String>) -> Result<Option<Found>, Error> {
     let Some(path) = file.path().map(Path::to_path_buf) else {
         tried.push("credentials file (no home directory: HOME is not set)".to_owned());
         return Ok(None);
     };
     let profile = file.profile.value.clone();
     let where_ = format!("file {} [{profile}]", path.display());
+    let source = file.source();
     match file.section()? {
         SectionLookup::NoFile => {
             tried.push(format!("file {} (not found)", path.display()));
@@ -382,20 +850,36 @@ fn resolve_auth(
             Ok(None)
         }
         SectionLookup::Found(section) => {
-            let get = |k: &str| section.get(k).map(|(v, _)| v.clone());
-            match (get("ak"), get("sk")) {
+            let raw = |k: &str| section.get(k).map(|(v, _)| v.clone());
+            let get = |k: &str| raw(k).filter(|v| !v.is_empty());
+            // An empty `ak =` or `sk =` is reported as empty, not as missing.
+            match (raw("ak"), raw("sk")) {
                 (Some(ak), Some(sk)) => {
                     let auth = aksk(&ak, &sk, get("security_token"), &where_)?;
-                    let source = file.source();
-                    Ok(Some(Setting::new(auth, source)))
+                    return Ok(Some((Some(Setting::new(auth, source)), None)));
                 }
-                (Some(_), None) => Err(Error::config(format!("{where_} has ak but no sk"))),
-                (None, Some(_)) => Err(Error::config(format!("{where_} has sk but no ak"))),
-                (None, None) => {
-                    tried.push(format!("{where_} (no ak/sk keys)"));
-                    Ok(None)
-                }
+                (Some(_), None) => return Err(Error::config(format!("{where_} has ak but no sk"))),
+                (None, Some(_)) => return Err(Error::config(format!("{where_} has sk but no ak"))),
+                (None, None) => {}
             }
+            if let Some(login) = password_login(
+                get("username"),
+                get("password"),
+                get("domain_name"),
+                &where_,
+                ["username", "password", "domain_name"],
+            )? {
+                tracing::warn!(
+                    file = %path.display(),
+                    "a password is stored in the credentials file; prefer {ENV_PASSWORD} or AK/SK, and keep the file private (chmod 600)"
+                );
+                return Ok(Some((None, Some(Setting::new(login, source)))));
+            }
+            if let Some(login) = federation(get("idp_id"), get("id_token_file"), &where_)? {
+                return Ok(Some((None, Some(Setting::new(login, source)))));
+            }
+            tried.push(format!("{where_} (no ak/sk, username/password or idp_id keys)"));
+            Ok(None)
         }
     }
 }

@@ -78,3 +78,26 @@ fn the_blocking_client_terminates_a_v2_job_and_waits_until_terminated() {
     assert_eq!(client.list_training_jobs_v2_all(modelarts_sdk::V2ListQuery::default()).unwrap().len(), 2);
     runtime.block_on(emulator.shutdown());
 }
+
+#[test]
+fn the_blocking_client_connects_with_a_password_login_and_finds_the_project() {
+    let (runtime, emulator) = example::start(EmulatorConfig::default().job(JobSeed::running(10, 3))).unwrap();
+    let sender = example::UreqSender::new(emulator.ca_cert_pem().unwrap(), Duration::from_secs(10)).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let client = modelarts_sdk::Client::builder()
+        .region("cn-north-4")
+        .endpoint_url(&emulator.endpoint())
+        .iam_endpoint(&emulator.endpoint())
+        .password_login("emulator-user", "emulator-password-0001", "emulator-domain")
+        .cache_dir(Some(cache.path().to_path_buf()))
+        .env(|_| None)
+        .connect_blocking(sender)
+        .unwrap();
+    assert_eq!(client.project_id().as_str(), emulator.project_id());
+    let detail =
+        client.show_training_job_version(JobId::new(10).unwrap(), VersionId::new(3).unwrap()).unwrap();
+    assert_eq!(detail.status, JobStatus::Running);
+    let routes: Vec<_> = emulator.state().journal().iter().map(|e| e.route).collect();
+    assert_eq!(routes, [modelarts_emulator::Route::IamTokens, modelarts_emulator::Route::Show]);
+    runtime.block_on(emulator.shutdown());
+}

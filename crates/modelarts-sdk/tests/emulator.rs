@@ -484,8 +484,10 @@ async fn no_credentials_anywhere_lists_the_sources_tried() {
         .build()
         .unwrap_err();
     let Error::Credentials { tried } = &err else { panic!("{err:?}") };
-    assert_eq!(tried.len(), 4, "{tried:?}");
-    assert!(tried[3].contains(".huaweicloud/credentials (not found)"));
+    assert_eq!(tried.len(), 8, "{tried:?}");
+    assert!(tried[5].contains(".huaweicloud/credentials (not found)"));
+    assert!(tried[6].contains("CCE pod identity"), "{tried:?}");
+    assert!(tried[7].starts_with("ECS/BMS metadata (not asked"), "{tried:?}");
     let _ = std::fs::remove_dir_all(home);
 }
 

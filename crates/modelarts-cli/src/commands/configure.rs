@@ -1,4 +1,5 @@
-//! `configure list`: every setting that would be used, with its source, secrets masked.
+//! `configure list`: every setting that would be used, with its source, secrets masked; `configure
+//! test`: one IAM call that proves the credentials.
 //!
 //! The values, sources and masking come from the SDK's `ClientBuilder::resolve()`; this command only
 //! adds the CLI's own `output` setting and renders the rows.
@@ -48,6 +49,63 @@ pub(crate) fn list(ctx: &Context<'_>, out: &mut Stdout) -> Result<ExitStatus, Fa
             ctx.stderr
                 .note(&format!("no credentials found; tried: {}", resolved.credentials_tried.join("; ")));
         }
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// `configure test`: connects (making the calls the identity needs) and proves the credentials
+/// with one IAM call; prints the region, the project ID and where it came from, and the skew.
+pub(crate) async fn test(ctx: &Context<'_>, out: &mut Stdout) -> Result<ExitStatus, Failure> {
+    let resolved = settings::builder(ctx.global, &ctx.sources)
+        .resolve()
+        .map_err(|e| Failure::sdk("cannot resolve the configuration", &e))?;
+    let client = ctx.connect().await?;
+    let check = client.check_credentials().await.map_err(|e| {
+        let mut failure = Failure::sdk("the credentials were not accepted", &e);
+        ctx.explain(&mut failure);
+        failure
+    })?;
+    let region = resolved.region.as_ref().map(|r| r.value.clone());
+    let credentials = match (&resolved.auth, &resolved.login) {
+        (Some(a), _) => format!("{} from {}", a.value.method_name(), a.source),
+        (None, Some(l)) => format!("{} from {}", l.value.describe(), l.source),
+        (None, None) => "<none>".to_owned(),
+    };
+    let skew_text = match check.skew_millis {
+        Some(ms) => format!("{:+.1}s (server minus this machine)", ms as f64 / 1000.0),
+        None => "not measured (the answer had no Date)".to_owned(),
+    };
+    let rows = [
+        ("result", "ok: the credentials were accepted".to_owned()),
+        ("check", format!("{} at {}", check.call, check.host)),
+        ("request_id", check.request_id.clone().unwrap_or_else(|| "-".to_owned())),
+        ("region", region.clone().unwrap_or_else(|| "<not set>".to_owned())),
+        ("project_id", client.project_id().as_str().to_owned()),
+        ("project_id_source", client.project_source().unwrap_or("-").to_owned()),
+        ("credentials", credentials),
+        ("agency", resolved.agency.as_ref().map_or("-".to_owned(), |a| a.value.agency_name.clone())),
+        ("iam_endpoint", client.iam_endpoint().url()),
+        ("clock_skew", skew_text),
+    ];
+    if out.is_json() || out.is_jsonl() {
+        let document = json!({
+            "ok": true,
+            "check": check.call,
+            "host": check.host,
+            "request_id": check.request_id,
+            "region": region,
+            "project_id": client.project_id().as_str(),
+            "project_id_source": client.project_source(),
+            "iam_endpoint": client.iam_endpoint().url(),
+            "clock_skew_ms": check.skew_millis,
+        });
+        out.json(&document).map_err(io_failure)?;
+    } else {
+        let mut table = Table::new(["CHECK", "VALUE"]);
+        for (name, value) in rows {
+            table.row(vec![name.to_owned(), value]);
+        }
+        out.table(&table).map_err(io_failure)?;
     }
     Ok(ExitStatus::Success)
 }

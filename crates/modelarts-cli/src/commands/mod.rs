@@ -54,6 +54,16 @@ impl<'a> Context<'a> {
         Ok(self.client.get_or_init(|| client).clone())
     }
 
+    /// Builds the client with the calls its identity needs first (a password login, the metadata
+    /// service, an agency, the project lookup), so that every command finds it ready.
+    pub(crate) async fn connect(&self) -> Result<Client, Failure> {
+        if let Some(client) = self.client.get() {
+            return Ok(client.clone());
+        }
+        let client = settings::connect(self.global, &self.sources).await?;
+        Ok(self.client.get_or_init(|| client).clone())
+    }
+
     /// Adds the next steps only the command knows to a failure: for rejected credentials, which
     /// source was used and the clock skew the client measured.
     pub(crate) fn explain(&self, failure: &mut Failure) {
@@ -71,6 +81,9 @@ pub(crate) async fn dispatch(
     ctx: &Context<'_>,
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
+    if !matches!(command, Command::Completions { .. } | Command::Configure(_)) {
+        ctx.connect().await?;
+    }
     match command {
         Command::TrainingJob(TrainingJobCommand::Stop(args)) => stop::stop(args, ctx, out).await,
         Command::TrainingJob(TrainingJobCommand::Show(args)) => inspect::show(args, ctx, out).await,
@@ -84,6 +97,7 @@ pub(crate) async fn dispatch(
             Ok(ExitStatus::Success)
         }
         Command::Configure(ConfigureCommand::List) => configure::list(ctx, out),
+        Command::Configure(ConfigureCommand::Test) => configure::test(ctx, out).await,
     }
 }
 

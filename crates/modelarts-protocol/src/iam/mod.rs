@@ -13,6 +13,7 @@
 //! | [`token`] | `POST {iam}/v3/auth/tokens` with a password (and optional virtual MFA) |
 //! | [`agency`] | `POST {iam}/v3.0/OS-CREDENTIAL/securitytokens` with `assume_role` |
 //! | [`metadata`] | the ECS/BMS metadata service: session token, then the security key |
+//! | [`pod_identity`] | CCE pod identity: `GET {HC_CONTAINER_CREDENTIALS_FULL_URI}` with the pod token |
 //! | [`federation`] | OIDC: `POST {iam}/v3.0/OS-AUTH/id-token/tokens`, then temporary AK/SK by token |
 //! | [`renewal`] | reuse until 15 min before expiry; renew once on a "token expired" 401 |
 //!
@@ -27,6 +28,7 @@ pub mod agency;
 pub mod endpoint;
 pub mod federation;
 pub mod metadata;
+pub mod pod_identity;
 pub mod projects;
 pub mod renewal;
 pub mod token;

@@ -151,7 +151,13 @@ fn no_credentials_lists_every_source_tried() {
             "explicit credentials (none given)".to_owned(),
             "env HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK (not set)".to_owned(),
             "env MODELARTS_IAM_TOKEN (not set)".to_owned(),
+            "env HUAWEICLOUD_SDK_USERNAME/HUAWEICLOUD_SDK_PASSWORD/HUAWEICLOUD_SDK_DOMAIN_NAME (not set)"
+                .to_owned(),
+            "env HUAWEICLOUD_SDK_IDP_ID/HUAWEICLOUD_SDK_ID_TOKEN_FILE (not set)".to_owned(),
             format!("file {} (not found)", home.join(".huaweicloud/credentials").display()),
+            "env HC_CONTAINER_CREDENTIALS_FULL_URI/HC_CONTAINER_AUTHORIZATION_TOKEN_FILE (CCE pod identity, not set)"
+                .to_owned(),
+            "ECS/BMS metadata (not asked: ClientBuilder::build makes no call; connect does)".to_owned(),
         ]
     );
     assert_eq!(err.category(), ErrorCategory::Credentials);
@@ -200,7 +206,7 @@ fn invalid_configuration_fails_at_build_with_a_clear_message() {
         ),
         (
             base().credentials(Credentials::new("AK", "SK")).iam_token("t").env(|_| None),
-            "both AK/SK credentials and an IAM token".into(),
+            "more than one of AK/SK credentials, an IAM token and a password login".into(),
         ),
         (base().max_attempts(0), "max_attempts must be at least 1".into()),
         (base().ca_bundle(&ca_missing), format!("cannot read the CA bundle {}", ca_missing.display())),

@@ -1,0 +1,194 @@
+//! Identity from the command line, each run a fresh process: with only AK/SK and a region, or
+//! only a user name, password and account and a region, every command runs without a project ID,
+//! and the second run sends no IAM request (the caches on disk answer). `configure test` proves the
+//! credentials; `configure list` names the IAM endpoint, the credential source and the proxy.
+
+// Test helpers may unwrap: a failure is a test failure.
+#![allow(clippy::unwrap_used)]
+
+use modelarts_emulator::{EmulatorConfig, JobSeed, Route};
+
+mod common;
+
+use common::Env;
+
+const PASSWORD: &str = "emulator-password-0001";
+
+fn routes(env: &Env, route: Route) -> usize {
+    env.emulator().state().journal().iter().filter(|e| e.route == route).count()
+}
+
+/// The binary with a region, the emulator as ModelArts and IAM endpoint, no project ID, no
+/// credentials, a private cache directory and the metadata service off.
+fn regional(env: &Env) -> std::process::Command {
+    let mut cmd = std::process::Command::new(common::BIN);
+    cmd.env_clear()
+        .env("HOME", env.home.path())
+        .env("NO_COLOR", "1")
+        .env("XDG_CACHE_HOME", env.home.path().join("cache"))
+        .env("MODELARTS_METADATA_ENDPOINT", "off")
+        .args(["--region", "cn-north-4", "--endpoint-url", &env.emulator().endpoint()])
+        .args(["--iam-endpoint", &env.emulator().endpoint()])
+        .arg("--ca-bundle")
+        .arg(env.ca())
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
+fn with_keys(env: &Env) -> std::process::Command {
+    let c = env.emulator().credentials();
+    let mut cmd = regional(env);
+    cmd.env("HUAWEICLOUD_SDK_AK", &c.access_key).env("HUAWEICLOUD_SDK_SK", &c.secret_key);
+    cmd
+}
+
+fn with_password(env: &Env) -> std::process::Command {
+    let mut cmd = regional(env);
+    cmd.env("HUAWEICLOUD_SDK_USERNAME", "emulator-user")
+        .env("HUAWEICLOUD_SDK_PASSWORD", PASSWORD)
+        .env("HUAWEICLOUD_SDK_DOMAIN_NAME", "emulator-domain");
+    cmd
+}
+
+fn run(mut cmd: std::process::Command, code: i32) -> common::Run {
+    let run = common::Run::of(cmd.output().unwrap());
+    assert_eq!(run.code, code, "{}", run.all());
+    run
+}
+
+#[test]
+fn aksk_and_a_region_need_no_project_id_and_the_second_run_asks_iam_nothing() {
+    let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 3)));
+    let mut first = with_keys(&env);
+    first.args(["-o", "json", "training-job", "list"]);
+    let r = run(first, 0);
+    assert!(r.stdout.contains("\"job_id\": 10") || r.stdout.contains("\"job_id\":10"), "{}", r.stdout);
+    assert_eq!(routes(&env, Route::IamProjects), 1);
+
+    env.emulator().state().clear_journal();
+    let mut second = with_keys(&env);
+    second.args(["training-job", "stop", "10", "--version", "3"]);
+    run(second, 0);
+    assert_eq!(routes(&env, Route::IamProjects), 0, "the project id came from the disk cache");
+    assert_eq!(routes(&env, Route::Stop), 1);
+    let cached = std::fs::read_to_string(env.home.path().join("cache/modelarts/projects.json")).unwrap();
+    assert!(!cached.contains(&env.secret_key()), "{cached}");
+}
+
+#[test]
+fn a_password_login_runs_every_command_and_logs_in_once_across_runs() {
+    let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 3)));
+    let mut first = with_password(&env);
+    first.args(["-vv", "training-job", "list"]);
+    let r = run(first, 0);
+    assert!(!r.all().contains(PASSWORD), "{}", r.all());
+    assert_eq!(routes(&env, Route::IamTokens), 1);
+    let token = env.emulator().state().journal().into_iter().find(|e| e.route == Route::List).unwrap();
+    assert!(token.header("x-auth-token").is_some());
+
+    env.emulator().state().clear_journal();
+    let mut second = with_password(&env);
+    second.args(["-vv", "training-job", "show", "10", "--version", "3"]);
+    let r = run(second, 0);
+    assert_eq!(routes(&env, Route::IamTokens), 0, "the cached token is reused");
+    // The token is a secret: never printed, also not at -vv.
+    let tokens = std::fs::read_to_string(env.home.path().join("cache/modelarts/tokens.json")).unwrap();
+    let issued: serde_json::Value = serde_json::from_str(&tokens).unwrap();
+    let token = issued["tokens"][0]["token"].as_str().unwrap();
+    assert!(!r.all().contains(token), "{}", r.all());
+    assert!(!tokens.contains(PASSWORD));
+
+    // --dry-run prints the request with the token masked.
+    let mut dry = with_password(&env);
+    dry.args(["--dry-run", "training-job", "stop", "10", "--version", "3"]);
+    let r = run(dry, 0);
+    assert!(
+        r.stdout.contains("x-auth-token: ****") || r.stdout.to_lowercase().contains("x-auth-token: ****"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.all().contains(token));
+}
+
+#[test]
+fn a_password_in_the_credentials_file_works_with_a_warning() {
+    let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 3)));
+    let file = env.file(
+        "credentials",
+        &format!("[basic]\nusername = emulator-user\npassword = {PASSWORD}\ndomain_name = emulator-domain\n"),
+    );
+    let mut cmd = regional(&env);
+    cmd.env("HUAWEICLOUD_SDK_CREDENTIALS_FILE", &file).args(["training-job", "list"]);
+    let r = run(cmd, 0);
+    assert!(r.stderr.contains("a password is stored in the credentials file"), "{}", r.stderr);
+    assert!(!r.all().contains(PASSWORD));
+}
+
+#[test]
+fn configure_test_proves_the_credentials_and_shows_where_the_project_came_from() {
+    let env = Env::start(EmulatorConfig::default());
+    let mut cmd = with_keys(&env);
+    cmd.args(["configure", "test"]);
+    let r = run(cmd, 0);
+    assert!(r.stdout.contains("ok: the credentials were accepted"), "{}", r.stdout);
+    assert!(r.stdout.contains(env.emulator().project_id()), "{}", r.stdout);
+    assert!(r.stdout.contains("IAM lookup at 127.0.0.1"), "{}", r.stdout);
+    assert!(r.stdout.contains("list_projects at 127.0.0.1"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("clock_skew") && r.stdout.contains("server minus this machine"),
+        "{}",
+        r.stdout
+    );
+
+    // A wrong secret key: explained as a wrong key or the clock, with the skew.
+    let mut wrong = regional(&env);
+    wrong
+        .env("HUAWEICLOUD_SDK_AK", &env.emulator().credentials().access_key)
+        .env("HUAWEICLOUD_SDK_SK", "not-the-secret-key")
+        .args(["configure", "test"]);
+    let r = run(wrong, 3);
+    assert!(r.stderr.contains("refused the credentials (HTTP 401)"), "{}", r.stderr);
+    assert!(r.stderr.contains("clock skew measured from the answer is"), "{}", r.stderr);
+    assert!(!r.all().contains("not-the-secret-key"));
+}
+
+#[test]
+fn configure_list_names_the_iam_endpoint_the_credential_source_the_proxy_and_each_keys_source() {
+    let env = Env::start(EmulatorConfig::default());
+    let mut cmd = with_keys(&env);
+    cmd.env("HTTPS_PROXY", "http://user:proxy-pass@proxy.internal:3128").args(["configure", "list"]);
+    let r = run(cmd, 0);
+    let line = |name: &str| r.stdout.lines().find(|l| l.starts_with(name)).unwrap_or_default().to_owned();
+    assert!(line("iam_endpoint").contains(&env.emulator().endpoint()), "{}", r.stdout);
+    assert!(line("iam_endpoint").contains("flag/explicit"), "{}", r.stdout);
+    assert!(line("credential_source").contains("AK/SK (env HUAWEICLOUD_SDK_AK)"), "{}", r.stdout);
+    assert!(line("secret_key").contains("env HUAWEICLOUD_SDK_SK"), "{}", r.stdout);
+    assert!(line("access_key").contains("env HUAWEICLOUD_SDK_AK"), "{}", r.stdout);
+    assert!(line("proxy").contains("http://proxy.internal:3128"), "{}", r.stdout);
+    assert!(!r.stdout.contains("proxy-pass"), "{}", r.stdout);
+    // `configure list` makes no call.
+    assert_eq!(env.journal_len(), 0);
+}
+
+#[test]
+fn an_agency_from_the_command_line_is_assumed_once() {
+    let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 3)));
+    let mut cmd = with_keys(&env);
+    cmd.args([
+        "--agency-name",
+        "emulator-agency",
+        "--agency-domain",
+        "emulator-domain",
+        "training-job",
+        "list",
+    ]);
+    run(cmd, 0);
+    assert_eq!(routes(&env, Route::IamSecurityTokens), 1);
+    let list = env.emulator().state().journal().into_iter().find(|e| e.route == Route::List).unwrap();
+    assert!(list.header("x-security-token").is_some());
+
+    let mut half = with_keys(&env);
+    half.args(["--agency-name", "emulator-agency", "training-job", "list"]);
+    let r = run(half, 2);
+    assert!(r.stderr.contains("--agency-domain"), "{}", r.stderr);
+}

@@ -1,0 +1,617 @@
+//! Identity in use: turning what the credential chain found (AK/SK, a token, a password, the ECS
+//! metadata service, an OIDC federation, an agency on top of any of them) into the credentials a
+//! request is signed with and the project it goes to, and renewing them.
+//!
+//! Every call made here (IAM, metadata) is a protocol operation driven by the same call machine as
+//! the ModelArts calls ([`Pipeline`]), so retries, the quota and the clock skew apply. The
+//! decisions (is a token fresh, does a refusal say it expired, which project) are the protocol's
+//! (`iam::renewal`, `iam::projects::select_project`).
+//!
+//! Nothing here logs or shows a secret: passwords, tokens and temporary keys stay in redacting
+//! types; errors name sources, hosts and trace ids only.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{PoisonError, RwLock};
+use std::time::{Duration, SystemTime};
+
+use modelarts_http::HttpSend;
+use modelarts_protocol::auth::{Auth, IamToken};
+use modelarts_protocol::endpoint::Endpoint;
+use modelarts_protocol::iam::TemporaryCredentials;
+use modelarts_protocol::iam::agency::AssumeAgency;
+use modelarts_protocol::iam::federation::{IdToken, IdTokenLogin, TokenToTemporaryKeys};
+use modelarts_protocol::iam::metadata::{
+    MetadataFailure, MetadataSecurityKey, MetadataSession, MetadataSessionToken, classify_security_key_error,
+};
+use modelarts_protocol::iam::projects::{ListProjects, select_project};
+use modelarts_protocol::iam::renewal::{Freshness, credentials_freshness, token_freshness};
+use modelarts_protocol::iam::token::{IssuedToken, Password, PasswordLogin, ProjectScope};
+use modelarts_protocol::ids::ProjectId;
+
+use crate::cache::{IdentityCache, ProjectKey, TokenEntry};
+use crate::error::Error;
+use crate::execute::Pipeline;
+
+/// How long the metadata service may take to answer before it counts as unreachable (a laptop
+/// has none, and must not hang).
+pub const METADATA_BOUND: Duration = Duration::from_secs(1);
+
+/// The most bytes read from an ID-token or pod-token file.
+const MAX_ID_TOKEN_BYTES: u64 = 64 * 1024;
+
+/// A credential source that needs a call before the first request. `Debug` hides the password.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Login {
+    /// An IAM user's password: `POST {iam}/v3/auth/tokens`, the token cached on disk.
+    Password {
+        /// The IAM user name.
+        user_name: String,
+        /// The password.
+        password: Password,
+        /// The account (domain) name.
+        domain_name: String,
+    },
+    /// The ECS/BMS metadata service (the server's agency).
+    Metadata {
+        /// The metadata service's address (`http://169.254.169.254` unless set explicitly).
+        endpoint: Endpoint,
+    },
+    /// CCE pod identity: the container credentials service (`HC_CONTAINER_CREDENTIALS_FULL_URI`)
+    /// with the pod's token (`HC_CONTAINER_AUTHORIZATION_TOKEN_FILE`, read at each call).
+    PodIdentity {
+        /// The credentials service's full URL.
+        uri: Endpoint,
+        /// The file holding the authorization token.
+        token_file: PathBuf,
+    },
+    /// OIDC federation: an ID token exchanged for an IAM token, then for temporary AK/SK.
+    Federation {
+        /// The identity provider's id (`HUAWEICLOUD_SDK_IDP_ID`).
+        idp_id: String,
+        /// The file holding the ID token (`HUAWEICLOUD_SDK_ID_TOKEN_FILE`), read at each login.
+        id_token_file: PathBuf,
+    },
+}
+
+impl Login {
+    /// A short description without secrets: `password of alice@example`, `ECS metadata at …`.
+    pub fn describe(&self) -> String {
+        match self {
+            Login::Password { user_name, domain_name, .. } => {
+                format!("password login of {user_name}@{domain_name}")
+            }
+            Login::Metadata { endpoint } => format!("ECS/BMS metadata at {}", endpoint.url()),
+            Login::PodIdentity { uri, .. } => format!("CCE pod identity at {}", uri.url()),
+            Login::Federation { idp_id, .. } => format!("OIDC federation via identity provider {idp_id}"),
+        }
+    }
+}
+
+/// An agency to assume with the base credentials (`--agency-name`, `--agency-domain`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agency {
+    /// The account (domain) that created the agency.
+    pub domain_name: String,
+    /// The agency's name.
+    pub agency_name: String,
+}
+
+/// What a client knows of its identity besides the credentials.
+#[derive(Debug, Clone)]
+pub(crate) struct IdentityInfo {
+    pub(crate) iam: Endpoint,
+    pub(crate) region: Option<String>,
+    pub(crate) project_source: Option<String>,
+}
+
+impl IdentityInfo {
+    pub(crate) fn of((iam, region): &(Endpoint, Option<String>), project_source: Option<String>) -> Self {
+        Self { iam: iam.clone(), region: region.clone(), project_source }
+    }
+}
+
+/// What [`Client::check_credentials`](crate::Client::check_credentials) proved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CredentialCheck {
+    /// The call made (`list_projects` at IAM, or `list_training_jobs` without a region).
+    pub call: &'static str,
+    /// The host it went to.
+    pub host: String,
+    /// The answer's trace or request id, if any.
+    pub request_id: Option<String>,
+    /// The clock skew measured so far (server minus local), in milliseconds.
+    pub skew_millis: Option<i64>,
+}
+
+/// Everything needed to (re)obtain the credentials and find the project.
+#[derive(Debug, Clone)]
+pub(crate) struct IdentityPlan {
+    /// AK/SK or a token found directly.
+    pub(crate) base: Option<Auth>,
+    pub(crate) login: Option<Login>,
+    /// Whether the login is the chain's last resort (the metadata service, not asked for): then
+    /// its failure is reported as "no credentials found".
+    pub(crate) login_is_fallback: bool,
+    pub(crate) agency: Option<Agency>,
+    pub(crate) iam: Endpoint,
+    pub(crate) region: Option<String>,
+    pub(crate) project_id: Option<ProjectId>,
+    pub(crate) cache: IdentityCache,
+    pub(crate) tried: Vec<String>,
+}
+
+/// Credentials obtained, with what is known of their life.
+struct Obtained {
+    auth: Auth,
+    expires_at: Option<SystemTime>,
+    issued_at: Option<SystemTime>,
+    /// Whether they are a token (renewed 15 min ahead) rather than temporary keys.
+    is_token: bool,
+    /// The project the password login's token is scoped to.
+    project_hint: Option<ProjectId>,
+}
+
+/// The credentials and project a client starts with, and where the project id came from.
+pub(crate) struct Established {
+    pub(crate) auth: AuthState,
+    pub(crate) project_id: ProjectId,
+    pub(crate) project_source: String,
+}
+
+struct Current {
+    auth: Auth,
+    expires_at: Option<SystemTime>,
+    issued_at: Option<SystemTime>,
+    is_token: bool,
+    generation: u64,
+}
+
+/// The credentials requests are signed with, shared by the clones of a client; renewable when they
+/// came from a login, a metadata service or an agency.
+pub(crate) struct AuthState {
+    current: RwLock<Current>,
+    renewer: Option<IdentityPlan>,
+    renewing: futures_util::lock::Mutex<()>,
+}
+
+impl fmt::Debug for AuthState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthState")
+            .field("method", &self.method_name())
+            .field("renewable", &self.is_renewable())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthState {
+    /// Fixed credentials (never renewed).
+    pub(crate) fn fixed(auth: Auth) -> Self {
+        Self::new(Obtained::fixed(auth), None)
+    }
+
+    fn new(obtained: Obtained, renewer: Option<IdentityPlan>) -> Self {
+        Self {
+            current: RwLock::new(Current {
+                auth: obtained.auth,
+                expires_at: obtained.expires_at,
+                issued_at: obtained.issued_at,
+                is_token: obtained.is_token,
+                generation: 0,
+            }),
+            renewer,
+            renewing: futures_util::lock::Mutex::new(()),
+        }
+    }
+
+    /// The credentials now, and their generation (which a renewal raises).
+    pub(crate) fn current(&self) -> (Auth, u64) {
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        (current.auth.clone(), current.generation)
+    }
+
+    /// A copy with today's credentials that never renews (for dry runs).
+    pub(crate) fn snapshot(&self) -> Self {
+        Self::fixed(self.current().0)
+    }
+
+    pub(crate) fn method_name(&self) -> &'static str {
+        self.current.read().unwrap_or_else(PoisonError::into_inner).auth.method_name()
+    }
+
+    pub(crate) fn is_renewable(&self) -> bool {
+        self.renewer.is_some()
+    }
+
+    fn freshness(&self, now: SystemTime) -> Freshness {
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        match current.expires_at {
+            None => Freshness::Fresh,
+            Some(expires) if current.is_token => token_freshness(expires, now),
+            Some(expires) => credentials_freshness(current.issued_at, expires, now),
+        }
+    }
+
+    /// Renews the credentials when they are due (15 min before a token expires; earlier for short
+    /// temporary keys).
+    pub(crate) async fn renew_if_due<T: HttpSend<Error: Send + Sync + 'static>>(
+        &self,
+        p: &Pipeline<'_, T>,
+    ) -> Result<(), Error> {
+        if self.renewer.is_none() {
+            return Ok(());
+        }
+        let now = p.state.corrected_now(p.time.now());
+        if self.freshness(now) == Freshness::Renew {
+            let (_, generation) = self.current();
+            tracing::debug!("the credentials are due for renewal");
+            self.renew(p, generation).await?;
+        }
+        Ok(())
+    }
+
+    /// Obtains new credentials, unless another task already renewed the `seen` generation.
+    pub(crate) async fn renew<T: HttpSend<Error: Send + Sync + 'static>>(
+        &self,
+        p: &Pipeline<'_, T>,
+        seen: u64,
+    ) -> Result<(), Error> {
+        let Some(plan) = &self.renewer else { return Ok(()) };
+        let _guard = self.renewing.lock().await;
+        if self.current().1 != seen {
+            return Ok(());
+        }
+        let obtained = obtain(p, plan, false).await?;
+        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        *current = Current {
+            auth: obtained.auth,
+            expires_at: obtained.expires_at,
+            issued_at: obtained.issued_at,
+            is_token: obtained.is_token,
+            generation: seen + 1,
+        };
+        Ok(())
+    }
+}
+
+impl Obtained {
+    fn fixed(auth: Auth) -> Self {
+        Self { auth, expires_at: None, issued_at: None, is_token: false, project_hint: None }
+    }
+
+    fn temporary(credentials: TemporaryCredentials, now: SystemTime) -> Self {
+        Self {
+            auth: Auth::AkSk(credentials.credentials),
+            expires_at: Some(credentials.expires_at),
+            issued_at: Some(now),
+            is_token: false,
+            project_hint: None,
+        }
+    }
+
+    fn token(token: IssuedToken) -> Self {
+        Self {
+            auth: Auth::Token(token.token),
+            expires_at: Some(token.expires_at),
+            issued_at: token.issued_at,
+            is_token: true,
+            project_hint: token.project_id,
+        }
+    }
+}
+
+/// Obtains the credentials and the project id for `plan`: the login or metadata call if any, the
+/// agency if any, and the project lookup when no project id is set (cached per identity and
+/// region, in process and on disk).
+pub(crate) async fn establish<T: HttpSend<Error: Send + Sync + 'static>>(
+    p: &Pipeline<'_, T>,
+    plan: IdentityPlan,
+    project_source: Option<String>,
+) -> Result<Established, Error> {
+    let obtained = obtain(p, &plan, true).await?;
+    let (project_id, project_source) = match (&plan.project_id, project_source) {
+        (Some(id), source) => (id.clone(), source.unwrap_or_else(|| "explicit".to_owned())),
+        (None, _) => match (&obtained.project_hint, &plan.agency) {
+            (Some(id), None) => (id.clone(), "the password login's token scope".to_owned()),
+            _ => discover_project(p, &plan, &obtained.auth).await?,
+        },
+    };
+    // The renewal logs in with the same scope as the first login, so that both share a cache entry.
+    let renewer = obtained.expires_at.is_some().then_some(plan);
+    Ok(Established { auth: AuthState::new(obtained, renewer), project_id, project_source })
+}
+
+/// The identity the project cache is keyed by: never a secret.
+fn identity_key(plan: &IdentityPlan) -> Option<String> {
+    if let Some(agency) = &plan.agency {
+        return Some(format!("agency:{}/{}", agency.domain_name, agency.agency_name));
+    }
+    match (&plan.base, &plan.login) {
+        (Some(Auth::AkSk(c)), _) => Some(c.access_key().to_owned()),
+        (_, Some(Login::Password { user_name, domain_name, .. })) => {
+            Some(format!("{user_name}@{domain_name}"))
+        }
+        (_, Some(Login::Metadata { endpoint })) => Some(format!("metadata:{}", endpoint.host())),
+        (_, Some(Login::Federation { idp_id, .. })) => Some(format!("idp:{idp_id}")),
+        (_, Some(Login::PodIdentity { uri, .. })) => Some(format!("pod:{}", uri.url())),
+        // A bare token says nothing of its account.
+        _ => None,
+    }
+}
+
+async fn discover_project<T: HttpSend<Error: Send + Sync + 'static>>(
+    p: &Pipeline<'_, T>,
+    plan: &IdentityPlan,
+    auth: &Auth,
+) -> Result<(ProjectId, String), Error> {
+    let Some(region) = plan.region.as_deref() else {
+        return Err(Error::config(
+            "no project ID and no region to look it up by: set the project ID (HUAWEICLOUD_SDK_PROJECT_ID) or a region (MODELARTS_REGION)",
+        ));
+    };
+    let key = identity_key(plan).map(|identity| ProjectKey {
+        identity,
+        region: region.to_owned(),
+        iam: plan.iam.url(),
+    });
+    if let Some(key) = &key
+        && let Some((id, from)) = plan.cache.project(key)
+    {
+        return Ok((id, format!("IAM lookup ({from})")));
+    }
+    let list = p
+        .run(&ListProjects::new(region), &plan.iam, Some(auth))
+        .await
+        .map_err(|e| explain_refusal(p, e, &plan.iam))?;
+    let id = select_project(&list, region, plan.iam.host())
+        .map_err(|e| Error::config_with(format!("cannot find the project of region {region:?}"), e))?;
+    if let Some(key) = &key {
+        plan.cache.store_project(key, &id);
+    }
+    Ok((id, format!("IAM lookup at {}", plan.iam.host())))
+}
+
+/// A 401 of an identity call, explained: a wrong key or this machine's clock, with the skew
+/// measured from the answer.
+pub(crate) fn explain_refusal<T>(p: &Pipeline<'_, T>, error: Error, iam: &Endpoint) -> Error {
+    match &error {
+        Error::Service { error: api, .. } if api.http_status == 401 => {
+            let skew = match p.state.skew() {
+                Some(skew) => format!("the clock skew measured from the answer is {}s", skew.millis / 1000),
+                None => "no clock skew could be measured".to_owned(),
+            };
+            Error::config_with(
+                format!(
+                    "{} refused the credentials (HTTP 401): the access key or secret key is wrong, or this machine's clock is off by more than 15 minutes ({skew})",
+                    iam.host()
+                ),
+                error,
+            )
+        }
+        _ => error,
+    }
+}
+
+async fn obtain<T: HttpSend<Error: Send + Sync + 'static>>(
+    p: &Pipeline<'_, T>,
+    plan: &IdentityPlan,
+    use_cache: bool,
+) -> Result<Obtained, Error> {
+    let base = match (&plan.base, &plan.login) {
+        (Some(auth), _) => Obtained::fixed(auth.clone()),
+        (None, Some(Login::Password { user_name, password, domain_name })) => {
+            password_login(p, plan, user_name, password, domain_name, use_cache).await?
+        }
+        (None, Some(Login::Metadata { endpoint })) => metadata(p, plan, endpoint).await?,
+        (None, Some(Login::Federation { idp_id, id_token_file })) => {
+            federation(p, plan, idp_id, id_token_file).await?
+        }
+        (None, Some(Login::PodIdentity { uri, token_file })) => {
+            let token = read_secret_file(token_file, "the pod authorization token file")?;
+            let op = modelarts_protocol::iam::pod_identity::PodIdentityKey {
+                token: modelarts_protocol::iam::pod_identity::PodToken::new(token),
+            };
+            let credentials = p.run(&op, uri, None).await.map_err(|e| {
+                Error::config_with(format!("the CCE pod identity service at {} failed", uri.host()), e)
+            })?;
+            Obtained::temporary(credentials, p.state.corrected_now(p.time.now()))
+        }
+        (None, None) => return Err(Error::Credentials { tried: plan.tried.clone() }),
+    };
+    let Some(agency) = &plan.agency else { return Ok(base) };
+    let op = AssumeAgency::new(agency.domain_name.as_str(), agency.agency_name.as_str());
+    let credentials = p.run(&op, &plan.iam, Some(&base.auth)).await.map_err(|e| {
+        Error::config_with(
+            format!(
+                "cannot assume the agency {:?} of {:?} at {} with the {}",
+                agency.agency_name,
+                agency.domain_name,
+                plan.iam.host(),
+                base.auth.method_name()
+            ),
+            e,
+        )
+    })?;
+    Ok(Obtained::temporary(credentials, p.state.corrected_now(p.time.now())))
+}
+
+fn token_cache_key(user: &str, domain: &str, scope: &ProjectScope, iam: &Endpoint) -> String {
+    let scope = match scope {
+        ProjectScope::Id(id) => format!("id:{}", id.as_str()),
+        ProjectScope::Name(name) => format!("name:{name}"),
+        _ => "other".to_owned(),
+    };
+    format!("{user}@{domain} {scope} {}", iam.url())
+}
+
+async fn password_login<T: HttpSend<Error: Send + Sync + 'static>>(
+    p: &Pipeline<'_, T>,
+    plan: &IdentityPlan,
+    user_name: &str,
+    password: &Password,
+    domain_name: &str,
+    use_cache: bool,
+) -> Result<Obtained, Error> {
+    let scope = match (&plan.project_id, &plan.region) {
+        (Some(id), _) => ProjectScope::Id(id.clone()),
+        (None, Some(region)) => ProjectScope::Name(region.clone()),
+        (None, None) => {
+            return Err(Error::config(
+                "a password login needs a region or a project ID to scope its token to",
+            ));
+        }
+    };
+    let key = token_cache_key(user_name, domain_name, &scope, &plan.iam);
+    let now = p.state.corrected_now(p.time.now());
+    if use_cache && let Some(entry) = plan.cache.token(&key) {
+        let expires_at = SystemTime::UNIX_EPOCH + Duration::from_secs(entry.expires_at);
+        if token_freshness(expires_at, now) == Freshness::Fresh {
+            tracing::debug!("using the cached IAM token");
+            return Ok(Obtained {
+                auth: Auth::Token(IamToken::new(entry.token)),
+                expires_at: Some(expires_at),
+                issued_at: None,
+                is_token: true,
+                project_hint: entry.project_id.and_then(|id| ProjectId::new(&id).ok()),
+            });
+        }
+    }
+    let login = PasswordLogin::new(user_name, password.clone(), domain_name, scope);
+    let issued = p.run(&login, &plan.iam, None).await.map_err(|e| {
+        Error::config_with(
+            format!("the password login of {user_name}@{domain_name} at {} failed", plan.iam.host()),
+            e,
+        )
+    })?;
+    plan.cache.store_token(
+        TokenEntry {
+            key,
+            token: issued.token.expose().to_owned(),
+            expires_at: issued.expires_at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+            project_id: issued.project_id.as_ref().map(|id| id.as_str().to_owned()),
+        },
+        now,
+    );
+    Ok(Obtained::token(issued))
+}
+
+/// The "no credentials" error with the metadata service's reason appended, or a configuration
+/// error when the metadata service was asked for explicitly.
+fn metadata_failure(plan: &IdentityPlan, endpoint: &Endpoint, reason: String) -> Error {
+    if plan.login_is_fallback {
+        let mut tried = plan.tried.clone();
+        tried.push(format!("ECS/BMS metadata at {} ({reason})", endpoint.url()));
+        Error::Credentials { tried }
+    } else {
+        Error::config(format!("the ECS/BMS metadata service at {}: {reason}", endpoint.url()))
+    }
+}
+
+async fn metadata<T: HttpSend<Error: Send + Sync + 'static>>(
+    p: &Pipeline<'_, T>,
+    plan: &IdentityPlan,
+    endpoint: &Endpoint,
+) -> Result<Obtained, Error> {
+    let silent =
+        || metadata_failure(plan, endpoint, format!("no answer within {}s", METADATA_BOUND.as_secs()));
+    // A session the service refuses (it expired between the two calls) is fetched again, once.
+    for last in [false, true] {
+        let session = match p.run_bounded(&MetadataSessionToken::default(), endpoint, METADATA_BOUND).await {
+            None => return Err(silent()),
+            Some(Err(Error::Transport { source, .. })) => {
+                return Err(metadata_failure(plan, endpoint, format!("not reachable: {source}")));
+            }
+            // Anything that is not a session token: go on without one, as the official SDKs do.
+            Some(Ok(MetadataSession::Token(token))) => Some(token),
+            Some(_) => None,
+        };
+        let op = MetadataSecurityKey { session };
+        let source = match p.run_bounded(&op, endpoint, METADATA_BOUND).await {
+            None => return Err(silent()),
+            Some(Ok(credentials)) => {
+                return Ok(Obtained::temporary(credentials, p.state.corrected_now(p.time.now())));
+            }
+            Some(Err(Error::Response { source, .. })) => source,
+            Some(Err(Error::Service { error, .. })) => modelarts_protocol::error::ResponseError::Api(error),
+            Some(Err(e)) => return Err(e),
+        };
+        match classify_security_key_error(&source, endpoint.host()) {
+            MetadataFailure::NoAgency(no_agency) => {
+                return Err(metadata_failure(plan, endpoint, no_agency.to_string()));
+            }
+            MetadataFailure::SessionRejected if !last => {
+                tracing::debug!("the metadata service refused its session token: fetching a new one");
+            }
+            _ => return Err(metadata_failure(plan, endpoint, format!("refused the security key: {source}"))),
+        }
+    }
+    // Not reached: the second round returns in every arm.
+    Err(silent())
+}
+
+/// A token from a file (bounded, UTF-8, trimmed); errors name the file, never its content.
+fn read_secret_file(path: &std::path::Path, what: &str) -> Result<String, Error> {
+    let bytes = std::fs::File::open(path)
+        .and_then(|f| crate::resolve::read_limited(f, MAX_ID_TOKEN_BYTES))
+        .map_err(|e| Error::config_with(format!("cannot read {what} {}", path.display()), e))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::config(format!("{what} {} is not UTF-8", path.display())))?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::config(format!("{what} {} is empty", path.display())));
+    }
+    Ok(text.to_owned())
+}
+
+async fn federation<T: HttpSend<Error: Send + Sync + 'static>>(
+    p: &Pipeline<'_, T>,
+    plan: &IdentityPlan,
+    idp_id: &str,
+    id_token_file: &std::path::Path,
+) -> Result<Obtained, Error> {
+    let id_token = IdToken::new(read_secret_file(id_token_file, "the ID token file")?);
+    let scope = match (&plan.project_id, &plan.region) {
+        (Some(id), _) => Some(ProjectScope::Id(id.clone())),
+        (None, Some(region)) => Some(ProjectScope::Name(region.clone())),
+        (None, None) => None,
+    };
+    let login = IdTokenLogin { idp_id: idp_id.to_owned(), id_token, scope };
+    let issued = p.run(&login, &plan.iam, None).await.map_err(|e| {
+        Error::config_with(format!("the OIDC login via {idp_id} at {} failed", plan.iam.host()), e)
+    })?;
+    let token = issued.token.clone();
+    let exchange = TokenToTemporaryKeys { token: token.clone(), duration: None };
+    let credentials = p.run(&exchange, &plan.iam, Some(&Auth::Token(token))).await.map_err(|e| {
+        Error::config_with(
+            format!("cannot trade the federated token for temporary keys at {}", plan.iam.host()),
+            e,
+        )
+    })?;
+    let mut obtained = Obtained::temporary(credentials, p.state.corrected_now(p.time.now()));
+    obtained.project_hint = issued.project_id;
+    Ok(obtained)
+}
+
+impl IdentityPlan {
+    /// The plan for a resolved configuration.
+    pub(crate) fn of(resolved: &crate::config::ResolvedConfig) -> Self {
+        let login = resolved.login.as_ref().map(|s| s.value.clone());
+        Self {
+            base: resolved.auth.as_ref().map(|s| s.value.clone()),
+            // The chain only reaches the metadata service when nothing else was found.
+            login_is_fallback: resolved
+                .login
+                .as_ref()
+                .is_some_and(|s| matches!(s.value, Login::Metadata { .. })),
+            login,
+            agency: resolved.agency.as_ref().map(|s| s.value.clone()),
+            iam: resolved.iam_endpoint.value.clone(),
+            region: resolved.region.as_ref().map(|s| s.value.clone()),
+            project_id: resolved.project_id.as_ref().map(|s| s.value.clone()),
+            cache: IdentityCache { dir: resolved.cache_dir.as_ref().map(|s| s.value.clone()) },
+            tried: resolved.credentials_tried.clone(),
+        }
+    }
+}

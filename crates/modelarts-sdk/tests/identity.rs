@@ -1,0 +1,628 @@
+//! Identity against the emulator's IAM and metadata faces over HTTPS: the credential chain's
+//! sources, the project lookup and its caches, password login with the token cache, renewal of an
+//! expired token in the middle of a wait, agencies, the metadata service and OIDC federation.
+#![allow(clippy::unwrap_used, reason = "test helpers fail the test on a broken fixture")]
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use modelarts_emulator::{
+    Emulator, EmulatorConfig, IamConfig, IamProject, JobSeed, MetadataConfig, Route, RunningEmulator,
+    StateHandle,
+};
+use modelarts_sdk::*;
+
+const REGION: &str = "cn-north-4";
+const USER: &str = "emulator-user";
+const PASSWORD: &str = "emulator-password-0001";
+const DOMAIN: &str = "emulator-domain";
+
+async fn start(config: EmulatorConfig) -> RunningEmulator {
+    Emulator::start(config.tls(true)).await.unwrap()
+}
+
+fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+    let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    move |name| map.get(name).cloned()
+}
+
+/// A builder for the emulator with a region, no project id, no credentials, a private cache
+/// directory and an environment of its own (no home directory, the metadata service off).
+fn base(emulator: &RunningEmulator, cache: &Path) -> ClientBuilder {
+    Client::builder()
+        .region(REGION)
+        .endpoint_url(&emulator.endpoint())
+        .iam_endpoint(&emulator.endpoint())
+        .ca_bundle(emulator.ca_cert_path().unwrap())
+        .cache_dir(Some(cache.to_path_buf()))
+        .metadata_endpoint("off")
+        .env(|_| None)
+}
+
+fn aksk(emulator: &RunningEmulator) -> Credentials {
+    let c = emulator.credentials();
+    Credentials::new(&c.access_key, &c.secret_key)
+}
+
+fn routes(emulator: &RunningEmulator, route: Route) -> usize {
+    emulator.state().journal().iter().filter(|e| e.route == route).count()
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn aksk_and_region_find_the_project_once_and_cache_it_without_secrets() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let cache = tempfile::tempdir().unwrap();
+    let client = base(&emulator, cache.path()).credentials(aksk(&emulator)).connect().await.unwrap();
+    assert_eq!(client.project_id().as_str(), emulator.project_id());
+    assert!(
+        client.project_source().unwrap().starts_with("IAM lookup at 127.0.0.1"),
+        "{:?}",
+        client.project_source()
+    );
+    assert_eq!(client.list_training_jobs(ListQuery::default()).await.unwrap().jobs.len(), 1);
+    assert_eq!(routes(&emulator, Route::IamProjects), 1);
+    let lookup = emulator.state().journal().into_iter().find(|e| e.route == Route::IamProjects).unwrap();
+    assert_eq!(lookup.query.as_deref(), Some("name=cn-north-4"));
+
+    // The file: private, keyed by the access key, and no secret key in it.
+    let file = cache.path().join("projects.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains(emulator.project_id()) && text.contains(&emulator.credentials().access_key),
+        "{text}"
+    );
+    assert!(!text.contains(&emulator.credentials().secret_key), "{text}");
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(cache.path()), 0o700);
+    }
+
+    // A second client makes no IAM request.
+    emulator.state().clear_journal();
+    let again = base(&emulator, cache.path()).credentials(aksk(&emulator)).connect().await.unwrap();
+    assert_eq!(again.project_id().as_str(), emulator.project_id());
+    assert!(again.project_source().unwrap().contains("cache"), "{:?}", again.project_source());
+    assert_eq!(emulator.state().journal().len(), 0);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn zero_or_two_projects_are_configuration_errors_naming_what_was_found() {
+    let none = start(EmulatorConfig::default().iam(IamConfig::default().region(None))).await;
+    let cache = tempfile::tempdir().unwrap();
+    let err = base(&none, cache.path()).credentials(aksk(&none)).connect().await.unwrap_err();
+    assert_eq!(err.category(), ErrorCategory::Config, "{err:?}");
+    let chain = format!("{err} {}", std::error::Error::source(&err).unwrap());
+    assert!(chain.contains("has no project named \"cn-north-4\"") && chain.contains("trace id"), "{chain}");
+    none.shutdown().await;
+
+    let two = start(
+        EmulatorConfig::default()
+            .iam(IamConfig::default().project(IamProject::new("0123456789abcdef0123456789abcdef", REGION))),
+    )
+    .await;
+    let err = base(&two, cache.path()).credentials(aksk(&two)).connect().await.unwrap_err();
+    let chain = format!("{err} {}", std::error::Error::source(&err).unwrap());
+    assert!(chain.contains("lists 2 projects named \"cn-north-4\""), "{chain}");
+    assert!(
+        chain.contains("0123456789abcdef0123456789abcdef") && chain.contains(two.project_id()),
+        "{chain}"
+    );
+    assert!(!std::fs::read_to_string(cache.path().join("projects.json")).is_ok_and(|t| t.contains(REGION)));
+    two.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_password_login_caches_its_token_privately_and_the_next_client_reuses_it() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let cache = tempfile::tempdir().unwrap();
+    let env = [
+        ("HUAWEICLOUD_SDK_USERNAME", USER),
+        ("HUAWEICLOUD_SDK_PASSWORD", PASSWORD),
+        ("HUAWEICLOUD_SDK_DOMAIN_NAME", DOMAIN),
+    ];
+    let client = base(&emulator, cache.path()).env(env_of(&env)).connect().await.unwrap();
+    assert_eq!(client.project_id().as_str(), emulator.project_id());
+    assert_eq!(client.project_source(), Some("the password login's token scope"));
+    assert_eq!(client.list_training_jobs(ListQuery::default()).await.unwrap().jobs.len(), 1);
+    assert_eq!(routes(&emulator, Route::IamTokens), 1);
+    assert_eq!(routes(&emulator, Route::IamProjects), 0);
+    let list = emulator.state().journal().into_iter().find(|e| e.route == Route::List).unwrap();
+    assert!(list.header("x-auth-token").is_some());
+    assert!(format!("{client:?}").contains("IAM token"));
+
+    let file = cache.path().join("tokens.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains(PASSWORD), "the password is never cached");
+    assert!(text.contains("emulator-user@emulator-domain"), "{text}");
+    #[cfg(unix)]
+    assert_eq!(mode(&file), 0o600);
+
+    emulator.state().clear_journal();
+    let again = base(&emulator, cache.path()).env(env_of(&env)).connect().await.unwrap();
+    again.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(routes(&emulator, Route::IamTokens), 0, "the cached token is reused");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_with_the_trace_id_and_never_shown() {
+    let emulator = start(EmulatorConfig::default()).await;
+    let cache = tempfile::tempdir().unwrap();
+    let err = base(&emulator, cache.path())
+        .password_login(USER, "wrong-password-123", DOMAIN)
+        .connect()
+        .await
+        .unwrap_err();
+    let mut chain = format!("{err} | {err:?}");
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        chain.push_str(&format!(" | {s}"));
+        source = s.source();
+    }
+    assert!(chain.contains("password login of emulator-user@emulator-domain"), "{chain}");
+    assert!(chain.contains("The username or password is wrong."), "{chain}");
+    assert!(chain.contains("(request id "), "{chain}");
+    assert!(!chain.contains("wrong-password-123"), "{chain}");
+    assert!(!cache.path().join("tokens.json").exists());
+    emulator.shutdown().await;
+}
+
+/// Advances the emulator's clock once, on the waiter's first sleep: the token expires mid-wait.
+struct ExpireOnFirstSleep {
+    state: StateHandle,
+    done: Arc<AtomicBool>,
+}
+
+impl Sleeper for ExpireOnFirstSleep {
+    fn sleep(&self, duration: Duration) -> Sleep {
+        if !self.done.swap(true, Ordering::SeqCst) {
+            self.state.advance_clock(Duration::from_secs(25 * 3600));
+        }
+        Box::pin(tokio::time::sleep(duration.min(Duration::from_millis(20))))
+    }
+}
+
+#[tokio::test]
+async fn a_token_that_expires_mid_wait_is_renewed_by_exactly_one_login_and_no_second_stop() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3)).kill_after_polls(3)).await;
+    let cache = tempfile::tempdir().unwrap();
+    let sleeper =
+        ExpireOnFirstSleep { state: emulator.state().clone(), done: Arc::new(AtomicBool::new(false)) };
+    let client = base(&emulator, cache.path())
+        .password_login(USER, PASSWORD, DOMAIN)
+        .sleeper(sleeper)
+        .connect()
+        .await
+        .unwrap();
+    let options = WaitOptions {
+        max_wait: Duration::from_secs(30),
+        min_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(20),
+    };
+    let done = client
+        .stop_and_wait(JobId::new(10).unwrap(), VersionId::new(3).unwrap(), options, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(done.version.status, JobStatus::Killed);
+    assert_eq!(routes(&emulator, Route::IamTokens), 2, "one login, one renewal");
+    assert_eq!(routes(&emulator, Route::Stop), 1, "no second stop");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_agency_turns_the_keys_into_temporary_keys_for_every_request() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let cache = tempfile::tempdir().unwrap();
+    let client = base(&emulator, cache.path())
+        .credentials(aksk(&emulator))
+        .project_id(emulator.project_id())
+        .agency("emulator-domain", "emulator-agency")
+        .connect()
+        .await
+        .unwrap();
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    let journal = emulator.state().journal();
+    let assume = journal.iter().find(|e| e.route == Route::IamSecurityTokens).unwrap();
+    assert_eq!(assume.auth.access_key.as_deref(), Some(emulator.credentials().access_key.as_str()));
+    let list = journal.iter().find(|e| e.route == Route::List).unwrap();
+    assert!(list.header("x-security-token").is_some());
+    assert_ne!(list.auth.access_key.as_deref(), Some(emulator.credentials().access_key.as_str()));
+    assert!(format!("{client:?}").contains("temporary AK/SK"));
+
+    // An agency that does not exist: the error names it.
+    let err = base(&emulator, cache.path())
+        .credentials(aksk(&emulator))
+        .project_id(emulator.project_id())
+        .agency("emulator-domain", "no-such-agency")
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("cannot assume the agency \"no-such-agency\""), "{err}");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_metadata_service_gives_the_servers_agency_credentials_when_nothing_else_is_set() {
+    let emulator =
+        start(EmulatorConfig::default().job(JobSeed::running(10, 3)).metadata(MetadataConfig::enabled()))
+            .await;
+    let cache = tempfile::tempdir().unwrap();
+    let client =
+        base(&emulator, cache.path()).metadata_endpoint(&emulator.endpoint()).connect().await.unwrap();
+    assert_eq!(client.project_id().as_str(), emulator.project_id());
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    let order: Vec<Route> = emulator.state().journal().iter().map(|e| e.route).collect();
+    assert_eq!(
+        order,
+        [Route::MetadataToken, Route::MetadataSecurityKey, Route::IamProjects, Route::List],
+        "session token, security key, project lookup with the temporary keys, then the call"
+    );
+    emulator.shutdown().await;
+
+    // A server without agency: the clear error, among the sources tried.
+    let emulator =
+        start(EmulatorConfig::default().metadata(MetadataConfig::enabled().without_agency())).await;
+    let err = base(&emulator, cache.path())
+        .project_id(emulator.project_id())
+        .metadata_endpoint(&emulator.endpoint())
+        .connect()
+        .await
+        .unwrap_err();
+    let Error::Credentials { tried } = &err else { panic!("{err:?}") };
+    assert!(tried.last().unwrap().contains("this server has no agency"), "{tried:?}");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn with_nothing_found_the_error_lists_every_source_tried_including_an_unreachable_metadata_service() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let cache = tempfile::tempdir().unwrap();
+    let err = Client::builder()
+        .region(REGION)
+        .project_id("0123456789abcdef0123456789abcdef")
+        .cache_dir(Some(cache.path().to_path_buf()))
+        .env(env_of(&[("MODELARTS_METADATA_ENDPOINT", &url)]))
+        .connect()
+        .await
+        .unwrap_err();
+    let Error::Credentials { tried } = &err else { panic!("{err:?}") };
+    assert_eq!(tried.len(), 8, "{tried:?}");
+    assert!(tried[0].starts_with("explicit"));
+    assert!(tried[5].starts_with("credentials file"), "{tried:?}");
+    assert!(tried[6].contains("CCE pod identity, not set"), "{tried:?}");
+    assert!(
+        tried[7].starts_with(&format!("ECS/BMS metadata at {url}")) && tried[7].contains("not reachable"),
+        "{tried:?}"
+    );
+}
+
+#[tokio::test]
+async fn oidc_federation_trades_the_id_token_file_for_temporary_keys() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let cache = tempfile::tempdir().unwrap();
+    let token_file = cache.path().join("id-token");
+    std::fs::write(&token_file, "emulator-id-token-0001\n").unwrap();
+    let file = token_file.to_str().unwrap().to_owned();
+    let client = base(&emulator, cache.path())
+        .env(env_of(&[("HUAWEICLOUD_SDK_IDP_ID", "emulator-idp"), ("HUAWEICLOUD_SDK_ID_TOKEN_FILE", &file)]))
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(client.project_id().as_str(), emulator.project_id());
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    let order: Vec<Route> = emulator.state().journal().iter().map(|e| e.route).collect();
+    assert_eq!(order, [Route::IamIdTokens, Route::IamSecurityTokens, Route::List]);
+    emulator.shutdown().await;
+}
+
+#[test]
+fn the_chain_takes_the_first_source_in_the_official_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("credentials");
+    std::fs::write(
+        &file,
+        "[basic]\nusername = fileuser\npassword = file-password-1\ndomain_name = filedomain\n",
+    )
+    .unwrap();
+    let file_s = file.to_str().unwrap().to_owned();
+    let password_env = [
+        ("HUAWEICLOUD_SDK_USERNAME", "envuser"),
+        ("HUAWEICLOUD_SDK_PASSWORD", "env-password-1"),
+        ("HUAWEICLOUD_SDK_DOMAIN_NAME", "envdomain"),
+    ];
+    let resolve = |builder: ClientBuilder, vars: &[(&str, &str)]| {
+        let mut vars = vars.to_vec();
+        vars.push(("HUAWEICLOUD_SDK_CREDENTIALS_FILE", &file_s));
+        builder.region(REGION).env(env_of(&vars)).resolve().unwrap()
+    };
+    // Explicit AK/SK wins over everything.
+    let r = resolve(Client::builder().credentials(Credentials::new("EXPLICITAK", "SK")), &password_env);
+    assert_eq!(r.auth.unwrap().source, SettingSource::Explicit);
+    // Env AK/SK before the env password.
+    let mut with_keys = password_env.to_vec();
+    with_keys.extend([("HUAWEICLOUD_SDK_AK", "ENVAK"), ("HUAWEICLOUD_SDK_SK", "ENVSK")]);
+    let r = resolve(Client::builder(), &with_keys);
+    assert_eq!(r.auth.unwrap().source, SettingSource::Env("HUAWEICLOUD_SDK_AK".into()));
+    // Env password before the file's.
+    let r = resolve(Client::builder(), &password_env);
+    let login = r.login.unwrap();
+    assert!(login.value.describe().contains("envuser@envdomain"));
+    assert_eq!(login.source, SettingSource::Env("HUAWEICLOUD_SDK_USERNAME".into()));
+    // The file's password when the environment has nothing; never shown.
+    let r = resolve(Client::builder(), &[]);
+    let shown = format!("{r} {r:?}");
+    assert!(shown.contains("fileuser@filedomain"), "{shown}");
+    assert!(!shown.contains("file-password-1"), "{shown}");
+    assert!(matches!(r.login.unwrap().source, SettingSource::File { .. }));
+    // Nothing at all: the metadata service, the last resort.
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, "").unwrap();
+    let r = Client::builder().region(REGION).credentials_file(&empty).env(|_| None).resolve().unwrap();
+    assert!(r.login.unwrap().value.describe().starts_with("ECS/BMS metadata at http://169.254.169.254"));
+    // A half-set password login is an error naming what is missing.
+    let err = Client::builder()
+        .region(REGION)
+        .env(env_of(&[("HUAWEICLOUD_SDK_USERNAME", "u"), ("HUAWEICLOUD_SDK_PASSWORD", "p")]))
+        .resolve()
+        .unwrap_err();
+    assert!(err.to_string().contains("needs HUAWEICLOUD_SDK_DOMAIN_NAME too"), "{err}");
+}
+
+#[test]
+fn build_without_connect_explains_what_needs_a_call() {
+    let builder = Client::builder().password_login("u", "secret-pw-1", "d");
+    assert!(!format!("{builder:?}").contains("secret-pw-1"), "{builder:?}");
+    let err = Client::builder()
+        .region(REGION)
+        .credentials(Credentials::new("AKAKAKAKAKAK", "SK"))
+        .env(|_| None)
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("ClientBuilder::connect"), "{err}");
+    let err = Client::builder()
+        .region(REGION)
+        .project_id("0123456789abcdef0123456789abcdef")
+        .password_login("u", "secret-pw-1", "d")
+        .env(|_| None)
+        .build()
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("need a login first") && !format!("{err:?}").contains("secret-pw-1"),
+        "{err}"
+    );
+}
+
+fn closed_port_url() -> String {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://{}", closed.local_addr().unwrap());
+    drop(closed);
+    url
+}
+
+#[tokio::test]
+async fn an_endpoint_list_fails_over_past_a_refused_connection_and_a_refused_handshake() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    // Another server whose certificate this client does not trust: the handshake fails.
+    let untrusted = start(EmulatorConfig::default()).await;
+    let cache = tempfile::tempdir().unwrap();
+    let list = format!("{},{},{}", closed_port_url(), untrusted.endpoint(), emulator.endpoint());
+    let client = Client::builder()
+        .region(REGION)
+        .project_id(emulator.project_id())
+        .credentials(aksk(&emulator))
+        .ca_bundle(emulator.ca_cert_path().unwrap())
+        .cache_dir(Some(cache.path().to_path_buf()))
+        .max_attempts(3)
+        .retry_policy(RetryPolicy {
+            max_attempts: 3,
+            transient_base: Duration::from_millis(1),
+            ..RetryPolicy::default()
+        })
+        .env(env_of(&[("HUAWEICLOUD_SDK_REGION_MODELARTS_CN_NORTH_4", &list)]))
+        .build()
+        .unwrap();
+    assert_eq!(client.list_training_jobs(ListQuery::default()).await.unwrap().jobs.len(), 1);
+    assert_eq!(routes(&emulator, Route::List), 1);
+    assert_eq!(untrusted.state().journal().len(), 0, "the handshake failed before any request");
+    // The next call starts on the host that answered.
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(routes(&emulator, Route::List), 2);
+    untrusted.shutdown().await;
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stop_that_may_have_reached_a_host_is_never_sent_to_the_next_one() {
+    use modelarts_emulator::{FaultScript, FaultStep, RouteSelector};
+    let first = start(
+        EmulatorConfig::default()
+            .job(JobSeed::running(10, 3))
+            .never_kill()
+            .fault(FaultScript::new(RouteSelector::Stop).step(FaultStep::reset_after_effect())),
+    )
+    .await;
+    let second = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let list = format!("{},{}", first.endpoint(), second.endpoint());
+    let client = Client::builder()
+        .region(REGION)
+        .project_id(first.project_id())
+        .credentials(aksk(&first))
+        .ca_bundle(first.ca_cert_path().unwrap())
+        .env(env_of(&[("MODELARTS_ENDPOINT_URL", &list)]))
+        .build()
+        .unwrap();
+    let outcome =
+        client.stop_training_job(JobId::new(10).unwrap(), VersionId::new(3).unwrap()).await.unwrap();
+    assert!(matches!(outcome, StopOutcome::ConfirmedByStatus(_)), "{outcome:?}");
+    assert_eq!(first.state().effective_stops(10, 3), 1);
+    assert_eq!(second.state().journal().len(), 0, "nothing went to the second host");
+    first.shutdown().await;
+    second.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_regions_file_gives_the_modelarts_and_iam_endpoints() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let cache = tempfile::tempdir().unwrap();
+    let file = cache.path().join("regions.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "ModelArts:\n  - id: cn-north-4\n    endpoints:\n      - '{}'\n      - '{}'\nIAM:\n  - id: cn-north-4\n    endpoint: '{}'\n",
+            closed_port_url(),
+            emulator.endpoint(),
+            emulator.endpoint()
+        ),
+    )
+    .unwrap();
+    let file_s = file.to_str().unwrap().to_owned();
+    let builder = Client::builder()
+        .region(REGION)
+        .credentials(aksk(&emulator))
+        .ca_bundle(emulator.ca_cert_path().unwrap())
+        .cache_dir(Some(cache.path().to_path_buf()))
+        .retry_policy(RetryPolicy { transient_base: Duration::from_millis(1), ..RetryPolicy::default() })
+        .env(env_of(&[("HUAWEICLOUD_SDK_REGIONS_FILE", &file_s)]));
+    let resolved = builder.resolve().unwrap();
+    assert!(matches!(resolved.endpoint.as_ref().unwrap().source, SettingSource::File { .. }));
+    assert_eq!(resolved.endpoint_fallbacks.len(), 1);
+    assert_eq!(resolved.iam_endpoint.value.url(), emulator.endpoint());
+    let client = builder.connect().await.unwrap();
+    assert_eq!(client.project_id().as_str(), emulator.project_id());
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(routes(&emulator, Route::List), 1);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn cce_pod_identity_sends_the_pod_token_and_signs_with_the_keys_it_gets() {
+    // The emulator has no pod-identity face of its own: its metadata security-key route (without
+    // session tokens) answers the same credential document, which is all this client reads.
+    let emulator = start(
+        EmulatorConfig::default()
+            .job(JobSeed::running(10, 3))
+            .metadata(MetadataConfig::enabled().without_session_tokens()),
+    )
+    .await;
+    let cache = tempfile::tempdir().unwrap();
+    let token_file = cache.path().join("pod-token");
+    std::fs::write(&token_file, "pod-token-secret-1\n").unwrap();
+    let uri = format!("{}/openstack/latest/securitykey", emulator.endpoint());
+    let file = token_file.to_str().unwrap().to_owned();
+    let client = base(&emulator, cache.path())
+        .project_id(emulator.project_id())
+        .env(env_of(&[
+            ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
+            ("HC_CONTAINER_AUTHORIZATION_TOKEN_FILE", &file),
+        ]))
+        .connect()
+        .await
+        .unwrap();
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    let journal = emulator.state().journal();
+    let key = journal.iter().find(|e| e.route == Route::MetadataSecurityKey).unwrap();
+    assert!(key.header("authorization").is_some());
+    assert!(!format!("{key:?}").contains("pod-token-secret-1"), "the journal redacts it too");
+    let list = journal.iter().find(|e| e.route == Route::List).unwrap();
+    assert!(list.header("x-security-token").is_some());
+    assert!(format!("{client:?}").contains("temporary AK/SK"));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn expired_agency_keys_are_renewed_by_one_more_assume_call() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let cache = tempfile::tempdir().unwrap();
+    let client = base(&emulator, cache.path())
+        .credentials(aksk(&emulator))
+        .project_id(emulator.project_id())
+        .agency("emulator-domain", "emulator-agency")
+        .connect()
+        .await
+        .unwrap();
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    // The temporary keys live 15 minutes (IAM's default) on the emulator's clock.
+    emulator.state().advance_clock(Duration::from_secs(3600));
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(routes(&emulator, Route::IamSecurityTokens), 2, "one assume call, one renewal");
+    assert_eq!(
+        emulator.state().journal().iter().filter(|e| e.route == Route::List && e.status == Some(200)).count(),
+        2
+    );
+    // The next call uses the renewed keys without another assume call.
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(routes(&emulator, Route::IamSecurityTokens), 2);
+    emulator.shutdown().await;
+}
+
+/// Records the sleeps asked for and ends each at once.
+#[derive(Clone, Default)]
+struct RecordingSleeper(Arc<std::sync::Mutex<Vec<Duration>>>);
+
+impl Sleeper for RecordingSleeper {
+    fn sleep(&self, duration: Duration) -> Sleep {
+        self.0.lock().unwrap().push(duration);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+#[tokio::test]
+async fn a_metadata_service_that_never_answers_is_given_up_after_the_one_second_bound() {
+    // Accepts connections (the kernel's backlog) and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let sleeper = RecordingSleeper::default();
+    let err = Client::builder()
+        .region(REGION)
+        .project_id("0123456789abcdef0123456789abcdef")
+        .cache_dir(None)
+        .metadata_endpoint(&url)
+        .sleeper(sleeper.clone())
+        .env(|_| None)
+        .connect()
+        .await
+        .unwrap_err();
+    let Error::Credentials { tried } = &err else { panic!("{err:?}") };
+    assert!(tried.last().unwrap().ends_with("(no answer within 1s)"), "{tried:?}");
+    assert_eq!(*sleeper.0.lock().unwrap(), [METADATA_BOUND]);
+    assert_eq!(METADATA_BOUND, Duration::from_secs(1));
+    drop(silent);
+}
+
+#[tokio::test]
+async fn a_refused_metadata_session_is_fetched_again_once() {
+    use modelarts_emulator::{FaultScript, FaultStep, RouteSelector};
+    let emulator = start(
+        EmulatorConfig::default()
+            .metadata(MetadataConfig::enabled())
+            .fault(FaultScript::new(RouteSelector::MetadataSecurityKey).step(FaultStep::status(401))),
+    )
+    .await;
+    let cache = tempfile::tempdir().unwrap();
+    let client = base(&emulator, cache.path())
+        .project_id(emulator.project_id())
+        .metadata_endpoint(&emulator.endpoint())
+        .connect()
+        .await
+        .unwrap();
+    assert!(format!("{client:?}").contains("temporary AK/SK"));
+    let order: Vec<Route> = emulator.state().journal().iter().map(|e| e.route).collect();
+    assert_eq!(
+        order,
+        [Route::MetadataToken, Route::MetadataSecurityKey, Route::MetadataToken, Route::MetadataSecurityKey]
+    );
+    emulator.shutdown().await;
+}
