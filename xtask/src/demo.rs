@@ -72,8 +72,11 @@ pub(crate) fn run(release: bool) -> Result<(), String> {
             .env("HUAWEICLOUD_SDK_AK", emulator.field("ak")?)
             .env("HUAWEICLOUD_SDK_SK", emulator.field("sk")?)
             .env("HUAWEICLOUD_SDK_PROJECT_ID", emulator.field("project_id")?)
-            // Keep the user's own credentials file and profile out of the demo.
-            .env("HUAWEICLOUD_SDK_CREDENTIALS_FILE", work.join("no-credentials-file"))
+            // Keep the user's own credentials file, profile and caches out of the demo: a home of
+            // its own, where no credentials file exists.
+            .env("HOME", work.join("home"))
+            .env("XDG_CACHE_HOME", work.join("cache"))
+            .env_remove("HUAWEICLOUD_SDK_CREDENTIALS_FILE")
             .env_remove("MODELARTS_PROFILE");
         println!();
         println!("$ modelarts {}", args.join(" "));
