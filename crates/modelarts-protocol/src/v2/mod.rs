@@ -10,6 +10,7 @@ pub mod pagination;
 
 pub use id::{TrainingJobId, TrainingJobIdError, TrainingJobIdErrorReason};
 pub use model::{
-    Metadata, Phase, Resource, Spec, Status, StopClass, TaskStatus, TrainingJob, TrainingJobList,
+    Event, EventList, LogPreview, LogUrl, Metadata, Phase, Resource, Spec, Status, StopClass, TaskStatus,
+    TrainingJob, TrainingJobList,
 };
 pub use pagination::{OffsetMode, PageStep, Paginator, WalkEnd};
