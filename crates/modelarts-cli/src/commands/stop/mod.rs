@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use indicatif::ProgressBar;
 use modelarts_protocol::model::VersionDetail;
 use modelarts_protocol::stop::{Outcome, WaitEnd};
+use modelarts_protocol::target::JobRef;
 use modelarts_protocol::waiter::WaitOptions;
 use modelarts_protocol::{JobId, JobStatus, VersionId};
 use modelarts_sdk::{Client, StopOptions, StopOutcome, WaitError};
@@ -44,7 +45,15 @@ pub(crate) async fn stop(
         ));
     }
     if let (Some(job), Some(version)) = (args.job_id, args.version) {
-        return stop_one(job, version, args.strict, wait, ctx, out).await;
+        let exit = stop_one(job, version, args.strict, wait, ctx, out).await?;
+        // `--logs-on-exit N`: why it ended otherwise, or what it was doing when the wait gave up.
+        if let Some(lines) = args.logs_on_exit
+            && matches!(exit, ExitStatus::OtherFinalState | ExitStatus::WaitTimedOut)
+        {
+            let client = ctx.client()?;
+            super::logs::print_last_lines(&client, JobRef::V1 { job, version }, lines, ctx).await;
+        }
+        return Ok(exit);
     }
     if let Some(path) = &args.from_file {
         if path == Path::new("-") && !ctx.global.yes && !ctx.global.dry_run {
