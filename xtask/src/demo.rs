@@ -2,7 +2,8 @@
 //!
 //! Builds the `modelarts` and `modelarts-emulator` binaries, starts the emulator over HTTPS (signatures
 //! enforced) with three seeded jobs, then runs the real CLI: list the jobs, stop one with `--wait`
-//! until it reads KILLED, and show it.
+//! until it reads KILLED, show it, and end with the last lines of its log (the closing line says how
+//! it ended).
 
 use std::fs;
 use std::process::Command;
@@ -83,7 +84,8 @@ pub(crate) fn run(release: bool) -> Result<(), String> {
     modelarts(&["training-job", "stop", "1001", "--version", "1", "--wait", "--max-wait", "1m"])?;
     modelarts(&["training-job", "show", "1001", "--version", "1"])?;
     modelarts(&["training-job", "list", "--status", "running"])?;
+    modelarts(&["training-job", "logs", "1001", "--version", "1", "--lines", "5"])?;
     println!();
-    println!("Demo finished: job 1001 version 1 was stopped and reads KILLED.");
+    println!("Demo finished: job 1001 version 1 was stopped, reads KILLED, and its log says so.");
     Ok(())
 }
