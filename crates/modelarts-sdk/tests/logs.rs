@@ -171,7 +171,9 @@ async fn a_log_that_stops_moving_while_the_job_runs_is_reported_once() {
     let full = emulator.state().log_lines(10, 20, 0).unwrap();
     assert_eq!(full.len(), 701);
     assert_eq!(seen, full[full.len() - seen.len()..]);
-    assert_eq!(seen.len(), 50 + 100 + 1, "the 50 latest lines, the growth to 700, the closing line");
+    // The 50 latest lines at the first read (the wall clock may have added a few lines since the
+    // seeding), the growth to 700 while the follow slept, the closing line.
+    assert!((50 + 1 + 1..=50 + 100 + 1).contains(&seen.len()), "{}", seen.len());
     assert!(matches!(events.last(), Some(LogEvent::Ended(_))));
     emulator.shutdown().await;
 }
