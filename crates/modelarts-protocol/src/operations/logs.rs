@@ -220,3 +220,116 @@ impl Operation for ShowAomLog {
         parse_json(response)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operations::v2::logs::{ListEvents, ShowLogPreview};
+
+    fn answer(status: u16, body: &str) -> Response<Bytes> {
+        Response::builder().status(status).body(Bytes::from(body.to_owned())).unwrap_or_default()
+    }
+
+    /// Answers as they come (numbers as strings, nulls, missing fields) and as they should not
+    /// (garbage): a value or a typed error, never a panic.
+    #[test]
+    fn aom_answers_table() {
+        let ok: &[(&str, &str, Option<&str>, Option<i64>)] = &[
+            (
+                r#"{"is_success":true,"content":"a\nb","lines":"2","start_line":1,"end_line":"2"}"#,
+                "a\nb",
+                Some("2"),
+                Some(2),
+            ),
+            (
+                r#"{"is_success":true,"content":null,"lines":null,"start_line":null,"end_line":null}"#,
+                "",
+                None,
+                None,
+            ),
+            (
+                r#"{"content":"x","end_line":1551252759254000003,"lines":1}"#,
+                "x",
+                Some("1551252759254000003"),
+                Some(1),
+            ),
+            (r#"{}"#, "", None, None),
+        ];
+        for (body, content, end, lines) in ok {
+            let page =
+                ShowAomLog::parse_response(answer(200, body)).unwrap_or_else(|e| panic!("{body}: {e}"));
+            assert_eq!(
+                (page.content.as_str(), page.end_line.as_deref(), page.lines),
+                (*content, *end, *lines),
+                "{body}"
+            );
+        }
+        let bad = [r#"["content"]"#, r#"{"content":{"a":1}}"#, "not json", r#"{"lines":"many"}"#];
+        for body in bad {
+            assert!(
+                matches!(ShowAomLog::parse_response(answer(200, body)), Err(ResponseError::Malformed { .. })),
+                "{body}"
+            );
+        }
+        let refused = ShowAomLog::parse_response(answer(
+            200,
+            r#"{"is_success":false,"error_code":"ModelArts.0806","error_message":"log download failed"}"#,
+        ));
+        assert!(matches!(refused, Err(ResponseError::Api(e)) if e.code.as_deref() == Some("ModelArts.0806")));
+        let names = ListLogFileNames::parse_response(answer(
+            200,
+            r#"{"is_success":true,"log_file_list":["a.log",7,null]}"#,
+        ));
+        assert_eq!(names.map(|n| n.log_file_list).ok(), Some(vec!["a.log".to_owned(), "7".to_owned()]));
+        let names = ListLogFileNames::parse_response(answer(200, r#"{"log_file_list":null}"#));
+        assert_eq!(names.map(|n| n.log_file_list.len()).ok(), Some(0));
+    }
+
+    #[test]
+    fn v2_answers_table() {
+        let p = ShowLogPreview::parse_response(answer(
+            200,
+            r#"{"content":"new","context":"old","full_size":"12"}"#,
+        ));
+        assert_eq!(p.as_ref().map(|p| (p.text(), p.full_size)).ok(), Some(("new", Some(12))));
+        let p = ShowLogPreview::parse_response(answer(200, r#"{"context":"old"}"#));
+        assert_eq!(p.as_ref().map(|p| p.text()).ok(), Some("old"));
+        assert!(ShowLogPreview::parse_response(answer(200, "[1]")).is_err());
+        let e = ListEvents::parse_response(answer(
+            200,
+            r#"{"events":[{"time":1700000000000,"level":"Error","message":"x"},{}],"total":"2"}"#,
+        ));
+        let e = e.unwrap_or_default();
+        assert_eq!((e.events.len(), e.total), (2, Some(2)));
+        assert_eq!(e.events[0].time.as_deref(), Some("1700000000000"));
+        assert!(ListEvents::parse_response(answer(200, r#"{"events":"none"}"#)).is_err());
+        let refused =
+            ListEvents::parse_response(answer(400, r#"{"error_code":"ModelArts.2788","error_msg":"bad"}"#));
+        assert!(matches!(refused, Err(ResponseError::Api(e)) if e.http_status == 400));
+    }
+
+    #[test]
+    fn request_checks_table() {
+        let p: ProjectId = "0123456789abcdef0123456789abcdef".parse().unwrap();
+        let (j, v): (JobId, VersionId) = ("10".parse().unwrap(), "3".parse().unwrap());
+        let endpoint = Endpoint::for_region("eu-de").unwrap();
+        let page = |f: &str| ShowAomLog::new(p.clone(), j, v, f);
+        let cases: Vec<(ShowAomLog, bool)> = vec![
+            (page("a.log").lines(0), true),
+            (page("a.log").lines(500), true),
+            (page("a.log").lines(501), false),
+            (page("a.log").lines(u32::MAX), false),
+            (page(""), false),
+            (page("../x"), false),
+            (page("a\u{1b}b"), false),
+            (page("a.log").after("12a"), false),
+            (page("a.log").before("7"), true),
+        ];
+        for (op, ok) in cases {
+            assert_eq!(op.build_request(&endpoint).is_ok(), ok, "{op:?}");
+        }
+        let q =
+            page("a b.log").before("7").build_request(&endpoint).map(|r| r.uri().query().map(str::to_owned));
+        assert_eq!(q.ok().flatten().as_deref(), Some("base_line=7&log_file=a%20b.log&order=asc"));
+    }
+}
