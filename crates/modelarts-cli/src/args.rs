@@ -613,8 +613,21 @@ pub(crate) struct LogsArgs {
     /// Print the lines exactly as received (control characters included).
     #[arg(long)]
     pub(crate) raw: bool,
+    /// v2: print a temporary address of the task's whole log instead (`preview` to view it,
+    /// `download` to save it); it is presigned, so share it with care.
+    #[arg(long, value_name = "KIND", value_enum, conflicts_with_all = ["follow", "raw"])]
+    pub(crate) url: Option<LogUrlArg>,
     #[command(flatten)]
     pub(crate) wait_options: WaitOptionsArgs,
+}
+
+/// `logs --url`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogUrlArg {
+    /// An address to view the log.
+    Preview,
+    /// An address to download it.
+    Download,
 }
 
 /// `training-job events`

@@ -137,6 +137,11 @@ fn v2_logs_read_the_older_context_field_and_events_list_state_changes() {
     let r = expect(env.cmd().args(["training-job", "logs", A, "--task", "worker-7"]), 4);
     assert!(r.stderr.contains("worker-7"), "{}", r.stderr);
 
+    let r = expect(env.cmd().args(["training-job", "logs", A, "--url", "download"]), 0);
+    assert!(r.stdout.starts_with("https://") && r.stdout.contains("attachment"), "{}", r.stdout);
+    let r = expect(env.cmd().args(["-o", "json", "training-job", "logs", A, "--url", "preview"]), 0);
+    assert!(!json(&r.stdout)["obs_url"].as_str().unwrap().contains("attachment"));
+
     let r = expect(env.cmd().args(["training-job", "events", A]), 0);
     assert!(r.stdout.starts_with("TIME"), "{}", r.stdout);
     assert!(r.stdout.contains("Phase Failed: the job ended") && r.stdout.contains("Error"), "{}", r.stdout);

@@ -148,6 +148,24 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         self.call(&query).await
     }
 
+    /// The temporary OBS address of a v2 task's whole log (`kind`: to view or to download). The
+    /// address is presigned: treat it as a secret while it is valid.
+    pub async fn log_url(
+        &self,
+        id: modelarts_protocol::v2::TrainingJobId,
+        task: impl Into<String>,
+        kind: modelarts_protocol::operations::v2::logs::LogUrlKind,
+    ) -> Result<modelarts_protocol::v2::LogUrl, Error> {
+        let op = modelarts_protocol::operations::v2::logs::ShowLogUrl::new(
+            self.inner.project_id.clone(),
+            id,
+            task,
+            kind,
+        )
+        .map_err(Error::InvalidInput)?;
+        self.call(&op).await
+    }
+
     /// The job's status now.
     pub async fn job_state(&self, job: &JobRef) -> Result<JobState, Error> {
         match job {

@@ -6,12 +6,13 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use modelarts_protocol::operations::v2::logs::LogUrlKind;
 use modelarts_protocol::target::JobRef;
 use modelarts_sdk::{Client, FollowOptions, LogEvent, LogTarget};
 use serde_json::json;
 
 use super::{Context, dry_run, io_failure, wait_options};
-use crate::args::LogsArgs;
+use crate::args::{LogUrlArg, LogsArgs};
 use crate::exit::ExitStatus;
 use crate::failure::Failure;
 use crate::output::Stdout;
@@ -58,6 +59,9 @@ pub(crate) async fn logs(
     }
     let target = LogTarget { job: job.clone(), source };
     let client = ctx.client()?;
+    if let Some(kind) = args.url {
+        return log_url(&client, &target, kind, ctx, out).await;
+    }
     if ctx.global.dry_run {
         let (target, lines) = (target.clone(), args.lines);
         return dry_run(&client, |c| async move { c.log_tail(&target, lines).await }, out).await;
@@ -135,6 +139,45 @@ pub(crate) async fn logs(
             _ => {}
         }
     }
+}
+
+async fn log_url(
+    client: &Client,
+    target: &LogTarget,
+    kind: LogUrlArg,
+    ctx: &Context<'_>,
+    out: &mut Stdout,
+) -> Result<ExitStatus, Failure> {
+    let JobRef::V2(id) = &target.job else {
+        return Err(Failure::usage(
+            "--url is a v2 API: a v1 version's log is read with `training-job logs ID --version V`",
+        ));
+    };
+    let kind = match kind {
+        LogUrlArg::Preview => LogUrlKind::Preview,
+        LogUrlArg::Download => LogUrlKind::Download,
+    };
+    let task = target.source.clone().unwrap_or_else(|| "worker-0".to_owned());
+    if ctx.global.dry_run {
+        let (id, task) = (id.clone(), task.clone());
+        return dry_run(client, |c| async move { c.log_url(id, task, kind).await }, out).await;
+    }
+    let url = client
+        .log_url(id.clone(), task.clone(), kind)
+        .await
+        .map_err(|e| Failure::sdk(format!("cannot get the log address of job {id} task {task}"), &e))?;
+    let Some(url) = url.obs_url else {
+        return Err(Failure::new(
+            ExitStatus::Other,
+            format!("the service sent no log address for job {id} task {task}"),
+        ));
+    };
+    if out.is_json() {
+        out.json(&json!({"obs_url": url})).map_err(io_failure)?;
+    } else {
+        out.line(&url).map_err(io_failure)?;
+    }
+    Ok(ExitStatus::Success)
 }
 
 fn print_line(out: &mut Stdout, line: &str, raw: bool) -> Result<(), Failure> {
