@@ -2,8 +2,9 @@
 //!
 //! Builds the `modelarts` and `modelarts-emulator` binaries, starts the emulator over HTTPS (signatures
 //! enforced) with three seeded v1 jobs and two v2 jobs, then runs the real CLI: list the jobs, stop a
-//! v1 version with `--wait` until it reads KILLED, show it, then stop a v2 job by its UUID until it
-//! reads Terminated.
+//! v1 version with `--wait` until it reads KILLED, show it, show the last lines of its log (the
+//! closing line says how it ended), then stop a v2 job by its UUID until it reads Terminated and end
+//! with the last lines of its log.
 
 use std::fs;
 use std::process::Command;
@@ -94,11 +95,15 @@ pub(crate) fn run(release: bool) -> Result<(), String> {
     modelarts(&["training-job", "stop", "1001", "--version", "1", "--wait", "--max-wait", "1m"])?;
     modelarts(&["training-job", "show", "1001", "--version", "1"])?;
     modelarts(&["training-job", "list", "--status", "running"])?;
+    modelarts(&["training-job", "logs", "1001", "--version", "1", "--lines", "5"])?;
     // v2 (the current API): a job is named by its UUID alone.
     modelarts(&["training-job", "list", "--api", "v2"])?;
     modelarts(&["training-job", "stop", V2_JOB, "--wait", "--max-wait", "1m"])?;
     modelarts(&["training-job", "show", V2_JOB])?;
+    modelarts(&["training-job", "logs", V2_JOB, "--lines", "5"])?;
     println!();
-    println!("Demo finished: job 1001 version 1 (v1) reads KILLED, job {V2_JOB} (v2) reads Terminated.");
+    println!(
+        "Demo finished: job 1001 version 1 (v1) reads KILLED, job {V2_JOB} (v2) reads Terminated, and their logs say so."
+    );
     Ok(())
 }

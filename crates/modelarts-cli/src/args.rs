@@ -88,6 +88,11 @@ pub(crate) enum TrainingJobCommand {
     /// Wait until a job is stopped (v2 Terminated; v1 KILLED or CANCELED).
     #[command(after_help = ROUTING_HELP)]
     Wait(WaitArgs),
+    /// Print a job's log: the latest lines, or every new line until the job ends (--follow).
+    #[command(after_help = LOGS_AFTER_HELP)]
+    Logs(LogsArgs),
+    /// List a v2 job's events: state changes, warnings and errors.
+    Events(EventsArgs),
 }
 
 /// How an ID picks the API, for the commands on one job.
@@ -309,6 +314,11 @@ pub(crate) struct StopArgs {
     /// it as done.
     #[arg(long)]
     pub(crate) strict: bool,
+
+    /// With --wait: when the version ends otherwise (FAILED, COMPLETED, …) or the wait times out,
+    /// print its last N log lines on stderr.
+    #[arg(long, value_name = "N", requires = "wait", conflicts_with_all = ["running", "from_file"], value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub(crate) logs_on_exit: Option<u32>,
 
     #[command(flatten)]
     pub(crate) wait_options: WaitOptionsArgs,
@@ -688,4 +698,100 @@ mod tests {
         // naming both APIs), not by clap.
         assert!(parse(&["10"]).is_ok());
     }
+}
+
+// `training-job logs` and `events`.
+
+const LOGS_AFTER_HELP: &str = "\
+The ID says which API: digits with --version are a v1 job version, a UUID is a v2 job (--api forces
+one). v1 logs are files (one per worker; the first unless --file); v2 logs are per task (worker-0
+unless --task). Lines go to stdout with control characters escaped (ESC as \\e) unless --raw;
+--output jsonl prints one {\"line\": …} document per line and, with --follow, the stall and end
+events. v1 pages hold at most 500 lines: a larger --lines is refused before anything is sent.
+
+--follow re-reads the log from the last line seen (paced like --wait: --poll-min, doubling to
+--poll-max while the log is quiet) until the job is final, then exits 0; --max-wait ends it
+earlier (exit 6). --stall-after warns on stderr, once per quiet spell, when no line came for that
+long while the job still runs: a job that shows RUNNING but has stopped moving.
+
+Examples:
+  modelarts training-job logs 10 --version 20 --lines 100
+  modelarts training-job logs 3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab --task worker-1 --follow --stall-after 10m
+  modelarts training-job events 3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab --level error";
+
+/// `training-job logs`
+#[derive(Debug, Clone, Args)]
+pub(crate) struct LogsArgs {
+    /// The job: a v1 job ID (with --version) or a v2 job ID (a UUID).
+    #[arg(value_name = "ID")]
+    pub(crate) id: String,
+    /// The v1 version.
+    #[arg(long, value_name = "VERSION_ID")]
+    pub(crate) version: Option<String>,
+    /// Force the API (`v1` or `v2`) instead of telling it by the ID's shape.
+    #[arg(long, value_enum)]
+    pub(crate) api: Option<ApiArg>,
+    /// The v2 task, e.g. `worker-1` [default: worker-0].
+    #[arg(long, value_name = "TASK", conflicts_with = "file")]
+    pub(crate) task: Option<String>,
+    /// The v1 log file [default: the first of the version's files].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) file: Option<String>,
+    /// How many of the latest lines to print first (v1: at most 500).
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 50)]
+    pub(crate) lines: u32,
+    /// Keep printing new lines until the job is final.
+    #[arg(short, long)]
+    pub(crate) follow: bool,
+    /// With --follow: warn on stderr when no line came for this long while the job runs.
+    #[arg(long, value_name = "DURATION", requires = "follow", value_parser = parse_timeout)]
+    pub(crate) stall_after: Option<Duration>,
+    /// Print the lines exactly as received (control characters included).
+    #[arg(long)]
+    pub(crate) raw: bool,
+    /// v2: print a temporary address of the task's whole log instead (`preview` to view it,
+    /// `download` to save it); it is presigned, so share it with care.
+    #[arg(long, value_name = "KIND", value_enum, conflicts_with_all = ["follow", "raw"])]
+    pub(crate) url: Option<LogUrlArg>,
+    #[command(flatten)]
+    pub(crate) wait_options: WaitOptionsArgs,
+}
+
+/// `logs --url`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogUrlArg {
+    /// An address to view the log.
+    Preview,
+    /// An address to download it.
+    Download,
+}
+
+/// `training-job events`
+#[derive(Debug, Clone, Args)]
+pub(crate) struct EventsArgs {
+    /// The v2 job's ID (a UUID).
+    #[arg(value_name = "ID")]
+    pub(crate) id: String,
+    /// Force the API (only `v2` has events).
+    #[arg(long, value_enum)]
+    pub(crate) api: Option<ApiArg>,
+    /// Only events of this level: `info`, `warning` or `error`.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub(crate) level: Option<modelarts_protocol::operations::v2::logs::EventLevel>,
+    /// Only events whose message contains this text.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) pattern: Option<String>,
+    /// Events per page (1 to 100).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub(crate) limit: Option<u32>,
+    /// Events to skip.
+    #[arg(long, value_name = "N")]
+    pub(crate) offset: Option<u32>,
+    /// Order by time.
+    #[arg(long, value_enum)]
+    pub(crate) order: Option<OrderArg>,
+}
+
+fn parse_level(s: &str) -> Result<modelarts_protocol::operations::v2::logs::EventLevel, String> {
+    s.parse()
 }

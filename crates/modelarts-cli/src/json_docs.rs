@@ -117,6 +117,16 @@ pub(crate) const DOCUMENTS: &[JsonDoc] = &[
         fields: &[],
     },
     JsonDoc {
+        title: "`training-job logs`, `training-job events`",
+        intro: "`logs`: `-o json` prints `{\"lines\": [string]}`; `-o jsonl` (and `-o json` with `--follow`) one \
+                `{\"line\": string}` per line, exactly as the service sent it, and with `--follow` the events \
+                `{\"event\":\"stalled\",\"quiet_for_secs\",\"status\"}`, `{\"event\":\"gap\"}` (part of a v2 log \
+                was never seen), `{\"event\":\"ended\",\"status\"}` and `{\"event\":\"timed_out\",\"status\"}`; with `--url`, `{\"obs_url\": string}`. \
+                `events`: `{total, events: [{time, time_iso, level, source, message}]}`; `-o jsonl`: one event \
+                per line (`time` as the service sent it, `time_iso` when it is epoch milliseconds).",
+        fields: &[],
+    },
+    JsonDoc {
         title: "`configure list`",
         intro: "`{settings: [{name, value, source}], credentials_tried: [string]}`; `-o jsonl`: one setting \
                 per line. Secrets are masked.",

@@ -57,6 +57,11 @@ impl Stdout {
         }
     }
 
+    /// Writes text exactly as it is, with a newline (`logs --raw`: the user asked for the bytes).
+    pub(crate) fn raw_line(&mut self, text: &str) -> io::Result<()> {
+        self.raw(text, true)
+    }
+
     /// Writes JSON text as it is (after [`json_safe`]), without a newline: a piece of a document
     /// that is streamed.
     pub(crate) fn json_piece(&mut self, text: &str) -> io::Result<()> {

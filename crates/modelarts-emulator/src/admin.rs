@@ -34,6 +34,14 @@ struct ClockUpdate {
     advance_ms: Option<i64>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StallTarget {
+    job_id: Option<u64>,
+    version_id: Option<u64>,
+    training_job_id: Option<String>,
+}
+
 fn query_value<'a>(query: &'a str, key: &str) -> Option<&'a str> {
     query.split('&').filter_map(|p| p.split_once('=')).find(|(k, _)| *k == key).map(|(_, v)| v)
 }
@@ -80,6 +88,24 @@ pub(crate) async fn handle(shared: &Arc<Shared>, conn: &ConnInfo, req: Request<I
             state.clear_v2_jobs();
             ok(json!({ "jobs": [] }))
         }
+        (&Method::POST, "/logs/stall") => match serde_json::from_slice::<StallTarget>(&body) {
+            Ok(StallTarget { job_id: Some(j), version_id: Some(v), training_job_id: None }) => {
+                if state.stall_log(j, v) {
+                    ok(json!({ "stalled": true }))
+                } else {
+                    error(shared, StatusCode::NOT_FOUND, format!("no version {v} of job {j}"))
+                }
+            }
+            Ok(StallTarget { job_id: None, version_id: None, training_job_id: Some(id) }) => {
+                if state.stall_v2_log(&id) {
+                    ok(json!({ "stalled": true }))
+                } else {
+                    error(shared, StatusCode::NOT_FOUND, format!("no v2 job {id}"))
+                }
+            }
+            Ok(_) => bad("expected {\"job_id\",\"version_id\"} or {\"training_job_id\"}".into()),
+            Err(e) => bad(format!("invalid stall target: {e}")),
+        },
         (&Method::POST, "/reset") => {
             state.reset();
             ok(json!({ "reset": true }))

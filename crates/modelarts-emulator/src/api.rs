@@ -136,8 +136,9 @@ fn route(method: &Method, path: &str, project_id: &str) -> Target {
     let Some(rest) = path.strip_prefix("/v1/") else {
         return unknown;
     };
-    // At most six segments (`{project}/training-jobs/{job}/versions/{version}/stop`); no allocation.
-    let mut buffer = [""; 6];
+    // At most seven segments (`{project}/training-jobs/{job}/versions/{version}/log/file-names`);
+    // no allocation.
+    let mut buffer = [""; 7];
     let mut count = 0;
     for segment in rest.split('/') {
         let Some(slot) = buffer.get_mut(count) else {
@@ -155,6 +156,12 @@ fn route(method: &Method, path: &str, project_id: &str) -> Target {
         }
         (&Method::POST, [_, "training-jobs", job, "versions", version, "stop"]) => {
             (Route::Stop, Some(*job), Some(*version))
+        }
+        (&Method::GET, [_, "training-jobs", job, "versions", version, "aom-log"]) => {
+            (Route::AomLog, Some(*job), Some(*version))
+        }
+        (&Method::GET, [_, "training-jobs", job, "versions", version, "log", "file-names"]) => {
+            (Route::LogFileNames, Some(*job), Some(*version))
         }
         _ => return unknown,
     };
@@ -315,7 +322,7 @@ fn replacement(fault: &FaultStep, request_id: &str, settings: &Settings, v2: boo
 }
 
 /// Decoded query parameters; the first occurrence of a key wins. `+` is kept literally.
-fn query_param<'a>(query: &'a str, key: &str) -> Option<Cow<'a, str>> {
+pub(crate) fn query_param<'a>(query: &'a str, key: &str) -> Option<Cow<'a, str>> {
     query
         .split('&')
         .filter_map(|pair| {
@@ -389,6 +396,23 @@ fn list_query(query: &str) -> Result<ListQuery, String> {
     })
 }
 
+/// `log_file` (required), `base_line` (digits; absent or empty: the latest lines), `lines`
+/// (0..=500, 50) and `order` (`desc`, the default: after the base line; `asc`: before it).
+fn aom_query(query: &str) -> Result<(String, Option<u64>, u64, bool), String> {
+    let file = query_param(query, "log_file").filter(|f| !f.is_empty()).ok_or("log_file is required")?;
+    let base = match query_param(query, "base_line").as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(b) => Some(b.parse::<u64>().map_err(|_| format!("Invalid base_line: {b:?}"))?),
+    };
+    let lines = int_param(query, "lines", 50, 0..=500)? as u64;
+    let next = match query_param(query, "order").as_deref() {
+        None | Some("desc") => true,
+        Some("asc") => false,
+        Some(other) => return Err(format!("Invalid order: {other:?} (expected desc or asc)")),
+    };
+    Ok((file.into_owned(), base, lines, next))
+}
+
 fn already_stopped(code: i32, settings: &Settings) -> Answer {
     let msg = format!(
         "The training job version is in status {} ({code}) and cannot be stopped",
@@ -425,7 +449,7 @@ fn operate(
     now_ms: u64,
 ) -> Answer {
     if let Some(v2) = &target.v2 {
-        let a = crate::v2_api::operate(shared, v2, body, settings, now_ms);
+        let a = crate::v2_api::operate(shared, v2, query, body, settings, now_ms);
         return Answer { effective_stop: a.effective_stop, ..Answer::json(a.status, a.body) };
     }
     if !target.project_ok {
@@ -467,6 +491,24 @@ fn operate(
                 },
             }
         }
+        (Route::LogFileNames, Some(job), Some(version)) => {
+            match shared.log_file_names(job, version, now_ms) {
+                Ok(body) => Answer::json(StatusCode::OK, body.to_string().into_bytes()),
+                Err(nf) => not_found(nf, settings),
+            }
+        }
+        (Route::AomLog, Some(job), Some(version)) => match aom_query(query) {
+            Err(msg) => invalid(msg, settings),
+            Ok((file, base, lines, next)) => {
+                match shared.aom_log(job, version, &file, base, lines, next, now_ms) {
+                    Ok(Some(body)) => Answer::json(StatusCode::OK, body.to_string().into_bytes()),
+                    Ok(None) => {
+                        invalid(format!("Invalid log_file: {file:?} is not a log of this version"), settings)
+                    }
+                    Err(nf) => not_found(nf, settings),
+                }
+            }
+        },
         (Route::List, _, _) => match list_query(query) {
             Ok(q) => Answer::json(StatusCode::OK, shared.list(&q, now_ms)),
             Err(msg) => invalid(msg, settings),
@@ -539,7 +581,14 @@ async fn api(
     let now_ms = to_ms(now);
     let request_id = shared.next_request_id();
     let (parts, body) = req.into_parts();
-    let target = route(&parts.method, parts.uri.path(), &shared.config.project_id);
+    let mut target = route(&parts.method, parts.uri.path(), &shared.config.project_id);
+    if let Some(v2) = target.v2.as_mut() {
+        v2.download = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().starts_with("application/octet-stream"));
+    }
     let body = tokio::time::timeout(
         shared.config.body_read_timeout,
         Limited::new(body, shared.config.max_request_body).collect(),

@@ -24,6 +24,12 @@ pub enum Route {
     List,
     /// `GET …/training-jobs/{job_id}/versions`
     Versions,
+    /// `GET …/training-jobs/{job_id}/versions/{version_id}/log/file-names`
+    #[serde(rename = "log_file_names")]
+    LogFileNames,
+    /// `GET …/training-jobs/{job_id}/versions/{version_id}/aom-log`
+    #[serde(rename = "aom_log")]
+    AomLog,
     /// v2 `POST /v2/…/training-jobs/{training_job_id}/actions`
     #[serde(rename = "v2_terminate")]
     V2Terminate,
@@ -33,6 +39,15 @@ pub enum Route {
     /// v2 `POST /v2/…/training-job-searches`
     #[serde(rename = "v2_list")]
     V2List,
+    /// v2 `GET /v2/…/training-jobs/{id}/tasks/{task_id}/logs/preview`
+    #[serde(rename = "v2_log_preview")]
+    V2LogPreview,
+    /// v2 `GET /v2/…/training-jobs/{id}/tasks/{task_id}/logs/url`
+    #[serde(rename = "v2_log_url")]
+    V2LogUrl,
+    /// v2 `GET /v2/…/training-jobs/{id}/events`
+    #[serde(rename = "v2_events")]
+    V2Events,
     /// IAM `GET /v3/projects`
     #[serde(rename = "iam_projects")]
     IamProjects,
@@ -66,6 +81,11 @@ impl Route {
             Route::V2Terminate => "v2_terminate",
             Route::V2Show => "v2_show",
             Route::V2List => "v2_list",
+            Route::LogFileNames => "log_file_names",
+            Route::AomLog => "aom_log",
+            Route::V2LogPreview => "v2_log_preview",
+            Route::V2LogUrl => "v2_log_url",
+            Route::V2Events => "v2_events",
             Route::IamProjects => "iam_projects",
             Route::IamTokens => "iam_tokens",
             Route::IamSecurityTokens => "iam_security_tokens",
@@ -115,6 +135,21 @@ pub enum RouteSelector {
     /// Only the v2 list.
     #[serde(rename = "v2_list")]
     V2List,
+    /// Only the v1 log file names.
+    #[serde(rename = "log_file_names")]
+    LogFileNames,
+    /// Only the v1 log pages.
+    #[serde(rename = "aom_log")]
+    AomLog,
+    /// Only the v2 log preview.
+    #[serde(rename = "v2_log_preview")]
+    V2LogPreview,
+    /// Only the v2 log URL.
+    #[serde(rename = "v2_log_url")]
+    V2LogUrl,
+    /// Only the v2 events.
+    #[serde(rename = "v2_events")]
+    V2Events,
     /// Only IAM `GET /v3/projects`.
     #[serde(rename = "iam_projects")]
     IamProjects,
@@ -146,6 +181,11 @@ impl RouteSelector {
             RouteSelector::V2Terminate => route == Route::V2Terminate,
             RouteSelector::V2Show => route == Route::V2Show,
             RouteSelector::V2List => route == Route::V2List,
+            RouteSelector::LogFileNames => route == Route::LogFileNames,
+            RouteSelector::AomLog => route == Route::AomLog,
+            RouteSelector::V2LogPreview => route == Route::V2LogPreview,
+            RouteSelector::V2LogUrl => route == Route::V2LogUrl,
+            RouteSelector::V2Events => route == Route::V2Events,
             RouteSelector::IamProjects => route == Route::IamProjects,
             RouteSelector::IamTokens => route == Route::IamTokens,
             RouteSelector::IamSecurityTokens => route == Route::IamSecurityTokens,

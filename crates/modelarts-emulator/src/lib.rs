@@ -106,6 +106,27 @@
 //!   [`EmulatorConfig::v2_job`], the seed file's `v2_jobs` section (`{"jobs":[…],"v2_jobs":[…]}`;
 //!   a bare array is v1 jobs), and `POST /__emulator/v2/jobs`.
 //!
+//! # Logs and events
+//!
+//! | Route | Operation |
+//! |---|---|
+//! | `GET /v1/{p}/training-jobs/{job}/versions/{version}/log/file-names` | `{is_success, log_file_list}`: `modelarts-job-{job}-worker-{i}.log` per worker (the detail's `worker_server_num`, 1 by default) |
+//! | `GET /v1/{p}/training-jobs/{job}/versions/{version}/aom-log` | `log_file` (required), `base_line`, `lines` (0..=500, 50), `order` (`desc`, the default: the lines after `base_line`; `asc`: before it): `{is_success, content, lines (a string), start_line (a number), end_line (a string)}`; without `base_line` the latest lines |
+//! | `GET /v2/{p}/training-jobs/{id}/tasks/{task}/logs/preview` | `{content, current_size, full_size}`: the whole log, or its last [`PREVIEW_LIMIT_BYTES`] bytes |
+//! | `GET /v2/{p}/training-jobs/{id}/tasks/{task}/logs/url` | `{obs_url}`: a fake presigned address; `Content-Type: application/octet-stream` asks for a download address |
+//! | `GET /v2/{p}/training-jobs/{id}/events` | `offset` (events to skip), `limit` (1..=100, 50), `order` (`asc` by default), `start_time`/`end_time` (epoch ms, together), `level`, `pattern`: `{total, count, events:[{time, level, source, message}]}` |
+//!
+//! A log has one line per [`LINE_INTERVAL_MS`] of run time until a stop (terminate) is requested,
+//! then a closing line once the job has ended (`… training ended: JOBSTAT_KILLED`). Every tenth
+//! line carries an ANSI colour sequence. v1 line positions are [`LINE_BASE`] + 1 + index.
+//! Events: created, running, terminate requested, ended (`Error` for Failed and Abnormal). A log
+//! read is not a status read (it does not count toward `kill_after_polls`). Route names for
+//! faults and the journal: `log_file_names`, `aom_log`, `v2_log_preview`, `v2_log_url`,
+//! `v2_events`. A hung job: seed `log_stall_after_lines`, or `POST /__emulator/logs/stall` with
+//! `{"job_id","version_id"}` or `{"training_job_id"}` ([`StateHandle::stall_log`],
+//! [`StateHandle::stall_v2_log`]): the log stops growing while the job runs on. A wrong task or
+//! file: 400 (`ModelArts.2788` for v2, `ModelArts.0101` for v1).
+//!
 //! # Identity faces
 //!
 //! The same listener serves an IAM face (`/v3/projects`, `/v3/auth/tokens`,
@@ -175,6 +196,7 @@ mod config;
 mod faults;
 mod iam;
 mod journal;
+mod logs;
 mod metadata;
 mod model;
 mod server;
@@ -191,6 +213,7 @@ pub use config::{AlreadyStoppedPolicy, EmulatorConfig, ErrorField, Settings};
 pub use faults::{FaultScript, FaultStep, RetryAfter, Route, RouteSelector, ThrottleFault, Trickle};
 pub use iam::{IamAgency, IamConfig, IamFederation, IamProject, IamUser};
 pub use journal::{AuthRecord, AuthResult, AuthScheme, JournalEntry};
+pub use logs::{LINE_BASE, LINE_INTERVAL_MS, PREVIEW_LIMIT_BYTES};
 pub use metadata::MetadataConfig;
 pub use model::{JobSeed, JobSnapshot, VersionSeed, VersionSnapshot, status};
 pub use server::{Emulator, RunningEmulator};

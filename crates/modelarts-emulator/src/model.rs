@@ -221,6 +221,10 @@ pub struct VersionSeed {
     /// the generated ones, e.g. `{"core": 2}` to send a number where the doc says String.
     #[serde(default)]
     pub detail: Option<Map<String, Value>>,
+    /// The log stops growing after this many lines while the version still runs (a hung job);
+    /// `POST /__emulator/logs/stall` does the same to a running version.
+    #[serde(default)]
+    pub log_stall_after_lines: Option<u64>,
 }
 
 impl VersionSeed {
@@ -256,6 +260,12 @@ impl VersionSeed {
     /// Sets the status a stop ends in.
     pub fn stop_result_status(mut self, code: i32) -> Self {
         self.stop_result_status = Some(code);
+        self
+    }
+
+    /// Makes the log stop growing after `lines` lines.
+    pub fn log_stall_after_lines(mut self, lines: u64) -> Self {
+        self.log_stall_after_lines = Some(lines);
         self
     }
 
@@ -334,6 +344,8 @@ pub(crate) struct Version {
     stop_result: i32,
     pre_version_id: u64,
     detail: Option<Map<String, Value>>,
+    /// The log's regular lines stop at this count.
+    pub(crate) log_stall: Option<u64>,
 }
 
 /// What a stop did.
@@ -379,6 +391,7 @@ impl Version {
             stop_result: seed.stop_result_status.unwrap_or(status::KILLED),
             pre_version_id,
             detail: seed.detail.clone(),
+            log_stall: seed.log_stall_after_lines,
         }
     }
 
@@ -418,6 +431,35 @@ impl Version {
         if self.frozen_duration.is_none() {
             self.frozen_duration = Some(at_ms.saturating_sub(self.start_time));
         }
+    }
+
+    /// Workers (log files): the detail's `worker_server_num` if seeded, else 1.
+    pub(crate) fn workers(&self) -> u64 {
+        self.detail
+            .as_ref()
+            .and_then(|d| d.get("worker_server_num"))
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
+            .clamp(1, 64)
+    }
+
+    /// The log of `worker` at `now_ms`: it grows while the version runs, until a stop is requested.
+    pub(crate) fn log(&self, worker: u64, now_ms: u64) -> crate::logs::Log {
+        let run = self.duration(now_ms);
+        let run = self.kill.as_ref().map_or(run, |k| run.min(k.requested_at.saturating_sub(self.start_time)));
+        let ended = !status::is_executing(self.status)
+            && !matches!(
+                self.status,
+                status::UNKNOWN
+                    | status::INIT
+                    | status::IMAGE_CREATING
+                    | status::SUBMIT_TRYING
+                    | status::WAITING
+                    | status::CHECK_INIT
+                    | status::CHECK_RUNNING
+            );
+        let how = status::name(self.status);
+        crate::logs::Log::new(&format!("worker-{worker}"), run, self.log_stall, ended.then_some(how))
     }
 
     /// Applies a stop request at `now_ms`.

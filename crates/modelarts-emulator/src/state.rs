@@ -281,6 +281,31 @@ impl Shared {
         Begin { seq, attempt, throttled, fault, settings: inner.settings }
     }
 
+    /// Stalls the log of a running v1 version at its current length; false when unknown.
+    pub(crate) fn stall_v1_log(&self, job_id: u64, version_id: u64) -> bool {
+        let now_ms = to_ms(self.now());
+        let mut inner = self.lock();
+        let Some(v) = inner.jobs.get_mut(&job_id).and_then(|j| j.version_mut(version_id)) else {
+            return false;
+        };
+        let lines = v.log(0, now_ms).regular_lines();
+        v.log_stall = Some(lines);
+        true
+    }
+
+    /// Stalls the logs of a running v2 job at their current length; false when unknown.
+    pub(crate) fn stall_v2_log(&self, id: &str) -> bool {
+        let now_ms = to_ms(self.now());
+        let id = id.to_ascii_lowercase();
+        let mut inner = self.lock();
+        let Some(job) = inner.v2.jobs.get_mut(&id) else {
+            return false;
+        };
+        let lines = job.log("worker-0", now_ms).regular_lines();
+        job.log_stall = Some(lines);
+        true
+    }
+
     /// Runs `f` on the v2 jobs under the lock.
     pub(crate) fn with_v2<R>(&self, f: impl FnOnce(&mut V2Jobs) -> R) -> R {
         f(&mut self.lock().v2)
@@ -334,6 +359,67 @@ impl Shared {
         }
         let page: Vec<&model::Version> = job.versions.iter().rev().skip(skip).take(take).collect();
         Ok(model::versions_body(job, &page, now_ms))
+    }
+
+    fn version_mut(
+        &self,
+        inner: &mut Inner,
+        job_id: u64,
+        version_id: u64,
+        now_ms: u64,
+    ) -> Result<(), NotFound> {
+        let timing = inner.settings.kill_timing();
+        let version = inner
+            .jobs
+            .get_mut(&job_id)
+            .ok_or(NotFound::Job(job_id))?
+            .version_mut(version_id)
+            .ok_or(NotFound::Version(job_id, version_id))?;
+        // A log read is not a status read: it brings the version up to date without counting.
+        version.observe(now_ms, timing, false);
+        Ok(())
+    }
+
+    pub(crate) fn log_file_names(
+        &self,
+        job_id: u64,
+        version_id: u64,
+        now_ms: u64,
+    ) -> Result<serde_json::Value, NotFound> {
+        let mut inner = self.lock();
+        self.version_mut(&mut inner, job_id, version_id, now_ms)?;
+        let workers = inner
+            .jobs
+            .get(&job_id)
+            .and_then(|j| j.versions.iter().find(|v| v.id == version_id))
+            .map_or(1, |v| v.workers());
+        let names: Vec<String> = (0..workers).map(|w| crate::logs::v1_file_name(job_id, w)).collect();
+        Ok(serde_json::json!({"is_success": true, "log_file_list": names}))
+    }
+
+    /// One `aom-log` page; `Ok(None)` when `file` is not one of the version's logs.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn aom_log(
+        &self,
+        job_id: u64,
+        version_id: u64,
+        file: &str,
+        base: Option<u64>,
+        lines: u64,
+        next: bool,
+        now_ms: u64,
+    ) -> Result<Option<serde_json::Value>, NotFound> {
+        let mut inner = self.lock();
+        self.version_mut(&mut inner, job_id, version_id, now_ms)?;
+        let Some(version) =
+            inner.jobs.get(&job_id).and_then(|j| j.versions.iter().find(|v| v.id == version_id))
+        else {
+            return Err(NotFound::Version(job_id, version_id));
+        };
+        let Some(worker) = crate::logs::v1_worker_of(job_id, version.workers(), file) else {
+            return Ok(None);
+        };
+        Ok(Some(version.log(worker, now_ms).aom_page(base, lines, next)))
     }
 
     pub(crate) fn list(&self, q: &ListQuery, now_ms: u64) -> Vec<u8> {
@@ -552,6 +638,33 @@ impl StateHandle {
     /// The journal in arrival order.
     pub fn journal(&self) -> Vec<JournalEntry> {
         self.shared.lock().journal.entries()
+    }
+
+    /// Stalls the log of a running v1 version at its current length (a job that hangs while it
+    /// shows RUNNING); false when the version is unknown.
+    pub fn stall_log(&self, job_id: u64, version_id: u64) -> bool {
+        self.shared.stall_v1_log(job_id, version_id)
+    }
+
+    /// Stalls the logs of a running v2 job at their current length; false when unknown.
+    pub fn stall_v2_log(&self, training_job_id: &str) -> bool {
+        self.shared.stall_v2_log(training_job_id)
+    }
+
+    /// Every line of a v1 version's worker log now, as the API would page it.
+    pub fn log_lines(&self, job_id: u64, version_id: u64, worker: u64) -> Option<Vec<String>> {
+        let now_ms = self.now_ms();
+        let inner = self.shared.lock();
+        let v = inner.jobs.get(&job_id)?.versions.iter().find(|v| v.id == version_id)?;
+        Some(v.log(worker, now_ms).all_lines())
+    }
+
+    /// Every line of a v2 job's task log now.
+    pub fn v2_log_lines(&self, training_job_id: &str, task: &str) -> Option<Vec<String>> {
+        let now_ms = self.now_ms();
+        let inner = self.shared.lock();
+        let job = inner.v2.jobs.get(&training_job_id.to_ascii_lowercase())?;
+        Some(job.log(task, now_ms).all_lines())
     }
 
     /// How many entries the journal dropped for lack of room since it was last cleared.

@@ -19,11 +19,15 @@ pub(crate) struct V2Target {
     pub(crate) route: Route,
     pub(crate) project_ok: bool,
     pub(crate) id: Option<String>,
+    /// The task of the log routes (`worker-0`).
+    pub(crate) task: Option<String>,
+    /// The log URL route was asked for a download address (`Content-Type: application/octet-stream`).
+    pub(crate) download: bool,
 }
 
 /// Routes a path under `/v2/` (`rest` is what follows `/v2/`).
 pub(crate) fn route(method: &Method, rest: &str, project_id: &str) -> Option<V2Target> {
-    let mut buffer = [""; 4];
+    let mut buffer = [""; 7];
     let mut count = 0;
     for segment in rest.split('/') {
         *buffer.get_mut(count)? = segment;
@@ -33,10 +37,17 @@ pub(crate) fn route(method: &Method, rest: &str, project_id: &str) -> Option<V2T
     if segments.iter().any(|s| s.is_empty()) {
         return None;
     }
-    let (route, id) = match (method, segments) {
-        (&Method::POST, [_, "training-jobs", id, "actions"]) => (Route::V2Terminate, Some(*id)),
-        (&Method::GET, [_, "training-jobs", id]) => (Route::V2Show, Some(*id)),
-        (&Method::POST, [_, "training-job-searches"]) => (Route::V2List, None),
+    let (route, id, task) = match (method, segments) {
+        (&Method::POST, [_, "training-jobs", id, "actions"]) => (Route::V2Terminate, Some(*id), None),
+        (&Method::GET, [_, "training-jobs", id]) => (Route::V2Show, Some(*id), None),
+        (&Method::POST, [_, "training-job-searches"]) => (Route::V2List, None, None),
+        (&Method::GET, [_, "training-jobs", id, "events"]) => (Route::V2Events, Some(*id), None),
+        (&Method::GET, [_, "training-jobs", id, "tasks", task, "logs", "preview"]) => {
+            (Route::V2LogPreview, Some(*id), Some(*task))
+        }
+        (&Method::GET, [_, "training-jobs", id, "tasks", task, "logs", "url"]) => {
+            (Route::V2LogUrl, Some(*id), Some(*task))
+        }
         _ => return None,
     };
     Some(V2Target {
@@ -44,6 +55,8 @@ pub(crate) fn route(method: &Method, rest: &str, project_id: &str) -> Option<V2T
         project_ok: segments.first().is_some_and(|p| *p == project_id),
         // Ids are matched without regard to case, as UUIDs are.
         id: id.map(str::to_ascii_lowercase),
+        download: false,
+        task: task.map(|t| percent_encoding::percent_decode_str(t).decode_utf8_lossy().into_owned()),
     })
 }
 
@@ -75,6 +88,7 @@ fn not_found(id: &str) -> V2Answer {
 pub(crate) fn operate(
     shared: &Shared,
     target: &V2Target,
+    query: &str,
     body: &[u8],
     settings: &Settings,
     now_ms: u64,
@@ -154,6 +168,40 @@ pub(crate) fn operate(
                 answer(StatusCode::OK, &out)
             }),
             Err(a) => a,
+        },
+        (Route::V2LogPreview | Route::V2LogUrl, Some(id)) => shared.with_v2(|jobs| {
+            let Some(job) = jobs.jobs.get_mut(id) else {
+                return not_found(id);
+            };
+            job.observe(now_ms, timing, false);
+            let task = target.task.as_deref().unwrap_or_default();
+            if !job.tasks().iter().any(|t| t == task) {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "ModelArts.2788",
+                    &format!("Task {task:?} is not a task of training job {id}"),
+                );
+            }
+            if target.route == Route::V2LogPreview {
+                answer(StatusCode::OK, &job.log(task, now_ms).preview("content"))
+            } else {
+                let disposition = if target.download { "&response-content-disposition=attachment" } else { "" };
+                let url = format!(
+                    "https://obs.emulator.invalid/logs/{id}/{task}.log?AWSAccessKeyId=EMULATORKEY&Expires={}&Signature=emulated{disposition}",
+                    now_ms / 1000 + 3600
+                );
+                answer(StatusCode::OK, &json!({"obs_url": url}))
+            }
+        }),
+        (Route::V2Events, Some(id)) => match crate::logs::EventQuery::parse(query) {
+            Err(msg) => invalid(msg),
+            Ok(q) => shared.with_v2(|jobs| match jobs.jobs.get_mut(id) {
+                Some(job) => {
+                    job.observe(now_ms, timing, false);
+                    answer(StatusCode::OK, &q.answer(job.events(now_ms)))
+                }
+                None => not_found(id),
+            }),
         },
         _ => error(StatusCode::NOT_FOUND, "APIG.0101", "The API does not exist"),
     }

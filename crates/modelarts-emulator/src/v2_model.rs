@@ -118,6 +118,10 @@ pub struct V2JobSeed {
     /// while stopping).
     #[serde(default)]
     pub terminate_result: Option<V2Phase>,
+    /// The logs stop growing after this many lines while the job still runs (a hung job);
+    /// `POST /__emulator/logs/stall` does the same to a running job.
+    #[serde(default)]
+    pub log_stall_after_lines: Option<u64>,
 }
 
 impl V2JobSeed {
@@ -206,6 +210,8 @@ pub(crate) struct V2Job {
     node_count: u32,
     terminate_result: V2Phase,
     terminate: Option<Terminate>,
+    /// The logs' regular lines stop at this count.
+    pub(crate) log_stall: Option<u64>,
 }
 
 /// What a terminate did.
@@ -267,6 +273,63 @@ impl V2Job {
         self.phase = V2Phase::Terminating;
         self.terminate = Some(Terminate { requested_at: now_ms, polls: 0 });
         TerminateOutcome::Effective
+    }
+
+    /// The tasks, `worker-0` … (one per node).
+    pub(crate) fn tasks(&self) -> Vec<String> {
+        (0..self.node_count).map(|i| format!("worker-{i}")).collect()
+    }
+
+    fn ended(&self) -> bool {
+        matches!(self.phase, V2Phase::Terminated | V2Phase::Completed | V2Phase::Failed | V2Phase::Abnormal)
+    }
+
+    /// The log of `task` at `now_ms`: it grows while the job runs, until a terminate is requested.
+    pub(crate) fn log(&self, task: &str, now_ms: u64) -> crate::logs::Log {
+        let run = self.duration(now_ms);
+        let run =
+            self.terminate.as_ref().map_or(run, |t| run.min(t.requested_at.saturating_sub(self.start_time)));
+        crate::logs::Log::new(task, run, self.log_stall, self.ended().then_some(self.phase.as_str()))
+    }
+
+    /// One event per state change: created, running, terminate requested, ended.
+    pub(crate) fn events(&self, now_ms: u64) -> Vec<crate::logs::Event> {
+        use crate::logs::Event;
+        let mut out = vec![Event {
+            time_ms: self.create_time,
+            level: "Info",
+            source: "Job",
+            message: format!("Job {} was created", self.name),
+        }];
+        let started = self.phase.runs() || self.frozen_duration.is_some_and(|d| d > 0);
+        if started {
+            out.push(Event {
+                time_ms: self.start_time,
+                level: "Info",
+                source: "Task",
+                message: format!("Phase Running: {} task(s) started", self.node_count),
+            });
+        }
+        if let Some(t) = &self.terminate {
+            out.push(Event {
+                time_ms: t.requested_at,
+                level: "Warning",
+                source: "Job",
+                message: "Phase Terminating: a terminate was requested".into(),
+            });
+        }
+        if self.ended() {
+            let level =
+                if matches!(self.phase, V2Phase::Failed | V2Phase::Abnormal) { "Error" } else { "Info" };
+            let end = self.start_time.saturating_add(self.duration(now_ms));
+            out.push(Event {
+                time_ms: end.max(self.create_time),
+                level,
+                source: "Job",
+                message: format!("Phase {}: the job ended", self.phase.as_str()),
+            });
+        }
+        out
     }
 
     pub(crate) fn snapshot(&self, now_ms: u64) -> V2JobSnapshot {
@@ -382,6 +445,7 @@ impl V2Jobs {
                 // A job seeded Terminating finishes by the same rules, counted from now.
                 terminate: (phase == V2Phase::Terminating)
                     .then_some(Terminate { requested_at: now_ms, polls: 0 }),
+                log_stall: seed.log_stall_after_lines,
             };
             self.jobs.insert(id.clone(), job);
             ids.push(id);

@@ -39,6 +39,7 @@ pub mod endpoint;
 pub mod error;
 pub mod iam;
 pub mod ids;
+pub mod logs;
 pub mod model;
 pub mod operations;
 pub mod pagination;

@@ -247,6 +247,40 @@ pub struct VersionList {
     pub versions: Vec<VersionDetail>,
 }
 
+/// The log files of a v1 version (`log/file-names`): one per worker.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogFileNames {
+    /// The file names, for [`ShowAomLog`](crate::operations::logs::ShowAomLog); `null` is empty.
+    #[serde(default, deserialize_with = "lenient::string_list")]
+    pub log_file_list: Vec<String>,
+}
+
+/// One page of a v1 log file (`aom-log`). The line positions are numbers on some answers and
+/// strings on others; both are kept as text (digits) here.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AomLog {
+    /// The lines, joined by `\n`; empty when `null` or absent.
+    #[serde(default, deserialize_with = "lenient::string_or_null")]
+    pub content: String,
+    /// How many lines the page holds (may be a string).
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub lines: Option<i64>,
+    /// Position of the first line (may be a number or a string).
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub start_line: Option<String>,
+    /// Position of the last line: the `base_line` of the next page.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub end_line: Option<String>,
+}
+
+impl AomLog {
+    /// The page's lines (`content` split at `\n`; a trailing `\r` is dropped, a final empty line
+    /// is not a line).
+    pub fn text_lines(&self) -> Vec<&str> {
+        crate::logs::split_lines(&self.content)
+    }
+}
+
 /// Deserializers that accept the documented drifts.
 pub mod lenient {
     use std::fmt;
@@ -410,6 +444,24 @@ pub mod lenient {
                 serde_json::from_value(Value::String(inner)).map(Some).map_err(|_| de::Error::custom(e))
             }
         }
+    }
+
+    /// A string that may be `null` or absent (empty), or a number (its text).
+    pub fn string_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        Ok(opt_string(d)?.unwrap_or_default())
+    }
+
+    /// A list of strings that may be `null`; numbers become their text, `null` items are dropped.
+    pub fn string_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        let items: Vec<Value> = vec_or_null(d)?;
+        Ok(items
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::String(s) => Some(s),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .collect())
     }
 
     /// A list that may be `null`.

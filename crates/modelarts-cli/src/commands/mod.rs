@@ -4,8 +4,10 @@
 //! timed out, whose document is still printed on stdout) or a [`Failure`] to report on stderr.
 
 mod configure;
+mod events;
 mod inspect;
 mod inspect_v2;
+mod logs;
 mod stop;
 
 use std::io;
@@ -90,6 +92,8 @@ pub(crate) async fn dispatch(
         Command::TrainingJob(TrainingJobCommand::List(args)) => inspect::list(args, ctx, out).await,
         Command::TrainingJob(TrainingJobCommand::Versions(args)) => inspect::versions(args, ctx, out).await,
         Command::TrainingJob(TrainingJobCommand::Wait(args)) => stop::wait(args, ctx, out).await,
+        Command::TrainingJob(TrainingJobCommand::Logs(args)) => logs::logs(args, ctx, out).await,
+        Command::TrainingJob(TrainingJobCommand::Events(args)) => events::events(args, ctx, out).await,
         Command::Completions { shell } => {
             let mut script = Vec::new();
             crate::docs::completions(*shell, &mut script);

@@ -18,6 +18,7 @@
 
 pub mod list_training_job_versions;
 pub mod list_training_jobs;
+pub mod logs;
 pub mod show_training_job_version;
 pub mod stop_training_job;
 pub mod v2;

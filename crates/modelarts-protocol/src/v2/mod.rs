@@ -11,7 +11,8 @@ pub mod stop;
 
 pub use id::{TrainingJobId, TrainingJobIdError, TrainingJobIdErrorReason};
 pub use model::{
-    Metadata, Phase, Resource, Spec, Status, StopClass, TaskStatus, TrainingJob, TrainingJobList,
+    Event, EventList, LogPreview, LogUrl, Metadata, Phase, Resource, Spec, Status, StopClass, TaskStatus,
+    TrainingJob, TrainingJobList,
 };
 pub use pagination::{OffsetMode, PageStep, Paginator, WalkEnd};
 pub use stop::{PhaseStatus, TrainingJobTarget};

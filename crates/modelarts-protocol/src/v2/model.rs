@@ -377,6 +377,82 @@ pub struct TrainingJobList {
     pub items: Vec<TrainingJob>,
 }
 
+/// The log preview of one task (`tasks/{task_id}/logs/preview`): the whole log, or its latest part
+/// when it is larger than the service's preview limit.
+///
+/// The text is `content`; older answers call it `context`, and [`LogPreview::text`] reads either.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogPreview {
+    /// The log text (current answers).
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub content: Option<String>,
+    /// The log text (older answers).
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub context: Option<String>,
+    /// Bytes in this answer.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub current_size: Option<i64>,
+    /// Bytes in the whole log: the text ends at this offset, which the follow cursor uses.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub full_size: Option<i64>,
+}
+
+impl LogPreview {
+    /// The log text, `content` or else `context` (empty when both are absent).
+    pub fn text(&self) -> &str {
+        self.content.as_deref().or(self.context.as_deref()).unwrap_or_default()
+    }
+}
+
+/// The temporary OBS address of a task's whole log (`tasks/{task_id}/logs/url`).
+///
+/// The address is presigned (its query carries a key ID and a signature): `Debug` shows it
+/// without the query.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogUrl {
+    /// The address; `None` when the answer has none.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub obs_url: Option<String>,
+}
+
+impl fmt::Debug for LogUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = self.obs_url.as_deref().map(|u| match u.split_once('?') {
+            Some((base, _)) => format!("{base}?<redacted>"),
+            None => u.to_owned(),
+        });
+        f.debug_struct("LogUrl").field("obs_url", &shown).finish()
+    }
+}
+
+/// One event of a v2 job (`events`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// When it happened, as sent (epoch ms or a date text).
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub time: Option<String>,
+    /// `Info`, `Warning` or `Error`.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub level: Option<String>,
+    /// What happened.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub message: Option<String>,
+    /// `K8S`, `Job` or `Task`.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub source: Option<String>,
+}
+
+/// A page of events.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventList {
+    /// The events; `null` is empty.
+    #[serde(default, deserialize_with = "lenient::vec_or_null")]
+    pub events: Vec<Event>,
+    /// Events matching the query on all pages, when sent.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub total: Option<i64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,7 +54,15 @@ pub(crate) async fn stop(
     let api = args.api.map(ApiVersion::from);
     if let Some(id) = &args.job_id {
         let target = route(id, args.version.as_deref(), api)?;
-        return stop_one(target, args.strict, wait, ctx, out).await;
+        let exit = stop_one(target.clone(), args.strict, wait, ctx, out).await?;
+        // `--logs-on-exit N`: why it ended otherwise, or what it was doing when the wait gave up.
+        if let Some(lines) = args.logs_on_exit
+            && matches!(exit, ExitStatus::OtherFinalState | ExitStatus::WaitTimedOut)
+        {
+            let client = ctx.client()?;
+            super::logs::print_last_lines(&client, target, lines, ctx).await;
+        }
+        return Ok(exit);
     }
     if let Some(path) = &args.from_file {
         if api.is_some() {

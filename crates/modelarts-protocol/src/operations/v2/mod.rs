@@ -22,6 +22,7 @@
 //! ```
 
 pub mod list;
+pub mod logs;
 pub mod show;
 pub mod terminate;
 

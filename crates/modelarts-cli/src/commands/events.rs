@@ -1,0 +1,82 @@
+//! `training-job events`: a v2 job's events (state changes, warnings, errors), as a table, one JSON
+//! document, or JSON Lines. v1 versions have no events API.
+
+use modelarts_protocol::operations::v2::logs::ListEvents;
+use modelarts_protocol::target::JobRef;
+use serde_json::{Value, json};
+
+use super::{Context, dry_run, io_failure};
+use crate::args::EventsArgs;
+use crate::exit::ExitStatus;
+use crate::failure::Failure;
+use crate::output::{Stdout, Table, iso_time, text_cell};
+
+/// `training-job events`
+pub(crate) async fn events(
+    args: &EventsArgs,
+    ctx: &Context<'_>,
+    out: &mut Stdout,
+) -> Result<ExitStatus, Failure> {
+    let id = match super::logs::route(&args.id, None, args.api.map(Into::into))? {
+        JobRef::V2(id) => id,
+        JobRef::V1 { .. } => {
+            return Err(Failure::usage(
+                "events are a v2 API: a v1 version has none (its log is in `training-job logs ID --version V`)",
+            ));
+        }
+    };
+    let client = ctx.client()?;
+    let mut query = ListEvents::new(client.project_id().clone(), id.clone());
+    query.level = args.level;
+    query.pattern = args.pattern.clone();
+    query.limit = args.limit;
+    query.offset = args.offset;
+    query.order = args.order.map(Into::into);
+    if ctx.global.dry_run {
+        return dry_run(&client, |c| async move { c.list_events(query).await }, out).await;
+    }
+    let list = client
+        .list_events(query)
+        .await
+        .map_err(|e| Failure::sdk(format!("cannot list the events of job {id}"), &e))?;
+    let docs: Vec<Value> = list
+        .events
+        .iter()
+        .map(|e| {
+            let mut doc = json!({"time": e.time, "level": e.level, "source": e.source, "message": e.message});
+            if let (Some(t), Some(map)) =
+                (e.time.as_deref().and_then(|t| t.parse::<i64>().ok()), doc.as_object_mut())
+            {
+                map.insert("time_iso".into(), json!(iso_time(t)));
+            }
+            doc
+        })
+        .collect();
+    if out.is_jsonl() {
+        for doc in &docs {
+            out.json(doc).map_err(io_failure)?;
+        }
+    } else if out.is_json() {
+        out.json(&json!({"total": list.total, "events": docs})).map_err(io_failure)?;
+    } else {
+        let mut table = Table::new(["TIME", "LEVEL", "SOURCE", "MESSAGE"]);
+        for e in &list.events {
+            let time = e
+                .time
+                .as_deref()
+                .map(|t| t.parse::<i64>().ok().and_then(iso_time).unwrap_or_else(|| t.to_owned()));
+            table.row(vec![
+                text_cell(time.as_deref()),
+                text_cell(e.level.as_deref()),
+                text_cell(e.source.as_deref()),
+                text_cell(e.message.as_deref()),
+            ]);
+        }
+        if table.is_empty() {
+            ctx.stderr.note(&format!("no events for job {id}"));
+        } else {
+            out.table(&table).map_err(io_failure)?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}
