@@ -49,6 +49,7 @@ pub mod status;
 pub mod stop;
 pub mod v2;
 pub mod waiter;
+pub mod watch;
 
 /// The `bytes` crate of the bodies.
 pub use bytes;

@@ -53,6 +53,20 @@ pub enum PollResult {
     TransientFailure,
 }
 
+/// What a poll found that does not end the wait (for [`Waiter::next_pending`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pending {
+    /// A status that is not final.
+    Status,
+    /// The poll was throttled (after the call's own retries).
+    Throttled {
+        /// The server's `Retry-After`, if any.
+        retry_after: Option<Duration>,
+    },
+    /// The poll failed transiently (after the call's own retries).
+    TransientFailure,
+}
+
 /// What to do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitStep {
@@ -95,15 +109,27 @@ impl Waiter {
     /// `[min, min(max, min·2^(n−1))]`. Throttling doubles the ceiling and honours `Retry-After`, but
     /// never ends the wait. A sleep never goes past the deadline; once it is reached, the wait times out.
     pub fn next(&mut self, poll: &PollResult, elapsed: Duration, jitter: f64) -> WaitStep {
+        let pending = match *poll {
+            PollResult::Status(status) if status.is_stopped() => {
+                self.polls = self.polls.saturating_add(1);
+                return WaitStep::Stopped(status);
+            }
+            PollResult::Status(status) if status.is_terminal() => {
+                self.polls = self.polls.saturating_add(1);
+                return WaitStep::OtherFinalState(status);
+            }
+            PollResult::Status(_) => Pending::Status,
+            PollResult::Throttled { retry_after } => Pending::Throttled { retry_after },
+            PollResult::TransientFailure => Pending::TransientFailure,
+        };
+        self.next_pending(pending, elapsed, jitter)
+    }
+
+    /// Decides after a poll that did not find a final status (of any resource kind: the caller
+    /// has classified the status itself): sleep, or the time is up. Never returns
+    /// [`WaitStep::Stopped`] or [`WaitStep::OtherFinalState`].
+    pub fn next_pending(&mut self, poll: Pending, elapsed: Duration, jitter: f64) -> WaitStep {
         self.polls = self.polls.saturating_add(1);
-        if let PollResult::Status(status) = poll {
-            if status.is_stopped() {
-                return WaitStep::Stopped(*status);
-            }
-            if status.is_terminal() {
-                return WaitStep::OtherFinalState(*status);
-            }
-        }
         let Some(left) = self.options.max_wait.checked_sub(elapsed).filter(|d| !d.is_zero()) else {
             return WaitStep::TimedOut;
         };
@@ -113,7 +139,7 @@ impl Waiter {
         let ceiling = min.saturating_mul(1u32 << exponent).min(max);
         let jitter = jitter.clamp(0.0, 1.0);
         let delay = match poll {
-            PollResult::Throttled { retry_after } => {
+            Pending::Throttled { retry_after } => {
                 let ceiling = ceiling.saturating_mul(2).min(max.saturating_mul(2));
                 let computed = min + (ceiling - min).mul_f64(jitter);
                 computed.max(retry_after.unwrap_or_default())
