@@ -298,6 +298,9 @@ async fn list_filters_sorts_and_pages() {
     emu.shutdown().await;
 }
 
+/// A job's (sort key, id) by its id.
+type SortKey = fn(u64) -> (String, u64);
+
 /// The sorted index behind unfiltered lists: every page of every key and direction is the slice of
 /// the (key, job id) order the test computes itself, ties included; a seed after the first list is
 /// seen by the next one; filtered and time-dependent sorts agree with it.
@@ -312,7 +315,7 @@ async fn list_pages_follow_the_sort_order_through_the_index_and_after_new_seeds(
         for v in 0..=(id % 3) {
             job = job.version(VersionSeed::new(id * 10 + v).status(status::RUNNING));
         }
-        if id % 4 == 0 {
+        if id.is_multiple_of(4) {
             job = job.workspace("ws-1");
         }
         job
@@ -337,8 +340,8 @@ async fn list_pages_follow_the_sort_order_through_the_index_and_after_new_seeds(
     let check = |n: u64| {
         let walk = &walk;
         async move {
-            let ws0: Vec<u64> = (1..=n).filter(|id| id % 4 != 0).collect();
-            let keys: [(&str, fn(u64) -> (String, u64)); 4] = [
+            let ws0: Vec<u64> = (1..=n).filter(|id| !id.is_multiple_of(4)).collect();
+            let keys: [(&str, SortKey); 4] = [
                 ("job_name", |id| (format!("job-{}", id % 7), id)),
                 ("job_desc", |id| (format!("d{}", id % 5), id)),
                 ("version_count", |id| (format!("{:05}", id % 3 + 1), id)),
@@ -357,7 +360,7 @@ async fn list_pages_follow_the_sort_order_through_the_index_and_after_new_seeds(
                 let (desc, _) = walk(format!("sortBy={key}&order=desc")).await;
                 assert_eq!(desc, expected, "{key} desc, {n} jobs");
             }
-            let mut ws1: Vec<u64> = (1..=n).filter(|id| id % 4 == 0).collect();
+            let mut ws1: Vec<u64> = (1..=n).filter(|id| id.is_multiple_of(4)).collect();
             ws1.sort_by_key(|&id| (format!("job-{}", id % 7), id));
             assert_eq!(walk("workspace_id=ws-1".into()).await.0, ws1, "another workspace's index");
             // The scan (a status filter) and the index agree.

@@ -367,6 +367,9 @@ async fn list_filters_sort_offset_and_limit() {
     emu.shutdown().await;
 }
 
+/// A job's (sort key, id) by its number.
+type SortKey = fn(u64) -> (String, String);
+
 /// Unfiltered searches page through the sorted index: every page of both keys and directions is the
 /// slice of the (key, id) order computed here, ties included, and a seed after the first search is
 /// seen by the next; a filter that matches everything (the scan) gives the same order.
@@ -405,7 +408,7 @@ async fn unfiltered_search_pages_follow_the_sort_order_and_new_seeds() {
     let check = |n: u64| {
         let walk = &walk;
         async move {
-            let keys: [(&str, fn(u64) -> (String, String)); 2] = [
+            let keys: [(&str, SortKey); 2] = [
                 ("name", |i| (format!("n{}", i % 4), format!("bbbbbbbb-0000-4000-8000-{i:012}"))),
                 ("create_time", |i| {
                     (format!("{:04}", 500 + (i * 7) % 5), format!("bbbbbbbb-0000-4000-8000-{i:012}"))
