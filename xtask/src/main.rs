@@ -56,6 +56,10 @@ enum Task {
         /// target/bench/benchmarks-quick.md unless --out is given.
         #[arg(long)]
         quick: bool,
+        /// Run only these sections (comma-separated: protocol, one-stop, many-stops, wait, scaling,
+        /// list-stream, transport); the report then goes to target/bench/ unless --out is given.
+        #[arg(long, value_delimiter = ',', value_name = "SECTION")]
+        only: Vec<String>,
         /// Where to write the report [default: docs/benchmarks.md, or target/bench/benchmarks-quick.md].
         #[arg(long, value_name = "FILE")]
         out: Option<std::path::PathBuf>,
@@ -81,7 +85,7 @@ fn main() -> ExitCode {
         Task::Conformance => conformance::run(),
         Task::Codegen { check } => codegen::run(check),
         Task::Dist => codegen::dist(),
-        Task::Bench { quick, out } => bench::run(quick, out),
+        Task::Bench { quick, only, out } => bench::run(quick, only, out),
         Task::Fuzz { seconds, targets } => fuzz::run(seconds, &targets),
         Task::Soak(args) => soak::run(&args),
     };

@@ -81,6 +81,8 @@ type AttemptKey = (Route, Option<u64>, Option<u64>, Option<String>);
 
 struct Inner {
     jobs: BTreeMap<u64, Job>,
+    /// The jobs' ids sorted by each key that does not change with time (see [`SortIndex`]).
+    order: SortIndex,
     faults: Vec<FaultScript>,
     attempts: HashMap<AttemptKey, u32>,
     v2: V2Jobs,
@@ -139,6 +141,7 @@ impl Inner {
     fn new(config: &EmulatorConfig, now_ms: u64) -> Self {
         let mut inner = Self {
             jobs: BTreeMap::new(),
+            order: SortIndex::default(),
             faults: config.faults.clone(),
             attempts: HashMap::new(),
             v2: V2Jobs::default(),
@@ -169,6 +172,7 @@ impl Inner {
     }
 
     fn seed(&mut self, seeds: &[JobSeed], now_ms: u64) -> Vec<(u64, Vec<u64>)> {
+        self.order.clear();
         let mut out = Vec::with_capacity(seeds.len());
         for seed in seeds {
             // Keep generated ids clear of explicit ones.
@@ -427,6 +431,32 @@ impl Shared {
         let timing = inner.settings.kill_timing();
         let quota = self.config.quota;
         let total_jobs = inner.jobs.len();
+        // Without a filter and by a key that does not change with time, the page is a slice of the
+        // sorted index: O(page) per request once the index is built. Statuses are lazy (a kill ends at
+        // a time fixed when it was asked for), so the jobs off the page need no observing here.
+        if q.status.is_none()
+            && q.search.is_empty()
+            && let Some(key) = IndexKey::of(q.sort_by)
+        {
+            let Inner { jobs, order, .. } = &mut *inner;
+            let sorted = order.get(key, q.workspace_id.as_deref(), jobs);
+            let skip = (q.page - 1).saturating_mul(q.per_page).min(sorted.len());
+            let take = q.per_page.min(sorted.len() - skip);
+            let page_ids: Vec<u64> = if q.descending {
+                let end = sorted.len() - skip;
+                sorted[end - take..end].iter().rev().copied().collect()
+            } else {
+                sorted[skip..skip + take].to_vec()
+            };
+            for id in &page_ids {
+                if let Some(v) = jobs.get_mut(id).and_then(Job::latest_mut) {
+                    // Counted as a poll of each reported (latest) version, as below.
+                    v.observe(now_ms, timing, true);
+                }
+            }
+            let page: Vec<&Job> = page_ids.iter().filter_map(|id| jobs.get(id)).collect();
+            return model::list_body(&page, sorted.len(), total_jobs, quota, now_ms);
+        }
         for job in inner.jobs.values_mut() {
             if let Some(v) = job.latest_mut() {
                 v.observe(now_ms, timing, false);
@@ -483,6 +513,60 @@ impl Shared {
     }
 }
 
+/// A sort key of the v1 list whose value never changes once a job is seeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IndexKey {
+    JobName,
+    JobDesc,
+    VersionCount,
+    CreateTime,
+}
+
+impl IndexKey {
+    const ALL: usize = 4;
+
+    /// `None` for the keys that move with time (status, duration).
+    fn of(sort: SortBy) -> Option<Self> {
+        match sort {
+            SortBy::JobName => Some(Self::JobName),
+            SortBy::JobDesc => Some(Self::JobDesc),
+            SortBy::VersionCount => Some(Self::VersionCount),
+            SortBy::CreateTime => Some(Self::CreateTime),
+            SortBy::Status | SortBy::Duration => None,
+        }
+    }
+}
+
+/// Job ids in ascending (key, id) order, one list per workspace (or all jobs) and [`IndexKey`], each
+/// built on the first list request that needs it (O(N log N), once) and dropped whenever jobs are
+/// added or removed. A page (either direction) is then a slice of it.
+#[derive(Debug, Default)]
+struct SortIndex {
+    by: HashMap<Option<String>, [Option<Vec<u64>>; IndexKey::ALL]>,
+}
+
+impl SortIndex {
+    fn clear(&mut self) {
+        self.by.clear();
+    }
+
+    fn get(&mut self, key: IndexKey, workspace: Option<&str>, jobs: &BTreeMap<u64, Job>) -> &[u64] {
+        let lists = self.by.entry(workspace.map(str::to_owned)).or_default();
+        lists[key as usize].get_or_insert_with(|| {
+            // `jobs` iterates in id order and the sort is stable, so ties stay ordered by id.
+            let mut all: Vec<&Job> =
+                jobs.values().filter(|j| workspace.is_none_or(|w| j.workspace_id == w)).collect();
+            match key {
+                IndexKey::JobName => all.sort_by(|a, b| a.name.cmp(&b.name)),
+                IndexKey::JobDesc => all.sort_by(|a, b| a.desc.cmp(&b.desc)),
+                IndexKey::VersionCount => all.sort_by_key(|j| j.versions.len()),
+                IndexKey::CreateTime => all.sort_by_key(|j| j.create_time),
+            }
+            all.iter().map(|j| j.id).collect()
+        })
+    }
+}
+
 fn shifted(t: SystemTime, offset_ms: i64) -> SystemTime {
     let d = Duration::from_millis(offset_ms.unsigned_abs());
     if offset_ms >= 0 { t.checked_add(d).unwrap_or(t) } else { t.checked_sub(d).unwrap_or(t) }
@@ -529,7 +613,9 @@ impl StateHandle {
 
     /// Removes every job.
     pub fn clear_jobs(&self) {
-        self.shared.lock().jobs.clear();
+        let mut inner = self.shared.lock();
+        inner.jobs.clear();
+        inner.order.clear();
     }
 
     /// Adds or replaces v2 jobs; returns their ids. Seeds are not validated here (the admin API and
@@ -542,7 +628,7 @@ impl StateHandle {
 
     /// Removes every v2 job.
     pub fn clear_v2_jobs(&self) {
-        self.shared.lock().v2.jobs.clear();
+        self.shared.lock().v2.clear();
     }
 
     /// Every v2 job as it stands now (by id). Does not count as a status read.

@@ -405,15 +405,44 @@ pub(crate) trait V2SeedDefaults {
 #[derive(Debug, Default)]
 pub(crate) struct V2Jobs {
     pub(crate) jobs: BTreeMap<String, V2Job>,
+    /// The ids in ascending (create time, id) and (name, id) order, built on the first search that
+    /// needs them and dropped whenever jobs are added or removed: a page of an unfiltered search is a
+    /// slice of one.
+    by_create_time: Option<Vec<String>>,
+    by_name: Option<Vec<String>>,
 }
 
 impl V2Jobs {
+    /// Removes every job.
+    pub(crate) fn clear(&mut self) {
+        self.jobs.clear();
+        self.forget_order();
+    }
+
+    fn forget_order(&mut self) {
+        self.by_create_time = None;
+        self.by_name = None;
+    }
+
+    /// The ids in ascending (create time, id) order.
+    pub(crate) fn by_create_time(&mut self) -> &[String] {
+        let jobs = &self.jobs;
+        self.by_create_time.get_or_insert_with(|| sorted_ids(jobs, |a, b| a.create_time.cmp(&b.create_time)))
+    }
+
+    /// The ids in ascending (name, id) order.
+    pub(crate) fn by_name(&mut self) -> &[String] {
+        let jobs = &self.jobs;
+        self.by_name.get_or_insert_with(|| sorted_ids(jobs, |a, b| a.name.cmp(&b.name)))
+    }
+
     pub(crate) fn seed(
         &mut self,
         seeds: &[V2JobSeed],
         defaults: &mut dyn V2SeedDefaults,
         now_ms: u64,
     ) -> Vec<String> {
+        self.forget_order();
         let mut ids = Vec::with_capacity(seeds.len());
         for seed in seeds {
             let id = match &seed.id {
@@ -452,6 +481,16 @@ impl V2Jobs {
         }
         ids
     }
+}
+
+/// The ids sorted by `key`, ties in id order (`jobs` iterates by id and the sort is stable).
+fn sorted_ids(
+    jobs: &BTreeMap<String, V2Job>,
+    key: impl Fn(&V2Job, &V2Job) -> std::cmp::Ordering,
+) -> Vec<String> {
+    let mut all: Vec<&V2Job> = jobs.values().collect();
+    all.sort_by(|a, b| key(a, b));
+    all.into_iter().map(|j| j.id.clone()).collect()
 }
 
 /// Parses the seeds of an admin body or a seed file section: an array of [`V2JobSeed`] or one object.

@@ -298,6 +298,82 @@ async fn list_filters_sorts_and_pages() {
     emu.shutdown().await;
 }
 
+/// A job's (sort key, id) by its id.
+type SortKey = fn(u64) -> (String, u64);
+
+/// The sorted index behind unfiltered lists: every page of every key and direction is the slice of
+/// the (key, job id) order the test computes itself, ties included; a seed after the first list is
+/// seen by the next one; filtered and time-dependent sorts agree with it.
+#[tokio::test]
+async fn list_pages_follow_the_sort_order_through_the_index_and_after_new_seeds() {
+    // Few distinct names, descriptions, times and version counts: many ties to break by id.
+    let seed = |id: u64| {
+        let mut job = JobSeed::new(id)
+            .name(format!("job-{}", id % 7))
+            .desc(format!("d{}", id % 5))
+            .create_time(1_000 + (id * 37) % 11);
+        for v in 0..=(id % 3) {
+            job = job.version(VersionSeed::new(id * 10 + v).status(status::RUNNING));
+        }
+        if id.is_multiple_of(4) {
+            job = job.workspace("ws-1");
+        }
+        job
+    };
+    let (emu, client) = start(open_config().jobs((1..=60).map(seed)), Proto::Auto).await;
+    let walk = |q: String| {
+        let client = &client;
+        async move {
+            let mut ids = Vec::new();
+            for page in 1.. {
+                let body =
+                    client.get(&client.jobs_path(&format!("?per_page=7&page={page}&{q}"))).await.json();
+                let got = job_ids(&body);
+                if got.is_empty() {
+                    return (ids, body["job_total_count"].as_u64().unwrap());
+                }
+                ids.extend(got);
+            }
+            unreachable!()
+        }
+    };
+    let check = |n: u64| {
+        let walk = &walk;
+        async move {
+            let ws0: Vec<u64> = (1..=n).filter(|id| !id.is_multiple_of(4)).collect();
+            let keys: [(&str, SortKey); 4] = [
+                ("job_name", |id| (format!("job-{}", id % 7), id)),
+                ("job_desc", |id| (format!("d{}", id % 5), id)),
+                ("version_count", |id| (format!("{:05}", id % 3 + 1), id)),
+                ("create_time", |id| (format!("{:05}", 1_000 + (id * 37) % 11), id)),
+            ];
+            for (key, order) in keys {
+                let mut expected = ws0.clone();
+                expected.sort_by_key(|&id| order(id));
+                let (asc, total) = walk(format!("sortBy={key}")).await;
+                assert_eq!(
+                    (asc.as_slice(), total),
+                    (expected.as_slice(), ws0.len() as u64),
+                    "{key} asc, {n} jobs"
+                );
+                expected.reverse();
+                let (desc, _) = walk(format!("sortBy={key}&order=desc")).await;
+                assert_eq!(desc, expected, "{key} desc, {n} jobs");
+            }
+            let mut ws1: Vec<u64> = (1..=n).filter(|id| id.is_multiple_of(4)).collect();
+            ws1.sort_by_key(|&id| (format!("job-{}", id % 7), id));
+            assert_eq!(walk("workspace_id=ws-1".into()).await.0, ws1, "another workspace's index");
+            // The scan (a status filter) and the index agree.
+            let (scanned, _) = walk(format!("status={}", status::RUNNING)).await;
+            assert_eq!(scanned, walk(String::new()).await.0, "status filter over all-running jobs");
+        }
+    };
+    check(60).await;
+    emu.state().seed_jobs((61..=75).map(seed));
+    check(75).await;
+    emu.shutdown().await;
+}
+
 #[tokio::test]
 async fn every_stoppable_status_goes_killing_then_killed_on_time() {
     let stoppable = [1, 2, 4, 7, 8, 15];

@@ -367,6 +367,73 @@ async fn list_filters_sort_offset_and_limit() {
     emu.shutdown().await;
 }
 
+/// A job's (sort key, id) by its number.
+type SortKey = fn(u64) -> (String, String);
+
+/// Unfiltered searches page through the sorted index: every page of both keys and directions is the
+/// slice of the (key, id) order computed here, ties included, and a seed after the first search is
+/// seen by the next; a filter that matches everything (the scan) gives the same order.
+#[tokio::test]
+async fn unfiltered_search_pages_follow_the_sort_order_and_new_seeds() {
+    let id = |i: u64| format!("bbbbbbbb-0000-4000-8000-{i:012}");
+    let seed = |i: u64| V2JobSeed::running(id(i)).name(format!("n{}", i % 4)).create_time(500 + (i * 7) % 5);
+    let (emu, client) =
+        start((1..=23).fold(open_config().never_kill(), |cfg, i| cfg.v2_job(seed(i))), Proto::Auto).await;
+    let ids = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["metadata"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let walk = |body: Value| {
+        let client = &client;
+        async move {
+            let mut seen = Vec::new();
+            for offset in 0.. {
+                let mut body = body.clone();
+                body["offset"] = json!(offset);
+                body["limit"] = json!(4);
+                let page = list(client, body).await;
+                let got = ids(&page);
+                if got.is_empty() {
+                    return (seen, page["total"].as_u64().unwrap());
+                }
+                seen.extend(got);
+            }
+            unreachable!()
+        }
+    };
+    let check = |n: u64| {
+        let walk = &walk;
+        async move {
+            let keys: [(&str, SortKey); 2] = [
+                ("name", |i| (format!("n{}", i % 4), format!("bbbbbbbb-0000-4000-8000-{i:012}"))),
+                ("create_time", |i| {
+                    (format!("{:04}", 500 + (i * 7) % 5), format!("bbbbbbbb-0000-4000-8000-{i:012}"))
+                }),
+            ];
+            for (key, order) in keys {
+                let mut expected: Vec<u64> = (1..=n).collect();
+                expected.sort_by_key(|&i| order(i));
+                let expected: Vec<String> = expected.into_iter().map(|i| order(i).1).collect();
+                let (asc, total) = walk(json!({"sort_by": key, "order": "asc"})).await;
+                assert_eq!((&asc, total), (&expected, n), "{key} asc, {n} jobs");
+                let (desc, _) = walk(json!({"sort_by": key, "order": "desc"})).await;
+                assert_eq!(desc, expected.iter().rev().cloned().collect::<Vec<_>>(), "{key} desc, {n} jobs");
+                let every = json!([{"key": "name", "operator": "like", "value": ["n"]}]);
+                let (scanned, _) = walk(json!({"sort_by": key, "order": "asc", "filters": every})).await;
+                assert_eq!(scanned, expected, "{key}: the scan agrees");
+            }
+        }
+    };
+    check(23).await;
+    emu.state().seed_v2_jobs((24..=30).map(seed));
+    check(30).await;
+    emu.shutdown().await;
+}
+
 #[tokio::test]
 async fn the_time_rule_follows_the_emulator_clock() {
     let cfg =

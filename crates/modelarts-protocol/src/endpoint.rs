@@ -135,19 +135,29 @@ impl Endpoint {
 
     /// The full URI for a path (starting with `/`) and an optional encoded query.
     pub(crate) fn uri(&self, path: &str, query: &str) -> Result<http::Uri, crate::error::BuildError> {
-        let mut text = String::with_capacity(
-            self.authority.as_str().len() + self.prefix.len() + path.len() + query.len() + 10,
-        );
-        text.push_str(self.scheme());
-        text.push_str("://");
-        text.push_str(self.authority.as_str());
-        text.push_str(&self.prefix);
-        text.push_str(path);
+        let mut path_and_query = String::with_capacity(self.prefix.len() + path.len() + query.len() + 1);
+        path_and_query.push_str(&self.prefix);
+        path_and_query.push_str(path);
         if !query.is_empty() {
-            text.push('?');
-            text.push_str(query);
+            path_and_query.push('?');
+            path_and_query.push_str(query);
         }
-        text.parse().map_err(|_| crate::error::BuildError::InvalidUri(text))
+        // Only the new part is parsed: the scheme and the authority were checked when the endpoint
+        // was made.
+        let invalid = |path_and_query: &str| {
+            crate::error::BuildError::InvalidUri(format!(
+                "{}://{}{path_and_query}",
+                self.scheme(),
+                self.authority.as_str()
+            ))
+        };
+        let parsed = http::uri::PathAndQuery::try_from(path_and_query.as_str())
+            .map_err(|_| invalid(&path_and_query))?;
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(if self.https { http::uri::Scheme::HTTPS } else { http::uri::Scheme::HTTP });
+        parts.authority = Some(self.authority.clone());
+        parts.path_and_query = Some(parsed);
+        http::Uri::from_parts(parts).map_err(|_| invalid(&path_and_query))
     }
 }
 

@@ -51,6 +51,7 @@ pub mod stop;
 pub mod target;
 pub mod v2;
 pub mod waiter;
+pub mod watch;
 
 /// The `bytes` crate of the bodies.
 pub use bytes;

@@ -369,6 +369,18 @@ pub enum WaitEnd<S> {
     },
 }
 
+impl<S> WaitEnd<S> {
+    /// The same end with its status mapped (e.g. into a status of either API).
+    pub fn map<T>(self, f: impl FnOnce(S) -> T) -> WaitEnd<T> {
+        match self {
+            Self::Stopped(s) => WaitEnd::Stopped(f(s)),
+            Self::EndedOtherwise(s) => WaitEnd::EndedOtherwise(f(s)),
+            Self::TimedOut(s) => WaitEnd::TimedOut(s.map(f)),
+            Self::Failed { not_found } => WaitEnd::Failed { not_found },
+        }
+    }
+}
+
 /// The one definite outcome of a stop target (a single stop or one line of a batch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Outcome<S = JobStatus> {

@@ -55,6 +55,20 @@ pub enum PollResult<S = JobStatus> {
     TransientFailure,
 }
 
+/// What a poll found that does not end the wait (for [`Waiter::next_pending`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pending {
+    /// A status that is not final.
+    Status,
+    /// The poll was throttled (after the call's own retries).
+    Throttled {
+        /// The server's `Retry-After`, if any.
+        retry_after: Option<Duration>,
+    },
+    /// The poll failed transiently (after the call's own retries).
+    TransientFailure,
+}
+
 /// What to do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitStep<S = JobStatus> {
@@ -106,14 +120,29 @@ impl Waiter {
         elapsed: Duration,
         jitter: f64,
     ) -> WaitStep<S> {
+        let pending = match poll {
+            PollResult::Status(status) => match status.stop_class() {
+                StatusClass::Stopped => {
+                    self.polls = self.polls.saturating_add(1);
+                    return WaitStep::Stopped(*status);
+                }
+                StatusClass::EndedOtherwise => {
+                    self.polls = self.polls.saturating_add(1);
+                    return WaitStep::OtherFinalState(*status);
+                }
+                StatusClass::Stopping | StatusClass::Stoppable => Pending::Status,
+            },
+            PollResult::Throttled { retry_after } => Pending::Throttled { retry_after: *retry_after },
+            PollResult::TransientFailure => Pending::TransientFailure,
+        };
+        self.next_pending(pending, elapsed, jitter)
+    }
+
+    /// Decides after a poll that did not find a final status (of any resource kind: the caller
+    /// has classified the status itself): sleep, or the time is up. Never returns
+    /// [`WaitStep::Stopped`] or [`WaitStep::OtherFinalState`].
+    pub fn next_pending<S>(&mut self, poll: Pending, elapsed: Duration, jitter: f64) -> WaitStep<S> {
         self.polls = self.polls.saturating_add(1);
-        if let PollResult::Status(status) = poll {
-            match status.stop_class() {
-                StatusClass::Stopped => return WaitStep::Stopped(*status),
-                StatusClass::EndedOtherwise => return WaitStep::OtherFinalState(*status),
-                StatusClass::Stopping | StatusClass::Stoppable => {}
-            }
-        }
         let Some(left) = self.options.max_wait.checked_sub(elapsed).filter(|d| !d.is_zero()) else {
             return WaitStep::TimedOut;
         };
@@ -123,7 +152,7 @@ impl Waiter {
         let ceiling = min.saturating_mul(1u32 << exponent).min(max);
         let jitter = jitter.clamp(0.0, 1.0);
         let delay = match poll {
-            PollResult::Throttled { retry_after } => {
+            Pending::Throttled { retry_after } => {
                 let ceiling = ceiling.saturating_mul(2).min(max.saturating_mul(2));
                 let computed = min + (ceiling - min).mul_f64(jitter);
                 computed.max(retry_after.unwrap_or_default())

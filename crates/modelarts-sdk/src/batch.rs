@@ -1,20 +1,27 @@
 //! Batch stop: many stops (and optional waits) with bounded concurrency, exactly one definite
 //! outcome per target, in input order.
 
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
+use futures_util::future::Either;
 use futures_util::{FutureExt, StreamExt};
 use modelarts_http::HttpSend;
+use modelarts_protocol::ids::{JobId, VersionId};
+use modelarts_protocol::model::VersionDetail;
+use modelarts_protocol::operations::list_training_jobs::{ListQuery, MAX_PER_PAGE};
+use modelarts_protocol::pagination::{PageStep, Paginator};
+use modelarts_protocol::status::JobStatus;
+use modelarts_protocol::stop::{Outcome, TrainingJobVersion, WaitEnd};
 use modelarts_protocol::target::{JobRef, TargetStatus};
 use modelarts_protocol::waiter::WaitOptions;
+use modelarts_protocol::watch::{ListEnd, ReadFailure, Round, Watch, WatchStep, Watchable};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::client::Client;
-use crate::error::Error;
-use crate::error::{WaitError, WaitSubject};
-use crate::stop::StopFailed;
-use crate::stop::{StopOptions, StopOutcome};
-use modelarts_protocol::stop::{Outcome, WaitEnd};
+use crate::error::{Error, WaitError, WaitSubject};
+use crate::stop::{StopFailed, StopOptions, StopOutcome};
 
 /// The default number of stops in flight.
 pub const DEFAULT_BATCH_CONCURRENCY: usize = 16;
@@ -152,11 +159,35 @@ impl BatchReport {
     }
 }
 
+/// A v1 target whose stop was answered and whose wait is the watcher's.
+#[derive(Debug)]
+struct Joined {
+    index: usize,
+    job: JobId,
+    version: VersionId,
+    stop: StopOutcome<TargetStatus>,
+    started: Duration,
+}
+
+/// How a target's stop ended, in a batch.
+enum Stopped {
+    /// With its outcome (no wait, or none needed, or the stop failed).
+    Done(BatchOutcome),
+    /// The watcher's now.
+    Wait(Joined),
+}
+
+type V1Watch = Watch<(JobId, VersionId), JobStatus>;
+
 impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
-    /// Stops every target (v1 versions and v2 jobs, mixed) with at most `options.concurrency` in flight, optionally waiting for each,
-    /// and reports exactly one outcome per target, in input order (a failure, or even a panic, in
-    /// one target never loses another). `on_event` sees progress; it is called from the batch's
-    /// task, so keep it quick.
+    /// Stops every target (v1 versions and v2 jobs, mixed) with at most `options.concurrency` stops
+    /// in flight and reports exactly one outcome per target, in input order (a failure, or even a
+    /// panic, in one target never loses another). With `options.wait`, a v1 target leaves its
+    /// concurrency slot as soon as its stop is answered and one watcher waits for all of them,
+    /// reading their statuses in bulk through the job list (one request per 1,000 jobs per poll
+    /// round) and singly only for the versions the list cannot show (see
+    /// [`modelarts_protocol::watch`]); a v2 target is waited for in its slot, by its own reads.
+    /// Each target keeps its own wait limits. `on_event` sees progress; it is called from the batch's task, so keep it quick.
     pub async fn batch_stop(
         &self,
         targets: Vec<JobRef>,
@@ -165,37 +196,24 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     ) -> BatchReport {
         let started = self.inner.time.monotonic();
         let on_event = &on_event;
+        let (joined_tx, joined_rx) = tokio::sync::mpsc::unbounded_channel::<Joined>();
+        let stops = self.stop_all(targets.clone(), options, joined_tx, on_event);
+        let watched = self.watch_all(joined_rx, options, on_event);
+        let (stopped, watched) = futures_util::future::join(stops, watched).await;
         let mut slots: Vec<Option<BatchOutcome>> = targets.iter().map(|_| None).collect();
-        // Owned targets: a future borrowing the input would not be `Send` for every lifetime.
-        let mut results = futures_util::stream::iter(targets.clone().into_iter().enumerate())
-            .map(|(index, target)| {
-                let kept = target.clone();
-                AssertUnwindSafe(async move { self.stop_one(index, &target, options, on_event).await })
-                    .catch_unwind()
-                    .map(move |result| (index, kept, result))
-            })
-            .buffer_unordered(options.concurrency.max(1));
-        while let Some((index, target, result)) = results.next().await {
-            let outcome = result.unwrap_or_else(|panic| BatchOutcome {
-                index,
-                target,
-                kind: BatchOutcomeKind::Failed,
-                stop: None,
-                error: Some(Error::Internal { message: panic_message(panic.as_ref()) }),
-                elapsed: Duration::ZERO,
-            });
-            notify(on_event, &BatchEvent::Finished { index, outcome: &outcome });
+        for outcome in stopped.into_iter().chain(watched) {
+            let index = outcome.index;
             if let Some(slot) = slots.get_mut(index) {
                 *slot = Some(outcome);
             }
         }
-        drop(results);
         let outcomes = slots
             .into_iter()
             .zip(targets)
             .enumerate()
             .map(|(index, (slot, target))| {
-                // Every future yields exactly once, so every slot is filled; this is a guard.
+                // Every target yields exactly once (a stop's outcome, or the watcher's); this is a
+                // guard, e.g. against a watcher that panicked.
                 slot.unwrap_or_else(|| BatchOutcome {
                     index,
                     target,
@@ -209,13 +227,76 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         BatchReport { outcomes, elapsed: self.inner.time.monotonic().saturating_sub(started) }
     }
 
+    /// The stops, `options.concurrency` at a time: the outcomes of the targets that need no wait;
+    /// the others are handed to the watcher through `joined`.
+    async fn stop_all(
+        &self,
+        targets: Vec<JobRef>,
+        options: BatchOptions,
+        joined: UnboundedSender<Joined>,
+        on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
+    ) -> Vec<BatchOutcome> {
+        let mut outcomes = Vec::new();
+        // Owned targets: a future borrowing the input would not be `Send` for every lifetime.
+        let mut results = futures_util::stream::iter(targets.into_iter().enumerate())
+            .map(|(index, target)| {
+                let kept = target.clone();
+                AssertUnwindSafe(async move { self.stop_one(index, &target, options, on_event).await })
+                    .catch_unwind()
+                    .map(move |result| (index, kept, result))
+            })
+            .buffer_unordered(options.concurrency.max(1));
+        while let Some((index, target, result)) = results.next().await {
+            let failed = |message: String| BatchOutcome {
+                index,
+                target: target.clone(),
+                kind: BatchOutcomeKind::Failed,
+                stop: None,
+                error: Some(Error::Internal { message }),
+                elapsed: Duration::ZERO,
+            };
+            let outcome = match result {
+                Ok(Stopped::Done(outcome)) => outcome,
+                Ok(Stopped::Wait(j)) => match joined.send(j) {
+                    Ok(()) => continue,
+                    // The watcher is gone (it panicked): this target's wait cannot happen.
+                    Err(_) => failed("the wait ended before this target's".to_owned()),
+                },
+                Err(panic) => failed(panic_message(panic.as_ref())),
+            };
+            notify(on_event, &BatchEvent::Finished { index, outcome: &outcome });
+            outcomes.push(outcome);
+        }
+        outcomes
+    }
+
+    /// The watcher, if the batch waits (a panic in it costs the waiting targets their wait, not
+    /// their outcome: they are reported failed).
+    async fn watch_all(
+        &self,
+        joined: UnboundedReceiver<Joined>,
+        options: BatchOptions,
+        on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
+    ) -> Vec<BatchOutcome> {
+        let Some(wait) = options.wait else {
+            return Vec::new();
+        };
+        AssertUnwindSafe(self.watch(joined, wait, options.concurrency.max(1), on_event))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| {
+                tracing::error!("the batch's watcher panicked: {}", panic_message(panic.as_ref()));
+                Vec::new()
+            })
+    }
+
     async fn stop_one(
         &self,
         index: usize,
         target: &JobRef,
         options: BatchOptions,
         on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
-    ) -> BatchOutcome {
+    ) -> Stopped {
         let started = self.inner.time.monotonic();
         let outcome = |kind, stop, error| BatchOutcome {
             index,
@@ -248,29 +329,205 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
             Err(f) => {
                 let read = f.status.map_or_else(|| "not read".to_owned(), |s| s.to_string());
                 tracing::debug!(%target, status = %read, "the stop failed: {}", f.error);
-                return outcome(Outcome::of_failure(f.not_found), None, Some(f.error));
+                return Stopped::Done(outcome(Outcome::of_failure(f.not_found), None, Some(f.error)));
             }
         };
         let wait = match options.wait {
             Some(wait) if stop.needs_wait() => wait,
-            _ => return outcome(Outcome::of_stop(stop), Some(stop), None),
+            _ => return Stopped::Done(outcome(Outcome::of_stop(stop), Some(stop), None)),
         };
-        let polled = |status: TargetStatus| notify(on_event, &BatchEvent::Polled { index, status });
-        let (end, error) = match target {
+        match target {
+            // v1: the watcher's, through the job list.
             JobRef::V1 { job, version } => {
-                let done =
-                    self.wait_until_stopped(*job, *version, wait, |v| polled(TargetStatus::V1(v.status)));
-                wait_end(done.await, |v| TargetStatus::V1(v.status))
+                Stopped::Wait(Joined { index, job: *job, version: *version, stop, started })
             }
+            // v2: waited for here, by its own reads.
             JobRef::V2(id) => {
                 let status = |j: &modelarts_protocol::v2::TrainingJob| {
                     TargetStatus::V2(modelarts_protocol::v2::PhaseStatus::of(j))
                 };
-                let done = self.wait_until_terminated(id, wait, |j| polled(status(j)));
-                wait_end(done.await, status)
+                let polled = |j: &modelarts_protocol::v2::TrainingJob| {
+                    notify(on_event, &BatchEvent::Polled { index, status: status(j) })
+                };
+                let (end, error) = wait_end(self.wait_until_terminated(id, wait, polled).await, status);
+                Stopped::Done(outcome(Outcome::of_wait(Some(stop), end), Some(stop), error))
             }
-        };
-        outcome(Outcome::of_wait(Some(stop), end), Some(stop), error)
+        }
+    }
+
+    /// The watcher: waits for every target it is handed until the stops are all answered and every
+    /// wait has ended; returns their outcomes.
+    async fn watch(
+        &self,
+        mut joined: UnboundedReceiver<Joined>,
+        wait: WaitOptions,
+        concurrency: usize,
+        on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
+    ) -> Vec<BatchOutcome> {
+        let time = &self.inner.time;
+        let origin = time.monotonic();
+        let now = || time.monotonic().saturating_sub(origin);
+        let mut watch = V1Watch::new(wait);
+        let mut targets: Vec<Joined> = Vec::new();
+        let mut errors: HashMap<usize, Error> = HashMap::new();
+        let mut outcomes = Vec::new();
+        let mut open = true;
+        loop {
+            while let Ok(j) = joined.try_recv() {
+                watch.add((j.job, j.version), now());
+                targets.push(j);
+            }
+            match watch.next(now()) {
+                WatchStep::Idle if !open => break,
+                WatchStep::Idle => match joined.recv().await {
+                    Some(j) => {
+                        watch.add((j.job, j.version), now());
+                        targets.push(j);
+                    }
+                    None => open = false,
+                },
+                WatchStep::Sleep(delay) if open => {
+                    let sleep = std::pin::pin!(time.sleep(delay));
+                    let next = std::pin::pin!(joined.recv());
+                    match futures_util::future::select(sleep, next).await {
+                        Either::Left(_) => {}
+                        Either::Right((Some(j), _)) => {
+                            watch.add((j.job, j.version), now());
+                            targets.push(j);
+                        }
+                        Either::Right((None, _)) => open = false,
+                    }
+                }
+                WatchStep::Sleep(delay) => time.sleep(delay).await,
+                WatchStep::Round(round) => {
+                    self.watch_round(&mut watch, round, &targets, &mut errors, concurrency, on_event).await;
+                    watch.end_round(now(), &mut || self.jitter());
+                }
+            }
+            for (id, end) in watch.take_finished() {
+                let Some(t) = targets.get(id) else { continue };
+                let outcome = BatchOutcome {
+                    index: t.index,
+                    target: JobRef::V1 { job: t.job, version: t.version },
+                    kind: Outcome::of_wait(Some(t.stop), end.map(TargetStatus::V1)),
+                    stop: Some(t.stop),
+                    error: errors.remove(&id),
+                    elapsed: time.monotonic().saturating_sub(t.started),
+                };
+                notify(on_event, &BatchEvent::Finished { index: t.index, outcome: &outcome });
+                outcomes.push(outcome);
+            }
+        }
+        outcomes
+    }
+
+    /// One poll round: the walk over the list (if the round has one), then the single reads.
+    async fn watch_round(
+        &self,
+        watch: &mut V1Watch,
+        round: Round,
+        targets: &[Joined],
+        errors: &mut HashMap<usize, Error>,
+        concurrency: usize,
+        on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
+    ) {
+        let mut reads = round.reads;
+        if round.list {
+            let end = self.watch_walk(watch, targets, on_event).await;
+            reads.extend(watch.on_list_end(end));
+        }
+        let reads: Vec<(usize, JobId, VersionId)> =
+            reads.into_iter().filter_map(|id| targets.get(id).map(|t| (id, t.job, t.version))).collect();
+        let results: Vec<(usize, Result<VersionDetail, Error>)> = futures_util::stream::iter(reads)
+            .map(|(id, job, version)| self.read_for_watch(id, job, version))
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        for (id, result) in results {
+            let read = match result {
+                Ok(v) => {
+                    notify(
+                        on_event,
+                        &BatchEvent::Polled { index: targets[id].index, status: TargetStatus::V1(v.status) },
+                    );
+                    Ok(v.status)
+                }
+                Err(e) => {
+                    let failure = read_failure(&e);
+                    if matches!(failure, ReadFailure::Fatal { .. }) {
+                        errors.insert(id, e);
+                    } else {
+                        let t = &targets[id];
+                        tracing::debug!(job = %t.job, version = %t.version, "a poll failed; still waiting: {e}");
+                    }
+                    Err(failure)
+                }
+            };
+            watch.on_read(id, read);
+        }
+    }
+
+    async fn read_for_watch(
+        &self,
+        id: usize,
+        job: JobId,
+        version: VersionId,
+    ) -> (usize, Result<VersionDetail, Error>) {
+        (id, self.show_training_job_version(job, version).await)
+    }
+
+    /// Walks the job list for a round, feeding each page to the watch, until it has seen every
+    /// due target or the list ends.
+    async fn watch_walk(
+        &self,
+        watch: &mut V1Watch,
+        targets: &[Joined],
+        on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
+    ) -> ListEnd {
+        let mut paginator = Paginator::new(MAX_PER_PAGE);
+        let mut page = paginator.first_page();
+        loop {
+            let query = ListQuery { page: Some(page), per_page: Some(MAX_PER_PAGE), ..ListQuery::default() };
+            let list = match self.list_training_jobs(query).await {
+                Ok(list) => list,
+                Err(e) => {
+                    tracing::debug!(page, "a page of the job list could not be read while waiting: {e}");
+                    return ListEnd::Failed(read_failure(&e));
+                }
+            };
+            let sighted = watch.on_page(TrainingJobVersion::sightings(&list));
+            for (id, status) in sighted.seen {
+                if let Some(t) = targets.get(id) {
+                    notify(
+                        on_event,
+                        &BatchEvent::Polled { index: t.index, status: TargetStatus::V1(status) },
+                    );
+                }
+            }
+            if !sighted.walk_on {
+                return ListEnd::Complete;
+            }
+            match paginator.accept(list) {
+                Ok((_, PageStep::Next(next))) => page = next,
+                Ok((_, PageStep::Done)) => return ListEnd::Complete,
+                Ok((_, PageStep::Exceeded(e))) | Err(e) => {
+                    // The pages read hold good statuses; the rest is read singly.
+                    tracing::warn!(page, "the job list cannot be walked while waiting: {e}");
+                    return ListEnd::Complete;
+                }
+            }
+        }
+    }
+}
+
+/// What a failed status read means for a wait.
+fn read_failure(e: &Error) -> ReadFailure {
+    if e.is_throttling() {
+        ReadFailure::Throttled { retry_after: e.retry_after() }
+    } else if e.is_transient() {
+        ReadFailure::Transient
+    } else {
+        ReadFailure::Fatal { not_found: e.is_not_found() }
     }
 }
 

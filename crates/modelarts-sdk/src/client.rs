@@ -375,7 +375,8 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         self.execute(op).await
     }
 
-    /// The exact request that would be sent for `op`, signed now (for `--dry-run`). Its secret
+    /// The exact request that would be sent for `op`, signed now (the build-and-sign step of every
+    /// attempt of [`call`](Self::call); `--dry-run` goes through [`Client::dry_run`]). Its secret
     /// headers are marked sensitive; `Debug` on it hides them, but printing header values does not:
     /// mask `Authorization`, `X-Security-Token` and `X-Auth-Token` before showing it.
     pub fn signed_request<O: Operation>(&self, op: &O) -> Result<http::Request<Bytes>, Error> {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use modelarts_emulator::{
     AlreadyStoppedPolicy, AuthResult, AuthScheme, Emulator, EmulatorConfig, FaultScript, FaultStep, JobSeed,
-    RouteSelector, RunningEmulator, VersionSeed, status,
+    Route, RouteSelector, RunningEmulator, VersionSeed, status,
 };
 use modelarts_sdk::*;
 
@@ -508,5 +508,72 @@ async fn the_client_on_the_https_transport_can_be_spawned() {
     let outcome = tokio::spawn(async move { spawned.stop_training_job(job, version).await }).await.unwrap();
     assert_eq!(outcome.unwrap(), StopOutcome::Accepted);
     assert_eq!(emulator.state().effective_stops(10, 3), 1);
+    emulator.shutdown().await;
+}
+
+/// The wait of a batch reads statuses through the job list: one page per poll round for 300
+/// versions, single reads only for the version the list cannot show (not its job's latest), and
+/// each target still ends with the outcome the per-target wait gave (stopped once, in input order;
+/// already stopped; not found). Versions die on the read after two status reads (list pages count).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_waits_through_the_job_list_and_reads_singly_only_what_it_cannot_show() {
+    let mut config = EmulatorConfig::default().kill_after_polls(2);
+    for job in 1..=300 {
+        config = config.job(JobSeed::running(job, job * 10));
+    }
+    let running = |v| VersionSeed::new(v).status(status::RUNNING);
+    // Job 400's target is its older running version: the list shows 4002.
+    config = config.job(JobSeed::new(400).version(running(4001)).version(running(4002)));
+    config = config.job(JobSeed::new(500).version(VersionSeed::new(5001).status(status::KILLED)));
+    let emulator = start(config).await;
+    let mut targets: Vec<(JobId, VersionId)> = (1..=300).map(|j| ids(j, j * 10)).collect();
+    targets.extend([ids(400, 4001), ids(500, 5001), ids(600, 6001)]);
+    let client = client(&emulator);
+    let polled = AtomicUsize::new(0);
+    let options = BatchOptions { concurrency: 64, wait: Some(fast_wait()), strict: false };
+    let report = client
+        .batch_stop(
+            targets.iter().map(|&(job, version)| JobRef::V1 { job, version }).collect(),
+            options,
+            |e| {
+                if matches!(e, BatchEvent::Polled { .. }) {
+                    polled.fetch_add(1, Ordering::Relaxed);
+                }
+            },
+        )
+        .await;
+
+    assert_eq!(report.outcomes.len(), targets.len());
+    for (i, outcome) in report.outcomes.iter().enumerate() {
+        let (job, version) = targets[i];
+        assert_eq!((outcome.index, &outcome.target), (i, &JobRef::V1 { job, version }));
+        let killed = TargetStatus::V1(JobStatus::Killed);
+        let expected = match job.get() {
+            500 => BatchOutcomeKind::AlreadyStopped(killed),
+            600 => BatchOutcomeKind::NotFound,
+            _ => BatchOutcomeKind::Stopped(Some(killed)),
+        };
+        assert_eq!(outcome.kind, expected, "target {i}: {outcome:?}");
+        if expected.is_success() && job.get() != 500 {
+            assert_eq!(stops(&emulator, job.get(), version.get()).len(), 1, "target {i}");
+        }
+    }
+    assert_eq!(emulator.state().version_status(400, 4002), Some(status::RUNNING), "only 4001 was stopped");
+    assert!(polled.load(Ordering::Relaxed) >= 301, "every waited target's statuses were reported");
+
+    let journal = emulator.state().journal();
+    let lists: Vec<_> = journal.iter().filter(|e| e.route == Route::List).collect();
+    let shows: Vec<_> = journal.iter().filter(|e| e.route == Route::Show).collect();
+    // Every round reads one page (303 jobs): the walk never goes to page 2.
+    assert!(!lists.is_empty());
+    assert!(lists.iter().all(|e| e.query.as_deref().is_some_and(|q| q.contains("page=1&"))), "{lists:?}");
+    // Versions die on their third read, so a few rounds do; a read per target would be ≥ 900.
+    assert!(lists.len() <= 8, "{} list requests", lists.len());
+    // Single reads: the stops' own status checks (5001 refused, 6001 missing) and 4001's polls.
+    for e in &shows {
+        assert!(matches!(e.job_id, Some(400 | 500 | 600)), "a single read of a listed target: {e:?}");
+    }
+    let reads_4001 = shows.iter().filter(|e| e.version_id == Some(4001)).count();
+    assert!((3..=8).contains(&reads_4001), "4001 was read {reads_4001} times");
     emulator.shutdown().await;
 }

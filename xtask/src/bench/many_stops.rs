@@ -70,7 +70,7 @@ fn run_wrk(cmd: &mut Command, report_file: &Path, threads: usize) -> Result<Run,
 
 pub(super) fn many_stops(plan: &Plan, tools: &Tools, work: &Path, report: &mut Report) -> Result<(), String> {
     let n = plan.many_versions;
-    eprintln!("bench: 3/6 {n} stops at concurrency {CONCURRENCY} ({} rounds of 6 legs)", plan.many_rounds);
+    eprintln!("bench: 3/7 {n} stops at concurrency {CONCURRENCY} ({} rounds of 6 legs)", plan.many_rounds);
     // Spare versions for the requests wrk has in flight when it has its count (see wrk_stop.lua).
     let server = Server::start(work, "many", n + WRK_SPARE, "off", "2s")?;
     let all = server.versions()?;

@@ -14,8 +14,11 @@
 //!    official SDK's typed `stop_training_job` (`xtask/bench/terminate_one.py`);
 //! 3. many stops: the SDK's `batch_stop` (`examples/batch_stop.rs --targets`) vs the official SDK in
 //!    a `ThreadPoolExecutor` (`xtask/bench/batch_stop.py`) vs `wrk` (`xtask/bench/wrk_stop.lua`), same
-//!    versions, same route, same concurrency; then a `--wait` batch of versions that take 2 s to die;
-//! 4. scaling: batch stop and `list --all` at growing numbers of versions;
+//!    versions, same route, same concurrency; then `--wait` batches of versions that take 2 s to die,
+//!    at 1,000 and 10,000 versions and two concurrencies, with the requests sent (the emulator's
+//!    journal);
+//! 4. scaling: batch stop and `list --all` at growing numbers of versions; then the streaming list
+//!    (`--output jsonl` and `json`) at 10,000 and 100,000 jobs, wall time and peak RSS;
 //! 5. the transport alone (`modelarts-transport`'s `examples/load`) vs `wrk` on the same `show` URL,
 //!    one request at a time and 64 in flight, over HTTP/1.1 (wrk's protocol) and HTTP/2.
 //!
@@ -27,6 +30,7 @@ use std::time::Instant;
 
 use crate::process::{root, target_dir};
 
+mod list_stream;
 mod many_stops;
 mod measure;
 mod one_stop;
@@ -39,6 +43,7 @@ mod tools;
 mod transport_alone;
 mod wait_batch;
 
+use self::list_stream::list_stream;
 use self::many_stops::many_stops;
 use self::one_stop::one_stop;
 use self::one_stop_v2::one_stop_v2;
@@ -64,9 +69,10 @@ struct Plan {
     /// Versions and rounds of the many-stops comparison.
     many_versions: usize,
     many_rounds: usize,
-    /// Versions and rounds of the `--wait` batch.
-    wait_versions: usize,
-    wait_rounds: usize,
+    /// (versions, rounds) of the `--wait` batches.
+    wait: &'static [(usize, usize)],
+    /// (jobs, rounds) of the streaming list.
+    list_stream: &'static [(usize, usize)],
     /// (versions, rounds) of the scaling runs.
     scaling: &'static [(usize, usize)],
     /// Rounds of the transport-alone comparison, and about how long each leg runs.
@@ -83,8 +89,8 @@ const QUICK: Plan = Plan {
     single_rss_rounds: 2,
     many_versions: 2_000,
     many_rounds: 2,
-    wait_versions: 1_000,
-    wait_rounds: 1,
+    wait: &[(1_000, 1)],
+    list_stream: &[(1_000, 1), (10_000, 1)],
     scaling: &[(1_000, 1), (10_000, 1)],
     transport_rounds: 2,
     transport_seconds: 2,
@@ -99,8 +105,8 @@ const FULL: Plan = Plan {
     single_rss_rounds: 5,
     many_versions: 10_000,
     many_rounds: 3,
-    wait_versions: 1_000,
-    wait_rounds: 2,
+    wait: &[(1_000, 2), (10_000, 1)],
+    list_stream: &[(10_000, 3), (100_000, 3)],
     scaling: &[(1_000, 3), (10_000, 3), (100_000, 2)],
     transport_rounds: 3,
     transport_seconds: 5,
@@ -113,11 +119,25 @@ const CLOCK_TICKS: f64 = 100.0;
 /// `/usr/bin/time` reports KiB.
 const KIB_PER_MIB: f64 = 1024.0;
 
-pub(crate) fn run(quick: bool, out: Option<PathBuf>) -> Result<(), String> {
+/// The sections, by the names `--only` takes, in the report's order.
+pub(crate) const SECTIONS: [&str; 8] =
+    ["protocol", "one-stop", "one-stop-v2", "many-stops", "wait", "scaling", "list-stream", "transport"];
+
+pub(crate) fn run(quick: bool, only: Vec<String>, out: Option<PathBuf>) -> Result<(), String> {
     let plan = if quick { &QUICK } else { &FULL };
+    if let Some(bad) = only.iter().find(|s| !SECTIONS.contains(&s.as_str())) {
+        return Err(format!("unknown section {bad:?} (expected one of {})", SECTIONS.join(", ")));
+    }
+    let runs = |section: &str| only.is_empty() || only.iter().any(|s| s == section);
     let started = Instant::now();
     let out = out.unwrap_or_else(|| {
-        if quick { target_dir().join("bench/benchmarks-quick.md") } else { root().join("docs/benchmarks.md") }
+        if !only.is_empty() {
+            target_dir().join(format!("bench/benchmarks-{}-{}.md", plan.name, only.join("-")))
+        } else if quick {
+            target_dir().join("bench/benchmarks-quick.md")
+        } else {
+            root().join("docs/benchmarks.md")
+        }
     });
     let work = target_dir().join("bench");
     fs::create_dir_all(work.join("home")).map_err(|e| format!("creating {}: {e}", work.display()))?;
@@ -127,13 +147,30 @@ pub(crate) fn run(quick: bool, out: Option<PathBuf>) -> Result<(), String> {
     let load_before = load_average();
     let mut report = Report::default();
 
-    protocol_cost(plan, &tools, &work, &mut report)?;
-    one_stop(plan, &tools, &work, &mut report)?;
-    one_stop_v2(plan, &tools, &work, &mut report)?;
-    many_stops(plan, &tools, &work, &mut report)?;
-    wait_batch(plan, &tools, &work, &mut report)?;
-    scaling(plan, &tools, &work, &mut report)?;
-    transport_alone(plan, &work, &mut report)?;
+    if runs("protocol") {
+        protocol_cost(plan, &tools, &work, &mut report)?;
+    }
+    if runs("one-stop") {
+        one_stop(plan, &tools, &work, &mut report)?;
+    }
+    if runs("one-stop-v2") {
+        one_stop_v2(plan, &tools, &work, &mut report)?;
+    }
+    if runs("many-stops") {
+        many_stops(plan, &tools, &work, &mut report)?;
+    }
+    if runs("wait") {
+        wait_batch(plan, &tools, &work, &mut report)?;
+    }
+    if runs("scaling") {
+        scaling(plan, &tools, &work, &mut report)?;
+    }
+    if runs("list-stream") {
+        list_stream(plan, &work, &mut report)?;
+    }
+    if runs("transport") {
+        transport_alone(plan, &work, &mut report)?;
+    }
 
     let load_after = load_average();
     let text = report.render(plan, &tools, &load_before, &load_after, started.elapsed());

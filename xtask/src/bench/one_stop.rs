@@ -18,7 +18,7 @@ use super::tools::{Tools, release_bin};
 
 pub(super) fn one_stop(plan: &Plan, tools: &Tools, work: &Path, report: &mut Report) -> Result<(), String> {
     eprintln!(
-        "bench: 2/6 one stop from the command line ({} timed rounds + {} RSS rounds of CLI, curl, Python)",
+        "bench: 2/7 one stop from the command line ({} timed rounds + {} RSS rounds of CLI, curl, Python)",
         plan.single_rounds, plan.single_rss_rounds
     );
     let rounds = plan.single_rounds + plan.single_rss_rounds + 1;
@@ -85,8 +85,8 @@ pub(super) fn one_stop(plan: &Plan, tools: &Tools, work: &Path, report: &mut Rep
     let _ = writeln!(
         s,
         "- curl: the request the CLI sends, signed by the xtask just before the run with the SDK's own \
-         `Client::signed_request` (the code path the CLI uses; `--dry-run` masks the signature by design, so \
-         its line cannot be replayed): `curl --silent --show-error --fail --output /dev/null --cacert <CA> \
+         `Client::signed_request` (the same build-and-sign step every attempt of the CLI's calls goes through; \
+         the CLI's `--dry-run` masks the signature by design, so its output cannot be replayed): `curl --silent --show-error --fail --output /dev/null --cacert <CA> \
          --request POST <ENDPOINT>/v1/<PROJECT>/training-jobs/<JOB>/versions/<VERSION>/stop --header \
          'content-type: application/json' --header 'x-project-id: <PROJECT>' --header 'user-agent: {}' \
          --header 'x-sdk-date: <NOW>' --header 'authorization: SDK-HMAC-SHA256 Access=<AK>, \

@@ -31,7 +31,7 @@ pub(super) fn protocol_cost(
     work: &Path,
     report: &mut Report,
 ) -> Result<(), String> {
-    eprintln!("bench: 1/6 protocol cost ({} criterion/Python pairs)", plan.protocol_pairs);
+    eprintln!("bench: 1/7 protocol cost ({} criterion/Python pairs)", plan.protocol_pairs);
     let (warm_up, measure_secs) = plan.criterion_times;
     let criterion_args = [
         "bench".to_owned(),

@@ -21,7 +21,7 @@ struct ScaleRun {
 }
 
 pub(super) fn scaling(plan: &Plan, _tools: &Tools, work: &Path, report: &mut Report) -> Result<(), String> {
-    eprintln!("bench: 5/6 scaling {:?}", plan.scaling.iter().map(|(n, _)| *n).collect::<Vec<_>>());
+    eprintln!("bench: 5/7 scaling {:?}", plan.scaling.iter().map(|(n, _)| *n).collect::<Vec<_>>());
     let example = target_dir().join("release/examples/batch_stop");
     let c = CONCURRENCY.to_string();
     // (n, stop runs, list runs)

@@ -35,6 +35,29 @@ impl Server {
         auth: &str,
         kill_after: &str,
     ) -> Result<Self, String> {
+        Self::start_with_journal(work, name, jobs, auth, kill_after, 0)
+    }
+
+    /// [`start`](Self::start) with a journal (of up to a million requests) for [`requests`](Self::requests).
+    pub(super) fn start_journaled(
+        work: &Path,
+        name: &str,
+        jobs: usize,
+        auth: &str,
+        kill_after: &str,
+    ) -> Result<Self, String> {
+        Self::start_with_journal(work, name, jobs, auth, kill_after, 1_000_000)
+    }
+
+    fn start_with_journal(
+        work: &Path,
+        name: &str,
+        jobs: usize,
+        auth: &str,
+        kill_after: &str,
+        journal_limit: usize,
+    ) -> Result<Self, String> {
+        let journal_limit = journal_limit.to_string();
         let ca = work.join(format!("ca-{name}.pem"));
         // The emulator refuses to overwrite a file: clear the previous run's CA.
         let _ = fs::remove_file(&ca);
@@ -50,7 +73,7 @@ impl Server {
                 "--kill-after",
                 kill_after,
                 "--journal-limit",
-                "0",
+                &journal_limit,
                 "--log-level",
                 "error",
                 "--ca-out",
@@ -91,6 +114,17 @@ impl Server {
         self.admin("POST", "/reset", None)?;
         self.admin("POST", "/settings", Some(&format!(r#"{{"auth":"{auth}"}}"#)))?;
         Ok(())
+    }
+
+    /// How many requests of `route` (`stop`, `show`, `list`, …) the journal holds since the last
+    /// reset.
+    pub(super) fn requests(&self, route: &str) -> Result<usize, String> {
+        let text = self.admin("GET", &format!("/journal?route={route}"), None)?;
+        let value: Value = serde_json::from_str(&text).map_err(|e| format!("the journal: {e}"))?;
+        if value["dropped"].as_u64().unwrap_or(0) > 0 {
+            return Err("the journal dropped entries: raise its limit".to_owned());
+        }
+        value["entries"].as_array().map(Vec::len).ok_or_else(|| "the journal has no `entries`".to_owned())
     }
 
     /// The (job, version) of every job's first version, in job order.

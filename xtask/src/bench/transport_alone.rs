@@ -16,7 +16,7 @@ use super::{CONCURRENCY, Plan};
 /// `wrk -t1`, the same `show` URL, auth off, concurrency 1 and 64, interleaved.
 pub(super) fn transport_alone(plan: &Plan, work: &Path, report: &mut Report) -> Result<(), String> {
     eprintln!(
-        "bench: 6/6 the transport alone vs wrk ({} rounds, concurrency 1 and {CONCURRENCY})",
+        "bench: 7/7 the transport alone vs wrk ({} rounds, concurrency 1 and {CONCURRENCY})",
         plan.transport_rounds
     );
     let server = Server::start(work, "transport", 1, "off", "2s")?;

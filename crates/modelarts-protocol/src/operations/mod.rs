@@ -19,6 +19,7 @@
 pub mod list_training_job_versions;
 pub mod list_training_jobs;
 pub mod logs;
+mod observed;
 pub mod show_training_job_version;
 pub mod stop_training_job;
 pub mod v2;
@@ -88,7 +89,8 @@ pub(crate) fn push_query(query: &mut String, key: &str, value: &str) {
     query.push_str(&crate::signing::encode_component(value));
 }
 
-#[derive(Deserialize)]
+/// The fields every v1 answer may carry beside its own (read in one pass with it: `observed`).
+#[derive(Debug, Default, Deserialize)]
 struct Envelope {
     #[serde(default, deserialize_with = "lenient::opt_bool")]
     is_success: Option<bool>,
@@ -204,7 +206,26 @@ pub(crate) fn parse_json<T: DeserializeOwned>(response: Response<Bytes>) -> Resu
     }
     let status = response.status().as_u16();
     let header_id = request_id(response.headers());
-    let malformed = |reason: String| malformed(&response, reason);
+    let is_object = response.body().iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    // The common case in one pass; when it fails, the two passes below say why, as they always did.
+    if is_object && let Ok((value, envelope)) = observed::read::<T>(response.body()) {
+        if envelope.is_success == Some(false)
+            || (envelope.is_success.is_none() && envelope.error_code.is_some())
+        {
+            return Err(ResponseError::Api(api_error(status, envelope, header_id)));
+        }
+        return Ok(value);
+    }
+    parse_json_two_pass(&response, status, header_id)
+}
+
+/// The envelope first, then `T`: the reading that names what is wrong with an unusual answer.
+fn parse_json_two_pass<T: DeserializeOwned>(
+    response: &Response<Bytes>,
+    status: u16,
+    header_id: Option<String>,
+) -> Result<T, ResponseError> {
+    let malformed = |reason: String| malformed(response, reason);
     let envelope: Envelope = serde_json::from_slice(response.body())
         .map_err(|e| malformed(format!("the body is not valid JSON ({e})")))?;
     if response.body().iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
@@ -215,4 +236,60 @@ pub(crate) fn parse_json<T: DeserializeOwned>(response: Response<Bytes>) -> Resu
         return Err(ResponseError::Api(api_error(status, envelope, header_id.clone())));
     }
     serde_json::from_slice(response.body()).map_err(|e| malformed(format!("unexpected response shape ({e})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::VersionDetail;
+
+    fn both(body: &str) -> (String, String) {
+        let response = || {
+            let mut r = Response::new(Bytes::from(body.to_owned()));
+            r.headers_mut().insert(X_REQUEST_ID, HeaderValue::from_static("hdr-1"));
+            r
+        };
+        let one: Result<VersionDetail, _> = parse_json(response());
+        let r = response();
+        let two: Result<VersionDetail, _> = parse_json_two_pass(&r, 200, request_id(r.headers()));
+        (format!("{one:?}"), format!("{two:?}"))
+    }
+
+    /// The one-pass reading gives what the two-pass reading gives, for ordinary and unusual answers.
+    #[test]
+    fn one_pass_and_two_pass_readings_agree() {
+        let detail = r#""version_id": 7, "status": 8, "job_name": "n""#;
+        let bodies = [
+            format!("{{{detail}}}"),
+            format!("{{{detail}, \"is_success\": true}}"),
+            format!(
+                "{{\"is_success\": false, {detail}, \"error_code\": \"ModelArts.0105\", \"error_msg\": \"m\"}}"
+            ),
+            format!(
+                "{{{detail}, \"is_success\": \"false\", \"error_message\": \"x\", \"request_id\": \"r-9\"}}"
+            ),
+            format!("{{{detail}, \"is_success\": 0}}"),
+            format!("{{{detail}, \"error_code\": \"APIG.0101\"}}"),
+            format!("{{{detail}, \"error_code\": 12, \"error_msg\": null}}"),
+            format!("{{{detail}, \"is_success\": true, \"is_success\": false}}"),
+            format!("{{{detail}, \"is\\u005fsuccess\": false, \"error_code\": \"E\"}}"),
+            format!("{{{detail}, \"is_success\": \"maybe\"}}"),
+            format!("{{{detail}, \"is_success\": {{}}}}"),
+            format!("{{{detail}}} trailing"),
+            format!("[{detail}]"),
+            r#"{"is_success": false, "error_code": "ModelArts.2775"}"#.to_owned(),
+            r#"{"status": 8}"#.to_owned(),
+            r#"{"version_id": 7, "status": "x"}"#.to_owned(),
+            String::new(),
+        ];
+        for body in &bodies {
+            let (one, two) = both(body);
+            assert_eq!(one, two, "{body}");
+        }
+        // Not vacuous: the cases cover success, the service's refusals and malformed answers.
+        let outcomes: Vec<(String, String)> = bodies.iter().map(|b| both(b)).collect();
+        assert!(outcomes.iter().any(|(o, _)| o.starts_with("Ok(")));
+        assert!(outcomes.iter().any(|(o, _)| o.contains("Api(") && o.contains("ModelArts.0105")));
+        assert!(outcomes.iter().any(|(o, _)| o.contains("Malformed")));
+    }
 }

@@ -91,15 +91,21 @@ pub struct Credentials {
     access_key: String,
     secret_key: SecretString,
     security_token: Option<SecretString>,
+    /// The HMAC keyed with the secret key, before any data: each signature clones it instead of
+    /// hashing the key again. As secret as the key; never printed.
+    keyed: Hmac<Sha256>,
 }
 
 impl Credentials {
     /// Permanent credentials.
     pub fn new(access_key: impl Into<String>, secret_key: impl Into<String>) -> Self {
+        let secret_key = secret_key.into();
+        let keyed = hmac_key(secret_key.as_bytes());
         Self {
             access_key: access_key.into(),
-            secret_key: SecretString::from(secret_key.into()),
+            secret_key: SecretString::from(secret_key),
             security_token: None,
+            keyed,
         }
     }
 
@@ -311,7 +317,8 @@ impl fmt::Debug for SigningOutput {
 
 /// Formats a time as `YYYYMMDDTHHMMSSZ` (the `X-Sdk-Date` format).
 pub fn format_sdk_date(time: SystemTime) -> Result<String, SigningError> {
-    OffsetDateTime::from(time).format(SDK_DATE_FORMAT).map_err(|_| SigningError::TimeOutOfRange)
+    let date = sdk_date(time)?;
+    Ok(String::from_utf8_lossy(&date).into_owned())
 }
 
 /// Parses an `X-Sdk-Date` value (`YYYYMMDDTHHMMSSZ`, UTC).
@@ -351,22 +358,24 @@ pub fn sign(
             HeaderValue::from_static(UNSIGNED_PAYLOAD),
         ));
     }
-    let date = match request.header(X_SDK_DATE) {
+    let formatted;
+    let date: Cow<'_, str> = match request.header(X_SDK_DATE) {
         Some(existing) => {
             let text = String::from_utf8_lossy(existing);
             if parse_sdk_date(text.trim()).is_none() {
                 return Err(SigningError::InvalidDate(text.into_owned()));
             }
-            text.trim().to_owned()
+            Cow::Owned(text.trim().to_owned())
         }
         None => {
-            let date = format_sdk_date(params.time)?;
-            extra.push((X_SDK_DATE, Cow::Owned(date.clone().into_bytes())));
+            formatted = sdk_date(params.time)?;
+            let date = std::str::from_utf8(&formatted).map_err(|_| SigningError::TimeOutOfRange)?;
+            extra.push((X_SDK_DATE, Cow::Borrowed(&formatted[..])));
             added.push((
                 HeaderName::from_static(X_SDK_DATE),
-                HeaderValue::from_str(&date).map_err(|_| SigningError::TimeOutOfRange)?,
+                HeaderValue::from_str(date).map_err(|_| SigningError::TimeOutOfRange)?,
             ));
-            date
+            Cow::Borrowed(date)
         }
     };
     if request.header("host").is_none() {
@@ -399,13 +408,21 @@ pub fn sign(
     let canonical_request =
         canonical_request(request.method, request.path, request.query, &signed, &payload_hash);
     let string_to_sign = string_to_sign(&date, &canonical_request);
-    let signature = signature(params.credentials.secret_key(), &string_to_sign);
+    let mut mac = params.credentials.keyed.clone();
+    mac.update(string_to_sign.as_bytes());
+    let signature = hex_string(&mac.finalize().into_bytes());
 
-    let signed_names = join_names(signed.iter().map(|(n, _)| n.as_ref()));
-    let authorization = format!(
-        "{ALGORITHM} Access={}, SignedHeaders={signed_names}, Signature={signature}",
-        params.credentials.access_key()
+    let access_key = params.credentials.access_key();
+    let mut authorization = String::with_capacity(
+        ALGORITHM.len() + access_key.len() + signed.iter().map(|(n, _)| n.len() + 1).sum::<usize>() + 110,
     );
+    authorization.push_str(ALGORITHM);
+    authorization.push_str(" Access=");
+    authorization.push_str(access_key);
+    authorization.push_str(", SignedHeaders=");
+    push_names(&mut authorization, signed.iter().map(|(n, _)| n.as_ref()));
+    authorization.push_str(", Signature=");
+    authorization.push_str(&signature);
     let mut authorization = HeaderValue::from_str(&authorization)
         .map_err(|_| SigningError::InvalidHeaderValue("Authorization"))?;
     authorization.set_sensitive(true);
@@ -422,15 +439,65 @@ fn lowercase(name: &str) -> Cow<'_, str> {
     }
 }
 
-fn join_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::with_capacity(64);
+/// Appends the names joined by `;`.
+fn push_names<'a>(out: &mut String, names: impl Iterator<Item = &'a str>) {
     for (i, name) in names.enumerate() {
         if i > 0 {
             out.push(';');
         }
         out.push_str(name);
     }
+}
+
+/// Lower-case hex of `bytes` (a digest), through a stack buffer.
+fn hex_string(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut out, bytes);
     out
+}
+
+/// Appends the lower-case hex of `bytes`, two characters per byte.
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut buffer = [0u8; 128];
+    for chunk in bytes.chunks(buffer.len() / 2) {
+        let hex = &mut buffer[..chunk.len() * 2];
+        for (pair, byte) in hex.chunks_exact_mut(2).zip(chunk) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0x0f)];
+        }
+        // Only ASCII digits and letters were written.
+        out.push_str(std::str::from_utf8(hex).unwrap_or_default());
+    }
+}
+
+/// `YYYYMMDDTHHMMSSZ` of `time`, without going through a format description.
+fn sdk_date(time: SystemTime) -> Result<[u8; 16], SigningError> {
+    // Whole seconds since the epoch, rounded down (`OffsetDateTime::from` would panic past 9999).
+    let secs = match time.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).ok(),
+        Err(before) => {
+            let before = before.duration();
+            i64::try_from(before.as_secs()).ok().map(|s| -s - i64::from(before.subsec_nanos() > 0))
+        }
+    };
+    let t =
+        secs.and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok()).ok_or(SigningError::TimeOutOfRange)?;
+    let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999).ok_or(SigningError::TimeOutOfRange)?;
+    let mut out = *b"00000000T000000Z";
+    let mut put = |at: usize, width: usize, mut value: u32| {
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    put(0, 4, year);
+    put(4, 2, u32::from(u8::from(t.month())));
+    put(6, 2, u32::from(t.day()));
+    put(9, 2, u32::from(t.hour()));
+    put(11, 2, u32::from(t.minute()));
+    put(13, 2, u32::from(t.second()));
+    Ok(out)
 }
 
 fn payload_hash(body: &[u8], content_sha256: Option<&[u8]>) -> String {
@@ -440,7 +507,7 @@ fn payload_hash(body: &[u8], content_sha256: Option<&[u8]>) -> String {
     } else if let Some(value) = content_sha256 {
         String::from_utf8_lossy(value.trim_ascii()).into_owned()
     } else {
-        hex::encode(Sha256::digest(body))
+        hex_string(&Sha256::digest(body))
     }
 }
 
@@ -452,7 +519,14 @@ pub fn canonical_request<N: AsRef<str>>(
     signed_headers: &[(N, &[u8])],
     payload_hash: &str,
 ) -> String {
-    let mut out = String::with_capacity(256);
+    let mut out = String::with_capacity(
+        method.len()
+            + path.len()
+            + query.len()
+            + signed_headers.iter().map(|(n, v)| 2 * n.as_ref().len() + v.len() + 2).sum::<usize>()
+            + payload_hash.len()
+            + 16,
+    );
     if method.bytes().any(|b| b.is_ascii_lowercase()) {
         out.push_str(&method.to_ascii_uppercase());
     } else {
@@ -466,11 +540,15 @@ pub fn canonical_request<N: AsRef<str>>(
     for (name, value) in signed_headers {
         out.push_str(name.as_ref());
         out.push(':');
-        out.push_str(&String::from_utf8_lossy(value.trim_ascii()));
+        let value = value.trim_ascii();
+        match std::str::from_utf8(value) {
+            Ok(text) => out.push_str(text),
+            Err(_) => out.push_str(&String::from_utf8_lossy(value)),
+        }
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&join_names(signed_headers.iter().map(|(n, _)| n.as_ref())));
+    push_names(&mut out, signed_headers.iter().map(|(n, _)| n.as_ref()));
     out.push('\n');
     out.push_str(payload_hash);
     out
@@ -484,6 +562,15 @@ pub fn canonical_uri(path: &str) -> String {
 }
 
 fn push_canonical_uri(out: &mut String, path: &str) {
+    // The common case: nothing to decode or encode.
+    if path.bytes().all(|b| b == b'/' || b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+    {
+        out.push_str(path);
+        if !out.ends_with('/') {
+            out.push('/');
+        }
+        return;
+    }
     // Decoding happens before splitting, so `%2F` becomes a real separator (as in the Python SDK).
     let decoded = percent_decode_str(path).collect::<Vec<u8>>();
     for (i, segment) in decoded.split(|b| *b == b'/').enumerate() {
@@ -542,20 +629,24 @@ pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
     out.push('\n');
     out.push_str(sdk_date);
     out.push('\n');
-    out.push_str(&hex::encode(hash));
+    push_hex(&mut out, &hash);
     out
 }
 
 /// The hex HMAC-SHA256 of `string_to_sign`, keyed with the secret key itself.
 pub fn signature(secret_key: &str, string_to_sign: &str) -> String {
-    hex::encode(hmac_sha256(secret_key.as_bytes(), string_to_sign.as_bytes()).finalize().into_bytes())
+    hex_string(&hmac_sha256(secret_key.as_bytes(), string_to_sign.as_bytes()).finalize().into_bytes())
 }
 
-/// An HMAC-SHA256 over `data` keyed with `key` (any length is a valid key).
-fn hmac_sha256(key: &[u8], data: &[u8]) -> Hmac<Sha256> {
+/// An HMAC-SHA256 keyed with `key` (any length is a valid key), before any data.
+fn hmac_key(key: &[u8]) -> Hmac<Sha256> {
     // `new_from_slice` refuses no key length for HMAC; the fallback keeps it total.
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(key).unwrap_or_else(|_| Hmac::<Sha256>::new(&Default::default()));
+    Hmac::<Sha256>::new_from_slice(key).unwrap_or_else(|_| Hmac::<Sha256>::new(&Default::default()))
+}
+
+/// An HMAC-SHA256 over `data` keyed with `key`.
+fn hmac_sha256(key: &[u8], data: &[u8]) -> Hmac<Sha256> {
+    let mut mac = hmac_key(key);
     mac.update(data);
     mac
 }
@@ -605,6 +696,28 @@ mod tests {
         for bad in ["", "2024-01-02T03:04:05Z", "20240102T030405", "20241302T030405Z"] {
             assert_eq!(parse_sdk_date(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_sdk_date_writer_agrees_with_the_format_description() {
+        let at = |secs: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
+        let mut secs = 0u64;
+        // Every few hours from 1970 to past 2100, leap days and year ends included.
+        while secs < 4_200_000_000 {
+            let expected = OffsetDateTime::from(at(secs)).format(SDK_DATE_FORMAT).unwrap();
+            assert_eq!(format_sdk_date(at(secs)).unwrap(), expected, "{secs}");
+            secs += 3 * 3_600 + 1_537;
+        }
+        let last = at(253_402_300_799); // 9999-12-31T23:59:59Z
+        assert_eq!(format_sdk_date(last).unwrap(), "99991231T235959Z");
+        assert_eq!(format_sdk_date(last + Duration::from_secs(1)), Err(SigningError::TimeOutOfRange));
+    }
+
+    #[test]
+    fn hex_is_lower_case_two_digits_per_byte() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(hex_string(&bytes), hex::encode(&bytes));
+        assert_eq!(hex_string(&[]), "");
     }
 
     #[test]
