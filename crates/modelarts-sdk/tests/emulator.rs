@@ -569,10 +569,13 @@ async fn a_batch_waits_through_the_job_list_and_reads_singly_only_what_it_cannot
     assert!(lists.iter().all(|e| e.query.as_deref().is_some_and(|q| q.contains("page=1&"))), "{lists:?}");
     // Versions die on their third read, so a few rounds do; a read per target would be ≥ 900.
     assert!(lists.len() <= 8, "{} list requests", lists.len());
-    // Single reads: the stops' own status checks (5001 refused, 6001 missing) and 4001's polls.
-    for e in &shows {
-        assert!(matches!(e.job_id, Some(400 | 500 | 600)), "a single read of a listed target: {e:?}");
-    }
+    // Single reads: the stops' own status checks (5001 refused, 6001 missing) and 4001's polls;
+    // besides them, only a round that finds a single target due (while the stops are still being
+    // answered) reads it alone, since a list page would cost as much. How often that happens
+    // depends on how the stops interleave with the rounds on a loaded machine, so it is bounded,
+    // not counted: far below the ≥ 900 reads of one read per target per round.
+    let listed_reads: Vec<_> = shows.iter().filter(|e| !matches!(e.job_id, Some(400 | 500 | 600))).collect();
+    assert!(listed_reads.len() < 100, "{} single reads of listed targets", listed_reads.len());
     let reads_4001 = shows.iter().filter(|e| e.version_id == Some(4001)).count();
     assert!((3..=8).contains(&reads_4001), "4001 was read {reads_4001} times");
     emulator.shutdown().await;
