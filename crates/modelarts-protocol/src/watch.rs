@@ -45,6 +45,7 @@ use std::time::Duration;
 use crate::model::JobList;
 use crate::status::JobStatus;
 use crate::stop::{StatusClass, StopStatus, Stoppable, TrainingJobVersion, WaitEnd};
+use crate::v2::{PhaseStatus, TrainingJobId, TrainingJobList, TrainingJobTarget};
 use crate::waiter::{Pending, WaitOptions, WaitStep, Waiter};
 use crate::{JobId, VersionId};
 
@@ -72,6 +73,21 @@ impl Watchable for TrainingJobVersion {
     /// A v1 page shows each job's latest version (jobs whose entry names none show nothing).
     fn sightings(page: &JobList) -> Vec<((JobId, VersionId), JobStatus)> {
         page.jobs.iter().filter_map(|j| j.version_id.map(|v| ((j.job_id, v), j.status))).collect()
+    }
+}
+
+impl Watchable for TrainingJobTarget {
+    type Key = TrainingJobId;
+    type Page = TrainingJobList;
+
+    fn watch_key(&self) -> TrainingJobId {
+        self.training_job_id.clone()
+    }
+
+    /// A v2 search page shows each job's phase (jobs without a valid ID show nothing; a job
+    /// without a phase shows the empty phase, which keeps its wait going).
+    fn sightings(page: &TrainingJobList) -> Vec<(TrainingJobId, PhaseStatus)> {
+        page.items.iter().filter_map(|j| j.id().map(|id| (id, PhaseStatus::of(j)))).collect()
     }
 }
 
@@ -668,5 +684,24 @@ mod tests {
             TrainingJobVersion::sightings(&page),
             [(key(1, 11), JobStatus::Killing), (key(3, 31), JobStatus::Running)]
         );
+    }
+
+    #[test]
+    fn v2_pages_show_each_job_with_an_id_and_its_phase() {
+        const A: &str = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab";
+        const B: &str = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ac";
+        let page: TrainingJobList = serde_json::from_str(&format!(
+            r#"{{"total": 4, "items": [
+                {{"metadata": {{"id": "{A}"}}, "status": {{"phase": "Terminating"}}}},
+                {{"metadata": {{"id": "not-a-uuid"}}, "status": {{"phase": "Running"}}}},
+                {{"status": {{"phase": "Running"}}}},
+                {{"metadata": {{"id": "{B}"}}}}]}}"#
+        ))
+        .unwrap();
+        let sightings = TrainingJobTarget::sightings(&page);
+        let shown: Vec<(String, String)> =
+            sightings.iter().map(|(id, s)| (id.to_string(), s.as_str().to_owned())).collect();
+        assert_eq!(shown, [(A.to_owned(), "Terminating".to_owned()), (B.to_owned(), String::new())]);
+        assert_eq!(sightings[1].1.stop_class(), StatusClass::Stoppable, "no phase: waited on");
     }
 }

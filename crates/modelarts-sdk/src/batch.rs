@@ -13,15 +13,21 @@ use modelarts_protocol::model::VersionDetail;
 use modelarts_protocol::operations::list_training_jobs::{ListQuery, MAX_PER_PAGE};
 use modelarts_protocol::pagination::{PageStep, Paginator};
 use modelarts_protocol::status::JobStatus;
-use modelarts_protocol::stop::{Outcome, TrainingJobVersion, WaitEnd};
+use modelarts_protocol::stop::{Outcome, StopStatus, TrainingJobVersion};
 use modelarts_protocol::target::{JobRef, TargetStatus};
+use modelarts_protocol::v2::pagination::MAX_LIMIT as V2_MAX_LIMIT;
+use modelarts_protocol::v2::{
+    OffsetMode, PageStep as V2PageStep, Paginator as V2Paginator, PhaseStatus, TrainingJob, TrainingJobId,
+    TrainingJobTarget,
+};
 use modelarts_protocol::waiter::WaitOptions;
 use modelarts_protocol::watch::{ListEnd, ReadFailure, Round, Watch, WatchStep, Watchable};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::client::Client;
-use crate::error::{Error, WaitError, WaitSubject};
+use crate::error::Error;
 use crate::stop::{StopFailed, StopOptions, StopOutcome};
+use crate::v2::V2ListQuery;
 
 /// The default number of stops in flight.
 pub const DEFAULT_BATCH_CONCURRENCY: usize = 16;
@@ -159,12 +165,11 @@ impl BatchReport {
     }
 }
 
-/// A v1 target whose stop was answered and whose wait is the watcher's.
+/// A target whose stop was answered and whose wait is the watcher's.
 #[derive(Debug)]
 struct Joined {
     index: usize,
-    job: JobId,
-    version: VersionId,
+    target: JobRef,
     stop: StopOutcome<TargetStatus>,
     started: Duration,
 }
@@ -177,17 +182,114 @@ enum Stopped {
     Wait(Joined),
 }
 
-type V1Watch = Watch<(JobId, VersionId), JobStatus>;
+/// The targets of one API in the watcher: their watch, and by watch id the target and the error
+/// of a failed read.
+struct Side<K, S> {
+    watch: Watch<K, S>,
+    targets: Vec<Joined>,
+    errors: HashMap<usize, Error>,
+}
+
+impl<K: Clone + Eq + std::hash::Hash, S: StopStatus> Side<K, S> {
+    fn new(wait: WaitOptions) -> Self {
+        Self { watch: Watch::new(wait), targets: Vec::new(), errors: HashMap::new() }
+    }
+
+    fn add(&mut self, key: K, j: Joined, now: Duration) {
+        self.watch.add(key, now);
+        self.targets.push(j);
+    }
+
+    /// The batch index of watch target `id`.
+    fn index(&self, id: usize) -> Option<usize> {
+        self.targets.get(id).map(|t| t.index)
+    }
+
+    /// The outcomes of the targets whose wait ended since the last call.
+    fn finished(
+        &mut self,
+        status: fn(S) -> TargetStatus,
+        now: Duration,
+        on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
+    ) -> Vec<BatchOutcome> {
+        let mut outcomes = Vec::new();
+        for (id, end) in self.watch.take_finished() {
+            let Some(t) = self.targets.get(id) else { continue };
+            let outcome = BatchOutcome {
+                index: t.index,
+                target: t.target.clone(),
+                kind: Outcome::of_wait(Some(t.stop), end.map(status)),
+                stop: Some(t.stop),
+                error: self.errors.remove(&id),
+                elapsed: now.saturating_sub(t.started),
+            };
+            notify(on_event, &BatchEvent::Finished { index: t.index, outcome: &outcome });
+            outcomes.push(outcome);
+        }
+        outcomes
+    }
+
+    /// Feeds a single read's result to the watch (keeping the error of a failed one).
+    fn on_read<R>(
+        &mut self,
+        id: usize,
+        result: Result<R, Error>,
+        status: impl Fn(&R) -> S,
+        wrap: fn(S) -> TargetStatus,
+        on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
+    ) {
+        let read = match result {
+            Ok(r) => {
+                let s = status(&r);
+                if let Some(index) = self.index(id) {
+                    notify(on_event, &BatchEvent::Polled { index, status: wrap(s) });
+                }
+                Ok(s)
+            }
+            Err(e) => {
+                let failure = read_failure(&e);
+                if matches!(failure, ReadFailure::Fatal { .. }) {
+                    self.errors.insert(id, e);
+                } else if let Some(t) = self.targets.get(id) {
+                    tracing::debug!(target = %t.target, "a poll failed; still waiting: {e}");
+                }
+                Err(failure)
+            }
+        };
+        self.watch.on_read(id, read);
+    }
+
+    /// Feeds a page's sightings to the watch; whether to walk on.
+    fn on_page(
+        &mut self,
+        sightings: Vec<(K, S)>,
+        wrap: fn(S) -> TargetStatus,
+        on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
+    ) -> bool {
+        let sighted = self.watch.on_page(sightings);
+        for (id, status) in sighted.seen {
+            if let Some(index) = self.index(id) {
+                notify(on_event, &BatchEvent::Polled { index, status: wrap(status) });
+            }
+        }
+        sighted.walk_on
+    }
+}
+
+type V1Side = Side<(JobId, VersionId), JobStatus>;
+type V2Side = Side<TrainingJobId, PhaseStatus>;
 
 impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     /// Stops every target (v1 versions and v2 jobs, mixed) with at most `options.concurrency` stops
     /// in flight and reports exactly one outcome per target, in input order (a failure, or even a
-    /// panic, in one target never loses another). With `options.wait`, a v1 target leaves its
-    /// concurrency slot as soon as its stop is answered and one watcher waits for all of them,
-    /// reading their statuses in bulk through the job list (one request per 1,000 jobs per poll
-    /// round) and singly only for the versions the list cannot show (see
-    /// [`modelarts_protocol::watch`]); a v2 target is waited for in its slot, by its own reads.
-    /// Each target keeps its own wait limits. `on_event` sees progress; it is called from the batch's task, so keep it quick.
+    /// panic, in one target never loses another). With `options.wait`, a target leaves its
+    /// concurrency slot as soon as its stop is answered and one watcher waits for all of them (see
+    /// [`modelarts_protocol::watch`]), reading their statuses in bulk: v1 versions through the job
+    /// list (one request per 1,000 jobs per poll round), v2 jobs through the unfiltered v2 search
+    /// (one request per 50 jobs per round); singly (v1 version read, v2 `show`) only for the
+    /// targets the list does not show, or when fewer are due than the list has pages. Each target
+    /// keeps its own wait limits. `on_event` sees progress; it is called from the batch's task, so
+    /// keep it quick.
     pub async fn batch_stop(
         &self,
         targets: Vec<JobRef>,
@@ -332,31 +434,16 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
                 return Stopped::Done(outcome(Outcome::of_failure(f.not_found), None, Some(f.error)));
             }
         };
-        let wait = match options.wait {
-            Some(wait) if stop.needs_wait() => wait,
-            _ => return Stopped::Done(outcome(Outcome::of_stop(stop), Some(stop), None)),
-        };
-        match target {
-            // v1: the watcher's, through the job list.
-            JobRef::V1 { job, version } => {
-                Stopped::Wait(Joined { index, job: *job, version: *version, stop, started })
-            }
-            // v2: waited for here, by its own reads.
-            JobRef::V2(id) => {
-                let status = |j: &modelarts_protocol::v2::TrainingJob| {
-                    TargetStatus::V2(modelarts_protocol::v2::PhaseStatus::of(j))
-                };
-                let polled = |j: &modelarts_protocol::v2::TrainingJob| {
-                    notify(on_event, &BatchEvent::Polled { index, status: status(j) })
-                };
-                let (end, error) = wait_end(self.wait_until_terminated(id, wait, polled).await, status);
-                Stopped::Done(outcome(Outcome::of_wait(Some(stop), end), Some(stop), error))
-            }
+        if options.wait.is_none() || !stop.needs_wait() {
+            return Stopped::Done(outcome(Outcome::of_stop(stop), Some(stop), None));
         }
+        // The watcher's, through the v1 job list or the v2 search.
+        Stopped::Wait(Joined { index, target: target.clone(), stop, started })
     }
 
     /// The watcher: waits for every target it is handed until the stops are all answered and every
-    /// wait has ended; returns their outcomes.
+    /// wait has ended; returns their outcomes. v1 and v2 targets each have their watch (their lists
+    /// differ), driven in this one loop.
     async fn watch(
         &self,
         mut joined: UnboundedReceiver<Joined>,
@@ -367,121 +454,101 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         let time = &self.inner.time;
         let origin = time.monotonic();
         let now = || time.monotonic().saturating_sub(origin);
-        let mut watch = V1Watch::new(wait);
-        let mut targets: Vec<Joined> = Vec::new();
-        let mut errors: HashMap<usize, Error> = HashMap::new();
+        let mut v1 = V1Side::new(wait);
+        let mut v2 = V2Side::new(wait);
+        let add = |v1: &mut V1Side, v2: &mut V2Side, j: Joined| match &j.target {
+            JobRef::V1 { job, version } => v1.add((*job, *version), j, now()),
+            JobRef::V2(id) => v2.add(id.clone(), j, now()),
+        };
         let mut outcomes = Vec::new();
         let mut open = true;
         loop {
             while let Ok(j) = joined.try_recv() {
-                watch.add((j.job, j.version), now());
-                targets.push(j);
+                add(&mut v1, &mut v2, j);
             }
-            match watch.next(now()) {
-                WatchStep::Idle if !open => break,
-                WatchStep::Idle => match joined.recv().await {
-                    Some(j) => {
-                        watch.add((j.job, j.version), now());
-                        targets.push(j);
-                    }
+            let mut rounds = false;
+            let mut sleep: Option<Duration> = None;
+            match v1.watch.next(now()) {
+                WatchStep::Round(round) => {
+                    self.watch_round(&mut v1, round, concurrency, on_event).await;
+                    v1.watch.end_round(now(), &mut || self.jitter());
+                    rounds = true;
+                }
+                WatchStep::Sleep(delay) => sleep = Some(delay),
+                WatchStep::Idle => {}
+            }
+            match v2.watch.next(now()) {
+                WatchStep::Round(round) => {
+                    self.watch_round_v2(&mut v2, round, concurrency, on_event).await;
+                    v2.watch.end_round(now(), &mut || self.jitter());
+                    rounds = true;
+                }
+                WatchStep::Sleep(delay) => sleep = Some(sleep.map_or(delay, |s| s.min(delay))),
+                WatchStep::Idle => {}
+            }
+            let elapsed = time.monotonic();
+            outcomes.extend(v1.finished(TargetStatus::V1, elapsed, on_event));
+            outcomes.extend(v2.finished(TargetStatus::V2, elapsed, on_event));
+            if rounds {
+                continue;
+            }
+            match sleep {
+                None if !open => break,
+                None => match joined.recv().await {
+                    Some(j) => add(&mut v1, &mut v2, j),
                     None => open = false,
                 },
-                WatchStep::Sleep(delay) if open => {
+                Some(delay) if open => {
                     let sleep = std::pin::pin!(time.sleep(delay));
                     let next = std::pin::pin!(joined.recv());
                     match futures_util::future::select(sleep, next).await {
                         Either::Left(_) => {}
-                        Either::Right((Some(j), _)) => {
-                            watch.add((j.job, j.version), now());
-                            targets.push(j);
-                        }
+                        Either::Right((Some(j), _)) => add(&mut v1, &mut v2, j),
                         Either::Right((None, _)) => open = false,
                     }
                 }
-                WatchStep::Sleep(delay) => time.sleep(delay).await,
-                WatchStep::Round(round) => {
-                    self.watch_round(&mut watch, round, &targets, &mut errors, concurrency, on_event).await;
-                    watch.end_round(now(), &mut || self.jitter());
-                }
-            }
-            for (id, end) in watch.take_finished() {
-                let Some(t) = targets.get(id) else { continue };
-                let outcome = BatchOutcome {
-                    index: t.index,
-                    target: JobRef::V1 { job: t.job, version: t.version },
-                    kind: Outcome::of_wait(Some(t.stop), end.map(TargetStatus::V1)),
-                    stop: Some(t.stop),
-                    error: errors.remove(&id),
-                    elapsed: time.monotonic().saturating_sub(t.started),
-                };
-                notify(on_event, &BatchEvent::Finished { index: t.index, outcome: &outcome });
-                outcomes.push(outcome);
+                Some(delay) => time.sleep(delay).await,
             }
         }
         outcomes
     }
 
-    /// One poll round: the walk over the list (if the round has one), then the single reads.
+    /// One poll round of the v1 targets: the walk over the list (if the round has one), then the
+    /// single reads.
     async fn watch_round(
         &self,
-        watch: &mut V1Watch,
+        side: &mut V1Side,
         round: Round,
-        targets: &[Joined],
-        errors: &mut HashMap<usize, Error>,
         concurrency: usize,
         on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
     ) {
         let mut reads = round.reads;
         if round.list {
-            let end = self.watch_walk(watch, targets, on_event).await;
-            reads.extend(watch.on_list_end(end));
+            let end = self.watch_walk(side, on_event).await;
+            reads.extend(side.watch.on_list_end(end));
         }
-        let reads: Vec<(usize, JobId, VersionId)> =
-            reads.into_iter().filter_map(|id| targets.get(id).map(|t| (id, t.job, t.version))).collect();
+        let reads: Vec<(usize, JobId, VersionId)> = reads
+            .into_iter()
+            .filter_map(|id| match side.targets.get(id).map(|t| &t.target) {
+                Some(JobRef::V1 { job, version }) => Some((id, *job, *version)),
+                _ => None,
+            })
+            .collect();
         let results: Vec<(usize, Result<VersionDetail, Error>)> = futures_util::stream::iter(reads)
-            .map(|(id, job, version)| self.read_for_watch(id, job, version))
+            .map(|(id, job, version)| async move { (id, self.show_training_job_version(job, version).await) })
             .buffer_unordered(concurrency)
             .collect()
             .await;
         for (id, result) in results {
-            let read = match result {
-                Ok(v) => {
-                    notify(
-                        on_event,
-                        &BatchEvent::Polled { index: targets[id].index, status: TargetStatus::V1(v.status) },
-                    );
-                    Ok(v.status)
-                }
-                Err(e) => {
-                    let failure = read_failure(&e);
-                    if matches!(failure, ReadFailure::Fatal { .. }) {
-                        errors.insert(id, e);
-                    } else {
-                        let t = &targets[id];
-                        tracing::debug!(job = %t.job, version = %t.version, "a poll failed; still waiting: {e}");
-                    }
-                    Err(failure)
-                }
-            };
-            watch.on_read(id, read);
+            side.on_read(id, result, |v| v.status, TargetStatus::V1, on_event);
         }
     }
 
-    async fn read_for_watch(
-        &self,
-        id: usize,
-        job: JobId,
-        version: VersionId,
-    ) -> (usize, Result<VersionDetail, Error>) {
-        (id, self.show_training_job_version(job, version).await)
-    }
-
-    /// Walks the job list for a round, feeding each page to the watch, until it has seen every
+    /// Walks the v1 job list for a round, feeding each page to the watch, until it has seen every
     /// due target or the list ends.
     async fn watch_walk(
         &self,
-        watch: &mut V1Watch,
-        targets: &[Joined],
+        side: &mut V1Side,
         on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
     ) -> ListEnd {
         let mut paginator = Paginator::new(MAX_PER_PAGE);
@@ -495,16 +562,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
                     return ListEnd::Failed(read_failure(&e));
                 }
             };
-            let sighted = watch.on_page(TrainingJobVersion::sightings(&list));
-            for (id, status) in sighted.seen {
-                if let Some(t) = targets.get(id) {
-                    notify(
-                        on_event,
-                        &BatchEvent::Polled { index: t.index, status: TargetStatus::V1(status) },
-                    );
-                }
-            }
-            if !sighted.walk_on {
+            if !side.on_page(TrainingJobVersion::sightings(&list), TargetStatus::V1, on_event) {
                 return ListEnd::Complete;
             }
             match paginator.accept(list) {
@@ -513,6 +571,79 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
                 Ok((_, PageStep::Exceeded(e))) | Err(e) => {
                     // The pages read hold good statuses; the rest is read singly.
                     tracing::warn!(page, "the job list cannot be walked while waiting: {e}");
+                    return ListEnd::Complete;
+                }
+            }
+        }
+    }
+
+    /// One poll round of the v2 targets: the walk over the v2 search (if the round has one), then
+    /// the single reads (`show`).
+    async fn watch_round_v2(
+        &self,
+        side: &mut V2Side,
+        round: Round,
+        concurrency: usize,
+        on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
+    ) {
+        let mut reads = round.reads;
+        if round.list {
+            let end = self.watch_walk_v2(side, on_event).await;
+            reads.extend(side.watch.on_list_end(end));
+        }
+        let reads: Vec<(usize, TrainingJobId)> = reads
+            .into_iter()
+            .filter_map(|id| match side.targets.get(id).map(|t| &t.target) {
+                Some(JobRef::V2(job)) => Some((id, job.clone())),
+                _ => None,
+            })
+            .collect();
+        let results: Vec<(usize, Result<TrainingJob, Error>)> = futures_util::stream::iter(reads)
+            .map(|(id, job)| async move { (id, self.show_training_job(&job).await) })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        for (id, result) in results {
+            side.on_read(id, result, PhaseStatus::of, TargetStatus::V2, on_event);
+        }
+    }
+
+    /// Walks the v2 search for a round (unfiltered, 50 jobs a page, the API's default order: the
+    /// `phase` filter's key is not documented in every language version, and each job's phase is
+    /// checked on the client anyway), until the watch has seen every due target or the walk ends.
+    async fn watch_walk_v2(
+        &self,
+        side: &mut V2Side,
+        on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
+    ) -> ListEnd {
+        let mut paginator = V2Paginator::new(V2_MAX_LIMIT, OffsetMode::PageIndex);
+        let mut offset = paginator.first_offset();
+        loop {
+            let query = V2ListQuery {
+                offset: Some(offset),
+                limit: Some(paginator.limit()),
+                ..V2ListQuery::default()
+            };
+            let list = match self.list_training_jobs_v2(&query).await {
+                Ok(list) => list,
+                Err(e) => {
+                    tracing::debug!(
+                        offset,
+                        "a page of the v2 job search could not be read while waiting: {e}"
+                    );
+                    return ListEnd::Failed(read_failure(&e));
+                }
+            };
+            if !side.on_page(TrainingJobTarget::sightings(&list), TargetStatus::V2, on_event) {
+                return ListEnd::Complete;
+            }
+            match paginator.accept(list) {
+                (_, V2PageStep::Next(next)) => offset = next,
+                (_, V2PageStep::Done) => {
+                    if let Some(end) = paginator.end().filter(|e| !e.is_complete()) {
+                        // The pages read hold good statuses; the rest is read singly.
+                        tracing::warn!(offset, "the v2 job search cannot be walked while waiting: {end:?}");
+                    }
                     return ListEnd::Complete;
                 }
             }
@@ -528,19 +659,6 @@ fn read_failure(e: &Error) -> ReadFailure {
         ReadFailure::Transient
     } else {
         ReadFailure::Fatal { not_found: e.is_not_found() }
-    }
-}
-
-/// A wait's result as the classifier takes it, with the error of a failed poll.
-fn wait_end<D: WaitSubject>(
-    done: Result<D, WaitError<D>>,
-    status: impl Fn(&D) -> TargetStatus,
-) -> (WaitEnd<TargetStatus>, Option<Error>) {
-    match done {
-        Ok(v) => (WaitEnd::Stopped(status(&v)), None),
-        Err(WaitError::TimedOut { last, .. }) => (WaitEnd::TimedOut(last.map(|v| status(&v))), None),
-        Err(WaitError::OtherFinalState(v)) => (WaitEnd::EndedOtherwise(status(&v)), None),
-        Err(WaitError::Call(e)) => (WaitEnd::Failed { not_found: e.is_not_found() }, Some(e)),
     }
 }
 

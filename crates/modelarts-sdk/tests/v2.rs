@@ -281,3 +281,58 @@ async fn a_mixed_batch_gives_one_outcome_per_target_in_input_order() {
     );
     emulator.shutdown().await;
 }
+
+/// A batch that waits for 120 v2 jobs (and two v1 versions): one watcher reads their phases
+/// through the v2 search, a few pages a round, instead of one `show` per job per poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_120_v2_jobs_waits_through_the_search() {
+    let uuid = |i: usize| format!("3f2b1c9e-5a4d-4c1b-9e8f-{i:012x}");
+    let mut config = EmulatorConfig::default().job(JobSeed::running(10, 3)).job(JobSeed::running(11, 1));
+    for i in 0..120 {
+        let seed = V2JobSeed::running(uuid(i)).name(format!("train-{i}"));
+        // Every 40th job has failed already: its terminate is refused, it needs no wait.
+        config = config.v2_job(if i % 40 == 7 { seed.phase(V2Phase::Failed) } else { seed });
+    }
+    let emulator = start(config.kill_after_polls(2)).await;
+    let client = client(&emulator);
+    // Input order: v2 jobs last-created first, with the v1 versions among them.
+    let mut targets: Vec<JobRef> =
+        (0..120).rev().map(|i| JobRef::route(&uuid(i), None, None).unwrap()).collect();
+    targets.insert(30, JobRef::route("10", Some("3"), None).unwrap());
+    targets.insert(90, JobRef::route("11", Some("1"), None).unwrap());
+    let wait = WaitOptions {
+        max_wait: Duration::from_secs(30),
+        min_delay: Duration::from_millis(100),
+        max_delay: Duration::from_millis(200),
+    };
+    let options = BatchOptions { concurrency: 16, wait: Some(wait), strict: false };
+    let report = client.batch_stop(targets.clone(), options, |_| {}).await;
+
+    assert_eq!(report.outcomes.len(), 122);
+    let failed: Vec<JobRef> = [7, 47, 87].map(|i| JobRef::route(&uuid(i), None, None).unwrap()).into();
+    for (i, (o, t)) in report.outcomes.iter().zip(&targets).enumerate() {
+        assert_eq!((o.index, &o.target), (i, t), "outcomes in input order");
+        let want = match t {
+            JobRef::V1 { .. } => ("stopped", "KILLED"),
+            JobRef::V2(_) if failed.contains(t) => ("ended_otherwise", "Failed"),
+            JobRef::V2(_) => ("stopped", "Terminated"),
+        };
+        let status = o.kind.status().map(|s| s.to_string());
+        assert_eq!((o.kind.name(), status.as_deref()), (want.0, Some(want.1)), "target {i}");
+        assert!(o.error.is_none(), "target {i}: {:?}", o.error);
+    }
+    let counts = report.counts();
+    assert_eq!((counts.stopped, counts.ended_otherwise), (119, 3), "{counts:?}");
+    for i in (0..120).filter(|i| i % 40 != 7) {
+        assert_eq!(emulator.state().v2_effective_terminates(&uuid(i)), 1, "job {i}");
+        assert_eq!(terminates(&emulator, &uuid(i)), 1, "job {i}");
+    }
+    let journal = emulator.state().journal();
+    let searches = journal.iter().filter(|e| e.path.ends_with("/training-job-searches")).count();
+    let shows = journal.iter().filter(|e| e.method == "GET" && e.path.contains("/training-jobs/")).count();
+    // Waited for singly, 117 jobs at 2 polls before Terminated would take 351 shows at least.
+    eprintln!("searches {searches}, shows {shows}");
+    assert!(searches >= 3, "the search was walked: {searches}");
+    assert!(searches + shows < 117, "searches {searches} + shows {shows}: fewer than one a job");
+    emulator.shutdown().await;
+}
