@@ -104,44 +104,7 @@ pub(super) fn one_stop(plan: &Plan, tools: &Tools, work: &Path, report: &mut Rep
          `/usr/bin/time -f %M`.\n",
         plan.single_rounds, plan.single_rss_rounds
     );
-    let _ = writeln!(s, "| round | CLI (ms) | curl (ms) | Python (ms) | CLI / curl | Python / CLI |");
-    let _ = writeln!(s, "|---:|---:|---:|---:|---:|---:|");
-    for (i, r) in walls.iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "| {} | {:.1} | {:.1} | {:.1} | {:.2} | {:.1} |",
-            i + 1,
-            r[0],
-            r[1],
-            r[2],
-            r[0] / r[1],
-            r[2] / r[0]
-        );
-    }
-    let col = |i: usize| median(&walls.iter().map(|r| r[i]).collect::<Vec<_>>());
-    let cli_curl = median(&walls.iter().map(|r| r[0] / r[1]).collect::<Vec<_>>());
-    let py_cli = median(&walls.iter().map(|r| r[2] / r[0]).collect::<Vec<_>>());
-    let rss_col = |i: usize| median(&rss.iter().map(|r| mib(r[i])).collect::<Vec<_>>());
-    let _ = writeln!(
-        s,
-        "| **median** | **{:.1}** | **{:.1}** | **{:.1}** | **{cli_curl:.2}** | **{py_cli:.1}** |\n",
-        col(0),
-        col(1),
-        col(2)
-    );
-    let _ = writeln!(s, "| peak RSS (MiB) | {} |", LEGS.join(" | "));
-    let _ = writeln!(s, "|---|---:|---:|---:|");
-    for (i, r) in rss.iter().enumerate() {
-        let _ = writeln!(s, "| round {} | {:.1} | {:.1} | {:.1} |", i + 1, mib(r[0]), mib(r[1]), mib(r[2]));
-    }
-    let _ = writeln!(
-        s,
-        "| **median** | **{:.1}** | **{:.1}** | **{:.1}** |\n",
-        rss_col(0),
-        rss_col(1),
-        rss_col(2)
-    );
-    let cli_rss = rss_col(0);
+    let (cli_curl, py_cli, cli_rss) = trio_tables(&mut s, &LEGS, &walls, &rss);
     let _ = writeln!(
         s,
         "Aims: CLI within 1.5× of curl: {} ({cli_curl:.2}×); 10× faster than the Python SDK: {} ({py_cli:.1}×); \
@@ -188,4 +151,53 @@ fn signed_curl(client: &Client, server: &Server, job: u64, version: u64) -> Resu
     }
     cmd.arg("--data-binary").arg(String::from_utf8_lossy(request.body()).into_owned());
     Ok(cmd)
+}
+
+/// The two tables of a CLI / curl / Python trio: wall time per round with the ratios, then peak
+/// RSS per round, each with its median row. Returns the median CLI/curl and Python/CLI ratios and
+/// the CLI's median peak RSS (MiB).
+pub(super) fn trio_tables(
+    s: &mut String,
+    legs: &[&str; 3],
+    walls: &[[f64; 3]],
+    rss: &[[u64; 3]],
+) -> (f64, f64, f64) {
+    let _ = writeln!(s, "| round | CLI (ms) | curl (ms) | Python (ms) | CLI / curl | Python / CLI |");
+    let _ = writeln!(s, "|---:|---:|---:|---:|---:|---:|");
+    for (i, r) in walls.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "| {} | {:.1} | {:.1} | {:.1} | {:.2} | {:.1} |",
+            i + 1,
+            r[0],
+            r[1],
+            r[2],
+            r[0] / r[1],
+            r[2] / r[0]
+        );
+    }
+    let col = |i: usize| median(&walls.iter().map(|r| r[i]).collect::<Vec<_>>());
+    let cli_curl = median(&walls.iter().map(|r| r[0] / r[1]).collect::<Vec<_>>());
+    let py_cli = median(&walls.iter().map(|r| r[2] / r[0]).collect::<Vec<_>>());
+    let rss_col = |i: usize| median(&rss.iter().map(|r| mib(r[i])).collect::<Vec<_>>());
+    let _ = writeln!(
+        s,
+        "| **median** | **{:.1}** | **{:.1}** | **{:.1}** | **{cli_curl:.2}** | **{py_cli:.1}** |\n",
+        col(0),
+        col(1),
+        col(2)
+    );
+    let _ = writeln!(s, "| peak RSS (MiB) | {} |", legs.join(" | "));
+    let _ = writeln!(s, "|---|---:|---:|---:|");
+    for (i, r) in rss.iter().enumerate() {
+        let _ = writeln!(s, "| round {} | {:.1} | {:.1} | {:.1} |", i + 1, mib(r[0]), mib(r[1]), mib(r[2]));
+    }
+    let _ = writeln!(
+        s,
+        "| **median** | **{:.1}** | **{:.1}** | **{:.1}** |\n",
+        rss_col(0),
+        rss_col(1),
+        rss_col(2)
+    );
+    (cli_curl, py_cli, rss_col(0))
 }

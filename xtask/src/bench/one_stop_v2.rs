@@ -15,7 +15,8 @@ use crate::emulator::EmulatorProcess;
 use crate::process::{output, root};
 
 use super::Plan;
-use super::measure::{measure, median, met, mib};
+use super::measure::{measure, met};
+use super::one_stop::trio_tables;
 use super::report::Report;
 use super::server::Server;
 use super::tools::{Tools, release_bin};
@@ -148,43 +149,7 @@ pub(super) fn one_stop_v2(
         "- Python: `.venv/bin/python xtask/bench/terminate_one.py <UUID>` (official SDK, the typed \
          `stop_training_job(StopTrainingJobRequest(training_job_id, JobActionType(\"terminate\")))`)\n"
     );
-    let _ = writeln!(s, "| round | CLI (ms) | curl (ms) | Python (ms) | CLI / curl | Python / CLI |");
-    let _ = writeln!(s, "|---:|---:|---:|---:|---:|---:|");
-    for (i, r) in walls.iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "| {} | {:.1} | {:.1} | {:.1} | {:.2} | {:.1} |",
-            i + 1,
-            r[0],
-            r[1],
-            r[2],
-            r[0] / r[1],
-            r[2] / r[0]
-        );
-    }
-    let col = |i: usize| median(&walls.iter().map(|r| r[i]).collect::<Vec<_>>());
-    let cli_curl = median(&walls.iter().map(|r| r[0] / r[1]).collect::<Vec<_>>());
-    let py_cli = median(&walls.iter().map(|r| r[2] / r[0]).collect::<Vec<_>>());
-    let rss_col = |i: usize| median(&rss.iter().map(|r| mib(r[i])).collect::<Vec<_>>());
-    let _ = writeln!(
-        s,
-        "| **median** | **{:.1}** | **{:.1}** | **{:.1}** | **{cli_curl:.2}** | **{py_cli:.1}** |\n",
-        col(0),
-        col(1),
-        col(2)
-    );
-    let _ = writeln!(s, "| peak RSS (MiB) | {} |", LEGS.join(" | "));
-    let _ = writeln!(s, "|---|---:|---:|---:|");
-    for (i, r) in rss.iter().enumerate() {
-        let _ = writeln!(s, "| round {} | {:.1} | {:.1} | {:.1} |", i + 1, mib(r[0]), mib(r[1]), mib(r[2]));
-    }
-    let _ = writeln!(
-        s,
-        "| **median** | **{:.1}** | **{:.1}** | **{:.1}** |\n",
-        rss_col(0),
-        rss_col(1),
-        rss_col(2)
-    );
+    let (cli_curl, py_cli, _) = trio_tables(&mut s, &LEGS, &walls, &rss);
     let _ = writeln!(
         s,
         "Aims (as for v1): CLI within 1.5× of curl: {} ({cli_curl:.2}×); 10× faster than the Python SDK: {} \
