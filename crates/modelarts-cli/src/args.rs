@@ -478,25 +478,11 @@ pub(crate) struct StatusArg {
     pub(crate) phases: Vec<Phase>,
 }
 
-/// A v1 status or code, or a v2 phase; v1 names map to the phases they mean.
+/// A v1 status or code, or a v2 phase; v1 names map to the phases they mean
+/// ([`Phase::from_filter`]).
 fn parse_status_arg(s: &str) -> Result<StatusArg, String> {
     let v1 = parse_status(s);
-    let named = Phase::from_name(s);
-    let phases = if named.is_unknown() {
-        match v1 {
-            Ok(JobStatus::Running) => vec![Phase::Running],
-            Ok(JobStatus::Killing) => vec![Phase::Terminating],
-            Ok(JobStatus::Killed | JobStatus::Canceled) => vec![Phase::Terminated],
-            Ok(JobStatus::Completed) => vec![Phase::Completed],
-            Ok(JobStatus::Failed) => vec![Phase::Failed],
-            Ok(JobStatus::Waiting) => vec![Phase::Pending],
-            Ok(JobStatus::Init) => vec![Phase::Creating],
-            Ok(JobStatus::Lost) => vec![Phase::Abnormal],
-            _ => Vec::new(),
-        }
-    } else {
-        vec![named]
-    };
+    let phases: Vec<Phase> = Phase::from_filter(s).into_iter().collect();
     match (v1, phases.is_empty()) {
         (Err(e), true) => Err(format!(
             "{e}; with --api v2 one of: {}",

@@ -295,6 +295,27 @@ fn dry_run_prints_the_signed_terminate_and_sends_nothing() {
 }
 
 #[test]
+fn dry_run_of_list_all_prints_the_first_search_and_notes_the_walk() {
+    let env = Env::start(EmulatorConfig::default().v2_job(V2JobSeed::running(A).name("bert")));
+    let args = ["-o", "json", "training-job", "list", "--api", "v2", "--all", "--search", "bert"];
+    let r = expect(env.cmd().arg("--dry-run").args(args), 0);
+    let doc = json(&r.stdout);
+    assert_eq!((doc["dry_run"].as_bool(), doc["method"].as_str()), (Some(true), Some("POST")));
+    assert!(doc["body"].as_str().unwrap().contains("bert"), "{doc}");
+    assert!(!r.stderr.contains("reads more pages"), "JSON keeps stderr for errors: {}", r.stderr);
+    let r = expect(env.cmd().args(["--dry-run"]).args(&args[2..]), 0);
+    assert!(r.stdout.contains("POST /v2/") && r.stdout.contains("/training-job-searches"), "{}", r.stdout);
+    assert!(r.stderr.contains("--all reads more pages after this one"), "{}", r.stderr);
+    assert_eq!(env.journal_len(), 0);
+    // The request is the first one the command then sends.
+    expect(env.cmd().args(args), 0);
+    let first = env.emulator().state().journal().into_iter().next().unwrap();
+    assert_eq!(first.method, "POST");
+    assert!(doc["url"].as_str().unwrap().ends_with(&first.path), "{doc} vs {}", first.path);
+    assert!(first.path.ends_with("/training-job-searches"), "{}", first.path);
+}
+
+#[test]
 fn hostile_v2_names_are_escaped_in_tables_and_exact_in_json() {
     let hostile = "evil\u{1b}[2J\u{7}name\u{202e}";
     let env = Env::start(EmulatorConfig::default().v2_job(V2JobSeed::running(A).name(hostile)));

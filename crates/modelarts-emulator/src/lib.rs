@@ -105,6 +105,10 @@
 //! - Seeds: `--v2-jobs N` (N Running jobs, ids from the random seed), [`V2JobSeed`] through
 //!   [`EmulatorConfig::v2_job`], the seed file's `v2_jobs` section (`{"jobs":[…],"v2_jobs":[…]}`;
 //!   a bare array is v1 jobs), and `POST /__emulator/v2/jobs`.
+//! - **A search index that lags behind**: a job seeded with `"hidden_from_search": true` (or hidden
+//!   later with [`StateHandle::set_v2_hidden_from_search`]) is in no search page and no `total`,
+//!   whatever the filter, while show, terminate, logs and events find it as usual; a client must
+//!   fall back to a show to learn its phase. Snapshots say `hidden_from_search`.
 //!
 //! # Logs and events
 //!

@@ -657,6 +657,13 @@ impl StateHandle {
         Some(job.phase)
     }
 
+    /// Leaves a v2 job out of the search's answers (`true`), as a lagging search index would, or
+    /// lets the search show it again (`false`); see [`V2JobSeed::hidden_from_search`]. Returns
+    /// whether the job exists.
+    pub fn set_v2_hidden_from_search(&self, id: &str, hidden: bool) -> bool {
+        self.shared.lock().v2.set_hidden_from_search(&id.to_ascii_lowercase(), hidden)
+    }
+
     /// How many requests moved this v2 job to Terminating.
     pub fn v2_effective_terminates(&self, id: &str) -> usize {
         let id = id.to_ascii_lowercase();

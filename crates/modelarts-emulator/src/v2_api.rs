@@ -334,8 +334,10 @@ impl ListQuery {
         self.workspace_id.is_none() && self.filters.is_empty()
     }
 
+    /// Whether the search shows `job` for this query (never a job hidden from the search).
     fn matches(&self, job: &V2Job) -> bool {
-        self.workspace_id.as_ref().is_none_or(|w| &job.workspace_id == w)
+        !job.hidden_from_search
+            && self.workspace_id.as_ref().is_none_or(|w| &job.workspace_id == w)
             && self.filters.iter().all(|f| f.matches(job))
     }
 

@@ -122,6 +122,11 @@ pub struct V2JobSeed {
     /// `POST /__emulator/logs/stall` does the same to a running job.
     #[serde(default)]
     pub log_stall_after_lines: Option<u64>,
+    /// The search (`POST …/training-job-searches`) leaves the job out, as a search index that lags
+    /// behind the jobs would: it is in no page and no `total`, whatever the filter, while show,
+    /// terminate, logs and events find it as usual. `false` when absent.
+    #[serde(default)]
+    pub hidden_from_search: bool,
 }
 
 impl V2JobSeed {
@@ -151,6 +156,12 @@ impl V2JobSeed {
     /// Sets the duration.
     pub fn duration_ms(mut self, ms: u64) -> Self {
         self.duration_ms = Some(ms);
+        self
+    }
+
+    /// Leaves the job out of every search answer (see [`V2JobSeed::hidden_from_search`]).
+    pub fn hidden_from_search(mut self) -> Self {
+        self.hidden_from_search = true;
         self
     }
 
@@ -188,6 +199,9 @@ pub struct V2JobSnapshot {
     pub terminate_requested_at: Option<u64>,
     /// Status reads since the terminate.
     pub polls_since_terminate: u32,
+    /// Left out of every search answer ([`V2JobSeed::hidden_from_search`]).
+    #[serde(default)]
+    pub hidden_from_search: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -212,6 +226,8 @@ pub(crate) struct V2Job {
     terminate: Option<Terminate>,
     /// The logs' regular lines stop at this count.
     pub(crate) log_stall: Option<u64>,
+    /// Left out of every search answer (a lagging search index).
+    pub(crate) hidden_from_search: bool,
 }
 
 /// What a terminate did.
@@ -341,6 +357,7 @@ impl V2Job {
             create_time: self.create_time,
             terminate_requested_at: self.terminate.as_ref().map(|t| t.requested_at),
             polls_since_terminate: self.terminate.as_ref().map_or(0, |t| t.polls),
+            hidden_from_search: self.hidden_from_search,
         }
     }
 
@@ -407,7 +424,7 @@ pub(crate) struct V2Jobs {
     pub(crate) jobs: BTreeMap<String, V2Job>,
     /// The ids in ascending (create time, id) and (name, id) order, built on the first search that
     /// needs them and dropped whenever jobs are added or removed: a page of an unfiltered search is a
-    /// slice of one.
+    /// slice of one. Jobs hidden from the search are not in them.
     by_create_time: Option<Vec<String>>,
     by_name: Option<Vec<String>>,
 }
@@ -434,6 +451,18 @@ impl V2Jobs {
     pub(crate) fn by_name(&mut self) -> &[String] {
         let jobs = &self.jobs;
         self.by_name.get_or_insert_with(|| sorted_ids(jobs, |a, b| a.name.cmp(&b.name)))
+    }
+
+    /// Hides a job from the search or shows it again; `false` if there is no such job.
+    pub(crate) fn set_hidden_from_search(&mut self, id: &str, hidden: bool) -> bool {
+        let Some(job) = self.jobs.get_mut(id) else {
+            return false;
+        };
+        if job.hidden_from_search != hidden {
+            job.hidden_from_search = hidden;
+            self.forget_order();
+        }
+        true
     }
 
     pub(crate) fn seed(
@@ -475,6 +504,7 @@ impl V2Jobs {
                 terminate: (phase == V2Phase::Terminating)
                     .then_some(Terminate { requested_at: now_ms, polls: 0 }),
                 log_stall: seed.log_stall_after_lines,
+                hidden_from_search: seed.hidden_from_search,
             };
             self.jobs.insert(id.clone(), job);
             ids.push(id);
@@ -483,12 +513,13 @@ impl V2Jobs {
     }
 }
 
-/// The ids sorted by `key`, ties in id order (`jobs` iterates by id and the sort is stable).
+/// The ids the search shows, sorted by `key`, ties in id order (`jobs` iterates by id and the
+/// sort is stable).
 fn sorted_ids(
     jobs: &BTreeMap<String, V2Job>,
     key: impl Fn(&V2Job, &V2Job) -> std::cmp::Ordering,
 ) -> Vec<String> {
-    let mut all: Vec<&V2Job> = jobs.values().collect();
+    let mut all: Vec<&V2Job> = jobs.values().filter(|j| !j.hidden_from_search).collect();
     all.sort_by(|a, b| key(a, b));
     all.into_iter().map(|j| j.id.clone()).collect()
 }

@@ -435,6 +435,84 @@ async fn unfiltered_search_pages_follow_the_sort_order_and_new_seeds() {
 }
 
 #[tokio::test]
+async fn jobs_hidden_from_search_are_in_no_page_but_show_and_terminate_find_them() {
+    let id = |i: u64| format!("cccccccc-0000-4000-8000-{i:012}");
+    let hidden = [3, 7];
+    let seed = |i: u64| {
+        let s = V2JobSeed::running(id(i)).name(format!("job-{i:02}")).create_time(1000 + i);
+        if hidden.contains(&i) { s.hidden_from_search() } else { s }
+    };
+    let (emu, client) =
+        start((1..=9).fold(open_config().never_kill(), |cfg, i| cfg.v2_job(seed(i))), Proto::Auto).await;
+    let ids = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["metadata"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let visible: Vec<String> = (1..=9).filter(|i| !hidden.contains(i)).map(id).collect();
+    // The sorted index (unfiltered), the scan (filtered, and by duration) and an id filter all
+    // leave the hidden jobs out, of the items and of the total.
+    let every = json!([{"key": "name", "operator": "like", "value": ["job"]}]);
+    for body in [
+        json!({"sort_by": "create_time", "order": "asc", "limit": 50}),
+        json!({"sort_by": "name", "order": "asc", "limit": 50}),
+        json!({"sort_by": "create_time", "order": "asc", "limit": 50, "filters": every}),
+    ] {
+        let page = list(&client, body.clone()).await;
+        assert_eq!(ids(&page), visible, "{body}");
+        assert_eq!(page["total"], 7, "{body}");
+    }
+    let by_duration = list(&client, json!({"sort_by": "duration", "limit": 50})).await;
+    assert_eq!(by_duration["total"], 7);
+    assert!(ids(&by_duration).iter().all(|i| visible.contains(i)));
+    let by_id = json!([{"key": "id", "operator": "in", "value": [id(3), id(4)]}]);
+    assert_eq!(ids(&list(&client, json!({"filters": by_id})).await), [id(4)]);
+    // Paging walks the visible jobs only.
+    let second =
+        list(&client, json!({"sort_by": "create_time", "order": "asc", "limit": 3, "offset": 1})).await;
+    assert_eq!(ids(&second), visible[3..6]);
+
+    // Show and terminate find a hidden job; the snapshot says it is hidden.
+    let shown = signed(&emu, &client, &show_op(&client, &id(3))).await;
+    assert_eq!(shown.status, 200);
+    assert_eq!(shown.json()["status"]["phase"], "Running");
+    assert_eq!(signed(&emu, &client, &terminate_op(&client, &id(7))).await.status, 202);
+    assert_eq!(emu.state().v2_phase(&id(7)), Some(V2Phase::Terminating));
+    let snapshots = emu.state().v2_jobs();
+    let flagged: Vec<&str> =
+        snapshots.iter().filter(|j| j.hidden_from_search).map(|j| j.id.as_str()).collect();
+    assert_eq!(flagged, [id(3), id(7)]);
+
+    // The admin handle hides and shows a job again; the sorted index follows.
+    assert!(emu.state().set_v2_hidden_from_search(&id(3).to_uppercase(), false));
+    assert!(emu.state().set_v2_hidden_from_search(&id(1), true));
+    assert!(!emu.state().set_v2_hidden_from_search("dddddddd-0000-4000-8000-000000000000", true));
+    let page = list(&client, json!({"sort_by": "create_time", "order": "asc", "limit": 50})).await;
+    let expected: Vec<String> = [2, 3, 4, 5, 6, 8, 9].into_iter().map(id).collect();
+    assert_eq!((ids(&page), page["total"].as_u64()), (expected, Some(7)));
+
+    // Seeding through the admin API takes the flag; an unknown field is still refused.
+    let seeded = raw(
+        &client,
+        Method::POST,
+        "/__emulator/v2/jobs",
+        &json!({"id": A, "name": "job-late", "hidden_from_search": true}).to_string(),
+    )
+    .await;
+    assert_eq!(seeded.status, 200, "{}", String::from_utf8_lossy(&seeded.body));
+    let late =
+        list(&client, json!({"filters": [{"key": "name", "operator": "in", "value": ["job-late"]}]})).await;
+    assert_eq!(late["total"], 0);
+    assert_eq!(signed(&emu, &client, &show_op(&client, A)).await.status, 200);
+    let bad = raw(&client, Method::POST, "/__emulator/v2/jobs", r#"{"hidden_from_search": "yes"}"#).await;
+    assert_eq!(bad.status, 400);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
 async fn the_time_rule_follows_the_emulator_clock() {
     let cfg =
         open_config().v2_job(V2JobSeed::running(A).duration_ms(60_000)).kill_after(Duration::from_secs(2));

@@ -336,3 +336,93 @@ async fn a_batch_of_120_v2_jobs_waits_through_the_search() {
     assert!(searches + shows < 117, "searches {searches} + shows {shows}: fewer than one a job");
     emulator.shutdown().await;
 }
+
+/// A batch that waits for 40 v2 jobs, three of which the search does not show (a search index that
+/// lags behind): the watcher reads the visible ones through the search pages only and falls back to
+/// single `show` reads for the hidden ones, each target ending once, in input order.
+///
+/// The terminates' answers are held until all 40 have come back (over the real transport), so
+/// every target joins the watch at once: the first round then has more targets due than the search
+/// has pages, and a round never has one target due alone (which the watcher would read singly
+/// whether the search shows it or not). With `min_delay == max_delay` the targets stay in step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_wait_reads_jobs_hidden_from_the_search_through_single_shows() {
+    const JOBS: usize = 40;
+    let uuid = |i: usize| format!("5e1a7c3d-0b2f-4a6e-8d9c-{i:012x}");
+    let hidden = [5, 17, 33];
+    let mut config = EmulatorConfig::default();
+    for i in 0..JOBS {
+        let seed = V2JobSeed::running(uuid(i)).name(format!("train-{i:02}"));
+        config = config.v2_job(if hidden.contains(&i) { seed.hidden_from_search() } else { seed });
+    }
+    let emulator = start(config.kill_after_polls(1)).await;
+
+    let mut transport_config = TransportConfig::default();
+    transport_config.ca_bundle = emulator.ca_cert_path().map(Into::into);
+    let transport = HttpsTransport::new(transport_config).unwrap();
+    let answered = std::sync::Arc::new(tokio::sync::Barrier::new(JOBS));
+    let sender = move |request: http::Request<bytes::Bytes>| {
+        let (transport, answered) = (transport.clone(), answered.clone());
+        async move {
+            let terminate =
+                request.method() == http::Method::POST && request.uri().path().ends_with("/actions");
+            let answer = transport.send(request).await;
+            if terminate {
+                answered.wait().await;
+            }
+            answer
+        }
+    };
+    let c = emulator.credentials();
+    let client = Client::builder()
+        .endpoint_url(&emulator.endpoint())
+        .project_id(emulator.project_id())
+        .credentials(Credentials::new(&c.access_key, &c.secret_key))
+        .env(|_| None)
+        .build_with(sender)
+        .unwrap();
+
+    // Input order: a shuffle (every 7th job, modulo 40), so input order is not creation order.
+    let order: Vec<usize> = (0..JOBS).map(|k| (k * 7) % JOBS).collect();
+    let targets: Vec<JobRef> = order.iter().map(|&i| JobRef::route(&uuid(i), None, None).unwrap()).collect();
+    let wait = WaitOptions {
+        max_wait: Duration::from_secs(30),
+        min_delay: Duration::from_millis(100),
+        max_delay: Duration::from_millis(100),
+    };
+    let options = BatchOptions { concurrency: 64, wait: Some(wait), strict: false };
+    // The timeout only guards against a hang (e.g. fewer terminates than the barrier counts).
+    let report =
+        tokio::time::timeout(Duration::from_secs(60), client.batch_stop(targets.clone(), options, |_| {}))
+            .await
+            .expect("the batch ends");
+
+    assert_eq!(report.outcomes.len(), JOBS);
+    for (k, (o, t)) in report.outcomes.iter().zip(&targets).enumerate() {
+        assert_eq!((o.index, &o.target), (k, t), "outcomes in input order");
+        let status = o.kind.status().map(|s| s.to_string());
+        assert_eq!((o.kind.name(), status.as_deref()), ("stopped", Some("Terminated")), "target {k}");
+        assert!(o.error.is_none(), "target {k}: {:?}", o.error);
+    }
+    assert_eq!(report.counts().stopped, JOBS);
+
+    let journal = emulator.state().journal();
+    let shows = |job: &str| {
+        journal.iter().filter(|e| e.method == "GET" && e.training_job_id.as_deref() == Some(job)).count()
+    };
+    let searches = journal.iter().filter(|e| e.path.ends_with("/training-job-searches")).count();
+    for i in 0..JOBS {
+        let job = uuid(i);
+        assert_eq!(terminates(&emulator, &job), 1, "job {i}: one terminate");
+        if hidden.contains(&i) {
+            // Terminating after the first read, Terminated at the second (kill after one poll).
+            assert_eq!(shows(&job), 2, "job {i} is hidden from the search: read through shows");
+        } else {
+            assert_eq!(shows(&job), 0, "job {i} is in the search: read through its pages only");
+        }
+    }
+    // One page a round (37 jobs): the round that saw them Terminating, the one that saw them end.
+    assert_eq!(searches, 2, "search pages");
+    assert_eq!(journal.len(), JOBS + searches + 2 * hidden.len(), "nothing else was sent");
+    emulator.shutdown().await;
+}

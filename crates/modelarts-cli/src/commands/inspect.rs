@@ -1,8 +1,9 @@
 //! `training-job show`, `list` and `versions`: reads, rendered as tables or JSON.
 
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use modelarts_protocol::model::{JobSummary, VersionDetail};
-use modelarts_sdk::ListQuery;
+use modelarts_protocol::v2::TrainingJob;
+use modelarts_sdk::{Client, DryRunSender, Error, ListQuery, V2ListQuery};
 use serde_json::{Value, json};
 
 use super::{Context, dry_run, io_failure};
@@ -94,17 +95,7 @@ pub(crate) async fn list(
     };
     if ctx.global.dry_run {
         if args.all {
-            ctx.stderr
-                .note("note: --all reads more pages after this one, as long as the answers call for them");
-            return dry_run(
-                &client,
-                |c| async move {
-                    let mut jobs = std::pin::pin!(c.list_training_jobs_all(query));
-                    jobs.next().await.transpose()
-                },
-                out,
-            )
-            .await;
+            return dry_run_list_all(&client, query, ctx, out).await;
         }
         return dry_run(&client, |c| async move { c.list_training_jobs(query).await }, out).await;
     }
@@ -148,6 +139,50 @@ pub(crate) async fn list(
         out.table(&t).map_err(io_failure)?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// A query `list --all` walks page by page: v1 ([`ListQuery`]) or v2 ([`V2ListQuery`]).
+pub(super) trait ListAll: Sized {
+    /// What a page holds.
+    type Item;
+
+    /// The SDK's walk over every page.
+    fn walk(self, client: &Client<DryRunSender>) -> impl Stream<Item = Result<Self::Item, Error>> + '_;
+}
+
+impl ListAll for ListQuery {
+    type Item = JobSummary;
+
+    fn walk(self, client: &Client<DryRunSender>) -> impl Stream<Item = Result<JobSummary, Error>> + '_ {
+        client.list_training_jobs_all(self)
+    }
+}
+
+impl ListAll for V2ListQuery {
+    type Item = TrainingJob;
+
+    fn walk(self, client: &Client<DryRunSender>) -> impl Stream<Item = Result<TrainingJob, Error>> + '_ {
+        client.list_training_jobs_v2_all(self)
+    }
+}
+
+/// `list --all --dry-run`: prints the first page's request, and notes that the walk may send more.
+pub(super) async fn dry_run_list_all<Q: ListAll>(
+    client: &Client,
+    query: Q,
+    ctx: &Context<'_>,
+    out: &mut Stdout,
+) -> Result<ExitStatus, Failure> {
+    ctx.stderr.note("note: --all reads more pages after this one, as long as the answers call for them");
+    dry_run(
+        client,
+        |c| async move {
+            let mut items = std::pin::pin!(query.walk(&c));
+            items.next().await.transpose()
+        },
+        out,
+    )
+    .await
 }
 
 fn jobs_table() -> Table {

@@ -137,17 +137,7 @@ pub(crate) async fn list(
     let client = ctx.client()?;
     if ctx.global.dry_run {
         if args.all {
-            ctx.stderr
-                .note("note: --all reads more pages after this one, as long as the answers call for them");
-            return dry_run(
-                &client,
-                |c| async move {
-                    let mut jobs = std::pin::pin!(c.list_training_jobs_v2_all(query));
-                    jobs.next().await.transpose()
-                },
-                out,
-            )
-            .await;
+            return super::inspect::dry_run_list_all(&client, query, ctx, out).await;
         }
         return dry_run(&client, |c| async move { c.list_training_jobs_v2(&query).await }, out).await;
     }

@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 
 use super::id::TrainingJobId;
 use crate::model::lenient;
+use crate::status::JobStatus;
 
 /// How long an unknown phase name may be; longer ones are cut (a server cannot make it grow).
 const MAX_PHASE_LEN: usize = 64;
@@ -141,6 +142,50 @@ impl Phase {
     /// Whether the phase is not one of the documented ones.
     pub fn is_unknown(&self) -> bool {
         matches!(self, Phase::Unknown(_))
+    }
+
+    /// The v2 phase a v1 status stands for, so that a filter written in v1 words (`killed`) can
+    /// select v2 jobs; `None` for statuses v2 has no phase for (image builds, reviews, scaling, …).
+    ///
+    /// KILLED and CANCELED both mean "stopped by a user": `Terminated`. WAITING is `Pending`, INIT
+    /// is `Creating`, LOST is `Abnormal`; the others keep their meaning.
+    ///
+    /// ```
+    /// use modelarts_protocol::{JobStatus, v2::Phase};
+    /// assert_eq!(Phase::from_v1_status(JobStatus::Killed), Some(Phase::Terminated));
+    /// assert_eq!(Phase::from_v1_status(JobStatus::Scaling), None);
+    /// ```
+    pub fn from_v1_status(status: JobStatus) -> Option<Phase> {
+        Some(match status {
+            JobStatus::Init => Phase::Creating,
+            JobStatus::Waiting => Phase::Pending,
+            JobStatus::Running => Phase::Running,
+            JobStatus::Killing => Phase::Terminating,
+            JobStatus::Killed | JobStatus::Canceled => Phase::Terminated,
+            JobStatus::Completed => Phase::Completed,
+            JobStatus::Failed => Phase::Failed,
+            JobStatus::Lost => Phase::Abnormal,
+            _ => return None,
+        })
+    }
+
+    /// The phase a filter text selects: a phase name (`terminating`), or else a v1 status name or
+    /// code (`killed`, `12`) through [`Phase::from_v1_status`]. `None` when the text names neither,
+    /// or a v1 status without a v2 phase.
+    ///
+    /// ```
+    /// use modelarts_protocol::v2::Phase;
+    /// assert_eq!(Phase::from_filter("Terminating"), Some(Phase::Terminating));
+    /// assert_eq!(Phase::from_filter("killed"), Some(Phase::Terminated));
+    /// assert_eq!(Phase::from_filter("8"), Some(Phase::Running));
+    /// assert_eq!(Phase::from_filter("scaling"), None);
+    /// ```
+    pub fn from_filter(text: &str) -> Option<Phase> {
+        let named = Phase::from_name(text);
+        if !named.is_unknown() {
+            return Some(named);
+        }
+        JobStatus::from_name(text).and_then(Phase::from_v1_status)
     }
 }
 
@@ -490,6 +535,71 @@ mod tests {
         let long = Phase::from_name(&"X".repeat(10_000));
         assert_eq!(long.as_str().len(), 64);
         assert!(long.is_unknown());
+    }
+
+    #[test]
+    fn v1_statuses_map_to_phases_table() {
+        use JobStatus as S;
+        let cases = [
+            (S::Undetermined, None),
+            (S::Init, Some(Phase::Creating)),
+            (S::ImageCreating, None),
+            (S::ImageFailed, None),
+            (S::SubmitTrying, None),
+            (S::SubmitFailed, None),
+            (S::DeleteFailed, None),
+            (S::Waiting, Some(Phase::Pending)),
+            (S::Running, Some(Phase::Running)),
+            (S::Killing, Some(Phase::Terminating)),
+            (S::Completed, Some(Phase::Completed)),
+            (S::Failed, Some(Phase::Failed)),
+            (S::Killed, Some(Phase::Terminated)),
+            (S::Canceled, Some(Phase::Terminated)),
+            (S::Lost, Some(Phase::Abnormal)),
+            (S::Scaling, None),
+            (S::SubmitModelFailed, None),
+            (S::DeployServiceFailed, None),
+            (S::CheckInit, None),
+            (S::CheckRunning, None),
+            (S::CheckRunningCompleted, None),
+            (S::CheckFailed, None),
+            (S::MountFailed, None),
+        ];
+        // The table covers every documented status, in code order.
+        assert_eq!(cases.iter().map(|(s, _)| *s).collect::<Vec<_>>(), S::ALL);
+        for (status, phase) in &cases {
+            assert_eq!(&Phase::from_v1_status(*status), phase, "{status:?}");
+            // A mapped status keeps its stop meaning in v2.
+            if let Some(phase) = phase {
+                assert_eq!(phase.is_stopped(), status.is_stopped(), "{status:?}");
+                assert_eq!(phase.is_terminal(), status.is_terminal(), "{status:?}");
+            }
+        }
+        assert_eq!(Phase::from_v1_status(S::Unknown(99)), None);
+    }
+
+    #[test]
+    fn filter_texts_select_phases_table() {
+        let cases = [
+            ("Terminating", Some(Phase::Terminating)),
+            (" running ", Some(Phase::Running)),
+            ("ABNORMAL", Some(Phase::Abnormal)),
+            ("killed", Some(Phase::Terminated)),
+            ("JOBSTAT_CANCELED", Some(Phase::Terminated)),
+            ("killing", Some(Phase::Terminating)),
+            ("waiting", Some(Phase::Pending)),
+            ("init", Some(Phase::Creating)),
+            ("lost", Some(Phase::Abnormal)),
+            ("8", Some(Phase::Running)),
+            ("12", Some(Phase::Terminated)),
+            ("scaling", None),
+            ("99", None),
+            ("sleeping", None),
+            ("", None),
+        ];
+        for (text, phase) in cases {
+            assert_eq!(Phase::from_filter(text), phase, "{text:?}");
+        }
     }
 
     #[test]
