@@ -6,7 +6,7 @@
 // Test helpers may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used)]
 
-use modelarts_emulator::{EmulatorConfig, JobSeed, Route};
+use modelarts_emulator::{EmulatorConfig, IamConfig, IamUser, JobSeed, Route};
 
 mod common;
 
@@ -191,4 +191,58 @@ fn an_agency_from_the_command_line_is_assumed_once() {
     half.args(["--agency-name", "emulator-agency", "training-job", "list"]);
     let r = run(half, 2);
     assert!(r.stderr.contains("--agency-domain"), "{}", r.stderr);
+}
+
+#[test]
+fn a_password_login_with_virtual_mfa_takes_the_code_from_the_flag_and_explains_refusals() {
+    const MFA_PASSWORD: &str = "mfa-password-0001";
+    let user = IamUser::new("mfa-user", MFA_PASSWORD, "emulator-domain").mfa("JBSWY3DPEHPK3PXP");
+    let env = Env::start(
+        EmulatorConfig::default().job(JobSeed::running(10, 3)).iam(IamConfig::default().user(user.clone())),
+    );
+    let login = |args: &[&str]| {
+        let mut cmd = regional(&env);
+        cmd.env("HUAWEICLOUD_SDK_USERNAME", "mfa-user")
+            .env("HUAWEICLOUD_SDK_PASSWORD", MFA_PASSWORD)
+            .env("HUAWEICLOUD_SDK_DOMAIN_NAME", "emulator-domain")
+            .args(args)
+            .args(["training-job", "list"]);
+        cmd
+    };
+
+    // No code: exit 3, the error names the flag and the variable.
+    let r = run(login(&[]), 3);
+    assert!(r.stderr.contains("has virtual MFA login protection"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--mfa-code (MODELARTS_MFA_CODE)") && r.stderr.contains("--user-id"),
+        "{}",
+        r.stderr
+    );
+
+    // A wrong code: 401 explained, the code never printed (also not at -vv).
+    let now = env.emulator().state().now();
+    let step = std::time::Duration::from_secs(30);
+    let valid: Vec<String> =
+        [now - step, now, now + step].iter().map(|t| user.totp_code(*t).unwrap()).collect();
+    let wrong =
+        ["000000", "111111", "222222", "333333"].into_iter().find(|c| !valid.iter().any(|v| v == c)).unwrap();
+    let r = run(login(&["-vv", "--mfa-code", wrong, "--user-id", &user.user_id]), 3);
+    assert!(
+        r.stderr.contains("refused the virtual MFA code of mfa-user@emulator-domain (HTTP 401)"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.all().contains(wrong) && !r.all().contains(MFA_PASSWORD), "{}", r.all());
+
+    // The current code from the flag logs in; the next run needs none (the token is cached).
+    let code = user.totp_code(env.emulator().state().now()).unwrap();
+    env.emulator().state().clear_journal();
+    let r = run(login(&["-vv", "--mfa-code", &code, "--user-id", &user.user_id]), 0);
+    assert!(!r.stderr.contains(&code), "{}", r.stderr);
+    assert_eq!(routes(&env, Route::IamTokens), 1);
+    env.emulator().state().clear_journal();
+    run(login(&[]), 0);
+    assert_eq!(routes(&env, Route::IamTokens), 0, "the cached token is reused without a code");
+    let tokens = std::fs::read_to_string(env.home.path().join("cache/modelarts/tokens.json")).unwrap();
+    assert!(!tokens.contains(&code) && !tokens.contains(MFA_PASSWORD));
 }

@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use modelarts_emulator::{
-    Emulator, EmulatorConfig, IamConfig, IamProject, JobSeed, MetadataConfig, Route, RunningEmulator,
-    StateHandle,
+    Emulator, EmulatorConfig, IamConfig, IamProject, IamUser, JobSeed, MetadataConfig, Route,
+    RunningEmulator, StateHandle,
 };
 use modelarts_sdk::*;
 
@@ -49,6 +49,33 @@ fn aksk(emulator: &RunningEmulator) -> Credentials {
 
 fn routes(emulator: &RunningEmulator, route: Route) -> usize {
     emulator.state().journal().iter().filter(|e| e.route == route).count()
+}
+
+/// An error and its whole cause chain, `Debug` included, as one string.
+fn chain(err: &Error) -> String {
+    let mut text = format!("{err} | {err:?}");
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        text.push_str(&format!(" | {s}"));
+        source = s.source();
+    }
+    text
+}
+
+/// The environment of a password login (plus `extra`).
+fn password_env(user: &str, password: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut vars = vec![
+        ("HUAWEICLOUD_SDK_USERNAME".to_owned(), user.to_owned()),
+        ("HUAWEICLOUD_SDK_PASSWORD".to_owned(), password.to_owned()),
+        ("HUAWEICLOUD_SDK_DOMAIN_NAME".to_owned(), DOMAIN.to_owned()),
+    ];
+    vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    vars
+}
+
+fn env_owned(vars: Vec<(String, String)>) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+    let map: HashMap<String, String> = vars.into_iter().collect();
+    move |name| map.get(name).cloned()
 }
 
 #[cfg(unix)]
@@ -176,6 +203,95 @@ async fn a_wrong_password_is_refused_with_the_trace_id_and_never_shown() {
     assert!(!chain.contains("wrong-password-123"), "{chain}");
     assert!(!cache.path().join("tokens.json").exists());
     emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_password_login_with_virtual_mfa_needs_the_current_code_and_caches_its_token() {
+    const MFA_PASSWORD: &str = "mfa-password-0001";
+    let user = IamUser::new("mfa-user", MFA_PASSWORD, DOMAIN).mfa("JBSWY3DPEHPK3PXP");
+    let emulator = start(
+        EmulatorConfig::default().job(JobSeed::running(10, 3)).iam(IamConfig::default().user(user.clone())),
+    )
+    .await;
+    let cache = tempfile::tempdir().unwrap();
+    let user_id = user.user_id.clone();
+    let connect = |extra: &[(&str, &str)]| {
+        base(&emulator, cache.path()).env(env_owned(password_env("mfa-user", MFA_PASSWORD, extra))).connect()
+    };
+
+    // No code: IAM says MFA is required, and the error names the flag and the variables.
+    let err = connect(&[]).await.unwrap_err();
+    assert_eq!(err.category(), ErrorCategory::Config, "{err:?}");
+    let text = chain(&err);
+    assert!(text.contains("mfa-user@emulator-domain has virtual MFA login protection"), "{text}");
+    assert!(
+        text.contains("--mfa-code (MODELARTS_MFA_CODE)") && text.contains("--user-id (MODELARTS_USER_ID"),
+        "{text}"
+    );
+
+    // A code but no user id: refused before any request.
+    emulator.state().clear_journal();
+    let err = connect(&[("MODELARTS_MFA_CODE", "123456")]).await.unwrap_err();
+    assert!(chain(&err).contains("not the id of the IAM user mfa-user@emulator-domain"), "{err}");
+    assert_eq!(emulator.state().journal().len(), 0);
+
+    // A wrong code (none of the three the emulator accepts now): 401 explained, the code never shown.
+    let now = emulator.state().now();
+    let valid: Vec<String> = [now - Duration::from_secs(30), now, now + Duration::from_secs(30)]
+        .iter()
+        .map(|t| user.totp_code(*t).unwrap())
+        .collect();
+    let wrong =
+        ["000000", "111111", "222222", "333333"].into_iter().find(|c| !valid.iter().any(|v| v == c)).unwrap();
+    let err = connect(&[("MODELARTS_MFA_CODE", wrong), ("MODELARTS_USER_ID", &user_id)]).await.unwrap_err();
+    let text = chain(&err);
+    assert!(text.contains("refused the virtual MFA code of mfa-user@emulator-domain (HTTP 401)"), "{text}");
+    assert!(text.contains("The verification code is wrong.") && text.contains("(request id "), "{text}");
+    assert!(!text.contains(wrong) && !text.contains(MFA_PASSWORD), "{text}");
+
+    // The current code logs in; the token is cached like any other (no code, no password in it).
+    let code = user.totp_code(emulator.state().now()).unwrap();
+    let client = connect(&[("MODELARTS_MFA_CODE", &code), ("MODELARTS_USER_ID", &user_id)]).await.unwrap();
+    assert_eq!(client.project_id().as_str(), emulator.project_id());
+    assert_eq!(client.list_training_jobs(ListQuery::default()).await.unwrap().jobs.len(), 1);
+    assert!(!format!("{client:?}").contains(&code));
+    let text = std::fs::read_to_string(cache.path().join("tokens.json")).unwrap();
+    assert!(
+        text.contains("mfa-user@emulator-domain") && !text.contains(&code) && !text.contains(MFA_PASSWORD),
+        "{text}"
+    );
+
+    // The next run needs no code: the cached token is reused, no login is sent.
+    emulator.state().clear_journal();
+    let again = connect(&[]).await.unwrap();
+    again.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(routes(&emulator, Route::IamTokens), 0, "the cached token is reused");
+    emulator.shutdown().await;
+}
+
+#[test]
+fn an_mfa_code_without_a_password_login_is_refused_and_never_shown() {
+    let builder = Client::builder()
+        .region(REGION)
+        .credentials(Credentials::new("AKAKAKAKAKAK", "SK"))
+        .mfa_code("246810")
+        .env(|_| None);
+    assert!(!format!("{builder:?}").contains("246810"), "{builder:?}");
+    let err = builder.resolve().unwrap_err();
+    assert!(err.to_string().contains("not a password login"), "{err}");
+    // With a password login, `configure list` shows that a code is set, masked, and its source.
+    let resolved = Client::builder()
+        .region(REGION)
+        .password_login("u", "secret-pw-1", "d")
+        .env(env_of(&[
+            ("MODELARTS_MFA_CODE", "246810"),
+            ("MODELARTS_USER_ID", "0123456789abcdef0123456789abcdef"),
+        ]))
+        .resolve()
+        .unwrap();
+    let shown = format!("{resolved} {resolved:?}");
+    assert!(!shown.contains("246810") && !shown.contains("secret-pw-1"), "{shown}");
+    assert!(shown.contains("with a virtual MFA code") && shown.contains("env MODELARTS_MFA_CODE"), "{shown}");
 }
 
 /// Advances the emulator's clock once, on the waiter's first sleep: the token expires mid-wait.
