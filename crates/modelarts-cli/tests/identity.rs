@@ -6,7 +6,7 @@
 // Test helpers may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used)]
 
-use modelarts_emulator::{EmulatorConfig, IamConfig, IamUser, JobSeed, Route};
+use modelarts_emulator::{EmulatorConfig, IamConfig, IamProject, IamUser, JobSeed, Route};
 
 mod common;
 
@@ -150,6 +150,45 @@ fn configure_test_proves_the_credentials_and_shows_where_the_project_came_from()
     assert!(r.stderr.contains("refused the credentials (HTTP 401)"), "{}", r.stderr);
     assert!(r.stderr.contains("clock skew measured from the answer is"), "{}", r.stderr);
     assert!(!r.all().contains("not-the-secret-key"));
+}
+
+#[test]
+fn configure_test_without_a_region_proves_the_keys_at_iam_and_lists_the_projects_they_reach() {
+    let hostile = "la-south-2\u{1b}[31m\u{7}";
+    let env = Env::start(
+        EmulatorConfig::default()
+            .iam(IamConfig::default().project(IamProject::new("cccccccccccccccccccccccccccccccc", hostile))),
+    );
+    let c = env.emulator().credentials();
+    let mut cmd = std::process::Command::new(common::BIN);
+    cmd.env_clear()
+        .env("HOME", env.home.path())
+        .env("NO_COLOR", "1")
+        .env("XDG_CACHE_HOME", env.home.path().join("cache"))
+        .env("MODELARTS_METADATA_ENDPOINT", "off")
+        .env("HUAWEICLOUD_SDK_AK", &c.access_key)
+        .env("HUAWEICLOUD_SDK_SK", &c.secret_key)
+        .args(["--endpoint-url", &env.emulator().endpoint(), "--iam-endpoint", &env.emulator().endpoint()])
+        .args(["--project-id", env.emulator().project_id()])
+        .arg("--ca-bundle")
+        .arg(env.ca())
+        .args(["configure", "test"])
+        .stdin(std::process::Stdio::null());
+    let r = run(cmd, 0);
+    assert!(r.stdout.contains("list_auth_projects at 127.0.0.1"), "{}", r.stdout);
+    let found = r.stdout.lines().find(|l| l.starts_with("projects_found")).unwrap_or_default();
+    assert!(found.contains(&format!("cn-north-4 ({})", env.emulator().project_id())), "{}", r.stdout);
+    assert!(found.contains("cccccccccccccccccccccccccccccccc"), "{}", r.stdout);
+    assert!(
+        !r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{7}'),
+        "control characters are escaped: {:?}",
+        r.stdout
+    );
+    // One IAM call, and no ModelArts call at all.
+    let journal = env.emulator().state().journal();
+    let routes: Vec<Route> = journal.iter().map(|e| e.route).collect();
+    assert_eq!(routes, [Route::IamAuthProjects], "{routes:?}");
+    assert_eq!(journal[0].auth.access_key.as_deref(), Some(c.access_key.as_str()), "signed with the keys");
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! | Route | Answer |
 //! |---|---|
 //! | `GET /v3/projects[?name=N]` (authenticated) | 200 `{"projects":[{"id","name","domain_id","enabled","is_domain","parent_id","description","links"}],"links":{…}}` |
+//! | `GET /v3/auth/projects` (authenticated) | 200, the same document: every project the credentials reach (all of them here) |
 //! | `POST /v3/auth/tokens` (password, optional `totp`) | 201, `X-Subject-Token`, `{"token":{"expires_at","issued_at","methods","project","user","catalog":[]}}` |
 //! | `POST /v3.0/OS-AUTH/id-token/tokens` (`X-Idp-Id`) | 201, `X-Subject-Token`, the same `token` object |
 //! | `POST /v3.0/OS-CREDENTIAL/securitytokens` (authenticated; `assume_role` or `token`) | 201 `{"credential":{"access","secret","securitytoken","expires_at"}}` |
@@ -471,6 +472,7 @@ pub(crate) fn route(method: &http::Method, path: &str) -> Option<Route> {
     use http::Method;
     match (method, path) {
         (&Method::GET, "/v3/projects") => Some(Route::IamProjects),
+        (&Method::GET, "/v3/auth/projects") => Some(Route::IamAuthProjects),
         (&Method::POST, "/v3/auth/tokens") => Some(Route::IamTokens),
         (&Method::POST, "/v3.0/OS-CREDENTIAL/securitytokens") => Some(Route::IamSecurityTokens),
         (&Method::POST, "/v3.0/OS-AUTH/id-token/tokens") => Some(Route::IamIdTokens),
@@ -543,7 +545,7 @@ impl Identity<'_> {
 
     pub(crate) fn answer(&self, req: &IdentityRequest<'_>) -> IdentityAnswer {
         match req.route {
-            Route::IamProjects => self.list_projects(req),
+            Route::IamProjects | Route::IamAuthProjects => self.list_projects(req),
             Route::IamTokens => self.password_login(req),
             Route::IamIdTokens => self.id_token_login(req),
             Route::IamSecurityTokens => self.security_tokens(req),
@@ -553,7 +555,8 @@ impl Identity<'_> {
     }
 
     fn list_projects(&self, req: &IdentityRequest<'_>) -> IdentityAnswer {
-        let name = query_param(req.query, "name");
+        let path = if req.route == Route::IamAuthProjects { "/v3/auth/projects" } else { "/v3/projects" };
+        let name = if req.route == Route::IamProjects { query_param(req.query, "name") } else { None };
         let projects: Vec<Value> = self
             .projects()
             .iter()
@@ -571,11 +574,7 @@ impl Identity<'_> {
                 })
             })
             .collect();
-        let self_link = if req.query.is_empty() {
-            "/v3/projects".to_owned()
-        } else {
-            format!("/v3/projects?{}", req.query)
-        };
+        let self_link = if req.query.is_empty() { path.to_owned() } else { format!("{path}?{}", req.query) };
         IdentityAnswer::json(
             StatusCode::OK,
             &json!({ "projects": projects, "links": { "self": self_link, "previous": null, "next": null } }),

@@ -122,7 +122,8 @@ impl IdentityInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CredentialCheck {
-    /// The call made (`list_projects` at IAM, or `list_training_jobs` without a region).
+    /// The IAM call made: `list_projects` (the region's projects), or `list_auth_projects` (every
+    /// project the credentials reach) without a region.
     pub call: &'static str,
     /// The host it went to.
     pub host: String,
@@ -130,6 +131,8 @@ pub struct CredentialCheck {
     pub request_id: Option<String>,
     /// The clock skew measured so far (server minus local), in milliseconds.
     pub skew_millis: Option<i64>,
+    /// The projects the answer listed (their names are the regions).
+    pub projects: Vec<modelarts_protocol::iam::projects::Project>,
 }
 
 /// Everything needed to (re)obtain the credentials and find the project.

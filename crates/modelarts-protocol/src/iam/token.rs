@@ -153,12 +153,11 @@ impl LoginRefusal {
     /// ```
     /// use modelarts_protocol::error::ApiError;
     /// use modelarts_protocol::iam::token::LoginRefusal;
-    /// let mut e = ApiError::new(401);
-    /// e.message = Some("The verification code is wrong.".into());
+    /// let e = ApiError::new(401).with_message("The verification code is wrong.");
     /// assert_eq!(LoginRefusal::of(&e), LoginRefusal::MfaCodeWrong);
     /// ```
     pub fn of(error: &crate::error::ApiError) -> Self {
-        let text = error.message.as_deref().unwrap_or_default().to_ascii_lowercase();
+        let text = error.message().unwrap_or_default().to_ascii_lowercase();
         let mfa = text.contains("mfa") || text.contains("totp") || text.contains("verification code");
         if mfa && (text.contains("required") || text.contains("needs") || text.contains("missing")) {
             LoginRefusal::MfaRequired
