@@ -490,16 +490,22 @@ impl ClientBuilder {
     ) -> Result<crate::blocking::Client<T>, Error> {
         let resolved = self.resolve()?;
         let sleeper = self.blocking_sleeper.unwrap_or_else(|| Arc::new(crate::blocking::ThreadSleeper));
-        let time =
-            Time { clock: self.time.clock, sleeper: Arc::new(crate::blocking::BlockingSleep(sleeper)) };
+        let time = Time {
+            clock: self.time.clock,
+            sleeper: Arc::new(crate::blocking::BlockingSleep(sleeper)),
+            blocking: true,
+        };
         let client =
             Client::from_resolved(resolved, crate::blocking::Client::wrap(sender), self.jitter, time)?;
         Ok(crate::blocking::Client::of(client))
     }
 
     /// Like [`build_blocking`](Self::build_blocking), making the calls the identity needs first, as
-    /// [`connect`](Self::connect) does (on the calling thread). The metadata service's 1 s bound
-    /// is the blocking sender's own connect timeout here: set it short.
+    /// [`connect`](Self::connect) does (on the calling thread). The metadata service gets the same
+    /// 1 s bound ([`METADATA_BOUND`](crate::METADATA_BOUND)) for its connection: before each
+    /// metadata request a plain TCP connect to its address must succeed within it (a laptop, where
+    /// nothing answers at 169.254.169.254, gives up after 1 s). A blocking send cannot be raced by
+    /// a timer, so once connected the answer's wait is the sender's own timeout: set it short.
     #[cfg(feature = "blocking")]
     pub fn connect_blocking<T: modelarts_http::BlockingHttpSend<Error: Send + Sync + 'static>>(
         self,
@@ -507,8 +513,11 @@ impl ClientBuilder {
     ) -> Result<crate::blocking::Client<T>, Error> {
         let resolved = self.resolve()?;
         let sleeper = self.blocking_sleeper.unwrap_or_else(|| Arc::new(crate::blocking::ThreadSleeper));
-        let time =
-            Time { clock: self.time.clock, sleeper: Arc::new(crate::blocking::BlockingSleep(sleeper)) };
+        let time = Time {
+            clock: self.time.clock,
+            sleeper: Arc::new(crate::blocking::BlockingSleep(sleeper)),
+            blocking: true,
+        };
         let client = crate::blocking::run(Client::connect_resolved(
             resolved,
             crate::blocking::Client::wrap(sender),
