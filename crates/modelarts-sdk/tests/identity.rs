@@ -1,6 +1,7 @@
 //! Identity against the emulator's IAM and metadata faces over HTTPS: the credential chain's
 //! sources, the project lookup and its caches, password login with the token cache, renewal of an
-//! expired token in the middle of a wait, agencies, the metadata service and OIDC federation.
+//! expired token in the middle of a wait, agencies, the metadata service and OIDC federation,
+//! virtual MFA, and the renewal of temporary keys ahead of expiry (also by 16 stops at once).
 #![allow(clippy::unwrap_used, reason = "test helpers fail the test on a broken fixture")]
 
 use std::collections::HashMap;
@@ -740,5 +741,144 @@ async fn a_refused_metadata_session_is_fetched_again_once() {
         order,
         [Route::MetadataToken, Route::MetadataSecurityKey, Route::MetadataToken, Route::MetadataSecurityKey]
     );
+    emulator.shutdown().await;
+}
+
+/// The emulator's clock as the client's: moving the emulator's clock moves the client's, so the
+/// client sees temporary keys come due as the emulator does (and measures no skew).
+struct EmulatorClock {
+    state: StateHandle,
+    origin: std::time::Instant,
+}
+
+impl EmulatorClock {
+    fn of(emulator: &RunningEmulator) -> Self {
+        Self { state: emulator.state().clone(), origin: std::time::Instant::now() }
+    }
+}
+
+impl Clock for EmulatorClock {
+    fn now(&self) -> std::time::SystemTime {
+        self.state.now()
+    }
+
+    fn monotonic(&self) -> Duration {
+        self.origin.elapsed()
+    }
+}
+
+/// The access keys the emulator saw on the ModelArts requests, in order.
+fn signing_keys(emulator: &RunningEmulator) -> Vec<String> {
+    emulator
+        .state()
+        .journal()
+        .iter()
+        .filter(|e| !e.route.is_identity())
+        .map(|e| {
+            assert_eq!(e.status, Some(200), "{e:?}");
+            e.auth.access_key.clone().unwrap()
+        })
+        .collect()
+}
+
+fn route_list(emulator: &RunningEmulator) -> Vec<Route> {
+    emulator.state().journal().iter().map(|e| e.route).collect()
+}
+
+#[tokio::test]
+async fn metadata_keys_are_renewed_ahead_of_expiry_by_exactly_one_more_fetch() {
+    let emulator =
+        start(EmulatorConfig::default().job(JobSeed::running(10, 3)).metadata(MetadataConfig::enabled()))
+            .await;
+    let cache = tempfile::tempdir().unwrap();
+    let client = base(&emulator, cache.path())
+        .project_id(emulator.project_id())
+        .metadata_endpoint(&emulator.endpoint())
+        .clock(EmulatorClock::of(&emulator))
+        .connect()
+        .await
+        .unwrap();
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    let first = signing_keys(&emulator);
+    emulator.state().clear_journal();
+
+    // The keys live an hour: 50 minutes on, they still work but are within the 15-minute margin.
+    emulator.state().advance_clock(Duration::from_secs(50 * 60));
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(
+        route_list(&emulator),
+        [Route::MetadataToken, Route::MetadataSecurityKey, Route::List],
+        "one fetch ahead of the request, no refusal first"
+    );
+    let renewed = signing_keys(&emulator);
+    assert_ne!(renewed, first, "the request is signed with the new keys");
+
+    emulator.state().clear_journal();
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(route_list(&emulator), [Route::List], "fresh again: no further fetch");
+    assert_eq!(signing_keys(&emulator), renewed);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn federation_keys_are_renewed_ahead_of_expiry_by_one_more_login_and_exchange() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let cache = tempfile::tempdir().unwrap();
+    let token_file = cache.path().join("id-token");
+    std::fs::write(&token_file, "emulator-id-token-0001\n").unwrap();
+    let file = token_file.to_str().unwrap().to_owned();
+    let client = base(&emulator, cache.path())
+        .env(env_of(&[("HUAWEICLOUD_SDK_IDP_ID", "emulator-idp"), ("HUAWEICLOUD_SDK_ID_TOKEN_FILE", &file)]))
+        .clock(EmulatorClock::of(&emulator))
+        .connect()
+        .await
+        .unwrap();
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    let first = signing_keys(&emulator);
+    emulator.state().clear_journal();
+
+    // The temporary keys live 15 minutes (IAM's default): due half-way, still valid at 8 minutes.
+    emulator.state().advance_clock(Duration::from_secs(8 * 60));
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(route_list(&emulator), [Route::IamIdTokens, Route::IamSecurityTokens, Route::List]);
+    let renewed = signing_keys(&emulator);
+    assert_ne!(renewed, first);
+
+    emulator.state().clear_journal();
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(route_list(&emulator), [Route::List]);
+    assert_eq!(signing_keys(&emulator), renewed);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_batch_at_concurrency_16_whose_keys_expire_renews_them_exactly_once() {
+    let jobs: Vec<JobSeed> = (0..50).map(|i| JobSeed::running(100 + i, 1)).collect();
+    let emulator = start(EmulatorConfig::default().jobs(jobs)).await;
+    let cache = tempfile::tempdir().unwrap();
+    let client = base(&emulator, cache.path())
+        .credentials(aksk(&emulator))
+        .project_id(emulator.project_id())
+        .agency("emulator-domain", "emulator-agency")
+        .clock(EmulatorClock::of(&emulator))
+        .connect()
+        .await
+        .unwrap();
+    emulator.state().clear_journal();
+    // The agency's 15-minute keys have expired when the batch starts: 16 stops find them due at once.
+    emulator.state().advance_clock(Duration::from_secs(20 * 60));
+    let targets: Vec<JobRef> = (0..50)
+        .map(|i| JobRef::V1 { job: JobId::new(100 + i).unwrap(), version: VersionId::new(1).unwrap() })
+        .collect();
+    let options = BatchOptions { concurrency: 16, ..BatchOptions::default() };
+    let report = client.batch_stop(targets, options, |_| {}).await;
+    assert!(report.all_succeeded(), "{report:?}");
+    assert_eq!(report.outcomes.len(), 50);
+    assert_eq!(routes(&emulator, Route::IamSecurityTokens), 1, "exactly one renewal");
+    assert_eq!(routes(&emulator, Route::Stop), 50, "every stop sent once");
+    let keys = signing_keys(&emulator);
+    assert_eq!(keys.len(), 50);
+    assert!(keys.iter().all(|k| *k == keys[0]), "all signed with the renewed keys");
+    assert_ne!(keys[0], emulator.credentials().access_key);
     emulator.shutdown().await;
 }
