@@ -43,6 +43,26 @@ fn base(emulator: &RunningEmulator, cache: &Path) -> ClientBuilder {
         .env(|_| None)
 }
 
+/// A builder with a region, `emulator`'s keys and CA, a private cache directory, quick retries
+/// (1 ms base) and an environment of its own: for tests that point the endpoints themselves.
+fn keyed(emulator: &RunningEmulator, cache: &Path) -> ClientBuilder {
+    Client::builder()
+        .region(REGION)
+        .credentials(aksk(emulator))
+        .ca_bundle(emulator.ca_cert_path().unwrap())
+        .cache_dir(Some(cache.to_path_buf()))
+        .retry_policy(RetryPolicy { transient_base: Duration::from_millis(1), ..RetryPolicy::default() })
+        .env(|_| None)
+}
+
+/// A builder with a region and a project id, no credentials, no cache and an environment of its
+/// own: for tests of the chain's last resort, the metadata service.
+fn keyless() -> ClientBuilder {
+    Client::builder().region(REGION).project_id(OTHER_PROJECT).cache_dir(None).env(|_| None)
+}
+
+const OTHER_PROJECT: &str = "0123456789abcdef0123456789abcdef";
+
 fn aksk(emulator: &RunningEmulator) -> Credentials {
     let c = emulator.credentials();
     Credentials::new(&c.access_key, &c.secret_key)
@@ -192,12 +212,7 @@ async fn a_wrong_password_is_refused_with_the_trace_id_and_never_shown() {
         .connect()
         .await
         .unwrap_err();
-    let mut chain = format!("{err} | {err:?}");
-    let mut source = std::error::Error::source(&err);
-    while let Some(s) = source {
-        chain.push_str(&format!(" | {s}"));
-        source = s.source();
-    }
+    let chain = chain(&err);
     assert!(chain.contains("password login of emulator-user@emulator-domain"), "{chain}");
     assert!(chain.contains("The username or password is wrong."), "{chain}");
     assert!(chain.contains("(request id "), "{chain}");
@@ -406,15 +421,7 @@ async fn with_nothing_found_the_error_lists_every_source_tried_including_an_unre
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let cache = tempfile::tempdir().unwrap();
-    let err = Client::builder()
-        .region(REGION)
-        .project_id("0123456789abcdef0123456789abcdef")
-        .cache_dir(Some(cache.path().to_path_buf()))
-        .env(env_of(&[("MODELARTS_METADATA_ENDPOINT", &url)]))
-        .connect()
-        .await
-        .unwrap_err();
+    let err = keyless().env(env_of(&[("MODELARTS_METADATA_ENDPOINT", &url)])).connect().await.unwrap_err();
     let Error::Credentials { tried } = &err else { panic!("{err:?}") };
     assert_eq!(tried.len(), 8, "{tried:?}");
     assert!(tried[0].starts_with("explicit"));
@@ -536,18 +543,9 @@ async fn an_endpoint_list_fails_over_past_a_refused_connection_and_a_refused_han
     let untrusted = start(EmulatorConfig::default()).await;
     let cache = tempfile::tempdir().unwrap();
     let list = format!("{},{},{}", closed_port_url(), untrusted.endpoint(), emulator.endpoint());
-    let client = Client::builder()
-        .region(REGION)
+    let client = keyed(&emulator, cache.path())
         .project_id(emulator.project_id())
-        .credentials(aksk(&emulator))
-        .ca_bundle(emulator.ca_cert_path().unwrap())
-        .cache_dir(Some(cache.path().to_path_buf()))
         .max_attempts(3)
-        .retry_policy(RetryPolicy {
-            max_attempts: 3,
-            transient_base: Duration::from_millis(1),
-            ..RetryPolicy::default()
-        })
         .env(env_of(&[("HUAWEICLOUD_SDK_REGION_MODELARTS_CN_NORTH_4", &list)]))
         .build()
         .unwrap();
@@ -573,11 +571,9 @@ async fn a_stop_that_may_have_reached_a_host_is_never_sent_to_the_next_one() {
     .await;
     let second = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
     let list = format!("{},{}", first.endpoint(), second.endpoint());
-    let client = Client::builder()
-        .region(REGION)
+    let cache = tempfile::tempdir().unwrap();
+    let client = keyed(&first, cache.path())
         .project_id(first.project_id())
-        .credentials(aksk(&first))
-        .ca_bundle(first.ca_cert_path().unwrap())
         .env(env_of(&[("MODELARTS_ENDPOINT_URL", &list)]))
         .build()
         .unwrap();
@@ -606,13 +602,7 @@ async fn the_regions_file_gives_the_modelarts_and_iam_endpoints() {
     )
     .unwrap();
     let file_s = file.to_str().unwrap().to_owned();
-    let builder = Client::builder()
-        .region(REGION)
-        .credentials(aksk(&emulator))
-        .ca_bundle(emulator.ca_cert_path().unwrap())
-        .cache_dir(Some(cache.path().to_path_buf()))
-        .retry_policy(RetryPolicy { transient_base: Duration::from_millis(1), ..RetryPolicy::default() })
-        .env(env_of(&[("HUAWEICLOUD_SDK_REGIONS_FILE", &file_s)]));
+    let builder = keyed(&emulator, cache.path()).env(env_of(&[("HUAWEICLOUD_SDK_REGIONS_FILE", &file_s)]));
     let resolved = builder.resolve().unwrap();
     assert!(matches!(resolved.endpoint.as_ref().unwrap().source, SettingSource::File { .. }));
     assert_eq!(resolved.endpoint_fallbacks.len(), 1);
@@ -702,16 +692,7 @@ async fn a_metadata_service_that_never_answers_is_given_up_after_the_one_second_
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
     let sleeper = RecordingSleeper::default();
-    let err = Client::builder()
-        .region(REGION)
-        .project_id("0123456789abcdef0123456789abcdef")
-        .cache_dir(None)
-        .metadata_endpoint(&url)
-        .sleeper(sleeper.clone())
-        .env(|_| None)
-        .connect()
-        .await
-        .unwrap_err();
+    let err = keyless().metadata_endpoint(&url).sleeper(sleeper.clone()).connect().await.unwrap_err();
     let Error::Credentials { tried } = &err else { panic!("{err:?}") };
     assert!(tried.last().unwrap().ends_with("(no answer within 1s)"), "{tried:?}");
     assert_eq!(*sleeper.0.lock().unwrap(), [METADATA_BOUND]);
