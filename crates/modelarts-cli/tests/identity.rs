@@ -285,3 +285,38 @@ fn a_password_login_with_virtual_mfa_takes_the_code_from_the_flag_and_explains_r
     let tokens = std::fs::read_to_string(env.home.path().join("cache/modelarts/tokens.json")).unwrap();
     assert!(!tokens.contains(&code) && !tokens.contains(MFA_PASSWORD));
 }
+
+#[test]
+fn with_no_credentials_the_error_says_the_metadata_probe_ran_how_long_and_how_to_turn_it_off() {
+    let env = Env::start(EmulatorConfig::default());
+    // The metadata probe pointed at a closed local port (a real run probes 169.254.169.254).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let mut cmd = regional(&env);
+    cmd.env("MODELARTS_METADATA_ENDPOINT", &url).args(["training-job", "list"]);
+    let r = run(cmd, 3);
+    assert!(r.stderr.contains("no credentials found"), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("ECS/BMS metadata at {url} (not reachable")), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the probe took ") && r.stderr.contains("MODELARTS_METADATA_ENDPOINT=off skips it"),
+        "{}",
+        r.stderr
+    );
+
+    // Turned off: no probe, and the list of sources says so.
+    let r = run(
+        {
+            let mut cmd = regional(&env);
+            cmd.args(["training-job", "list"]);
+            cmd
+        },
+        3,
+    );
+    assert!(
+        r.stderr.contains("ECS/BMS metadata (turned off: MODELARTS_METADATA_ENDPOINT=off)"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("the probe took"), "{}", r.stderr);
+}

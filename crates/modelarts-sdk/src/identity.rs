@@ -522,12 +522,18 @@ async fn password_login<T: HttpSend<Error: Send + Sync + 'static>>(
     Ok(Obtained::token(issued))
 }
 
-/// The "no credentials" error with the metadata service's reason appended, or a configuration
-/// error when the metadata service was asked for explicitly.
-fn metadata_failure(plan: &IdentityPlan, endpoint: &Endpoint, reason: String) -> Error {
+/// The "no credentials" error with the metadata service's reason appended (and that the probe
+/// took `probed`, and how to switch it off), or a configuration error when the metadata service
+/// was asked for explicitly.
+fn metadata_failure(plan: &IdentityPlan, endpoint: &Endpoint, reason: String, probed: Duration) -> Error {
     if plan.login_is_fallback {
         let mut tried = plan.tried.clone();
-        tried.push(format!("ECS/BMS metadata at {} ({reason})", endpoint.url()));
+        tried.push(format!(
+            "ECS/BMS metadata at {} ({reason}; the probe took {:.1}s; {}=off skips it)",
+            endpoint.url(),
+            probed.as_secs_f64(),
+            crate::resolve::ENV_METADATA_ENDPOINT
+        ));
         Error::Credentials { tried }
     } else {
         Error::config(format!("the ECS/BMS metadata service at {}: {reason}", endpoint.url()))
@@ -539,14 +545,16 @@ async fn metadata<T: HttpSend<Error: Send + Sync + 'static>>(
     plan: &IdentityPlan,
     endpoint: &Endpoint,
 ) -> Result<Obtained, Error> {
-    let silent =
-        || metadata_failure(plan, endpoint, format!("no answer within {}s", METADATA_BOUND.as_secs()));
+    let started = p.time.monotonic();
+    let failure =
+        |reason: String| metadata_failure(plan, endpoint, reason, p.time.monotonic().saturating_sub(started));
+    let silent = || failure(format!("no answer within {}s", METADATA_BOUND.as_secs()));
     // A session the service refuses (it expired between the two calls) is fetched again, once.
     for last in [false, true] {
         let session = match p.run_bounded(&MetadataSessionToken::default(), endpoint, METADATA_BOUND).await {
             None => return Err(silent()),
             Some(Err(Error::Transport { source, .. })) => {
-                return Err(metadata_failure(plan, endpoint, format!("not reachable: {source}")));
+                return Err(failure(format!("not reachable: {source}")));
             }
             // Anything that is not a session token: go on without one, as the official SDKs do.
             Some(Ok(MetadataSession::Token(token))) => Some(token),
@@ -564,12 +572,12 @@ async fn metadata<T: HttpSend<Error: Send + Sync + 'static>>(
         };
         match classify_security_key_error(&source, endpoint.host()) {
             MetadataFailure::NoAgency(no_agency) => {
-                return Err(metadata_failure(plan, endpoint, no_agency.to_string()));
+                return Err(failure(no_agency.to_string()));
             }
             MetadataFailure::SessionRejected if !last => {
                 tracing::debug!("the metadata service refused its session token: fetching a new one");
             }
-            _ => return Err(metadata_failure(plan, endpoint, format!("refused the security key: {source}"))),
+            _ => return Err(failure(format!("refused the security key: {source}"))),
         }
     }
     // Not reached: the second round returns in every arm.
