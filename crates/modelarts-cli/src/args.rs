@@ -175,6 +175,16 @@ pub(crate) struct GlobalArgs {
     )]
     pub(crate) agency_domain: Option<String>,
 
+    /// Current code of the virtual MFA device of a password login whose IAM user has MFA login
+    /// protection (six digits; with --user-id). Never read from a file; the token it gets is cached,
+    /// so later runs need no code until it is renewed.
+    #[arg(long, global = true, env = "MODELARTS_MFA_CODE", hide_env_values = true, value_name = "CODE")]
+    pub(crate) mfa_code: Option<String>,
+
+    /// IAM user id sent with --mfa-code (console: My Credentials); also profile key `user_id`.
+    #[arg(long, global = true, env = "MODELARTS_USER_ID", value_name = "ID")]
+    pub(crate) user_id: Option<String>,
+
     /// Profile of ~/.huaweicloud/credentials to read.
     #[arg(long, global = true, env = "MODELARTS_PROFILE", value_name = "NAME")]
     pub(crate) profile: Option<String>,

@@ -22,6 +22,8 @@ pub(crate) struct Sources {
     ca_bundle: bool,
     iam_endpoint: bool,
     agency: bool,
+    mfa_code: bool,
+    user_id: bool,
     output: Option<ValueSource>,
 }
 
@@ -54,6 +56,8 @@ impl Sources {
             ca_bundle: from_cli("ca_bundle"),
             iam_endpoint: from_cli("iam_endpoint"),
             agency: from_cli("agency_name") || from_cli("agency_domain"),
+            mfa_code: from_cli("mfa_code"),
+            user_id: from_cli("user_id"),
             output,
         }
     }
@@ -91,6 +95,12 @@ pub(crate) fn builder(global: &GlobalArgs, sources: &Sources) -> ClientBuilder {
     }
     if let (true, Some(name), Some(domain)) = (sources.agency, &global.agency_name, &global.agency_domain) {
         builder = builder.agency(domain, name);
+    }
+    if let (true, Some(code)) = (sources.mfa_code, &global.mfa_code) {
+        builder = builder.mfa_code(code);
+    }
+    if let (true, Some(id)) = (sources.user_id, &global.user_id) {
+        builder = builder.user_id(id);
     }
     if let Some(timeout) = global.connect_timeout {
         builder = builder.connect_timeout(timeout);

@@ -6,7 +6,7 @@
 // Test helpers may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used)]
 
-use modelarts_emulator::{EmulatorConfig, JobSeed, Route};
+use modelarts_emulator::{EmulatorConfig, IamConfig, IamProject, IamUser, JobSeed, Route};
 
 mod common;
 
@@ -153,6 +153,45 @@ fn configure_test_proves_the_credentials_and_shows_where_the_project_came_from()
 }
 
 #[test]
+fn configure_test_without_a_region_proves_the_keys_at_iam_and_lists_the_projects_they_reach() {
+    let hostile = "la-south-2\u{1b}[31m\u{7}";
+    let env = Env::start(
+        EmulatorConfig::default()
+            .iam(IamConfig::default().project(IamProject::new("cccccccccccccccccccccccccccccccc", hostile))),
+    );
+    let c = env.emulator().credentials();
+    let mut cmd = std::process::Command::new(common::BIN);
+    cmd.env_clear()
+        .env("HOME", env.home.path())
+        .env("NO_COLOR", "1")
+        .env("XDG_CACHE_HOME", env.home.path().join("cache"))
+        .env("MODELARTS_METADATA_ENDPOINT", "off")
+        .env("HUAWEICLOUD_SDK_AK", &c.access_key)
+        .env("HUAWEICLOUD_SDK_SK", &c.secret_key)
+        .args(["--endpoint-url", &env.emulator().endpoint(), "--iam-endpoint", &env.emulator().endpoint()])
+        .args(["--project-id", env.emulator().project_id()])
+        .arg("--ca-bundle")
+        .arg(env.ca())
+        .args(["configure", "test"])
+        .stdin(std::process::Stdio::null());
+    let r = run(cmd, 0);
+    assert!(r.stdout.contains("list_auth_projects at 127.0.0.1"), "{}", r.stdout);
+    let found = r.stdout.lines().find(|l| l.starts_with("projects_found")).unwrap_or_default();
+    assert!(found.contains(&format!("cn-north-4 ({})", env.emulator().project_id())), "{}", r.stdout);
+    assert!(found.contains("cccccccccccccccccccccccccccccccc"), "{}", r.stdout);
+    assert!(
+        !r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{7}'),
+        "control characters are escaped: {:?}",
+        r.stdout
+    );
+    // One IAM call, and no ModelArts call at all.
+    let journal = env.emulator().state().journal();
+    let routes: Vec<Route> = journal.iter().map(|e| e.route).collect();
+    assert_eq!(routes, [Route::IamAuthProjects], "{routes:?}");
+    assert_eq!(journal[0].auth.access_key.as_deref(), Some(c.access_key.as_str()), "signed with the keys");
+}
+
+#[test]
 fn configure_list_names_the_iam_endpoint_the_credential_source_the_proxy_and_each_keys_source() {
     let env = Env::start(EmulatorConfig::default());
     let mut cmd = with_keys(&env);
@@ -191,4 +230,93 @@ fn an_agency_from_the_command_line_is_assumed_once() {
     half.args(["--agency-name", "emulator-agency", "training-job", "list"]);
     let r = run(half, 2);
     assert!(r.stderr.contains("--agency-domain"), "{}", r.stderr);
+}
+
+#[test]
+fn a_password_login_with_virtual_mfa_takes_the_code_from_the_flag_and_explains_refusals() {
+    const MFA_PASSWORD: &str = "mfa-password-0001";
+    let user = IamUser::new("mfa-user", MFA_PASSWORD, "emulator-domain").mfa("JBSWY3DPEHPK3PXP");
+    let env = Env::start(
+        EmulatorConfig::default().job(JobSeed::running(10, 3)).iam(IamConfig::default().user(user.clone())),
+    );
+    let login = |args: &[&str]| {
+        let mut cmd = regional(&env);
+        cmd.env("HUAWEICLOUD_SDK_USERNAME", "mfa-user")
+            .env("HUAWEICLOUD_SDK_PASSWORD", MFA_PASSWORD)
+            .env("HUAWEICLOUD_SDK_DOMAIN_NAME", "emulator-domain")
+            .args(args)
+            .args(["training-job", "list"]);
+        cmd
+    };
+
+    // No code: exit 3, the error names the flag and the variable.
+    let r = run(login(&[]), 3);
+    assert!(r.stderr.contains("has virtual MFA login protection"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--mfa-code (MODELARTS_MFA_CODE)") && r.stderr.contains("--user-id"),
+        "{}",
+        r.stderr
+    );
+
+    // A wrong code: 401 explained, the code never printed (also not at -vv).
+    let now = env.emulator().state().now();
+    let step = std::time::Duration::from_secs(30);
+    let valid: Vec<String> =
+        [now - step, now, now + step].iter().map(|t| user.totp_code(*t).unwrap()).collect();
+    let wrong =
+        ["000000", "111111", "222222", "333333"].into_iter().find(|c| !valid.iter().any(|v| v == c)).unwrap();
+    let r = run(login(&["-vv", "--mfa-code", wrong, "--user-id", &user.user_id]), 3);
+    assert!(
+        r.stderr.contains("refused the virtual MFA code of mfa-user@emulator-domain (HTTP 401)"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.all().contains(wrong) && !r.all().contains(MFA_PASSWORD), "{}", r.all());
+
+    // The current code from the flag logs in; the next run needs none (the token is cached).
+    let code = user.totp_code(env.emulator().state().now()).unwrap();
+    env.emulator().state().clear_journal();
+    let r = run(login(&["-vv", "--mfa-code", &code, "--user-id", &user.user_id]), 0);
+    assert!(!r.stderr.contains(&code), "{}", r.stderr);
+    assert_eq!(routes(&env, Route::IamTokens), 1);
+    env.emulator().state().clear_journal();
+    run(login(&[]), 0);
+    assert_eq!(routes(&env, Route::IamTokens), 0, "the cached token is reused without a code");
+    let tokens = std::fs::read_to_string(env.home.path().join("cache/modelarts/tokens.json")).unwrap();
+    assert!(!tokens.contains(&code) && !tokens.contains(MFA_PASSWORD));
+}
+
+#[test]
+fn with_no_credentials_the_error_says_the_metadata_probe_ran_how_long_and_how_to_turn_it_off() {
+    let env = Env::start(EmulatorConfig::default());
+    // The metadata probe pointed at a closed local port (a real run probes 169.254.169.254).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let mut cmd = regional(&env);
+    cmd.env("MODELARTS_METADATA_ENDPOINT", &url).args(["training-job", "list"]);
+    let r = run(cmd, 3);
+    assert!(r.stderr.contains("no credentials found"), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("ECS/BMS metadata at {url} (not reachable")), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the probe took ") && r.stderr.contains("MODELARTS_METADATA_ENDPOINT=off skips it"),
+        "{}",
+        r.stderr
+    );
+
+    // Turned off: no probe, and the list of sources says so.
+    let r = run(
+        {
+            let mut cmd = regional(&env);
+            cmd.args(["training-job", "list"]);
+            cmd
+        },
+        3,
+    );
+    assert!(
+        r.stderr.contains("ECS/BMS metadata (turned off: MODELARTS_METADATA_ENDPOINT=off)"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("the probe took"), "{}", r.stderr);
 }

@@ -1,5 +1,6 @@
-//! Secrets and TLS, through the real binary: no secret key, security token, IAM token or signature
-//! in any output (verbose logs, dry run, failures), and TLS that refuses what it must.
+//! Secrets and TLS, through the real binary: no secret key, security token, IAM token, password,
+//! MFA code or signature in any output (verbose logs, dry run, failures), and TLS that refuses what
+//! it must.
 
 // Test helpers may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used)]
@@ -8,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use modelarts_emulator::{Emulator, EmulatorConfig, JobSeed};
+use modelarts_emulator::{Emulator, EmulatorConfig, IamConfig, IamUser, JobSeed};
 use modelarts_reliability::servers::{CertCase, TestServer};
 
 mod common;
@@ -21,6 +22,10 @@ const WRONG_IAM_TOKEN: &str = "wrongIamToken0123456789abcdefIAM";
 /// The emulator's default IAM user's password.
 const PASSWORD: &str = "emulator-password-0001";
 const WRONG_PASSWORD: &str = "wrongPassword0123456789PW";
+/// A one-time code of a virtual MFA device (a secret too), and one the MFA user's device never shows now.
+const MFA_CODE: &str = "864209";
+const WRONG_MFA_CODE: &str = "135797";
+const MFA_PASSWORD: &str = "mfaUserPassword0123456789PW";
 
 fn run(cmd: &mut Command) -> Run {
     Run::of(cmd.stdin(Stdio::null()).output().unwrap())
@@ -49,15 +54,19 @@ const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495
 #[test]
 fn no_secret_or_signature_in_any_output() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let emulator = runtime
-        .block_on(Emulator::start(
-            EmulatorConfig::default()
-                .tls(true)
-                .security_token(SECURITY_TOKEN)
-                .jobs([JobSeed::running(10, 20), JobSeed::running(11, 21)])
-                .never_kill(),
-        ))
-        .unwrap();
+    let emulator =
+        runtime
+            .block_on(Emulator::start(
+                EmulatorConfig::default()
+                    .tls(true)
+                    .security_token(SECURITY_TOKEN)
+                    .jobs([JobSeed::running(10, 20), JobSeed::running(11, 21)])
+                    .iam(IamConfig::default().user(
+                        IamUser::new("mfa-user", MFA_PASSWORD, "emulator-domain").mfa("JBSWY3DPEHPK3PXP"),
+                    ))
+                    .never_kill(),
+            ))
+            .unwrap();
     let c = emulator.credentials().clone();
     let home = tempfile::tempdir().unwrap();
     let with_keys = |sk: &str| {
@@ -226,6 +235,48 @@ fn no_secret_or_signature_in_any_output() {
             0,
         ),
         (
+            "configure list with an MFA code from the flag",
+            {
+                let mut c = with_password(PASSWORD);
+                c.args([
+                    "--mfa-code",
+                    MFA_CODE,
+                    "--user-id",
+                    "0123456789abcdef0123456789abcdef",
+                    "configure",
+                    "list",
+                ]);
+                c
+            },
+            0,
+        ),
+        (
+            "--dry-run stop with an MFA code in the environment",
+            {
+                let mut c = with_password(PASSWORD);
+                c.env("MODELARTS_MFA_CODE", MFA_CODE)
+                    .env("MODELARTS_USER_ID", "0123456789abcdef0123456789abcdef")
+                    .arg("--dry-run")
+                    .args(stop);
+                c
+            },
+            0,
+        ),
+        (
+            "-vvv show, wrong MFA code",
+            {
+                let mut c = with_password(MFA_PASSWORD);
+                c.env("HUAWEICLOUD_SDK_USERNAME", "mfa-user")
+                    .env("XDG_CACHE_HOME", home.path().join("mfa-cache"))
+                    .env("MODELARTS_MFA_CODE", WRONG_MFA_CODE)
+                    .env("MODELARTS_USER_ID", IamUser::new("mfa-user", "", "").user_id)
+                    .arg("-vvv")
+                    .args(show);
+                c
+            },
+            3,
+        ),
+        (
             "-vv show, wrong password",
             {
                 let mut c = with_password(WRONG_PASSWORD);
@@ -264,6 +315,9 @@ fn no_secret_or_signature_in_any_output() {
         ("rejected IAM token", WRONG_IAM_TOKEN),
         ("password", PASSWORD),
         ("wrong password", WRONG_PASSWORD),
+        ("MFA code", MFA_CODE),
+        ("wrong MFA code", WRONG_MFA_CODE),
+        ("MFA user's password", MFA_PASSWORD),
     ];
     let mut problems = Vec::new();
     let mut outputs = Vec::new();

@@ -51,6 +51,9 @@ pub enum Route {
     /// IAM `GET /v3/projects`
     #[serde(rename = "iam_projects")]
     IamProjects,
+    /// IAM `GET /v3/auth/projects`
+    #[serde(rename = "iam_auth_projects")]
+    IamAuthProjects,
     /// IAM `POST /v3/auth/tokens`
     #[serde(rename = "iam_tokens")]
     IamTokens,
@@ -87,6 +90,7 @@ impl Route {
             Route::V2LogUrl => "v2_log_url",
             Route::V2Events => "v2_events",
             Route::IamProjects => "iam_projects",
+            Route::IamAuthProjects => "iam_auth_projects",
             Route::IamTokens => "iam_tokens",
             Route::IamSecurityTokens => "iam_security_tokens",
             Route::IamIdTokens => "iam_id_tokens",
@@ -101,6 +105,7 @@ impl Route {
         matches!(
             self,
             Route::IamProjects
+                | Route::IamAuthProjects
                 | Route::IamTokens
                 | Route::IamSecurityTokens
                 | Route::IamIdTokens
@@ -153,6 +158,9 @@ pub enum RouteSelector {
     /// Only IAM `GET /v3/projects`.
     #[serde(rename = "iam_projects")]
     IamProjects,
+    /// Only IAM `GET /v3/auth/projects`.
+    #[serde(rename = "iam_auth_projects")]
+    IamAuthProjects,
     /// Only IAM `POST /v3/auth/tokens`.
     #[serde(rename = "iam_tokens")]
     IamTokens,
@@ -187,6 +195,7 @@ impl RouteSelector {
             RouteSelector::V2LogUrl => route == Route::V2LogUrl,
             RouteSelector::V2Events => route == Route::V2Events,
             RouteSelector::IamProjects => route == Route::IamProjects,
+            RouteSelector::IamAuthProjects => route == Route::IamAuthProjects,
             RouteSelector::IamTokens => route == Route::IamTokens,
             RouteSelector::IamSecurityTokens => route == Route::IamSecurityTokens,
             RouteSelector::IamIdTokens => route == Route::IamIdTokens,

@@ -7,13 +7,16 @@
 //! | Route | Answer |
 //! |---|---|
 //! | `GET /v3/projects[?name=N]` (authenticated) | 200 `{"projects":[{"id","name","domain_id","enabled","is_domain","parent_id","description","links"}],"links":{…}}` |
+//! | `GET /v3/auth/projects` (authenticated) | 200, the same document: every project the credentials reach (all of them here) |
 //! | `POST /v3/auth/tokens` (password, optional `totp`) | 201, `X-Subject-Token`, `{"token":{"expires_at","issued_at","methods","project","user","catalog":[]}}` |
 //! | `POST /v3.0/OS-AUTH/id-token/tokens` (`X-Idp-Id`) | 201, `X-Subject-Token`, the same `token` object |
 //! | `POST /v3.0/OS-CREDENTIAL/securitytokens` (authenticated; `assume_role` or `token`) | 201 `{"credential":{"access","secret","securitytoken","expires_at"}}` |
 //!
 //! Every IAM answer carries `X-IAM-Trace-Id` (the request id). Refusals use the Keystone body
 //! `{"error":{"code":N,"title":…,"message":…}}`: 400 for a malformed body, 401 `The username or
-//! password is wrong.` (also for a wrong or missing MFA code: `The verification code is wrong.`),
+//! password is wrong.`, 401 `Virtual MFA verification is required …` for a user with a virtual MFA
+//! device ([`IamUser::mfa`]) and no `totp` method, 401 `The verification code is wrong.` for a code
+//! that is not the RFC 6238 code of the emulator clock (±30 s) or names another user id,
 //! 401 for an unknown or expired token or ID token, 403 for an unknown agency, 404 for a scope
 //! naming an unknown project. Choices where the reference is silent: a token lives
 //! [`IamConfig::token_lifetime`] (24 h); temporary credentials live `duration_seconds`
@@ -32,6 +35,10 @@ use serde_json::{Value, json};
 
 use crate::faults::Route;
 
+/// The refusal of a password login without the `totp` method for a user with a virtual MFA device.
+pub(crate) const MFA_REQUIRED: &str =
+    "Virtual MFA verification is required for this user: log in with the password and totp methods.";
+
 /// How many tokens (and, separately, temporary keys and metadata sessions) are remembered at most.
 pub(crate) const MAX_ISSUED: usize = 10_000;
 
@@ -47,9 +54,11 @@ pub struct IamUser {
     pub domain_name: String,
     /// The user id (the MFA body names the user by id).
     pub user_id: String,
-    /// When set, the login needs the `totp` method with this code.
+    /// The base32 secret of the user's virtual MFA device: when set, a login needs the `totp`
+    /// method with the RFC 6238 code (30 s steps, 6 digits, one step either side) of the
+    /// emulator's clock.
     #[serde(default)]
-    pub mfa_passcode: Option<String>,
+    pub totp_secret: Option<String>,
 }
 
 impl IamUser {
@@ -59,14 +68,52 @@ impl IamUser {
         let mut user_id = hex_of(&name);
         user_id.truncate(32);
         let user_id = format!("{user_id:0<32}");
-        Self { name, password: password.into(), domain_name: domain_name.into(), user_id, mfa_passcode: None }
+        Self { name, password: password.into(), domain_name: domain_name.into(), user_id, totp_secret: None }
     }
 
-    /// Requires a virtual MFA code at login.
-    pub fn mfa(mut self, passcode: impl Into<String>) -> Self {
-        self.mfa_passcode = Some(passcode.into());
+    /// Protects the login with a virtual MFA device of this base32 secret (as authenticator apps
+    /// take it, e.g. `JBSWY3DPEHPK3PXP`).
+    pub fn mfa(mut self, totp_secret: impl Into<String>) -> Self {
+        self.totp_secret = Some(totp_secret.into());
         self
     }
+
+    /// The code the user's device shows at `time`, if the user has one (for tests: pass
+    /// [`StateHandle::now`](crate::StateHandle::now)).
+    pub fn totp_code(&self, time: SystemTime) -> Option<String> {
+        let key = decode_totp_secret(self.totp_secret.as_deref()?)?;
+        let secs = time.duration_since(UNIX_EPOCH).ok()?.as_secs();
+        Some(totp_at_step(&key, secs / TOTP_STEP_SECS))
+    }
+}
+
+/// RFC 6238's time step.
+const TOTP_STEP_SECS: u64 = 30;
+
+/// A base32 secret (RFC 4648; case, spaces and padding ignored) as bytes.
+fn decode_totp_secret(secret: &str) -> Option<Vec<u8>> {
+    let cleaned: String =
+        secret.chars().filter(|c| !c.is_whitespace() && *c != '=').map(|c| c.to_ascii_uppercase()).collect();
+    data_encoding::BASE32_NOPAD.decode(cleaned.as_bytes()).ok().filter(|k| !k.is_empty())
+}
+
+/// The six-digit HOTP value (RFC 4226, HMAC-SHA1) of `step`.
+fn totp_at_step(key: &[u8], step: u64) -> String {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, key);
+    let tag = ring::hmac::sign(&key, &step.to_be_bytes());
+    let mac = tag.as_ref();
+    // A SHA-1 tag has 20 bytes; the offset (low nibble of the last byte) is at most 15.
+    let offset = usize::from(mac[mac.len() - 1] & 0x0f);
+    let word =
+        u32::from_be_bytes([mac[offset], mac[offset + 1], mac[offset + 2], mac[offset + 3]]) & 0x7fff_ffff;
+    format!("{:06}", word % 1_000_000)
+}
+
+/// Whether `code` is the user's code at `now_ms`, one step either side (clock drift).
+fn totp_matches(secret: &str, code: &str, now_ms: u64) -> bool {
+    let Some(key) = decode_totp_secret(secret) else { return false };
+    let step = now_ms / 1000 / TOTP_STEP_SECS;
+    [step.saturating_sub(1), step, step + 1].iter().any(|s| totp_at_step(&key, *s) == code)
 }
 
 fn hex_of(text: &str) -> String {
@@ -80,7 +127,7 @@ impl fmt::Debug for IamUser {
             .field("password", &"<redacted>")
             .field("domain_name", &self.domain_name)
             .field("user_id", &self.user_id)
-            .field("mfa_passcode", &self.mfa_passcode.as_ref().map(|_| "<redacted>"))
+            .field("totp_secret", &self.totp_secret.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -228,6 +275,9 @@ impl IamConfig {
         for (i, u) in self.users.iter().enumerate() {
             if self.users[i + 1..].iter().any(|o| o.name == u.name && o.domain_name == u.domain_name) {
                 return Err(format!("IAM user {:?} of {:?} is configured twice", u.name, u.domain_name));
+            }
+            if u.totp_secret.as_deref().is_some_and(|s| decode_totp_secret(s).is_none()) {
+                return Err(format!("the MFA secret of IAM user {:?} is not base32", u.name));
             }
         }
         if self.token_lifetime.is_zero() {
@@ -422,6 +472,7 @@ pub(crate) fn route(method: &http::Method, path: &str) -> Option<Route> {
     use http::Method;
     match (method, path) {
         (&Method::GET, "/v3/projects") => Some(Route::IamProjects),
+        (&Method::GET, "/v3/auth/projects") => Some(Route::IamAuthProjects),
         (&Method::POST, "/v3/auth/tokens") => Some(Route::IamTokens),
         (&Method::POST, "/v3.0/OS-CREDENTIAL/securitytokens") => Some(Route::IamSecurityTokens),
         (&Method::POST, "/v3.0/OS-AUTH/id-token/tokens") => Some(Route::IamIdTokens),
@@ -494,7 +545,7 @@ impl Identity<'_> {
 
     pub(crate) fn answer(&self, req: &IdentityRequest<'_>) -> IdentityAnswer {
         match req.route {
-            Route::IamProjects => self.list_projects(req),
+            Route::IamProjects | Route::IamAuthProjects => self.list_projects(req),
             Route::IamTokens => self.password_login(req),
             Route::IamIdTokens => self.id_token_login(req),
             Route::IamSecurityTokens => self.security_tokens(req),
@@ -504,7 +555,8 @@ impl Identity<'_> {
     }
 
     fn list_projects(&self, req: &IdentityRequest<'_>) -> IdentityAnswer {
-        let name = query_param(req.query, "name");
+        let path = if req.route == Route::IamAuthProjects { "/v3/auth/projects" } else { "/v3/projects" };
+        let name = if req.route == Route::IamProjects { query_param(req.query, "name") } else { None };
         let projects: Vec<Value> = self
             .projects()
             .iter()
@@ -522,11 +574,7 @@ impl Identity<'_> {
                 })
             })
             .collect();
-        let self_link = if req.query.is_empty() {
-            "/v3/projects".to_owned()
-        } else {
-            format!("/v3/projects?{}", req.query)
-        };
+        let self_link = if req.query.is_empty() { path.to_owned() } else { format!("{path}?{}", req.query) };
         IdentityAnswer::json(
             StatusCode::OK,
             &json!({ "projects": projects, "links": { "self": self_link, "previous": null, "next": null } }),
@@ -615,11 +663,13 @@ impl Identity<'_> {
         if account.password != password {
             return wrong();
         }
-        if let Some(code) = &account.mfa_passcode {
+        if let Some(secret) = &account.totp_secret {
             let totp = &identity["totp"]["user"];
-            let ok = methods.contains(&"totp")
-                && totp["id"].as_str() == Some(account.user_id.as_str())
-                && totp["passcode"].as_str() == Some(code.as_str());
+            if !methods.contains(&"totp") || totp.is_null() {
+                return refusal(StatusCode::UNAUTHORIZED, MFA_REQUIRED);
+            }
+            let ok = totp["id"].as_str() == Some(account.user_id.as_str())
+                && totp["passcode"].as_str().is_some_and(|code| totp_matches(secret, code, req.now_ms));
             if !ok {
                 return refusal(StatusCode::UNAUTHORIZED, "The verification code is wrong.");
             }
@@ -757,12 +807,33 @@ mod tests {
     }
 
     #[test]
+    fn totp_codes_are_rfc_6238_with_one_step_either_side() {
+        // RFC 6238 appendix B, SHA-1, the key "12345678901234567890", last six of the eight digits.
+        let secret = data_encoding::BASE32_NOPAD.encode(b"12345678901234567890");
+        let user = IamUser::new("u", "p", "d").mfa(secret.to_lowercase());
+        let at = |secs: u64| UNIX_EPOCH + Duration::from_secs(secs);
+        let vectors =
+            [(59, "287082"), (1_111_111_109, "081804"), (1_234_567_890, "005924"), (2_000_000_000, "279037")];
+        for (secs, code) in vectors {
+            assert_eq!(user.totp_code(at(secs)).as_deref(), Some(code), "T = {secs}");
+        }
+        let ms = 1_111_111_109_000;
+        assert!(totp_matches(&secret, "081804", ms));
+        assert!(totp_matches(&secret, "081804", ms + 30_000), "one step late");
+        assert!(totp_matches(&secret, "081804", ms - 30_000), "one step early");
+        assert!(!totp_matches(&secret, "081804", ms + 60_000), "two steps late");
+        assert!(!totp_matches(&secret, "081805", ms));
+        assert!(!totp_matches("not base32!", "081804", ms));
+        assert_eq!(IamUser::new("u", "p", "d").totp_code(at(59)), None);
+    }
+
+    #[test]
     fn secrets_stay_out_of_debug() {
-        let user = IamUser::new("u", "pw-secret", "d").mfa("123456");
+        let user = IamUser::new("u", "pw-secret", "d").mfa("GEZDGNBVGY3TQOJQ");
         let fed = IamFederation::new("idp", "idtoken-secret");
         let text = format!("{user:?} {fed:?}");
         assert!(
-            !text.contains("pw-secret") && !text.contains("123456") && !text.contains("idtoken-secret"),
+            !text.contains("pw-secret") && !text.contains("GEZDGNBV") && !text.contains("idtoken-secret"),
             "{text}"
         );
     }

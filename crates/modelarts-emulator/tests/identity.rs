@@ -197,7 +197,8 @@ async fn password_token_is_accepted_until_it_expires_on_the_emulator_clock() {
 
 #[tokio::test]
 async fn wrong_password_unknown_user_mfa_and_unknown_project() {
-    let iam_config = IamConfig::default().user(IamUser::new("mfa-user", "mfa-pass", DOMAIN).mfa("246810"));
+    let mfa_user = IamUser::new("mfa-user", "mfa-pass", DOMAIN).mfa("JBSWY3DPEHPK3PXP");
+    let iam_config = IamConfig::default().user(mfa_user.clone());
     let (emu, client) = start(config(false).iam(iam_config), Proto::H1).await;
     let wrong = [
         PasswordLogin::new(USER, Password::new("not-it"), DOMAIN, region_scope()),
@@ -213,11 +214,25 @@ async fn wrong_password_unknown_user_mfa_and_unknown_project() {
 
     let mfa = PasswordLogin::new("mfa-user", Password::new("mfa-pass"), DOMAIN, region_scope());
     let missing = api_error(call(&emu, &client, &mfa, None).await);
-    assert_eq!(missing.message(), Some("The verification code is wrong."));
-    let user_id = IamUser::new("mfa-user", "", "").user_id;
-    let bad_code = mfa.clone().with_mfa(Mfa::new(user_id.clone(), "111111"));
-    assert_eq!(api_error(call(&emu, &client, &bad_code, None).await).http_status, 401);
-    assert!(call(&emu, &client, &mfa.with_mfa(Mfa::new(user_id, "246810")), None).await.is_ok());
+    assert_eq!(missing.http_status, 401);
+    assert!(missing.message().unwrap().contains("MFA verification is required"), "{missing:?}");
+    let user_id = mfa_user.user_id.clone();
+    let now = emu.state().now();
+    let code = mfa_user.totp_code(now).unwrap();
+    // A code of two steps (60 s) ago is outside the window.
+    let stale = mfa_user.totp_code(now - std::time::Duration::from_secs(60)).unwrap();
+    let other = if code == "111111" { "222222" } else { "111111" };
+    for bad in [other, stale.as_str()] {
+        if bad == code {
+            continue;
+        }
+        let bad_code = mfa.clone().with_mfa(Mfa::new(user_id.clone(), bad));
+        let e = api_error(call(&emu, &client, &bad_code, None).await);
+        assert_eq!((e.http_status, e.message()), (401, Some("The verification code is wrong.")));
+    }
+    let other_user = mfa.clone().with_mfa(Mfa::new("0".repeat(32), code.clone()));
+    assert_eq!(api_error(call(&emu, &client, &other_user, None).await).http_status, 401);
+    assert!(call(&emu, &client, &mfa.with_mfa(Mfa::new(user_id, code)), None).await.is_ok());
 
     let nowhere = api_error(call(&emu, &client, &login(ProjectScope::Name("mars-1".into())), None).await);
     assert_eq!(nowhere.http_status, 404);

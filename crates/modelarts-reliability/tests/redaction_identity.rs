@@ -13,12 +13,13 @@ use modelarts_protocol::iam::TemporaryCredentials;
 use modelarts_protocol::iam::agency::AssumeAgency;
 use modelarts_protocol::iam::federation::{IdToken, IdTokenLogin, TokenToTemporaryKeys};
 use modelarts_protocol::iam::metadata::{MetadataSecurityKey, MetadataSessionToken, MetadataToken};
-use modelarts_protocol::iam::token::{Mfa, Password, PasswordLogin, ProjectScope};
+use modelarts_protocol::iam::token::{Mfa, MfaCode, Password, PasswordLogin, ProjectScope};
 use modelarts_protocol::operations::Operation;
 use modelarts_protocol::signing::Credentials;
 
 const PASSWORD: &str = "PWredactionPassword0123456789PW";
 const MFA_CODE: &str = "864209";
+const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPREDACTION";
 const IAM_TOKEN: &str = "MIIredactionToken0123456789abcdefMII";
 const ID_TOKEN: &str = "eyJredactionIdToken0123456789eyJ";
 const SESSION: &str = "MDSredactionSession0123456789MDS";
@@ -38,6 +39,7 @@ fn no_identity_type_shows_a_secret() {
     let secrets = [
         ("password", PASSWORD),
         ("MFA code", MFA_CODE),
+        ("MFA device secret", TOTP_SECRET),
         ("IAM token", IAM_TOKEN),
         ("ID token", ID_TOKEN),
         ("metadata session token", SESSION),
@@ -59,6 +61,7 @@ fn no_identity_type_shows_a_secret() {
     shown("PasswordLogin Debug", format!("{login:?}"));
     shown("Password Debug", format!("{:?}", Password::new(PASSWORD)));
     shown("Mfa Debug", format!("{:?}", Mfa::new("uid", MFA_CODE)));
+    shown("MfaCode Debug", format!("{:?}", MfaCode::new(MFA_CODE)));
     let id_login =
         IdTokenLogin { idp_id: "idp".into(), id_token: IdToken::new(ID_TOKEN), scope: Some(scope) };
     shown("IdTokenLogin Debug", format!("{id_login:?}"));
@@ -118,7 +121,7 @@ fn no_identity_type_shows_a_secret() {
 
     // The emulator's identity configuration.
     let iam = IamConfig::default()
-        .user(IamUser::new("bob", PASSWORD, "dom").mfa(MFA_CODE))
+        .user(IamUser::new("bob", PASSWORD, "dom").mfa(TOTP_SECRET))
         .federation(IamFederation::new("idp", ID_TOKEN));
     shown("IamConfig Debug", format!("{iam:?}"));
     shown("EmulatorConfig Debug", format!("{:?}", EmulatorConfig::default().iam(iam)));

@@ -317,34 +317,31 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         Ok(client)
     }
 
-    /// Proves the credentials with one call: the project lookup of the region at IAM (the list of
-    /// training jobs when no region is known). A 401 is explained as a wrong key or clock skew,
+    /// Proves the credentials with one IAM call: the project lookup of the region
+    /// (`GET /v3/projects?name=`), or without a region the projects the credentials reach
+    /// (`GET /v3/auth/projects`). A 401 is explained as a wrong key or clock skew,
     /// with the skew measured from the answer.
     pub async fn check_credentials(&self) -> Result<crate::identity::CredentialCheck, Error> {
         let pipeline = self.pipeline();
         let (auth, _) = self.inner.auth.current();
-        let (call, host, request_id) = match &self.inner.identity.region {
+        use modelarts_protocol::iam::projects::{ListAuthProjects, ListProjects};
+        let iam = &self.inner.identity.iam;
+        let (call, list) = match &self.inner.identity.region {
             Some(region) => {
-                let iam = &self.inner.identity.iam;
-                let list = pipeline
-                    .run(
-                        &modelarts_protocol::iam::projects::ListProjects::new(region.as_str()),
-                        iam,
-                        Some(&auth),
-                    )
-                    .await
-                    .map_err(|e| crate::identity::explain_refusal(&pipeline, e, iam))?;
-                ("list_projects", iam.host().to_owned(), list.trace_id)
+                let list = pipeline.run(&ListProjects::new(region.as_str()), iam, Some(&auth)).await;
+                ("list_projects", list)
             }
-            None => {
-                let query = ListQuery { per_page: Some(1), ..ListQuery::default() };
-                self.list_training_jobs(query)
-                    .await
-                    .map_err(|e| crate::identity::explain_refusal(&pipeline, e, &self.inner.endpoint))?;
-                ("list_training_jobs", self.inner.endpoint.host().to_owned(), None)
-            }
+            // Without a region, the projects the credentials reach: still an IAM call, never ModelArts.
+            None => ("list_auth_projects", pipeline.run(&ListAuthProjects, iam, Some(&auth)).await),
         };
-        Ok(crate::identity::CredentialCheck { call, host, request_id, skew_millis: self.clock_skew_millis() })
+        let list = list.map_err(|e| crate::identity::explain_refusal(&pipeline, e, iam))?;
+        Ok(crate::identity::CredentialCheck {
+            call,
+            host: iam.host().to_owned(),
+            request_id: list.trace_id,
+            skew_millis: self.clock_skew_millis(),
+            projects: list.projects,
+        })
     }
 
     /// Reads a version's details (its status among them).

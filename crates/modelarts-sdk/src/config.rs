@@ -19,7 +19,7 @@ use modelarts_protocol::signing::Credentials;
 #[cfg(feature = "transport")]
 use modelarts_transport::{HttpsTransport, TransportConfig};
 
-use modelarts_protocol::iam::token::Password;
+use modelarts_protocol::iam::token::{MfaCode, Password};
 
 use crate::identity::{Agency, Login};
 use crate::time::{Clock, Sleeper, Time};
@@ -56,6 +56,7 @@ fn process_env(name: &str) -> Result<Option<String>, NotUnicode> {
 /// | AK/SK (+ token) | `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_SECURITY_TOKEN` | `ak`, `sk`, `security_token` |
 /// | IAM token | `MODELARTS_IAM_TOKEN` (after AK/SK) | – |
 /// | password login | `HUAWEICLOUD_SDK_USERNAME`, `HUAWEICLOUD_SDK_PASSWORD`, `HUAWEICLOUD_SDK_DOMAIN_NAME` | `username`, `password`, `domain_name` |
+/// | virtual MFA of a password login | `MODELARTS_MFA_CODE` (never a file), `MODELARTS_USER_ID` | `user_id` |
 /// | OIDC federation | `HUAWEICLOUD_SDK_IDP_ID`, `HUAWEICLOUD_SDK_ID_TOKEN_FILE` | `idp_id`, `id_token_file` |
 /// | CCE pod identity | `HC_CONTAINER_CREDENTIALS_FULL_URI`, `HC_CONTAINER_AUTHORIZATION_TOKEN_FILE` | – |
 /// | ECS/BMS metadata (last) | `MODELARTS_METADATA_ENDPOINT` (address or `off`) | – |
@@ -106,6 +107,8 @@ pub struct ClientBuilder {
     pub(crate) profile: Option<String>,
     pub(crate) credentials_file: Option<PathBuf>,
     pub(crate) password_login: Option<Login>,
+    pub(crate) mfa_code: Option<MfaCode>,
+    pub(crate) user_id: Option<String>,
     pub(crate) iam_endpoint: Option<String>,
     pub(crate) agency_name: Option<String>,
     pub(crate) agency_domain: Option<String>,
@@ -144,6 +147,8 @@ impl fmt::Debug for ClientBuilder {
             .field("profile", &self.profile)
             .field("credentials_file", &self.credentials_file)
             .field("password_login", &self.password_login)
+            .field("mfa_code", &self.mfa_code)
+            .field("user_id", &self.user_id)
             .field("iam_endpoint", &self.iam_endpoint)
             .field("agency_name", &self.agency_name)
             .field("agency_domain", &self.agency_domain)
@@ -172,6 +177,8 @@ impl ClientBuilder {
             profile: None,
             credentials_file: None,
             password_login: None,
+            mfa_code: None,
+            user_id: None,
             iam_endpoint: None,
             agency_name: None,
             agency_domain: None,
@@ -248,7 +255,26 @@ impl ClientBuilder {
             user_name: user_name.trim().to_owned(),
             password: Password::new(password),
             domain_name: domain_name.trim().to_owned(),
+            mfa: None,
         });
+        self
+    }
+
+    /// The current code of the IAM user's virtual MFA device, for a password login whose user
+    /// has MFA login protection (`methods: ["password", "totp"]`). Env: `MODELARTS_MFA_CODE`;
+    /// deliberately no file key: a one-time code (valid about 30 s) does not belong in a file.
+    /// Needs the user's id too ([`user_id`](Self::user_id)), as the API names the MFA user by id.
+    /// A token obtained with a code is cached and reused like any other, so later runs need no
+    /// code until it is due for renewal. Never shown in `Debug`, errors or logs.
+    pub fn mfa_code(mut self, code: &str) -> Self {
+        self.mfa_code = Some(MfaCode::new(code));
+        self
+    }
+
+    /// The IAM user's id (32 hex characters, shown in the console under "My Credentials"), which
+    /// an MFA login sends with the code. Env: `MODELARTS_USER_ID`; file key `user_id`.
+    pub fn user_id(mut self, user_id: &str) -> Self {
+        self.user_id = Some(user_id.trim().to_owned());
         self
     }
 
@@ -464,16 +490,22 @@ impl ClientBuilder {
     ) -> Result<crate::blocking::Client<T>, Error> {
         let resolved = self.resolve()?;
         let sleeper = self.blocking_sleeper.unwrap_or_else(|| Arc::new(crate::blocking::ThreadSleeper));
-        let time =
-            Time { clock: self.time.clock, sleeper: Arc::new(crate::blocking::BlockingSleep(sleeper)) };
+        let time = Time {
+            clock: self.time.clock,
+            sleeper: Arc::new(crate::blocking::BlockingSleep(sleeper)),
+            blocking: true,
+        };
         let client =
             Client::from_resolved(resolved, crate::blocking::Client::wrap(sender), self.jitter, time)?;
         Ok(crate::blocking::Client::of(client))
     }
 
     /// Like [`build_blocking`](Self::build_blocking), making the calls the identity needs first, as
-    /// [`connect`](Self::connect) does (on the calling thread). The metadata service's 1 s bound
-    /// is the blocking sender's own connect timeout here: set it short.
+    /// [`connect`](Self::connect) does (on the calling thread). The metadata service gets the same
+    /// 1 s bound ([`METADATA_BOUND`](crate::METADATA_BOUND)) for its connection: before each
+    /// metadata request a plain TCP connect to its address must succeed within it (a laptop, where
+    /// nothing answers at 169.254.169.254, gives up after 1 s). A blocking send cannot be raced by
+    /// a timer, so once connected the answer's wait is the sender's own timeout: set it short.
     #[cfg(feature = "blocking")]
     pub fn connect_blocking<T: modelarts_http::BlockingHttpSend<Error: Send + Sync + 'static>>(
         self,
@@ -481,8 +513,11 @@ impl ClientBuilder {
     ) -> Result<crate::blocking::Client<T>, Error> {
         let resolved = self.resolve()?;
         let sleeper = self.blocking_sleeper.unwrap_or_else(|| Arc::new(crate::blocking::ThreadSleeper));
-        let time =
-            Time { clock: self.time.clock, sleeper: Arc::new(crate::blocking::BlockingSleep(sleeper)) };
+        let time = Time {
+            clock: self.time.clock,
+            sleeper: Arc::new(crate::blocking::BlockingSleep(sleeper)),
+            blocking: true,
+        };
         let client = crate::blocking::run(Client::connect_resolved(
             resolved,
             crate::blocking::Client::wrap(sender),
@@ -570,6 +605,9 @@ pub struct ResolvedConfig {
     pub login: Option<Setting<Login>>,
     /// The agency to assume with the credentials, if any.
     pub agency: Option<Setting<Agency>>,
+    /// Where the virtual MFA code of the password login came from, if one was given (the code
+    /// itself is in the login, redacted).
+    pub mfa: Option<Setting<()>>,
     /// The IAM endpoint.
     pub iam_endpoint: Setting<Endpoint>,
     /// The identity cache directory, if any.
@@ -648,6 +686,9 @@ impl ResolvedConfig {
             None => match &self.login {
                 Some(login) => {
                     rows.push(("credentials", login.value.describe(), login.source.to_string()));
+                    if let Some(mfa) = &self.mfa {
+                        rows.push(("mfa_code", "********".to_owned(), mfa.source.to_string()));
+                    }
                 }
                 None => rows.push(("credentials", "<not found>".to_owned(), "-".to_owned())),
             },

@@ -259,6 +259,19 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Pipeline<'_, T> {
         let mut policy = self.policy;
         policy.max_attempts = 1;
         let once = Pipeline { policy, ..*self };
+        // A blocking sleep cannot race a blocking send (it would only delay it): the blocking
+        // client bounds the connection by a TCP connect of its own instead.
+        #[cfg(feature = "blocking")]
+        if self.time.blocking {
+            return match crate::blocking::probe_connect(endpoint, bound) {
+                crate::blocking::Probe::Reachable => Some(once.run(op, endpoint, None).await),
+                crate::blocking::Probe::Silent => None,
+                crate::blocking::Probe::Failed(error) => Some(Err(Error::Transport {
+                    source: crate::error::TransportError::new(error),
+                    attempts: 0,
+                })),
+            };
+        }
         let call = std::pin::pin!(once.run(op, endpoint, None));
         let bound = std::pin::pin!(self.time.sleep(bound));
         match futures_util::future::select(call, bound).await {

@@ -26,12 +26,13 @@ use modelarts_protocol::iam::metadata::{
 };
 use modelarts_protocol::iam::projects::{ListProjects, select_project};
 use modelarts_protocol::iam::renewal::{Freshness, credentials_freshness, token_freshness};
-use modelarts_protocol::iam::token::{IssuedToken, Password, PasswordLogin, ProjectScope};
+use modelarts_protocol::iam::token::{IssuedToken, LoginRefusal, Mfa, Password, PasswordLogin, ProjectScope};
 use modelarts_protocol::ids::ProjectId;
 
 use crate::cache::{IdentityCache, ProjectKey, TokenEntry};
 use crate::error::Error;
 use crate::execute::Pipeline;
+use crate::resolve::{ENV_MFA_CODE, ENV_USER_ID};
 
 /// How long the metadata service may take to answer before it counts as unreachable (a laptop
 /// has none, and must not hang).
@@ -52,6 +53,8 @@ pub enum Login {
         password: Password,
         /// The account (domain) name.
         domain_name: String,
+        /// The virtual MFA code and the user's id, when the login is protected by MFA.
+        mfa: Option<Mfa>,
     },
     /// The ECS/BMS metadata service (the server's agency).
     Metadata {
@@ -79,8 +82,11 @@ impl Login {
     /// A short description without secrets: `password of alice@example`, `ECS metadata at …`.
     pub fn describe(&self) -> String {
         match self {
-            Login::Password { user_name, domain_name, .. } => {
+            Login::Password { user_name, domain_name, mfa: None, .. } => {
                 format!("password login of {user_name}@{domain_name}")
+            }
+            Login::Password { user_name, domain_name, mfa: Some(_), .. } => {
+                format!("password login of {user_name}@{domain_name} with a virtual MFA code")
             }
             Login::Metadata { endpoint } => format!("ECS/BMS metadata at {}", endpoint.url()),
             Login::PodIdentity { uri, .. } => format!("CCE pod identity at {}", uri.url()),
@@ -116,7 +122,8 @@ impl IdentityInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CredentialCheck {
-    /// The call made (`list_projects` at IAM, or `list_training_jobs` without a region).
+    /// The IAM call made: `list_projects` (the region's projects), or `list_auth_projects` (every
+    /// project the credentials reach) without a region.
     pub call: &'static str,
     /// The host it went to.
     pub host: String,
@@ -124,6 +131,8 @@ pub struct CredentialCheck {
     pub request_id: Option<String>,
     /// The clock skew measured so far (server minus local), in milliseconds.
     pub skew_millis: Option<i64>,
+    /// The projects the answer listed (their names are the regions).
+    pub projects: Vec<modelarts_protocol::iam::projects::Project>,
 }
 
 /// Everything needed to (re)obtain the credentials and find the project.
@@ -401,8 +410,8 @@ async fn obtain<T: HttpSend<Error: Send + Sync + 'static>>(
 ) -> Result<Obtained, Error> {
     let base = match (&plan.base, &plan.login) {
         (Some(auth), _) => Obtained::fixed(auth.clone()),
-        (None, Some(Login::Password { user_name, password, domain_name })) => {
-            password_login(p, plan, user_name, password, domain_name, use_cache).await?
+        (None, Some(Login::Password { user_name, password, domain_name, mfa })) => {
+            password_login(p, plan, (user_name, password, domain_name, mfa.as_ref()), use_cache).await?
         }
         (None, Some(Login::Metadata { endpoint })) => metadata(p, plan, endpoint).await?,
         (None, Some(Login::Federation { idp_id, id_token_file })) => {
@@ -446,12 +455,13 @@ fn token_cache_key(user: &str, domain: &str, scope: &ProjectScope, iam: &Endpoin
     format!("{user}@{domain} {scope} {}", iam.url())
 }
 
+/// The user name, password, account and MFA code of a password login.
+type PasswordParts<'a> = (&'a str, &'a Password, &'a str, Option<&'a Mfa>);
+
 async fn password_login<T: HttpSend<Error: Send + Sync + 'static>>(
     p: &Pipeline<'_, T>,
     plan: &IdentityPlan,
-    user_name: &str,
-    password: &Password,
-    domain_name: &str,
+    (user_name, password, domain_name, mfa): PasswordParts<'_>,
     use_cache: bool,
 ) -> Result<Obtained, Error> {
     let scope = match (&plan.project_id, &plan.region) {
@@ -478,12 +488,27 @@ async fn password_login<T: HttpSend<Error: Send + Sync + 'static>>(
             });
         }
     }
-    let login = PasswordLogin::new(user_name, password.clone(), domain_name, scope);
+    let mut login = PasswordLogin::new(user_name, password.clone(), domain_name, scope);
+    if let Some(mfa) = mfa {
+        login = login.with_mfa(mfa.clone());
+    }
     let issued = p.run(&login, &plan.iam, None).await.map_err(|e| {
-        Error::config_with(
-            format!("the password login of {user_name}@{domain_name} at {} failed", plan.iam.host()),
-            e,
-        )
+        let who = format!("{user_name}@{domain_name}");
+        let refusal = match &e {
+            Error::Service { error, .. } if error.http_status == 401 => LoginRefusal::of(error),
+            _ => LoginRefusal::Other,
+        };
+        let what = match (refusal, mfa) {
+            (LoginRefusal::MfaRequired, _) => format!(
+                "the IAM user {who} has virtual MFA login protection: give the current code of the MFA device with --mfa-code ({ENV_MFA_CODE}) and the user's id with --user-id ({ENV_USER_ID}, profile key user_id)"
+            ),
+            (LoginRefusal::MfaCodeWrong, _) => format!(
+                "IAM at {} refused the virtual MFA code of {who} (HTTP 401): the code is wrong, already expired (codes change every 30 s: use the current one), or the user id does not belong to {who}; also check this machine's clock",
+                plan.iam.host()
+            ),
+            _ => format!("the password login of {who} at {} failed", plan.iam.host()),
+        };
+        Error::config_with(what, e)
     })?;
     plan.cache.store_token(
         TokenEntry {
@@ -497,12 +522,18 @@ async fn password_login<T: HttpSend<Error: Send + Sync + 'static>>(
     Ok(Obtained::token(issued))
 }
 
-/// The "no credentials" error with the metadata service's reason appended, or a configuration
-/// error when the metadata service was asked for explicitly.
-fn metadata_failure(plan: &IdentityPlan, endpoint: &Endpoint, reason: String) -> Error {
+/// The "no credentials" error with the metadata service's reason appended (and that the probe
+/// took `probed`, and how to switch it off), or a configuration error when the metadata service
+/// was asked for explicitly.
+fn metadata_failure(plan: &IdentityPlan, endpoint: &Endpoint, reason: String, probed: Duration) -> Error {
     if plan.login_is_fallback {
         let mut tried = plan.tried.clone();
-        tried.push(format!("ECS/BMS metadata at {} ({reason})", endpoint.url()));
+        tried.push(format!(
+            "ECS/BMS metadata at {} ({reason}; the probe took {:.1}s; {}=off skips it)",
+            endpoint.url(),
+            probed.as_secs_f64(),
+            crate::resolve::ENV_METADATA_ENDPOINT
+        ));
         Error::Credentials { tried }
     } else {
         Error::config(format!("the ECS/BMS metadata service at {}: {reason}", endpoint.url()))
@@ -514,14 +545,16 @@ async fn metadata<T: HttpSend<Error: Send + Sync + 'static>>(
     plan: &IdentityPlan,
     endpoint: &Endpoint,
 ) -> Result<Obtained, Error> {
-    let silent =
-        || metadata_failure(plan, endpoint, format!("no answer within {}s", METADATA_BOUND.as_secs()));
+    let started = p.time.monotonic();
+    let failure =
+        |reason: String| metadata_failure(plan, endpoint, reason, p.time.monotonic().saturating_sub(started));
+    let silent = || failure(format!("no answer within {}s", METADATA_BOUND.as_secs()));
     // A session the service refuses (it expired between the two calls) is fetched again, once.
     for last in [false, true] {
         let session = match p.run_bounded(&MetadataSessionToken::default(), endpoint, METADATA_BOUND).await {
             None => return Err(silent()),
             Some(Err(Error::Transport { source, .. })) => {
-                return Err(metadata_failure(plan, endpoint, format!("not reachable: {source}")));
+                return Err(failure(format!("not reachable: {source}")));
             }
             // Anything that is not a session token: go on without one, as the official SDKs do.
             Some(Ok(MetadataSession::Token(token))) => Some(token),
@@ -539,12 +572,12 @@ async fn metadata<T: HttpSend<Error: Send + Sync + 'static>>(
         };
         match classify_security_key_error(&source, endpoint.host()) {
             MetadataFailure::NoAgency(no_agency) => {
-                return Err(metadata_failure(plan, endpoint, no_agency.to_string()));
+                return Err(failure(no_agency.to_string()));
             }
             MetadataFailure::SessionRejected if !last => {
                 tracing::debug!("the metadata service refused its session token: fetching a new one");
             }
-            _ => return Err(metadata_failure(plan, endpoint, format!("refused the security key: {source}"))),
+            _ => return Err(failure(format!("refused the security key: {source}"))),
         }
     }
     // Not reached: the second round returns in every arm.

@@ -58,6 +58,10 @@ pub(crate) const ENV_USERNAME: &str = "HUAWEICLOUD_SDK_USERNAME";
 pub(crate) const ENV_PASSWORD: &str = "HUAWEICLOUD_SDK_PASSWORD";
 /// Env: the account (domain) of a password login.
 pub(crate) const ENV_DOMAIN_NAME: &str = "HUAWEICLOUD_SDK_DOMAIN_NAME";
+/// Env: the current code of the password login's virtual MFA device.
+pub(crate) const ENV_MFA_CODE: &str = "MODELARTS_MFA_CODE";
+/// Env: the IAM user's id (an MFA login names the user by id).
+pub(crate) const ENV_USER_ID: &str = "MODELARTS_USER_ID";
 /// Env: the agency to assume.
 pub(crate) const ENV_AGENCY_NAME: &str = "MODELARTS_AGENCY_NAME";
 /// Env: the account (domain) that created the agency.
@@ -104,7 +108,8 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
     let mut file = ProfileFile::new(credentials_file, profile.clone());
 
     let mut tried = Vec::new();
-    let (auth, login) = resolve_credentials(b, env, &mut file, &mut tried)?;
+    let (auth, mut login) = resolve_credentials(b, env, &mut file, &mut tried)?;
+    let mfa = resolve_mfa(b, env, &mut file, login.as_mut())?;
     let agency = resolve_agency(b, env, &mut file)?;
     let project_id = resolve_project_id(b, env, &mut file)?;
     let region = resolve_region(b, env)?;
@@ -132,6 +137,7 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
         auth,
         login,
         agency,
+        mfa,
         iam_endpoint,
         cache_dir,
         credentials_tried: tried,
@@ -391,6 +397,47 @@ fn resolve_iam_endpoint(
     Ok(Setting::new(endpoint, source))
 }
 
+/// The virtual MFA code of a password login: explicit → `MODELARTS_MFA_CODE` (no file key: a
+/// one-time code does not belong in a file), with the user id: explicit → `MODELARTS_USER_ID` →
+/// file `user_id`. The code is attached to the password login; a code without a password login,
+/// or without a user id, is an error.
+fn resolve_mfa(
+    b: &ClientBuilder,
+    env: &EnvFn,
+    file: &mut ProfileFile,
+    login: Option<&mut Setting<Login>>,
+) -> Result<Option<Setting<()>>, Error> {
+    use modelarts_protocol::iam::token::{Mfa, MfaCode};
+    let (code, source) = match &b.mfa_code {
+        Some(code) => (code.clone(), SettingSource::Explicit),
+        None => match env(ENV_MFA_CODE).map_err(|_| not_unicode(ENV_MFA_CODE))? {
+            Some(code) if !code.trim().is_empty() => {
+                (MfaCode::new(code), SettingSource::Env(ENV_MFA_CODE.to_owned()))
+            }
+            _ => return Ok(None),
+        },
+    };
+    let Some(Setting { value: Login::Password { user_name, domain_name, mfa, .. }, .. }) = login else {
+        return Err(Error::config(format!(
+            "a virtual MFA code is set ({source}) but the credentials are not a password login: the code is only sent with HUAWEICLOUD_SDK_USERNAME/_PASSWORD/_DOMAIN_NAME (or the profile's username/password/domain_name)"
+        )));
+    };
+    let user_id = match &b.user_id {
+        Some(id) => Some(id.clone()),
+        None => match env_value(env, ENV_USER_ID)? {
+            Some(id) => Some(id),
+            None => file.value("user_id")?.map(|s| s.value),
+        },
+    };
+    let Some(user_id) = user_id.filter(|id| !id.trim().is_empty()) else {
+        return Err(Error::config(format!(
+            "a virtual MFA code is set ({source}) but not the id of the IAM user {user_name}@{domain_name}, which the MFA login must send: set --user-id ({ENV_USER_ID}, profile key user_id); the console shows it under My Credentials"
+        )));
+    };
+    *mfa = Some(Mfa::of(user_id.trim(), &code));
+    Ok(Some(Setting::new((), source)))
+}
+
 /// The agency: explicit → `MODELARTS_AGENCY_NAME` + `MODELARTS_AGENCY_DOMAIN` → file
 /// `agency_name` + `agency_domain`. A name without a domain (or the reverse) is an error.
 fn resolve_agency(
@@ -640,6 +687,7 @@ fn password_login(
                 user_name: user_name.trim().to_owned(),
                 password: Password::new(password),
                 domain_name: domain_name.trim().to_owned(),
+                mfa: None,
             }))
         }
         (user, password, domain) => {

@@ -69,11 +69,20 @@ impl Sleeper for TokioSleeper {
 pub(crate) struct Time {
     pub(crate) clock: std::sync::Arc<dyn Clock>,
     pub(crate) sleeper: std::sync::Arc<dyn Sleeper>,
+    /// Whether sleeps block the thread (the blocking client): then a sleep cannot race a call, and
+    /// bounded calls are bounded another way.
+    #[cfg(feature = "blocking")]
+    pub(crate) blocking: bool,
 }
 
 impl Time {
     pub(crate) fn system() -> Self {
-        Self { clock: std::sync::Arc::new(SystemClock::new()), sleeper: std::sync::Arc::new(TokioSleeper) }
+        Self {
+            clock: std::sync::Arc::new(SystemClock::new()),
+            sleeper: std::sync::Arc::new(TokioSleeper),
+            #[cfg(feature = "blocking")]
+            blocking: false,
+        }
     }
 
     pub(crate) fn now(&self) -> SystemTime {

@@ -101,3 +101,93 @@ fn the_blocking_client_connects_with_a_password_login_and_finds_the_project() {
     assert_eq!(routes, [modelarts_emulator::Route::IamTokens, modelarts_emulator::Route::Show]);
     runtime.block_on(emulator.shutdown());
 }
+
+/// A listener whose accept queue is full: further connections are never accepted (the kernel
+/// drops their SYNs), as at an address where nothing answers. Returns it with the held connections.
+fn never_accepting() -> (std::net::TcpListener, Vec<std::net::TcpStream>, String) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..4096 {
+        match std::net::TcpStream::connect_timeout(&address, Duration::from_millis(200)) {
+            Ok(stream) => held.push(stream),
+            Err(_) => break,
+        }
+    }
+    (listener, held, format!("http://{address}"))
+}
+
+#[derive(Debug)]
+struct NotSent;
+impl std::fmt::Display for NotSent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not sent")
+    }
+}
+impl std::error::Error for NotSent {}
+impl modelarts_sdk::SendError for NotSent {
+    fn may_have_reached_server(&self) -> bool {
+        false
+    }
+}
+
+#[test]
+fn the_blocking_connect_gives_up_on_a_metadata_service_that_never_accepts_after_its_own_bound() {
+    use modelarts_sdk::{Client, Error, METADATA_BOUND};
+    let (_listener, held, url) = never_accepting();
+    assert!(held.len() < 4096, "the accept queue never filled");
+    let sent = Arc::new(Mutex::new(0usize));
+    let counter = Arc::clone(&sent);
+    let sender = move |_: http::Request<bytes::Bytes>| -> Result<http::Response<bytes::Bytes>, NotSent> {
+        *counter.lock().unwrap() += 1;
+        Err(NotSent)
+    };
+    let slept = Arc::new(Mutex::new(Vec::new()));
+    let recorded = Arc::clone(&slept);
+    let started = std::time::Instant::now();
+    let err = Client::builder()
+        .region("cn-north-4")
+        .project_id("0123456789abcdef0123456789abcdef")
+        .cache_dir(None)
+        .metadata_endpoint(&url)
+        .blocking_sleeper(move |d: Duration| recorded.lock().unwrap().push(d))
+        .env(|_| None)
+        .connect_blocking(sender)
+        .err()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let Error::Credentials { tried } = &err else { panic!("{err:?}") };
+    let last = tried.last().unwrap();
+    assert!(last.contains("(no answer within 1s; the probe took 1."), "{tried:?}");
+    assert!(last.ends_with("MODELARTS_METADATA_ENDPOINT=off skips it)"), "{tried:?}");
+    assert_eq!(*sent.lock().unwrap(), 0, "no request was handed to the sender");
+    assert!(slept.lock().unwrap().is_empty(), "the bound is a connect timeout, not a sleep");
+    assert!(elapsed >= METADATA_BOUND.mul_f64(0.9) && elapsed < Duration::from_secs(10), "{elapsed:?}");
+}
+
+#[test]
+fn the_blocking_connect_takes_the_metadata_services_keys_without_waiting_for_the_bound() {
+    use modelarts_emulator::{MetadataConfig, Route};
+    use modelarts_sdk::{Client, ListQuery};
+    let (runtime, emulator) = example::start(
+        EmulatorConfig::default().job(JobSeed::running(10, 3)).metadata(MetadataConfig::enabled()),
+    )
+    .unwrap();
+    let sender = example::UreqSender::new(emulator.ca_cert_pem().unwrap(), Duration::from_secs(10)).unwrap();
+    let slept = Arc::new(Mutex::new(Vec::new()));
+    let recorded = Arc::clone(&slept);
+    let client = Client::builder()
+        .endpoint_url(&emulator.endpoint())
+        .project_id(emulator.project_id())
+        .cache_dir(None)
+        .metadata_endpoint(&emulator.endpoint())
+        .blocking_sleeper(move |d: Duration| recorded.lock().unwrap().push(d))
+        .env(|_| None)
+        .connect_blocking(sender)
+        .unwrap();
+    assert_eq!(client.list_training_jobs(ListQuery::default()).unwrap().jobs.len(), 1);
+    let routes: Vec<Route> = emulator.state().journal().iter().map(|e| e.route).collect();
+    assert_eq!(routes, [Route::MetadataToken, Route::MetadataSecurityKey, Route::List]);
+    assert!(slept.lock().unwrap().is_empty(), "no sleep: {:?}", slept.lock().unwrap());
+    runtime.block_on(emulator.shutdown());
+}

@@ -1,6 +1,7 @@
 //! Identity against the emulator's IAM and metadata faces over HTTPS: the credential chain's
 //! sources, the project lookup and its caches, password login with the token cache, renewal of an
-//! expired token in the middle of a wait, agencies, the metadata service and OIDC federation.
+//! expired token in the middle of a wait, agencies, the metadata service and OIDC federation,
+//! virtual MFA, and the renewal of temporary keys ahead of expiry (also by 16 stops at once).
 #![allow(clippy::unwrap_used, reason = "test helpers fail the test on a broken fixture")]
 
 use std::collections::HashMap;
@@ -10,8 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use modelarts_emulator::{
-    Emulator, EmulatorConfig, IamConfig, IamProject, JobSeed, MetadataConfig, Route, RunningEmulator,
-    StateHandle,
+    Emulator, EmulatorConfig, IamConfig, IamProject, IamUser, JobSeed, MetadataConfig, Route,
+    RunningEmulator, StateHandle,
 };
 use modelarts_sdk::*;
 
@@ -42,6 +43,26 @@ fn base(emulator: &RunningEmulator, cache: &Path) -> ClientBuilder {
         .env(|_| None)
 }
 
+/// A builder with a region, `emulator`'s keys and CA, a private cache directory, quick retries
+/// (1 ms base) and an environment of its own: for tests that point the endpoints themselves.
+fn keyed(emulator: &RunningEmulator, cache: &Path) -> ClientBuilder {
+    Client::builder()
+        .region(REGION)
+        .credentials(aksk(emulator))
+        .ca_bundle(emulator.ca_cert_path().unwrap())
+        .cache_dir(Some(cache.to_path_buf()))
+        .retry_policy(RetryPolicy { transient_base: Duration::from_millis(1), ..RetryPolicy::default() })
+        .env(|_| None)
+}
+
+/// A builder with a region and a project id, no credentials, no cache and an environment of its
+/// own: for tests of the chain's last resort, the metadata service.
+fn keyless() -> ClientBuilder {
+    Client::builder().region(REGION).project_id(OTHER_PROJECT).cache_dir(None).env(|_| None)
+}
+
+const OTHER_PROJECT: &str = "0123456789abcdef0123456789abcdef";
+
 fn aksk(emulator: &RunningEmulator) -> Credentials {
     let c = emulator.credentials();
     Credentials::new(&c.access_key, &c.secret_key)
@@ -49,6 +70,33 @@ fn aksk(emulator: &RunningEmulator) -> Credentials {
 
 fn routes(emulator: &RunningEmulator, route: Route) -> usize {
     emulator.state().journal().iter().filter(|e| e.route == route).count()
+}
+
+/// An error and its whole cause chain, `Debug` included, as one string.
+fn chain(err: &Error) -> String {
+    let mut text = format!("{err} | {err:?}");
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        text.push_str(&format!(" | {s}"));
+        source = s.source();
+    }
+    text
+}
+
+/// The environment of a password login (plus `extra`).
+fn password_env(user: &str, password: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut vars = vec![
+        ("HUAWEICLOUD_SDK_USERNAME".to_owned(), user.to_owned()),
+        ("HUAWEICLOUD_SDK_PASSWORD".to_owned(), password.to_owned()),
+        ("HUAWEICLOUD_SDK_DOMAIN_NAME".to_owned(), DOMAIN.to_owned()),
+    ];
+    vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    vars
+}
+
+fn env_owned(vars: Vec<(String, String)>) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+    let map: HashMap<String, String> = vars.into_iter().collect();
+    move |name| map.get(name).cloned()
 }
 
 #[cfg(unix)]
@@ -164,18 +212,102 @@ async fn a_wrong_password_is_refused_with_the_trace_id_and_never_shown() {
         .connect()
         .await
         .unwrap_err();
-    let mut chain = format!("{err} | {err:?}");
-    let mut source = std::error::Error::source(&err);
-    while let Some(s) = source {
-        chain.push_str(&format!(" | {s}"));
-        source = s.source();
-    }
+    let chain = chain(&err);
     assert!(chain.contains("password login of emulator-user@emulator-domain"), "{chain}");
     assert!(chain.contains("The username or password is wrong."), "{chain}");
     assert!(chain.contains("(request id "), "{chain}");
     assert!(!chain.contains("wrong-password-123"), "{chain}");
     assert!(!cache.path().join("tokens.json").exists());
     emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_password_login_with_virtual_mfa_needs_the_current_code_and_caches_its_token() {
+    const MFA_PASSWORD: &str = "mfa-password-0001";
+    let user = IamUser::new("mfa-user", MFA_PASSWORD, DOMAIN).mfa("JBSWY3DPEHPK3PXP");
+    let emulator = start(
+        EmulatorConfig::default().job(JobSeed::running(10, 3)).iam(IamConfig::default().user(user.clone())),
+    )
+    .await;
+    let cache = tempfile::tempdir().unwrap();
+    let user_id = user.user_id.clone();
+    let connect = |extra: &[(&str, &str)]| {
+        base(&emulator, cache.path()).env(env_owned(password_env("mfa-user", MFA_PASSWORD, extra))).connect()
+    };
+
+    // No code: IAM says MFA is required, and the error names the flag and the variables.
+    let err = connect(&[]).await.unwrap_err();
+    assert_eq!(err.category(), ErrorCategory::Config, "{err:?}");
+    let text = chain(&err);
+    assert!(text.contains("mfa-user@emulator-domain has virtual MFA login protection"), "{text}");
+    assert!(
+        text.contains("--mfa-code (MODELARTS_MFA_CODE)") && text.contains("--user-id (MODELARTS_USER_ID"),
+        "{text}"
+    );
+
+    // A code but no user id: refused before any request.
+    emulator.state().clear_journal();
+    let err = connect(&[("MODELARTS_MFA_CODE", "123456")]).await.unwrap_err();
+    assert!(chain(&err).contains("not the id of the IAM user mfa-user@emulator-domain"), "{err}");
+    assert_eq!(emulator.state().journal().len(), 0);
+
+    // A wrong code (none of the three the emulator accepts now): 401 explained, the code never shown.
+    let now = emulator.state().now();
+    let valid: Vec<String> = [now - Duration::from_secs(30), now, now + Duration::from_secs(30)]
+        .iter()
+        .map(|t| user.totp_code(*t).unwrap())
+        .collect();
+    let wrong =
+        ["000000", "111111", "222222", "333333"].into_iter().find(|c| !valid.iter().any(|v| v == c)).unwrap();
+    let err = connect(&[("MODELARTS_MFA_CODE", wrong), ("MODELARTS_USER_ID", &user_id)]).await.unwrap_err();
+    let text = chain(&err);
+    assert!(text.contains("refused the virtual MFA code of mfa-user@emulator-domain (HTTP 401)"), "{text}");
+    assert!(text.contains("The verification code is wrong.") && text.contains("(request id "), "{text}");
+    assert!(!text.contains(wrong) && !text.contains(MFA_PASSWORD), "{text}");
+
+    // The current code logs in; the token is cached like any other (no code, no password in it).
+    let code = user.totp_code(emulator.state().now()).unwrap();
+    let client = connect(&[("MODELARTS_MFA_CODE", &code), ("MODELARTS_USER_ID", &user_id)]).await.unwrap();
+    assert_eq!(client.project_id().as_str(), emulator.project_id());
+    assert_eq!(client.list_training_jobs(ListQuery::default()).await.unwrap().jobs.len(), 1);
+    assert!(!format!("{client:?}").contains(&code));
+    let text = std::fs::read_to_string(cache.path().join("tokens.json")).unwrap();
+    assert!(
+        text.contains("mfa-user@emulator-domain") && !text.contains(&code) && !text.contains(MFA_PASSWORD),
+        "{text}"
+    );
+
+    // The next run needs no code: the cached token is reused, no login is sent.
+    emulator.state().clear_journal();
+    let again = connect(&[]).await.unwrap();
+    again.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(routes(&emulator, Route::IamTokens), 0, "the cached token is reused");
+    emulator.shutdown().await;
+}
+
+#[test]
+fn an_mfa_code_without_a_password_login_is_refused_and_never_shown() {
+    let builder = Client::builder()
+        .region(REGION)
+        .credentials(Credentials::new("AKAKAKAKAKAK", "SK"))
+        .mfa_code("246810")
+        .env(|_| None);
+    assert!(!format!("{builder:?}").contains("246810"), "{builder:?}");
+    let err = builder.resolve().unwrap_err();
+    assert!(err.to_string().contains("not a password login"), "{err}");
+    // With a password login, `configure list` shows that a code is set, masked, and its source.
+    let resolved = Client::builder()
+        .region(REGION)
+        .password_login("u", "secret-pw-1", "d")
+        .env(env_of(&[
+            ("MODELARTS_MFA_CODE", "246810"),
+            ("MODELARTS_USER_ID", "0123456789abcdef0123456789abcdef"),
+        ]))
+        .resolve()
+        .unwrap();
+    let shown = format!("{resolved} {resolved:?}");
+    assert!(!shown.contains("246810") && !shown.contains("secret-pw-1"), "{shown}");
+    assert!(shown.contains("with a virtual MFA code") && shown.contains("env MODELARTS_MFA_CODE"), "{shown}");
 }
 
 /// Advances the emulator's clock once, on the waiter's first sleep: the token expires mid-wait.
@@ -289,15 +421,7 @@ async fn with_nothing_found_the_error_lists_every_source_tried_including_an_unre
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let cache = tempfile::tempdir().unwrap();
-    let err = Client::builder()
-        .region(REGION)
-        .project_id("0123456789abcdef0123456789abcdef")
-        .cache_dir(Some(cache.path().to_path_buf()))
-        .env(env_of(&[("MODELARTS_METADATA_ENDPOINT", &url)]))
-        .connect()
-        .await
-        .unwrap_err();
+    let err = keyless().env(env_of(&[("MODELARTS_METADATA_ENDPOINT", &url)])).connect().await.unwrap_err();
     let Error::Credentials { tried } = &err else { panic!("{err:?}") };
     assert_eq!(tried.len(), 8, "{tried:?}");
     assert!(tried[0].starts_with("explicit"));
@@ -419,18 +543,9 @@ async fn an_endpoint_list_fails_over_past_a_refused_connection_and_a_refused_han
     let untrusted = start(EmulatorConfig::default()).await;
     let cache = tempfile::tempdir().unwrap();
     let list = format!("{},{},{}", closed_port_url(), untrusted.endpoint(), emulator.endpoint());
-    let client = Client::builder()
-        .region(REGION)
+    let client = keyed(&emulator, cache.path())
         .project_id(emulator.project_id())
-        .credentials(aksk(&emulator))
-        .ca_bundle(emulator.ca_cert_path().unwrap())
-        .cache_dir(Some(cache.path().to_path_buf()))
         .max_attempts(3)
-        .retry_policy(RetryPolicy {
-            max_attempts: 3,
-            transient_base: Duration::from_millis(1),
-            ..RetryPolicy::default()
-        })
         .env(env_of(&[("HUAWEICLOUD_SDK_REGION_MODELARTS_CN_NORTH_4", &list)]))
         .build()
         .unwrap();
@@ -456,11 +571,9 @@ async fn a_stop_that_may_have_reached_a_host_is_never_sent_to_the_next_one() {
     .await;
     let second = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
     let list = format!("{},{}", first.endpoint(), second.endpoint());
-    let client = Client::builder()
-        .region(REGION)
+    let cache = tempfile::tempdir().unwrap();
+    let client = keyed(&first, cache.path())
         .project_id(first.project_id())
-        .credentials(aksk(&first))
-        .ca_bundle(first.ca_cert_path().unwrap())
         .env(env_of(&[("MODELARTS_ENDPOINT_URL", &list)]))
         .build()
         .unwrap();
@@ -489,13 +602,7 @@ async fn the_regions_file_gives_the_modelarts_and_iam_endpoints() {
     )
     .unwrap();
     let file_s = file.to_str().unwrap().to_owned();
-    let builder = Client::builder()
-        .region(REGION)
-        .credentials(aksk(&emulator))
-        .ca_bundle(emulator.ca_cert_path().unwrap())
-        .cache_dir(Some(cache.path().to_path_buf()))
-        .retry_policy(RetryPolicy { transient_base: Duration::from_millis(1), ..RetryPolicy::default() })
-        .env(env_of(&[("HUAWEICLOUD_SDK_REGIONS_FILE", &file_s)]));
+    let builder = keyed(&emulator, cache.path()).env(env_of(&[("HUAWEICLOUD_SDK_REGIONS_FILE", &file_s)]));
     let resolved = builder.resolve().unwrap();
     assert!(matches!(resolved.endpoint.as_ref().unwrap().source, SettingSource::File { .. }));
     assert_eq!(resolved.endpoint_fallbacks.len(), 1);
@@ -585,18 +692,15 @@ async fn a_metadata_service_that_never_answers_is_given_up_after_the_one_second_
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
     let sleeper = RecordingSleeper::default();
-    let err = Client::builder()
-        .region(REGION)
-        .project_id("0123456789abcdef0123456789abcdef")
-        .cache_dir(None)
-        .metadata_endpoint(&url)
-        .sleeper(sleeper.clone())
-        .env(|_| None)
-        .connect()
-        .await
-        .unwrap_err();
+    let err = keyless().metadata_endpoint(&url).sleeper(sleeper.clone()).connect().await.unwrap_err();
     let Error::Credentials { tried } = &err else { panic!("{err:?}") };
-    assert!(tried.last().unwrap().ends_with("(no answer within 1s)"), "{tried:?}");
+    // The injected sleeper ends the bound at once: the probe took no time on the client's clock.
+    assert!(
+        tried.last().unwrap().ends_with(
+            "(no answer within 1s; the probe took 0.0s; MODELARTS_METADATA_ENDPOINT=off skips it)"
+        ),
+        "{tried:?}"
+    );
     assert_eq!(*sleeper.0.lock().unwrap(), [METADATA_BOUND]);
     assert_eq!(METADATA_BOUND, Duration::from_secs(1));
     drop(silent);
@@ -624,5 +728,144 @@ async fn a_refused_metadata_session_is_fetched_again_once() {
         order,
         [Route::MetadataToken, Route::MetadataSecurityKey, Route::MetadataToken, Route::MetadataSecurityKey]
     );
+    emulator.shutdown().await;
+}
+
+/// The emulator's clock as the client's: moving the emulator's clock moves the client's, so the
+/// client sees temporary keys come due as the emulator does (and measures no skew).
+struct EmulatorClock {
+    state: StateHandle,
+    origin: std::time::Instant,
+}
+
+impl EmulatorClock {
+    fn of(emulator: &RunningEmulator) -> Self {
+        Self { state: emulator.state().clone(), origin: std::time::Instant::now() }
+    }
+}
+
+impl Clock for EmulatorClock {
+    fn now(&self) -> std::time::SystemTime {
+        self.state.now()
+    }
+
+    fn monotonic(&self) -> Duration {
+        self.origin.elapsed()
+    }
+}
+
+/// The access keys the emulator saw on the ModelArts requests, in order.
+fn signing_keys(emulator: &RunningEmulator) -> Vec<String> {
+    emulator
+        .state()
+        .journal()
+        .iter()
+        .filter(|e| !e.route.is_identity())
+        .map(|e| {
+            assert_eq!(e.status, Some(200), "{e:?}");
+            e.auth.access_key.clone().unwrap()
+        })
+        .collect()
+}
+
+fn route_list(emulator: &RunningEmulator) -> Vec<Route> {
+    emulator.state().journal().iter().map(|e| e.route).collect()
+}
+
+#[tokio::test]
+async fn metadata_keys_are_renewed_ahead_of_expiry_by_exactly_one_more_fetch() {
+    let emulator =
+        start(EmulatorConfig::default().job(JobSeed::running(10, 3)).metadata(MetadataConfig::enabled()))
+            .await;
+    let cache = tempfile::tempdir().unwrap();
+    let client = base(&emulator, cache.path())
+        .project_id(emulator.project_id())
+        .metadata_endpoint(&emulator.endpoint())
+        .clock(EmulatorClock::of(&emulator))
+        .connect()
+        .await
+        .unwrap();
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    let first = signing_keys(&emulator);
+    emulator.state().clear_journal();
+
+    // The keys live an hour: 50 minutes on, they still work but are within the 15-minute margin.
+    emulator.state().advance_clock(Duration::from_secs(50 * 60));
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(
+        route_list(&emulator),
+        [Route::MetadataToken, Route::MetadataSecurityKey, Route::List],
+        "one fetch ahead of the request, no refusal first"
+    );
+    let renewed = signing_keys(&emulator);
+    assert_ne!(renewed, first, "the request is signed with the new keys");
+
+    emulator.state().clear_journal();
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(route_list(&emulator), [Route::List], "fresh again: no further fetch");
+    assert_eq!(signing_keys(&emulator), renewed);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn federation_keys_are_renewed_ahead_of_expiry_by_one_more_login_and_exchange() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let cache = tempfile::tempdir().unwrap();
+    let token_file = cache.path().join("id-token");
+    std::fs::write(&token_file, "emulator-id-token-0001\n").unwrap();
+    let file = token_file.to_str().unwrap().to_owned();
+    let client = base(&emulator, cache.path())
+        .env(env_of(&[("HUAWEICLOUD_SDK_IDP_ID", "emulator-idp"), ("HUAWEICLOUD_SDK_ID_TOKEN_FILE", &file)]))
+        .clock(EmulatorClock::of(&emulator))
+        .connect()
+        .await
+        .unwrap();
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    let first = signing_keys(&emulator);
+    emulator.state().clear_journal();
+
+    // The temporary keys live 15 minutes (IAM's default): due half-way, still valid at 8 minutes.
+    emulator.state().advance_clock(Duration::from_secs(8 * 60));
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(route_list(&emulator), [Route::IamIdTokens, Route::IamSecurityTokens, Route::List]);
+    let renewed = signing_keys(&emulator);
+    assert_ne!(renewed, first);
+
+    emulator.state().clear_journal();
+    client.list_training_jobs(ListQuery::default()).await.unwrap();
+    assert_eq!(route_list(&emulator), [Route::List]);
+    assert_eq!(signing_keys(&emulator), renewed);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_batch_at_concurrency_16_whose_keys_expire_renews_them_exactly_once() {
+    let jobs: Vec<JobSeed> = (0..50).map(|i| JobSeed::running(100 + i, 1)).collect();
+    let emulator = start(EmulatorConfig::default().jobs(jobs)).await;
+    let cache = tempfile::tempdir().unwrap();
+    let client = base(&emulator, cache.path())
+        .credentials(aksk(&emulator))
+        .project_id(emulator.project_id())
+        .agency("emulator-domain", "emulator-agency")
+        .clock(EmulatorClock::of(&emulator))
+        .connect()
+        .await
+        .unwrap();
+    emulator.state().clear_journal();
+    // The agency's 15-minute keys have expired when the batch starts: 16 stops find them due at once.
+    emulator.state().advance_clock(Duration::from_secs(20 * 60));
+    let targets: Vec<JobRef> = (0..50)
+        .map(|i| JobRef::V1 { job: JobId::new(100 + i).unwrap(), version: VersionId::new(1).unwrap() })
+        .collect();
+    let options = BatchOptions { concurrency: 16, ..BatchOptions::default() };
+    let report = client.batch_stop(targets, options, |_| {}).await;
+    assert!(report.all_succeeded(), "{report:?}");
+    assert_eq!(report.outcomes.len(), 50);
+    assert_eq!(routes(&emulator, Route::IamSecurityTokens), 1, "exactly one renewal");
+    assert_eq!(routes(&emulator, Route::Stop), 50, "every stop sent once");
+    let keys = signing_keys(&emulator);
+    assert_eq!(keys.len(), 50);
+    assert!(keys.iter().all(|k| *k == keys[0]), "all signed with the renewed keys");
+    assert_ne!(keys[0], emulator.credentials().access_key);
     emulator.shutdown().await;
 }

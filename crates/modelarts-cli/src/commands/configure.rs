@@ -1,5 +1,6 @@
 //! `configure list`: every setting that would be used, with its source, secrets masked; `configure
-//! test`: one IAM call that proves the credentials.
+//! test`: one IAM call that proves the credentials (the region's projects, or without a region every
+//! project the credentials reach) and lists the projects found.
 //!
 //! The values, sources and masking come from the SDK's `ClientBuilder::resolve()`; this command only
 //! adds the CLI's own `output` setting and renders the rows.
@@ -75,8 +76,23 @@ pub(crate) async fn test(ctx: &Context<'_>, out: &mut Stdout) -> Result<ExitStat
         Some(ms) => format!("{:+.1}s (server minus this machine)", ms as f64 / 1000.0),
         None => "not measured (the answer had no Date)".to_owned(),
     };
+    // What the answer listed: the regions (project names) and their project ids, at most 50.
+    const SHOWN_PROJECTS: usize = 50;
+    let found: Vec<String> = check
+        .projects
+        .iter()
+        .take(SHOWN_PROJECTS)
+        .map(|p| {
+            format!("{} ({})", p.name.as_deref().unwrap_or("<no name>"), p.id.as_deref().unwrap_or("<no id>"))
+        })
+        .collect();
+    let mut found_text = if found.is_empty() { "none".to_owned() } else { found.join(", ") };
+    if check.projects.len() > SHOWN_PROJECTS {
+        found_text.push_str(&format!(", and {} more", check.projects.len() - SHOWN_PROJECTS));
+    }
     let rows = [
         ("result", "ok: the credentials were accepted".to_owned()),
+        ("projects_found", found_text),
         ("check", format!("{} at {}", check.call, check.host)),
         ("request_id", check.request_id.clone().unwrap_or_else(|| "-".to_owned())),
         ("region", region.clone().unwrap_or_else(|| "<not set>".to_owned())),
@@ -98,6 +114,12 @@ pub(crate) async fn test(ctx: &Context<'_>, out: &mut Stdout) -> Result<ExitStat
             "project_id_source": client.project_source(),
             "iam_endpoint": client.iam_endpoint().url(),
             "clock_skew_ms": check.skew_millis,
+            "projects_found": check
+                .projects
+                .iter()
+                .take(SHOWN_PROJECTS)
+                .map(|p| json!({ "name": p.name, "id": p.id }))
+                .collect::<Vec<Value>>(),
         });
         out.json(&document).map_err(io_failure)?;
     } else {

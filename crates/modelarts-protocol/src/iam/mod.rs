@@ -355,6 +355,7 @@ mod tests {
             row::<federation::TokenToTemporaryKeys>(true),
             row::<agency::AssumeAgency>(false),
             row::<projects::ListProjects>(false),
+            row::<projects::ListAuthProjects>(false),
             row::<metadata::MetadataSessionToken>(false),
             row::<metadata::MetadataSecurityKey>(false),
             row::<StopTrainingJob>(false),

@@ -97,6 +97,42 @@ impl Operation for ListProjects {
     }
 }
 
+/// Input of `GET {iam}/v3/auth/projects`: every project the credentials can reach, whatever the
+/// region (what `configure test` asks when no region is set). The answer is the same document as
+/// [`ListProjects`]'s.
+///
+/// ```
+/// use modelarts_protocol::iam::projects::ListAuthProjects;
+/// use modelarts_protocol::operations::Operation;
+/// use modelarts_protocol::Endpoint;
+///
+/// let request = ListAuthProjects.build_request(&Endpoint::from_url("https://iam.myhuaweicloud.com")?)?;
+/// assert_eq!(request.uri(), "https://iam.myhuaweicloud.com/v3/auth/projects");
+/// let answer = http::Response::builder()
+///     .status(200)
+///     .body(bytes::Bytes::from_static(br#"{"projects":[{"id":"0123456789abcdef0123456789abcdef","name":"eu-de"},{"name":null}]}"#))?;
+/// let list = ListAuthProjects::parse_response(answer)?;
+/// assert_eq!(list.projects.len(), 2);
+/// assert_eq!(list.projects[0].name.as_deref(), Some("eu-de"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ListAuthProjects;
+
+impl Operation for ListAuthProjects {
+    type Output = ProjectList;
+    const NAME: &'static str = "list_auth_projects";
+    const IDEMPOTENT: bool = true;
+
+    fn build_request(&self, endpoint: &Endpoint) -> Result<Request<Bytes>, BuildError> {
+        iam_request(Method::GET, endpoint, "/v3/auth/projects", "", None)
+    }
+
+    fn parse_response(response: Response<Bytes>) -> Result<ProjectList, ResponseError> {
+        ListProjects::parse_response(response)
+    }
+}
+
 /// The lookup found no single project for the region: a configuration error. `Display` names the
 /// region, the IAM host and the trace id, and lists what was found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -90,6 +90,28 @@ impl ProjectScope {
     }
 }
 
+/// A one-time code of a virtual MFA device (six digits, valid about 30 s). `Debug` never shows it.
+#[derive(Clone)]
+pub struct MfaCode(SecretString);
+
+impl MfaCode {
+    /// Wraps a code (surrounding spaces removed).
+    pub fn new(code: impl Into<String>) -> Self {
+        Self(SecretString::from(code.into().trim().to_owned()))
+    }
+
+    /// The code. Handle with care: never log it.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for MfaCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MfaCode(<redacted>)")
+    }
+}
+
 /// A virtual MFA (TOTP) code and the id of the user it belongs to, as the API requires.
 #[derive(Clone)]
 pub struct Mfa {
@@ -102,6 +124,50 @@ impl Mfa {
     /// The six-digit code of the user's virtual MFA device.
     pub fn new(user_id: impl Into<String>, passcode: impl Into<String>) -> Self {
         Self { user_id: user_id.into(), passcode: SecretString::from(passcode.into()) }
+    }
+
+    /// The code `code` of the user `user_id`.
+    pub fn of(user_id: impl Into<String>, code: &MfaCode) -> Self {
+        Self { user_id: user_id.into(), passcode: code.0.clone() }
+    }
+}
+
+/// What a refused password login says about why (read from the refusal's message, since IAM gives
+/// these refusals no code of their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoginRefusal {
+    /// The user's login is protected by a virtual MFA device and no code was sent.
+    MfaRequired,
+    /// The MFA code was wrong or expired.
+    MfaCodeWrong,
+    /// The user name, password or account is wrong.
+    WrongPassword,
+    /// Anything else.
+    Other,
+}
+
+impl LoginRefusal {
+    /// Classifies a refusal of [`PasswordLogin`].
+    ///
+    /// ```
+    /// use modelarts_protocol::error::ApiError;
+    /// use modelarts_protocol::iam::token::LoginRefusal;
+    /// let e = ApiError::new(401).with_message("The verification code is wrong.");
+    /// assert_eq!(LoginRefusal::of(&e), LoginRefusal::MfaCodeWrong);
+    /// ```
+    pub fn of(error: &crate::error::ApiError) -> Self {
+        let text = error.message().unwrap_or_default().to_ascii_lowercase();
+        let mfa = text.contains("mfa") || text.contains("totp") || text.contains("verification code");
+        if mfa && (text.contains("required") || text.contains("needs") || text.contains("missing")) {
+            LoginRefusal::MfaRequired
+        } else if mfa {
+            LoginRefusal::MfaCodeWrong
+        } else if text.contains("username or password") || text.contains("password is wrong") {
+            LoginRefusal::WrongPassword
+        } else {
+            LoginRefusal::Other
+        }
     }
 }
 
@@ -358,6 +424,30 @@ mod tests {
             let e = login.build_request(&iam()).unwrap_err();
             assert!(!format!("{e} {e:?}").contains("12a456"), "{e:?}");
         }
+    }
+
+    #[test]
+    fn login_refusals_table() {
+        use crate::error::ApiError;
+        let cases = [
+            (
+                "Virtual MFA verification is required for this user: add the totp method.",
+                LoginRefusal::MfaRequired,
+            ),
+            ("The verification code is wrong.", LoginRefusal::MfaCodeWrong),
+            ("The username or password is wrong.", LoginRefusal::WrongPassword),
+            ("The project is disabled.", LoginRefusal::Other),
+            ("", LoginRefusal::Other),
+        ];
+        for (message, expected) in cases {
+            let mut e = ApiError::new(401);
+            e.message = Some(message.to_owned());
+            assert_eq!(LoginRefusal::of(&e), expected, "{message}");
+        }
+        assert_eq!(LoginRefusal::of(&ApiError::new(401)), LoginRefusal::Other);
+        let code = MfaCode::new(" 123456 ");
+        assert_eq!(code.expose(), "123456");
+        assert!(!format!("{code:?} {:?}", Mfa::of("uid", &code)).contains("123456"));
     }
 
     #[test]
