@@ -1,6 +1,7 @@
--- wrk script for `cargo xtask bench`: POST the v1 stop of a different version per request.
+-- wrk script for `cargo xtask bench`: POST the stop of a different job per request (the v1 stop of a
+-- version, or with a BODY the v2 terminate of a job).
 --
---   wrk -t THREADS -c CONNECTIONS -d 600s -s wrk_stop.lua URL -- PATHS_FILE TOTAL THREADS REPORT_FILE
+--   wrk -t THREADS -c CONNECTIONS -d 600s -s wrk_stop.lua URL -- PATHS_FILE TOTAL THREADS REPORT_FILE [BODY]
 --
 -- PATHS_FILE: one request path per line, a few hundred more than TOTAL. TOTAL: successful (2xx)
 -- responses to collect over all threads; thread k of T sends paths k+1, k+1+T, k+1+2T, … and stops
@@ -10,7 +11,8 @@
 -- end of -d or on SIGINT, so each thread appends `started finished successes non_2xx`
 -- (CLOCK_MONOTONIC seconds, through LuaJIT's FFI) to REPORT_FILE when done, and the caller sends
 -- SIGINT once there are THREADS lines; the rate is sum(successes) / (max(finished) - min(started)).
--- Unsigned requests: run the server with auth off.
+-- BODY (default empty, the v1 stop's) is sent with every request, e.g. `{"action_type":"terminate"}`
+-- on the v2 actions route. Unsigned requests: run the server with auth off.
 local ffi = require("ffi")
 ffi.cdef [[
 typedef struct { long tv_sec; long tv_nsec; } wrk_bench_timespec;
@@ -41,6 +43,7 @@ function init(args)
   local total = tonumber(args[2]) or #paths
   local count = tonumber(args[3]) or 1
   report_file = args[4]
+  body = args[5] or ""
   first = tonumber(wrk.thread:get("index")) or 0
   step = count
   quota = math.floor(total / count)
@@ -60,7 +63,7 @@ function request()
   end
   local i = (first + sent * step) % #paths + 1
   sent = sent + 1
-  return wrk.format("POST", paths[i], headers, "")
+  return wrk.format("POST", paths[i], headers, body)
 end
 
 function response(status, headers, body)

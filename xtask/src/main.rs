@@ -56,8 +56,9 @@ enum Task {
         /// target/bench/benchmarks-quick.md unless --out is given.
         #[arg(long)]
         quick: bool,
-        /// Run only these sections (comma-separated: protocol, one-stop, many-stops, wait, scaling,
-        /// list-stream, transport); the report then goes to target/bench/ unless --out is given.
+        /// Run only these sections (comma-separated: protocol, one-stop, one-stop-v2, many-stops,
+        /// many-stops-v2, wait, scaling, list-stream, transport); the report then goes to
+        /// target/bench/ unless --out is given.
         #[arg(long, value_delimiter = ',', value_name = "SECTION")]
         only: Vec<String>,
         /// Where to write the report [default: docs/benchmarks.md, or target/bench/benchmarks-quick.md].

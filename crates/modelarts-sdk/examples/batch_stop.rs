@@ -3,23 +3,27 @@
 //!
 //! ```text
 //! cargo run --release -p modelarts-sdk --example batch_stop -- [N=10000] [C=64] [--wait]
-//! cargo run --release -p modelarts-sdk --example batch_stop -- --targets FILE [C=64] [--wait] [--multi-thread]
+//! cargo run --release -p modelarts-sdk --example batch_stop -- --targets FILE [C=64] [--wait] [--multi-thread] [--http1]
 //! ```
 //!
 //! With `--wait`, each stop is followed by a wait until KILLED (the emulator kills 200 ms after the
 //! stop; polls start at 50 ms).
 //!
-//! With `--targets FILE` (one `JOB_ID VERSION_ID` per line) no emulator is started: the client is
+//! With `--targets FILE` (one target per line: `JOB_ID VERSION_ID` for a v1 version or a v2 job's
+//! UUID, as the CLI's `--from-file` reads them; both may be mixed) no emulator is started: the client is
 //! configured from the environment (`MODELARTS_ENDPOINT_URL`, `MODELARTS_CA_BUNDLE`,
 //! `HUAWEICLOUD_SDK_AK`/`_SK`/`_PROJECT_ID`), so that a server running as its own process is
 //! measured, as `cargo xtask bench` does; the client runs on a current-thread runtime, or on a
-//! multi-thread one with `--multi-thread`.
+//! multi-thread one with `--multi-thread`. `--http1` offers only HTTP/1.1 (`TransportConfig::http2 =
+//! false`; the pool then opens up to C connections, like wrk) instead of one HTTP/2 connection.
 #![allow(clippy::print_stdout, reason = "an example prints its measurements")]
 
 use std::time::{Duration, Instant};
 
 use modelarts_emulator::{Emulator, EmulatorConfig};
-use modelarts_sdk::{BatchOptions, Client, Credentials, JobId, VersionId, WaitOptions};
+use modelarts_sdk::{
+    BatchOptions, Client, Credentials, JobId, JobRef, TransportConfig, VersionId, WaitOptions,
+};
 
 type BoxError = Box<dyn std::error::Error>;
 
@@ -29,11 +33,13 @@ fn main() -> Result<(), BoxError> {
     let mut numbers = Vec::new();
     let mut wait = false;
     let mut multi_thread = false;
+    let mut http1 = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--targets" => targets_file = Some(args.next().ok_or("--targets needs a FILE")?),
             "--wait" => wait = true,
             "--multi-thread" => multi_thread = true,
+            "--http1" => http1 = true,
             other => {
                 numbers.push(other.parse::<usize>().map_err(|_| format!("unexpected argument {other:?}"))?)
             }
@@ -50,7 +56,10 @@ fn main() -> Result<(), BoxError> {
         let concurrency = numbers.first().copied().unwrap_or(64);
         let targets = read_targets(&path)?;
         return runtime.block_on(async move {
-            let client = Client::builder().build()?;
+            let mut transport = TransportConfig::default();
+            transport.http2 = !http1;
+            transport.pool_max_idle_per_host = transport.pool_max_idle_per_host.max(concurrency);
+            let client = Client::builder().transport_config(transport).build()?;
             run(&client, targets, concurrency, wait).await
         });
     }
@@ -69,13 +78,16 @@ fn main() -> Result<(), BoxError> {
                 .journal_limit(0),
         )
         .await?;
-        let targets: Vec<(JobId, VersionId)> = emulator
+        let targets: Vec<JobRef> = emulator
             .state()
             .jobs()
             .iter()
             .filter_map(|j| {
                 let v = j.versions.first()?;
-                Some((JobId::new(j.job_id).ok()?, VersionId::new(v.version_id).ok()?))
+                Some(JobRef::V1 {
+                    job: JobId::new(j.job_id).ok()?,
+                    version: VersionId::new(v.version_id).ok()?,
+                })
             })
             .collect();
         let credentials = emulator.credentials();
@@ -92,27 +104,18 @@ fn main() -> Result<(), BoxError> {
     })
 }
 
-/// Reads `JOB_ID VERSION_ID` lines (blank lines skipped).
-fn read_targets(path: &str) -> Result<Vec<(JobId, VersionId)>, BoxError> {
+/// Reads `JOB_ID VERSION_ID` (v1) or UUID (v2) lines (blank lines skipped), as `--from-file` does.
+fn read_targets(path: &str) -> Result<Vec<JobRef>, BoxError> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))?;
     let mut targets = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let mut fields = line.split_whitespace();
-        let (Some(job), Some(version)) = (fields.next(), fields.next()) else {
-            return Err(format!("{path}: expected `JOB_ID VERSION_ID`, found {line:?}").into());
-        };
-        targets.push((job.parse()?, version.parse()?));
+        targets.push(JobRef::parse_line(line).map_err(|e| format!("{path}: {line:?}: {e}"))?);
     }
     Ok(targets)
 }
 
 /// Stops every target, then prints the wall time and the outcome counts.
-async fn run(
-    client: &Client,
-    targets: Vec<(JobId, VersionId)>,
-    concurrency: usize,
-    wait: bool,
-) -> Result<(), BoxError> {
+async fn run(client: &Client, targets: Vec<JobRef>, concurrency: usize, wait: bool) -> Result<(), BoxError> {
     let n = targets.len();
     let options = BatchOptions {
         concurrency,
@@ -125,13 +128,7 @@ async fn run(
     };
 
     let started = Instant::now();
-    let report = client
-        .batch_stop(
-            targets.into_iter().map(|(job, version)| modelarts_sdk::JobRef::V1 { job, version }).collect(),
-            options,
-            |_| {},
-        )
-        .await;
+    let report = client.batch_stop(targets, options, |_| {}).await;
     let wall = started.elapsed();
 
     let counts = report.counts();

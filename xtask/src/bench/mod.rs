@@ -14,7 +14,8 @@
 //!    official SDK's typed `stop_training_job` (`xtask/bench/terminate_one.py`);
 //! 3. many stops: the SDK's `batch_stop` (`examples/batch_stop.rs --targets`) vs the official SDK in
 //!    a `ThreadPoolExecutor` (`xtask/bench/batch_stop.py`) vs `wrk` (`xtask/bench/wrk_stop.lua`), same
-//!    versions, same route, same concurrency; then `--wait` batches of versions that take 2 s to die,
+//!    versions, same route, same concurrency; (3a) the same for a v2 batch terminate by UUID (the
+//!    Python leg the typed `stop_training_job`, `xtask/bench/batch_terminate.py`); then `--wait` batches of versions that take 2 s to die,
 //!    at 1,000 and 10,000 versions and two concurrencies, with the requests sent (the emulator's
 //!    journal);
 //! 4. scaling: batch stop and `list --all` at growing numbers of versions; then the streaming list
@@ -44,7 +45,7 @@ mod transport_alone;
 mod wait_batch;
 
 use self::list_stream::list_stream;
-use self::many_stops::many_stops;
+use self::many_stops::{many_stops, many_stops_v2};
 use self::one_stop::one_stop;
 use self::one_stop_v2::one_stop_v2;
 use self::protocol_cost::protocol_cost;
@@ -120,8 +121,17 @@ const CLOCK_TICKS: f64 = 100.0;
 const KIB_PER_MIB: f64 = 1024.0;
 
 /// The sections, by the names `--only` takes, in the report's order.
-pub(crate) const SECTIONS: [&str; 8] =
-    ["protocol", "one-stop", "one-stop-v2", "many-stops", "wait", "scaling", "list-stream", "transport"];
+pub(crate) const SECTIONS: [&str; 9] = [
+    "protocol",
+    "one-stop",
+    "one-stop-v2",
+    "many-stops",
+    "many-stops-v2",
+    "wait",
+    "scaling",
+    "list-stream",
+    "transport",
+];
 
 pub(crate) fn run(quick: bool, only: Vec<String>, out: Option<PathBuf>) -> Result<(), String> {
     let plan = if quick { &QUICK } else { &FULL };
@@ -143,7 +153,7 @@ pub(crate) fn run(quick: bool, only: Vec<String>, out: Option<PathBuf>) -> Resul
     fs::create_dir_all(work.join("home")).map_err(|e| format!("creating {}: {e}", work.display()))?;
 
     let tools = Tools::ensure()?;
-    build()?;
+    build(runs("protocol"))?;
     let load_before = load_average();
     let mut report = Report::default();
 
@@ -158,6 +168,9 @@ pub(crate) fn run(quick: bool, only: Vec<String>, out: Option<PathBuf>) -> Resul
     }
     if runs("many-stops") {
         many_stops(plan, &tools, &work, &mut report)?;
+    }
+    if runs("many-stops-v2") {
+        many_stops_v2(plan, &tools, &work, &mut report)?;
     }
     if runs("wait") {
         wait_batch(plan, &tools, &work, &mut report)?;

@@ -3,16 +3,13 @@
 //! (`stop_training_job` with `JobActionType`).
 
 use std::fmt::Write as _;
-use std::fs;
 use std::path::Path;
 use std::process::Command;
 
 use modelarts_protocol::operations::v2::terminate::TerminateTrainingJob;
 use modelarts_sdk::Client;
-use serde_json::Value;
 
-use crate::emulator::EmulatorProcess;
-use crate::process::{output, root};
+use crate::process::root;
 
 use super::Plan;
 use super::measure::{measure, met};
@@ -20,53 +17,6 @@ use super::one_stop::trio_tables;
 use super::report::Report;
 use super::server::Server;
 use super::tools::{Tools, release_bin};
-
-/// A release emulator with `jobs` Running v2 jobs, and their UUIDs.
-fn start(work: &Path, jobs: usize) -> Result<(Server, Vec<String>), String> {
-    let ca = work.join("ca-single-v2.pem");
-    // The emulator refuses to overwrite a file: clear the previous run's CA.
-    let _ = fs::remove_file(&ca);
-    let process = EmulatorProcess::start(
-        &release_bin("modelarts-emulator"),
-        &[
-            "--tls",
-            "--auth",
-            "enforce",
-            "--v2-jobs",
-            &jobs.to_string(),
-            "--kill-after",
-            "2s",
-            "--journal-limit",
-            "0",
-            "--log-level",
-            "error",
-            "--ca-out",
-            &ca.to_string_lossy(),
-        ],
-    )?;
-    let server = Server {
-        endpoint: process.field("endpoint")?,
-        admin: process.field("admin")?,
-        project_id: process.field("project_id")?,
-        ak: process.field("ak")?,
-        sk: process.field("sk")?,
-        ca,
-        _process: process,
-    };
-    let mut cmd = Command::new("curl");
-    cmd.args(["--silent", "--show-error", "--fail", "--cacert"])
-        .arg(&server.ca)
-        .arg(format!("{}/v2/jobs", server.admin));
-    let text = output(&mut cmd)?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| format!("the admin v2 job list: {e}"))?;
-    let ids = value["jobs"]
-        .as_array()
-        .ok_or("the admin v2 job list has no `jobs`")?
-        .iter()
-        .filter_map(|j| j["id"].as_str().map(str::to_owned))
-        .collect();
-    Ok((server, ids))
-}
 
 pub(super) fn one_stop_v2(
     plan: &Plan,
@@ -79,8 +29,8 @@ pub(super) fn one_stop_v2(
         plan.single_rounds, plan.single_rss_rounds
     );
     let rounds = plan.single_rounds + plan.single_rss_rounds + 1;
-    let (server, ids) = start(work, rounds * 3)?;
-    let mut ids = ids.into_iter();
+    let server = Server::start_v2(work, "single-v2", rounds * 3, "enforce", "2s", false)?;
+    let mut ids = server.v2_ids()?.into_iter();
     let client = server.client()?;
     let script = root().join("xtask/bench/terminate_one.py");
     let modelarts = release_bin("modelarts");

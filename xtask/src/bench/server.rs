@@ -35,7 +35,7 @@ impl Server {
         auth: &str,
         kill_after: &str,
     ) -> Result<Self, String> {
-        Self::start_with_journal(work, name, jobs, auth, kill_after, 0)
+        Self::start_with_journal(work, name, Seed::V1(jobs), auth, kill_after, 0)
     }
 
     /// [`start`](Self::start) with a journal (of up to a million requests) for [`requests`](Self::requests).
@@ -46,13 +46,27 @@ impl Server {
         auth: &str,
         kill_after: &str,
     ) -> Result<Self, String> {
-        Self::start_with_journal(work, name, jobs, auth, kill_after, 1_000_000)
+        Self::start_with_journal(work, name, Seed::V1(jobs), auth, kill_after, 1_000_000)
+    }
+
+    /// An emulator seeded with `jobs` Running v2 jobs (`--v2-jobs`) and no v1 job; with
+    /// `journaled`, a journal of up to a million requests.
+    pub(super) fn start_v2(
+        work: &Path,
+        name: &str,
+        jobs: usize,
+        auth: &str,
+        kill_after: &str,
+        journaled: bool,
+    ) -> Result<Self, String> {
+        let journal_limit = if journaled { 1_000_000 } else { 0 };
+        Self::start_with_journal(work, name, Seed::V2(jobs), auth, kill_after, journal_limit)
     }
 
     fn start_with_journal(
         work: &Path,
         name: &str,
-        jobs: usize,
+        seed: Seed,
         auth: &str,
         kill_after: &str,
         journal_limit: usize,
@@ -61,14 +75,17 @@ impl Server {
         let ca = work.join(format!("ca-{name}.pem"));
         // The emulator refuses to overwrite a file: clear the previous run's CA.
         let _ = fs::remove_file(&ca);
-        let jobs = jobs.to_string();
+        let (seed_flag, jobs) = match seed {
+            Seed::V1(n) => ("--jobs", n.to_string()),
+            Seed::V2(n) => ("--v2-jobs", n.to_string()),
+        };
         let process = EmulatorProcess::start(
             &release_bin("modelarts-emulator"),
             &[
                 "--tls",
                 "--auth",
                 auth,
-                "--jobs",
+                seed_flag,
                 &jobs,
                 "--kill-after",
                 kill_after,
@@ -138,6 +155,14 @@ impl Server {
             .collect())
     }
 
+    /// The UUID of every v2 job, in the admin list's order.
+    pub(super) fn v2_ids(&self) -> Result<Vec<String>, String> {
+        let text = self.admin("GET", "/v2/jobs", None)?;
+        let value: Value = serde_json::from_str(&text).map_err(|e| format!("the admin v2 job list: {e}"))?;
+        let jobs = value["jobs"].as_array().ok_or("the admin v2 job list has no `jobs`")?;
+        Ok(jobs.iter().filter_map(|j| j["id"].as_str().map(str::to_owned)).collect())
+    }
+
     /// The environment every client reads (as the official SDKs do).
     pub(super) fn env(&self, cmd: &mut Command, work: &Path) {
         cmd.env("MODELARTS_ENDPOINT_URL", &self.endpoint)
@@ -166,6 +191,13 @@ impl Server {
             .build()
             .map_err(|e| format!("building the signing client: {e}"))
     }
+}
+
+/// What the emulator is seeded with: N v1 jobs of one Running version each, or N Running v2 jobs.
+#[derive(Clone, Copy)]
+enum Seed {
+    V1(usize),
+    V2(usize),
 }
 
 /// A process's CPU time so far (user + system seconds, from `/proc/<pid>/stat`; 0 when unreadable).

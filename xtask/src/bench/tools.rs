@@ -61,11 +61,15 @@ impl Tools {
     }
 }
 
-pub(super) fn build() -> Result<(), String> {
+/// The release builds every section needs; the criterion benches only when the protocol section runs
+/// (they build in the `bench` profile, with debug info: a second build of every dependency).
+pub(super) fn build(criterion: bool) -> Result<(), String> {
     exec(cargo().args(["build", "--release", "-p", "modelarts-cli", "-p", "modelarts-emulator"]))?;
     exec(cargo().args(["build", "--release", "-p", "modelarts-sdk", "--example", "batch_stop"]))?;
     exec(cargo().args(["build", "--release", "-p", "modelarts-transport", "--example", "load"]))?;
-    exec(cargo().args(["bench", "-p", "modelarts-protocol", "--bench", "protocol", "--no-run"]))?;
+    if criterion {
+        exec(cargo().args(["bench", "-p", "modelarts-protocol", "--bench", "protocol", "--no-run"]))?;
+    }
     Ok(())
 }
 
