@@ -51,20 +51,32 @@ fn note(envelope: &mut Envelope, field: Field, value: &Value) -> Result<(), serd
 
 /// Reads `T` from `body` (a whole JSON document, nothing after it) and the envelope beside it.
 pub(super) fn read<T: de::DeserializeOwned>(body: &[u8]) -> Result<(T, Envelope), serde_json::Error> {
+    // Checked as UTF-8 once, the text's strings need no check each: the answer's usual case. A body
+    // that is not UTF-8 is read as bytes, which names the first bad string.
+    match std::str::from_utf8(body) {
+        Ok(text) => read_from(serde_json::Deserializer::from_str(text)),
+        Err(_) => read_from(serde_json::Deserializer::from_slice(body)),
+    }
+}
+
+fn read_from<'de, R, T>(mut de: serde_json::Deserializer<R>) -> Result<(T, Envelope), serde_json::Error>
+where
+    R: serde_json::de::Read<'de>,
+    T: de::DeserializeOwned,
+{
     let mut envelope = Envelope::default();
-    let mut de = serde_json::Deserializer::from_slice(body);
     let value = T::deserialize(Observed { de: &mut de, envelope: &mut envelope })?;
     de.end()?;
     Ok((value, envelope))
 }
 
 /// The body's deserializer, with the envelope noted from its top-level map.
-struct Observed<'a, 'b> {
-    de: &'a mut serde_json::Deserializer<serde_json::de::SliceRead<'b>>,
+struct Observed<'a, R> {
+    de: &'a mut serde_json::Deserializer<R>,
     envelope: &'a mut Envelope,
 }
 
-impl<'de> Deserializer<'de> for Observed<'_, 'de> {
+impl<'de, R: serde_json::de::Read<'de>> Deserializer<'de> for Observed<'_, R> {
     type Error = serde_json::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
