@@ -542,3 +542,97 @@ pub mod lenient {
         Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::{Value, json};
+
+    use super::{Parameter, lenient};
+
+    #[derive(Debug, Deserialize)]
+    struct Flag {
+        #[serde(default, deserialize_with = "lenient::opt_bool")]
+        v: Option<bool>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Doc {
+        #[serde(default, deserialize_with = "lenient::json_or_string")]
+        v: Option<Value>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Params {
+        #[serde(default, deserialize_with = "lenient::json_or_string")]
+        v: Option<Vec<Parameter>>,
+    }
+
+    fn read<T: serde::de::DeserializeOwned>(value: &str) -> Result<T, String> {
+        serde_json::from_str(&format!("{{\"v\": {value}}}")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn lenient_booleans_table() {
+        let cases = [
+            ("true", Some(true)),
+            ("false", Some(false)),
+            ("1", Some(true)),
+            ("0", Some(false)),
+            ("2.5", Some(true)),
+            ("0.0", Some(false)),
+            ("-1", Some(true)),
+            ("\" TRUE \"", Some(true)),
+            ("\"False\"", Some(false)),
+            ("\"1\"", Some(true)),
+            ("\"0\"", Some(false)),
+            ("\"  \"", None),
+            ("null", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(read::<Flag>(input).map(|f| f.v), Ok(expected), "{input}");
+        }
+        for (input, named) in [
+            ("\"maybe\"", "\"maybe\" is not a boolean"),
+            ("[1]", "[1] is not a boolean"),
+            ("{}", "{} is not a boolean"),
+        ] {
+            let error = read::<Flag>(input).unwrap_err();
+            assert!(error.contains(named), "{input}: {error}");
+        }
+    }
+
+    #[test]
+    fn json_or_string_reads_values_and_the_json_inside_strings() {
+        let cases = [
+            ("{\"a\": [1, 2.5]}", Some(json!({"a": [1, 2.5]}))),
+            ("[\"x\"]", Some(json!(["x"]))),
+            ("7", Some(json!(7))),
+            ("-7", Some(json!(-7))),
+            ("0.5", Some(json!(0.5))),
+            ("true", Some(json!(true))),
+            ("\"{\\\"a\\\": 1}\"", Some(json!({"a": 1}))),
+            ("\"[1]\"", Some(json!([1]))),
+            ("\"not json at all\"", Some(json!("not json at all"))),
+            ("\" \"", None),
+            ("\"\"", None),
+            ("null", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(read::<Doc>(input).map(|d| d.v), Ok(expected), "{input}");
+        }
+        let params = [
+            ("[{\"label\": \"a\", \"value\": 1}]", Ok(1)),
+            ("\"[{\\\"label\\\": \\\"a\\\"}]\"", Ok(1)),
+            ("\"[]\"", Ok(0)),
+            ("null", Ok(0)),
+        ];
+        for (input, expected) in params {
+            assert_eq!(read::<Params>(input).map(|p| p.v.map_or(0, |v| v.len())), expected, "{input}");
+        }
+        // What cannot be a list of parameters is an error, whether it came as itself or in a string.
+        for input in ["\"not json\"", "\"5\"", "5", "{\"label\": \"a\"}", "true"] {
+            assert!(read::<Params>(input).is_err(), "{input}");
+        }
+    }
+}

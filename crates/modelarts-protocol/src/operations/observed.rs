@@ -188,3 +188,36 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Noting<'_, A> {
         self.map.size_hint()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::VersionDetail;
+
+    /// The text path (checked as UTF-8 once) and the bytes path read the same answers alike.
+    #[test]
+    fn text_and_bytes_readings_agree() {
+        let bodies: [&[u8]; 5] = [
+            br#"{"version_id": 7, "status": 8, "job_name": "n\u00fc", "is_success": true}"#,
+            "{\"version_id\": 7, \"status\": 8, \"job_name\": \"n\u{fc}\"}".as_bytes(),
+            br#"{"version_id": 7, "status": 8, "is_success": false, "error_code": "E"}"#,
+            br#"{"version_id": 7, "status": "x"}"#,
+            br#"{"version_id": 7, "status": 8} trailing"#,
+        ];
+        for body in bodies {
+            let text = std::str::from_utf8(body).unwrap();
+            let as_text = read_from::<_, VersionDetail>(serde_json::Deserializer::from_str(text));
+            let as_bytes = read_from::<_, VersionDetail>(serde_json::Deserializer::from_slice(body));
+            assert_eq!(
+                format!("{:?}", as_text.map(|(v, e)| (v, e.is_success, e.error_code))),
+                format!("{:?}", as_bytes.map(|(v, e)| (v, e.is_success, e.error_code))),
+                "{text}"
+            );
+        }
+        // A body that is not UTF-8 is still read (as bytes) and refused where a string is broken.
+        let broken = b"{\"version_id\": 7, \"status\": 8, \"job_name\": \"\xff\"}";
+        assert!(read::<VersionDetail>(broken).is_err());
+        let fine = read::<VersionDetail>(b"{\"version_id\": 7, \"status\": 8}").unwrap();
+        assert_eq!(fine.0.version_id.to_string(), "7");
+    }
+}
