@@ -425,7 +425,7 @@ pub fn sign(
     let hash = Sha256::digest(text.as_bytes());
     push_string_to_sign(&mut text, &date, &hash.into());
     let mut mac = params.credentials.keyed.clone();
-    mac.update(text[canonical_len..].as_bytes());
+    mac.update(&text.as_bytes()[canonical_len..]);
     let signature = hex_array(&mac.finalize().into_bytes().into());
 
     // Exactly as long as written, so that the header value takes the buffer without a copy.
