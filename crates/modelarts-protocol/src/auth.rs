@@ -91,7 +91,11 @@ fn set_content_length(request: &mut http::Request<Bytes>) {
     let carries_body = !request.body().is_empty()
         || matches!(*request.method(), http::Method::POST | http::Method::PUT | http::Method::PATCH);
     if carries_body && !request.headers().contains_key(http::header::CONTENT_LENGTH) {
-        let length = HeaderValue::from(request.body().len());
+        let length = match request.body().len() {
+            // The stop's empty body: no buffer to allocate.
+            0 => HeaderValue::from_static("0"),
+            n => HeaderValue::from(n),
+        };
         request.headers_mut().insert(http::header::CONTENT_LENGTH, length);
     }
 }

@@ -135,7 +135,9 @@ impl Endpoint {
 
     /// The full URI for a path (starting with `/`) and an optional encoded query.
     pub(crate) fn uri(&self, path: &str, query: &str) -> Result<http::Uri, crate::error::BuildError> {
-        let mut path_and_query = String::with_capacity(self.prefix.len() + path.len() + query.len() + 1);
+        // Exactly as long as written, so that the URI takes the buffer without a copy.
+        let query_len = if query.is_empty() { 0 } else { query.len() + 1 };
+        let mut path_and_query = String::with_capacity(self.prefix.len() + path.len() + query_len);
         path_and_query.push_str(&self.prefix);
         path_and_query.push_str(path);
         if !query.is_empty() {
@@ -144,20 +146,22 @@ impl Endpoint {
         }
         // Only the new part is parsed: the scheme and the authority were checked when the endpoint
         // was made.
-        let invalid = |path_and_query: &str| {
+        let invalid = || {
+            let query = if query.is_empty() { String::new() } else { format!("?{query}") };
             crate::error::BuildError::InvalidUri(format!(
-                "{}://{}{path_and_query}",
+                "{}://{}{}{path}{query}",
                 self.scheme(),
-                self.authority.as_str()
+                self.authority.as_str(),
+                self.prefix
             ))
         };
-        let parsed = http::uri::PathAndQuery::try_from(path_and_query.as_str())
-            .map_err(|_| invalid(&path_and_query))?;
+        let parsed = http::uri::PathAndQuery::from_maybe_shared(bytes::Bytes::from(path_and_query))
+            .map_err(|_| invalid())?;
         let mut parts = http::uri::Parts::default();
         parts.scheme = Some(if self.https { http::uri::Scheme::HTTPS } else { http::uri::Scheme::HTTP });
         parts.authority = Some(self.authority.clone());
         parts.path_and_query = Some(parsed);
-        http::Uri::from_parts(parts).map_err(|_| invalid(&path_and_query))
+        http::Uri::from_parts(parts).map_err(|_| invalid())
     }
 }
 

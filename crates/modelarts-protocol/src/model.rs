@@ -284,11 +284,11 @@ impl AomLog {
 /// Deserializers that accept the documented drifts.
 pub mod lenient {
     use std::fmt;
+    use std::marker::PhantomData;
 
     use serde::Deserialize;
     use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
     use serde_json::Value;
-    use serde_json::value::RawValue;
 
     /// A non-negative 64-bit number given as a number or a string of digits.
     #[derive(Debug, Clone, Copy)]
@@ -401,19 +401,107 @@ pub mod lenient {
         d.deserialize_any(StringVisitor)
     }
 
+    struct BoolVisitor;
+    impl<'de> Visitor<'de> for BoolVisitor {
+        type Value = Option<bool>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a boolean, 0 or 1, \"true\" or \"false\", or null")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v != 0))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v != 0))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v != 0.0))
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            let t = s.trim();
+            if t.eq_ignore_ascii_case("true") || t == "1" {
+                Ok(Some(true))
+            } else if t.eq_ignore_ascii_case("false") || t == "0" {
+                Ok(Some(false))
+            } else if t.is_empty() {
+                Ok(None)
+            } else {
+                Err(E::custom(format!("{s:?} is not a boolean")))
+            }
+        }
+        // An array or an object: named in the error as the JSON it is.
+        fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            let other = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+            Err(de::Error::custom(format!("{other} is not a boolean")))
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            let other = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+            Err(de::Error::custom(format!("{other} is not a boolean")))
+        }
+    }
+
     /// An optional boolean that may arrive as `"true"`/`"false"` or `0`/`1`.
     pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-        match Option::<Value>::deserialize(d)? {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(b)),
-            Some(Value::Number(n)) => Ok(Some(n.as_f64().is_some_and(|f| f != 0.0))),
-            Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" => Ok(Some(true)),
-                "false" | "0" => Ok(Some(false)),
-                "" => Ok(None),
-                _ => Err(de::Error::custom(format!("{s:?} is not a boolean"))),
-            },
-            Some(other) => Err(de::Error::custom(format!("{other} is not a boolean"))),
+        d.deserialize_any(BoolVisitor)
+    }
+
+    /// Reads `T` from the value itself, or from the JSON inside a string (see [`json_or_string`]).
+    struct JsonOrStringVisitor<T>(PhantomData<T>);
+    impl<'de, T: DeserializeOwned> Visitor<'de> for JsonOrStringVisitor<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON value, a string holding one, or null")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_str<E: de::Error>(self, inner: &str) -> Result<Self::Value, E> {
+            if inner.trim().is_empty() {
+                return Ok(None);
+            }
+            match serde_json::from_str(inner) {
+                Ok(value) => Ok(Some(value)),
+                // Not JSON inside: keep the string itself if `T` can hold it.
+                Err(e) => T::deserialize(de::value::StrDeserializer::<serde_json::Error>::new(inner))
+                    .map(Some)
+                    .map_err(|_| E::custom(e)),
+            }
+        }
+        // Anything else is `T` itself, read in place (no copy of its text, no second parse).
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            T::deserialize(de::value::BoolDeserializer::new(v)).map(Some)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            T::deserialize(de::value::I64Deserializer::new(v)).map(Some)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            T::deserialize(de::value::U64Deserializer::new(v)).map(Some)
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            T::deserialize(de::value::F64Deserializer::new(v)).map(Some)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            T::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Some)
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
         }
     }
 
@@ -424,26 +512,7 @@ pub mod lenient {
         D: Deserializer<'de>,
         T: DeserializeOwned,
     {
-        // The raw text avoids building a `Value` tree for the common, non-string case.
-        let raw = Box::<RawValue>::deserialize(d)?;
-        let text = raw.get().trim();
-        if text == "null" {
-            return Ok(None);
-        }
-        if !text.starts_with('"') {
-            return serde_json::from_str(text).map(Some).map_err(de::Error::custom);
-        }
-        let inner: String = serde_json::from_str(text).map_err(de::Error::custom)?;
-        if inner.trim().is_empty() {
-            return Ok(None);
-        }
-        match serde_json::from_str(&inner) {
-            Ok(value) => Ok(Some(value)),
-            // Not JSON inside: keep the string itself if `T` can hold it.
-            Err(e) => {
-                serde_json::from_value(Value::String(inner)).map(Some).map_err(|_| de::Error::custom(e))
-            }
-        }
+        d.deserialize_any(JsonOrStringVisitor(PhantomData))
     }
 
     /// A string that may be `null` or absent (empty), or a number (its text).
@@ -471,5 +540,99 @@ pub mod lenient {
         T: Deserialize<'de>,
     {
         Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::{Value, json};
+
+    use super::{Parameter, lenient};
+
+    #[derive(Debug, Deserialize)]
+    struct Flag {
+        #[serde(default, deserialize_with = "lenient::opt_bool")]
+        v: Option<bool>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Doc {
+        #[serde(default, deserialize_with = "lenient::json_or_string")]
+        v: Option<Value>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Params {
+        #[serde(default, deserialize_with = "lenient::json_or_string")]
+        v: Option<Vec<Parameter>>,
+    }
+
+    fn read<T: serde::de::DeserializeOwned>(value: &str) -> Result<T, String> {
+        serde_json::from_str(&format!("{{\"v\": {value}}}")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn lenient_booleans_table() {
+        let cases = [
+            ("true", Some(true)),
+            ("false", Some(false)),
+            ("1", Some(true)),
+            ("0", Some(false)),
+            ("2.5", Some(true)),
+            ("0.0", Some(false)),
+            ("-1", Some(true)),
+            ("\" TRUE \"", Some(true)),
+            ("\"False\"", Some(false)),
+            ("\"1\"", Some(true)),
+            ("\"0\"", Some(false)),
+            ("\"  \"", None),
+            ("null", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(read::<Flag>(input).map(|f| f.v), Ok(expected), "{input}");
+        }
+        for (input, named) in [
+            ("\"maybe\"", "\"maybe\" is not a boolean"),
+            ("[1]", "[1] is not a boolean"),
+            ("{}", "{} is not a boolean"),
+        ] {
+            let error = read::<Flag>(input).unwrap_err();
+            assert!(error.contains(named), "{input}: {error}");
+        }
+    }
+
+    #[test]
+    fn json_or_string_reads_values_and_the_json_inside_strings() {
+        let cases = [
+            ("{\"a\": [1, 2.5]}", Some(json!({"a": [1, 2.5]}))),
+            ("[\"x\"]", Some(json!(["x"]))),
+            ("7", Some(json!(7))),
+            ("-7", Some(json!(-7))),
+            ("0.5", Some(json!(0.5))),
+            ("true", Some(json!(true))),
+            ("\"{\\\"a\\\": 1}\"", Some(json!({"a": 1}))),
+            ("\"[1]\"", Some(json!([1]))),
+            ("\"not json at all\"", Some(json!("not json at all"))),
+            ("\" \"", None),
+            ("\"\"", None),
+            ("null", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(read::<Doc>(input).map(|d| d.v), Ok(expected), "{input}");
+        }
+        let params = [
+            ("[{\"label\": \"a\", \"value\": 1}]", Ok(1)),
+            ("\"[{\\\"label\\\": \\\"a\\\"}]\"", Ok(1)),
+            ("\"[]\"", Ok(0)),
+            ("null", Ok(0)),
+        ];
+        for (input, expected) in params {
+            assert_eq!(read::<Params>(input).map(|p| p.v.map_or(0, |v| v.len())), expected, "{input}");
+        }
+        // What cannot be a list of parameters is an error, whether it came as itself or in a string.
+        for input in ["\"not json\"", "\"5\"", "5", "{\"label\": \"a\"}", "true"] {
+            assert!(read::<Params>(input).is_err(), "{input}");
+        }
     }
 }

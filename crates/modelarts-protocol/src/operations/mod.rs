@@ -74,10 +74,13 @@ pub(crate) fn request(
     headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     // A validated project ID is ASCII letters, digits, '-' and '_': always a valid header value.
     if let Ok(value) = HeaderValue::from_str(project_id.as_str()) {
-        headers.insert("x-project-id", value);
+        headers.insert(X_PROJECT_ID, value);
     }
     Ok(request)
 }
+
+/// The header carrying the project ID, as a constant name (no parsing per request).
+const X_PROJECT_ID: http::HeaderName = http::HeaderName::from_static("x-project-id");
 
 /// Appends `key=value` to a query in construction, encoding both.
 pub(crate) fn push_query(query: &mut String, key: &str, value: &str) {

@@ -51,20 +51,32 @@ fn note(envelope: &mut Envelope, field: Field, value: &Value) -> Result<(), serd
 
 /// Reads `T` from `body` (a whole JSON document, nothing after it) and the envelope beside it.
 pub(super) fn read<T: de::DeserializeOwned>(body: &[u8]) -> Result<(T, Envelope), serde_json::Error> {
+    // Checked as UTF-8 once, the text's strings need no check each: the answer's usual case. A body
+    // that is not UTF-8 is read as bytes, which names the first bad string.
+    match std::str::from_utf8(body) {
+        Ok(text) => read_from(serde_json::Deserializer::from_str(text)),
+        Err(_) => read_from(serde_json::Deserializer::from_slice(body)),
+    }
+}
+
+fn read_from<'de, R, T>(mut de: serde_json::Deserializer<R>) -> Result<(T, Envelope), serde_json::Error>
+where
+    R: serde_json::de::Read<'de>,
+    T: de::DeserializeOwned,
+{
     let mut envelope = Envelope::default();
-    let mut de = serde_json::Deserializer::from_slice(body);
     let value = T::deserialize(Observed { de: &mut de, envelope: &mut envelope })?;
     de.end()?;
     Ok((value, envelope))
 }
 
 /// The body's deserializer, with the envelope noted from its top-level map.
-struct Observed<'a, 'b> {
-    de: &'a mut serde_json::Deserializer<serde_json::de::SliceRead<'b>>,
+struct Observed<'a, R> {
+    de: &'a mut serde_json::Deserializer<R>,
     envelope: &'a mut Envelope,
 }
 
-impl<'de> Deserializer<'de> for Observed<'_, 'de> {
+impl<'de, R: serde_json::de::Read<'de>> Deserializer<'de> for Observed<'_, R> {
     type Error = serde_json::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
@@ -174,5 +186,38 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Noting<'_, A> {
 
     fn size_hint(&self) -> Option<usize> {
         self.map.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::VersionDetail;
+
+    /// The text path (checked as UTF-8 once) and the bytes path read the same answers alike.
+    #[test]
+    fn text_and_bytes_readings_agree() {
+        let bodies: [&[u8]; 5] = [
+            br#"{"version_id": 7, "status": 8, "job_name": "n\u00fc", "is_success": true}"#,
+            "{\"version_id\": 7, \"status\": 8, \"job_name\": \"n\u{fc}\"}".as_bytes(),
+            br#"{"version_id": 7, "status": 8, "is_success": false, "error_code": "E"}"#,
+            br#"{"version_id": 7, "status": "x"}"#,
+            br#"{"version_id": 7, "status": 8} trailing"#,
+        ];
+        for body in bodies {
+            let text = std::str::from_utf8(body).unwrap();
+            let as_text = read_from::<_, VersionDetail>(serde_json::Deserializer::from_str(text));
+            let as_bytes = read_from::<_, VersionDetail>(serde_json::Deserializer::from_slice(body));
+            assert_eq!(
+                format!("{:?}", as_text.map(|(v, e)| (v, e.is_success, e.error_code))),
+                format!("{:?}", as_bytes.map(|(v, e)| (v, e.is_success, e.error_code))),
+                "{text}"
+            );
+        }
+        // A body that is not UTF-8 is still read (as bytes) and refused where a string is broken.
+        let broken = b"{\"version_id\": 7, \"status\": 8, \"job_name\": \"\xff\"}";
+        assert!(read::<VersionDetail>(broken).is_err());
+        let fine = read::<VersionDetail>(b"{\"version_id\": 7, \"status\": 8}").unwrap();
+        assert_eq!(fine.0.version_id.to_string(), "7");
     }
 }

@@ -48,6 +48,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use http::header::{HeaderName, HeaderValue};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
@@ -239,10 +240,6 @@ impl<'a> SignableRequest<'a> {
             body,
         }
     }
-
-    fn header(&self, lower_name: &str) -> Option<&'a [u8]> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(lower_name)).map(|(_, v)| *v)
-    }
 }
 
 /// Why a request could not be signed.
@@ -264,9 +261,11 @@ pub enum SigningError {
 #[derive(Clone)]
 pub struct SigningOutput {
     headers: Vec<(HeaderName, HeaderValue)>,
-    canonical_request: String,
-    string_to_sign: String,
-    signature: String,
+    /// The canonical request followed by the string to sign: one buffer, split at `canonical_len`.
+    text: String,
+    canonical_len: usize,
+    /// The hex signature (ASCII).
+    signature: [u8; 64],
 }
 
 impl SigningOutput {
@@ -278,17 +277,18 @@ impl SigningOutput {
     /// The canonical request that was hashed (public for tests and debugging; holds no secret
     /// except the security token, if one is signed).
     pub fn canonical_request(&self) -> &str {
-        &self.canonical_request
+        self.text.get(..self.canonical_len).unwrap_or_default()
     }
 
     /// The string to sign.
     pub fn string_to_sign(&self) -> &str {
-        &self.string_to_sign
+        self.text.get(self.canonical_len..).unwrap_or_default()
     }
 
     /// The hex signature.
     pub fn signature(&self) -> &str {
-        &self.signature
+        // Only hex digits were written.
+        std::str::from_utf8(&self.signature).unwrap_or_default()
     }
 
     /// The value of the `Authorization` header.
@@ -335,31 +335,56 @@ pub fn sign(
     request: &SignableRequest<'_>,
     params: &SigningParams<'_>,
 ) -> Result<SigningOutput, SigningError> {
+    // One pass over the request's headers, then the ones added here, in the order the Python SDK
+    // adds them; the stable sort below keeps the first of two equal names.
+    let mut signed: Vec<(Cow<'_, str>, &[u8])> = Vec::with_capacity(request.headers.len() + 4);
     let mut added: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(5);
-    let mut extra: Vec<(&str, Cow<'_, [u8]>)> = Vec::with_capacity(4);
+    let (mut has_token, mut has_content_sha256, mut has_host) = (false, false, false);
+    let (mut content_type, mut content_sha256, mut existing_date) = (None, None, None);
+    for &(name, value) in &request.headers {
+        // The first of each name counts, as a lookup by name would find it.
+        if name.eq_ignore_ascii_case(X_SECURITY_TOKEN) {
+            has_token = true;
+        } else if name.eq_ignore_ascii_case(X_SDK_CONTENT_SHA256) {
+            content_sha256 = content_sha256.or(Some(value));
+            has_content_sha256 = true;
+        } else if name.eq_ignore_ascii_case("content-type") {
+            content_type = content_type.or(Some(value));
+        } else if name.eq_ignore_ascii_case(X_SDK_DATE) {
+            existing_date = existing_date.or(Some(value));
+        } else if name.eq_ignore_ascii_case("host") {
+            has_host = true;
+        }
+        // The Authorization header is replaced by the one computed here, so a value already present
+        // (a request signed before, or set by the caller) must not be signed: it could never verify.
+        if !name.contains('_') && !name.eq_ignore_ascii_case("authorization") {
+            signed.push((lowercase(name), value));
+        }
+    }
 
     if let Some(token) = params.credentials.security_token()
-        && request.header(X_SECURITY_TOKEN).is_none()
+        && !has_token
     {
         let mut value =
             HeaderValue::from_str(token).map_err(|_| SigningError::InvalidHeaderValue("X-Security-Token"))?;
         value.set_sensitive(true);
-        extra.push((X_SECURITY_TOKEN, Cow::Owned(token.as_bytes().to_vec())));
+        signed.push((Cow::Borrowed(X_SECURITY_TOKEN), token.as_bytes()));
         added.push((HeaderName::from_static(X_SECURITY_TOKEN), value));
     }
-    if let Some(content_type) = request.header("content-type")
+    if let Some(content_type) = content_type
         && !content_type.starts_with(b"application/json")
         && !content_type.starts_with(b"application/bson")
-        && request.header(X_SDK_CONTENT_SHA256).is_none()
+        && !has_content_sha256
     {
-        extra.push((X_SDK_CONTENT_SHA256, Cow::Borrowed(UNSIGNED_PAYLOAD.as_bytes())));
+        signed.push((Cow::Borrowed(X_SDK_CONTENT_SHA256), UNSIGNED_PAYLOAD.as_bytes()));
+        content_sha256 = Some(UNSIGNED_PAYLOAD.as_bytes());
         added.push((
             HeaderName::from_static(X_SDK_CONTENT_SHA256),
             HeaderValue::from_static(UNSIGNED_PAYLOAD),
         ));
     }
     let formatted;
-    let date: Cow<'_, str> = match request.header(X_SDK_DATE) {
+    let date: Cow<'_, str> = match existing_date {
         Some(existing) => {
             let text = String::from_utf8_lossy(existing);
             if parse_sdk_date(text.trim()).is_none() {
@@ -370,51 +395,50 @@ pub fn sign(
         None => {
             formatted = sdk_date(params.time)?;
             let date = std::str::from_utf8(&formatted).map_err(|_| SigningError::TimeOutOfRange)?;
-            extra.push((X_SDK_DATE, Cow::Borrowed(&formatted[..])));
+            signed.push((Cow::Borrowed(X_SDK_DATE), &formatted[..]));
             added.push((
                 HeaderName::from_static(X_SDK_DATE),
-                HeaderValue::from_str(date).map_err(|_| SigningError::TimeOutOfRange)?,
+                HeaderValue::from_bytes(&formatted).map_err(|_| SigningError::TimeOutOfRange)?,
             ));
             Cow::Borrowed(date)
         }
     };
-    if request.header("host").is_none() {
-        extra.push(("host", Cow::Borrowed(request.host.as_bytes())));
+    if !has_host {
+        signed.push((Cow::Borrowed("host"), request.host.as_bytes()));
         added.push((
             http::header::HOST,
             HeaderValue::from_str(request.host).map_err(|_| SigningError::InvalidHeaderValue("Host"))?,
         ));
     }
-
-    let mut signed: Vec<(Cow<'_, str>, &[u8])> = request
-        .headers
-        .iter()
-        .map(|(n, v)| (*n, *v))
-        .chain(extra.iter().map(|(n, v)| (*n, v.as_ref())))
-        // The Authorization header is replaced by the one computed here, so a value already present
-        // (a request signed before, or set by the caller) must not be signed: it could never verify.
-        .filter(|(name, _)| !name.contains('_') && !name.eq_ignore_ascii_case("authorization"))
-        .map(|(name, value)| (lowercase(name), value))
-        .collect();
     signed.sort_by(|a, b| a.0.cmp(&b.0));
     signed.dedup_by(|later, earlier| later.0 == earlier.0);
 
-    let payload_hash = payload_hash(
-        request.body,
-        request
-            .header(X_SDK_CONTENT_SHA256)
-            .or_else(|| extra.iter().find(|(n, _)| *n == X_SDK_CONTENT_SHA256).map(|(_, v)| v.as_ref())),
+    let mut body_hash = [0u8; 64];
+    let payload_hash = payload_hash(request.body, content_sha256, &mut body_hash);
+    // The canonical request, then the string to sign, in one buffer.
+    let mut text = String::with_capacity(
+        canonical_request_len(request.method, request.path, request.query, &signed, &payload_hash)
+            + string_to_sign_len(&date),
     );
-    let canonical_request =
-        canonical_request(request.method, request.path, request.query, &signed, &payload_hash);
-    let string_to_sign = string_to_sign(&date, &canonical_request);
+    push_canonical_request(&mut text, request.method, request.path, request.query, &signed, &payload_hash);
+    let canonical_len = text.len();
+    let hash = Sha256::digest(text.as_bytes());
+    push_string_to_sign(&mut text, &date, &hash.into());
     let mut mac = params.credentials.keyed.clone();
-    mac.update(string_to_sign.as_bytes());
-    let signature = hex_string(&mac.finalize().into_bytes());
+    mac.update(&text.as_bytes()[canonical_len..]);
+    let signature = hex_array(&mac.finalize().into_bytes().into());
 
+    // Exactly as long as written, so that the header value takes the buffer without a copy.
     let access_key = params.credentials.access_key();
+    let names_len = signed.iter().map(|(n, _)| n.len() + 1).sum::<usize>().saturating_sub(1);
     let mut authorization = String::with_capacity(
-        ALGORITHM.len() + access_key.len() + signed.iter().map(|(n, _)| n.len() + 1).sum::<usize>() + 110,
+        ALGORITHM.len()
+            + " Access=".len()
+            + access_key.len()
+            + ", SignedHeaders=".len()
+            + names_len
+            + ", Signature=".len()
+            + signature.len(),
     );
     authorization.push_str(ALGORITHM);
     authorization.push_str(" Access=");
@@ -422,13 +446,13 @@ pub fn sign(
     authorization.push_str(", SignedHeaders=");
     push_names(&mut authorization, signed.iter().map(|(n, _)| n.as_ref()));
     authorization.push_str(", Signature=");
-    authorization.push_str(&signature);
-    let mut authorization = HeaderValue::from_str(&authorization)
+    authorization.push_str(std::str::from_utf8(&signature).unwrap_or_default());
+    let mut authorization = HeaderValue::from_maybe_shared(Bytes::from(authorization))
         .map_err(|_| SigningError::InvalidHeaderValue("Authorization"))?;
     authorization.set_sensitive(true);
     added.push((http::header::AUTHORIZATION, authorization));
 
-    Ok(SigningOutput { headers: added, canonical_request, string_to_sign, signature })
+    Ok(SigningOutput { headers: added, text, canonical_len, signature })
 }
 
 fn lowercase(name: &str) -> Cow<'_, str> {
@@ -456,15 +480,26 @@ fn hex_string(bytes: &[u8]) -> String {
     out
 }
 
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Lower-case hex of a SHA-256 digest.
+fn hex_array(digest: &[u8; 32]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    for (pair, byte) in out.chunks_exact_mut(2).zip(digest) {
+        pair[0] = HEX_DIGITS[usize::from(byte >> 4)];
+        pair[1] = HEX_DIGITS[usize::from(byte & 0x0f)];
+    }
+    out
+}
+
 /// Appends the lower-case hex of `bytes`, two characters per byte.
 fn push_hex(out: &mut String, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut buffer = [0u8; 128];
     for chunk in bytes.chunks(buffer.len() / 2) {
         let hex = &mut buffer[..chunk.len() * 2];
         for (pair, byte) in hex.chunks_exact_mut(2).zip(chunk) {
-            pair[0] = DIGITS[usize::from(byte >> 4)];
-            pair[1] = DIGITS[usize::from(byte & 0x0f)];
+            pair[0] = HEX_DIGITS[usize::from(byte >> 4)];
+            pair[1] = HEX_DIGITS[usize::from(byte & 0x0f)];
         }
         // Only ASCII digits and letters were written.
         out.push_str(std::str::from_utf8(hex).unwrap_or_default());
@@ -500,14 +535,17 @@ fn sdk_date(time: SystemTime) -> Result<[u8; 16], SigningError> {
     Ok(out)
 }
 
-fn payload_hash(body: &[u8], content_sha256: Option<&[u8]>) -> String {
+/// The payload hash of the canonical request; a computed hash is written into `buffer`.
+fn payload_hash<'a>(body: &[u8], content_sha256: Option<&'a [u8]>, buffer: &'a mut [u8; 64]) -> Cow<'a, str> {
     // The official Python SDK checks for an empty body first, then for the header.
     if body.is_empty() {
-        EMPTY_SHA256.to_owned()
+        Cow::Borrowed(EMPTY_SHA256)
     } else if let Some(value) = content_sha256 {
-        String::from_utf8_lossy(value.trim_ascii()).into_owned()
+        String::from_utf8_lossy(value.trim_ascii())
     } else {
-        hex_string(&Sha256::digest(body))
+        *buffer = hex_array(&Sha256::digest(body).into());
+        // Only hex digits were written.
+        Cow::Borrowed(std::str::from_utf8(&buffer[..]).unwrap_or_default())
     }
 }
 
@@ -519,23 +557,45 @@ pub fn canonical_request<N: AsRef<str>>(
     signed_headers: &[(N, &[u8])],
     payload_hash: &str,
 ) -> String {
-    let mut out = String::with_capacity(
-        method.len()
-            + path.len()
-            + query.len()
-            + signed_headers.iter().map(|(n, v)| 2 * n.as_ref().len() + v.len() + 2).sum::<usize>()
-            + payload_hash.len()
-            + 16,
-    );
+    let mut out =
+        String::with_capacity(canonical_request_len(method, path, query, signed_headers, payload_hash));
+    push_canonical_request(&mut out, method, path, query, signed_headers, payload_hash);
+    out
+}
+
+/// The length of the canonical request when nothing needs encoding (a good capacity otherwise).
+fn canonical_request_len<N: AsRef<str>>(
+    method: &str,
+    path: &str,
+    query: &str,
+    signed_headers: &[(N, &[u8])],
+    payload_hash: &str,
+) -> usize {
+    method.len()
+        + path.len()
+        + query.len()
+        + signed_headers.iter().map(|(n, v)| 2 * n.as_ref().len() + v.len() + 3).sum::<usize>()
+        + payload_hash.len()
+        + 6
+}
+
+fn push_canonical_request<N: AsRef<str>>(
+    out: &mut String,
+    method: &str,
+    path: &str,
+    query: &str,
+    signed_headers: &[(N, &[u8])],
+    payload_hash: &str,
+) {
     if method.bytes().any(|b| b.is_ascii_lowercase()) {
         out.push_str(&method.to_ascii_uppercase());
     } else {
         out.push_str(method);
     }
     out.push('\n');
-    push_canonical_uri(&mut out, path);
+    push_canonical_uri(out, path);
     out.push('\n');
-    push_canonical_query(&mut out, query);
+    push_canonical_query(out, query);
     out.push('\n');
     for (name, value) in signed_headers {
         out.push_str(name.as_ref());
@@ -548,10 +608,9 @@ pub fn canonical_request<N: AsRef<str>>(
         out.push('\n');
     }
     out.push('\n');
-    push_names(&mut out, signed_headers.iter().map(|(n, _)| n.as_ref()));
+    push_names(out, signed_headers.iter().map(|(n, _)| n.as_ref()));
     out.push('\n');
     out.push_str(payload_hash);
-    out
 }
 
 /// The canonical URI: each segment decoded then re-encoded, and a trailing `/` added if missing.
@@ -624,13 +683,22 @@ pub fn encode_component(value: &str) -> Cow<'_, str> {
 /// The string to sign for a canonical request and an `X-Sdk-Date` value.
 pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
     let hash = Sha256::digest(canonical_request.as_bytes());
-    let mut out = String::with_capacity(ALGORITHM.len() + sdk_date.len() + 66);
+    let mut out = String::with_capacity(string_to_sign_len(sdk_date));
+    push_string_to_sign(&mut out, sdk_date, &hash.into());
+    out
+}
+
+fn string_to_sign_len(sdk_date: &str) -> usize {
+    ALGORITHM.len() + sdk_date.len() + 66
+}
+
+fn push_string_to_sign(out: &mut String, sdk_date: &str, canonical_hash: &[u8; 32]) {
     out.push_str(ALGORITHM);
     out.push('\n');
     out.push_str(sdk_date);
     out.push('\n');
-    push_hex(&mut out, &hash);
-    out
+    // Only hex digits were written.
+    out.push_str(std::str::from_utf8(&hex_array(canonical_hash)).unwrap_or_default());
 }
 
 /// The hex HMAC-SHA256 of `string_to_sign`, keyed with the secret key itself.
@@ -718,6 +786,8 @@ mod tests {
         let bytes: Vec<u8> = (0..=255).collect();
         assert_eq!(hex_string(&bytes), hex::encode(&bytes));
         assert_eq!(hex_string(&[]), "");
+        let digest: [u8; 32] = std::array::from_fn(|i| (i * 37 + 11) as u8);
+        assert_eq!(&hex_array(&digest)[..], hex::encode(digest).as_bytes());
     }
 
     #[test]

@@ -166,8 +166,12 @@ pub fn verify(
 
     let secret = secret_for(auth.access_key)
         .ok_or_else(|| VerifyError::UnknownAccessKey(auth.access_key.to_owned()))?;
-    let payload_hash =
-        payload_hash(body, signed.iter().find(|(n, _)| n == X_SDK_CONTENT_SHA256).map(|(_, v)| *v));
+    let mut body_hash = [0u8; 64];
+    let payload_hash = payload_hash(
+        body,
+        signed.iter().find(|(n, _)| n == X_SDK_CONTENT_SHA256).map(|(_, v)| *v),
+        &mut body_hash,
+    );
     let canonical = canonical_request(
         parts.method.as_str(),
         parts.uri.path(),
