@@ -400,9 +400,9 @@ fn many(api: Api, plan: &Plan, tools: &Tools, work: &Path, report: &mut Report) 
         Api::V2 => format!("{n} v2 terminates"),
     };
     report.summary.push((
-        format!("{title}: SDK / wrk (rate; HTTP/2, HTTP/1.1)"),
+        format!("{title}: SDK / wrk (rate; HTTP/2, HTTP/1.1; aim judged on HTTP/1.1, wrk's protocol)"),
         format!("{:.0}%; {:.0}%", sdk_wrk * 100.0, h1_wrk * 100.0),
-        met(sdk_wrk.max(h1_wrk) >= WRK_AIM).into(),
+        met(h1_wrk >= WRK_AIM).into(),
     ));
     report.summary.push((
         format!("{title}: SDK / Python (rate)"),
