@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::ids::{JobId, VersionId};
 use crate::status::JobStatus;
@@ -13,6 +14,65 @@ use crate::status::JobStatus;
 /// status to see it take effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct StopAccepted {}
+
+/// A JSON document of an answer, kept as its text (already checked to be JSON) and parsed only when
+/// asked: the metric documents of a version are large and rarely read, so a version is read without
+/// building their trees.
+///
+/// A document sent inside a string (the API's habit) is the document the string holds; a string that
+/// holds no JSON is kept as that string. Serialized (with `serde_json`) as the document itself.
+///
+/// ```
+/// use modelarts_protocol::model::VersionDetail;
+///
+/// let v: VersionDetail = serde_json::from_str(
+///     r#"{"version_id": 1, "status": 8, "model_metric_list": "{\"total_metric\": {\"recall\": 0.5}}"}"#,
+/// )?;
+/// let metrics = v.model_metric_list.expect("sent");
+/// assert_eq!(metrics.get(), r#"{"total_metric": {"recall": 0.5}}"#);
+/// assert_eq!(metrics.value()?["total_metric"]["recall"], 0.5);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Serialize)]
+#[serde(transparent)]
+pub struct JsonDoc(Box<RawValue>);
+
+impl JsonDoc {
+    /// The document's JSON text, as the answer held it.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The document as a [`Value`] tree.
+    ///
+    /// # Errors
+    /// Only where `serde_json` itself refuses a tree it checked as text (nesting deeper than its
+    /// recursion limit is refused on both paths, so in practice never).
+    pub fn value(&self) -> Result<Value, serde_json::Error> {
+        self.parse()
+    }
+
+    /// The document read as `T`.
+    ///
+    /// # Errors
+    /// When the document does not have `T`'s shape.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.0.get())
+    }
+}
+
+impl PartialEq for JsonDoc {
+    /// The same text: `{"a":1}` and `{ "a": 1 }` differ.
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl std::fmt::Debug for JsonDoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("JsonDoc").field(&self.get()).finish()
+    }
+}
 
 /// One running parameter of a version (`{label, value}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,14 +196,14 @@ pub struct VersionDetail {
     /// Model ID.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
     pub model_id: Option<i64>,
-    /// Model metrics: the API sends a JSON document inside a string; this is the parsed document
-    /// (or the raw string if it is not JSON).
-    #[serde(default, deserialize_with = "lenient::json_or_string")]
-    pub model_metric_list: Option<Value>,
+    /// Model metrics: the API sends a JSON document inside a string; this is that document (or the
+    /// string itself if it is not JSON), kept as its text and parsed on demand ([`JsonDoc::value`]).
+    #[serde(default, deserialize_with = "lenient::json_doc")]
+    pub model_metric_list: Option<JsonDoc>,
     /// System metrics (`cpuUsage`, `memUsage`, `gpuUtil`, …): an object in "show version", a JSON
-    /// string in "list versions"; parsed either way.
-    #[serde(default, deserialize_with = "lenient::json_or_string")]
-    pub system_metric_list: Option<Value>,
+    /// string in "list versions"; the document either way, kept as its text like `model_metric_list`.
+    #[serde(default, deserialize_with = "lenient::json_doc")]
+    pub system_metric_list: Option<JsonDoc>,
     /// Custom image.
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub user_image_url: Option<String>,
@@ -289,6 +349,7 @@ pub mod lenient {
     use serde::Deserialize;
     use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
     use serde_json::Value;
+    use serde_json::value::RawValue;
 
     /// A non-negative 64-bit number given as a number or a string of digits.
     #[derive(Debug, Clone, Copy)]
@@ -515,6 +576,31 @@ pub mod lenient {
         d.deserialize_any(JsonOrStringVisitor(PhantomData))
     }
 
+    /// A JSON document that may arrive as itself or as a string holding its JSON, kept as text
+    /// ([`super::JsonDoc`]); `null` and a blank string are `None`; a string that holds no JSON is kept
+    /// as that string. The rules of [`json_or_string`] for a `Value`, without building the tree.
+    pub fn json_doc<'de, D: Deserializer<'de>>(d: D) -> Result<Option<super::JsonDoc>, D::Error> {
+        let Some(raw) = Option::<Box<RawValue>>::deserialize(d)? else {
+            return Ok(None);
+        };
+        match raw.get().as_bytes().first() {
+            Some(b'n') => Ok(None),
+            Some(b'"') => {
+                let inner: std::borrow::Cow<'_, str> =
+                    serde_json::from_str(raw.get()).map_err(de::Error::custom)?;
+                if inner.trim().is_empty() {
+                    return Ok(None);
+                }
+                match serde_json::from_str::<Box<RawValue>>(&inner) {
+                    Ok(doc) => Ok(Some(super::JsonDoc(doc))),
+                    // Not JSON inside: the string itself is the document.
+                    Err(_) => Ok(Some(super::JsonDoc(raw))),
+                }
+            }
+            _ => Ok(Some(super::JsonDoc(raw))),
+        }
+    }
+
     /// A string that may be `null` or absent (empty), or a number (its text).
     pub fn string_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         Ok(opt_string(d)?.unwrap_or_default())
@@ -560,6 +646,12 @@ mod tests {
     struct Doc {
         #[serde(default, deserialize_with = "lenient::json_or_string")]
         v: Option<Value>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Kept {
+        #[serde(default, deserialize_with = "lenient::json_doc")]
+        v: Option<super::JsonDoc>,
     }
 
     #[derive(Debug, Deserialize)]
@@ -618,8 +710,26 @@ mod tests {
             ("\"\"", None),
             ("null", None),
         ];
-        for (input, expected) in cases {
+        for (input, expected) in cases.clone() {
             assert_eq!(read::<Doc>(input).map(|d| d.v), Ok(expected), "{input}");
+        }
+        // The document kept as text reads as the same tree, and its text is the document's own.
+        for (input, expected) in cases {
+            let kept = read::<Kept>(input).map(|k| k.v);
+            assert_eq!(kept.clone().map(|d| d.map(|d| d.value().unwrap())), Ok(expected.clone()), "{input}");
+            if let (Ok(Some(doc)), Some(tree)) = (kept, expected) {
+                assert_eq!(serde_json::from_str::<Value>(doc.get()).unwrap(), tree, "{input}");
+                assert_eq!(serde_json::to_value(&doc).unwrap(), tree, "{input}: serialized as the document");
+            }
+        }
+        for input in ["[1, {\"a\": }]", "\"[1\"", "{"] {
+            // Broken JSON is an error as itself; inside a string it is kept as the string.
+            let kept = read::<Kept>(input);
+            if input.starts_with('"') {
+                assert_eq!(kept.unwrap().v.unwrap().value().unwrap(), json!("[1"), "{input}");
+            } else {
+                assert!(kept.is_err(), "{input}");
+            }
         }
         let params = [
             ("[{\"label\": \"a\", \"value\": 1}]", Ok(1)),

@@ -286,9 +286,9 @@ fn version_detail_with_every_drift() {
     let params = v.parameter.as_ref().unwrap();
     assert_eq!(params[0].value.as_deref(), Some("0.01"));
     assert_eq!(params[1].value.as_deref(), Some("10"));
-    let metrics = v.model_metric_list.as_ref().unwrap();
+    let metrics = v.model_metric_list.as_ref().unwrap().value().unwrap();
     assert_eq!(metrics["total_metric"]["total_metric_values"]["recall"], 0.0);
-    assert_eq!(v.system_metric_list.as_ref().unwrap()["cpuUsage"][0], "0");
+    assert_eq!(v.system_metric_list.as_ref().unwrap().value().unwrap()["cpuUsage"][0], "0");
     assert_eq!(v.data_source.as_ref().unwrap()[0].kind.as_deref(), Some("obs"));
     assert_eq!(v.volumes.as_ref().unwrap().len(), 1);
     assert_eq!(v.nas_type.as_deref(), Some("nfs"));
@@ -312,13 +312,15 @@ fn version_list_with_json_arrays_in_strings() {
     let [a, b] = &list.versions[..] else { panic!("two versions") };
     assert_eq!(a.status, JobStatus::Running);
     assert_eq!(a.gpu, Some(true));
-    assert_eq!(a.system_metric_list.as_ref().unwrap()["cpuUsage"][0], "1");
+    assert_eq!(a.system_metric_list.as_ref().unwrap().value().unwrap()["cpuUsage"][0], "1");
     assert_eq!(a.volumes.as_deref(), Some(&[][..]));
     assert_eq!(a.parameter.as_ref().unwrap()[0].label.as_deref(), Some("a"));
     assert_eq!(b.status, JobStatus::Killed);
     assert_eq!(b.gpu, Some(false));
     // A metric string that is not JSON is kept as it came.
-    assert_eq!(b.model_metric_list.as_ref().unwrap(), "not json at all");
+    let kept = b.model_metric_list.as_ref().unwrap();
+    assert_eq!(kept.value().unwrap(), "not json at all");
+    assert_eq!(kept.get(), r#""not json at all""#);
 }
 
 #[test]
