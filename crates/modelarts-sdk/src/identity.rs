@@ -30,6 +30,7 @@ use modelarts_protocol::iam::token::{IssuedToken, LoginRefusal, Mfa, Password, P
 use modelarts_protocol::ids::ProjectId;
 
 use crate::cache::{IdentityCache, ProjectKey, TokenEntry};
+use crate::config::SettingSource;
 use crate::error::Error;
 use crate::execute::Pipeline;
 use crate::resolve::{ENV_MFA_CODE, ENV_USER_ID};
@@ -108,13 +109,35 @@ pub struct Agency {
 #[derive(Debug, Clone)]
 pub(crate) struct IdentityInfo {
     pub(crate) iam: Endpoint,
+    /// Where the IAM endpoint came from (`Default`: the global one, nothing chose it).
+    pub(crate) iam_source: SettingSource,
     pub(crate) region: Option<String>,
+    /// Whether the ModelArts endpoint was set explicitly (flag, code or environment), not
+    /// derived from the region.
+    pub(crate) endpoint_explicit: bool,
     pub(crate) project_source: Option<String>,
 }
 
 impl IdentityInfo {
-    pub(crate) fn of((iam, region): &(Endpoint, Option<String>), project_source: Option<String>) -> Self {
-        Self { iam: iam.clone(), region: region.clone(), project_source }
+    pub(crate) fn of(resolved: &crate::config::ResolvedConfig, project_source: Option<String>) -> Self {
+        Self {
+            iam: resolved.iam_endpoint.value.clone(),
+            iam_source: resolved.iam_endpoint.source.clone(),
+            region: resolved.region.as_ref().map(|r| r.value.clone()),
+            endpoint_explicit: resolved
+                .endpoint
+                .as_ref()
+                .is_some_and(|e| matches!(e.source, SettingSource::Explicit | SettingSource::Env(_))),
+            project_source,
+        }
+    }
+
+    /// Whether `configure test` proves the credentials at ModelArts rather than at IAM: with no
+    /// region, no IAM endpoint chosen by anyone (only the global Huawei one would apply) and a
+    /// ModelArts endpoint set explicitly (another operator, a private cloud, an emulator), the
+    /// global IAM belongs to someone else, so the configured endpoint is asked instead.
+    pub(crate) fn proves_at_modelarts(&self) -> bool {
+        self.region.is_none() && self.iam_source == SettingSource::Default && self.endpoint_explicit
     }
 }
 
@@ -122,9 +145,14 @@ impl IdentityInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CredentialCheck {
-    /// The IAM call made: `list_projects` (the region's projects), or `list_auth_projects` (every
-    /// project the credentials reach) without a region.
+    /// The call made: at IAM `list_projects` (the region's projects) or `list_auth_projects`
+    /// (every project the credentials reach, without a region); at ModelArts
+    /// `list_training_jobs` (one job).
     pub call: &'static str,
+    /// Which service proved the credentials: `"iam"` or `"modelarts"`.
+    pub proved_at: &'static str,
+    /// Where the IAM endpoint came from, when IAM was asked (`None` at ModelArts).
+    pub iam_endpoint_source: Option<String>,
     /// The host it went to.
     pub host: String,
     /// The answer's trace or request id, if any.
