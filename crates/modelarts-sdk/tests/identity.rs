@@ -310,6 +310,41 @@ fn an_mfa_code_without_a_password_login_is_refused_and_never_shown() {
     assert!(shown.contains("with a virtual MFA code") && shown.contains("env MODELARTS_MFA_CODE"), "{shown}");
 }
 
+#[test]
+fn an_mfa_code_that_is_blank_or_not_six_digits_is_a_configuration_error_from_every_source() {
+    let login = || Client::builder().region(REGION).password_login("u", "secret-pw-1", "d");
+    let user = ("MODELARTS_USER_ID", "0123456789abcdef0123456789abcdef");
+    // (code, from the builder (flag) or the environment, what the error says)
+    let cases: [(&str, bool, &str); 10] = [
+        ("", true, "is empty"),
+        ("   ", true, "is empty"),
+        ("", false, "is empty"),
+        (" \t", false, "is empty"),
+        ("13579", true, "is not six digits"),
+        ("1357975", true, "is not six digits"),
+        ("13579x", true, "is not six digits"),
+        ("１３５７９７", true, "is not six digits"),
+        ("13 579", false, "is not six digits"),
+        ("-13579", false, "is not six digits"),
+    ];
+    for (code, explicit, expected) in cases {
+        let builder = if explicit {
+            login().mfa_code(code).env(env_of(&[user]))
+        } else {
+            login().env(env_of(&[("MODELARTS_MFA_CODE", code), user]))
+        };
+        let err = builder.resolve().unwrap_err();
+        assert_eq!(err.category(), ErrorCategory::Config, "{code:?}: {err:?}");
+        let text = chain(&err);
+        let source = if explicit { "(flag/explicit)" } else { "(env MODELARTS_MFA_CODE)" };
+        assert!(text.contains(expected) && text.contains(source), "{code:?}: {text}");
+        assert!(code.trim().is_empty() || !text.contains(code.trim()), "the code is not shown: {text}");
+    }
+    // Six digits (surrounding spaces dropped) pass, from either source.
+    assert!(login().mfa_code(" 135797 ").env(env_of(&[user])).resolve().is_ok());
+    assert!(login().env(env_of(&[("MODELARTS_MFA_CODE", "135797"), user])).resolve().is_ok());
+}
+
 /// Advances the emulator's clock once, on the waiter's first sleep: the token expires mid-wait.
 struct ExpireOnFirstSleep {
     state: StateHandle,
