@@ -727,9 +727,16 @@ async fn a_metadata_service_that_never_answers_is_given_up_after_the_one_second_
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
     let sleeper = RecordingSleeper::default();
-    let err = keyless().metadata_endpoint(&url).sleeper(sleeper.clone()).connect().await.unwrap_err();
+    let err = keyless()
+        .metadata_endpoint(&url)
+        .sleeper(sleeper.clone())
+        .clock(FrozenClock(std::time::SystemTime::now()))
+        .connect()
+        .await
+        .unwrap_err();
     let Error::Credentials { tried } = &err else { panic!("{err:?}") };
-    // The injected sleeper ends the bound at once: the probe took no time on the client's clock.
+    // The injected sleeper ends the bound at once and the injected clock stands still: the probe
+    // took no time on the client's clock, however loaded the machine.
     assert!(
         tried.last().unwrap().ends_with(
             "(no answer within 1s; the probe took 0.0s; MODELARTS_METADATA_ENDPOINT=off skips it)"
@@ -764,6 +771,19 @@ async fn a_refused_metadata_session_is_fetched_again_once() {
         [Route::MetadataToken, Route::MetadataSecurityKey, Route::MetadataToken, Route::MetadataSecurityKey]
     );
     emulator.shutdown().await;
+}
+
+/// A clock that stands still: durations measured on it are zero.
+struct FrozenClock(std::time::SystemTime);
+
+impl Clock for FrozenClock {
+    fn now(&self) -> std::time::SystemTime {
+        self.0
+    }
+
+    fn monotonic(&self) -> Duration {
+        Duration::from_secs(1000)
+    }
 }
 
 /// The emulator's clock as the client's: moving the emulator's clock moves the client's, so the
