@@ -257,8 +257,10 @@ async fn a_password_login_with_virtual_mfa_needs_the_current_code_and_caches_its
         .iter()
         .map(|t| user.totp_code(*t).unwrap())
         .collect();
-    let wrong =
-        ["000000", "111111", "222222", "333333"].into_iter().find(|c| !valid.iter().any(|v| v == c)).unwrap();
+    // Non-repetitive, so it cannot show up by chance in the zero-padded user id or elsewhere in
+    // the output; and checked to be none of the codes the emulator accepts now.
+    let wrong = ["135797", "864213"].into_iter().find(|c| !valid.iter().any(|v| v == c)).unwrap();
+    assert!(!user_id.contains(wrong), "the no-leak check below would be void");
     let err = connect(&[("MODELARTS_MFA_CODE", wrong), ("MODELARTS_USER_ID", &user_id)]).await.unwrap_err();
     let text = chain(&err);
     assert!(text.contains("refused the virtual MFA code of mfa-user@emulator-domain (HTTP 401)"), "{text}");
