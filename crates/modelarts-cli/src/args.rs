@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::builder::PossibleValuesParser;
 use clap::builder::TypedValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use modelarts_protocol::iam::token::MfaCode;
 use modelarts_protocol::operations::list_training_jobs::{Order, SortBy};
 use modelarts_protocol::target::ApiVersion;
 use modelarts_protocol::v2::Phase;
@@ -178,8 +179,8 @@ pub(crate) struct GlobalArgs {
     /// Current code of the virtual MFA device of a password login whose IAM user has MFA login
     /// protection (six digits; with --user-id). Never read from a file; the token it gets is cached,
     /// so later runs need no code until it is renewed.
-    #[arg(long, global = true, env = "MODELARTS_MFA_CODE", hide_env_values = true, value_name = "CODE")]
-    pub(crate) mfa_code: Option<String>,
+    #[arg(long, global = true, env = "MODELARTS_MFA_CODE", hide_env_values = true, value_name = "CODE", value_parser = parse_mfa_code)]
+    pub(crate) mfa_code: Option<MfaCode>,
 
     /// IAM user id sent with --mfa-code (console: My Credentials); also profile key `user_id`.
     #[arg(long, global = true, env = "MODELARTS_USER_ID", value_name = "ID")]
@@ -553,6 +554,12 @@ fn parse_project_id(s: &str) -> Result<ProjectId, String> {
     s.parse().map_err(|e: modelarts_protocol::ids::IdError| e.to_string())
 }
 
+/// The code goes straight into the redacting type, so no `Debug` of the arguments shows it; its
+/// form (six digits) is checked when the configuration is resolved, for every source alike.
+fn parse_mfa_code(s: &str) -> Result<MfaCode, String> {
+    Ok(MfaCode::new(s))
+}
+
 /// Durations as `30m`, `90s`, `1h30m`, `500ms`.
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s.trim())
@@ -600,6 +607,23 @@ mod tests {
     #[test]
     fn the_command_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_arguments_debug_never_shows_the_mfa_code() {
+        let parsed = Cli::try_parse_from([
+            "modelarts",
+            "--mfa-code",
+            "135797",
+            "--user-id",
+            "u1",
+            "training-job",
+            "list",
+        ]);
+        let cli = parsed.as_ref().expect("the arguments parse");
+        assert_eq!(cli.global.mfa_code.as_ref().map(MfaCode::expose), Some("135797"), "the code is kept");
+        let debug = format!("{parsed:?}");
+        assert!(debug.contains("mfa_code") && !debug.contains("135797"), "{debug}");
     }
 
     #[test]

@@ -97,7 +97,7 @@ pub(crate) fn builder(global: &GlobalArgs, sources: &Sources) -> ClientBuilder {
         builder = builder.agency(domain, name);
     }
     if let (true, Some(code)) = (sources.mfa_code, &global.mfa_code) {
-        builder = builder.mfa_code(code);
+        builder = builder.mfa_code(code.expose());
     }
     if let (true, Some(id)) = (sources.user_id, &global.user_id) {
         builder = builder.user_id(id);

@@ -176,8 +176,7 @@ impl<T> Client<T> {
         time: Time,
     ) -> Result<Self, Error> {
         let endpoint = checked_endpoint(&resolved)?;
-        let resolved_identity =
-            (resolved.iam_endpoint.value.clone(), resolved.region.as_ref().map(|r| r.value.clone()));
+        let resolved_identity = crate::identity::IdentityInfo::of(&resolved, None);
         if let Some(login) = &resolved.login
             && resolved.auth.is_none()
             && !matches!(login.value, crate::identity::Login::Metadata { .. })
@@ -219,7 +218,7 @@ impl<T> Client<T> {
             SharedState::new(),
             jitter,
             time,
-            crate::identity::IdentityInfo::of(&resolved_identity, None),
+            resolved_identity,
         ))
     }
 
@@ -290,8 +289,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         time: Time,
     ) -> Result<Self, Error> {
         let endpoint = checked_endpoint(&resolved)?;
-        let resolved_identity =
-            (resolved.iam_endpoint.value.clone(), resolved.region.as_ref().map(|r| r.value.clone()));
+        let resolved_identity = crate::identity::IdentityInfo::of(&resolved, None);
         let plan = crate::identity::IdentityPlan::of(&resolved);
         let project_source = resolved.project_id.as_ref().map(|s| s.source.to_string());
         let state = SharedState::new();
@@ -312,16 +310,34 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
             state,
             jitter,
             time,
-            crate::identity::IdentityInfo::of(&resolved_identity, Some(established.project_source)),
+            crate::identity::IdentityInfo {
+                project_source: Some(established.project_source),
+                ..resolved_identity
+            },
         );
         Ok(client)
     }
 
-    /// Proves the credentials with one IAM call: the project lookup of the region
+    /// Proves the credentials with one call. At IAM: the project lookup of the region
     /// (`GET /v3/projects?name=`), or without a region the projects the credentials reach
-    /// (`GET /v3/auth/projects`). A 401 is explained as a wrong key or clock skew,
-    /// with the skew measured from the answer.
+    /// (`GET /v3/auth/projects`). With no region, no IAM endpoint set anywhere and an explicit
+    /// ModelArts endpoint, the global Huawei IAM would be someone else's: then one job of the
+    /// configured ModelArts endpoint is listed instead, which also proves the project. A 401 is
+    /// explained as a wrong key or clock skew, with the skew measured from the answer.
     pub async fn check_credentials(&self) -> Result<crate::identity::CredentialCheck, Error> {
+        if self.inner.identity.proves_at_modelarts() {
+            let query = ListQuery { per_page: Some(1), ..ListQuery::default() };
+            self.list_training_jobs(query).await?;
+            return Ok(crate::identity::CredentialCheck {
+                call: "list_training_jobs",
+                proved_at: "modelarts",
+                iam_endpoint_source: None,
+                host: self.inner.endpoint.host().to_owned(),
+                request_id: None,
+                skew_millis: self.clock_skew_millis(),
+                projects: Vec::new(),
+            });
+        }
         let pipeline = self.pipeline();
         let (auth, _) = self.inner.auth.current();
         use modelarts_protocol::iam::projects::{ListAuthProjects, ListProjects};
@@ -337,6 +353,8 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         let list = list.map_err(|e| crate::identity::explain_refusal(&pipeline, e, iam))?;
         Ok(crate::identity::CredentialCheck {
             call,
+            proved_at: "iam",
+            iam_endpoint_source: Some(self.inner.identity.iam_source.to_string()),
             host: iam.host().to_owned(),
             request_id: list.trace_id,
             skew_millis: self.clock_skew_millis(),

@@ -30,6 +30,7 @@ use modelarts_protocol::iam::token::{IssuedToken, LoginRefusal, Mfa, Password, P
 use modelarts_protocol::ids::ProjectId;
 
 use crate::cache::{IdentityCache, ProjectKey, TokenEntry};
+use crate::config::SettingSource;
 use crate::error::Error;
 use crate::execute::Pipeline;
 use crate::resolve::{ENV_MFA_CODE, ENV_USER_ID};
@@ -108,13 +109,35 @@ pub struct Agency {
 #[derive(Debug, Clone)]
 pub(crate) struct IdentityInfo {
     pub(crate) iam: Endpoint,
+    /// Where the IAM endpoint came from (`Default`: the global one, nothing chose it).
+    pub(crate) iam_source: SettingSource,
     pub(crate) region: Option<String>,
+    /// Whether the ModelArts endpoint was set explicitly (flag, code or environment), not
+    /// derived from the region.
+    pub(crate) endpoint_explicit: bool,
     pub(crate) project_source: Option<String>,
 }
 
 impl IdentityInfo {
-    pub(crate) fn of((iam, region): &(Endpoint, Option<String>), project_source: Option<String>) -> Self {
-        Self { iam: iam.clone(), region: region.clone(), project_source }
+    pub(crate) fn of(resolved: &crate::config::ResolvedConfig, project_source: Option<String>) -> Self {
+        Self {
+            iam: resolved.iam_endpoint.value.clone(),
+            iam_source: resolved.iam_endpoint.source.clone(),
+            region: resolved.region.as_ref().map(|r| r.value.clone()),
+            endpoint_explicit: resolved
+                .endpoint
+                .as_ref()
+                .is_some_and(|e| matches!(e.source, SettingSource::Explicit | SettingSource::Env(_))),
+            project_source,
+        }
+    }
+
+    /// Whether `configure test` proves the credentials at ModelArts rather than at IAM: with no
+    /// region, no IAM endpoint chosen by anyone (only the global Huawei one would apply) and a
+    /// ModelArts endpoint set explicitly (another operator, a private cloud, an emulator), the
+    /// global IAM belongs to someone else, so the configured endpoint is asked instead.
+    pub(crate) fn proves_at_modelarts(&self) -> bool {
+        self.region.is_none() && self.iam_source == SettingSource::Default && self.endpoint_explicit
     }
 }
 
@@ -122,9 +145,14 @@ impl IdentityInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CredentialCheck {
-    /// The IAM call made: `list_projects` (the region's projects), or `list_auth_projects` (every
-    /// project the credentials reach) without a region.
+    /// The call made: at IAM `list_projects` (the region's projects) or `list_auth_projects`
+    /// (every project the credentials reach, without a region); at ModelArts
+    /// `list_training_jobs` (one job).
     pub call: &'static str,
+    /// Which service proved the credentials: `"iam"` or `"modelarts"`.
+    pub proved_at: &'static str,
+    /// Where the IAM endpoint came from, when IAM was asked (`None` at ModelArts).
+    pub iam_endpoint_source: Option<String>,
     /// The host it went to.
     pub host: String,
     /// The answer's trace or request id, if any.
@@ -498,16 +526,7 @@ async fn password_login<T: HttpSend<Error: Send + Sync + 'static>>(
             Error::Service { error, .. } if error.http_status == 401 => LoginRefusal::of(error),
             _ => LoginRefusal::Other,
         };
-        let what = match (refusal, mfa) {
-            (LoginRefusal::MfaRequired, _) => format!(
-                "the IAM user {who} has virtual MFA login protection: give the current code of the MFA device with --mfa-code ({ENV_MFA_CODE}) and the user's id with --user-id ({ENV_USER_ID}, profile key user_id)"
-            ),
-            (LoginRefusal::MfaCodeWrong, _) => format!(
-                "IAM at {} refused the virtual MFA code of {who} (HTTP 401): the code is wrong, already expired (codes change every 30 s: use the current one), or the user id does not belong to {who}; also check this machine's clock",
-                plan.iam.host()
-            ),
-            _ => format!("the password login of {who} at {} failed", plan.iam.host()),
-        };
+        let what = login_refusal_message(refusal, mfa.is_some(), &who, plan.iam.host());
         Error::config_with(what, e)
     })?;
     plan.cache.store_token(
@@ -520,6 +539,24 @@ async fn password_login<T: HttpSend<Error: Send + Sync + 'static>>(
         now,
     );
     Ok(Obtained::token(issued))
+}
+
+/// The message of a refused password login, by what IAM said and whether a code was sent: real
+/// IAM may answer a missing code with "The verification code is wrong.", and a sent code with "MFA
+/// required" when it did not take the totp method or the user id.
+fn login_refusal_message(refusal: LoginRefusal, code_sent: bool, who: &str, iam_host: &str) -> String {
+    match (refusal, code_sent) {
+        (LoginRefusal::MfaRequired | LoginRefusal::MfaCodeWrong, false) => format!(
+            "MFA required: the IAM user {who} has virtual MFA login protection; pass the current code of the MFA device with --mfa-code ({ENV_MFA_CODE}) and the user's id with --user-id ({ENV_USER_ID}, profile key user_id)"
+        ),
+        (LoginRefusal::MfaRequired, true) => format!(
+            "IAM at {iam_host} still asks {who} for MFA (HTTP 401): a code was sent but IAM did not accept the totp method or the user id; check that --user-id ({ENV_USER_ID}) is the id of {who}"
+        ),
+        (LoginRefusal::MfaCodeWrong, true) => format!(
+            "IAM at {iam_host} refused the virtual MFA code of {who} (HTTP 401): the code is wrong, already expired (codes change every 30 s: use the current one), or the user id does not belong to {who}; also check this machine's clock"
+        ),
+        _ => format!("the password login of {who} at {iam_host} failed"),
+    }
 }
 
 /// The "no credentials" error with the metadata service's reason appended (and that the probe
@@ -645,6 +682,43 @@ impl IdentityPlan {
             project_id: resolved.project_id.as_ref().map(|s| s.value.clone()),
             cache: IdentityCache { dir: resolved.cache_dir.as_ref().map(|s| s.value.clone()) },
             tried: resolved.credentials_tried.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What IAM said × whether a code was sent → what the user is told to do.
+    #[test]
+    fn a_refused_login_is_explained_by_what_iam_said_and_whether_a_code_was_sent() {
+        let cases: [(LoginRefusal, bool, &str); 6] = [
+            // Real IAM may answer a missing code with "The verification code is wrong.".
+            (LoginRefusal::MfaCodeWrong, false, "MFA required: the IAM user u@d has virtual MFA"),
+            (LoginRefusal::MfaRequired, false, "MFA required: the IAM user u@d has virtual MFA"),
+            (
+                LoginRefusal::MfaRequired,
+                true,
+                "a code was sent but IAM did not accept the totp method or the user id",
+            ),
+            (
+                LoginRefusal::MfaCodeWrong,
+                true,
+                "refused the virtual MFA code of u@d (HTTP 401): the code is wrong",
+            ),
+            (LoginRefusal::WrongPassword, false, "the password login of u@d at iam.example failed"),
+            (LoginRefusal::Other, true, "the password login of u@d at iam.example failed"),
+        ];
+        for (refusal, code_sent, expected) in cases {
+            let message = login_refusal_message(refusal, code_sent, "u@d", "iam.example");
+            assert!(message.contains(expected), "{refusal:?}, code sent {code_sent}: {message}");
+            let asks_for_a_code = message.contains("pass the current code");
+            assert_eq!(
+                asks_for_a_code,
+                !code_sent && refusal != LoginRefusal::WrongPassword && refusal != LoginRefusal::Other,
+                "{message}"
+            );
         }
     }
 }

@@ -399,8 +399,8 @@ fn resolve_iam_endpoint(
 
 /// The virtual MFA code of a password login: explicit → `MODELARTS_MFA_CODE` (no file key: a
 /// one-time code does not belong in a file), with the user id: explicit → `MODELARTS_USER_ID` →
-/// file `user_id`. The code is attached to the password login; a code without a password login,
-/// or without a user id, is an error.
+/// file `user_id`. The code is attached to the password login; a code that is blank or not six
+/// digits, a code without a password login, or without a user id, is an error.
 fn resolve_mfa(
     b: &ClientBuilder,
     env: &EnvFn,
@@ -410,13 +410,24 @@ fn resolve_mfa(
     use modelarts_protocol::iam::token::{Mfa, MfaCode};
     let (code, source) = match &b.mfa_code {
         Some(code) => (code.clone(), SettingSource::Explicit),
+        // Set but blank is a mistake here (an empty `$CODE`), not "unset": it is refused below.
         None => match env(ENV_MFA_CODE).map_err(|_| not_unicode(ENV_MFA_CODE))? {
-            Some(code) if !code.trim().is_empty() => {
-                (MfaCode::new(code), SettingSource::Env(ENV_MFA_CODE.to_owned()))
-            }
-            _ => return Ok(None),
+            Some(code) => (MfaCode::new(code), SettingSource::Env(ENV_MFA_CODE.to_owned())),
+            None => return Ok(None),
         },
     };
+    // The code itself is never shown, only what is wrong with it.
+    let text = code.expose();
+    if text.is_empty() {
+        return Err(Error::config(format!(
+            "the virtual MFA code ({source}) is empty: give the current six-digit code of the MFA device, or unset it"
+        )));
+    }
+    if text.len() != 6 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::config(format!(
+            "the virtual MFA code ({source}) is not six digits: give the current six-digit code of the MFA device"
+        )));
+    }
     let Some(Setting { value: Login::Password { user_name, domain_name, mfa, .. }, .. }) = login else {
         return Err(Error::config(format!(
             "a virtual MFA code is set ({source}) but the credentials are not a password login: the code is only sent with HUAWEICLOUD_SDK_USERNAME/_PASSWORD/_DOMAIN_NAME (or the profile's username/password/domain_name)"

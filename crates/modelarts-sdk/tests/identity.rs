@@ -257,8 +257,10 @@ async fn a_password_login_with_virtual_mfa_needs_the_current_code_and_caches_its
         .iter()
         .map(|t| user.totp_code(*t).unwrap())
         .collect();
-    let wrong =
-        ["000000", "111111", "222222", "333333"].into_iter().find(|c| !valid.iter().any(|v| v == c)).unwrap();
+    // Non-repetitive, so it cannot show up by chance in the zero-padded user id or elsewhere in
+    // the output; and checked to be none of the codes the emulator accepts now.
+    let wrong = ["135797", "864213"].into_iter().find(|c| !valid.iter().any(|v| v == c)).unwrap();
+    assert!(!user_id.contains(wrong), "the no-leak check below would be void");
     let err = connect(&[("MODELARTS_MFA_CODE", wrong), ("MODELARTS_USER_ID", &user_id)]).await.unwrap_err();
     let text = chain(&err);
     assert!(text.contains("refused the virtual MFA code of mfa-user@emulator-domain (HTTP 401)"), "{text}");
@@ -308,6 +310,41 @@ fn an_mfa_code_without_a_password_login_is_refused_and_never_shown() {
     let shown = format!("{resolved} {resolved:?}");
     assert!(!shown.contains("246810") && !shown.contains("secret-pw-1"), "{shown}");
     assert!(shown.contains("with a virtual MFA code") && shown.contains("env MODELARTS_MFA_CODE"), "{shown}");
+}
+
+#[test]
+fn an_mfa_code_that_is_blank_or_not_six_digits_is_a_configuration_error_from_every_source() {
+    let login = || Client::builder().region(REGION).password_login("u", "secret-pw-1", "d");
+    let user = ("MODELARTS_USER_ID", "0123456789abcdef0123456789abcdef");
+    // (code, from the builder (flag) or the environment, what the error says)
+    let cases: [(&str, bool, &str); 10] = [
+        ("", true, "is empty"),
+        ("   ", true, "is empty"),
+        ("", false, "is empty"),
+        (" \t", false, "is empty"),
+        ("13579", true, "is not six digits"),
+        ("1357975", true, "is not six digits"),
+        ("13579x", true, "is not six digits"),
+        ("１３５７９７", true, "is not six digits"),
+        ("13 579", false, "is not six digits"),
+        ("-13579", false, "is not six digits"),
+    ];
+    for (code, explicit, expected) in cases {
+        let builder = if explicit {
+            login().mfa_code(code).env(env_of(&[user]))
+        } else {
+            login().env(env_of(&[("MODELARTS_MFA_CODE", code), user]))
+        };
+        let err = builder.resolve().unwrap_err();
+        assert_eq!(err.category(), ErrorCategory::Config, "{code:?}: {err:?}");
+        let text = chain(&err);
+        let source = if explicit { "(flag/explicit)" } else { "(env MODELARTS_MFA_CODE)" };
+        assert!(text.contains(expected) && text.contains(source), "{code:?}: {text}");
+        assert!(code.trim().is_empty() || !text.contains(code.trim()), "the code is not shown: {text}");
+    }
+    // Six digits (surrounding spaces dropped) pass, from either source.
+    assert!(login().mfa_code(" 135797 ").env(env_of(&[user])).resolve().is_ok());
+    assert!(login().env(env_of(&[("MODELARTS_MFA_CODE", "135797"), user])).resolve().is_ok());
 }
 
 /// Advances the emulator's clock once, on the waiter's first sleep: the token expires mid-wait.
@@ -692,9 +729,16 @@ async fn a_metadata_service_that_never_answers_is_given_up_after_the_one_second_
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
     let sleeper = RecordingSleeper::default();
-    let err = keyless().metadata_endpoint(&url).sleeper(sleeper.clone()).connect().await.unwrap_err();
+    let err = keyless()
+        .metadata_endpoint(&url)
+        .sleeper(sleeper.clone())
+        .clock(FrozenClock(std::time::SystemTime::now()))
+        .connect()
+        .await
+        .unwrap_err();
     let Error::Credentials { tried } = &err else { panic!("{err:?}") };
-    // The injected sleeper ends the bound at once: the probe took no time on the client's clock.
+    // The injected sleeper ends the bound at once and the injected clock stands still: the probe
+    // took no time on the client's clock, however loaded the machine.
     assert!(
         tried.last().unwrap().ends_with(
             "(no answer within 1s; the probe took 0.0s; MODELARTS_METADATA_ENDPOINT=off skips it)"
@@ -729,6 +773,19 @@ async fn a_refused_metadata_session_is_fetched_again_once() {
         [Route::MetadataToken, Route::MetadataSecurityKey, Route::MetadataToken, Route::MetadataSecurityKey]
     );
     emulator.shutdown().await;
+}
+
+/// A clock that stands still: durations measured on it are zero.
+struct FrozenClock(std::time::SystemTime);
+
+impl Clock for FrozenClock {
+    fn now(&self) -> std::time::SystemTime {
+        self.0
+    }
+
+    fn monotonic(&self) -> Duration {
+        Duration::from_secs(1000)
+    }
 }
 
 /// The emulator's clock as the client's: moving the emulator's clock moves the client's, so the

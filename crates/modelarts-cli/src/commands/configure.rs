@@ -55,7 +55,8 @@ pub(crate) fn list(ctx: &Context<'_>, out: &mut Stdout) -> Result<ExitStatus, Fa
 }
 
 /// `configure test`: connects (making the calls the identity needs) and proves the credentials
-/// with one IAM call; prints the region, the project ID and where it came from, and the skew.
+/// with one call (at IAM, or at the explicit ModelArts endpoint when no region and no IAM
+/// endpoint is set: see `Client::check_credentials`); prints the region, the project ID and where it came from, and the skew.
 pub(crate) async fn test(ctx: &Context<'_>, out: &mut Stdout) -> Result<ExitStatus, Failure> {
     let resolved = settings::builder(ctx.global, &ctx.sources)
         .resolve()
@@ -93,6 +94,7 @@ pub(crate) async fn test(ctx: &Context<'_>, out: &mut Stdout) -> Result<ExitStat
     let rows = [
         ("result", "ok: the credentials were accepted".to_owned()),
         ("projects_found", found_text),
+        ("proved_at", check.proved_at.to_owned()),
         ("check", format!("{} at {}", check.call, check.host)),
         ("request_id", check.request_id.clone().unwrap_or_else(|| "-".to_owned())),
         ("region", region.clone().unwrap_or_else(|| "<not set>".to_owned())),
@@ -101,11 +103,13 @@ pub(crate) async fn test(ctx: &Context<'_>, out: &mut Stdout) -> Result<ExitStat
         ("credentials", credentials),
         ("agency", resolved.agency.as_ref().map_or("-".to_owned(), |a| a.value.agency_name.clone())),
         ("iam_endpoint", client.iam_endpoint().url()),
+        ("iam_endpoint_source", check.iam_endpoint_source.clone().unwrap_or_else(|| "-".to_owned())),
         ("clock_skew", skew_text),
     ];
     if out.is_json() || out.is_jsonl() {
         let document = json!({
             "ok": true,
+            "proved_at": check.proved_at,
             "check": check.call,
             "host": check.host,
             "request_id": check.request_id,
@@ -113,6 +117,7 @@ pub(crate) async fn test(ctx: &Context<'_>, out: &mut Stdout) -> Result<ExitStat
             "project_id": client.project_id().as_str(),
             "project_id_source": client.project_source(),
             "iam_endpoint": client.iam_endpoint().url(),
+            "iam_endpoint_source": check.iam_endpoint_source,
             "clock_skew_ms": check.skew_millis,
             "projects_found": check
                 .projects
