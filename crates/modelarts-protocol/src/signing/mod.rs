@@ -422,12 +422,19 @@ pub fn sign(
             formatted = sdk_date(params.time)?;
             let date = std::str::from_utf8(&formatted).map_err(|_| SigningError::TimeOutOfRange)?;
             signed.push((Cow::Borrowed(X_SDK_DATE), &formatted[..]));
+            added.push((
+                HeaderName::from_static(X_SDK_DATE),
+                HeaderValue::from_bytes(&formatted).map_err(|_| SigningError::TimeOutOfRange)?,
+            ));
             Cow::Borrowed(date)
         }
     };
-    let add_date = existing_date.is_none();
     if !has_host {
         signed.push((Cow::Borrowed("host"), request.host.as_bytes()));
+        added.push((
+            http::header::HOST,
+            HeaderValue::from_str(request.host).map_err(|_| SigningError::InvalidHeaderValue("Host"))?,
+        ));
     }
     signed.sort_by(|a, b| a.0.cmp(&b.0));
     signed.dedup_by(|later, earlier| later.0 == earlier.0);
@@ -447,16 +454,11 @@ pub fn sign(
     mac.update(&text.as_bytes()[canonical_len..]);
     let signature = hex_array(&mac.finalize().into_bytes().into());
 
-    // The values of the added X-Sdk-Date, Host and Authorization in one buffer, exactly as long as
-    // written, so that the three header values share it without a copy.
-    let date_len = if add_date { date.len() } else { 0 };
-    let host_len = if has_host { 0 } else { request.host.len() };
+    // Exactly as long as written, so that the header value takes the buffer without a copy.
     let access_key = params.credentials.access_key();
     let names_len = signed.iter().map(|(n, _)| n.len() + 1).sum::<usize>().saturating_sub(1);
-    let mut values = String::with_capacity(
-        date_len
-            + host_len
-            + ALGORITHM.len()
+    let mut authorization = String::with_capacity(
+        ALGORITHM.len()
             + " Access=".len()
             + access_key.len()
             + ", SignedHeaders=".len()
@@ -464,30 +466,15 @@ pub fn sign(
             + ", Signature=".len()
             + signature.len(),
     );
-    if add_date {
-        values.push_str(&date);
-    }
-    if !has_host {
-        values.push_str(request.host);
-    }
-    values.push_str(ALGORITHM);
-    values.push_str(" Access=");
-    values.push_str(access_key);
-    values.push_str(", SignedHeaders=");
-    push_names(&mut values, signed.iter().map(|(n, _)| n.as_ref()));
-    values.push_str(", Signature=");
-    values.push_str(std::str::from_utf8(&signature).unwrap_or_default());
-    let values = Bytes::from(values);
-    let value_at = |at: std::ops::Range<usize>, name: &'static str| {
-        HeaderValue::from_maybe_shared(values.slice(at)).map_err(|_| SigningError::InvalidHeaderValue(name))
-    };
-    if add_date {
-        added.push((HeaderName::from_static(X_SDK_DATE), value_at(0..date_len, "X-Sdk-Date")?));
-    }
-    if !has_host {
-        added.push((http::header::HOST, value_at(date_len..date_len + host_len, "Host")?));
-    }
-    let mut authorization = value_at(date_len + host_len..values.len(), "Authorization")?;
+    authorization.push_str(ALGORITHM);
+    authorization.push_str(" Access=");
+    authorization.push_str(access_key);
+    authorization.push_str(", SignedHeaders=");
+    push_names(&mut authorization, signed.iter().map(|(n, _)| n.as_ref()));
+    authorization.push_str(", Signature=");
+    authorization.push_str(std::str::from_utf8(&signature).unwrap_or_default());
+    let mut authorization = HeaderValue::from_maybe_shared(Bytes::from(authorization))
+        .map_err(|_| SigningError::InvalidHeaderValue("Authorization"))?;
     authorization.set_sensitive(true);
     added.push((http::header::AUTHORIZATION, authorization));
 
