@@ -135,11 +135,20 @@ impl Endpoint {
 
     /// The full URI for a path (starting with `/`) and an optional encoded query.
     pub(crate) fn uri(&self, path: &str, query: &str) -> Result<http::Uri, crate::error::BuildError> {
+        self.uri_of(&[path], query)
+    }
+
+    /// The full URI for a path given as pieces to join (the first starting with `/`), so that a
+    /// request builder writes its path straight into the URI's buffer.
+    pub(crate) fn uri_of(&self, pieces: &[&str], query: &str) -> Result<http::Uri, crate::error::BuildError> {
         // Exactly as long as written, so that the URI takes the buffer without a copy.
         let query_len = if query.is_empty() { 0 } else { query.len() + 1 };
-        let mut path_and_query = String::with_capacity(self.prefix.len() + path.len() + query_len);
+        let path_len = pieces.iter().map(|p| p.len()).sum::<usize>();
+        let mut path_and_query = String::with_capacity(self.prefix.len() + path_len + query_len);
         path_and_query.push_str(&self.prefix);
-        path_and_query.push_str(path);
+        for piece in pieces {
+            path_and_query.push_str(piece);
+        }
         if !query.is_empty() {
             path_and_query.push('?');
             path_and_query.push_str(query);
@@ -147,6 +156,7 @@ impl Endpoint {
         // Only the new part is parsed: the scheme and the authority were checked when the endpoint
         // was made.
         let invalid = || {
+            let path = pieces.concat();
             let query = if query.is_empty() { String::new() } else { format!("?{query}") };
             crate::error::BuildError::InvalidUri(format!(
                 "{}://{}{}{path}{query}",

@@ -66,7 +66,18 @@ pub(crate) fn request(
     path: &str,
     query: &str,
 ) -> Result<Request<Bytes>, BuildError> {
-    let uri = endpoint.uri(path, query)?;
+    request_of(method, endpoint, project_id, &[path], query)
+}
+
+/// [`request`] with the path given as pieces to join, written straight into the URI's buffer.
+pub(crate) fn request_of(
+    method: Method,
+    endpoint: &Endpoint,
+    project_id: &ProjectId,
+    path: &[&str],
+    query: &str,
+) -> Result<Request<Bytes>, BuildError> {
+    let uri = endpoint.uri_of(path, query)?;
     let mut request = Request::new(Bytes::new());
     *request.method_mut() = method;
     *request.uri_mut() = uri;

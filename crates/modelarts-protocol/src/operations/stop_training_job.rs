@@ -6,7 +6,7 @@
 use bytes::Bytes;
 use http::{Method, Request, Response};
 
-use super::{Operation, malformed, parse_json, request};
+use super::{Operation, malformed, parse_json, request_of};
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, ResponseError};
 use crate::ids::{JobId, ProjectId, VersionId};
@@ -36,11 +36,18 @@ impl Operation for StopTrainingJob {
     const IDEMPOTENT: bool = false;
 
     fn build_request(&self, endpoint: &Endpoint) -> Result<Request<Bytes>, BuildError> {
-        let path = format!(
-            "/v1/{}/training-jobs/{}/versions/{}/stop",
-            self.project_id, self.job_id, self.version_id
-        );
-        request(Method::POST, endpoint, &self.project_id, &path, "")
+        // Written straight into the URI's buffer: no `format!`, no intermediate path.
+        let (mut job, mut version) = (itoa::Buffer::new(), itoa::Buffer::new());
+        let path = [
+            "/v1/",
+            self.project_id.as_str(),
+            "/training-jobs/",
+            job.format(self.job_id.get()),
+            "/versions/",
+            version.format(self.version_id.get()),
+            "/stop",
+        ];
+        request_of(Method::POST, endpoint, &self.project_id, &path, "")
     }
 
     /// `is_success: true` is required: `{}`, `[]` or an answer without it are malformed, never an
@@ -61,4 +68,31 @@ impl Operation for StopTrainingJob {
 struct StopAnswer {
     #[serde(default, deserialize_with = "crate::model::lenient::opt_bool")]
     is_success: Option<bool>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_path_is_written_without_format_for_any_id() {
+        let endpoint = Endpoint::from_url("https://h.example:8443/base").unwrap();
+        let project: ProjectId = "0123456789abcdef0123456789abcdef".parse().unwrap();
+        for (job, version) in [(1u64, 1u64), (10, 11), (i64::MAX as u64, 9_876_543_210)] {
+            let op = StopTrainingJob::new(
+                project.clone(),
+                JobId::new(job).unwrap(),
+                VersionId::new(version).unwrap(),
+            );
+            let request = op.build_request(&endpoint).unwrap();
+            assert_eq!(
+                request.uri().to_string(),
+                format!(
+                    "https://h.example:8443/base/v1/{project}/training-jobs/{job}/versions/{version}/stop"
+                )
+            );
+            assert_eq!(request.method(), Method::POST);
+            assert_eq!(request.headers()["x-project-id"], project.as_str());
+        }
+    }
 }

@@ -166,8 +166,34 @@ pub struct SignableRequest<'a> {
     host: &'a str,
     path: &'a str,
     query: &'a str,
-    headers: Vec<(&'a str, &'a [u8])>,
+    headers: Headers<'a>,
     body: &'a [u8],
+}
+
+/// The headers of a [`SignableRequest`]: a list given by the caller, or an [`http::HeaderMap`]
+/// borrowed as it is (no copy into a list per signature).
+#[derive(Clone)]
+enum Headers<'a> {
+    List(Vec<(&'a str, &'a [u8])>),
+    Map(&'a http::HeaderMap),
+}
+
+impl<'a> Headers<'a> {
+    fn len(&self) -> usize {
+        match self {
+            Headers::List(list) => list.len(),
+            Headers::Map(map) => map.len(),
+        }
+    }
+
+    /// Name and value of each header, in the order given (a map: its iteration order).
+    fn iter(&self) -> impl Iterator<Item = (&'a str, &'a [u8])> + '_ {
+        let (list, map) = match self {
+            Headers::List(list) => (Some(list.iter().copied()), None),
+            Headers::Map(map) => (None, Some(map.iter().map(|(n, v)| (n.as_str(), v.as_bytes())))),
+        };
+        list.into_iter().flatten().chain(map.into_iter().flatten())
+    }
 }
 
 impl fmt::Debug for SignableRequest<'_> {
@@ -180,7 +206,7 @@ impl fmt::Debug for SignableRequest<'_> {
                     .iter()
                     .any(|s| name.eq_ignore_ascii_case(s));
                 let shown = if secret { Cow::Borrowed("<redacted>") } else { String::from_utf8_lossy(value) };
-                (*name, shown)
+                (name, shown)
             })
             .collect();
         f.debug_struct("SignableRequest")
@@ -213,7 +239,7 @@ impl<'a> SignableRequest<'a> {
             host,
             path,
             query,
-            headers: headers.into_iter().map(|(n, v)| (n, v.as_bytes())).collect(),
+            headers: Headers::List(headers.into_iter().map(|(n, v)| (n, v.as_bytes())).collect()),
             body,
         }
     }
@@ -236,7 +262,7 @@ impl<'a> SignableRequest<'a> {
             host: uri.authority().map(|a| a.as_str()).unwrap_or(""),
             path: uri.path(),
             query: uri.query().unwrap_or(""),
-            headers: headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())).collect(),
+            headers: Headers::Map(headers),
             body,
         }
     }
@@ -341,7 +367,7 @@ pub fn sign(
     let mut added: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(5);
     let (mut has_token, mut has_content_sha256, mut has_host) = (false, false, false);
     let (mut content_type, mut content_sha256, mut existing_date) = (None, None, None);
-    for &(name, value) in &request.headers {
+    for (name, value) in request.headers.iter() {
         // The first of each name counts, as a lookup by name would find it.
         if name.eq_ignore_ascii_case(X_SECURITY_TOKEN) {
             has_token = true;
@@ -620,10 +646,21 @@ pub fn canonical_uri(path: &str) -> String {
     out
 }
 
+/// The bytes a path may hold to be its own canonical form: `/` and `A-Z a-z 0-9 - _ . ~`.
+const CANONICAL_PATH_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'/' | b'-' | b'_' | b'.' | b'~');
+        b += 1;
+    }
+    table
+};
+
 fn push_canonical_uri(out: &mut String, path: &str) {
     // The common case: nothing to decode or encode.
-    if path.bytes().all(|b| b == b'/' || b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
-    {
+    if path.bytes().all(|b| CANONICAL_PATH_BYTE[usize::from(b)]) {
         out.push_str(path);
         if !out.ends_with('/') {
             out.push('/');
@@ -738,6 +775,65 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(canonical_uri(input), expected, "input {input:?}");
         }
+    }
+
+    #[test]
+    fn the_path_byte_table_is_the_canonical_set_and_slash() {
+        for b in 0..=255u8 {
+            let unencoded = percent_encoding::percent_encode(&[b], CANONICAL).to_string()
+                == (b as char).to_string()
+                && b.is_ascii();
+            assert_eq!(CANONICAL_PATH_BYTE[usize::from(b)], unencoded || b == b'/', "byte {b:#04x}");
+        }
+    }
+
+    #[test]
+    fn a_borrowed_header_map_signs_as_the_same_list() {
+        let mut request = http::Request::builder()
+            .method("POST")
+            .uri("https://h.example/v1/p/a%20b?b=2&a=1")
+            .header("content-type", "text/plain")
+            .header("x-a", " 2 ")
+            .header("x-a", "1")
+            .header("x_b", "not signed")
+            .header("authorization", "stale")
+            .body(&b"body"[..])
+            .unwrap();
+        request.headers_mut().append("x-c", http::HeaderValue::from_static("3"));
+        let list: Vec<(&str, &str)> =
+            request.headers().iter().map(|(n, v)| (n.as_str(), v.to_str().unwrap())).collect();
+        let credentials = Credentials::new("AK", "SK").with_security_token("token");
+        let params =
+            SigningParams::new(&credentials, SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+        let from_map = sign(&SignableRequest::from_http(&request), &params).unwrap();
+        let from_list = sign(
+            &SignableRequest::new("POST", "h.example", "/v1/p/a%20b", "b=2&a=1", list, b"body"),
+            &params,
+        )
+        .unwrap();
+        assert_eq!(from_map.canonical_request(), from_list.canonical_request());
+        assert_eq!(from_map.authorization(), from_list.authorization());
+        assert!(
+            from_map.canonical_request().contains("\nx-a:2\nx-c:3\n"),
+            "the first of a repeated name is signed: {}",
+            from_map.canonical_request()
+        );
+        let added: Vec<(&str, &str)> =
+            from_map.headers().iter().map(|(n, v)| (n.as_str(), v.to_str().unwrap())).collect();
+        let authorization = from_map.authorization();
+        assert_eq!(
+            added,
+            [
+                ("x-security-token", "token"),
+                ("x-sdk-content-sha256", UNSIGNED_PAYLOAD),
+                ("x-sdk-date", "20231114T221320Z"),
+                ("host", "h.example"),
+                ("authorization", authorization),
+            ],
+        );
+        assert!(authorization.starts_with("SDK-HMAC-SHA256 Access=AK, SignedHeaders=content-type;host;"));
+        assert!(!from_map.canonical_request().contains("stale"));
+        assert!(!from_map.canonical_request().contains("x_b"));
     }
 
     #[test]
