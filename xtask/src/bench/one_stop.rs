@@ -49,26 +49,7 @@ pub(super) fn one_stop(plan: &Plan, tools: &Tools, work: &Path, report: &mut Rep
         Ok(cmd)
     };
 
-    // Warm-up (page cache, .pyc files), not recorded.
-    for leg in 0..3 {
-        measure(&mut command(leg)?, false, work)?;
-    }
-    let mut walls: Vec<[f64; 3]> = Vec::new();
-    for _ in 0..plan.single_rounds {
-        let mut row = [0.0; 3];
-        for (leg, slot) in row.iter_mut().enumerate() {
-            *slot = measure(&mut command(leg)?, false, work)?.wall.as_secs_f64() * 1e3;
-        }
-        walls.push(row);
-    }
-    let mut rss: Vec<[u64; 3]> = Vec::new();
-    for _ in 0..plan.single_rss_rounds {
-        let mut row = [0; 3];
-        for (leg, slot) in row.iter_mut().enumerate() {
-            *slot = measure(&mut command(leg)?, true, work)?.rss_kib.unwrap_or(0);
-        }
-        rss.push(row);
-    }
+    let (walls, rss) = trio_rounds(plan, work, &mut command)?;
     drop(server);
 
     let mut s = String::new();
@@ -200,4 +181,35 @@ pub(super) fn trio_tables(
         rss_col(2)
     );
     (cli_curl, py_cli, rss_col(0))
+}
+
+/// The rounds of the three legs (0 = CLI, 1 = curl, 2 = Python), alternating: a warm-up of each (page
+/// cache, .pyc files, not recorded), then the timed rounds (wall, ms) and the RSS rounds (KiB).
+pub(super) type TrioRounds = (Vec<[f64; 3]>, Vec<[u64; 3]>);
+
+pub(super) fn trio_rounds(
+    plan: &Plan,
+    work: &Path,
+    command: &mut dyn FnMut(usize) -> Result<Command, String>,
+) -> Result<TrioRounds, String> {
+    for leg in 0..3 {
+        measure(&mut command(leg)?, false, work)?;
+    }
+    let mut walls: Vec<[f64; 3]> = Vec::new();
+    for _ in 0..plan.single_rounds {
+        let mut row = [0.0; 3];
+        for (leg, slot) in row.iter_mut().enumerate() {
+            *slot = measure(&mut command(leg)?, false, work)?.wall.as_secs_f64() * 1e3;
+        }
+        walls.push(row);
+    }
+    let mut rss: Vec<[u64; 3]> = Vec::new();
+    for _ in 0..plan.single_rss_rounds {
+        let mut row = [0; 3];
+        for (leg, slot) in row.iter_mut().enumerate() {
+            *slot = measure(&mut command(leg)?, true, work)?.rss_kib.unwrap_or(0);
+        }
+        rss.push(row);
+    }
+    Ok((walls, rss))
 }

@@ -12,8 +12,8 @@ use modelarts_sdk::Client;
 use crate::process::root;
 
 use super::Plan;
-use super::measure::{measure, met};
-use super::one_stop::trio_tables;
+use super::measure::met;
+use super::one_stop::{trio_rounds, trio_tables};
 use super::report::Report;
 use super::server::Server;
 use super::tools::{Tools, release_bin};
@@ -56,26 +56,7 @@ pub(super) fn one_stop_v2(
         Ok(cmd)
     };
 
-    // Warm-up (page cache, .pyc files), not recorded.
-    for leg in 0..3 {
-        measure(&mut command(leg)?, false, work)?;
-    }
-    let mut walls: Vec<[f64; 3]> = Vec::new();
-    for _ in 0..plan.single_rounds {
-        let mut row = [0.0; 3];
-        for (leg, slot) in row.iter_mut().enumerate() {
-            *slot = measure(&mut command(leg)?, false, work)?.wall.as_secs_f64() * 1e3;
-        }
-        walls.push(row);
-    }
-    let mut rss: Vec<[u64; 3]> = Vec::new();
-    for _ in 0..plan.single_rss_rounds {
-        let mut row = [0; 3];
-        for (leg, slot) in row.iter_mut().enumerate() {
-            *slot = measure(&mut command(leg)?, true, work)?.rss_kib.unwrap_or(0);
-        }
-        rss.push(row);
-    }
+    let (walls, rss) = trio_rounds(plan, work, &mut command)?;
     drop(server);
 
     let mut s = String::new();

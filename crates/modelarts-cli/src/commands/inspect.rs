@@ -105,16 +105,7 @@ pub(crate) async fn list(
         return list_all(&client, query, per_page, ctx, out).await;
     }
     let page = client.list_training_jobs(query).await.map_err(|e| Failure::sdk(context, &e))?;
-    if let Some(total) = page.job_total_count {
-        let shown = i64::try_from(page.jobs.len()).unwrap_or(i64::MAX);
-        if total > shown {
-            ctx.stderr.note(&format!(
-                "{} of {total} jobs shown (page {}); use --page N, --per-page N or --all for more",
-                page.jobs.len(),
-                args.page.unwrap_or(1)
-            ));
-        }
-    }
+    note_more_jobs(ctx, page.jobs.len(), page.job_total_count, args.page);
     if out.is_jsonl() {
         for job in &page.jobs {
             out.json(&item_json(job, job.status)).map_err(io_failure)?;
@@ -330,4 +321,16 @@ pub(crate) async fn versions(
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// The note under one page of a list when the server counts more jobs than the page shows.
+pub(super) fn note_more_jobs(ctx: &Context<'_>, shown: usize, total: Option<i64>, page: Option<u32>) {
+    if let Some(total) = total
+        && total > i64::try_from(shown).unwrap_or(i64::MAX)
+    {
+        ctx.stderr.note(&format!(
+            "{shown} of {total} jobs shown (page {}); use --page N, --per-page N or --all for more",
+            page.unwrap_or(1)
+        ));
+    }
 }

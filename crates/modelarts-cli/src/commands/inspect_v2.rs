@@ -149,16 +149,7 @@ pub(crate) async fn list(
     // A server may ignore a filter: only the jobs that pass every one are shown.
     let jobs: Vec<&TrainingJob> =
         page.items.iter().filter(|j| query.filters.iter().all(|f| f.matches(j))).collect();
-    if let Some(total) = page.total {
-        let shown = i64::try_from(page.items.len()).unwrap_or(i64::MAX);
-        if total > shown {
-            ctx.stderr.note(&format!(
-                "{} of {total} jobs shown (page {}); use --page N, --per-page N or --all for more",
-                page.items.len(),
-                args.page.unwrap_or(1)
-            ));
-        }
-    }
+    super::inspect::note_more_jobs(ctx, page.items.len(), page.total, args.page);
     if out.is_jsonl() {
         for job in &jobs {
             out.json(&job_json(job)).map_err(io_failure)?;
