@@ -62,6 +62,14 @@ pub(crate) enum Command {
     Configure(ConfigureCommand),
 }
 
+impl Command {
+    /// Whether the command changes anything at the service (a stop): it then goes on when stdout
+    /// closes, where a read-only command ends.
+    pub(crate) fn changes_state(&self) -> bool {
+        matches!(self, Command::TrainingJob(TrainingJobCommand::Stop(_)))
+    }
+}
+
 /// `modelarts configure …`
 #[derive(Debug, Subcommand)]
 pub(crate) enum ConfigureCommand {

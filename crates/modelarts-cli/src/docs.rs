@@ -44,6 +44,23 @@ pub fn markdown() -> String {
 
     page.push_str(&crate::json_docs::markdown());
 
+    page.push_str(
+        "## Outcomes\n\nEvery stop, wait and batch line ends in one outcome, the same for v1 and v2 \
+         (the `outcome` field of the JSON, the OUTCOME column of the table). An outcome says only what \
+         was seen: `stopped` is never printed for a job that was not read as stopped.\n\n\
+         | Outcome | What was seen | Exit status |\n|---|---|---|\n",
+    );
+    for (name, meaning, exit) in crate::exit::OUTCOME_TABLE {
+        page.push_str(&format!("| `{name}` | {} | {} |\n", cell(meaning), cell(exit)));
+    }
+    page.push_str(
+        "\nA closed stdout (`modelarts … | head -1`): `list`, `show`, `versions`, `logs`, `events`, `wait` \
+         and `configure` end at once with exit 0; a stop keeps stopping what it was asked to stop, writes \
+         the outcomes' summary to stderr and exits 1. Declining a batch stop's confirmation exits 8 \
+         (nothing was sent). Ctrl-C (130) and SIGTERM (143) stop the waiting; the outcomes known are \
+         printed and the others are `unknown`.\n\n",
+    );
+
     page.push_str("## Exit status\n\n| Code | Meaning |\n|---:|---|\n");
     for status in ExitStatus::ALL {
         page.push_str(&format!("| {} | {} |\n", status.code(), cell(status.description())));
@@ -197,7 +214,9 @@ mod tests {
         {
             assert!(page.contains(flag), "missing {flag}");
         }
-        assert!(page.contains("| 130 | interrupted (Ctrl-C) |"));
+        assert!(page.contains("| 130 | interrupted (Ctrl-C)"));
+        assert!(page.contains("| 8 | the confirmation was declined"));
+        assert!(page.contains("| `stop_requested` |"));
         // Global options are listed once, not under every command.
         assert_eq!(page.matches("`--dry-run`").count(), 1);
     }

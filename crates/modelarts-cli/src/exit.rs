@@ -37,8 +37,12 @@ pub enum ExitStatus {
     WaitTimedOut,
     /// 7: the version ended in another final state (COMPLETED, FAILED, LOST, …) instead of KILLED.
     OtherFinalState,
-    /// 130: interrupted by Ctrl-C; waiting stopped, stops already sent are not undone.
+    /// 8: the confirmation was declined: nothing was sent.
+    Declined,
+    /// 130: interrupted by Ctrl-C (SIGINT); waiting stopped, stops already sent are not undone.
     Interrupted,
+    /// 143: terminated by SIGTERM; as for Ctrl-C, the outcomes known so far are printed.
+    Terminated,
 }
 
 impl ExitStatus {
@@ -52,12 +56,16 @@ impl ExitStatus {
         ExitStatus::Transient,
         ExitStatus::WaitTimedOut,
         ExitStatus::OtherFinalState,
+        ExitStatus::Declined,
         ExitStatus::Interrupted,
+        ExitStatus::Terminated,
     ];
 
     /// The order in which a batch's outcomes decide its exit status, worst first.
     pub const BATCH_ORDER: &'static [ExitStatus] = &[
+        ExitStatus::Terminated,
         ExitStatus::Interrupted,
+        ExitStatus::Declined,
         ExitStatus::Usage,
         ExitStatus::Config,
         ExitStatus::Other,
@@ -79,7 +87,9 @@ impl ExitStatus {
             ExitStatus::Transient => 5,
             ExitStatus::WaitTimedOut => 6,
             ExitStatus::OtherFinalState => 7,
+            ExitStatus::Declined => 8,
             ExitStatus::Interrupted => 130,
+            ExitStatus::Terminated => 143,
         }
     }
 
@@ -100,7 +110,11 @@ impl ExitStatus {
             ExitStatus::OtherFinalState => {
                 "the job ended in another final state (v2 Completed, Failed, Abnormal; v1 COMPLETED, FAILED, …)"
             }
-            ExitStatus::Interrupted => "interrupted (Ctrl-C)",
+            ExitStatus::Declined => "the confirmation was declined: nothing was sent",
+            ExitStatus::Interrupted => {
+                "interrupted (Ctrl-C): stops already sent go on; the outcomes known are printed"
+            }
+            ExitStatus::Terminated => "terminated (SIGTERM): as for Ctrl-C",
         }
     }
 
@@ -135,19 +149,62 @@ impl ExitStatus {
     }
 }
 
+/// The outcome table of `docs/cli.md`, for both APIs: (name, what was seen, exit status). Every
+/// name of the protocol's `Outcome::NAMES` has one row (a test checks it); later commands add rows
+/// here, never names of their own.
+pub(crate) const OUTCOME_TABLE: &[(&str, &str, &str)] = &[
+    ("stopped", "a stopped status was read: v1 KILLED or CANCELED, v2 Terminated", "0"),
+    (
+        "stop_requested",
+        "the stop was accepted, and KILLING / Terminating or nothing was read since; `hint` gives the `wait` command",
+        "0; 6 when `--wait` gave up; the error's status when the wait's read failed",
+    ),
+    (
+        "already_stopping",
+        "a stop was already under way (the stop was refused and KILLING / Terminating read; or `wait` found it so)",
+        "0; 6 when `--wait` gave up",
+    ),
+    ("already_stopped", "it was already stopped (KILLED, CANCELED, Terminated) before this stop", "0"),
+    (
+        "ended_otherwise",
+        "it ended in another final state: v1 COMPLETED, FAILED, LOST, …; v2 Completed, Failed, Abnormal",
+        "7",
+    ),
+    ("not_found", "the job or version does not exist", "4"),
+    (
+        "unknown",
+        "the stop may have been sent, and no status could be read (a lost answer, or an interruption)",
+        "the error's status (5 for a network failure); 130 or 143 when interrupted",
+    ),
+    (
+        "not_sent",
+        "no stop took effect: refused (the status read, if any, shows it still running), or skipped before sending; also `wait` on a job that is not stopping when its time is up",
+        "the refusal's status (3, 4, 5); 6 for `wait`",
+    ),
+    (
+        "failed",
+        "the stop may have been sent and the job still reads running after every attempt, or a `wait` alone failed",
+        "the error's status (1 when none)",
+    ),
+];
+
 /// The one table from a stop target's outcome to its name and exit status, for a single stop, a
-/// wait and every line of a batch alike. `failed` is the exit status of the error that made the
-/// target fail (from [`crate::failure`]); `interrupted` is the CLI's own and not in the table.
+/// wait and every line of a batch alike (`docs/cli.md`, "Outcomes"). `failed` is the exit status
+/// of the error that came with the outcome (from [`crate::failure`]): it decides when there is one.
+/// An interruption is the CLI's own and overrides the status afterwards.
 pub(crate) fn of_outcome<S: modelarts_protocol::stop::StopStatus>(
     outcome: Outcome<S>,
     failed: Option<ExitStatus>,
 ) -> (&'static str, ExitStatus) {
+    let gave_up = if outcome.wait_gave_up() { ExitStatus::WaitTimedOut } else { ExitStatus::Success };
     let status = match outcome {
         Outcome::Stopped(_) | Outcome::AlreadyStopped(_) => ExitStatus::Success,
-        Outcome::NotFound => ExitStatus::Refused,
-        Outcome::Failed => failed.unwrap_or(ExitStatus::Other),
-        Outcome::WaitTimedOut(_) => ExitStatus::WaitTimedOut,
+        Outcome::StopRequested { .. } | Outcome::AlreadyStopping { .. } => failed.unwrap_or(gave_up),
         Outcome::EndedOtherwise(_) => ExitStatus::OtherFinalState,
+        Outcome::NotFound => ExitStatus::Refused,
+        Outcome::NotSent { wait_gave_up: true, .. } => ExitStatus::WaitTimedOut,
+        Outcome::NotSent { .. } => failed.unwrap_or(ExitStatus::Refused),
+        _ => failed.unwrap_or(ExitStatus::Other),
     };
     (outcome.name(), status)
 }
@@ -165,7 +222,7 @@ mod tests {
     #[test]
     fn codes_are_unique_and_ordered() {
         let codes: Vec<u8> = ExitStatus::ALL.iter().map(|s| s.code()).collect();
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 130]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 130, 143]);
         assert_eq!(ExitStatus::BATCH_ORDER.len(), ExitStatus::ALL.len());
         for s in ExitStatus::ALL {
             assert!(ExitStatus::BATCH_ORDER.contains(s), "{s:?}");
@@ -175,19 +232,45 @@ mod tests {
     #[test]
     fn outcome_table() {
         use modelarts_protocol::JobStatus::*;
+        let requested = |status, wait_gave_up| Outcome::StopRequested { status, wait_gave_up };
         let cases = [
-            (Outcome::Stopped(None), None, ("stopped", ExitStatus::Success)),
-            (Outcome::Stopped(Some(Killed)), None, ("stopped", ExitStatus::Success)),
-            (Outcome::AlreadyStopped(Killing), None, ("already_stopped", ExitStatus::Success)),
+            (Outcome::Stopped(Killed), None, ("stopped", ExitStatus::Success)),
+            (requested(None, false), None, ("stop_requested", ExitStatus::Success)),
+            (requested(Some(Killing), false), None, ("stop_requested", ExitStatus::Success)),
+            (requested(Some(Killing), true), None, ("stop_requested", ExitStatus::WaitTimedOut)),
+            (requested(None, false), Some(ExitStatus::Transient), ("stop_requested", ExitStatus::Transient)),
+            (
+                Outcome::AlreadyStopping { status: Killing, wait_gave_up: false },
+                None,
+                ("already_stopping", ExitStatus::Success),
+            ),
+            (Outcome::AlreadyStopped(Killed), None, ("already_stopped", ExitStatus::Success)),
+            (Outcome::EndedOtherwise(Completed), None, ("ended_otherwise", ExitStatus::OtherFinalState)),
             (Outcome::NotFound, Some(ExitStatus::Refused), ("not_found", ExitStatus::Refused)),
+            (Outcome::Unknown, Some(ExitStatus::Transient), ("unknown", ExitStatus::Transient)),
+            (Outcome::Unknown, None, ("unknown", ExitStatus::Other)),
+            (
+                Outcome::NotSent { status: Some(Running), wait_gave_up: false },
+                Some(ExitStatus::Config),
+                ("not_sent", ExitStatus::Config),
+            ),
+            (
+                Outcome::NotSent { status: Some(Running), wait_gave_up: true },
+                None,
+                ("not_sent", ExitStatus::WaitTimedOut),
+            ),
             (Outcome::Failed, Some(ExitStatus::Transient), ("failed", ExitStatus::Transient)),
             (Outcome::Failed, None, ("failed", ExitStatus::Other)),
-            (Outcome::WaitTimedOut(Some(Killing)), None, ("wait_timed_out", ExitStatus::WaitTimedOut)),
-            (Outcome::EndedOtherwise(Completed), None, ("ended_otherwise", ExitStatus::OtherFinalState)),
         ];
         for (outcome, failed, expected) in cases {
             assert_eq!(of_outcome(outcome, failed), expected, "{outcome:?}");
         }
+        // Every name of the protocol's table is in this one, and in the documented table, in order.
+        let names: std::collections::BTreeSet<&str> = cases.iter().map(|c| c.2.0).collect();
+        let all = Outcome::<modelarts_protocol::JobStatus>::NAMES;
+        assert_eq!(names, all.iter().copied().collect());
+        let documented: Vec<&str> = OUTCOME_TABLE.iter().map(|row| row.0).collect();
+        assert_eq!(documented, all);
     }
 
     #[test]

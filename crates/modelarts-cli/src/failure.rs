@@ -154,7 +154,7 @@ impl Failure {
 
     /// The JSON report: `{"error": {...}}`.
     pub(crate) fn json(&self) -> Value {
-        json!({ "error": self.json_fields() })
+        json!({ "schema_version": crate::json_docs::SCHEMA_VERSION, "error": self.json_fields() })
     }
 }
 

@@ -1,6 +1,11 @@
 //! The JSON output, field by field, for `docs/cli.md`. Tests check these lists against the real
 //! documents (a stop outcome, a job, an error), so the page cannot drift from the output.
 
+/// The version of the JSON documents' schema, in every document as `schema_version`. Raised when a
+/// field's meaning changes (2: the outcome vocabulary of the table in `docs/cli.md`, where
+/// `stopped` needs a stopped status read; the `list` document of both APIs).
+pub(crate) const SCHEMA_VERSION: u32 = 2;
+
 /// One documented JSON document: a title, when it is printed, and its fields (name, type,
 /// meaning).
 pub(crate) struct JsonDoc {
@@ -33,6 +38,7 @@ pub(crate) const JOB_FIELDS: &[(&str, &str, &str)] = &[
 
 /// One outcome of `stop` (single or batch: the same fields; `line` only with `--from-file`).
 pub(crate) const OUTCOME_FIELDS: &[(&str, &str, &str)] = &[
+    ("schema_version", "integer", "the version of this schema (2); raised when a field's meaning changes"),
     ("line", "integer", "only with `--from-file`: the line of the list this outcome answers"),
     ("api", "string", "`v1` (historical API, numeric IDs) or `v2` (current API, UUIDs)"),
     ("job_id", "integer or string", "the job's ID: a number (v1) or a UUID (v2)"),
@@ -40,7 +46,7 @@ pub(crate) const OUTCOME_FIELDS: &[(&str, &str, &str)] = &[
     (
         "outcome",
         "string",
-        "`stopped`, `already_stopped`, `not_found`, `failed`, `wait_timed_out`, `ended_otherwise` or `interrupted`",
+        "one of the outcome table (see Outcomes): `stopped`, `stop_requested`, `already_stopping`, `already_stopped`, `ended_otherwise`, `not_found`, `unknown`, `not_sent`, `failed`",
     ),
     (
         "status",
@@ -56,6 +62,11 @@ pub(crate) const OUTCOME_FIELDS: &[(&str, &str, &str)] = &[
     ("elapsed_ms", "integer or null", "time spent on this job or version, milliseconds"),
     ("exit_code", "integer", "the exit status this outcome alone would give (see Exit status)"),
     ("error", "object or null", "why it did not succeed: the fields of `error` below"),
+    (
+        "hint",
+        "string or null",
+        "for `stop_requested`, `already_stopping` and `unknown`: the exact `wait` command that sees the stop through",
+    ),
 ];
 
 /// `{"error": …}` on stderr with JSON output.
@@ -146,7 +157,9 @@ pub(crate) fn markdown() -> String {
         "## JSON output\n\n`--output json` (`-o json`) and `-o jsonl` print stable documents for programs. \
          Values are exactly what the service sent; times come as epoch milliseconds with an ISO 8601 twin \
          (`create_time` and `create_time_iso`). Characters a terminal would act on are written as \
-         `\\uXXXX` escapes, which decode to the same strings.\n\n",
+         `\\uXXXX` escapes, which decode to the same strings. Every document (each line of `-o jsonl`, and \
+         the `{\"error\": …}` document on stderr) carries `schema_version` (now 2), raised when a field's \
+         meaning changes; see `CHANGELOG.md`.\n\n",
     );
     for doc in DOCUMENTS {
         page.push_str(&format!("### {}\n\n{}\n\n", doc.title, doc.intro));

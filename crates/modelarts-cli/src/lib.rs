@@ -27,6 +27,7 @@ mod logging;
 mod output;
 mod progress;
 mod settings;
+mod signal;
 mod stop_file;
 mod targets;
 
@@ -76,8 +77,12 @@ where
     let result = tokio::select! {
         biased;
         result = commands::dispatch(&cli.command, &context, &mut stdout) => result,
-        _ = tokio::signal::ctrl_c() => Err(Failure::new(ExitStatus::Interrupted, "interrupted")),
+        status = signal::interrupted() => Err(Failure::new(status, signal::describe(status))),
     };
+    if stdout.is_broken() && !cli.command.changes_state() {
+        // Stdout's reader is gone (`| head -1`): a read-only command ends there, quietly.
+        return ExitStatus::Success;
+    }
     match result {
         Ok(status) => status,
         Err(mut failure) => {

@@ -1,9 +1,10 @@
 //! Everything the CLI prints: data on stdout (tables or JSON), and notes, warnings and errors on
 //! stderr. Printing is this module's job, so `print_stdout` is allowed here and nowhere else.
 //!
-//! A closed stdout (`modelarts … | head -1`) is not an error: the first `BrokenPipe` turns further
-//! writes into no-ops, the command finishes its work, and the process exits with the command's own
-//! status without a message or a panic.
+//! A closed stdout (`modelarts … | head -1`): every write from the first `BrokenPipe` on fails with
+//! it. A read-only command (`list`, `show`, `logs`, `events`, `wait`, …) then ends at once, and the
+//! process exits 0 without a message (its reader has what it wanted); a stop keeps stopping what it
+//! was asked to stop, writes the outcomes' summary to stderr and exits 1.
 
 #![allow(clippy::print_stdout)]
 
@@ -17,6 +18,19 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::args::OutputFormat;
 use crate::escape::{escape, escape_lines, json_safe};
+
+/// `value` with `schema_version` ([`SCHEMA_VERSION`](crate::json_docs::SCHEMA_VERSION)) when it is
+/// an object that does not carry one.
+pub(crate) fn versioned(value: &Value) -> Cow<'_, Value> {
+    match value {
+        Value::Object(map) if !map.contains_key("schema_version") => {
+            let mut map = map.clone();
+            map.insert("schema_version".into(), crate::json_docs::SCHEMA_VERSION.into());
+            Cow::Owned(Value::Object(map))
+        }
+        other => Cow::Borrowed(other),
+    }
+}
 
 /// The process's stdout, with broken-pipe handling. In table mode every line is escaped
 /// ([`escape_lines`]); JSON is written with [`json_safe`], which keeps the values exact.
@@ -69,9 +83,14 @@ impl Stdout {
         self.raw(&safe, false)
     }
 
+    /// Whether a write found stdout closed (its reader gone).
+    pub(crate) fn is_broken(&self) -> bool {
+        self.broken
+    }
+
     fn raw(&mut self, text: &str, newline: bool) -> io::Result<()> {
         if self.broken {
-            return Ok(());
+            return Err(io::ErrorKind::BrokenPipe.into());
         }
         let mut out = io::stdout().lock();
         let result = out
@@ -81,15 +100,15 @@ impl Stdout {
         match result {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
                 self.broken = true;
-                Ok(())
+                Err(e)
             }
             other => other,
         }
     }
 
-    /// Writes a JSON document on one line.
+    /// Writes a JSON document on one line, with its `schema_version` when it is an object.
     pub(crate) fn json(&mut self, value: &Value) -> io::Result<()> {
-        self.line(&value.to_string())
+        self.line(&versioned(value).to_string())
     }
 
     /// Writes a table.

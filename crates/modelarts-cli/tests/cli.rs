@@ -29,7 +29,13 @@ fn stop_sends_one_stop_and_reports_it() {
     let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)).never_kill());
     let r = expect(env.cmd().args(["training-job", "stop", "10", "--version", "20"]), 0);
     assert!(r.stdout.starts_with("JOB_ID"), "{}", r.stdout);
-    assert!(r.stdout.contains("stopped"), "{}", r.stdout);
+    // Accepted and nothing read since: never `stopped`; the hint says how to see it end.
+    assert!(r.stdout.contains("stop_requested") && !r.stdout.contains(" stopped"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("hint: ") && r.stderr.contains("modelarts training-job wait 10 --version 20"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(env.status(10, 20), Some(status::KILLING));
     assert_eq!(env.emulator().state().effective_stops(10, 20), 1);
 }
@@ -86,8 +92,10 @@ fn exit_6_when_the_wait_times_out() {
         6,
     );
     let doc = json(&r.stdout);
-    assert_eq!(doc["outcome"], "wait_timed_out");
+    assert_eq!(doc["outcome"], "stop_requested");
     assert_eq!(doc["status_name"], "KILLING");
+    assert_eq!(doc["exit_code"], 6);
+    assert_eq!(doc["hint"], "modelarts training-job wait 10 --version 20");
     assert_eq!(json(&r.stderr)["error"]["exit_code"], 6);
 }
 
@@ -127,31 +135,37 @@ fn wait_returns_when_killed() {
 }
 
 #[test]
-fn ctrl_c_stops_waiting_with_130() {
-    let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)).never_kill());
-    let mut cmd = env.std_cmd();
-    cmd.args(["--output", "json", "training-job", "stop", "10", "--version", "20", "--wait"])
-        .args(FAST_POLL)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = cmd.spawn().unwrap();
-    // Let the stop happen and a few polls run.
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while env.status(10, 20) != Some(status::KILLING) && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
+fn ctrl_c_and_sigterm_stop_waiting_with_130_and_143() {
+    for (signal, code, said) in [("-INT", 130, "interrupted"), ("-TERM", 143, "terminated (SIGTERM)")] {
+        let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)).never_kill());
+        let mut cmd = env.std_cmd();
+        cmd.args(["--output", "json", "training-job", "stop", "10", "--version", "20", "--wait"])
+            .args(FAST_POLL)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = cmd.spawn().unwrap();
+        // Let the stop happen and a few polls run.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while env.status(10, 20) != Some(status::KILLING) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(400));
+        let killed =
+            std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+        assert!(killed.success());
+        let output = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{signal}: stdout {stdout}\nstderr {stderr}");
+        // The stop was accepted and KILLING read: its outcome is printed, with the wait command.
+        let doc = json(&stdout);
+        assert_eq!(doc["outcome"], "stop_requested", "{signal}");
+        assert_eq!(doc["exit_code"], code, "{signal}");
+        assert_eq!(doc["status_name"], "KILLING", "{signal}");
+        assert_eq!(doc["hint"], "modelarts training-job wait 10 --version 20", "{signal}");
+        assert!(stderr.contains(said), "{signal}: {stderr}");
     }
-    std::thread::sleep(Duration::from_millis(400));
-    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "stdout {stdout}\nstderr {stderr}");
-    let doc = json(&stdout);
-    assert_eq!(doc["outcome"], "interrupted");
-    assert_eq!(doc["status_name"], "KILLING");
-    assert!(stderr.contains("interrupted"), "{stderr}");
 }
 
 // --- batch --------------------------------------------------------------------------------------
@@ -181,7 +195,11 @@ fn batch_from_file_reports_every_line_and_exits_with_the_worst() {
             (l["line"].as_u64().unwrap(), l["outcome"].as_str().unwrap(), l["exit_code"].as_u64().unwrap())
         })
         .collect();
-    assert_eq!(got, [(2, "stopped", 0), (4, "failed", 5), (5, "stopped", 0), (6, "not_found", 4)]);
+    // A stop refused 503 after every retry took no effect: `not_sent`, exit 5.
+    assert_eq!(
+        got,
+        [(2, "stop_requested", 0), (4, "not_sent", 5), (5, "stop_requested", 0), (6, "not_found", 4)]
+    );
     assert_eq!(lines[1]["error"]["http_status"], 503);
     assert_eq!(env.status(10, 20), Some(status::KILLING));
     assert_eq!(env.status(11, 21), Some(status::RUNNING));
@@ -195,6 +213,7 @@ fn a_single_stop_and_a_batch_of_one_print_the_same_document() {
     );
     let single =
         expect(env.cmd().args(["--output", "json", "training-job", "stop", "10", "--version", "20"]), 0);
+    assert_eq!(json(&single.stdout)["hint"], "modelarts training-job wait 10 --version 20");
     let list = env.file("stops.txt", "11 21\n");
     let batch = expect(
         env.cmd().args(["--output", "json", "--yes", "training-job", "stop", "--from-file"]).arg(&list),
@@ -202,7 +221,7 @@ fn a_single_stop_and_a_batch_of_one_print_the_same_document() {
     );
     let strip = |mut doc: Value| {
         let map = doc.as_object_mut().unwrap();
-        for key in ["line", "job_id", "version_id", "elapsed_ms"] {
+        for key in ["line", "job_id", "version_id", "elapsed_ms", "hint"] {
             map.remove(key);
         }
         doc
@@ -213,7 +232,10 @@ fn a_single_stop_and_a_batch_of_one_print_the_same_document() {
     // The stop was accepted and no status was read: none is reported (not an assumed KILLING).
     assert_eq!(single["status"], Value::Null, "{single}");
     assert_eq!(single["status_name"], Value::Null, "{single}");
-    assert_eq!((single["outcome"].as_str(), single["stop"].as_str()), (Some("stopped"), Some("accepted")));
+    assert_eq!(
+        (single["outcome"].as_str(), single["stop"].as_str()),
+        (Some("stop_requested"), Some("accepted"))
+    );
 }
 
 #[test]
@@ -226,7 +248,7 @@ fn batch_table_has_a_row_per_line() {
     let rows: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(rows.len(), 3, "{}", r.stdout);
     assert!(rows[0].starts_with("LINE"));
-    assert!(r.stderr.contains("2 stopped"), "{}", r.stderr);
+    assert!(r.stderr.contains("2 job(s): 2 stop_requested"), "{}", r.stderr);
 }
 
 #[test]
@@ -259,7 +281,7 @@ fn duplicate_lines_are_stopped_once_with_one_warning() {
     assert_eq!(stops, [(Some(10), Some(20)), (Some(11), Some(21))]);
     assert_eq!(journal.len(), 2);
     assert_eq!(r.stdout.lines().count(), 3, "{}", r.stdout);
-    assert!(r.stderr.contains("2 stopped"), "{}", r.stderr);
+    assert!(r.stderr.contains("2 stop_requested"), "{}", r.stderr);
 }
 
 /// `stop > /dev/full`: the stop was accepted but its outcome cannot be printed; stderr says so, and
@@ -300,7 +322,9 @@ fn a_stop_whose_outcome_cannot_be_written_says_so_on_stderr() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("the outcomes could not be written to stdout; the batch ran: 1 job(s): 1 stopped"),
+        stderr.contains(
+            "the outcomes could not be written to stdout; the batch ran: 1 job(s): 1 stop_requested"
+        ),
         "{stderr}"
     );
     assert_eq!(env.status(11, 21), Some(status::KILLING));
@@ -637,11 +661,11 @@ fn configure_list_masks_secrets_and_names_sources() {
 // --- the rest -----------------------------------------------------------------------------------
 
 #[test]
-fn broken_pipe_exits_quietly() {
+fn broken_pipe_ends_a_read_only_command_at_once_with_0() {
     let env = Env::start(EmulatorConfig::default().generate_jobs(300));
     let mut child = env
         .std_cmd()
-        .args(["training-job", "list", "--all"])
+        .args(["training-job", "list", "--all", "--per-page", "50"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -653,6 +677,33 @@ fn broken_pipe_exits_quietly() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
+    // The walk ended at the first write: one page read of six.
+    let lists = env.emulator().state().journal().iter().filter(|e| e.method == "GET").count();
+    assert_eq!(lists, 1, "a read-only command ends when its reader is gone");
+}
+
+#[test]
+fn broken_pipe_never_stops_a_batch_midway_and_exits_1() {
+    let env = Env::start(EmulatorConfig::default().jobs((0..20).map(|i| JobSeed::running(100 + i, 200 + i))));
+    let list =
+        env.file("stops.txt", &(0..20).map(|i| format!("{} {}\n", 100 + i, 200 + i)).collect::<String>());
+    let mut child = env
+        .std_cmd()
+        .args(["--yes", "training-job", "stop", "--concurrency", "1", "--from-file"])
+        .arg(&list)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    // Every stop was sent, and the summary went to stderr.
+    let stops = env.emulator().state().journal().iter().filter(|e| e.method == "POST").count();
+    assert_eq!(stops, 20, "{stderr}");
+    assert!(stderr.contains("the batch ran: 20 job(s): 20 stop_requested"), "{stderr}");
 }
 
 #[test]

@@ -305,7 +305,7 @@ fn single_and_batch_stop_outcomes_have_the_same_fields() {
     };
     assert_eq!(keys(&single), keys(&batch[0]));
     assert_eq!(batch[0]["line"], 1);
-    assert_eq!(batch[0]["outcome"], "stopped");
+    assert_eq!(batch[0]["outcome"], "stop_requested");
 }
 
 #[test]
@@ -418,7 +418,8 @@ fn batch_prompt_shows_the_targets_first() {
     let prompt = text.find("[y/N]").unwrap_or_else(|| panic!("{text}"));
     assert!(preview < prompt, "{text}");
     assert!(text.contains("101") && text.contains("and 5 more"), "{text}");
-    assert!(text.contains("aborted: nothing was stopped"), "{text}");
+    assert!(text.contains("declined: nothing was sent"), "{text}");
+    assert_eq!(output.status.code(), Some(8), "declining exits 8: {text}");
     assert_eq!(env.stops(), 0);
 }
 

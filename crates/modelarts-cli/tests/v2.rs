@@ -26,7 +26,8 @@ fn stop_by_uuid_terminates_the_v2_job() {
     let r = expect(env.cmd().args(["training-job", "stop", A]), 0);
     let header = r.stdout.lines().next().unwrap();
     assert!(header.starts_with("JOB_ID") && header.contains("OUTCOME"), "{}", r.stdout);
-    assert!(r.stdout.contains(A) && r.stdout.contains("stopped"), "{}", r.stdout);
+    assert!(r.stdout.contains(A) && r.stdout.contains("stop_requested"), "{}", r.stdout);
+    assert!(r.stderr.contains(&format!("modelarts training-job wait {A}")), "{}", r.stderr);
     assert_eq!(phase(&env, A), Some(V2Phase::Terminating));
     assert_eq!(env.emulator().state().v2_effective_terminates(A), 1);
     // The upper-case form is the same job; it is already Terminating now.
@@ -35,7 +36,7 @@ fn stop_by_uuid_terminates_the_v2_job() {
     assert_eq!(doc["api"], "v2");
     assert_eq!(doc["job_id"], A);
     assert_eq!(doc["version_id"], serde_json::Value::Null);
-    assert_eq!(doc["outcome"], "already_stopped");
+    assert_eq!(doc["outcome"], "already_stopping");
     assert_eq!(doc["stop"], "already_stopping");
     assert_eq!(doc["status"], "Terminating");
     assert_eq!(doc["status_name"], "Terminating");
@@ -100,7 +101,8 @@ fn wait_on_a_running_job_says_nobody_stops_it_then_times_out() {
     let r = expect(env.cmd().args(["training-job", "wait", A, "--max-wait", "100ms"]).args(FAST_POLL), 6);
     assert!(r.stderr.contains(&format!("job {A} is Running, not Terminating")), "{}", r.stderr);
     assert!(r.stderr.contains(&format!("modelarts training-job stop {A} --wait")), "{}", r.stderr);
-    assert!(r.stdout.contains("wait_timed_out") && r.stdout.contains("Running"), "{}", r.stdout);
+    // Nobody stops it: no stop was sent, and the wait's time is up (exit 6).
+    assert!(r.stdout.contains("not_sent") && r.stdout.contains("Running"), "{}", r.stdout);
     assert_eq!(env.stops(), 0, "a wait sends no terminate");
 }
 
@@ -224,7 +226,10 @@ fn stop_running_api_v2_stops_only_the_matching_stoppable_jobs() {
     );
     let outcomes = json_lines(&r.stdout);
     assert_eq!(outcomes.len(), 1, "{}", r.stdout);
-    assert_eq!((outcomes[0]["job_id"].as_str(), outcomes[0]["outcome"].as_str()), (Some(A), Some("stopped")));
+    assert_eq!(
+        (outcomes[0]["job_id"].as_str(), outcomes[0]["outcome"].as_str()),
+        (Some(A), Some("stop_requested"))
+    );
     assert_eq!(phase(&env, A), Some(V2Phase::Terminating));
     assert_eq!(phase(&env, C), Some(V2Phase::Running));
     assert_eq!(terminates(), 1);

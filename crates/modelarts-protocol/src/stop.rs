@@ -210,6 +210,10 @@ pub struct StopFailure<S, E> {
     /// Whether the resource does not exist: said by the status read, or by a stop refused in
     /// strict mode (when no status is read).
     pub not_found: bool,
+    /// Whether a stop may have reached the service and taken effect unseen: an ambiguous failure
+    /// whose status read failed, or showed the resource still stoppable after every attempt.
+    /// False when every stop was refused or never reached the service.
+    pub may_have_been_sent: bool,
 }
 
 /// Options of a stop.
@@ -297,7 +301,12 @@ impl<S: StopStatus, E> SafeStop<S, E> {
             }
             CallEnd::GaveUp(error) => {
                 let not_found = error.is_not_found();
-                StopAction::Finish(Err(StopFailure { error, status: None, not_found }))
+                StopAction::Finish(Err(StopFailure {
+                    error,
+                    status: None,
+                    not_found,
+                    may_have_been_sent: false,
+                }))
             }
         }
     }
@@ -313,8 +322,10 @@ impl<S: StopStatus, E> SafeStop<S, E> {
             // Fed without a pending check: a driver bug; nothing was decided from a status.
             return StopAction::SendStop;
         };
-        let fail =
-            |error, status, not_found| StopAction::Finish(Err(StopFailure { error, status, not_found }));
+        let sent = matches!(why, Why::Ambiguous);
+        let fail = |error, status, not_found| {
+            StopAction::Finish(Err(StopFailure { error, status, not_found, may_have_been_sent: sent }))
+        };
         let status = match read {
             Ok(status) => status,
             Err(read_error) if read_error.is_not_found() => {
@@ -381,79 +392,178 @@ impl<S> WaitEnd<S> {
     }
 }
 
-/// The one definite outcome of a stop target (a single stop or one line of a batch).
+/// The one definite outcome of a stop target (a single stop, a wait, or one line of a batch): what
+/// was seen, never more. Its [`name`](Self::name) is the `outcome` vocabulary of the CLI's table
+/// (`docs/cli.md`), the same for v1 and v2.
+///
+/// `Stopped` needs a stopped status read (v1 KILLED or CANCELED, v2 Terminated): a stop that was
+/// accepted, with KILLING/Terminating or nothing read since, is [`StopRequested`](Self::StopRequested).
+/// `wait_gave_up` marks a wait that ended before a final status (its time was up, or it was
+/// interrupted): the outcome is what was seen last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Outcome<S = JobStatus> {
-    /// This stop did it. The status is the one read (final when waiting, KILLING when confirmed
-    /// after an ambiguous failure); `None` when the stop was accepted and no status was read.
-    Stopped(Option<S>),
-    /// It was already stopping or stopped; with a wait, the final status.
+    /// A stopped status was read after this stop (or during a wait).
+    Stopped(S),
+    /// The stop was accepted (or confirmed after an ambiguous failure), and a stopping status or
+    /// none was read.
+    StopRequested {
+        /// The last status read (stopping, or still stoppable when a wait gave up), if any.
+        status: Option<S>,
+        /// A wait ended before a final status.
+        wait_gave_up: bool,
+    },
+    /// A stop was already in progress before this one (the stop was refused, and the status read
+    /// shows it stopping; or `wait` found it stopping).
+    AlreadyStopping {
+        /// The stopping status read.
+        status: S,
+        /// A wait ended before a final status.
+        wait_gave_up: bool,
+    },
+    /// It was already stopped before this stop (refused, and the status read shows it stopped).
     AlreadyStopped(S),
+    /// It ended in another final state (v1 COMPLETED, FAILED, LOST, …; v2 Completed, Failed,
+    /// Abnormal).
+    EndedOtherwise(S),
     /// The resource does not exist.
     NotFound,
-    /// The stop or the wait failed.
+    /// The stop may have been sent, and no status could be read: the state is not known.
+    Unknown,
+    /// No stop took effect: the service refused it (and the status read, if any, shows the resource
+    /// still stoppable), or it was not sent (skipped before sending; `wait` sends none).
+    NotSent {
+        /// The status read, if one was.
+        status: Option<S>,
+        /// A wait ended before a final status.
+        wait_gave_up: bool,
+    },
+    /// The stop may have been sent and the status read shows no effect after every attempt, or a
+    /// wait alone failed: the outcome is an error.
     Failed,
-    /// The stop took effect, but the resource was not final when the wait's time was up; the last
-    /// status read, if any.
-    WaitTimedOut(Option<S>),
-    /// The resource ended in another final state.
-    EndedOtherwise(S),
 }
 
 impl<S: StopStatus> Outcome<S> {
-    /// The outcome of a stop that failed.
-    pub fn of_failure(not_found: bool) -> Self {
-        if not_found { Outcome::NotFound } else { Outcome::Failed }
+    /// Every name, in the order of the CLI's table.
+    pub const NAMES: &'static [&'static str] = &[
+        "stopped",
+        "stop_requested",
+        "already_stopping",
+        "already_stopped",
+        "ended_otherwise",
+        "not_found",
+        "unknown",
+        "not_sent",
+        "failed",
+    ];
+
+    /// The outcome of a stop that failed: not found; not sent (refused or never sent); unknown (it
+    /// may have been sent, and no status was read); else failed.
+    pub fn of_failure(not_found: bool, may_have_been_sent: bool, status: Option<S>) -> Self {
+        if not_found {
+            Outcome::NotFound
+        } else if !may_have_been_sent {
+            Outcome::NotSent { status, wait_gave_up: false }
+        } else if status.is_none() {
+            Outcome::Unknown
+        } else {
+            Outcome::Failed
+        }
     }
 
     /// The outcome of a stop, when no wait follows (none asked, or [`StopOutcome::needs_wait`] is
     /// false).
     pub fn of_stop(stop: StopOutcome<S>) -> Self {
         match stop {
-            StopOutcome::Accepted => Outcome::Stopped(None),
-            StopOutcome::ConfirmedByStatus(s) => Outcome::Stopped(Some(s)),
-            StopOutcome::AlreadyStopping(s) | StopOutcome::AlreadyFinal(s) => Outcome::AlreadyStopped(s),
+            StopOutcome::Accepted => Outcome::StopRequested { status: None, wait_gave_up: false },
+            StopOutcome::ConfirmedByStatus(s) => match s.stop_class() {
+                StatusClass::Stopped => Outcome::Stopped(s),
+                StatusClass::EndedOtherwise => Outcome::EndedOtherwise(s),
+                StatusClass::Stopping | StatusClass::Stoppable => {
+                    Outcome::StopRequested { status: Some(s), wait_gave_up: false }
+                }
+            },
+            StopOutcome::AlreadyStopping(s) => Outcome::AlreadyStopping { status: s, wait_gave_up: false },
+            StopOutcome::AlreadyFinal(s) => Outcome::AlreadyStopped(s),
             StopOutcome::EndedOtherwise(s) => Outcome::EndedOtherwise(s),
         }
     }
 
     /// The outcome of a stop (`None`: a wait alone) followed by a wait.
     pub fn of_wait(stop: Option<StopOutcome<S>>, wait: WaitEnd<S>) -> Self {
+        let already = stop.is_some_and(StopOutcome::was_already_done);
         match wait {
-            WaitEnd::Stopped(s) if stop.is_some_and(StopOutcome::was_already_done) => {
-                Outcome::AlreadyStopped(s)
-            }
-            WaitEnd::Stopped(s) => Outcome::Stopped(Some(s)),
+            WaitEnd::Stopped(s) if already => Outcome::AlreadyStopped(s),
+            WaitEnd::Stopped(s) => Outcome::Stopped(s),
             WaitEnd::EndedOtherwise(s) => Outcome::EndedOtherwise(s),
-            WaitEnd::TimedOut(last) => Outcome::WaitTimedOut(last),
-            WaitEnd::Failed { not_found } => Outcome::of_failure(not_found),
+            WaitEnd::TimedOut(last) => Self::gave_up(stop, last),
+            WaitEnd::Failed { not_found: true } => Outcome::NotFound,
+            // The wait's read failed: what the stop itself established stands.
+            WaitEnd::Failed { not_found: false } => match stop {
+                Some(stop) => Self::of_stop(stop),
+                None => Outcome::Failed,
+            },
         }
     }
 
-    /// A short snake_case name (`stopped`, `already_stopped`, `not_found`, `failed`,
-    /// `wait_timed_out`, `ended_otherwise`).
+    /// A wait that ended before a final status (time up, or interrupted), `last` the last status
+    /// read: what was seen, marked `wait_gave_up`.
+    pub fn gave_up(stop: Option<StopOutcome<S>>, last: Option<S>) -> Self {
+        let stopping = last.filter(|s| s.stop_class() == StatusClass::Stopping);
+        match (stop, stopping) {
+            (Some(stop), _) if stop.is_new_stop() => {
+                Outcome::StopRequested { status: last, wait_gave_up: true }
+            }
+            (_, Some(status)) => Outcome::AlreadyStopping { status, wait_gave_up: true },
+            _ => Outcome::NotSent { status: last, wait_gave_up: true },
+        }
+    }
+
+    /// The short snake_case name: one of [`NAMES`](Self::NAMES).
     pub fn name(self) -> &'static str {
         match self {
             Outcome::Stopped(_) => "stopped",
+            Outcome::StopRequested { .. } => "stop_requested",
+            Outcome::AlreadyStopping { .. } => "already_stopping",
             Outcome::AlreadyStopped(_) => "already_stopped",
-            Outcome::NotFound => "not_found",
-            Outcome::Failed => "failed",
-            Outcome::WaitTimedOut(_) => "wait_timed_out",
             Outcome::EndedOtherwise(_) => "ended_otherwise",
+            Outcome::NotFound => "not_found",
+            Outcome::Unknown => "unknown",
+            Outcome::NotSent { .. } => "not_sent",
+            Outcome::Failed => "failed",
         }
     }
 
-    /// Whether the target is stopped or stopping as asked.
+    /// Whether the target is stopped, or stopping as asked, and no wait gave up on it.
     pub fn is_success(self) -> bool {
-        matches!(self, Outcome::Stopped(_) | Outcome::AlreadyStopped(_))
+        match self {
+            Outcome::Stopped(_) | Outcome::AlreadyStopped(_) => true,
+            Outcome::StopRequested { wait_gave_up, .. } | Outcome::AlreadyStopping { wait_gave_up, .. } => {
+                !wait_gave_up
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether a wait ended before a final status.
+    pub fn wait_gave_up(self) -> bool {
+        matches!(
+            self,
+            Outcome::StopRequested { wait_gave_up: true, .. }
+                | Outcome::AlreadyStopping { wait_gave_up: true, .. }
+                | Outcome::NotSent { wait_gave_up: true, .. }
+        )
     }
 
     /// The status read, if any (never assumed).
     pub fn status(self) -> Option<S> {
         match self {
-            Outcome::Stopped(s) | Outcome::WaitTimedOut(s) => s,
-            Outcome::AlreadyStopped(s) | Outcome::EndedOtherwise(s) => Some(s),
-            Outcome::NotFound | Outcome::Failed => None,
+            Outcome::StopRequested { status, .. } | Outcome::NotSent { status, .. } => status,
+            Outcome::Stopped(s)
+            | Outcome::AlreadyStopped(s)
+            | Outcome::EndedOtherwise(s)
+            | Outcome::AlreadyStopping { status: s, .. } => Some(s),
+            Outcome::NotFound | Outcome::Unknown | Outcome::Failed => None,
         }
     }
 }
@@ -527,10 +637,10 @@ mod tests {
         use JobStatus::*;
         let cases: Vec<(CallError<&'static str>, JobStatus, &str)> = vec![
             (api(400, "ModelArts.0105"), Killed, "ok already_stopped AlreadyFinal(Killed)"),
-            (api(409, "ModelArts.2796"), Killing, "ok already_stopped AlreadyStopping(Killing)"),
+            (api(409, "ModelArts.2796"), Killing, "ok already_stopping AlreadyStopping(Killing)"),
             // Any refusal code, even one never documented for a stop.
             (api(400, "ModelArts.9999"), Canceled, "ok already_stopped AlreadyFinal(Canceled)"),
-            (api(403, "APIG.0302"), Killing, "ok already_stopped AlreadyStopping(Killing)"),
+            (api(403, "APIG.0302"), Killing, "ok already_stopping AlreadyStopping(Killing)"),
             (api(409, "ModelArts.2878"), Completed, "ok ended_otherwise EndedOtherwise(Completed)"),
             // The version still runs: the refusal stands.
             (
@@ -564,6 +674,37 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_stop_says_whether_it_may_have_been_sent() {
+        let failed = |stop: CallEnd<(), &'static str>,
+                      read: Option<Result<JobStatus, CallError<&'static str>>>| {
+            let mut s = Stop::new(RetryPolicy::default(), StopOptions::default());
+            s.call_mut().start_attempt(std::time::SystemTime::UNIX_EPOCH, None);
+            let mut action = s.on_stop(stop);
+            if let (StopAction::ReadStatus, Some(read)) = (&action, read) {
+                action = s.on_status(read, &mut Unlimited, 0.0);
+            }
+            match action {
+                StopAction::Finish(Err(f)) => {
+                    Outcome::of_failure(f.not_found, f.may_have_been_sent, f.status)
+                }
+                other => panic!("not a failure: {other:?}"),
+            }
+        };
+        // Refused (the read shows it still running), or refused for authentication: not sent.
+        assert_eq!(
+            failed(CallEnd::GaveUp(api(400, "ModelArts.0105")), Some(Ok(JobStatus::Running))).name(),
+            "not_sent"
+        );
+        assert_eq!(failed(CallEnd::GaveUp(api(401, "APIG.0301")), None).name(), "not_sent");
+        // Ambiguous, and the status could not be read: unknown, never stopped.
+        assert_eq!(failed(CallEnd::CheckState(reset()), Some(Err(api(503, "APIG.0201")))).name(), "unknown");
+        assert_eq!(
+            failed(CallEnd::CheckState(reset()), Some(Err(api(404, "ModelArts.2775")))).name(),
+            "not_found"
+        );
+    }
+
+    #[test]
     fn not_found_comes_from_the_status_read() {
         let got =
             once(CallEnd::GaveUp(api(400, "ModelArts.2775")), Some(Err(api(400, "ModelArts.2775"))), false);
@@ -581,7 +722,7 @@ mod tests {
     fn an_ambiguous_stop_is_confirmed_or_sent_again() {
         assert_eq!(
             once(CallEnd::CheckState(reset()), Some(Ok(JobStatus::Killing)), false),
-            ["read", "ok stopped ConfirmedByStatus(Killing)"]
+            ["read", "ok stop_requested ConfirmedByStatus(Killing)"]
         );
         assert_eq!(
             once(CallEnd::CheckState(reset()), Some(Ok(JobStatus::Killed)), false),
@@ -635,13 +776,21 @@ mod tests {
     #[test]
     fn the_outcome_classifier_never_assumes_a_status() {
         use JobStatus::*;
+        let requested = |status| Outcome::StopRequested { status, wait_gave_up: false };
+        let gave_up = |status| Outcome::StopRequested { status, wait_gave_up: true };
         let cases: Vec<(Option<StopOutcome>, Option<WaitEnd<JobStatus>>, Outcome)> = vec![
-            (Some(StopOutcome::Accepted), None, Outcome::Stopped(None)),
-            (Some(StopOutcome::ConfirmedByStatus(Killing)), None, Outcome::Stopped(Some(Killing))),
-            (Some(StopOutcome::AlreadyStopping(Killing)), None, Outcome::AlreadyStopped(Killing)),
+            // Accepted, nothing read: never `stopped`.
+            (Some(StopOutcome::Accepted), None, requested(None)),
+            (Some(StopOutcome::ConfirmedByStatus(Killing)), None, requested(Some(Killing))),
+            (Some(StopOutcome::ConfirmedByStatus(Killed)), None, Outcome::Stopped(Killed)),
+            (
+                Some(StopOutcome::AlreadyStopping(Killing)),
+                None,
+                Outcome::AlreadyStopping { status: Killing, wait_gave_up: false },
+            ),
             (Some(StopOutcome::AlreadyFinal(Killed)), None, Outcome::AlreadyStopped(Killed)),
             (Some(StopOutcome::EndedOtherwise(Failed)), None, Outcome::EndedOtherwise(Failed)),
-            (Some(StopOutcome::Accepted), Some(WaitEnd::Stopped(Killed)), Outcome::Stopped(Some(Killed))),
+            (Some(StopOutcome::Accepted), Some(WaitEnd::Stopped(Killed)), Outcome::Stopped(Killed)),
             (
                 Some(StopOutcome::AlreadyStopping(Killing)),
                 Some(WaitEnd::Stopped(Killed)),
@@ -652,15 +801,29 @@ mod tests {
                 Some(WaitEnd::EndedOtherwise(Completed)),
                 Outcome::EndedOtherwise(Completed),
             ),
-            (Some(StopOutcome::Accepted), Some(WaitEnd::TimedOut(None)), Outcome::WaitTimedOut(None)),
+            (Some(StopOutcome::Accepted), Some(WaitEnd::TimedOut(None)), gave_up(None)),
+            (Some(StopOutcome::Accepted), Some(WaitEnd::TimedOut(Some(Killing))), gave_up(Some(Killing))),
             (
-                Some(StopOutcome::Accepted),
+                Some(StopOutcome::AlreadyStopping(Killing)),
                 Some(WaitEnd::TimedOut(Some(Killing))),
-                Outcome::WaitTimedOut(Some(Killing)),
+                Outcome::AlreadyStopping { status: Killing, wait_gave_up: true },
             ),
             (Some(StopOutcome::Accepted), Some(WaitEnd::Failed { not_found: true }), Outcome::NotFound),
-            (None, Some(WaitEnd::Stopped(Killed)), Outcome::Stopped(Some(Killed))),
+            // The wait's read failed: the stop's own outcome stands.
+            (Some(StopOutcome::Accepted), Some(WaitEnd::Failed { not_found: false }), requested(None)),
+            (None, Some(WaitEnd::Stopped(Killed)), Outcome::Stopped(Killed)),
             (None, Some(WaitEnd::Failed { not_found: false }), Outcome::Failed),
+            // `wait` alone: what was seen last when the time was up.
+            (
+                None,
+                Some(WaitEnd::TimedOut(Some(Killing))),
+                Outcome::AlreadyStopping { status: Killing, wait_gave_up: true },
+            ),
+            (
+                None,
+                Some(WaitEnd::TimedOut(Some(Running))),
+                Outcome::NotSent { status: Some(Running), wait_gave_up: true },
+            ),
         ];
         for (stop, wait, expected) in cases {
             let got = match (stop, wait) {
@@ -669,9 +832,20 @@ mod tests {
                 (None, None) => unreachable!(),
             };
             assert_eq!(got, expected, "{stop:?} {wait:?}");
+            assert!(Outcome::<JobStatus>::NAMES.contains(&got.name()), "{got:?}");
+            // `stopped` only with a stopped status read.
+            if got.name() == "stopped" {
+                assert!(got.status().is_some_and(|s| s.stop_class() == StatusClass::Stopped), "{got:?}");
+            }
         }
-        assert_eq!(Outcome::<JobStatus>::of_failure(true), Outcome::NotFound);
-        assert_eq!(Outcome::<JobStatus>::of_failure(false).status(), None);
+        assert_eq!(Outcome::<JobStatus>::of_failure(true, true, None), Outcome::NotFound);
+        assert_eq!(Outcome::<JobStatus>::of_failure(false, true, None), Outcome::Unknown);
+        assert_eq!(Outcome::of_failure(false, true, Some(Running)), Outcome::Failed);
+        assert_eq!(
+            Outcome::of_failure(false, false, Some(Running)),
+            Outcome::NotSent { status: Some(Running), wait_gave_up: false }
+        );
+        assert_eq!(Outcome::<JobStatus>::of_failure(false, false, None).status(), None);
         assert!(StopOutcome::<JobStatus>::Accepted.needs_wait());
         assert!(StopOutcome::ConfirmedByStatus(Killing).needs_wait());
         assert!(!StopOutcome::ConfirmedByStatus(Killed).needs_wait());

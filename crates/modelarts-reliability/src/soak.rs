@@ -11,11 +11,12 @@
 //! - every version has exactly one outcome (one `Finished` event, one report entry, in order);
 //! - no version was moved to KILLING more than once (journal `effective_stop`, summed over the whole
 //!   run, stragglers included);
-//! - every version reported `Stopped`/`AlreadyStopped` is KILLING or KILLED in the emulator; one whose
-//!   stop was plainly accepted was stopped exactly once and was not KILLED before;
+//! - every version reported `stopped`/`already_stopped` is KILLED in the emulator (a stopped status
+//!   was read), and every one reported `stop_requested`/`already_stopping` is KILLING or KILLED; one
+//!   whose stop was plainly accepted was stopped exactly once and was not KILLED before;
 //! - an unknown version is never reported stopped, and only an unknown one is reported not found.
 //!
-//! A version reported `Stopped` after an ambiguous failure (`StopOutcome::ConfirmedByStatus`: the
+//! A version reported `stopped` or `stop_requested` after an ambiguous failure (`StopOutcome::ConfirmedByStatus`: the
 //! answer was lost, the status read showed KILLING or KILLED) may have been stopped already: the
 //! client cannot tell. Those are counted, not flagged.
 //! - after the warm-up, resident memory (`VmRSS`, client and emulator together) does not grow more
@@ -459,8 +460,21 @@ impl Batch {
             }
             let status_now = state.version_status(*job, VERSION);
             let stops_here = journal_effective.get(job).copied().unwrap_or(0);
+            let (stopped, requested) = match outcome.kind {
+                BatchOutcomeKind::Stopped(_) | BatchOutcomeKind::AlreadyStopped(_) => (true, false),
+                BatchOutcomeKind::StopRequested { .. } | BatchOutcomeKind::AlreadyStopping { .. } => {
+                    (false, true)
+                }
+                _ => (false, false),
+            };
+            if stopped && status_now != Some(status::KILLED) {
+                report.violations.push(format!(
+                    "{what}: reported {name} but the emulator has it {}",
+                    status_now.map_or("missing", status::name)
+                ));
+            }
             match outcome.kind {
-                BatchOutcomeKind::Stopped(_) | BatchOutcomeKind::AlreadyStopped(_) => {
+                _ if stopped || requested => {
                     if !matches!(status_now, Some(status::KILLING | status::KILLED)) {
                         report.violations.push(format!(
                             "{what}: reported {name} but the emulator has it {}",
@@ -475,7 +489,7 @@ impl Batch {
                 }
                 _ => {}
             }
-            if let BatchOutcomeKind::Stopped(_) = outcome.kind {
+            if matches!(outcome.kind, BatchOutcomeKind::Stopped(_) | BatchOutcomeKind::StopRequested { .. }) {
                 // After an ambiguous failure (answer lost or garbled) the status read cannot tell
                 // "my stop did it" from "it was already stopped": the SDK reports
                 // `ConfirmedByStatus`, counted as stopped. Only a plain acceptance is proof.

@@ -23,7 +23,9 @@ fn a_short_soak_keeps_every_invariant() {
     assert!(report.batches >= 2, "{} batches", report.batches);
     let injected: usize = report.faults.values().sum();
     assert!(injected * 10 >= report.versions, "{injected} faults for {} versions", report.versions);
-    assert!(report.outcomes.get("stopped").copied().unwrap_or(0) > report.versions / 2);
-    assert!(report.outcomes.get("not_found").copied().unwrap_or(0) > 0);
-    assert!(report.outcomes.get("already_stopped").copied().unwrap_or(0) > 0);
+    // The soak does not wait: an accepted stop is `stop_requested` (KILLING or nothing read).
+    let count = |name: &str| report.outcomes.get(name).copied().unwrap_or(0);
+    assert!(count("stop_requested") + count("stopped") > report.versions / 2);
+    assert!(count("not_found") > 0);
+    assert!(count("already_stopped") > 0);
 }

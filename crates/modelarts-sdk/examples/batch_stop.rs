@@ -137,16 +137,11 @@ async fn run(client: &Client, targets: Vec<JobRef>, concurrency: usize, wait: bo
         wall.as_secs_f64(),
         n as f64 / wall.as_secs_f64()
     );
-    println!(
-        "stopped={} already_stopped={} not_found={} failed={} wait_timed_out={} ended_otherwise={} total={}",
-        counts.stopped,
-        counts.already_stopped,
-        counts.not_found,
-        counts.failed,
-        counts.wait_timed_out,
-        counts.ended_otherwise,
-        counts.total()
-    );
+    // `name=count` for every outcome, and `done=`: the stops that took effect as asked.
+    let names = modelarts_sdk::BatchOutcomeKind::NAMES;
+    let each: Vec<String> = names.iter().zip(counts.by_name).map(|(name, n)| format!("{name}={n}")).collect();
+    let done = counts.of("stopped") + counts.of("stop_requested");
+    println!("done={done} {} total={}", each.join(" "), counts.total());
     if let Some(failure) = report.outcomes.iter().find_map(|o| o.error.as_ref()) {
         println!("first error: {failure}");
     }

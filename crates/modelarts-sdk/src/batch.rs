@@ -26,7 +26,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::stop::{StopFailed, StopOptions, StopOutcome};
+use crate::stop::{StopOptions, StopOutcome};
 use crate::v2::V2ListQuery;
 
 /// The default number of stops in flight.
@@ -104,32 +104,40 @@ pub struct BatchOutcome {
     pub elapsed: Duration,
 }
 
-/// Counts of outcomes per kind.
+/// Counts of outcomes per name (the protocol's [`Outcome::NAMES`], in that order), and how many
+/// waits gave up before a final status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BatchCounts {
-    /// `Stopped`.
-    pub stopped: usize,
-    /// `AlreadyStopped`.
-    pub already_stopped: usize,
-    /// `NotFound`.
-    pub not_found: usize,
-    /// `Failed`.
-    pub failed: usize,
-    /// `WaitTimedOut`.
-    pub wait_timed_out: usize,
-    /// `EndedOtherwise`.
-    pub ended_otherwise: usize,
+    /// One count per name of [`Outcome::NAMES`], in its order.
+    pub by_name: [usize; 9],
+    /// Outcomes whose wait ended before a final status (time up): a subset of the above.
+    pub wait_gave_up: usize,
 }
 
 impl BatchCounts {
     /// All outcomes.
     pub fn total(&self) -> usize {
-        self.stopped
-            + self.already_stopped
-            + self.not_found
-            + self.failed
-            + self.wait_timed_out
-            + self.ended_otherwise
+        self.by_name.iter().sum()
+    }
+
+    /// The count of one outcome name (`stopped`, `stop_requested`, …); 0 for a name not in the table.
+    pub fn of(&self, name: &str) -> usize {
+        BatchOutcomeKind::NAMES.iter().position(|n| *n == name).map_or(0, |i| self.by_name[i])
+    }
+
+    /// The non-zero counts, in table order: `2 stopped, 1 not_found`; `wait gave up` last.
+    pub fn summary(&self) -> String {
+        let mut parts: Vec<String> = BatchOutcomeKind::NAMES
+            .iter()
+            .zip(self.by_name)
+            .filter(|(_, n)| *n > 0)
+            .map(|(name, n)| format!("{n} {name}"))
+            .collect();
+        if self.wait_gave_up > 0 {
+            parts.push(format!("{} wait gave up", self.wait_gave_up));
+        }
+        if parts.is_empty() { "nothing".to_owned() } else { parts.join(", ") }
     }
 }
 
@@ -143,17 +151,15 @@ pub struct BatchReport {
 }
 
 impl BatchReport {
-    /// Counts per kind.
+    /// Counts per outcome name.
     pub fn counts(&self) -> BatchCounts {
         let mut c = BatchCounts::default();
         for o in &self.outcomes {
-            match o.kind {
-                BatchOutcomeKind::Stopped(_) => c.stopped += 1,
-                BatchOutcomeKind::AlreadyStopped(_) => c.already_stopped += 1,
-                BatchOutcomeKind::NotFound => c.not_found += 1,
-                BatchOutcomeKind::Failed => c.failed += 1,
-                BatchOutcomeKind::WaitTimedOut(_) => c.wait_timed_out += 1,
-                BatchOutcomeKind::EndedOtherwise(_) => c.ended_otherwise += 1,
+            if let Some(i) = BatchOutcomeKind::NAMES.iter().position(|n| *n == o.kind.name()) {
+                c.by_name[i] += 1;
+            }
+            if o.kind.wait_gave_up() {
+                c.wait_gave_up += 1;
             }
         }
         c
@@ -410,18 +416,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         };
         notify(on_event, &BatchEvent::Started { index, target });
         let stop_options = StopOptions { strict: options.strict };
-        let stop: Result<StopOutcome<TargetStatus>, StopFailed<TargetStatus>> = match target {
-            JobRef::V1 { job, version } => self
-                .stop_version(*job, *version, stop_options)
-                .await
-                .map(|o| o.map(TargetStatus::V1))
-                .map_err(|f| f.map(TargetStatus::V1)),
-            JobRef::V2(id) => self
-                .terminate_job(id, stop_options)
-                .await
-                .map(|o| o.map(TargetStatus::V2))
-                .map_err(|f| f.map(TargetStatus::V2)),
-        };
+        let stop = self.stop_target(target, stop_options).await;
         notify(
             on_event,
             &BatchEvent::StopDone { index, result: stop.as_ref().copied().map_err(|f| &f.error) },
@@ -429,9 +424,8 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         let stop = match stop {
             Ok(stop) => stop,
             Err(f) => {
-                let read = f.status.map_or_else(|| "not read".to_owned(), |s| s.to_string());
-                tracing::debug!(%target, status = %read, "the stop failed: {}", f.error);
-                return Stopped::Done(outcome(Outcome::of_failure(f.not_found), None, Some(f.error)));
+                tracing::debug!(%target, outcome = f.outcome.name(), "the stop failed: {}", f.error);
+                return Stopped::Done(outcome(f.outcome, None, Some(f.error)));
             }
         };
         if options.wait.is_none() || !stop.needs_wait() {

@@ -4,12 +4,26 @@
 use modelarts_http::HttpSend;
 use modelarts_protocol::ids::{JobId, VersionId};
 use modelarts_protocol::operations::Operation;
-use modelarts_protocol::stop::{CallEnd, SafeStop, StopAction, StopFailure, Stoppable, TrainingJobVersion};
+use modelarts_protocol::stop::{
+    CallEnd, Outcome, SafeStop, StopAction, StopFailure, Stoppable, TrainingJobVersion,
+};
+use modelarts_protocol::target::{JobRef, TargetStatus};
 
 pub use modelarts_protocol::stop::{StopOptions, StopOutcome};
 
 use crate::client::Client;
 use crate::error::Error;
+
+/// A stop of a [`JobRef`] that failed: the error, and the outcome it leaves.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct StopTargetError {
+    /// What is known of the target: `NotFound`, `NotSent`, `Unknown` or `Failed`.
+    pub outcome: Outcome<TargetStatus>,
+    /// Why the stop failed.
+    #[source]
+    pub error: Error,
+}
 
 /// A stop that failed, with what the safe stop learnt (for the batch's outcome).
 #[derive(Debug)]
@@ -19,22 +33,34 @@ pub(crate) struct StopFailed<S> {
     pub(crate) status: Option<S>,
     /// Whether the resource does not exist (said by a status read, or a strict refusal).
     pub(crate) not_found: bool,
+    /// Whether a stop may have reached the service unseen (see the protocol's `StopFailure`).
+    pub(crate) may_have_been_sent: bool,
 }
 
 impl<S> StopFailed<S> {
     fn before_sending(error: Error) -> Self {
-        Self { error, status: None, not_found: false }
+        Self { error, status: None, not_found: false, may_have_been_sent: false }
     }
 
     /// The same failure with its status converted.
     pub(crate) fn map<U>(self, f: impl FnOnce(S) -> U) -> StopFailed<U> {
-        StopFailed { error: self.error, status: self.status.map(f), not_found: self.not_found }
+        StopFailed {
+            error: self.error,
+            status: self.status.map(f),
+            not_found: self.not_found,
+            may_have_been_sent: self.may_have_been_sent,
+        }
     }
 }
 
 impl<S, E: modelarts_http::SendError + Send + Sync + 'static> From<StopFailure<S, E>> for StopFailed<S> {
     fn from(f: StopFailure<S, E>) -> Self {
-        Self { error: f.error.into(), status: f.status, not_found: f.not_found }
+        Self {
+            error: f.error.into(),
+            status: f.status,
+            not_found: f.not_found,
+            may_have_been_sent: f.may_have_been_sent,
+        }
     }
 }
 
@@ -57,6 +83,33 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         options: StopOptions,
     ) -> Result<StopOutcome, Error> {
         self.stop_version(job, version, options).await.map_err(|f| f.error)
+    }
+
+    /// Stops a target of either API (the safe stop), its status as a [`TargetStatus`]. A failure
+    /// carries the outcome it leaves ([`StopTargetError::outcome`]: not found, not sent, unknown
+    /// when the stop may have been sent and no status could be read, or failed), so that no target
+    /// is left without one.
+    pub async fn stop_target(
+        &self,
+        target: &JobRef,
+        options: StopOptions,
+    ) -> Result<StopOutcome<TargetStatus>, StopTargetError> {
+        let result = match target {
+            JobRef::V1 { job, version } => self
+                .stop_version(*job, *version, options)
+                .await
+                .map(|o| o.map(TargetStatus::V1))
+                .map_err(|f| f.map(TargetStatus::V1)),
+            JobRef::V2(id) => self
+                .terminate_job(id, options)
+                .await
+                .map(|o| o.map(TargetStatus::V2))
+                .map_err(|f| f.map(TargetStatus::V2)),
+        };
+        result.map_err(|f| StopTargetError {
+            outcome: Outcome::of_failure(f.not_found, f.may_have_been_sent, f.status),
+            error: f.error,
+        })
     }
 
     pub(crate) async fn stop_version(
@@ -88,22 +141,28 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         let read_op = resource.read_operation();
         let mut machine = SafeStop::new(self.inner.policy, options);
         let mut action = StopAction::SendStop;
+        // Whether a stop's answer was ambiguous: a failure of the read that follows leaves it
+        // possibly sent.
+        let mut ambiguous = false;
         loop {
             action = match action {
                 StopAction::SendStop => {
                     let end =
                         self.drive(machine.call_mut(), &stop_op).await.map_err(StopFailed::before_sending)?;
+                    ambiguous = matches!(end, CallEnd::CheckState(_));
                     machine.on_stop(end)
                 }
                 StopAction::ReadStatus => {
                     tracing::debug!(operation = R::Stop::NAME, "reading the status before deciding the stop");
                     let mut call =
                         modelarts_protocol::call::Call::new(self.inner.policy, R::Read::IDEMPOTENT);
-                    let read =
-                        match self.drive(&mut call, &read_op).await.map_err(StopFailed::before_sending)? {
-                            CallEnd::Done(output) => Ok(R::status_of(&output)),
-                            CallEnd::CheckState(e) | CallEnd::GaveUp(e) => Err(e),
-                        };
+                    let read = match self.drive(&mut call, &read_op).await.map_err(|error| StopFailed {
+                        may_have_been_sent: ambiguous,
+                        ..StopFailed::before_sending(error)
+                    })? {
+                        CallEnd::Done(output) => Ok(R::status_of(&output)),
+                        CallEnd::CheckState(e) | CallEnd::GaveUp(e) => Err(e),
+                    };
                     machine.on_status(read, &mut *self.inner.state.bucket(), self.jitter())
                 }
                 StopAction::Sleep(delay) => {

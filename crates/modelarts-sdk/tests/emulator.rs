@@ -351,8 +351,8 @@ async fn a_batch_of_500_with_10_percent_faults_ends_with_500_definite_outcomes()
             5 => (script.step(FaultStep::truncated()), "stopped"),
             6 => (script.step(FaultStep::delay_ms(300)), "stopped"),
             // A 404 on the stop of a version the status read shows RUNNING: the refusal stands, but
-            // the version is not reported missing from the stop's code alone.
-            7 => (script.step(FaultStep::not_found()), "failed"),
+            // the version is not reported missing from the stop's code alone, and no stop took effect.
+            7 => (script.step(FaultStep::not_found()), "not_sent"),
             8 => (script.repeat(FaultStep::status(500), 10), "failed"),
             _ => (script.step(FaultStep::status(502)).step(FaultStep::status(504)), "stopped"),
         };
@@ -386,11 +386,11 @@ async fn a_batch_of_500_with_10_percent_faults_ends_with_500_definite_outcomes()
         let effective = emulator.state().effective_stops(job.get(), version.get());
         match outcome.kind {
             BatchOutcomeKind::Stopped(s) => {
-                assert_eq!(s, Some(TargetStatus::V1(JobStatus::Killed)));
+                assert_eq!(s, TargetStatus::V1(JobStatus::Killed));
                 assert_eq!(state, status::KILLED, "target {i}");
                 assert_eq!(effective, 1, "target {i} was stopped exactly once");
             }
-            BatchOutcomeKind::NotFound | BatchOutcomeKind::Failed => {
+            BatchOutcomeKind::NotFound | BatchOutcomeKind::Failed | BatchOutcomeKind::NotSent { .. } => {
                 assert_eq!(state, status::RUNNING, "target {i}");
                 assert_eq!(effective, 0);
                 assert!(outcome.error.is_some());
@@ -399,7 +399,8 @@ async fn a_batch_of_500_with_10_percent_faults_ends_with_500_definite_outcomes()
         }
     }
     let counts = report.counts();
-    assert_eq!((counts.stopped, counts.not_found, counts.failed), (490, 0, 10));
+    let got = ["stopped", "not_found", "failed", "not_sent"].map(|name| counts.of(name));
+    assert_eq!(got, [490, 0, 5, 5], "{}", counts.summary());
     emulator.shutdown().await;
 }
 
@@ -551,7 +552,7 @@ async fn a_batch_waits_through_the_job_list_and_reads_singly_only_what_it_cannot
         let expected = match job.get() {
             500 => BatchOutcomeKind::AlreadyStopped(killed),
             600 => BatchOutcomeKind::NotFound,
-            _ => BatchOutcomeKind::Stopped(Some(killed)),
+            _ => BatchOutcomeKind::Stopped(killed),
         };
         assert_eq!(outcome.kind, expected, "target {i}: {outcome:?}");
         if expected.is_success() && job.get() != 500 {

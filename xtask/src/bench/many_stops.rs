@@ -228,7 +228,7 @@ fn many(api: Api, plan: &Plan, tools: &Tools, work: &Path, report: &mut Report) 
             let (rate, done) = match i {
                 0 | 3 | 4 | 6 => {
                     let wall = field_or(&run.stdout, "wall", &what)?;
-                    (n as f64 / wall, field_or(&run.stdout, "stopped", &what)? as usize)
+                    (n as f64 / wall, field_or(&run.stdout, "done", &what)? as usize)
                 }
                 1 => {
                     let wall = field_or(&run.stdout, "wall", &what)?;
@@ -240,7 +240,10 @@ fn many(api: Api, plan: &Plan, tools: &Tools, work: &Path, report: &mut Report) 
                     (successes / seconds, successes as usize)
                 }
                 _ => {
-                    let ok = run.stdout.lines().filter(|l| l.contains("\"stopped\"")).count();
+                    let done = |l: &&str| {
+                        l.contains("\"outcome\":\"stopped\"") || l.contains("\"outcome\":\"stop_requested\"")
+                    };
+                    let ok = run.stdout.lines().filter(done).count();
                     (n as f64 / run.wall.as_secs_f64(), ok)
                 }
             };

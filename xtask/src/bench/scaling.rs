@@ -56,7 +56,7 @@ pub(super) fn scaling(plan: &Plan, _tools: &Tools, work: &Path, report: &mut Rep
             let before = server.cpu();
             let run = measure(&mut stop, true, work)?;
             let server_cpu = server.cpu() - before;
-            if field_or(&run.stdout, "stopped", "batch_stop")? as usize != n {
+            if field_or(&run.stdout, "done", "batch_stop")? as usize != n {
                 return Err(format!("batch_stop of {n}: {}", run.stdout));
             }
             eprintln!("  batch stop of {n}: {:.2?}", run.wall);

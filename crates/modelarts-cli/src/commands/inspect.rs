@@ -210,7 +210,11 @@ async fn list_all(
     let document = out.is_json() && !out.is_jsonl();
     let mut table = jobs_table();
     let mut count: u64 = 0;
-    let mut written: std::io::Result<()> = if document { out.json_piece("{\"jobs\":[") } else { Ok(()) };
+    let mut written: std::io::Result<()> = if document {
+        out.json_piece(&format!("{{\"schema_version\":{},\"jobs\":[", crate::json_docs::SCHEMA_VERSION))
+    } else {
+        Ok(())
+    };
     let mut failed = None;
     while let Some(page) = pages.next().await {
         let mut jobs = Vec::with_capacity(page.len());
@@ -225,7 +229,8 @@ async fn list_all(
         }
         count += u64::try_from(jobs.len()).unwrap_or(u64::MAX);
         spinner.inc(u64::try_from(jobs.len()).unwrap_or(u64::MAX));
-        if failed.is_some() {
+        // A failed walk, or stdout gone (`| head`): read no further.
+        if failed.is_some() || written.is_err() {
             break;
         }
     }

@@ -90,7 +90,7 @@ pub(crate) async fn logs(
         let next = tokio::select! {
             biased;
             next = stream.next() => next,
-            _ = tokio::signal::ctrl_c() => return Ok(ExitStatus::Interrupted),
+            status = crate::signal::interrupted() => return Ok(status),
         };
         let Some(event) = next else { return Ok(ExitStatus::Success) };
         let event =

@@ -212,7 +212,7 @@ mod tests {
     fn safe_stop_decides_v2_refusals_and_ambiguous_failures_by_the_phase() {
         let conflict = || CallEnd::GaveUp(api(409, "ModelArts.2796"));
         assert_eq!(decide(conflict(), "Terminated"), "already_stopped already_final");
-        assert_eq!(decide(conflict(), "Terminating"), "already_stopped already_stopping");
+        assert_eq!(decide(conflict(), "Terminating"), "already_stopping already_stopping");
         assert_eq!(decide(conflict(), "Completed"), "ended_otherwise ended_otherwise");
         assert_eq!(decide(conflict(), "Abnormal"), "ended_otherwise ended_otherwise");
         assert_eq!(decide(conflict(), "Running"), "refused status=Some(\"Running\")");
@@ -222,7 +222,7 @@ mod tests {
             decide(CallEnd::GaveUp(api(400, "ModelArts.0105")), "Terminated"),
             "already_stopped already_final"
         );
-        assert_eq!(decide(CallEnd::CheckState(reset()), "Terminating"), "stopped confirmed_by_status");
+        assert_eq!(decide(CallEnd::CheckState(reset()), "Terminating"), "stop_requested confirmed_by_status");
         assert_eq!(decide(CallEnd::CheckState(reset()), "Terminated"), "stopped confirmed_by_status");
         assert_eq!(decide(CallEnd::CheckState(reset()), "Failed"), "ended_otherwise ended_otherwise");
         assert_eq!(decide(CallEnd::CheckState(reset()), "Pending"), "send again");
@@ -241,7 +241,7 @@ mod tests {
         assert_eq!(step(&mut w, "Terminated"), WaitStep::Stopped(phase("Terminated")));
         assert_eq!(step(&mut w, "Completed"), WaitStep::OtherFinalState(phase("Completed")));
         let done = Outcome::of_wait(Some(StopOutcome::Accepted), WaitEnd::Stopped(phase("Terminated")));
-        assert_eq!(done, Outcome::Stopped(Some(phase("Terminated"))));
+        assert_eq!(done, Outcome::Stopped(phase("Terminated")));
         assert!(done.is_success());
         let ended = Outcome::of_stop(StopOutcome::EndedOtherwise(phase("Failed")));
         assert_eq!(ended.name(), "ended_otherwise");

@@ -434,12 +434,12 @@ async fn batch_keeps_one_outcome_per_target_in_order_even_when_one_panics() {
     assert_eq!(
         kinds,
         [
-            BatchOutcomeKind::Stopped(Some(TargetStatus::V1(JobStatus::Killed))),
-            BatchOutcomeKind::Stopped(Some(TargetStatus::V1(JobStatus::Killed))),
+            BatchOutcomeKind::Stopped(TargetStatus::V1(JobStatus::Killed)),
+            BatchOutcomeKind::Stopped(TargetStatus::V1(JobStatus::Killed)),
             BatchOutcomeKind::NotFound,
             BatchOutcomeKind::Failed,
             BatchOutcomeKind::AlreadyStopped(TargetStatus::V1(JobStatus::Killed)),
-            BatchOutcomeKind::Stopped(Some(TargetStatus::V1(JobStatus::Killed))),
+            BatchOutcomeKind::Stopped(TargetStatus::V1(JobStatus::Killed)),
         ]
     );
     for (i, o) in report.outcomes.iter().enumerate() {
@@ -450,7 +450,8 @@ async fn batch_keeps_one_outcome_per_target_in_order_even_when_one_panics() {
         matches!(&report.outcomes[3].error, Some(Error::Internal { message }) if message == "scripted panic")
     );
     let counts = report.counts();
-    assert_eq!((counts.stopped, counts.already_stopped, counts.not_found, counts.failed), (3, 1, 1, 1));
+    let got = ["stopped", "already_stopped", "not_found", "failed"].map(|name| counts.of(name));
+    assert_eq!(got, [3, 1, 1, 1], "{}", counts.summary());
     assert_eq!(counts.total(), 6);
 }
 
@@ -485,7 +486,7 @@ async fn batch_respects_the_concurrency_bound() {
         .collect();
     let options = BatchOptions { concurrency: 4, ..BatchOptions::default() };
     let report = client.batch_stop(targets, options, |_| {}).await;
-    assert_eq!(report.counts().stopped, 50);
+    assert_eq!(report.counts().of("stopped"), 50);
     assert_eq!(peak.load(Ordering::SeqCst), 4);
 }
 
@@ -519,7 +520,11 @@ async fn an_accepted_stop_without_a_wait_reports_no_status_it_did_not_read() {
     }));
     let (job, version) = ids();
     let report = client.batch_stop(vec![JobRef::V1 { job, version }], BatchOptions::default(), |_| {}).await;
-    assert_eq!(report.outcomes[0].kind, BatchOutcomeKind::Stopped(None));
+    // Accepted, nothing read: `stop_requested`, never `stopped`.
+    assert_eq!(
+        report.outcomes[0].kind,
+        BatchOutcomeKind::StopRequested { status: None, wait_gave_up: false }
+    );
     assert_eq!(report.outcomes[0].kind.status(), None);
     assert_eq!(report.outcomes[0].stop, Some(StopOutcome::Accepted));
 }
@@ -622,7 +627,7 @@ async fn manual_time_decides_the_waiter_and_the_batch_elapsed() {
     let client = client_on(fake, &time);
     let options = BatchOptions { wait: Some(options), ..BatchOptions::default() };
     let report = client.batch_stop(vec![JobRef::V1 { job, version: version_id }], options, |_| {}).await;
-    assert_eq!(report.outcomes[0].kind, BatchOutcomeKind::Stopped(Some(TargetStatus::V1(JobStatus::Killed))));
+    assert_eq!(report.outcomes[0].kind, BatchOutcomeKind::Stopped(TargetStatus::V1(JobStatus::Killed)));
     assert_eq!(report.outcomes[0].elapsed, Duration::from_secs(3), "1 s then 2 s of polling");
     assert_eq!(report.elapsed, Duration::from_secs(3));
 }

@@ -96,25 +96,30 @@ pub(super) async fn stop_batch(
     let started = Instant::now();
     let report = tokio::select! {
         biased;
-        report = client.batch_stop(pairs, options, on_event) => Some(report),
-        _ = tokio::signal::ctrl_c() => None,
+        report = client.batch_stop(pairs, options, on_event) => Ok(report),
+        signal = crate::signal::interrupted() => Err(signal),
     };
     // Outcomes the events did not deliver (none, normally): from the report, or `interrupted`.
     match &report {
-        Some(report) => {
+        Ok(report) => {
             for outcome in &report.outcomes {
                 if let Some(target) = targets.get(outcome.index) {
                     record(batch_outcome(target, outcome), outcome.index);
                 }
             }
         }
-        None => {
+        Err(signal) => {
+            // The targets not finished: their stop may or may not have been sent.
+            let what = crate::signal::describe(*signal);
             for (index, target) in targets.iter().enumerate() {
-                let mut o = OutcomeDoc::new(target, "interrupted", ExitStatus::Interrupted);
+                let mut o = OutcomeDoc::new(target, "unknown", *signal);
                 o.error = Some(Failure::new(
-                    ExitStatus::Interrupted,
-                    "interrupted before this target's outcome was known; its stop may or may not have been sent",
+                    *signal,
+                    format!(
+                        "{what} before this target's outcome was known; its stop may or may not have been sent"
+                    ),
                 ));
+                o.hint = Some(targets::resume_command(&target.target));
                 record(o, index);
             }
         }
@@ -123,18 +128,12 @@ pub(super) async fn stop_batch(
     let shared = shared
         .into_inner()
         .map_err(|_| Failure::new(ExitStatus::Other, "internal error: a batch task panicked"))?;
+    let summary = match &report {
+        Ok(report) => format!("{total} job(s): {}", report.counts().summary()),
+        Err(signal) => format!("{}: stops already sent are not undone", crate::signal::describe(*signal)),
+    };
     if let Some(e) = shared.write_error {
-        // Stdout failed: the stops' results go to stderr instead.
-        let summary = match &report {
-            Some(report) => {
-                let c = report.counts();
-                format!(
-                    "{total} job(s): {} stopped, {} already stopped, {} not found, {} failed, {} wait timed out, {} ended otherwise",
-                    c.stopped, c.already_stopped, c.not_found, c.failed, c.wait_timed_out, c.ended_otherwise
-                )
-            }
-            None => "interrupted: stops already sent are not undone".to_owned(),
-        };
+        // Stdout failed: the stops went on, and their results go to stderr instead.
         return Err(Failure::new(
             ExitStatus::Other,
             format!("the outcomes could not be written to stdout; the batch ran: {summary}"),
@@ -142,23 +141,19 @@ pub(super) async fn stop_batch(
         .caused_by(&e));
     }
     match &report {
-        Some(report) => {
+        Ok(report) => {
+            ctx.stderr.note(&format!("{summary} (in {})", elapsed(started.elapsed())));
             let c = report.counts();
-            ctx.stderr.note(&format!(
-                "{total} job(s) in {}: {} stopped, {} already stopped, {} not found, {} failed, {} wait timed out, {} ended otherwise",
-                elapsed(started.elapsed()),
-                c.stopped,
-                c.already_stopped,
-                c.not_found,
-                c.failed,
-                c.wait_timed_out,
-                c.ended_otherwise
-            ));
+            if c.of("stop_requested") + c.of("already_stopping") > 0 && wait.is_none() {
+                ctx.stderr.note(&format!(
+                    "hint: the stops are under way; to see one end: {}",
+                    targets::resume_command_template()
+                ));
+            }
         }
-        None => ctx.stderr.always(&format!(
-            "interrupted: stops already sent are not undone\n  to wait for one of them: {}",
-            targets::resume_command_template()
-        )),
+        Err(_) => ctx
+            .stderr
+            .always(&format!("{summary}\n  to wait for one of them: {}", targets::resume_command_template())),
     }
     Ok(shared.worst)
 }
@@ -170,6 +165,7 @@ fn batch_outcome(target: &StopTarget, o: &BatchOutcome) -> OutcomeDoc {
     let (name, exit) = exit::of_outcome(o.kind, error.as_ref().map(|f| f.status));
     let mut outcome = OutcomeDoc::new(target, name, exit);
     outcome.status = o.kind.status();
+    outcome.hint = super::hint_for(&target.target, o.kind);
     outcome.stop = o.stop;
     outcome.elapsed = Some(o.elapsed);
     outcome.error = error;

@@ -141,7 +141,7 @@ async fn read_list(path: &Path) -> Result<String, Failure> {
     }
 }
 
-/// Stops one target of either API (the SDK's safe stop), its status as a [`TargetStatus`].
+/// Stops one target of either API (the SDK's safe stop), for `--dry-run`.
 pub(super) async fn stop_target<T>(
     client: &Client<T>,
     target: &JobRef,
@@ -150,14 +150,7 @@ pub(super) async fn stop_target<T>(
 where
     T: modelarts_sdk::HttpSend<Error: Send + Sync + 'static>,
 {
-    match target {
-        JobRef::V1 { job, version } => {
-            client.stop_training_job_with(*job, *version, options).await.map(|o| o.map(TargetStatus::V1))
-        }
-        JobRef::V2(id) => {
-            client.terminate_training_job_with(id, options).await.map(|o| o.map(TargetStatus::V2))
-        }
-    }
+    client.stop_target(target, options).await.map_err(|e| e.error)
 }
 
 async fn stop_one(
@@ -176,14 +169,21 @@ async fn stop_one(
     let doc_target = StopTarget { target: target.clone(), line: None };
     let started = Instant::now();
     let spinner = ctx.progress.spinner(format!("stopping {target}"));
+    let mut printer = OutcomePrinter::new(false);
     let stop = tokio::select! {
         biased;
-        result = stop_target(&client, &target, options) => result,
-        _ = tokio::signal::ctrl_c() => {
+        result = client.stop_target(&target, options) => result,
+        signal = crate::signal::interrupted() => {
             spinner.finish_and_clear();
+            // The stop may or may not have been sent: `unknown`, with the signal's exit status.
+            let mut outcome = OutcomeDoc::new(&doc_target, Outcome::<TargetStatus>::Unknown.name(), signal);
+            outcome.elapsed = Some(started.elapsed());
+            outcome.hint = Some(targets::resume_command(&target));
+            printer.print(out, &outcome).map_err(|e| unwritten(e, &outcome))?;
+            let what = crate::signal::describe(signal);
             return Err(Failure::new(
-                ExitStatus::Interrupted,
-                format!("interrupted: the stop of {target} may or may not have reached the service"),
+                signal,
+                format!("{what}: the stop of {target} may or may not have reached the service"),
             ));
         }
     };
@@ -191,21 +191,37 @@ async fn stop_one(
         Ok(stop) => stop,
         Err(e) => {
             spinner.finish_and_clear();
-            return Err(Failure::sdk(format!("cannot stop {target}"), &e));
+            // The outcome the failure leaves (not found, not sent, unknown, failed), then why.
+            let failure = Failure::sdk(format!("cannot stop {target}"), &e.error);
+            let (name, exit) = exit::of_outcome(e.outcome, Some(failure.status));
+            let mut outcome = OutcomeDoc::new(&doc_target, name, exit);
+            outcome.status = e.outcome.status();
+            outcome.elapsed = Some(started.elapsed());
+            if e.outcome == Outcome::Unknown {
+                outcome.hint = Some(targets::resume_command(&target));
+            }
+            printer.print(out, &outcome).map_err(|e| unwritten(e, &outcome))?;
+            return Err(failure);
         }
     };
-    let mut printer = OutcomePrinter::new(false);
     let options = match wait {
         Some(options) if stop.needs_wait() => options,
         _ => {
             // No wait asked, or the status read already is final: the stop's outcome is the end.
             spinner.finish_and_clear();
-            let (name, exit) = exit::of_outcome(Outcome::of_stop(stop), None);
+            let kind = Outcome::of_stop(stop);
+            let (name, exit) = exit::of_outcome(kind, None);
             let mut outcome = OutcomeDoc::new(&doc_target, name, exit);
             outcome.status = stop.status();
             outcome.stop = Some(stop);
             outcome.elapsed = Some(started.elapsed());
+            outcome.hint = hint_for(&target, kind);
             printer.print(out, &outcome).map_err(|e| unwritten(e, &outcome))?;
+            if let Some(hint) = &outcome.hint
+                && !out.is_json()
+            {
+                ctx.stderr.note(&format!("hint: the stop is under way; to see it end: {hint}"));
+            }
             if exit != ExitStatus::Success {
                 let failure = Failure::new(exit, format!("{target} did not need a stop: {stop}"));
                 report_outcome_failure(&failure, ctx, out);
@@ -219,6 +235,12 @@ async fn stop_one(
     finish_wait(&doc_target, Some(stop), result, started, ctx, out, &mut printer)
 }
 
+/// The `wait` command that sees a stop through, for an outcome that leaves the job stopping.
+pub(super) fn hint_for(target: &JobRef, outcome: Outcome<TargetStatus>) -> Option<String> {
+    matches!(outcome, Outcome::StopRequested { .. } | Outcome::AlreadyStopping { .. })
+        .then(|| targets::resume_command(target))
+}
+
 /// The result of a wait, Ctrl-C included.
 enum Waited {
     /// Stopped: the final status.
@@ -227,8 +249,8 @@ enum Waited {
     NotStopped(WaitEnd<TargetStatus>, Box<Failure>),
     /// A poll failed for a reason waiting does not ride out.
     CallFailed(modelarts_sdk::Error),
-    /// Ctrl-C; the last status read.
-    Interrupted(Option<TargetStatus>),
+    /// Ctrl-C or SIGTERM (the exit status that says which); the last status read.
+    Interrupted(Option<TargetStatus>, ExitStatus),
 }
 
 impl Waited {
@@ -308,7 +330,7 @@ async fn wait_with_spinner(
     tokio::select! {
         biased;
         result = wait => result,
-        _ = tokio::signal::ctrl_c() => Waited::Interrupted(last.lock().ok().and_then(|l| *l)),
+        signal = crate::signal::interrupted() => Waited::Interrupted(last.lock().ok().and_then(|l| *l), signal),
     }
 }
 
@@ -322,50 +344,43 @@ fn finish_wait(
     printer: &mut OutcomePrinter,
 ) -> Result<ExitStatus, Failure> {
     let job = &target.target;
-    let mut outcome = match result {
+    // The outcome, the error that comes with it, and a failure to report after it (returned, for
+    // a poll that failed).
+    let (kind, failure, returned) = match result {
+        Waited::Stopped(status) => (Outcome::of_wait(stop, WaitEnd::Stopped(status)), None, None),
+        Waited::NotStopped(end, failure) => (Outcome::of_wait(stop, end), Some(*failure), None),
         Waited::CallFailed(e) => {
-            return Err(Failure::sdk(format!("cannot read the status of {job} while waiting"), &e));
+            let end = WaitEnd::Failed { not_found: e.is_not_found() };
+            let failure = Failure::sdk(format!("cannot read the status of {job} while waiting"), &e);
+            (Outcome::of_wait(stop, end), None, Some(failure))
         }
-        Waited::Stopped(_) | Waited::NotStopped(..) => {
-            let (end, failure) = match result {
-                Waited::Stopped(status) => (WaitEnd::Stopped(status), None),
-                Waited::NotStopped(end, failure) => (end, Some(failure)),
-                _ => unreachable!("matched above"),
-            };
-            let kind = Outcome::of_wait(stop, end);
-            let (name, exit) = exit::of_outcome(kind, failure.as_ref().map(|f| f.status));
-            let mut o = OutcomeDoc::new(target, name, exit);
-            o.status = kind.status();
-            if let Some(failure) = &failure {
-                report_outcome_failure(failure, ctx, out);
-            }
-            o
-        }
-        Waited::Interrupted(last) => {
-            let mut o = OutcomeDoc::new(target, "interrupted", ExitStatus::Interrupted);
-            o.status = last;
+        Waited::Interrupted(last, signal) => {
             let seen = last.map_or_else(|| "no status read yet".to_owned(), |s| format!("last status {s}"));
-            let resume = targets::resume_command(job);
-            if out.is_json() {
-                let mut failure = Failure::new(
-                    ExitStatus::Interrupted,
-                    format!("interrupted: stopped waiting for {job} ({seen})"),
-                );
-                failure.category = Some("interrupted");
-                failure.hints.push(format!("a stop already sent goes on; to wait again: {resume}"));
-                ctx.stderr.always(&failure.json().to_string());
-            } else {
-                ctx.stderr.always(&format!(
-                    "interrupted: stopped waiting for {job} ({seen}); a stop already sent goes on\n  to wait again: {resume}"
-                ));
-            }
-            o
+            let what = crate::signal::describe(signal);
+            let mut failure = Failure::new(signal, format!("{what}: stopped waiting for {job} ({seen})"));
+            failure.category = Some("interrupted");
+            failure.hints.push(format!(
+                "a stop already sent goes on; to wait again: {}",
+                targets::resume_command(job)
+            ));
+            (Outcome::gave_up(stop, last), None, Some(failure))
         }
     };
+    let error_status = failure.as_ref().or(returned.as_ref()).map(|f| f.status);
+    let (name, exit) = exit::of_outcome(kind, error_status);
+    let mut outcome = OutcomeDoc::new(target, name, exit);
+    outcome.status = kind.status();
     outcome.stop = stop;
     outcome.elapsed = Some(started.elapsed());
+    outcome.hint = hint_for(job, kind);
+    if let Some(failure) = &failure {
+        report_outcome_failure(failure, ctx, out);
+    }
     printer.print(out, &outcome).map_err(|e| unwritten(e, &outcome))?;
-    Ok(outcome.exit)
+    match returned {
+        Some(failure) => Err(failure),
+        None => Ok(outcome.exit),
+    }
 }
 
 /// `training-job wait`

@@ -38,10 +38,12 @@ pub(super) async fn confirm(
     let answer = tokio::select! {
         biased;
         answer = answer => answer,
-        _ = tokio::signal::ctrl_c() => return Err(Failure::new(ExitStatus::Interrupted, "interrupted: nothing was stopped")),
+        status = crate::signal::interrupted() => {
+            return Err(Failure::new(status, format!("{}: nothing was sent", crate::signal::describe(status))));
+        }
     };
     match answer {
         Ok(Ok(line)) if matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes") => Ok(()),
-        _ => Err(Failure::new(ExitStatus::Other, "aborted: nothing was stopped")),
+        _ => Err(Failure::new(ExitStatus::Declined, "declined: nothing was sent")),
     }
 }

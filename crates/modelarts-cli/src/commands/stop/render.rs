@@ -22,14 +22,15 @@ pub(super) struct OutcomeDoc {
     /// Line of the `--from-file` list.
     pub(super) line: Option<usize>,
     pub(super) target: JobRef,
-    /// `stopped`, `already_stopped`, `not_found`, `failed`, `wait_timed_out`, `ended_otherwise`,
-    /// `interrupted`.
+    /// A name of the outcome table (`Outcome::NAMES`: `stopped`, `stop_requested`, …).
     pub(super) outcome: &'static str,
     pub(super) status: Option<TargetStatus>,
     pub(super) stop: Option<StopOutcome<TargetStatus>>,
     pub(super) elapsed: Option<Duration>,
     pub(super) exit: ExitStatus,
     pub(super) error: Option<Failure>,
+    /// The command that sees the stop through, for an outcome that leaves the job stopping.
+    pub(super) hint: Option<String>,
 }
 
 impl OutcomeDoc {
@@ -43,6 +44,7 @@ impl OutcomeDoc {
             elapsed: None,
             exit,
             error: None,
+            hint: None,
         }
     }
 
@@ -54,6 +56,7 @@ impl OutcomeDoc {
         for (key, value) in target_fields(&self.target) {
             map.insert(key.into(), value);
         }
+        map.insert("schema_version".into(), crate::json_docs::SCHEMA_VERSION.into());
         map.insert("outcome".into(), self.outcome.into());
         match self.status {
             Some(TargetStatus::V1(status)) => insert_status(&mut map, status),
@@ -73,6 +76,7 @@ impl OutcomeDoc {
         );
         map.insert("exit_code".into(), self.exit.code().into());
         map.insert("error".into(), self.error.as_ref().map_or(Value::Null, Failure::json_fields));
+        map.insert("hint".into(), self.hint.clone().into());
         Value::Object(map)
     }
 
@@ -137,8 +141,7 @@ impl OutcomePrinter {
 pub(super) fn unwritten(error: io::Error, outcome: &OutcomeDoc) -> Failure {
     let target = &outcome.target;
     let what = match outcome.outcome {
-        "stopped" => format!("the stop of {target} was accepted"),
-        "already_stopped" => format!("{target} was already stopping or stopped"),
+        "stop_requested" => format!("the stop of {target} was accepted"),
         other => format!("{target}: {}", other.replace('_', " ")),
     };
     let status = outcome.status.map_or_else(String::new, |s| format!(" (status {s})"));
@@ -173,23 +176,26 @@ mod tests {
         let v = o.json();
         assert_eq!(
             v,
-            json!({"line": 3, "api": "v1", "job_id": 10, "version_id": 20, "outcome": "stopped", "status": 12,
-                   "status_name": "KILLED", "stop": "accepted", "elapsed_ms": 1500, "exit_code": 0, "error": null})
+            json!({"schema_version": 2, "line": 3, "api": "v1", "job_id": 10, "version_id": 20, "outcome": "stopped",
+                   "status": 12, "status_name": "KILLED", "stop": "accepted", "elapsed_ms": 1500, "exit_code": 0,
+                   "error": null, "hint": null})
         );
         let uuid = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab";
         let v2 = StopTarget { target: JobRef::route(uuid, None, None).unwrap(), line: None };
-        let mut o = OutcomeDoc::new(&v2, "already_stopped", ExitStatus::Success);
-        let terminated = TargetStatus::V2(PhaseStatus::from_phase(&Phase::Terminated));
-        o.status = Some(terminated);
-        o.stop = Some(StopOutcome::AlreadyFinal(terminated));
+        let mut o = OutcomeDoc::new(&v2, "stop_requested", ExitStatus::Success);
+        let terminating = TargetStatus::V2(PhaseStatus::from_phase(&Phase::Terminating));
+        o.status = Some(terminating);
+        o.stop = Some(StopOutcome::ConfirmedByStatus(terminating));
+        o.hint = Some(format!("modelarts training-job wait {uuid}"));
         assert_eq!(
             o.json(),
-            json!({"api": "v2", "job_id": uuid, "version_id": null, "outcome": "already_stopped",
-                   "status": "Terminated", "status_name": "Terminated", "stop": "already_final",
-                   "elapsed_ms": null, "exit_code": 0, "error": null})
+            json!({"schema_version": 2, "api": "v2", "job_id": uuid, "version_id": null, "outcome": "stop_requested",
+                   "status": "Terminating", "status_name": "Terminating", "stop": "confirmed_by_status",
+                   "elapsed_ms": null, "exit_code": 0, "error": null,
+                   "hint": format!("modelarts training-job wait {uuid}")})
         );
         let row = o.row(false);
-        assert_eq!(row[..4], [uuid, "-", "already_stopped", "Terminated"]);
+        assert_eq!(row[..4], [uuid, "-", "stop_requested", "Terminating"]);
     }
 
     #[test]
