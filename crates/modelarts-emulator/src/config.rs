@@ -317,6 +317,12 @@ impl EmulatorConfig {
         self
     }
 
+    /// Adds v2 jobs.
+    pub fn v2_jobs(mut self, jobs: impl IntoIterator<Item = V2JobSeed>) -> Self {
+        self.v2_jobs.extend(jobs);
+        self
+    }
+
     /// Generates `n` Running v2 jobs.
     pub fn generate_v2_jobs(mut self, n: usize) -> Self {
         self.generated_v2_jobs = n;

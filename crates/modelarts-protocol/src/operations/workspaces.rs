@@ -36,7 +36,6 @@ const MAX_TEXT: usize = 64;
 /// Input of the workspace list. `None` fields are left out of the query (the API's defaults apply:
 /// page 0, 1000 a page, by name, descending, every workspace).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub struct ListWorkspaces {
     /// The project.
     pub project_id: ProjectId,
