@@ -209,6 +209,13 @@ pub struct V2JobSnapshot {
     /// Left out of every search answer ([`V2JobSeed::hidden_from_search`]).
     #[serde(default)]
     pub hidden_from_search: bool,
+    /// The workspace (`"0"`, the default one, unless seeded otherwise).
+    #[serde(default = "default_workspace")]
+    pub workspace_id: String,
+}
+
+fn default_workspace() -> String {
+    crate::v2_api::DEFAULT_WORKSPACE.to_owned()
 }
 
 #[derive(Debug, Clone)]
@@ -365,6 +372,7 @@ impl V2Job {
             terminate_requested_at: self.terminate.as_ref().map(|t| t.requested_at),
             polls_since_terminate: self.terminate.as_ref().map_or(0, |t| t.polls),
             hidden_from_search: self.hidden_from_search,
+            workspace_id: self.workspace_id.clone(),
         }
     }
 

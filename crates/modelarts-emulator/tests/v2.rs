@@ -792,6 +792,10 @@ async fn a_search_reads_the_default_workspace_unless_told_and_the_workspace_list
         assert_eq!(page["total"], total, "{body}");
         assert_eq!(page["workspace_id"], workspace, "{body}");
     }
+    let snapshots = emu.state().v2_jobs();
+    let workspaces: Vec<(&str, &str)> =
+        snapshots.iter().map(|j| (j.name.as_str(), j.workspace_id.as_str())).collect();
+    assert_eq!(workspaces, [("in-ws-1", "ws-1"), ("in-default", "0")]);
     let in_ws_1 = list(&client, json!({"workspace_id": "ws-1"})).await;
     assert_eq!(in_ws_1["items"][0]["metadata"]["workspace_id"], "ws-1");
     // Show and terminate find a job whatever its workspace.
