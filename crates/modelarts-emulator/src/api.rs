@@ -115,7 +115,9 @@ impl Target {
     }
 }
 
-fn route(method: &Method, path: &str, project_id: &str) -> Target {
+/// Routes a request. With `v1_absent` every `/v1/{project}/training-jobs…` path is an unknown API
+/// (404 `APIG.0101`), as on a cloud that retired the v1 training-job API.
+fn route(method: &Method, path: &str, project_id: &str, v1_absent: bool) -> Target {
     if let Some(identity) = crate::iam::route(method, path) {
         return Target { route: identity, project_ok: true, job: Id::Absent, version: Id::Absent, v2: None };
     }
@@ -148,7 +150,11 @@ fn route(method: &Method, path: &str, project_id: &str) -> Target {
         count += 1;
     }
     let segments = &buffer[..count];
+    if v1_absent && segments.get(1) == Some(&"training-jobs") {
+        return unknown;
+    }
     let (route, job, version) = match (method, segments) {
+        (&Method::GET, [_, "workspaces"]) => (Route::Workspaces, None, None),
         (&Method::GET, [_, "training-jobs"]) => (Route::List, None, None),
         (&Method::GET, [_, "training-jobs", job, "versions"]) => (Route::Versions, Some(*job), None),
         (&Method::GET, [_, "training-jobs", job, "versions", version]) => {
@@ -513,6 +519,10 @@ fn operate(
             Ok(q) => Answer::json(StatusCode::OK, shared.list(&q, now_ms)),
             Err(msg) => invalid(msg, settings),
         },
+        (Route::Workspaces, _, _) => match crate::workspaces::WorkspaceQuery::parse(query) {
+            Ok(q) => Answer::json(StatusCode::OK, shared.workspaces(&q, now_ms)),
+            Err(msg) => invalid(msg, settings),
+        },
         // `route` only yields the combinations above.
         _ => gateway_error(StatusCode::NOT_FOUND, "APIG.0101", "The API does not exist", ""),
     }
@@ -581,7 +591,8 @@ async fn api(
     let now_ms = to_ms(now);
     let request_id = shared.next_request_id();
     let (parts, body) = req.into_parts();
-    let mut target = route(&parts.method, parts.uri.path(), &shared.config.project_id);
+    let mut target =
+        route(&parts.method, parts.uri.path(), &shared.config.project_id, shared.config.v1_absent);
     if let Some(v2) = target.v2.as_mut() {
         v2.download = parts
             .headers
@@ -798,13 +809,28 @@ mod tests {
             (Method::GET, "/v1//training-jobs", Route::Unknown, false),
             (Method::GET, "/v2/abc/training-jobs", Route::Unknown, false),
             (Method::DELETE, "/v1/abc/training-jobs/1/versions/2", Route::Unknown, false),
+            (Method::GET, "/v1/abc/workspaces", Route::Workspaces, true),
+            (Method::GET, "/v1/xyz/workspaces", Route::Workspaces, false),
+            (Method::POST, "/v1/abc/workspaces", Route::Unknown, false),
+            (Method::GET, "/v1/abc/workspaces/", Route::Unknown, false),
         ];
         for (method, path, expected, project_ok) in cases {
-            let t = route(method, path, p);
+            let t = route(method, path, p, false);
             assert_eq!(t.route, *expected, "{method} {path}");
             assert_eq!(t.project_ok, *project_ok, "{method} {path}");
         }
-        let t = route(&Method::GET, "/v1/abc/training-jobs/x1/versions/+2", p);
+        // Without the v1 training-job API, every one of its paths is unknown; the rest stay.
+        for (method, path, _, _) in cases {
+            let absent = route(method, path, p, true).route;
+            let kept = if path.starts_with("/v1/") && path.contains("/training-jobs") {
+                Route::Unknown
+            } else {
+                route(method, path, p, false).route
+            };
+            assert_eq!(absent, kept, "v1 absent: {method} {path}");
+        }
+        assert_eq!(route(&Method::POST, "/v2/abc/training-job-searches", p, true).route, Route::V2List);
+        let t = route(&Method::GET, "/v1/abc/training-jobs/x1/versions/+2", p, false);
         assert!(matches!(t.job, Id::Invalid(_)) && matches!(t.version, Id::Invalid(_)));
     }
 

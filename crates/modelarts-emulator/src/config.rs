@@ -205,6 +205,13 @@ pub struct EmulatorConfig {
     pub iam: IamConfig,
     /// The ECS metadata face (off by default).
     pub metadata: MetadataConfig,
+    /// Serve no v1 training-job API, as a cloud that retired it: every
+    /// `/v1/{project_id}/training-jobs…` route answers the gateway's 404
+    /// `{"error_code":"APIG.0101","error_msg":"The API does not exist or has not been published in the environment","request_id":…}`
+    /// (with `X-Request-Id`), whatever the method, auth or faults. The v2, workspace, IAM and
+    /// metadata routes are unaffected (the workspace list `GET /v1/{project_id}/workspaces` is
+    /// another ModelArts API and stays). Off by default.
+    pub v1_absent: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -238,6 +245,7 @@ impl Default for EmulatorConfig {
             },
             iam: IamConfig::default(),
             metadata: MetadataConfig::default(),
+            v1_absent: false,
         }
     }
 }
@@ -306,6 +314,12 @@ impl EmulatorConfig {
     /// Adds a v2 job.
     pub fn v2_job(mut self, job: V2JobSeed) -> Self {
         self.v2_jobs.push(job);
+        self
+    }
+
+    /// Adds v2 jobs.
+    pub fn v2_jobs(mut self, jobs: impl IntoIterator<Item = V2JobSeed>) -> Self {
+        self.v2_jobs.extend(jobs);
         self
     }
 
@@ -387,6 +401,12 @@ impl EmulatorConfig {
     /// Sets the IAM face's configuration.
     pub fn iam(mut self, iam: IamConfig) -> Self {
         self.iam = iam;
+        self
+    }
+
+    /// Serves no v1 training-job API (see [`EmulatorConfig::v1_absent`]).
+    pub fn v1_absent(mut self, absent: bool) -> Self {
+        self.v1_absent = absent;
         self
     }
 

@@ -48,6 +48,8 @@ pub enum Route {
     /// v2 `GET /v2/…/training-jobs/{id}/events`
     #[serde(rename = "v2_events")]
     V2Events,
+    /// Workspace list `GET /v1/…/workspaces`
+    Workspaces,
     /// IAM `GET /v3/projects`
     #[serde(rename = "iam_projects")]
     IamProjects,
@@ -89,6 +91,7 @@ impl Route {
             Route::V2LogPreview => "v2_log_preview",
             Route::V2LogUrl => "v2_log_url",
             Route::V2Events => "v2_events",
+            Route::Workspaces => "workspaces",
             Route::IamProjects => "iam_projects",
             Route::IamAuthProjects => "iam_auth_projects",
             Route::IamTokens => "iam_tokens",
@@ -155,6 +158,8 @@ pub enum RouteSelector {
     /// Only the v2 events.
     #[serde(rename = "v2_events")]
     V2Events,
+    /// Only the workspace list.
+    Workspaces,
     /// Only IAM `GET /v3/projects`.
     #[serde(rename = "iam_projects")]
     IamProjects,
@@ -194,6 +199,7 @@ impl RouteSelector {
             RouteSelector::V2LogPreview => route == Route::V2LogPreview,
             RouteSelector::V2LogUrl => route == Route::V2LogUrl,
             RouteSelector::V2Events => route == Route::V2Events,
+            RouteSelector::Workspaces => route == Route::Workspaces,
             RouteSelector::IamProjects => route == Route::IamProjects,
             RouteSelector::IamAuthProjects => route == Route::IamAuthProjects,
             RouteSelector::IamTokens => route == Route::IamTokens,

@@ -68,6 +68,12 @@
 //!   break ties by job id (desc is the exact reverse of asc). `status`, `duration` and `version_id` in the list are the latest
 //!   (highest id) version's.
 //! - Unknown paths and wrong methods, including a trailing slash: 404 `APIG.0101`.
+//! - **No v1 API** ([`EmulatorConfig::v1_absent`], `--v1-absent`): every
+//!   `/v1/{project_id}/training-jobs…` route answers as an unknown path, 404
+//!   `{"error_code":"APIG.0101","error_msg":"The API does not exist or has not been published in the environment","request_id":…}`
+//!   with `X-Request-Id`, before auth, faults or anything else (the journal names the route
+//!   `unknown`), as Huawei Cloud does since it retired the v1 training-job API. The v2 routes, the
+//!   workspace list, IAM and metadata are unaffected.
 //! - Request bodies over 1 MiB: 413 `APIG.0201`.
 //!
 //! # The v2 API
@@ -105,6 +111,16 @@
 //! - Seeds: `--v2-jobs N` (N Running jobs, ids from the random seed), [`V2JobSeed`] through
 //!   [`EmulatorConfig::v2_job`], the seed file's `v2_jobs` section (`{"jobs":[…],"v2_jobs":[…]}`;
 //!   a bare array is v1 jobs), and `POST /__emulator/v2/jobs`.
+//! - **Workspaces**: a job is in the workspace of its seed (`workspace_id`, [`V2JobSeed::workspace`];
+//!   `"0"`, the default workspace, when absent). A search reads the body's `workspace_id`, `"0"`
+//!   when absent, and shows only that workspace's jobs (`total` counts them alone); the answer
+//!   repeats the `workspace_id` searched. `GET /v1/{project_id}/workspaces` (route `workspaces`)
+//!   lists `"0"` (named `default`) and every workspace a v1 or v2 job is in, as the workspace
+//!   management API does: `{total_count, count, workspaces:[{id, name, description, owner,
+//!   create_time, update_time, enterprise_project_id, enterprise_project_name, auth_type, status,
+//!   status_info}]}`; query `offset` (a page index), `limit` (1..=1000, 1000), `sort_by` (`name`,
+//!   `update_time`, `status`), `order` (`desc` default), `name` (substring), `enterprise_project_id`,
+//!   `filter_accessible`. It is not part of the v1 training-job API, so `--v1-absent` keeps it.
 //! - **A search index that lags behind**: a job seeded with `"hidden_from_search": true` (or hidden
 //!   later with [`StateHandle::set_v2_hidden_from_search`]) is in no search page and no `total`,
 //!   whatever the filter, while show, terminate, logs and events find it as usual; a client must
@@ -209,6 +225,7 @@ mod throttle;
 mod tls;
 mod v2_api;
 mod v2_model;
+mod workspaces;
 
 use std::path::PathBuf;
 

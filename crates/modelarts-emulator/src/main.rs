@@ -105,6 +105,11 @@ struct Args {
     /// Worker threads (default: one per CPU).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// Serve no v1 training-job API, as Huawei Cloud since its retirement: every
+    /// `/v1/{project_id}/training-jobs…` route answers 404 APIG.0101 ("The API does not exist or has
+    /// not been published in the environment"). v2, the workspace list, IAM and metadata stay.
+    #[arg(long)]
+    v1_absent: bool,
     /// Print shell `export` lines instead of the JSON start line and return at once, the emulator
     /// serving in the background: `eval "$(modelarts-emulator --tls --print-env)"` points the
     /// `modelarts` CLI at it; `kill $MODELARTS_EMULATOR_PID` stops it.
@@ -192,6 +197,7 @@ fn config(args: &Args) -> Result<EmulatorConfig, modelarts_emulator::Error> {
         .clock_offset_secs(args.clock_offset)
         .random_seed(args.random_seed)
         .journal_limit(args.journal_limit)
+        .v1_absent(args.v1_absent)
         .iam(IamConfig::default().region(Some(&args.iam_region)));
     if args.metadata {
         let metadata = MetadataConfig::enabled();

@@ -310,6 +310,21 @@ impl Shared {
         true
     }
 
+    /// The workspace list (`GET /v1/{project}/workspaces`): `"0"` and every workspace a v1 or v2
+    /// job is in, each with the earliest creation time of its jobs.
+    pub(crate) fn workspaces(&self, q: &crate::workspaces::WorkspaceQuery, now_ms: u64) -> Vec<u8> {
+        let inner = self.lock();
+        let mut used: BTreeMap<String, u64> = BTreeMap::new();
+        let v1 = inner.jobs.values().map(|j| (&j.workspace_id, j.create_time));
+        let v2 = inner.v2.jobs.values().map(|j| (&j.workspace_id, j.create_time));
+        for (workspace, created) in v1.chain(v2) {
+            let earliest = used.entry(workspace.clone()).or_insert(created);
+            *earliest = (*earliest).min(created);
+        }
+        drop(inner);
+        crate::workspaces::answer(q, used, now_ms).to_string().into_bytes()
+    }
+
     /// Runs `f` on the v2 jobs under the lock.
     pub(crate) fn with_v2<R>(&self, f: impl FnOnce(&mut V2Jobs) -> R) -> R {
         f(&mut self.lock().v2)

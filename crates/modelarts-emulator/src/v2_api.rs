@@ -13,6 +13,8 @@ use crate::v2_model::{TerminateOutcome, V2Job, V2Phase};
 const MAX_LIMIT: usize = 50;
 /// Page size when the body has none.
 const DEFAULT_LIMIT: usize = 10;
+/// The workspace a search without `workspace_id` reads.
+pub(crate) const DEFAULT_WORKSPACE: &str = "0";
 
 /// A routed v2 request.
 pub(crate) struct V2Target {
@@ -179,6 +181,7 @@ pub(crate) fn operate(
                     "offset": q.offset,
                     "sort_by": q.sort.as_str(),
                     "order": if q.descending { "desc" } else { "asc" },
+                    "workspace_id": q.workspace_id,
                     "items": items,
                 });
                 if let (Some(g), Some(map)) = (&q.group_by, out.as_object_mut()) {
@@ -324,20 +327,22 @@ struct ListQuery {
     sort: Sort,
     descending: bool,
     group_by: Option<String>,
-    workspace_id: Option<String>,
+    /// The workspace searched: the body's `workspace_id`, `"0"` (the default workspace) when absent.
+    workspace_id: String,
     filters: Vec<Filter>,
 }
 
 impl ListQuery {
-    /// No workspace and no filter: every job matches.
+    /// The default workspace and no filter: every job of the sorted indexes matches.
     fn unfiltered(&self) -> bool {
-        self.workspace_id.is_none() && self.filters.is_empty()
+        self.workspace_id == DEFAULT_WORKSPACE && self.filters.is_empty()
     }
 
-    /// Whether the search shows `job` for this query (never a job hidden from the search).
+    /// Whether the search shows `job` for this query (never a job hidden from the search, never a
+    /// job of another workspace).
     fn matches(&self, job: &V2Job) -> bool {
         !job.hidden_from_search
-            && self.workspace_id.as_ref().is_none_or(|w| &job.workspace_id == w)
+            && job.workspace_id == self.workspace_id
             && self.filters.iter().all(|f| f.matches(job))
     }
 
@@ -391,7 +396,7 @@ impl ListQuery {
             Some(other) => return Err(invalid(format!("Invalid order {other:?} (expected asc or desc)"))),
         };
         let group_by = text("group_by")?;
-        let workspace_id = text("workspace_id")?;
+        let workspace_id = text("workspace_id")?.unwrap_or_else(|| DEFAULT_WORKSPACE.to_owned());
         let mut filters = Vec::new();
         match map.get("filters") {
             None | Some(Value::Null) => {}

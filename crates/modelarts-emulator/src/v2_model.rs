@@ -159,6 +159,13 @@ impl V2JobSeed {
         self
     }
 
+    /// Puts the job in another workspace than the default `"0"`: a search finds it only with this
+    /// `workspace_id`, and the workspace list names it.
+    pub fn workspace(mut self, workspace_id: impl Into<String>) -> Self {
+        self.workspace_id = Some(workspace_id.into());
+        self
+    }
+
     /// Leaves the job out of every search answer (see [`V2JobSeed::hidden_from_search`]).
     pub fn hidden_from_search(mut self) -> Self {
         self.hidden_from_search = true;
@@ -202,6 +209,13 @@ pub struct V2JobSnapshot {
     /// Left out of every search answer ([`V2JobSeed::hidden_from_search`]).
     #[serde(default)]
     pub hidden_from_search: bool,
+    /// The workspace (`"0"`, the default one, unless seeded otherwise).
+    #[serde(default = "default_workspace")]
+    pub workspace_id: String,
+}
+
+fn default_workspace() -> String {
+    crate::v2_api::DEFAULT_WORKSPACE.to_owned()
 }
 
 #[derive(Debug, Clone)]
@@ -358,6 +372,7 @@ impl V2Job {
             terminate_requested_at: self.terminate.as_ref().map(|t| t.requested_at),
             polls_since_terminate: self.terminate.as_ref().map_or(0, |t| t.polls),
             hidden_from_search: self.hidden_from_search,
+            workspace_id: self.workspace_id.clone(),
         }
     }
 
@@ -423,8 +438,9 @@ pub(crate) trait V2SeedDefaults {
 pub(crate) struct V2Jobs {
     pub(crate) jobs: BTreeMap<String, V2Job>,
     /// The ids in ascending (create time, id) and (name, id) order, built on the first search that
-    /// needs them and dropped whenever jobs are added or removed: a page of an unfiltered search is a
-    /// slice of one. Jobs hidden from the search are not in them.
+    /// needs them and dropped whenever jobs are added or removed: a page of an unfiltered search (of
+    /// the default workspace) is a slice of one. Jobs hidden from the search, and jobs of other
+    /// workspaces, are not in them.
     by_create_time: Option<Vec<String>>,
     by_name: Option<Vec<String>>,
 }
@@ -513,13 +529,16 @@ impl V2Jobs {
     }
 }
 
-/// The ids the search shows, sorted by `key`, ties in id order (`jobs` iterates by id and the
-/// sort is stable).
+/// The ids a search of the default workspace shows, sorted by `key`, ties in id order (`jobs`
+/// iterates by id and the sort is stable).
 fn sorted_ids(
     jobs: &BTreeMap<String, V2Job>,
     key: impl Fn(&V2Job, &V2Job) -> std::cmp::Ordering,
 ) -> Vec<String> {
-    let mut all: Vec<&V2Job> = jobs.values().filter(|j| !j.hidden_from_search).collect();
+    let mut all: Vec<&V2Job> = jobs
+        .values()
+        .filter(|j| !j.hidden_from_search && j.workspace_id == crate::v2_api::DEFAULT_WORKSPACE)
+        .collect();
     all.sort_by(|a, b| key(a, b));
     all.into_iter().map(|j| j.id.clone()).collect()
 }

@@ -709,3 +709,163 @@ async fn seed_file_sections_and_the_binary_flag() {
     assert_eq!(settings["v2_already_stopped"], "ok-false");
     assert_eq!(settings["already_stopped"], "bad-request");
 }
+
+const ABSENT: &str = "The API does not exist or has not been published in the environment";
+
+#[tokio::test]
+async fn without_the_v1_api_every_v1_training_job_route_is_apig_0101_and_the_rest_stays() {
+    let cfg = EmulatorConfig::default()
+        .v1_absent(true)
+        .job(JobSeed::running(10, 20).workspace("ws-v1"))
+        .v2_job(V2JobSeed::running(A).name("v2-job"));
+    let (emu, client) = start(cfg, Proto::H1).await;
+    let v1 = [
+        (Method::GET, client.jobs_path("")),
+        (Method::GET, client.jobs_path("?page=1&per_page=100")),
+        (Method::GET, client.jobs_path("/10/versions")),
+        (Method::GET, client.show_path(10, 20)),
+        (Method::POST, client.stop_path(10, 20)),
+        (Method::GET, client.jobs_path("/10/versions/20/aom-log?log_file=x")),
+        (Method::GET, client.jobs_path("/10/versions/20/log/file-names")),
+        (Method::GET, client.jobs_path("/")),
+        (Method::DELETE, client.jobs_path("/10")),
+    ];
+    for (method, path) in &v1 {
+        // Signed or not: the gateway does not know the API, so it checks nothing else.
+        let signed = client.signed(method.clone(), path).await;
+        let unsigned = client.send(method.clone(), path, &[]).await;
+        for reply in [signed, unsigned] {
+            assert_eq!(assert_gateway_error(&reply, 404, "APIG.0101"), ABSENT, "{method} {path}");
+            assert_common_headers(&reply);
+            assert_eq!(reply.header("content-type"), Some("application/json"));
+        }
+    }
+    let journal = emu.state().take_journal();
+    assert_eq!(journal.len(), 2 * v1.len());
+    assert!(journal.iter().all(|e| e.route.as_str() == "unknown" && e.status == Some(404)), "{journal:?}");
+    // The version was not stopped; v2, the workspace list and IAM answer as usual.
+    assert_eq!(emu.state().version_status(10, 20), Some(modelarts_emulator::status::RUNNING));
+    let page = signed(&emu, &client, &ListTrainingJobsV2::new(project(&client))).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(names(&page.json()), ["v2-job"]);
+    let workspaces = client.signed(Method::GET, &format!("/v1/{}/workspaces", client.project)).await;
+    assert_eq!(workspaces.status, 200, "{}", String::from_utf8_lossy(&workspaces.body));
+    let workspaces = workspaces.json();
+    let ids: Vec<&str> =
+        workspaces["workspaces"].as_array().unwrap().iter().map(|w| w["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["ws-v1", "0"]);
+    let iam = client.signed(Method::GET, "/v3/projects?name=cn-north-4").await;
+    assert_eq!(iam.status, 200);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_search_reads_the_default_workspace_unless_told_and_the_workspace_list_names_each() {
+    let cfg = open_config()
+        .v2_job(V2JobSeed::running(A).name("in-default").create_time(2_000))
+        .v2_job(V2JobSeed::running(B).name("in-ws-1").workspace("ws-1").create_time(1_000))
+        .job(JobSeed::running(10, 20).workspace("ws-v1"));
+    let (emu, client) = start(cfg, Proto::H1).await;
+    // (body, names, total, workspace_id echoed)
+    let cases = [
+        (json!({}), vec!["in-default"], 1, "0"),
+        (json!({"sort_by": "name", "order": "asc"}), vec!["in-default"], 1, "0"),
+        (json!({"workspace_id": "0"}), vec!["in-default"], 1, "0"),
+        (json!({"workspace_id": "ws-1"}), vec!["in-ws-1"], 1, "ws-1"),
+        (
+            json!({"workspace_id": "ws-1", "filters": [{"key": "phase", "operator": "in", "value": ["Running"]}]}),
+            vec!["in-ws-1"],
+            1,
+            "ws-1",
+        ),
+        (
+            json!({"workspace_id": "ws-1", "filters": [{"key": "name", "operator": "like", "value": ["default"]}]}),
+            vec![],
+            0,
+            "ws-1",
+        ),
+        (json!({"workspace_id": "nowhere"}), vec![], 0, "nowhere"),
+    ];
+    for (body, expected, total, workspace) in cases {
+        let page = list(&client, body.clone()).await;
+        assert_eq!(names(&page), expected, "{body}");
+        assert_eq!(page["total"], total, "{body}");
+        assert_eq!(page["workspace_id"], workspace, "{body}");
+    }
+    let snapshots = emu.state().v2_jobs();
+    let workspaces: Vec<(&str, &str)> =
+        snapshots.iter().map(|j| (j.name.as_str(), j.workspace_id.as_str())).collect();
+    assert_eq!(workspaces, [("in-ws-1", "ws-1"), ("in-default", "0")]);
+    let in_ws_1 = list(&client, json!({"workspace_id": "ws-1"})).await;
+    assert_eq!(in_ws_1["items"][0]["metadata"]["workspace_id"], "ws-1");
+    // Show and terminate find a job whatever its workspace.
+    assert_eq!(client.get(&v2_path(&client, &format!("/training-jobs/{B}"))).await.status, 200);
+
+    let path = format!("/v1/{}/workspaces", client.project);
+    let all = client.get(&path).await;
+    assert_eq!(all.status, 200, "{}", String::from_utf8_lossy(&all.body));
+    assert_common_headers(&all);
+    let all = all.json();
+    assert_eq!((all["total_count"].as_u64(), all["count"].as_u64()), (Some(3), Some(3)), "{all}");
+    let listed: Vec<(&str, &str)> = all["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["id"].as_str().unwrap(), w["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(listed, [("ws-v1", "ws-v1"), ("ws-1", "ws-1"), ("0", "default")]);
+    let ws1 = &all["workspaces"][1];
+    for field in [
+        "description",
+        "owner",
+        "enterprise_project_id",
+        "enterprise_project_name",
+        "auth_type",
+        "status_info",
+    ] {
+        assert!(ws1[field].is_string(), "{field}: {ws1}");
+    }
+    assert_eq!((ws1["status"].as_str(), ws1["create_time"].as_u64()), (Some("NORMAL"), Some(1_000)));
+    let page = client.get(&format!("{path}?limit=2&offset=1&order=asc")).await.json();
+    assert_eq!((page["total_count"].as_u64(), page["count"].as_u64()), (Some(3), Some(1)), "{page}");
+    assert_eq!(page["workspaces"][0]["id"], "ws-v1");
+    assert_eq!(client.get(&format!("{path}?name=DEF")).await.json()["workspaces"][0]["id"], "0");
+    common::assert_modelarts_error(&client.get(&format!("{path}?limit=0")).await, 400, "ModelArts.0101");
+    common::assert_modelarts_error(&client.get("/v1/0000/workspaces").await, 403, "ModelArts.0210");
+    assert_eq!(emu.state().journal().last().unwrap().route.as_str(), "workspaces");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_binary_serves_no_v1_api_with_the_v1_absent_flag() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_modelarts-emulator"))
+        .args(["--v1-absent", "--jobs", "2", "--v2-jobs", "1", "--auth", "off"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line)
+        .unwrap();
+    let start: Value = serde_json::from_str(&line).unwrap();
+    let base =
+        format!("{}/v1/{}", start["endpoint"].as_str().unwrap(), start["project_id"].as_str().unwrap());
+    let http = common::client_for(None, Proto::H1);
+    let mut answers = Vec::new();
+    for path in ["/training-jobs", "/workspaces"] {
+        let request = http::Request::get(format!("{base}{path}")).body(Full::new(Bytes::new())).unwrap();
+        let response = http.request(request).await.unwrap();
+        let status = response.status().as_u16();
+        let body = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+        answers.push((status, serde_json::from_slice::<Value>(&body).unwrap()));
+    }
+    // Stopped before any assertion, so that a failure leaves no process behind.
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(answers[0].0, 404);
+    assert_eq!(
+        (answers[0].1["error_code"].as_str(), answers[0].1["error_msg"].as_str()),
+        (Some("APIG.0101"), Some(ABSENT))
+    );
+    assert_eq!(answers[1].0, 200, "{}", answers[1].1);
+}

@@ -211,19 +211,20 @@ pub struct CallError<E> {
 
 impl<E> CallError<E> {
     /// Whether the service refused the request for a reason other than authentication,
-    /// throttling or a server failure: a refusal a stop must check against the status.
+    /// throttling, a server failure or an API that is not there (`APIG.0101`, where a status read
+    /// gets the same answer): a refusal a stop must check against the status.
     pub fn is_refusal(&self) -> bool {
         match &self.error {
             AttemptError::Api { error, .. } => {
                 !error.is_throttling()
-                    && !matches!(error.class(), ErrorClass::Auth | ErrorClass::Server)
+                    && !matches!(error.class(), ErrorClass::Auth | ErrorClass::Server | ErrorClass::ApiAbsent)
                     && error.http_status < 500
             }
             _ => false,
         }
     }
 
-    /// Whether the service said the resource does not exist.
+    /// Whether the service said the resource does not exist (not an API that is not there).
     pub fn is_not_found(&self) -> bool {
         self.error.api_error().is_some_and(ApiError::is_not_found)
     }
@@ -769,6 +770,8 @@ mod tests {
         assert!(!refusal(401, "APIG.0301").is_refusal());
         assert!(!refusal(429, "APIG.0308").is_refusal());
         assert!(!refusal(503, "APIG.0201").is_refusal());
+        assert!(!refusal(404, "APIG.0101").is_refusal());
+        assert!(!refusal(404, "APIG.0101").is_not_found());
         let transport =
             CallError { error: AttemptError::Transport(()), attempts: 1, reason: GiveUpReason::NotRetryable };
         assert!(!transport.is_refusal());

@@ -17,8 +17,13 @@ pub enum ErrorClass {
     Permission,
     /// Too many requests (429, `APIG.0308`).
     Throttling,
-    /// The job, version or API does not exist.
+    /// The job or version does not exist.
     NotFound,
+    /// The API itself is not there: the gateway's 404 `APIG.0101` ("The API does not exist or has
+    /// not been published in the environment"), e.g. the v1 training-job API on a cloud that
+    /// retired it, or a wrong path. It says nothing about any job: not [`NotFound`](Self::NotFound),
+    /// and never retried.
+    ApiAbsent,
     /// The request conflicts with the resource's state (a stop of a version that cannot be stopped).
     Conflict,
     /// The request is invalid (400).
@@ -98,7 +103,7 @@ catalogue! {
     "ModelArts.4700", 503, Server, "gateway error";
     "ModelArts.6100", 408, Server, "timeout";
     "ModelArts.6101", 429, Throttling, "system busy";
-    "APIG.0101", 404, NotFound, "the API does not exist or has not been published";
+    "APIG.0101", 404, ApiAbsent, "the API does not exist or has not been published";
     "APIG.0103", 500, Server, "the back end does not exist";
     "APIG.0104", 500, Server, "the plug-ins do not exist";
     "APIG.0105", 500, Server, "the back-end configuration does not exist";
@@ -244,9 +249,28 @@ impl ApiError {
         self.class() == ErrorClass::Auth
     }
 
-    /// The job, version or API does not exist.
+    /// The job or version does not exist. Not for an API that is not there: see
+    /// [`is_api_absent`](Self::is_api_absent).
     pub fn is_not_found(&self) -> bool {
         self.class() == ErrorClass::NotFound
+    }
+
+    /// The API gateway says the API itself is not there: HTTP 404 with `APIG.0101` (or its
+    /// `APIGW.0101` spelling), "The API does not exist or has not been published in the
+    /// environment". Huawei Cloud retired the v1 training-job API, so a v1 call may get this answer
+    /// where only v2 is served; a caller that covers both APIs may skip v1 on it, and on nothing
+    /// else (any other refusal is a real failure).
+    ///
+    /// ```
+    /// use modelarts_protocol::error::ApiError;
+    ///
+    /// assert!(ApiError::new(404).with_code("APIG.0101").is_api_absent());
+    /// assert!(!ApiError::new(404).with_code("APIG.0101").is_not_found());
+    /// assert!(!ApiError::new(404).is_api_absent()); // a bare 404 is not the gateway's word
+    /// assert!(!ApiError::new(400).with_code("ModelArts.2775").is_api_absent());
+    /// ```
+    pub fn is_api_absent(&self) -> bool {
+        self.http_status == 404 && self.class() == ErrorClass::ApiAbsent
     }
 
     /// The request conflicts with the resource's state.
@@ -378,7 +402,8 @@ mod tests {
             (429, None, ErrorClass::Throttling),
             (401, Some("APIG.0301"), ErrorClass::Auth),
             (400, Some("ModelArts.2775"), ErrorClass::NotFound),
-            (404, Some("APIG.0101"), ErrorClass::NotFound),
+            (404, Some("APIG.0101"), ErrorClass::ApiAbsent),
+            (404, Some("APIGW.0101"), ErrorClass::ApiAbsent),
             (409, Some("ModelArts.2796"), ErrorClass::Conflict),
             (400, Some("ModelArts.0105"), ErrorClass::Conflict),
             (200, Some("ModelArts.0105"), ErrorClass::Conflict),
@@ -394,6 +419,27 @@ mod tests {
         }
         assert!(api(429, None).is_throttling());
         assert!(api(400, Some("ModelArts.2775")).is_not_found());
+    }
+
+    #[test]
+    fn only_the_gateways_404_apig_0101_says_the_api_is_absent() {
+        // (status, code, is_api_absent, is_not_found)
+        let cases = [
+            (404, Some("APIG.0101"), true, false),
+            (404, Some("APIGW.0101"), true, false),
+            (404, Some(" APIG.0101 "), true, false),
+            (404, None, false, true),
+            (404, Some("ModelArts.0015"), false, true),
+            (400, Some("ModelArts.2775"), false, true),
+            (404, Some("ModelArts.2786"), false, true),
+            (400, Some("APIG.0101"), false, false),
+            (404, Some("APIG.0102"), false, true),
+            (500, Some("APIG.0103"), false, false),
+        ];
+        for (status, code, absent, not_found) in cases {
+            let e = api(status, code);
+            assert_eq!((e.is_api_absent(), e.is_not_found()), (absent, not_found), "{status} {code:?}");
+        }
     }
 
     #[test]

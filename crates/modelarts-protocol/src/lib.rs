@@ -52,6 +52,7 @@ pub mod target;
 pub mod v2;
 pub mod waiter;
 pub mod watch;
+pub mod workspace;
 
 /// The `bytes` crate of the bodies.
 pub use bytes;

@@ -127,6 +127,7 @@ impl RetryPolicy {
     /// | 500, 502, 504, 408, other server codes | retry | check state first |
     /// | 401 while the clock is off by > 60 s | re-sign once | re-sign once |
     /// | malformed body | retry | check state first |
+    /// | 404 `APIG.0101`: the API is not there | no | no |
     /// | any other error | no | no |
     pub fn classify(&self, outcome: &AttemptOutcome<'_>, context: &AttemptContext) -> RetryDecision {
         let transient_or_check = if context.idempotent {
@@ -147,6 +148,9 @@ impl RetryPolicy {
                     return RetryDecision::Retry { kind: RetryKind::Throttling, retry_after };
                 }
                 match error.class() {
+                    // The gateway does not know the API (e.g. v1 where it was retired): asking
+                    // again, or at another time, gets the same answer.
+                    ErrorClass::ApiAbsent => RetryDecision::DoNotRetry,
                     ErrorClass::Server if error.http_status == 503 => {
                         RetryDecision::Retry { kind: RetryKind::Transient, retry_after }
                     }
@@ -329,6 +333,7 @@ mod tests {
         let e404 = api(400, Some("ModelArts.2775"));
         let e401 = api(401, Some("APIG.0301"));
         let e409 = api(409, Some("ModelArts.2796"));
+        let absent = api(404, Some("APIG.0101"));
         let after = Some(Duration::from_secs(3));
         let cases: Vec<(AttemptOutcome<'_>, AttemptContext, RetryDecision)> = vec![
             (AttemptOutcome::TransportError { may_have_reached_server: false }, stop, transient),
@@ -353,6 +358,13 @@ mod tests {
             (AttemptOutcome::Api { error: &e404, retry_after: None }, idem, DoNotRetry),
             (AttemptOutcome::Api { error: &e409, retry_after: None }, stop, DoNotRetry),
             (AttemptOutcome::Api { error: &e401, retry_after: None }, idem, DoNotRetry),
+            (AttemptOutcome::Api { error: &absent, retry_after: None }, idem, DoNotRetry),
+            (AttemptOutcome::Api { error: &absent, retry_after: None }, stop, DoNotRetry),
+            (
+                AttemptOutcome::Api { error: &absent, retry_after: None },
+                AttemptContext { clock_skew: Some(ClockSkew { millis: 600_000 }), ..idem },
+                DoNotRetry,
+            ),
             (AttemptOutcome::TlsRejected, idem, DoNotRetry),
             (AttemptOutcome::TlsRejected, stop, DoNotRetry),
             (AttemptOutcome::ProxyAuthRejected, idem, DoNotRetry),

@@ -237,9 +237,18 @@ impl Error {
         self.api_error().is_some_and(ApiError::is_throttling)
     }
 
-    /// Whether the job or version does not exist.
+    /// Whether the job or version does not exist (never true of an API that is not there: see
+    /// [`is_api_absent`](Self::is_api_absent)).
     pub fn is_not_found(&self) -> bool {
         self.api_error().is_some_and(ApiError::is_not_found)
+    }
+
+    /// Whether the API gateway said the API itself is not there: 404 `APIG.0101` ("The API does not
+    /// exist or has not been published in the environment"), as a cloud that retired the v1
+    /// training-job API answers a v1 call. A command that covers both APIs may skip v1 on this
+    /// answer and on no other ([`ApiError::is_api_absent`]). The call was not retried.
+    pub fn is_api_absent(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_api_absent)
     }
 
     /// Whether retrying later might succeed: see [`ErrorCategory::Transient`].

@@ -81,6 +81,7 @@ pub use modelarts_protocol::status::JobStatus;
 pub use modelarts_protocol::target::{ApiVersion, JobRef, TargetStatus};
 pub use modelarts_protocol::v2::{Phase, PhaseStatus, TrainingJob, TrainingJobId, TrainingJobList};
 pub use modelarts_protocol::waiter::WaitOptions;
+pub use modelarts_protocol::workspace::{DEFAULT_WORKSPACE_ID, Workspace};
 #[cfg(feature = "transport")]
 pub use modelarts_transport::{HttpsTransport, TransportConfig};
 

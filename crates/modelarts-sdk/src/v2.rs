@@ -11,12 +11,14 @@ use modelarts_http::HttpSend;
 use modelarts_protocol::operations::list_training_jobs::Order;
 use modelarts_protocol::operations::v2::list::{Filter, ListTrainingJobsV2};
 use modelarts_protocol::operations::v2::show::ShowTrainingJob;
+use modelarts_protocol::operations::workspaces::ListWorkspaces;
 use modelarts_protocol::pagination::WalkError;
 use modelarts_protocol::v2::{
     OffsetMode, PageStep, Paginator, PhaseStatus, TrainingJob, TrainingJobId, TrainingJobList,
     TrainingJobTarget, WalkEnd,
 };
 use modelarts_protocol::waiter::WaitOptions;
+use modelarts_protocol::workspace::{Workspace, WorkspaceWalk};
 
 use crate::client::Client;
 use crate::error::{Error, WaitError};
@@ -39,9 +41,26 @@ pub struct V2ListQuery {
     pub order: Option<Order>,
     /// Filters, all of which apply (e.g. [`Filter::name_like`], [`Filter::phase_in`]).
     pub filters: Vec<Filter>,
+    /// The workspace to search (sent only when set). `None` searches the default workspace `"0"`
+    /// only: jobs of other workspaces are not returned without it. [`Client::list_workspaces`]
+    /// names them all.
+    pub workspace_id: Option<String>,
 }
 
 impl V2ListQuery {
+    /// The same query in workspace `workspace_id`.
+    ///
+    /// ```
+    /// use modelarts_sdk::V2ListQuery;
+    /// let query = V2ListQuery::default().in_workspace("1c5f1e1f6b4a4c61a0e6f6ad1d6e4c33");
+    /// assert_eq!(query.workspace_id.as_deref(), Some("1c5f1e1f6b4a4c61a0e6f6ad1d6e4c33"));
+    /// ```
+    #[must_use]
+    pub fn in_workspace(mut self, workspace_id: impl Into<String>) -> Self {
+        self.workspace_id = Some(workspace_id.into());
+        self
+    }
+
     fn operation(&self, project_id: modelarts_protocol::ProjectId) -> ListTrainingJobsV2 {
         ListTrainingJobsV2 {
             offset: self.offset,
@@ -49,6 +68,7 @@ impl V2ListQuery {
             sort_by: self.sort_by.clone(),
             order: self.order,
             filters: self.filters.clone(),
+            workspace_id: self.workspace_id.clone(),
             ..ListTrainingJobsV2::new(project_id)
         }
     }
@@ -222,15 +242,27 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         })
     }
 
-    /// Every v2 job that can be terminated (Creating, Pending, Running) whose name contains
-    /// `search` (all jobs when `None`), in list order.
+    /// Every v2 job of the default workspace that can be terminated (Creating, Pending, Running)
+    /// whose name contains `search` (all jobs when `None`), in list order. For another workspace:
+    /// [`running_training_jobs_v2_in_workspace`](Self::running_training_jobs_v2_in_workspace).
     pub async fn running_training_jobs_v2(
         &self,
         search: Option<String>,
     ) -> Result<Vec<TrainingJobId>, Error> {
+        self.running_training_jobs_v2_in_workspace(search, None).await
+    }
+
+    /// [`running_training_jobs_v2`](Self::running_training_jobs_v2) in workspace `workspace_id`
+    /// (`None`: the default workspace `"0"`, and no `workspace_id` is sent).
+    pub async fn running_training_jobs_v2_in_workspace(
+        &self,
+        search: Option<String>,
+        workspace_id: Option<&str>,
+    ) -> Result<Vec<TrainingJobId>, Error> {
         let filters = search.map(Filter::name_like).into_iter().collect();
-        let mut jobs =
-            std::pin::pin!(self.list_training_jobs_v2_all(V2ListQuery { filters, ..Default::default() }));
+        let query =
+            V2ListQuery { filters, workspace_id: workspace_id.map(str::to_owned), ..Default::default() };
+        let mut jobs = std::pin::pin!(self.list_training_jobs_v2_all(query));
         let mut ids = Vec::new();
         while let Some(job) = jobs.next().await {
             let job = job?;
@@ -241,5 +273,45 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
             }
         }
         Ok(ids)
+    }
+
+    /// Every workspace of the project (`GET /v1/{project}/workspaces`, page after page of
+    /// [`DEFAULT_V2_PAGE_SIZE`]), the default workspace `"0"` among them, in the service's order.
+    /// The walk is bounded by the protocol's
+    /// [`WorkspaceWalk`](modelarts_protocol::workspace::WorkspaceWalk): a page that only repeats
+    /// workspaces already seen, or the walk's ceiling, is [`Error::Walk`] (never a silent
+    /// truncation). An answer of 404 `APIG.0101` is an error whose
+    /// [`is_api_absent`](Error::is_api_absent) is true.
+    pub async fn list_workspaces(&self) -> Result<Vec<Workspace>, Error> {
+        let mut walk = WorkspaceWalk::new(DEFAULT_V2_PAGE_SIZE);
+        let op = ListWorkspaces {
+            limit: Some(walk.limit()),
+            ..ListWorkspaces::new(self.inner.project_id.clone())
+        };
+        let mut offset = walk.first_offset();
+        let mut workspaces = Vec::new();
+        loop {
+            let page = self.call(&op.at_offset(offset)).await?;
+            let announced = page.total_count;
+            let (fresh, step) = walk.accept(page);
+            workspaces.extend(fresh);
+            match step {
+                PageStep::Next(next) => offset = next,
+                PageStep::Done => {
+                    let items = workspaces.len();
+                    return match walk.end() {
+                        Some(WalkEnd::RepeatedPage) => {
+                            Err(Error::Walk(WalkError::RepeatedPage { page: offset, items, announced }))
+                        }
+                        Some(WalkEnd::Ceiling) => Err(Error::Walk(WalkError::TooManyPages {
+                            limit: walk.pages(),
+                            items,
+                            announced,
+                        })),
+                        _ => Ok(workspaces),
+                    };
+                }
+            }
+        }
     }
 }

@@ -124,6 +124,7 @@ fn query(args: &ListArgs) -> Result<V2ListQuery, Failure> {
         sort_by,
         order: args.order.map(Into::into),
         filters,
+        ..V2ListQuery::default()
     })
 }
 

@@ -12,7 +12,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use modelarts_emulator::{Emulator, EmulatorConfig, RunningEmulator};
+use modelarts_emulator::{Emulator, EmulatorConfig, JobSeed, RunningEmulator, V2JobSeed};
 use serde_json::Value;
 
 /// The binary under test.
@@ -109,6 +109,38 @@ impl Env {
             tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         let emulator = runtime.block_on(Emulator::start(config.tls(true))).unwrap();
         Self { runtime, emulator: Some(emulator), home: tempfile::tempdir().unwrap() }
+    }
+
+    /// Today's Huawei Cloud: these v2 jobs (a seed may name another workspace with
+    /// `V2JobSeed::workspace`) and no v1 training-job API at all: every
+    /// `/v1/{project}/training-jobs…` request is answered 404 `APIG.0101`. The workspace list stays.
+    pub(crate) fn v2_only(jobs: impl IntoIterator<Item = V2JobSeed>) -> Self {
+        Self::start(EmulatorConfig::default().v1_absent(true).v2_jobs(jobs))
+    }
+
+    /// A cloud that still serves v1 (Open Telekom Cloud): these v1 jobs, and the v2 API with no job.
+    pub(crate) fn v1_only(jobs: impl IntoIterator<Item = JobSeed>) -> Self {
+        Self::start(EmulatorConfig::default().jobs(jobs))
+    }
+
+    /// Both APIs, each with its jobs.
+    pub(crate) fn both(
+        v1: impl IntoIterator<Item = JobSeed>,
+        v2: impl IntoIterator<Item = V2JobSeed>,
+    ) -> Self {
+        Self::start(EmulatorConfig::default().jobs(v1).v2_jobs(v2))
+    }
+
+    /// The route of every request the emulator received, in order: `list`, `stop`, `v2_list`,
+    /// `workspaces`, … and `unknown` for a request to an API that is not there (with
+    /// [`v2_only`](Self::v2_only), every v1 request).
+    pub(crate) fn routes(&self) -> Vec<&'static str> {
+        self.emulator().state().journal().iter().map(|e| e.route.as_str()).collect()
+    }
+
+    /// How many requests of one route (see [`routes`](Self::routes)) the emulator received.
+    pub(crate) fn requests(&self, route: &str) -> usize {
+        self.routes().iter().filter(|r| **r == route).count()
     }
 
     pub(crate) fn emulator(&self) -> &RunningEmulator {

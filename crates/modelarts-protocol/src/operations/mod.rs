@@ -23,6 +23,7 @@ mod observed;
 pub mod show_training_job_version;
 pub mod stop_training_job;
 pub mod v2;
+pub mod workspaces;
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response};

@@ -109,7 +109,9 @@ pub struct ListTrainingJobsV2 {
     pub order: Option<Order>,
     /// Grouping.
     pub group_by: Option<String>,
-    /// Workspace.
+    /// The workspace searched (sent only when set): `"0"`, the default workspace, when absent;
+    /// jobs of other workspaces are not returned without it (list them with
+    /// [`ListWorkspaces`](crate::operations::workspaces::ListWorkspaces)).
     pub workspace_id: Option<String>,
     /// Filters, all of which apply.
     pub filters: Vec<Filter>,
@@ -213,5 +215,29 @@ impl Operation for ListTrainingJobsV2 {
 
     fn parse_response(response: Response<Bytes>) -> Result<TrainingJobList, ResponseError> {
         super::parse_object(response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_workspace_is_sent_only_when_set() {
+        let project: ProjectId = "0123456789abcdef0123456789abcdef".parse().unwrap();
+        let body = |workspace: Option<&str>| {
+            let op = ListTrainingJobsV2 {
+                workspace_id: workspace.map(str::to_owned),
+                ..ListTrainingJobsV2::new(project.clone())
+            };
+            op.body().map(|b| String::from_utf8(b).unwrap())
+        };
+        assert_eq!(body(None).unwrap(), "{}");
+        assert_eq!(body(Some("0")).unwrap(), r#"{"workspace_id":"0"}"#);
+        assert_eq!(
+            body(Some("1c5f1e1f6b4a4c61a0e6f6ad1d6e4c33")).unwrap(),
+            r#"{"workspace_id":"1c5f1e1f6b4a4c61a0e6f6ad1d6e4c33"}"#
+        );
+        assert!(matches!(body(Some("")), Err(BuildError::InvalidParameter { name: "workspace_id", .. })));
     }
 }
