@@ -354,11 +354,13 @@ async fn list_filters_sort_offset_and_limit() {
         query.limit = Some(paginator.limit());
         query.offset = Some(offset);
         let reply = signed(&emu, &client, &query).await;
-        let (jobs, step) = paginator.accept(ListTrainingJobsV2::parse_response(response(&reply)).unwrap());
+        let (jobs, step) =
+            paginator.accept(ListTrainingJobsV2::parse_response(response(&reply)).unwrap()).unwrap();
         seen.extend(jobs.into_iter().map(|j| j.id().unwrap().to_string()));
         match step {
             PageStep::Next(next) => offset = next,
             PageStep::Done => break,
+            PageStep::Exceeded(e) => panic!("{e}"),
         }
     }
     seen.sort();

@@ -6,6 +6,9 @@
 //! The bounds sit far above any real account (the training-job quota is about 1,000 jobs), so only a
 //! server that ignores `page` or invents jobs reaches them, and it is stopped after a bounded number
 //! of requests and a bounded amount of memory (the IDs seen, at most [`MAX_WALK_ITEMS`]).
+//!
+//! The decision after a page is one function of the page's counts ([`decide`]), shared by this v1
+//! walk and the v2 offset walk ([`v2::Paginator`](crate::v2::Paginator)): both end, and fail, alike.
 
 use std::collections::HashSet;
 
@@ -47,8 +50,9 @@ pub enum WalkError {
         /// The last `job_total_count` the server sent.
         announced: Option<i64>,
     },
-    /// A full page held only jobs already seen: the server ignored `page` (or the list moved by a
-    /// whole page during the walk), so the rest of the list cannot be read reliably.
+    /// A page held only jobs already seen (and perhaps jobs without an ID): the server ignored
+    /// `page` (or the list moved by a whole page during the walk), so the rest of the list cannot be
+    /// read reliably. The page's jobs are dropped.
     #[error(
         "page {page} of the job list repeated jobs already seen ({items} jobs read; the server announced {}): the server does not page",
         announced.map_or_else(|| "no total".to_owned(), |t| t.to_string())
@@ -61,12 +65,96 @@ pub enum WalkError {
         /// The last `job_total_count` the server sent.
         announced: Option<i64>,
     },
+    /// A full page in which no job had an ID (v2: a `metadata.id` that is a UUID): new jobs cannot
+    /// be told from repeats, so the walk cannot know it is moving on. The page's jobs are dropped.
+    #[error(
+        "page {page} of the job list held no job with an ID ({items} jobs read; the server announced {}): new jobs cannot be told from repeats",
+        announced.map_or_else(|| "no total".to_owned(), |t| t.to_string())
+    )]
+    NoIdOnPage {
+        /// The page.
+        page: u32,
+        /// Jobs received before it.
+        items: usize,
+        /// The last total the server sent.
+        announced: Option<i64>,
+    },
 }
 
-/// What to do after a page.
+/// What one page brought, in counts: all that [`decide`] needs. A job is *recognised* when it has
+/// an ID (every v1 job; a v2 job whose `metadata.id` is a UUID), *new* when recognised and not seen
+/// before; a job without an ID cannot be recognised again, so it is kept but never new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageCounts {
+    /// The page's place in the walk, from 1.
+    pub number: u32,
+    /// Jobs on the page.
+    pub received: usize,
+    /// Jobs new to the walk.
+    pub new: usize,
+    /// Jobs the page would yield: the new ones and those without an ID.
+    pub kept: usize,
+    /// Jobs yielded by the pages before.
+    pub before: usize,
+    /// The page size in force (a page with fewer jobs is the last).
+    pub page_size: usize,
+    /// The total the server announced with the page (a negative one is ignored).
+    pub announced: Option<i64>,
+}
+
+/// The bounds of one walk: pages fetched and jobs yielded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalkBounds {
+    /// The most pages.
+    pub max_pages: u32,
+    /// The most jobs.
+    pub max_items: usize,
+}
+
+/// What a page means for the walk, given its counts: [`PageStep::Next`] (with a placeholder `0`:
+/// the caller knows where the next page is), [`PageStep::Done`], [`PageStep::Exceeded`] (the page
+/// is good but the walk is over its page bound), or a [`WalkError`] (the page is dropped).
+///
+/// In this order: more jobs than the item bound; a page with jobs seen before and none new
+/// ([`WalkError::RepeatedPage`]); an empty or short page or the announced total reached (the end);
+/// a full page with no recognisable job ([`WalkError::NoIdOnPage`]); the page bound.
+///
+/// ```
+/// use modelarts_protocol::pagination::{PageCounts, PageStep, WalkBounds, WalkError, decide};
+/// let bounds = WalkBounds { max_pages: 10, max_items: 1_000 };
+/// let page = PageCounts { number: 2, received: 50, new: 0, kept: 1, before: 50, page_size: 50, announced: None };
+/// assert!(matches!(decide(page, bounds), Err(WalkError::RepeatedPage { page: 2, items: 50, .. })));
+/// let short = PageCounts { received: 3, new: 3, kept: 3, ..page };
+/// assert_eq!(decide(short, bounds), Ok(PageStep::Done));
+/// ```
+pub fn decide(page: PageCounts, bounds: WalkBounds) -> Result<PageStep, WalkError> {
+    let PageCounts { number, received, new, kept, before, page_size, announced } = page;
+    let items = before.saturating_add(kept);
+    if items > bounds.max_items {
+        return Err(WalkError::TooManyItems { limit: bounds.max_items, announced });
+    }
+    let nothing_new = received > 0 && new == 0;
+    if nothing_new && kept < received {
+        return Err(WalkError::RepeatedPage { page: number, items: before, announced });
+    }
+    let short = received < page_size;
+    let total_reached = announced.is_some_and(|t| t >= 0 && items as u64 >= t as u64);
+    if received == 0 || short || total_reached {
+        return Ok(PageStep::Done);
+    }
+    if nothing_new {
+        return Err(WalkError::NoIdOnPage { page: number, items: before, announced });
+    }
+    if number >= bounds.max_pages {
+        return Ok(PageStep::Exceeded(WalkError::TooManyPages { limit: bounds.max_pages, items, announced }));
+    }
+    Ok(PageStep::Next(0))
+}
+
+/// What to do after a page (of the v1 list or the v2 search).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageStep {
-    /// Fetch this page next.
+    /// Fetch this page next: a page number for the v1 list, an `offset` for the v2 search.
     Next(u32),
     /// The walk is over.
     Done,
@@ -116,36 +204,31 @@ impl Paginator {
 
     /// Takes a fetched page: returns its jobs not seen before and the next step, or why the walk
     /// cannot go on (a page of repeats, or more jobs than the item bound; the page's jobs are then
-    /// dropped). At the page bound the page's jobs are returned with [`PageStep::Exceeded`].
+    /// dropped). At the page bound the page's jobs are returned with [`PageStep::Exceeded`]. The
+    /// decision is [`decide`]'s.
     pub fn accept(&mut self, page: JobList) -> Result<(Vec<JobSummary>, PageStep), WalkError> {
         let received = page.jobs.len();
-        let total = page.job_total_count;
-        let seen_before = self.seen.len();
+        let before = self.seen.len();
         // The set grows by at most one page (1,000 IDs) past the bound before the check.
         let fresh: Vec<JobSummary> = page.jobs.into_iter().filter(|j| self.seen.insert(j.job_id)).collect();
-        if self.seen.len() > self.max_items {
-            return Err(WalkError::TooManyItems { limit: self.max_items, announced: total });
-        }
-        if received > 0 && fresh.is_empty() {
-            return Err(WalkError::RepeatedPage {
-                page: self.next_page,
-                items: seen_before,
-                announced: total,
-            });
-        }
-        let short = received < self.per_page as usize;
-        let total_reached = total.is_some_and(|t| t >= 0 && self.seen.len() as u64 >= t as u64);
-        if received == 0 || short || total_reached {
-            return Ok((fresh, PageStep::Done));
-        }
+        let counts = PageCounts {
+            number: self.next_page,
+            received,
+            new: fresh.len(),
+            kept: fresh.len(),
+            before,
+            page_size: self.per_page as usize,
+            announced: page.job_total_count,
+        };
         // `max_pages` is at most the API's last page, so a walk never asks for a page past it.
-        if self.next_page >= self.max_pages {
-            let error =
-                WalkError::TooManyPages { limit: self.max_pages, items: self.seen.len(), announced: total };
-            return Ok((fresh, PageStep::Exceeded(error)));
+        let bounds = WalkBounds { max_pages: self.max_pages, max_items: self.max_items };
+        match decide(counts, bounds)? {
+            PageStep::Next(_) => {
+                self.next_page += 1;
+                Ok((fresh, PageStep::Next(self.next_page)))
+            }
+            end => Ok((fresh, end)),
         }
-        self.next_page += 1;
-        Ok((fresh, PageStep::Next(self.next_page)))
     }
 }
 
@@ -243,6 +326,54 @@ mod tests {
         let mut p = Paginator::with_limits(3, 100, 6);
         step(&mut p, &[1, 2, 3], None);
         assert_eq!(step(&mut p, &[4, 5, 6], Some(6)), PageStep::Done);
+    }
+
+    #[test]
+    fn decide_table() {
+        let bounds = WalkBounds { max_pages: 3, max_items: 10 };
+        let full =
+            PageCounts { number: 1, received: 4, new: 4, kept: 4, before: 0, page_size: 4, announced: None };
+        // (counts, decision)
+        let cases: Vec<(PageCounts, Result<PageStep, WalkError>)> = vec![
+            (full, Ok(PageStep::Next(0))),
+            (PageCounts { received: 0, new: 0, kept: 0, ..full }, Ok(PageStep::Done)),
+            (PageCounts { received: 3, new: 3, kept: 3, ..full }, Ok(PageStep::Done)),
+            (PageCounts { announced: Some(4), ..full }, Ok(PageStep::Done)),
+            (PageCounts { announced: Some(-1), ..full }, Ok(PageStep::Next(0))),
+            // Repeats and nothing new, with or without jobs that have no ID.
+            (
+                PageCounts { number: 2, new: 0, kept: 0, before: 4, ..full },
+                Err(WalkError::RepeatedPage { page: 2, items: 4, announced: None }),
+            ),
+            (
+                PageCounts { number: 2, new: 0, kept: 1, before: 4, announced: Some(9), ..full },
+                Err(WalkError::RepeatedPage { page: 2, items: 4, announced: Some(9) }),
+            ),
+            // Even a short page of repeats.
+            (
+                PageCounts { number: 2, received: 2, new: 0, kept: 0, before: 4, ..full },
+                Err(WalkError::RepeatedPage { page: 2, items: 4, announced: None }),
+            ),
+            // Only jobs without an ID: the end if the page is the last, else an error.
+            (PageCounts { received: 2, new: 0, kept: 2, ..full }, Ok(PageStep::Done)),
+            (
+                PageCounts { new: 0, ..full },
+                Err(WalkError::NoIdOnPage { page: 1, items: 0, announced: None }),
+            ),
+            // The bounds.
+            (
+                PageCounts { number: 3, before: 8, new: 2, kept: 2, received: 4, ..full },
+                Ok(PageStep::Exceeded(WalkError::TooManyPages { limit: 3, items: 10, announced: None })),
+            ),
+            (
+                PageCounts { number: 3, before: 8, announced: Some(1_000), ..full },
+                Err(WalkError::TooManyItems { limit: 10, announced: Some(1_000) }),
+            ),
+            (PageCounts { number: 3, before: 6, announced: Some(10), ..full }, Ok(PageStep::Done)),
+        ];
+        for (i, (counts, decision)) in cases.into_iter().enumerate() {
+            assert_eq!(decide(counts, bounds), decision, "case {i}: {counts:?}");
+        }
     }
 
     #[test]

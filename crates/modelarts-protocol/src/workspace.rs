@@ -11,11 +11,14 @@
 //! `v1/model/list_workspace_response.py` and `workspace_response.py`); every field may be missing
 //! or `null`, numbers may come as strings, unknown fields are ignored.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 
 use crate::model::lenient;
-use crate::v2::model::Metadata;
-use crate::v2::{OffsetMode, PageStep, Paginator, TrainingJob, TrainingJobList, WalkEnd};
+use crate::pagination::{
+    MAX_WALK_ITEMS, MAX_WALK_PAGES, PageCounts, PageStep, WalkBounds, WalkError, decide,
+};
 
 /// The ID of the default workspace, where jobs go when none is named.
 pub const DEFAULT_WORKSPACE_ID: &str = "0";
@@ -86,90 +89,102 @@ pub struct WorkspaceList {
     pub workspaces: Vec<Workspace>,
 }
 
-/// The walk over every page of the workspace list. `offset` is the page, from 0 (the official SDK:
-/// "the start page of the paginated list, default 0").
-///
-/// The decisions are the v2 job walk's ([`v2::Paginator`](crate::v2::Paginator)), not a copy: each
-/// page goes through it keyed by workspace ID, so the walk ends on an empty or short page, the
-/// announced `total_count`, a page of IDs already seen, or the v2 walk's ceiling, and never yields
-/// an ID twice. [`WalkEnd::is_complete`] tells a complete list from a cut one.
+/// The bounded walk over the workspace list: pages of `limit` workspaces from page index 0, each
+/// workspace once (by ID), decided after each page by the job walks' own
+/// [`decide`](crate::pagination::decide): an empty or short page or the announced total ends it,
+/// a page of workspaces seen before is a [`WalkError::RepeatedPage`], and the walk's bounds are
+/// errors, never a silent end.
 ///
 /// ```
-/// use modelarts_protocol::v2::PageStep;
+/// use modelarts_protocol::pagination::PageStep;
 /// use modelarts_protocol::workspace::{WorkspaceList, WorkspaceWalk};
 ///
 /// let mut walk = WorkspaceWalk::new(2);
 /// let page: WorkspaceList =
 ///     serde_json::from_str(r#"{"total_count":3,"workspaces":[{"id":"0"},{"id":"a"}]}"#).unwrap();
-/// let (fresh, step) = walk.accept(page);
+/// let (fresh, step) = walk.accept(page).unwrap();
 /// assert_eq!((fresh.len(), step), (2, PageStep::Next(1)));
 /// let page: WorkspaceList = serde_json::from_str(r#"{"total_count":3,"workspaces":[{"id":"a"},{"id":"b"}]}"#).unwrap();
-/// let (fresh, step) = walk.accept(page);
+/// let (fresh, step) = walk.accept(page).unwrap();
 /// assert_eq!((fresh[0].id.as_deref(), step), (Some("b"), PageStep::Done));
-/// assert!(walk.end().unwrap().is_complete());
 /// ```
 #[derive(Debug, Clone)]
 pub struct WorkspaceWalk {
-    pages: Paginator,
+    limit: u32,
+    pages: u32,
+    yielded: usize,
+    seen: HashSet<String>,
+    bounds: WalkBounds,
 }
 
 impl WorkspaceWalk {
-    /// Walks pages of `limit` workspaces (clamped to 1..=50, the v2 walk's page) from page 0.
+    /// Walks pages of `limit` workspaces (clamped to 1..=50) from page index 0, within the job
+    /// walks' bounds.
     pub fn new(limit: u32) -> Self {
-        Self { pages: Paginator::new(limit, OffsetMode::PageIndex) }
+        Self {
+            limit: limit.clamp(1, 50),
+            pages: 0,
+            yielded: 0,
+            seen: HashSet::new(),
+            bounds: WalkBounds { max_pages: MAX_WALK_PAGES, max_items: MAX_WALK_ITEMS },
+        }
     }
 
     /// The page size to ask for.
     pub fn limit(&self) -> u32 {
-        self.pages.limit()
+        self.limit
     }
 
-    /// The offset of the first page.
+    /// The offset (a page index) of the first page.
     pub fn first_offset(&self) -> u32 {
-        self.pages.first_offset()
-    }
-
-    /// Why the walk ended, once it has.
-    pub fn end(&self) -> Option<WalkEnd> {
-        self.pages.end()
+        0
     }
 
     /// How many pages were accepted.
     pub fn pages(&self) -> u32 {
-        self.pages.pages()
+        self.pages
     }
 
-    /// Takes the page fetched at the current offset: its workspaces not seen before, and the next
-    /// step. Workspaces without an ID are returned but never count as new.
-    pub fn accept(&mut self, page: WorkspaceList) -> (Vec<Workspace>, PageStep) {
-        // Each workspace stands in the job walk as a job with its ID and, as the name, its place
-        // on the page, so the fresh ones can be picked back out.
-        let keys = TrainingJobList {
-            total: page.total_count,
-            count: page.count,
-            items: page
-                .workspaces
-                .iter()
-                .enumerate()
-                .map(|(place, w)| TrainingJob {
-                    metadata: Some(Metadata {
-                        id: w.id.clone(),
-                        name: Some(place.to_string()),
-                        ..Metadata::default()
-                    }),
-                    ..TrainingJob::default()
-                })
-                .collect(),
-            ..TrainingJobList::default()
-        };
-        let (fresh, step) = self.pages.accept(keys);
-        let mut workspaces: Vec<Option<Workspace>> = page.workspaces.into_iter().map(Some).collect();
-        let fresh = fresh
-            .iter()
-            .filter_map(|job| job.name()?.parse::<usize>().ok())
-            .filter_map(|place| workspaces.get_mut(place)?.take())
+    /// Takes the page fetched at the current offset: its workspaces not seen before (those
+    /// without an ID too, never counted as new), and the next step; or why the walk fails.
+    pub fn accept(&mut self, page: WorkspaceList) -> Result<(Vec<Workspace>, PageStep), WalkError> {
+        self.pages += 1;
+        let received = page.workspaces.len();
+        let mut new = 0;
+        let mut seen_now = Vec::new();
+        let fresh: Vec<Workspace> = page
+            .workspaces
+            .into_iter()
+            .filter(|w| match w.id.as_deref().map(str::trim) {
+                Some(id) if !id.is_empty() => {
+                    if self.seen.contains(id) || seen_now.iter().any(|s: &String| s == id) {
+                        false
+                    } else {
+                        seen_now.push(id.to_owned());
+                        new += 1;
+                        true
+                    }
+                }
+                _ => true,
+            })
             .collect();
-        (fresh, step)
+        let counts = PageCounts {
+            number: self.pages,
+            received,
+            new,
+            kept: fresh.len(),
+            before: self.yielded,
+            page_size: self.limit as usize,
+            announced: page.total_count,
+        };
+        let step = decide(counts, self.bounds)?;
+        self.seen.extend(seen_now);
+        self.yielded += fresh.len();
+        let step = match step {
+            PageStep::Next(_) => PageStep::Next(self.pages),
+            other => other,
+        };
+        Ok((fresh, step))
     }
 }
 
@@ -191,50 +206,57 @@ mod tests {
 
     #[test]
     fn walk_table() {
-        use WalkEnd::*;
-        // (pages served, steps, ids yielded, end)
-        type Case<'a> = (Vec<WorkspaceList>, Vec<PageStep>, Vec<&'a str>, WalkEnd);
+        // (pages served, steps, ids yielded, the walk's error if any)
+        type Case<'a> = (Vec<WorkspaceList>, Vec<PageStep>, Vec<&'a str>, Option<&'a str>);
         let cases: Vec<Case<'_>> = vec![
             (
                 vec![page(&["0", "a"], None), page(&["b"], None)],
                 vec![PageStep::Next(1), PageStep::Done],
                 vec!["0", "a", "b"],
-                ShortPage,
+                None,
             ),
-            (vec![page(&["0", "a"], Some(2))], vec![PageStep::Done], vec!["0", "a"], TotalReached),
+            (vec![page(&["0", "a"], Some(2))], vec![PageStep::Done], vec!["0", "a"], None),
             (
                 vec![page(&["0", "a"], None), page(&[], None)],
                 vec![PageStep::Next(1), PageStep::Done],
                 vec!["0", "a"],
-                EmptyPage,
+                None,
             ),
-            // A server that ignores `offset` repeats the first page: the walk stops there.
+            // A server that ignores `offset` repeats the first page: an error, not an end.
             (
                 vec![page(&["0", "a"], Some(9)), page(&["0", "a"], Some(9))],
-                vec![PageStep::Next(1), PageStep::Done],
+                vec![PageStep::Next(1)],
                 vec!["0", "a"],
-                RepeatedPage,
+                Some("repeated"),
             ),
             // A page shifted by one yields only the new workspace.
             (
                 vec![page(&["0", "a"], None), page(&["a", "b"], None), page(&[], None)],
                 vec![PageStep::Next(1), PageStep::Next(2), PageStep::Done],
                 vec!["0", "a", "b"],
-                EmptyPage,
+                None,
             ),
         ];
-        for (i, (pages, steps, expected, end)) in cases.into_iter().enumerate() {
+        for (i, (pages, steps, expected, error)) in cases.into_iter().enumerate() {
             let mut walk = WorkspaceWalk::new(2);
             let mut got_steps = Vec::new();
             let mut got = Vec::new();
+            let mut failed = None;
             for p in pages {
-                let (fresh, step) = walk.accept(p);
-                got.extend(fresh);
-                got_steps.push(step);
+                match walk.accept(p) {
+                    Ok((fresh, step)) => {
+                        got.extend(fresh);
+                        got_steps.push(step);
+                    }
+                    Err(e) => failed = Some(e),
+                }
             }
             assert_eq!(got_steps, steps, "case {i}");
             assert_eq!(ids(&got), expected, "case {i}");
-            assert_eq!(walk.end(), Some(end), "case {i}");
+            assert_eq!(failed.is_some(), error.is_some(), "case {i}: {failed:?}");
+            if let (Some(e), Some(word)) = (failed, error) {
+                assert!(e.to_string().contains(word), "case {i}: {e}");
+            }
         }
     }
 
@@ -243,7 +265,7 @@ mod tests {
         let mut walk = WorkspaceWalk::new(50);
         let mut p = page(&["0", "a", "a"], None);
         p.workspaces.push(Workspace::default());
-        let (fresh, step) = walk.accept(p);
+        let (fresh, step) = walk.accept(p).unwrap();
         assert_eq!(ids(&fresh), ["0", "a", "-"]);
         assert_eq!(step, PageStep::Done);
         assert_eq!(WorkspaceWalk::new(5000).limit(), 50);

@@ -285,3 +285,42 @@ pub fn endless_page(n: usize, per_page: usize, total: u64) -> Reply {
         &format!(r#"{{"is_success":true,"job_total_count":{total},"jobs":[{}]}}"#, jobs.join(",")),
     )
 }
+
+/// The v2 ID (a UUID) the hostile pages give job number `n`.
+pub fn v2_job_id(n: usize) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
+}
+
+/// A v2 job object with `metadata.id` exactly `id` (any text, even none: `None` leaves it out) in
+/// `phase`.
+pub fn v2_job(id: Option<&str>, phase: &str) -> String {
+    let id = id.map_or_else(String::new, |id| format!(r#""id":"{}","#, json_escaped(id)));
+    format!(r#"{{"kind":"job","metadata":{{{id}"name":"hostile"}},"status":{{"phase":"{phase}"}}}}"#)
+}
+
+/// A v2 search answer (`200`) holding these job objects and claiming `total`.
+pub fn v2_search_page(jobs: &[String], total: u64) -> Reply {
+    Reply::json(200, &format!(r#"{{"total":{total},"count":{},"items":[{}]}}"#, jobs.len(), jobs.join(",")))
+}
+
+/// A page of the v2 search with `limit` fresh Running jobs for request `n` (IDs [`v2_job_id`] of
+/// `n × limit` on), claiming `total`: what a server that ignores `offset` and invents jobs sends.
+pub fn endless_page_v2(n: usize, limit: usize, total: u64) -> Reply {
+    let jobs: Vec<String> =
+        (n * limit..(n + 1) * limit).map(|i| v2_job(Some(&v2_job_id(i)), "Running")).collect();
+    v2_search_page(&jobs, total)
+}
+
+/// `text` escaped for a JSON string.
+fn json_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}

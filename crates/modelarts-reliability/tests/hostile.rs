@@ -5,8 +5,10 @@
 use futures_util::StreamExt;
 use modelarts_protocol::ResponseError;
 use modelarts_protocol::pagination::{MAX_WALK_PAGES, WalkError};
-use modelarts_reliability::hostile::{HostileServer, Reply, endless_page};
-use modelarts_sdk::{Client, Credentials, Error, ErrorCategory, ListQuery};
+use modelarts_reliability::hostile::{
+    HostileServer, Reply, endless_page, endless_page_v2, v2_job, v2_job_id, v2_search_page,
+};
+use modelarts_sdk::{Client, Credentials, Error, ErrorCategory, ListQuery, V2ListQuery};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const RUNNING_VERSION: &str = r#"{"is_success":true,"job_id":10,"version_id":20,"status":8}"#;
@@ -90,6 +92,33 @@ async fn a_server_ignoring_page_is_an_error_after_two_requests() {
 }
 
 #[tokio::test]
+async fn a_v2_search_ignoring_offset_is_an_error_after_two_requests() {
+    // 49 jobs and one without an ID, every time: the second page is dropped, the error comes last.
+    let mut jobs: Vec<String> = (0..49).map(|i| v2_job(Some(&v2_job_id(i)), "Running")).collect();
+    jobs.push(v2_job(None, "Running"));
+    let server = HostileServer::always(v2_search_page(&jobs, 1_000_000_000_000)).unwrap();
+    let walker = client(&server, 1);
+    let items: Vec<_> = walker.list_training_jobs_v2_all(V2ListQuery::default()).collect().await;
+    assert_eq!(items.len(), 51);
+    assert!(items[..50].iter().all(Result::is_ok));
+    assert!(
+        matches!(items[50], Err(Error::Walk(WalkError::RepeatedPage { page: 2, items: 50, .. }))),
+        "{:?}",
+        items[50]
+    );
+    assert_eq!(server.requests(), 2);
+    let error = walker.running_training_jobs_v2(None).await.unwrap_err();
+    assert!(matches!(error, Error::Walk(_)), "{error:?}");
+    // Endless fresh pages: the item bound, after the 100,000 jobs read.
+    let server = HostileServer::start(|n, _| endless_page_v2(n, 50, 1_000_000_000_000)).unwrap();
+    let items: Vec<_> = client(&server, 1).list_training_jobs_v2_all(V2ListQuery::default()).collect().await;
+    assert_eq!(items.len(), 100_001);
+    let last = items.last().unwrap();
+    assert!(matches!(last, Err(Error::Walk(WalkError::TooManyItems { limit: 100_000, .. }))), "{last:?}");
+    assert_eq!(server.requests(), 2_001);
+}
+
+#[tokio::test]
 async fn a_stop_answered_without_is_success_is_malformed() {
     for body in ["{}", "[]", r#"{"is_success":null}"#] {
         let server = HostileServer::start(move |_, head| match head.method.as_str() {
@@ -115,6 +144,18 @@ async fn a_list_without_jobs_is_malformed_not_empty() {
         let error = client.list_training_jobs(ListQuery::default()).await.unwrap_err();
         assert_malformed(&error, body);
         let error = client.running_versions(None).await.unwrap_err();
+        assert_malformed(&error, body);
+    }
+}
+
+#[tokio::test]
+async fn a_v2_search_without_items_is_malformed_not_empty() {
+    for body in ["{}", r#"{"items":null,"total":5}"#, r#"{"total":3,"count":3}"#] {
+        let server = HostileServer::always(Reply::json(200, body)).unwrap();
+        let client = client(&server, 1);
+        let error = client.list_training_jobs_v2(&V2ListQuery::default()).await.unwrap_err();
+        assert_malformed(&error, body);
+        let error = client.running_training_jobs_v2(None).await.unwrap_err();
         assert_malformed(&error, body);
     }
 }

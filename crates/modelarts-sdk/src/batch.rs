@@ -632,12 +632,11 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
                 return ListEnd::Complete;
             }
             match paginator.accept(list) {
-                (_, V2PageStep::Next(next)) => offset = next,
-                (_, V2PageStep::Done) => {
-                    if let Some(end) = paginator.end().filter(|e| !e.is_complete()) {
-                        // The pages read hold good statuses; the rest is read singly.
-                        tracing::warn!(offset, "the v2 job search cannot be walked while waiting: {end:?}");
-                    }
+                Ok((_, V2PageStep::Next(next))) => offset = next,
+                Ok((_, V2PageStep::Done)) => return ListEnd::Complete,
+                Ok((_, V2PageStep::Exceeded(e))) | Err(e) => {
+                    // The pages read hold good statuses; the rest is read singly.
+                    tracing::warn!(offset, "the v2 job search cannot be walked while waiting: {e}");
                     return ListEnd::Complete;
                 }
             }

@@ -316,7 +316,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Pipeline<'_, T> {
                     if let Some(id) = &head.request_id {
                         span.record("request_id", id.as_str());
                     }
-                    let parsed = O::parse_response(response);
+                    let parsed = op.read_response(response);
                     let step = call.on_response(&head, parsed, &mut *state.bucket(), self.jitter());
                     if let Some(skew) = call.measured_skew().filter(|_| head.date.is_some() && !head.cached) {
                         state.record_skew(skew);

@@ -12,10 +12,9 @@ use modelarts_protocol::operations::list_training_jobs::Order;
 use modelarts_protocol::operations::v2::list::{Filter, ListTrainingJobsV2};
 use modelarts_protocol::operations::v2::show::ShowTrainingJob;
 use modelarts_protocol::operations::workspaces::ListWorkspaces;
-use modelarts_protocol::pagination::WalkError;
 use modelarts_protocol::v2::{
     OffsetMode, PageStep, Paginator, PhaseStatus, TrainingJob, TrainingJobId, TrainingJobList,
-    TrainingJobTarget, WalkEnd,
+    TrainingJobTarget,
 };
 use modelarts_protocol::waiter::WaitOptions;
 use modelarts_protocol::workspace::{Workspace, WorkspaceWalk};
@@ -168,10 +167,15 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
 
     /// Every v2 job matching `query`, page after page from offset 0 (`query.limit`, else
     /// [`DEFAULT_V2_PAGE_SIZE`] a page; `query.offset` is ignored), driven by the protocol's
-    /// [`v2::Paginator`](modelarts_protocol::v2::Paginator): ends on an empty or short page or the
-    /// announced total. A page that only repeats jobs already seen, or the walk's ceiling, yields
-    /// [`Error::Walk`] last (never a silent truncation). Jobs a filter does not match (a server may
-    /// ignore a filter) are dropped. An error ends the stream.
+    /// [`v2::Paginator`](modelarts_protocol::v2::Paginator), with the contract of
+    /// [`list_training_jobs_all`](Self::list_training_jobs_all): ends after an empty or short page
+    /// or the announced total. A page that only repeats jobs already seen, a full page without one
+    /// job that has an ID, or a walk past
+    /// [`v2::pagination::MAX_PAGES`](modelarts_protocol::v2::pagination::MAX_PAGES) pages or
+    /// [`MAX_ITEMS`](modelarts_protocol::v2::pagination::MAX_ITEMS) jobs yields [`Error::Walk`] after
+    /// the jobs read so far (never a silent truncation). Jobs are told apart by their normalized ID
+    /// ([`TrainingJob::id`]). Jobs a filter does not match (a server may ignore a filter) are
+    /// dropped. An error is yielded once and ends the stream.
     pub fn list_training_jobs_v2_all(
         &self,
         query: V2ListQuery,
@@ -181,9 +185,8 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
             paginator: Paginator,
             buffer: VecDeque<TrainingJob>,
             next: Option<u32>,
+            /// The error to yield once the buffer is empty (the page bound was reached).
             pending: Option<Error>,
-            /// Distinct jobs received so far.
-            received: usize,
         }
         let paginator = Paginator::new(query.limit.unwrap_or(DEFAULT_V2_PAGE_SIZE), OffsetMode::PageIndex);
         let query = V2ListQuery { limit: Some(paginator.limit()), offset: None, ..query };
@@ -193,14 +196,15 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
             paginator,
             buffer: VecDeque::new(),
             pending: None,
-            received: 0,
         };
         futures_util::stream::unfold(walk, move |mut walk| async move {
             loop {
                 if let Some(job) = walk.buffer.pop_front() {
                     return Some((Ok(job), walk));
                 }
-                let offset = walk.next?;
+                let Some(offset) = walk.next else {
+                    return walk.pending.take().map(|e| (Err(e), walk));
+                };
                 let list = match self.call(&walk.op.at_offset(offset)).await {
                     Ok(list) => list,
                     Err(e) => {
@@ -208,42 +212,36 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
                         return Some((Err(e), walk));
                     }
                 };
-                let announced = list.total;
-                let (jobs, step) = walk.paginator.accept(list);
-                walk.received += jobs.len();
-                let op = &walk.op;
-                walk.buffer.extend(jobs.into_iter().filter(|j| op.matches(j)));
-                walk.next = match step {
-                    PageStep::Next(next) => Some(next),
-                    PageStep::Done => {
-                        let seen = walk.paginator.pages();
-                        let error = match walk.paginator.end() {
-                            Some(WalkEnd::RepeatedPage) => Some(WalkError::RepeatedPage {
-                                page: offset,
-                                items: walk.received,
-                                announced,
-                            }),
-                            Some(WalkEnd::Ceiling) => {
-                                Some(WalkError::TooManyPages { limit: seen, items: walk.received, announced })
+                match walk.paginator.accept(list) {
+                    Ok((jobs, step)) => {
+                        let op = &walk.op;
+                        walk.buffer.extend(jobs.into_iter().filter(|j| op.matches(j)));
+                        walk.next = match step {
+                            PageStep::Next(next) => Some(next),
+                            PageStep::Done => None,
+                            PageStep::Exceeded(e) => {
+                                tracing::warn!(offset, error = %e, "abandoning the walk over the v2 job list");
+                                walk.pending = Some(Error::Walk(e));
+                                None
                             }
-                            _ => None,
                         };
-                        if let Some(e) = error {
-                            tracing::warn!(offset, error = %e, "abandoning the walk over the v2 job list");
-                            walk.pending = Some(Error::Walk(e));
-                        }
-                        None
                     }
-                };
-                if walk.next.is_none() && walk.buffer.is_empty() {
-                    return walk.pending.take().map(|e| (Err(e), walk));
+                    Err(e) => {
+                        tracing::warn!(offset, error = %e, "abandoning the walk over the v2 job list");
+                        walk.next = None;
+                        return Some((Err(Error::Walk(e)), walk));
+                    }
                 }
             }
         })
     }
 
-    /// Every v2 job of the default workspace that can be terminated (Creating, Pending, Running)
-    /// whose name contains `search` (all jobs when `None`), in list order. For another workspace:
+    /// Every v2 job that can be terminated (Creating, Pending, Running) whose name contains
+    /// `search` (all jobs when `None`), in list order, each once (IDs compared normalized: a job
+    /// listed as `UUID`, in capitals and after a blank is one job). A walk that fails part-way
+    /// (see [`list_training_jobs_v2_all`](Self::list_training_jobs_v2_all)) is an error: a
+    /// truncated list is never taken for every running job.
+    /// This reads the default workspace; for another one:
     /// [`running_training_jobs_v2_in_workspace`](Self::running_training_jobs_v2_in_workspace).
     pub async fn running_training_jobs_v2(
         &self,
@@ -292,25 +290,12 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         let mut workspaces = Vec::new();
         loop {
             let page = self.call(&op.at_offset(offset)).await?;
-            let announced = page.total_count;
-            let (fresh, step) = walk.accept(page);
+            let (fresh, step) = walk.accept(page).map_err(Error::Walk)?;
             workspaces.extend(fresh);
             match step {
                 PageStep::Next(next) => offset = next,
-                PageStep::Done => {
-                    let items = workspaces.len();
-                    return match walk.end() {
-                        Some(WalkEnd::RepeatedPage) => {
-                            Err(Error::Walk(WalkError::RepeatedPage { page: offset, items, announced }))
-                        }
-                        Some(WalkEnd::Ceiling) => Err(Error::Walk(WalkError::TooManyPages {
-                            limit: walk.pages(),
-                            items,
-                            announced,
-                        })),
-                        _ => Ok(workspaces),
-                    };
-                }
+                PageStep::Done => return Ok(workspaces),
+                PageStep::Exceeded(error) => return Err(Error::Walk(error)),
             }
         }
     }

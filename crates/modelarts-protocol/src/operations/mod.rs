@@ -53,6 +53,14 @@ pub trait Operation {
 
     /// Reads the response: the output, the service's refusal, or why the body did not parse.
     fn parse_response(response: Response<Bytes>) -> Result<Self::Output, ResponseError>;
+
+    /// Reads the response to this very request: [`parse_response`](Self::parse_response), plus
+    /// what only the input can check (the v2 terminate's answer must name the job terminated). A
+    /// failed check is [`ResponseError::Malformed`], so the call machine treats it as any unreadable
+    /// success: a read is retried, a stop reads the status before deciding. Drivers call this one.
+    fn read_response(&self, response: Response<Bytes>) -> Result<Self::Output, ResponseError> {
+        Self::parse_response(response)
+    }
 }
 
 /// The header carrying the request ID in answers.

@@ -53,10 +53,12 @@ pub struct TrainingJobId(String);
 const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
 
 impl TrainingJobId {
-    /// Validates a UUID: 8-4-4-4-12 hexadecimal digits, surrounding blanks ignored.
+    /// Validates a UUID: 8-4-4-4-12 hexadecimal digits, surrounding ASCII blanks ignored, kept in
+    /// lower case. This is how two IDs are compared everywhere (the list walk, the batch): `" 3F2B…"`
+    /// and `"3f2b…"` are the same job.
     pub fn new(value: &str) -> Result<Self, TrainingJobIdError> {
         let refuse = |reason| TrainingJobIdError { value: value.chars().take(80).collect(), reason };
-        let t = value.trim();
+        let t = trim_ascii_blanks(value);
         if t.is_empty() {
             return Err(refuse(TrainingJobIdErrorReason::Empty));
         }
@@ -76,8 +78,14 @@ impl TrainingJobId {
 
     /// Whether `text` has the shape of a v2 ID (a UUID).
     pub fn is_uuid_shaped(text: &str) -> bool {
-        is_uuid(text.trim())
+        is_uuid(trim_ascii_blanks(text))
     }
+}
+
+/// `text` without surrounding ASCII whitespace (other blanks, such as a no-break space, stay: the
+/// text is then not a UUID).
+fn trim_ascii_blanks(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_ascii_whitespace())
 }
 
 fn is_uuid(text: &str) -> bool {
@@ -127,6 +135,9 @@ mod tests {
         let cases: &[(&str, Result<&str, TrainingJobIdErrorReason>)] = &[
             ("3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab", Ok("3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab")),
             (" 3F2B1C9E-5A4D-4C1B-9E8F-0123456789AB\n", Ok("3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab")),
+            ("\t\r3f2b1c9e-5A4D-4c1b-9e8f-0123456789ab \x0c", Ok("3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab")),
+            ("\u{a0}3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab", Err(NotUuid)),
+            ("3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab\u{2003}", Err(NotUuid)),
             ("00000000-0000-0000-0000-000000000000", Ok("00000000-0000-0000-0000-000000000000")),
             ("", Err(Empty)),
             ("  ", Err(Empty)),

@@ -14,5 +14,5 @@ pub use model::{
     Event, EventList, LogPreview, LogUrl, Metadata, Phase, Resource, Spec, Status, StopClass, TaskStatus,
     TrainingJob, TrainingJobList,
 };
-pub use pagination::{OffsetMode, PageStep, Paginator, WalkEnd};
+pub use pagination::{OffsetMode, PageStep, Paginator, WalkError};
 pub use stop::{PhaseStatus, TrainingJobTarget};

@@ -342,7 +342,9 @@ pub struct TrainingJob {
 }
 
 impl TrainingJob {
-    /// `metadata.id` if it is a valid UUID.
+    /// `metadata.id` if it is a valid UUID, normalized ([`TrainingJobId::new`]: ASCII blanks
+    /// trimmed, lower case): the job's identity wherever jobs are compared. A job whose `metadata.id`
+    /// is anything else counts as a job without an ID.
     pub fn id(&self) -> Option<TrainingJobId> {
         self.id_text().and_then(|t| TrainingJobId::new(t).ok())
     }
@@ -417,8 +419,9 @@ pub struct TrainingJobList {
     /// The grouping applied.
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub group_by: Option<String>,
-    /// The jobs.
-    #[serde(default, deserialize_with = "lenient::vec_or_null")]
+    /// The jobs of this page. Required (an array, possibly empty): an answer without it, or with
+    /// `null`, is malformed rather than an empty list, as for the v1 list's `jobs`. The counts stay
+    /// optional: the walk does not need them to end.
     pub items: Vec<TrainingJob>,
 }
 
@@ -639,8 +642,17 @@ mod tests {
             assert_eq!(job.stop_class(), StopClass::Unknown, "{body}");
             assert_eq!(job.id(), None);
         }
-        let list: TrainingJobList = serde_json::from_str(r#"{"items":null}"#).unwrap();
+        let list: TrainingJobList = serde_json::from_str(r#"{"items":[]}"#).unwrap();
         assert!(list.items.is_empty() && list.total.is_none());
+    }
+
+    #[test]
+    fn a_list_without_items_is_malformed_not_empty() {
+        for body in ["{}", r#"{"items":null}"#, r#"{"items":null,"total":5}"#, r#"{"total":0,"count":0}"#] {
+            assert!(serde_json::from_str::<TrainingJobList>(body).is_err(), "{body}");
+        }
+        let list: TrainingJobList = serde_json::from_str(r#"{"items":[],"total":null}"#).unwrap();
+        assert!(list.items.is_empty());
     }
 
     #[test]

@@ -1,9 +1,18 @@
-//! Walking every page of the v2 list (`offset` based) and ending even when the server misbehaves.
+//! Walking every page of the v2 list (`offset` based), with the v1 walk's contract: the decision
+//! after each page is the shared [`pagination::decide`](crate::pagination::decide), so the v2 walk
+//! ends and fails exactly as the v1 walk does.
 //!
-//! The walk ends on the first of: an empty page, a short page (fewer items than the page size), the
-//! announced `total` reached, a page that brings no job not seen before (its items are dropped), or
-//! a hard ceiling of [`MAX_PAGES`] pages or [`MAX_ITEMS`] jobs, so that a server that lies about
-//! `total` or keeps answering full pages cannot make it run forever.
+//! The walk ends ([`PageStep::Done`]) on the first of: an empty page, a short page (fewer items
+//! than the page size), the announced `total` reached. A page with jobs seen before and none new
+//! (the server ignores `offset`), a full page without one job that has an ID, or more than
+//! [`MAX_ITEMS`] jobs is a [`WalkError`] (the page is dropped); a walk that reaches [`MAX_PAGES`]
+//! pages while the list goes on ends with [`PageStep::Exceeded`] (the page's jobs are good, the walk
+//! has failed). A server that lies about `total` or keeps answering full pages can neither make the
+//! walk run forever nor truncate the list silently.
+//!
+//! A job is known by its ID compared normalized: a `metadata.id` that is a UUID once surrounding
+//! ASCII blanks are trimmed, in lower case ([`TrainingJob::id`]); `" 3F2B…"` and `"3f2b…"` are one
+//! job. Anything else counts as a job without an ID: kept, never recognised again.
 //!
 //! What `offset` counts is documented both ways ("page index from 0" in the API reference, "records
 //! to skip" in the SDK reference): [`OffsetMode`] chooses. Either way duplicates are dropped, so the
@@ -11,7 +20,11 @@
 
 use std::collections::HashSet;
 
+use super::id::TrainingJobId;
 use super::model::{TrainingJob, TrainingJobList};
+use crate::pagination::{PageCounts, WalkBounds, decide};
+
+pub use crate::pagination::{PageStep, WalkError};
 
 /// The largest page size the v2 list accepts.
 pub const MAX_LIMIT: u32 = 50;
@@ -33,40 +46,6 @@ pub enum OffsetMode {
     ItemOffset,
 }
 
-/// What to do after a page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PageStep {
-    /// Fetch the page at this `offset` next.
-    Next(u32),
-    /// The walk is over.
-    Done,
-}
-
-/// Why a walk ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WalkEnd {
-    /// The page was empty.
-    EmptyPage,
-    /// The page was shorter than the page size.
-    ShortPage,
-    /// As many jobs as the announced `total` were seen.
-    TotalReached,
-    /// The page brought no job not seen before.
-    RepeatedPage,
-    /// [`MAX_PAGES`] pages or [`MAX_ITEMS`] jobs, or the largest offset, were reached.
-    Ceiling,
-}
-
-impl WalkEnd {
-    /// Whether the server's answers say the list is complete (an empty or short page, or the
-    /// total). A repeated page or the ceiling means the jobs yielded may not be all of them: report
-    /// that to the user rather than truncate silently.
-    pub fn is_complete(self) -> bool {
-        matches!(self, WalkEnd::EmptyPage | WalkEnd::ShortPage | WalkEnd::TotalReached)
-    }
-}
-
 /// The state of a walk over the v2 list.
 #[derive(Debug, Clone)]
 pub struct Paginator {
@@ -75,13 +54,20 @@ pub struct Paginator {
     offset: u32,
     pages: u32,
     yielded: usize,
-    seen: HashSet<String>,
-    end: Option<WalkEnd>,
+    seen: HashSet<TrainingJobId>,
+    bounds: WalkBounds,
+    ended: bool,
 }
 
 impl Paginator {
-    /// Walks pages of `limit` jobs (clamped to 1..=50) from offset 0, reading `offset` as `mode`.
+    /// Walks pages of `limit` jobs (clamped to 1..=50) from offset 0, reading `offset` as `mode`,
+    /// within [`MAX_PAGES`] and [`MAX_ITEMS`].
     pub fn new(limit: u32, mode: OffsetMode) -> Self {
+        Self::with_limits(limit, mode, MAX_PAGES, MAX_ITEMS)
+    }
+
+    /// Like [`new`](Self::new) with other bounds (at least 1 each).
+    pub fn with_limits(limit: u32, mode: OffsetMode, max_pages: u32, max_items: usize) -> Self {
         Self {
             limit: limit.clamp(1, MAX_LIMIT),
             mode,
@@ -89,7 +75,8 @@ impl Paginator {
             pages: 0,
             yielded: 0,
             seen: HashSet::new(),
-            end: None,
+            bounds: WalkBounds { max_pages: max_pages.max(1), max_items: max_items.max(1) },
+            ended: false,
         }
     }
 
@@ -103,65 +90,62 @@ impl Paginator {
         0
     }
 
-    /// Why the walk ended, once it has.
-    pub fn end(&self) -> Option<WalkEnd> {
-        self.end
-    }
-
     /// How many pages were accepted.
     pub fn pages(&self) -> u32 {
         self.pages
     }
 
-    /// Takes the page fetched at the current offset: returns its jobs not seen before, and the next
-    /// step. Jobs without an ID cannot be recognised again: they are returned, but do not count as
-    /// new for the repeated-page rule. After [`PageStep::Done`], every further page yields nothing.
-    pub fn accept(&mut self, page: TrainingJobList) -> (Vec<TrainingJob>, PageStep) {
-        if self.end.is_some() {
-            return (Vec::new(), PageStep::Done);
+    /// Takes the page fetched at the current offset: returns its jobs not seen before (and those
+    /// without an ID) and the next step, or why the walk cannot go on (the page's jobs are then
+    /// dropped). At the page bound the page's jobs are returned with [`PageStep::Exceeded`]. Once
+    /// the walk has ended (done, exceeded or failed), every further page yields nothing and
+    /// [`PageStep::Done`].
+    pub fn accept(&mut self, page: TrainingJobList) -> Result<(Vec<TrainingJob>, PageStep), WalkError> {
+        if self.ended {
+            return Ok((Vec::new(), PageStep::Done));
         }
         self.pages += 1;
         let received = page.items.len();
-        let mut new_ids = 0usize;
-        let room = MAX_ITEMS - self.yielded;
-        let mut fresh = Vec::with_capacity(received.min(room));
-        for job in page.items {
-            if fresh.len() >= room {
-                break;
-            }
-            match job.id_text() {
+        let mut new = 0usize;
+        // The set grows by at most one page (50 IDs) past the bound before the check.
+        let fresh: Vec<TrainingJob> = page
+            .items
+            .into_iter()
+            .filter(|job| match job.id() {
                 Some(id) => {
-                    if self.seen.insert(id.to_owned()) {
-                        new_ids += 1;
-                        fresh.push(job);
-                    }
+                    let first = self.seen.insert(id);
+                    new += usize::from(first);
+                    first
                 }
-                None => fresh.push(job),
-            }
-        }
-        self.yielded += fresh.len();
+                None => true,
+            })
+            .collect();
         // The server may apply a smaller page size than asked: a page is short against that one.
         let applied = page
             .limit
             .and_then(|l| u32::try_from(l).ok())
             .filter(|l| (1..self.limit).contains(l))
             .unwrap_or(self.limit);
-        let end = if received == 0 {
-            Some(WalkEnd::EmptyPage)
-        } else if new_ids == 0 {
-            Some(WalkEnd::RepeatedPage)
-        } else if page.total.is_some_and(|t| t >= 0 && self.seen.len() as u64 >= t as u64) {
-            Some(WalkEnd::TotalReached)
-        } else if received < applied as usize {
-            Some(WalkEnd::ShortPage)
-        } else if self.pages >= MAX_PAGES || self.yielded >= MAX_ITEMS {
-            Some(WalkEnd::Ceiling)
-        } else {
-            None
+        let counts = PageCounts {
+            number: self.pages,
+            received,
+            new,
+            kept: fresh.len(),
+            before: self.yielded,
+            page_size: applied as usize,
+            announced: page.total,
         };
-        if let Some(end) = end {
-            self.end = Some(end);
-            return (fresh, PageStep::Done);
+        let step = match decide(counts, self.bounds) {
+            Ok(step) => step,
+            Err(e) => {
+                self.ended = true;
+                return Err(e);
+            }
+        };
+        self.yielded += fresh.len();
+        if !matches!(step, PageStep::Next(_)) {
+            self.ended = true;
+            return Ok((fresh, step));
         }
         let step = match self.mode {
             OffsetMode::PageIndex => 1,
@@ -170,11 +154,14 @@ impl Paginator {
         match self.offset.checked_add(step) {
             Some(next) => {
                 self.offset = next;
-                (fresh, PageStep::Next(next))
+                Ok((fresh, PageStep::Next(next)))
             }
             None => {
-                self.end = Some(WalkEnd::Ceiling);
-                (fresh, PageStep::Done)
+                // The largest offset: the list goes on past what can be asked for.
+                self.ended = true;
+                let error =
+                    WalkError::TooManyPages { limit: self.pages, items: self.yielded, announced: page.total };
+                Ok((fresh, PageStep::Exceeded(error)))
             }
         }
     }
@@ -185,86 +172,195 @@ mod tests {
     use super::*;
     use crate::v2::model::Metadata;
 
+    fn uuid(n: u32) -> String {
+        format!("00000000-0000-4000-8000-{n:012}")
+    }
+
+    fn with_id(id: Option<String>) -> TrainingJob {
+        TrainingJob { metadata: Some(Metadata { id, ..Metadata::default() }), ..TrainingJob::default() }
+    }
+
     fn job(n: u32) -> TrainingJob {
-        TrainingJob {
-            metadata: Some(Metadata {
-                id: Some(format!("00000000-0000-0000-0000-{n:012}")),
-                ..Metadata::default()
-            }),
-            ..TrainingJob::default()
-        }
+        with_id(Some(uuid(n)))
     }
 
     fn page(ids: std::ops::Range<u32>, total: Option<i64>) -> TrainingJobList {
         TrainingJobList { total, items: ids.map(job).collect(), ..TrainingJobList::default() }
     }
 
+    fn page_of(items: Vec<TrainingJob>, total: Option<i64>) -> TrainingJobList {
+        TrainingJobList { total, items, ..TrainingJobList::default() }
+    }
+
+    /// What a walk did: the step (or error) after each page, and the jobs yielded.
+    fn walk(mut p: Paginator, pages: Vec<TrainingJobList>) -> (Vec<Result<PageStep, WalkError>>, usize) {
+        let mut steps = Vec::new();
+        let mut yielded = 0;
+        for page in pages {
+            match p.accept(page) {
+                Ok((jobs, step)) => {
+                    yielded += jobs.len();
+                    steps.push(Ok(step));
+                }
+                Err(e) => steps.push(Err(e)),
+            }
+        }
+        (steps, yielded)
+    }
+
     #[test]
     fn walk_table() {
-        use WalkEnd::*;
-        // (limit, mode, pages served, expected steps, expected yielded, expected end)
-        type Case = (u32, OffsetMode, Vec<TrainingJobList>, Vec<PageStep>, usize, WalkEnd);
+        use PageStep::*;
+        // (limit, mode, pages served, expected steps, expected yielded)
+        type Case = (u32, OffsetMode, Vec<TrainingJobList>, Vec<Result<PageStep, WalkError>>, usize);
         let cases: Vec<Case> = vec![
+            // A short page ends the walk.
             (
                 2,
                 OffsetMode::PageIndex,
                 vec![page(0..2, None), page(2..4, None), page(4..5, None)],
-                vec![PageStep::Next(1), PageStep::Next(2), PageStep::Done],
+                vec![Ok(Next(1)), Ok(Next(2)), Ok(Done)],
                 5,
-                ShortPage,
             ),
+            // An empty page ends it; record offsets step by the page's length.
             (
                 2,
                 OffsetMode::ItemOffset,
                 vec![page(0..2, None), page(2..4, None), page(4..4, None)],
-                vec![PageStep::Next(2), PageStep::Next(4), PageStep::Done],
+                vec![Ok(Next(2)), Ok(Next(4)), Ok(Done)],
                 4,
-                EmptyPage,
             ),
-            (2, OffsetMode::PageIndex, vec![page(0..2, Some(2))], vec![PageStep::Done], 2, TotalReached),
+            // The total reached ends it.
+            (2, OffsetMode::PageIndex, vec![page(0..2, Some(2))], vec![Ok(Done)], 2),
+            // The same page again: an error, its jobs dropped.
             (
                 2,
                 OffsetMode::PageIndex,
                 vec![page(0..2, Some(100)), page(0..2, Some(100))],
-                vec![PageStep::Next(1), PageStep::Done],
+                vec![Ok(Next(1)), Err(WalkError::RepeatedPage { page: 2, items: 2, announced: Some(100) })],
                 2,
-                RepeatedPage,
             ),
             // A shifted page keeps only the new job and goes on.
             (
                 2,
                 OffsetMode::PageIndex,
                 vec![page(0..2, None), page(1..3, None), page(3..3, None)],
-                vec![PageStep::Next(1), PageStep::Next(2), PageStep::Done],
+                vec![Ok(Next(1)), Ok(Next(2)), Ok(Done)],
                 3,
-                EmptyPage,
             ),
             // A total smaller than what is served ends the walk at once.
-            (2, OffsetMode::PageIndex, vec![page(0..2, Some(1))], vec![PageStep::Done], 2, TotalReached),
+            (2, OffsetMode::PageIndex, vec![page(0..2, Some(1))], vec![Ok(Done)], 2),
             // A negative total is ignored.
             (
                 2,
                 OffsetMode::PageIndex,
                 vec![page(0..2, Some(-1)), page(2..3, Some(-1))],
-                vec![PageStep::Next(1), PageStep::Done],
+                vec![Ok(Next(1)), Ok(Done)],
                 3,
-                ShortPage,
+            ),
+            // One job listed three ways (as sent, in capitals, after a blank) is one job.
+            (
+                3,
+                OffsetMode::PageIndex,
+                vec![
+                    page_of(
+                        vec![
+                            with_id(Some(uuid(1))),
+                            with_id(Some(uuid(1).to_uppercase())),
+                            with_id(Some(format!(" {}\t", uuid(1)))),
+                        ],
+                        None,
+                    ),
+                    page(2..3, None),
+                ],
+                vec![Ok(Next(1)), Ok(Done)],
+                2,
+            ),
+            // The same page of 2 jobs and one without an ID: an error on the second, whose
+            // ID-less job is not yielded again.
+            (
+                3,
+                OffsetMode::PageIndex,
+                vec![
+                    page_of(vec![job(1), job(2), with_id(None)], Some(1_000)),
+                    page_of(vec![job(1), job(2), with_id(None)], Some(1_000)),
+                ],
+                vec![Ok(Next(1)), Err(WalkError::RepeatedPage { page: 2, items: 3, announced: Some(1_000) })],
+                3,
+            ),
+            // A full page without one ID cannot show progress; a short one is the end.
+            (
+                2,
+                OffsetMode::PageIndex,
+                vec![page_of(vec![with_id(None), with_id(Some("12345".into()))], None)],
+                vec![Err(WalkError::NoIdOnPage { page: 1, items: 0, announced: None })],
+                0,
+            ),
+            (2, OffsetMode::PageIndex, vec![page_of(vec![with_id(None)], Some(1))], vec![Ok(Done)], 1),
+            // An ID that is not a UUID (even numeric-looking) is no ID: the job is kept, not
+            // recognised, so its repeat is kept too.
+            (
+                2,
+                OffsetMode::PageIndex,
+                vec![
+                    page_of(vec![job(1), with_id(Some("abc".into()))], None),
+                    page_of(vec![job(2), with_id(Some("abc".into()))], None),
+                    page(3..3, None),
+                ],
+                vec![Ok(Next(1)), Ok(Next(2)), Ok(Done)],
+                4,
             ),
         ];
-        for (i, (limit, mode, pages, steps, yielded, end)) in cases.into_iter().enumerate() {
-            let mut p = Paginator::new(limit, mode);
-            let mut got_steps = Vec::new();
-            let mut got = 0;
-            for page in pages {
-                let (jobs, step) = p.accept(page);
-                got += jobs.len();
-                got_steps.push(step);
-            }
-            assert_eq!(got_steps, steps, "case {i}");
-            assert_eq!(got, yielded, "case {i}");
-            assert_eq!(p.end(), Some(end), "case {i}");
-            assert_eq!(end.is_complete(), !matches!(end, RepeatedPage | Ceiling), "case {i}");
+        for (i, (limit, mode, pages, steps, yielded)) in cases.into_iter().enumerate() {
+            let got = walk(Paginator::new(limit, mode), pages);
+            assert_eq!(got, (steps, yielded), "case {i}");
         }
+    }
+
+    #[test]
+    fn the_bounds_are_errors_not_silent_ends() {
+        let huge = Some(1_000_000_000_000);
+        // The page bound: the last page's jobs are good, then the walk has failed.
+        let (steps, yielded) = walk(
+            Paginator::with_limits(2, OffsetMode::PageIndex, 3, 1_000),
+            vec![page(0..2, huge), page(2..4, huge), page(4..6, huge), page(6..8, huge)],
+        );
+        let exceeded = WalkError::TooManyPages { limit: 3, items: 6, announced: huge };
+        assert_eq!(
+            steps,
+            [
+                Ok(PageStep::Next(1)),
+                Ok(PageStep::Next(2)),
+                Ok(PageStep::Exceeded(exceeded)),
+                Ok(PageStep::Done)
+            ]
+        );
+        assert_eq!(yielded, 6);
+        // The item bound: the page past it is dropped.
+        let (steps, yielded) = walk(
+            Paginator::with_limits(2, OffsetMode::PageIndex, 100, 5),
+            vec![page(0..2, huge), page(2..4, huge), page(4..6, huge)],
+        );
+        assert_eq!(
+            steps,
+            [
+                Ok(PageStep::Next(1)),
+                Ok(PageStep::Next(2)),
+                Err(WalkError::TooManyItems { limit: 5, announced: huge })
+            ]
+        );
+        assert_eq!(yielded, 4);
+        // Exactly the bound, with the total reached, is a normal end.
+        let (steps, _) = walk(
+            Paginator::with_limits(2, OffsetMode::PageIndex, 100, 4),
+            vec![page(0..2, None), page(2..4, Some(4))],
+        );
+        assert_eq!(steps, [Ok(PageStep::Next(1)), Ok(PageStep::Done)]);
+        // After an error the walk is over.
+        let mut p = Paginator::new(2, OffsetMode::PageIndex);
+        p.accept(page(0..2, None)).unwrap();
+        assert!(p.accept(page(0..2, None)).is_err());
+        assert_eq!(p.accept(page(5..7, None)), Ok((Vec::new(), PageStep::Done)));
     }
 
     #[test]
@@ -272,9 +368,8 @@ mod tests {
         let mut p = Paginator::new(50, OffsetMode::PageIndex);
         let mut first = page(0..10, None);
         first.limit = Some(10);
-        assert_eq!(p.accept(first).1, PageStep::Next(1));
-        assert_eq!(p.accept(page(10..15, None)).1, PageStep::Done);
-        assert_eq!(p.end(), Some(WalkEnd::ShortPage));
+        assert_eq!(p.accept(first).unwrap().1, PageStep::Next(1));
+        assert_eq!(p.accept(page(10..15, None)).unwrap().1, PageStep::Done);
     }
 
     #[test]
@@ -284,30 +379,40 @@ mod tests {
     }
 
     #[test]
-    fn a_lying_server_hits_the_page_ceiling() {
-        // Always a full page of new jobs and a huge total: only the ceiling ends it.
-        let mut p = Paginator::new(1, OffsetMode::PageIndex);
+    fn a_lying_server_reaches_an_error() {
+        // 50 new jobs a page and a huge total, as the hostile probe served: the item bound
+        // (100,000 jobs) ends it after 2,001 pages, the last one dropped.
+        let mut p = Paginator::new(50, OffsetMode::PageIndex);
         let mut pages = 0u32;
-        loop {
+        let error = loop {
+            let first = pages * 50;
             pages += 1;
-            let (_, step) = p.accept(page(pages..pages + 1, Some(i64::MAX)));
-            if step == PageStep::Done {
-                break;
+            match p.accept(page(first..first + 50, Some(1_000_000_000_000))) {
+                Ok((_, PageStep::Next(_))) => {}
+                Ok((_, other)) => panic!("ended without an error: {other:?}"),
+                Err(e) => break e,
             }
             assert!(pages <= MAX_PAGES, "runaway walk");
-        }
+        };
+        assert_eq!(pages, 2_001);
+        assert_eq!(error, WalkError::TooManyItems { limit: MAX_ITEMS, announced: Some(1_000_000_000_000) });
+        // One job a page reaches the page bound first.
+        let mut p = Paginator::new(1, OffsetMode::PageIndex);
+        let mut pages = 0u32;
+        let step = loop {
+            pages += 1;
+            let (_, step) = p.accept(page(pages..pages + 1, Some(i64::MAX))).unwrap();
+            if step != PageStep::Next(pages) {
+                break step;
+            }
+        };
         assert_eq!(pages, MAX_PAGES);
-        assert_eq!(p.end(), Some(WalkEnd::Ceiling));
-        assert_eq!(p.accept(page(0..1, None)), (Vec::new(), PageStep::Done));
-    }
-
-    #[test]
-    fn id_less_jobs_are_returned_but_do_not_keep_the_walk_going() {
-        let mut p = Paginator::new(2, OffsetMode::PageIndex);
-        let anonymous =
-            TrainingJobList { items: vec![TrainingJob::default(); 2], ..TrainingJobList::default() };
-        let (jobs, step) = p.accept(anonymous);
-        assert_eq!((jobs.len(), step), (2, PageStep::Done));
-        assert_eq!(p.end(), Some(WalkEnd::RepeatedPage));
+        assert!(
+            matches!(
+                step,
+                PageStep::Exceeded(WalkError::TooManyPages { limit: MAX_PAGES, items: 10_000, .. })
+            ),
+            "{step:?}"
+        );
     }
 }

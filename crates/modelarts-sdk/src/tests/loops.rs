@@ -486,7 +486,7 @@ async fn batch_respects_the_concurrency_bound() {
         .collect();
     let options = BatchOptions { concurrency: 4, ..BatchOptions::default() };
     let report = client.batch_stop(targets, options, |_| {}).await;
-    assert_eq!(report.counts().of("stopped"), 50);
+    assert_eq!(report.counts().of("stop_requested"), 50);
     assert_eq!(peak.load(Ordering::SeqCst), 4);
 }
 

@@ -77,8 +77,13 @@ impl Filter {
             "phase" | "status" => job.phase().map(Phase::as_str),
             _ => return true,
         };
+        let blanks = |c: char| c.is_ascii_whitespace();
         let equal = |v: &String| match self.key.as_str() {
-            "id" | "phase" | "status" => field.is_some_and(|f| f.eq_ignore_ascii_case(v)),
+            // IDs compare as the walk compares them: ASCII blanks trimmed, any case.
+            "id" => {
+                field.is_some_and(|f| f.trim_matches(blanks).eq_ignore_ascii_case(v.trim_matches(blanks)))
+            }
+            "phase" | "status" => field.is_some_and(|f| f.eq_ignore_ascii_case(v)),
             _ => field == Some(v.as_str()),
         };
         match self.operator {
