@@ -154,6 +154,11 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, env = "HUAWEICLOUD_SDK_PROJECT_ID", value_name = "ID", value_parser = parse_project_id)]
     pub(crate) project_id: Option<ProjectId>,
 
+    /// The v2 workspace that `list` and `stop --running` read (default: the service's default
+    /// workspace, `0`); also the profile key `workspace_id`.
+    #[arg(long, global = true, env = "MODELARTS_WORKSPACE_ID", value_name = "ID")]
+    pub(crate) workspace_id: Option<String>,
+
     /// Endpoint URL, overriding the region's (e.g. an emulator or a private endpoint).
     #[arg(long, global = true, env = "MODELARTS_ENDPOINT_URL", value_name = "URL")]
     pub(crate) endpoint_url: Option<String>,
@@ -304,9 +309,13 @@ pub(crate) struct StopArgs {
     pub(crate) version: Option<String>,
 
     /// The API: by default the ID's shape decides (a UUID is v2, digits with --version v1);
-    /// with --running, v1 unless v2 is given.
+    /// with --running, both APIs (v2 first) unless `MODELARTS_API` or the profile's `api` chooses.
     #[arg(long, value_enum)]
     pub(crate) api: Option<ApiArg>,
+
+    /// With --running: every v2 workspace the credentials can list, not only one.
+    #[arg(long, requires = "running", conflicts_with = "workspace_id")]
+    pub(crate) all_workspaces: bool,
 
     /// Stop every running job (v1: its latest version; see --search and --api).
     #[arg(long, conflicts_with = "from_file")]
@@ -393,9 +402,14 @@ pub(crate) struct ListArgs {
     #[arg(long, value_name = "STATUS", value_parser = status_parser(), allow_negative_numbers = true)]
     pub(crate) status: Option<StatusArg>,
 
-    /// The API to list: v1 (default; historical, numeric IDs) or v2 (current, UUIDs).
+    /// The API to list: v2 (current, UUIDs) or v1 (historical, numeric IDs); default both (the
+    /// first page of each, newest first), unless `MODELARTS_API` or the profile's `api` chooses.
     #[arg(long, value_enum)]
     pub(crate) api: Option<ApiArg>,
+
+    /// Every v2 workspace the credentials can list, not only one (the first page of each).
+    #[arg(long, conflicts_with_all = ["workspace_id", "all", "page"])]
+    pub(crate) all_workspaces: bool,
 
     /// Only jobs whose name contains this text (at most 64 characters).
     #[arg(long, value_name = "TEXT", value_parser = parse_search)]

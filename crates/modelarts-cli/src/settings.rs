@@ -17,6 +17,7 @@ use crate::failure::Failure;
 pub(crate) struct Sources {
     region: bool,
     project_id: bool,
+    workspace_id: bool,
     endpoint_url: bool,
     profile: bool,
     ca_bundle: bool,
@@ -51,6 +52,7 @@ impl Sources {
         Self {
             region: from_cli("region"),
             project_id: from_cli("project_id"),
+            workspace_id: from_cli("workspace_id"),
             endpoint_url: from_cli("endpoint_url"),
             profile: from_cli("profile"),
             ca_bundle: from_cli("ca_bundle"),
@@ -80,6 +82,9 @@ pub(crate) fn builder(global: &GlobalArgs, sources: &Sources) -> ClientBuilder {
     }
     if let (true, Some(project)) = (sources.project_id, &global.project_id) {
         builder = builder.project_id(project.as_str());
+    }
+    if let (true, Some(id)) = (sources.workspace_id, &global.workspace_id) {
+        builder = builder.workspace_id(id);
     }
     if let (true, Some(url)) = (sources.endpoint_url, &global.endpoint_url) {
         builder = builder.endpoint_url(url);

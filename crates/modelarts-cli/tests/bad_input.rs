@@ -238,7 +238,7 @@ fn cases(ctx: &Ctx) -> Vec<Case> {
         cli(
             "ID",
             "a v2 phase for a v1 list",
-            list(&["--status", "terminated"]),
+            list(&["--api", "v1", "--status", "terminated"]),
             2,
             "a v2 phase, not a v1 status; add --api v2",
         ),

@@ -45,19 +45,23 @@ fn is_stop(head: &RequestHead) -> bool {
 
 #[test]
 fn stop_running_over_a_list_without_jobs_fails() {
-    let v1 = ["training-job", "stop", "--running", "--yes"].as_slice();
+    let v1 = ["training-job", "stop", "--running", "--api", "v1", "--yes"].as_slice();
     let v2 = ["training-job", "stop", "--running", "--api", "v2", "--yes"].as_slice();
-    // (API, list answer, arguments)
+    let both = ["training-job", "stop", "--running", "--yes"].as_slice();
+    // (API, list answer, arguments, list requests: one per API read)
     let cases = [
-        ("v1", "{}", v1),
-        ("v1", "[]", v1),
-        ("v1", r#"{"jobs":null}"#, v1),
-        ("v2", "{}", v2),
-        ("v2", "[]", v2),
-        ("v2", r#"{"items":null,"total":5}"#, v2),
-        ("v2", r#"{"total":0,"count":0}"#, v2),
+        ("v1", "{}", v1, 1),
+        ("v1", "[]", v1, 1),
+        ("v1", r#"{"jobs":null}"#, v1, 1),
+        ("v2", "{}", v2, 1),
+        ("v2", "[]", v2, 1),
+        ("v2", r#"{"items":null,"total":5}"#, v2, 1),
+        ("v2", r#"{"total":0,"count":0}"#, v2, 1),
+        // Without --api both are read; each part fails on its own, and neither says "nothing".
+        ("both", "{}", both, 2),
+        ("both", r#"{"items":null,"jobs":null}"#, both, 2),
     ];
-    for (api, body, args) in cases {
+    for (api, body, args, lists) in cases {
         let server = HostileServer::always(Reply::json(200, body)).unwrap();
         let out = run(&server, args);
         let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
@@ -67,7 +71,7 @@ fn stop_running_over_a_list_without_jobs_fails() {
         assert!(stderr.contains("request id: hostile-request"), "{row}: {stderr}");
         assert!(!stdout.contains("nothing to stop") && !stderr.contains("nothing to stop"), "{row}");
         let log = server.log();
-        assert_eq!(log.len(), 1, "{row}: one list request (--max-attempts 1)");
+        assert_eq!(log.len(), lists, "{row}: one list request per API (--max-attempts 1)");
         assert!(!log.iter().any(is_stop), "{row}: no stop may be sent");
     }
 }
@@ -145,7 +149,7 @@ fn list_all_over_endless_pages_ends_with_an_error() {
         (
             "v1",
             Box::new(|n, _| endless_page(n, 1000, TOTAL)),
-            &["training-job", "list", "--all", "--per-page", "1000", "--output", "json"],
+            &["training-job", "list", "--api", "v1", "--all", "--per-page", "1000", "--output", "json"],
             101,
             "jobs",
         ),
@@ -181,7 +185,7 @@ fn list_all_over_a_server_that_ignores_page_ends_with_an_error() {
         (
             "v1",
             endless_page(0, 100, TOTAL),
-            &["training-job", "list", "--all", "--output", "json"],
+            &["training-job", "list", "--api", "v1", "--all", "--output", "json"],
             "jobs",
             100,
         ),
@@ -229,7 +233,7 @@ fn one_job_listed_several_ways_is_stopped_once() {
     let cases: [(&str, Vec<&str>, String); 3] = [
         (
             "v1",
-            vec!["training-job", "stop", "--running", "--yes"],
+            vec!["training-job", "stop", "--running", "--api", "v1", "--yes"],
             "/training-jobs/10/versions/20/stop".into(),
         ),
         (

@@ -216,14 +216,14 @@ fn configure_test_with_an_endpoint_url_but_no_region_and_no_iam_endpoint_proves_
     let r = run(cmd, 0);
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(doc["proved_at"], "modelarts", "{}", r.stdout);
-    assert_eq!(doc["check"], "list_training_jobs", "{}", r.stdout);
+    assert_eq!(doc["check"], "list_training_jobs_v2", "{}", r.stdout);
     assert!(doc["host"].as_str().unwrap_or_default().starts_with("127.0.0.1:"), "{}", r.stdout);
     assert!(doc["iam_endpoint_source"].is_null(), "{}", r.stdout);
-    // One ModelArts list call of one job, signed with the keys, and no IAM call at all.
+    // One ModelArts call, the v2 search (every account has v2; v1 was retired for new jobs), signed
+    // with the keys, and no IAM call at all.
     let journal = env.emulator().state().journal();
     let routes: Vec<Route> = journal.iter().map(|e| e.route).collect();
-    assert_eq!(routes, [Route::List], "{routes:?}");
-    assert!(journal[0].query.as_deref().unwrap_or_default().contains("per_page=1"), "{:?}", journal[0].query);
+    assert_eq!(routes, [Route::V2List], "{routes:?}");
     assert_eq!(journal[0].auth.access_key.as_deref(), Some(c.access_key.as_str()), "signed with the keys");
 
     // A wrong secret key is refused there, not at any IAM.
@@ -245,7 +245,7 @@ fn configure_test_with_an_endpoint_url_but_no_region_and_no_iam_endpoint_proves_
     assert!(r.stderr.contains("401"), "{}", r.stderr);
     assert!(!r.all().contains("not-the-secret-key"));
     let routes: Vec<Route> = env.emulator().state().journal().iter().map(|e| e.route).collect();
-    assert!(routes.iter().all(|r| *r == Route::List), "{routes:?}");
+    assert!(routes.iter().all(|r| *r == Route::V2List), "{routes:?}");
 }
 
 #[test]

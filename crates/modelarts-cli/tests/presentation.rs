@@ -62,8 +62,8 @@ fn times_after_9999_print_raw_in_tables_and_as_null_iso_in_json() {
             .never_kill(),
     );
     for args in [
-        &["training-job", "list"][..],
-        &["training-job", "list", "--all"],
+        &["training-job", "list", "--api", "v1"][..],
+        &["training-job", "list", "--api", "v1", "--all"],
         &["training-job", "show", "10", "--version", "20"],
         &["training-job", "versions", "10"],
     ] {
@@ -93,13 +93,13 @@ fn json_times_have_iso_8601_twins() {
             )
             .never_kill(),
     );
-    let r = expect(env.cmd().args(["-o", "json", "training-job", "list"]), 0);
+    let r = expect(env.cmd().args(["-o", "json", "training-job", "list", "--api", "v1"]), 0);
     let job = &json(&r.stdout)["jobs"][0];
     assert_eq!(job["create_time"], 1_700_000_000_123_i64);
     assert_eq!(job["create_time_iso"], "2023-11-14T22:13:20.123Z");
     let r = expect(env.cmd().args(["--output", "json", "training-job", "versions", "10"]), 0);
     assert_eq!(json(&r.stdout)["versions"][0]["create_time_iso"], "2023-11-14T22:13:20.123Z");
-    let r = expect(env.cmd().args(["-o", "table", "training-job", "list"]), 0);
+    let r = expect(env.cmd().args(["-o", "table", "training-job", "list", "--api", "v1"]), 0);
     assert!(r.stdout.contains("2023-11-14T22:13:20Z"), "{}", r.stdout);
 }
 
@@ -115,7 +115,10 @@ fn hostile_names_and_descriptions_are_escaped_on_terminals_and_exact_in_json() {
             .never_kill(),
     );
     for args in [
-        &["training-job", "list"][..],
+        &["training-job", "list", "--api", "v1"][..],
+        &["training-job", "list", "--api", "v1", "--all"],
+        // Both APIs (the default): the merged table escapes the same way.
+        &["training-job", "list"],
         &["training-job", "list", "--all"],
         &["training-job", "show", "10", "--version", "20"],
         &["training-job", "versions", "10"],
@@ -129,7 +132,7 @@ fn hostile_names_and_descriptions_are_escaped_on_terminals_and_exact_in_json() {
         );
     }
     for format in ["json", "jsonl"] {
-        let r = expect(env.cmd().args(["-o", format, "training-job", "list", "--all"]), 0);
+        let r = expect(env.cmd().args(["-o", format, "training-job", "list", "--api", "v1", "--all"]), 0);
         assert_clean(&r, format);
         let first = json_lines(&r.stdout).remove(0);
         let job = if format == "json" { first["jobs"][0].clone() } else { first };
@@ -208,7 +211,7 @@ fn cjk_names_stay_aligned() {
             ])
             .never_kill(),
     );
-    let r = expect(env.cmd().args(["training-job", "list", "--sort-by", "job_name"]), 0);
+    let r = expect(env.cmd().args(["training-job", "list", "--api", "v1", "--sort-by", "job_name"]), 0);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 4, "{}", r.stdout);
     let at = column(lines[0], "VERSION_ID");
@@ -223,17 +226,23 @@ fn cjk_names_stay_aligned() {
 #[test]
 fn list_all_streams_in_every_format() {
     let env = Env::start(EmulatorConfig::default().generate_jobs(15).never_kill());
-    let r = expect(env.cmd().args(["training-job", "list", "--all", "--per-page", "4"]), 0);
+    let r = expect(env.cmd().args(["training-job", "list", "--api", "v1", "--all", "--per-page", "4"]), 0);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 16, "one header and 15 rows:\n{}", r.stdout);
     assert_eq!(r.stdout.matches("JOB_ID").count(), 1);
 
-    let r = expect(env.cmd().args(["-o", "jsonl", "training-job", "list", "--all", "--per-page", "4"]), 0);
+    let r = expect(
+        env.cmd().args(["-o", "jsonl", "training-job", "list", "--api", "v1", "--all", "--per-page", "4"]),
+        0,
+    );
     let jobs = json_lines(&r.stdout);
     assert_eq!(jobs.len(), 15);
     assert!(jobs.iter().all(|j| j["job_id"].is_u64() && j["status_name"] == "RUNNING"));
 
-    let r = expect(env.cmd().args(["-o", "json", "training-job", "list", "--all", "--per-page", "4"]), 0);
+    let r = expect(
+        env.cmd().args(["-o", "json", "training-job", "list", "--api", "v1", "--all", "--per-page", "4"]),
+        0,
+    );
     let doc = json(&r.stdout);
     assert_eq!(doc["jobs"].as_array().unwrap().len(), 15);
     assert_eq!(doc["job_total_count"], 15);
@@ -252,7 +261,17 @@ fn list_all_prints_the_pages_it_read_before_a_failure() {
         ),
     );
     let r = expect(
-        env.cmd().args(["--max-attempts", "1", "training-job", "list", "--all", "--per-page", "4"]),
+        env.cmd().args([
+            "--max-attempts",
+            "1",
+            "training-job",
+            "list",
+            "--api",
+            "v1",
+            "--all",
+            "--per-page",
+            "4",
+        ]),
         5,
     );
     assert_eq!(r.stdout.lines().count(), 9, "the header and two pages:\n{}", r.stdout);
@@ -278,8 +297,12 @@ fn list_all_json_document_is_closed_and_marked_incomplete_on_failure() {
         ]),
         5,
     );
+    // Both APIs (the default): v2 read whole (no job), v1 cut after its first page.
     let doc = json(&r.stdout);
-    assert_eq!(doc["jobs"].as_array().unwrap().len(), 4);
+    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["items"].as_array().unwrap().len(), 4);
+    assert!(doc["items"].as_array().unwrap().iter().all(|j| j["api"] == "v1"), "{doc}");
+    assert_eq!(doc["apis_read"], serde_json::json!(["v2"]));
     assert_eq!(doc["complete"], false);
     assert_eq!(json(&r.stderr)["error"]["exit_code"], 5);
 }
@@ -564,7 +587,7 @@ fn a_region_typo_gets_the_closest_region_and_the_list() {
     let env = Env::start(EmulatorConfig::default());
     let mut cmd = Command::from_std(env.std_unpointed());
     cmd.write_stdin("");
-    let r = expect(cmd.args(["--region", "cn-nort-4", "training-job", "list"]), 3);
+    let r = expect(cmd.args(["--region", "cn-nort-4", "training-job", "list", "--api", "v1"]), 3);
     assert!(r.stderr.contains("hint: did you mean --region cn-north-4? Known regions: "), "{}", r.stderr);
     assert!(r.stderr.contains("eu-de"), "{}", r.stderr);
     assert_eq!(env.journal_len(), 0);

@@ -256,6 +256,18 @@ impl<T> Client<T> {
         self.inner.identity.project_source.as_deref()
     }
 
+    /// The API chosen for the commands that name no job (`ClientBuilder::api`, `MODELARTS_API`,
+    /// the profile's `api`); `None`: both, v2 first.
+    pub fn default_api(&self) -> Option<crate::ApiVersion> {
+        self.inner.identity.api
+    }
+
+    /// The v2 workspace chosen for lists and searches (`ClientBuilder::workspace_id`,
+    /// `MODELARTS_WORKSPACE_ID`, the profile's `workspace_id`); `None`: the service's default.
+    pub fn workspace_id(&self) -> Option<&str> {
+        self.inner.identity.workspace_id.as_deref()
+    }
+
     /// The IAM endpoint this client's identity calls go to.
     pub fn iam_endpoint(&self) -> &Endpoint {
         &self.inner.identity.iam
@@ -322,14 +334,15 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     /// (`GET /v3/projects?name=`), or without a region the projects the credentials reach
     /// (`GET /v3/auth/projects`). With no region, no IAM endpoint set anywhere and an explicit
     /// ModelArts endpoint, the global Huawei IAM would be someone else's: then one job of the
-    /// configured ModelArts endpoint is listed instead, which also proves the project. A 401 is
+    /// configured ModelArts endpoint is listed instead (a v2 search of one job: v2 is the API every
+    /// account has; v1 was retired for new jobs), which also proves the project. A 401 is
     /// explained as a wrong key or clock skew, with the skew measured from the answer.
     pub async fn check_credentials(&self) -> Result<crate::identity::CredentialCheck, Error> {
         if self.inner.identity.proves_at_modelarts() {
-            let query = ListQuery { per_page: Some(1), ..ListQuery::default() };
-            self.list_training_jobs(query).await?;
+            let query = crate::V2ListQuery { limit: Some(1), ..crate::V2ListQuery::default() };
+            self.list_training_jobs_v2(&query).await?;
             return Ok(crate::identity::CredentialCheck {
-                call: "list_training_jobs",
+                call: "list_training_jobs_v2",
                 proved_at: "modelarts",
                 iam_endpoint_source: None,
                 host: self.inner.endpoint.host().to_owned(),

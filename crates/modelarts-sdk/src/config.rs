@@ -102,6 +102,8 @@ pub struct ClientBuilder {
     pub(crate) region: Option<String>,
     pub(crate) endpoint_url: Option<String>,
     pub(crate) project_id: Option<String>,
+    pub(crate) api: Option<modelarts_protocol::target::ApiVersion>,
+    pub(crate) workspace_id: Option<String>,
     pub(crate) credentials: Option<Credentials>,
     pub(crate) iam_token: Option<IamToken>,
     pub(crate) profile: Option<String>,
@@ -172,6 +174,8 @@ impl ClientBuilder {
             region: None,
             endpoint_url: None,
             project_id: None,
+            api: None,
+            workspace_id: None,
             credentials: None,
             iam_token: None,
             profile: None,
@@ -218,6 +222,20 @@ impl ClientBuilder {
     /// The project ID. Env: `HUAWEICLOUD_SDK_PROJECT_ID`; file key `project_id`.
     pub fn project_id(mut self, project_id: &str) -> Self {
         self.project_id = Some(project_id.to_owned());
+        self
+    }
+
+    /// The API of the commands that name no job (`list`, stop of every running job). Else
+    /// `MODELARTS_API`, else the profile's `api`; unset: both APIs.
+    pub fn api(mut self, api: modelarts_protocol::target::ApiVersion) -> Self {
+        self.api = Some(api);
+        self
+    }
+
+    /// The v2 workspace that lists and searches read. Else `MODELARTS_WORKSPACE_ID`, else the
+    /// profile's `workspace_id`; unset: the service's default workspace (`"0"`).
+    pub fn workspace_id(mut self, workspace_id: &str) -> Self {
+        self.workspace_id = Some(workspace_id.to_owned());
         self
     }
 
@@ -598,6 +616,10 @@ pub struct ResolvedConfig {
     pub endpoint_fallbacks: Vec<Endpoint>,
     /// The project ID, if found.
     pub project_id: Option<Setting<ProjectId>>,
+    /// The API of the commands that name no job; `None`: both.
+    pub api: Option<Setting<modelarts_protocol::target::ApiVersion>>,
+    /// The v2 workspace lists and searches read; `None`: the service's default (`"0"`).
+    pub workspace_id: Option<Setting<String>>,
     /// The credentials or token, if found.
     pub auth: Option<Setting<Auth>>,
     /// A login to make first (password, metadata service, federation), when no credentials were
@@ -661,6 +683,8 @@ impl ResolvedConfig {
                 urls.join(", ")
             }),
             row("project_id", &self.project_id, |p| p.as_str().to_owned()),
+            row("api", &self.api, |a| a.to_string()),
+            row("workspace_id", &self.workspace_id, Clone::clone),
         ];
         match &self.auth {
             Some(Setting { value: Auth::AkSk(c), source }) => {

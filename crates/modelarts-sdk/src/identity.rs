@@ -116,6 +116,10 @@ pub(crate) struct IdentityInfo {
     /// derived from the region.
     pub(crate) endpoint_explicit: bool,
     pub(crate) project_source: Option<String>,
+    /// The API of the commands that name no job, when one was chosen (else both).
+    pub(crate) api: Option<modelarts_protocol::target::ApiVersion>,
+    /// The v2 workspace lists and searches read, when one was chosen.
+    pub(crate) workspace_id: Option<String>,
 }
 
 impl IdentityInfo {
@@ -129,6 +133,8 @@ impl IdentityInfo {
                 .as_ref()
                 .is_some_and(|e| matches!(e.source, SettingSource::Explicit | SettingSource::Env(_))),
             project_source,
+            api: resolved.api.as_ref().map(|a| a.value),
+            workspace_id: resolved.workspace_id.as_ref().map(|w| w.value.clone()),
         }
     }
 

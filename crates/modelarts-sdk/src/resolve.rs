@@ -18,6 +18,7 @@ use modelarts_protocol::endpoint::{Endpoint, EndpointError};
 use modelarts_protocol::ids::ProjectId;
 use modelarts_protocol::retry::RetryPolicy;
 use modelarts_protocol::signing::Credentials;
+use modelarts_protocol::target::ApiVersion;
 
 use modelarts_protocol::iam::federation::{ID_TOKEN_FILE_ENV, IDP_ID_ENV};
 use modelarts_protocol::iam::metadata::METADATA_ENDPOINT;
@@ -46,6 +47,10 @@ pub(crate) const ENV_IAM_TOKEN: &str = "MODELARTS_IAM_TOKEN";
 pub(crate) const ENV_CREDENTIALS_FILE: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
 /// Env: the profile.
 pub(crate) const ENV_PROFILE: &str = "MODELARTS_PROFILE";
+/// The API commands without an ID use by default (`v1` or `v2`; unset: both).
+pub(crate) const ENV_API: &str = "MODELARTS_API";
+/// The v2 workspace lists and searches read (unset: the service's default, `"0"`).
+pub(crate) const ENV_WORKSPACE_ID: &str = "MODELARTS_WORKSPACE_ID";
 /// Env: the region (ours, then the official SDKs').
 pub(crate) const ENV_REGIONS: [&str; 2] = ["MODELARTS_REGION", "HUAWEICLOUD_SDK_REGION"];
 /// Env: the endpoint URL.
@@ -112,6 +117,8 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
     let mfa = resolve_mfa(b, env, &mut file, login.as_mut())?;
     let agency = resolve_agency(b, env, &mut file)?;
     let project_id = resolve_project_id(b, env, &mut file)?;
+    let api = resolve_api(b, env, &mut file)?;
+    let workspace_id = resolve_workspace_id(b, env, &mut file)?;
     let region = resolve_region(b, env)?;
     let mut regions = RegionsFileSource::new(env)?;
     let (endpoint, endpoint_fallbacks) = resolve_endpoint(b, env, region.as_ref(), &mut regions)?;
@@ -134,6 +141,8 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
         endpoint,
         endpoint_fallbacks,
         project_id,
+        api,
+        workspace_id,
         auth,
         login,
         agency,
@@ -204,6 +213,48 @@ fn resolve_project_id(
             .map_err(|e| Error::config_with(format!("invalid project ID from {source}"), e))
     })
     .transpose()
+}
+
+/// The API of the commands that name no job: explicit → `MODELARTS_API` → profile key `api`;
+/// `None` (both APIs) when none is set.
+fn resolve_api(
+    b: &ClientBuilder,
+    env: &EnvFn,
+    file: &mut ProfileFile,
+) -> Result<Option<Setting<ApiVersion>>, Error> {
+    if let Some(api) = b.api {
+        return Ok(Some(Setting::new(api, SettingSource::Explicit)));
+    }
+    let raw = match env_setting(env, ENV_API)? {
+        Some(s) => Some(s),
+        None => file.value("api")?,
+    };
+    raw.filter(|s| !s.value.trim().is_empty())
+        .map(|Setting { value, source }| match value.trim().to_ascii_lowercase().as_str() {
+            "v1" => Ok(Setting::new(ApiVersion::V1, source)),
+            "v2" => Ok(Setting::new(ApiVersion::V2, source)),
+            _ => Err(Error::config(format!("invalid API from {source}: expected v1 or v2"))),
+        })
+        .transpose()
+}
+
+/// The v2 workspace: explicit → `MODELARTS_WORKSPACE_ID` → profile key `workspace_id`; `None`
+/// (the service's default workspace, `"0"`) when none is set.
+fn resolve_workspace_id(
+    b: &ClientBuilder,
+    env: &EnvFn,
+    file: &mut ProfileFile,
+) -> Result<Option<Setting<String>>, Error> {
+    if let Some(id) = &b.workspace_id {
+        return Ok(Some(Setting::new(id.trim().to_owned(), SettingSource::Explicit)));
+    }
+    let raw = match env_setting(env, ENV_WORKSPACE_ID)? {
+        Some(s) => Some(s),
+        None => file.value("workspace_id")?,
+    };
+    Ok(raw
+        .map(|Setting { value, source }| Setting::new(value.trim().to_owned(), source))
+        .filter(|s| !s.value.is_empty()))
 }
 
 /// The region: explicit → `MODELARTS_REGION` → `HUAWEICLOUD_SDK_REGION`.

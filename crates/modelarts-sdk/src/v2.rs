@@ -60,14 +60,19 @@ impl V2ListQuery {
         self
     }
 
-    fn operation(&self, project_id: modelarts_protocol::ProjectId) -> ListTrainingJobsV2 {
+    /// The search for this query; without a workspace of its own, the client's (`default`).
+    fn operation(
+        &self,
+        project_id: modelarts_protocol::ProjectId,
+        default: Option<&str>,
+    ) -> ListTrainingJobsV2 {
         ListTrainingJobsV2 {
             offset: self.offset,
             limit: self.limit,
             sort_by: self.sort_by.clone(),
             order: self.order,
             filters: self.filters.clone(),
-            workspace_id: self.workspace_id.clone(),
+            workspace_id: self.workspace_id.clone().or_else(|| default.map(str::to_owned)),
             ..ListTrainingJobsV2::new(project_id)
         }
     }
@@ -162,7 +167,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
 
     /// Reads one page of the v2 list.
     pub async fn list_training_jobs_v2(&self, query: &V2ListQuery) -> Result<TrainingJobList, Error> {
-        self.call(&query.operation(self.inner.project_id.clone())).await
+        self.call(&query.operation(self.inner.project_id.clone(), self.workspace_id())).await
     }
 
     /// Every v2 job matching `query`, page after page from offset 0 (`query.limit`, else
@@ -191,7 +196,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         let paginator = Paginator::new(query.limit.unwrap_or(DEFAULT_V2_PAGE_SIZE), OffsetMode::PageIndex);
         let query = V2ListQuery { limit: Some(paginator.limit()), offset: None, ..query };
         let walk = Walk {
-            op: query.operation(self.inner.project_id.clone()),
+            op: query.operation(self.inner.project_id.clone(), self.workspace_id()),
             next: Some(paginator.first_offset()),
             paginator,
             buffer: VecDeque::new(),

@@ -7,11 +7,11 @@ use modelarts_sdk::{Client, DryRunSender, Error, ListQuery, V2ListQuery};
 use serde_json::{Value, json};
 
 use super::{Context, dry_run, io_failure};
-use crate::args::{ApiArg, ListArgs, ShowArgs, VersionsArgs};
+use crate::args::{ListArgs, ShowArgs, VersionsArgs};
 use crate::exit::ExitStatus;
 use crate::failure::Failure;
 use crate::output::{Stdout, Table, duration_cell, item_json, status_cell, text_cell, time_cell};
-use modelarts_protocol::target::JobRef;
+use modelarts_protocol::target::{ApiVersion, JobRef};
 
 /// `training-job show`
 pub(crate) async fn show(
@@ -74,7 +74,16 @@ pub(crate) async fn list(
     ctx: &Context<'_>,
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
-    if args.api == Some(ApiArg::V2) {
+    let client = ctx.client()?;
+    let api = super::both::chosen_api(args.api, &client);
+    if args.all_workspaces && api == Some(ApiVersion::V1) {
+        return Err(Failure::usage("--all-workspaces reads v2 workspaces; it does not go with --api v1"));
+    }
+    // Without an API (or over every workspace), the first page of each part, merged.
+    if api.is_none() || args.all_workspaces {
+        return super::both::list(args, api, ctx, out).await;
+    }
+    if api == Some(ApiVersion::V2) {
         return super::inspect_v2::list(args, ctx, out).await;
     }
     let status = match &args.status {
@@ -83,7 +92,6 @@ pub(crate) async fn list(
         })?),
         None => None,
     };
-    let client = ctx.client()?;
     let query = ListQuery {
         status,
         per_page: args.per_page.or(if args.all { Some(modelarts_sdk::DEFAULT_PAGE_SIZE) } else { None }),

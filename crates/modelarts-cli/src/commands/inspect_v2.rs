@@ -83,7 +83,7 @@ fn job_row(j: &TrainingJob) -> Vec<String> {
 }
 
 /// The v2 query of `list --api v2`; the flags v2 cannot honour are usage errors.
-fn query(args: &ListArgs) -> Result<V2ListQuery, Failure> {
+pub(super) fn query(args: &ListArgs) -> Result<V2ListQuery, Failure> {
     let limit = match args.per_page {
         Some(n) if n > MAX_LIMIT => {
             return Err(Failure::usage(format!(
@@ -136,6 +136,7 @@ pub(crate) async fn list(
 ) -> Result<ExitStatus, Failure> {
     let query = query(args)?;
     let client = ctx.client()?;
+    super::both::workspaces(false, &client, ctx).await?;
     if ctx.global.dry_run {
         if args.all {
             return super::inspect::dry_run_list_all(&client, query, ctx, out).await;

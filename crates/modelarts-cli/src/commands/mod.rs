@@ -3,6 +3,7 @@
 //! A command returns the exit status it ended with (`Ok`, also for outcomes such as a wait that
 //! timed out, whose document is still printed on stdout) or a [`Failure`] to report on stderr.
 
+mod both;
 mod configure;
 mod events;
 mod inspect;

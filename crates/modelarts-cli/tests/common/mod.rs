@@ -209,7 +209,15 @@ impl Env {
 
     /// The stops the emulator received.
     pub(crate) fn stops(&self) -> usize {
-        self.emulator().state().journal().iter().filter(|e| e.method == "POST").count()
+        // The v2 search is a POST too: only the stop routes count.
+        self.emulator()
+            .state()
+            .journal()
+            .iter()
+            .filter(|e| {
+                matches!(e.route, modelarts_emulator::Route::Stop | modelarts_emulator::Route::V2Terminate)
+            })
+            .count()
     }
 
     pub(crate) fn journal_len(&self) -> usize {

@@ -84,33 +84,31 @@ pub(crate) async fn stop(
         }
         return stop_batch(targets, true, args, wait, ctx, out).await;
     }
-    // --running (clap guarantees one of the three targets): v1 unless --api v2.
+    // --running (clap guarantees one of the three targets): both APIs, v2 first, unless one is
+    // chosen (`--api`, `MODELARTS_API`, the profile's `api`).
     let client = ctx.client()?;
-    let v2 = api == Some(ApiVersion::V2);
-    let spinner = ctx.progress.spinner(
-        if v2 { "listing running v2 training jobs" } else { "listing running training jobs" }.to_owned(),
-    );
-    let found: Result<Vec<JobRef>, modelarts_sdk::Error> = if v2 {
-        client
-            .running_training_jobs_v2(args.search.clone())
-            .await
-            .map(|ids| ids.into_iter().map(JobRef::V2).collect())
-    } else {
-        client
-            .running_versions(args.search.clone())
-            .await
-            .map(|found| found.into_iter().map(|(job, version)| JobRef::V1 { job, version }).collect())
-    };
-    spinner.finish_and_clear();
-    let found = found.map_err(|e| Failure::sdk("cannot list the running training jobs", &e))?;
+    let api = super::both::chosen_api(args.api, &client);
+    if args.all_workspaces && api == Some(ApiVersion::V1) {
+        return Err(Failure::usage("--all-workspaces reads v2 workspaces; it does not go with --api v1"));
+    }
+    let (found, failures) =
+        super::both::running(&client, api, args.search.clone(), args.all_workspaces, ctx).await?;
     let targets: Vec<StopTarget> =
         found.into_iter().map(|target| StopTarget { target, line: None }).collect();
-    if ctx.global.dry_run {
-        // The list was read (reads change nothing); the stops are only shown.
-        targets::print_would_stop(out, &targets, &ctx.stderr).map_err(io_failure)?;
-        return Ok(ExitStatus::Success);
+    // A part that could not be listed: its running jobs may have been missed, so "nothing to
+    // stop" is never said, and the run exits non-zero once the others are stopped.
+    let missed = "its running jobs may have been missed: they were not stopped";
+    if targets.is_empty() && !failures.is_empty() {
+        return Ok(super::both::report_missed(failures, missed, ctx));
     }
-    stop_batch(targets, false, args, wait, ctx, out).await
+    let exit = if ctx.global.dry_run {
+        // The lists were read (reads change nothing); the stops are only shown.
+        targets::print_would_stop(out, &targets, &ctx.stderr).map_err(io_failure)?;
+        ExitStatus::Success
+    } else {
+        stop_batch(targets, false, args, wait, ctx, out).await?
+    };
+    Ok(exit.worst(super::both::report_missed(failures, missed, ctx)))
 }
 
 /// The most bytes read from a `--from-file` list: about 500,000 lines, far more versions than an
