@@ -112,6 +112,7 @@ impl Stoppable for TrainingJobVersion {
 
 /// How a stop ended, when it did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StopOutcome<S = JobStatus> {
     /// The service accepted the stop. No status was read.
     Accepted,
@@ -366,6 +367,7 @@ impl<S: StopStatus, E> SafeStop<S, E> {
 
 /// How a wait for the final status ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum WaitEnd<S> {
     /// Stopped as asked.
     Stopped(S),
