@@ -28,6 +28,16 @@ pub(crate) struct Failure {
     pub(crate) request_id: Option<Box<str>>,
     /// What to do next, most useful first (`hint:` lines; `hints` in JSON).
     pub(crate) hints: Vec<String>,
+    /// The jobs the failure is about (the jobs a name could mean): a table after the message, a
+    /// `jobs` array in JSON.
+    pub(crate) jobs: Option<Box<JobListing>>,
+}
+
+/// Jobs listed in a failure, for people and programs.
+#[derive(Debug)]
+pub(crate) struct JobListing {
+    pub(crate) table: crate::output::Table,
+    pub(crate) json: Vec<Value>,
 }
 
 impl Failure {
@@ -41,6 +51,7 @@ impl Failure {
             api: None,
             request_id: None,
             hints: Vec::new(),
+            jobs: None,
         }
     }
 
@@ -125,6 +136,13 @@ impl Failure {
         if let Some(id) = &self.request_id {
             text.push_str(&format!("\n  request id: {}", escape(id)));
         }
+        if let Some(jobs) = &self.jobs {
+            // The table escapes its cells.
+            for line in jobs.table.render().lines() {
+                text.push_str("\n    ");
+                text.push_str(line);
+            }
+        }
         for hint in &self.hints {
             text.push_str("\n  hint: ");
             text.push_str(&escape(hint));
@@ -134,7 +152,7 @@ impl Failure {
 
     /// The fields of the JSON report (the object inside `{"error": …}`).
     pub(crate) fn json_fields(&self) -> Value {
-        json!({
+        let mut fields = json!({
             "message": self.context,
             "causes": self.causes,
             "exit_code": self.status.code(),
@@ -144,7 +162,11 @@ impl Failure {
             "service_message": self.api.as_deref().and_then(ApiError::message),
             "request_id": self.request_id,
             "hints": self.hints,
-        })
+        });
+        if let (Some(jobs), Some(map)) = (&self.jobs, fields.as_object_mut()) {
+            map.insert("jobs".into(), Value::Array(jobs.json.clone()));
+        }
+        fields
     }
 
     /// Whether the service rejected the credentials or the signature.
