@@ -18,8 +18,9 @@ use crate::exit::ExitStatus;
 #[derive(Debug)]
 pub(crate) struct Failure {
     pub(crate) status: ExitStatus,
-    /// What the command was doing, e.g. `cannot stop job 10 version 20`.
-    pub(crate) context: String,
+    /// What the command was doing, e.g. `cannot stop job 10 version 20` (boxed: the type stays
+    /// small enough to return by value).
+    pub(crate) context: Box<str>,
     /// The causes, outermost first.
     pub(crate) causes: Vec<String>,
     /// The SDK's category name, when the error came from the SDK.
@@ -45,7 +46,7 @@ impl Failure {
     pub(crate) fn new(status: ExitStatus, context: impl Into<String>) -> Self {
         Self {
             status,
-            context: context.into(),
+            context: context.into().into_boxed_str(),
             causes: Vec::new(),
             category: None,
             api: None,

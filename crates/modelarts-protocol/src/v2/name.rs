@@ -121,7 +121,7 @@ impl JobName {
 }
 
 fn newest_first(mut jobs: Vec<&TrainingJob>) -> Vec<TrainingJob> {
-    jobs.sort_by(|a, b| b.create_time_ms().cmp(&a.create_time_ms()));
+    jobs.sort_by_key(|j| std::cmp::Reverse(j.create_time_ms()));
     jobs.into_iter().cloned().collect()
 }
 

@@ -79,7 +79,7 @@ pub(crate) async fn stop(
         if let Some(warning) = duplicates {
             ctx.stderr.always(&warning);
         }
-        return stop_batch(targets, true, args, wait, ctx, out).await;
+        return stop_batch(targets, true, None, args, wait, ctx, out).await;
     }
     // --running (clap guarantees one of the three targets): v1 unless --api v2.
     let client = ctx.client()?;
@@ -87,27 +87,22 @@ pub(crate) async fn stop(
     let spinner = ctx.progress.spinner(
         if v2 { "listing running v2 training jobs" } else { "listing running training jobs" }.to_owned(),
     );
-    let found: Result<Vec<JobRef>, modelarts_sdk::Error> = if v2 {
-        client
-            .running_training_jobs_v2(args.search.clone())
-            .await
-            .map(|ids| ids.into_iter().map(JobRef::V2).collect())
+    // The name, status and creation time the list showed are kept for the confirmation.
+    let found = if v2 {
+        client.running_training_jobs_v2_described(args.search.clone(), None).await
     } else {
-        client
-            .running_versions(args.search.clone())
-            .await
-            .map(|found| found.into_iter().map(|(job, version)| JobRef::V1 { job, version }).collect())
+        client.running_versions_described(args.search.clone()).await
     };
     spinner.finish_and_clear();
     let found = found.map_err(|e| Failure::sdk("cannot list the running training jobs", &e))?;
     let targets: Vec<StopTarget> =
-        found.into_iter().map(|target| StopTarget { target, line: None }).collect();
+        found.iter().map(|s| StopTarget { target: s.target.clone(), line: None }).collect();
     if ctx.global.dry_run {
         // The list was read (reads change nothing); the stops are only shown.
         targets::print_would_stop(out, &targets, &ctx.stderr).map_err(io_failure)?;
         return Ok(ExitStatus::Success);
     }
-    stop_batch(targets, false, args, wait, ctx, out).await
+    stop_batch(targets, false, Some(found), args, wait, ctx, out).await
 }
 
 /// The most bytes read from a `--from-file` list: about 500,000 lines, far more versions than an
