@@ -448,6 +448,10 @@ fn a_name_matches_exactly_or_is_not_found() {
     assert!(r.stderr.contains("--name"), "{}", r.stderr);
     let r = expect(env.cmd().args(["training-job", "stop", "2024", "--api", "v2"]), 2);
     assert!(r.stderr.contains("pass --name"), "{}", r.stderr);
+    // --dry-run reads (the search) and shows the terminate of the job the name picked.
+    let r = expect(env.cmd().args(["--dry-run", "training-job", "stop", "--name", "2024"]), 0);
+    assert!(r.stdout.contains(&format!("/training-jobs/{B}/actions")), "{}", r.stdout);
+    assert!(terminates(&env).is_empty());
     let r = expect(env.cmd().args(["-o", "json", "training-job", "stop", "--name", "2024"]), 0);
     assert_eq!(json(&r.stdout)["job_id"], B);
     let r = expect(env.cmd().args(["training-job", "show", "--name", A]), 4);
