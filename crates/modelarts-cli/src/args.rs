@@ -26,7 +26,8 @@ use crate::exit::ExitStatus;
     about = "Stop, inspect and wait for ModelArts training jobs",
     long_about = "Stop, inspect and wait for ModelArts training jobs (Huawei Cloud, Open Telekom Cloud).\n\n\
         Two APIs, told apart by the ID: v2 (current) names a job by a UUID \
-        (`modelarts training-job stop 3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab`); v1 (historical) by a numeric \
+        (`modelarts training-job stop 3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab`) or by its exact name \
+        (`modelarts training-job stop llama-finetune`); v1 (historical) by a numeric \
         job ID and a version (`modelarts training-job stop 1001 --version 1`). `--api v1|v2` forces one.\n\n\
         Data goes to stdout; messages, progress and errors go to stderr. Settings come from flags, \
         then environment variables, then the profile in ~/.huaweicloud (see `modelarts configure list`).",
@@ -109,14 +110,22 @@ const ROUTING_HELP: &str = "\
 Two APIs: v2 (current) names a job by a UUID alone; v1 (historical) by a numeric JOB_ID and
 --version VERSION_ID. The ID's shape picks the API; --api v1|v2 forces it.
 
+A v2 job may also be named by its exact name (case included; `bert` is not `bert-large`): an ID
+that is neither a UUID nor a number is a name, and --name reads any ID as one. A name that several
+jobs bear is refused with the list of them (exit 2); one that no job bears exits 4. stop and wait
+consider only jobs that have not ended; show, logs and events every job.
+
 Examples:
   modelarts training-job show 3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab
+  modelarts training-job show llama-finetune
   modelarts training-job show 10 --version 20";
 
 const STOP_AFTER_HELP: &str = "\
 Two APIs: v2 (current) names a job by a UUID alone; v1 (historical) by a numeric JOB_ID and
 --version VERSION_ID. The ID's shape picks the API; --api v1|v2 forces it (--running lists v1
-jobs unless --api v2).
+jobs unless --api v2). A v2 job may also be named by its exact name: an ID that is neither a UUID
+nor a number is one, and --name reads any ID as one; only jobs that have not ended count, and a
+name that two of them bear is refused with the list of them (exit 2).
 
 A stop is asynchronous: a v2 job goes Terminating, then Terminated; a v1 version KILLING, then
 KILLED. Use --wait to see it through. Stopping a job that is already stopping or stopped succeeds
@@ -125,9 +134,10 @@ COMPLETED, FAILED, ...) exits 7.
 
 Batch stops (--from-file, --running) run --concurrency stops at a time and print one outcome per
 version as it finishes (one JSON document per line with --output json; `line` or LINE tells which
-input line it answers). On a terminal they ask for confirmation first (declining exits 1, nothing
-sent); when stdin is not a terminal they refuse to run without --yes (exit 2). Ctrl-C ends the batch:
-versions without an outcome yet are reported `interrupted`, and the exit status is 130.
+input line it answers). On a terminal they ask for confirmation first, showing the API, ID, name,
+status and creation time of what is to be stopped (read first for --from-file; declining exits 8,
+nothing sent); when stdin is not a terminal they refuse to run without --yes (exit 2). Ctrl-C ends
+the batch: targets without an outcome yet are reported `unknown`, and the exit status is 130.
 
 --from-file format: one v2 UUID, or one v1 `JOB_ID VERSION_ID` pair (separated by spaces, tabs or
 a comma), per line; both kinds may be mixed. Blank lines and `#` comments are skipped. A malformed line is an error naming its line number,
@@ -135,6 +145,7 @@ reported before any request is sent. `-` reads standard input (then --yes is req
 
 Examples:
   modelarts training-job stop 3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab --wait
+  modelarts training-job stop llama-finetune
   modelarts training-job stop 10 --version 20 --wait --max-wait 10m
   modelarts training-job stop --from-file stops.txt --yes --output json
   modelarts training-job stop --running --search resnet --api v2";
@@ -300,9 +311,14 @@ impl From<ApiArg> for ApiVersion {
 #[derive(Debug, Clone, Args)]
 #[command(group(clap::ArgGroup::new("target").required(true).args(["job_id", "running", "from_file"])))]
 pub(crate) struct StopArgs {
-    /// The job: a v2 UUID, or a v1 numeric job ID (with --version).
+    /// The job: a v2 UUID or exact name, or a v1 numeric job ID (with --version).
     #[arg(value_name = "ID")]
     pub(crate) job_id: Option<String>,
+
+    /// Read ID as a v2 job's exact name, even when it looks like a UUID or a number (an ID that is
+    /// neither is a name already).
+    #[arg(long = "name", requires = "job_id", conflicts_with = "version")]
+    pub(crate) by_name: bool,
 
     /// The v1 version to stop (v2 jobs have no versions).
     #[arg(long, value_name = "VERSION_ID", requires = "job_id")]
@@ -355,9 +371,13 @@ pub(crate) struct StopArgs {
 /// `training-job show`
 #[derive(Debug, Clone, Args)]
 pub(crate) struct ShowArgs {
-    /// The job: a v2 UUID, or a v1 numeric job ID (with --version).
+    /// The job: a v2 UUID or exact name, or a v1 numeric job ID (with --version).
     #[arg(value_name = "ID")]
     pub(crate) job_id: String,
+    /// Read ID as a v2 job's exact name, even when it looks like a UUID or a number (an ID that is
+    /// neither is a name already).
+    #[arg(long = "name", conflicts_with = "version")]
+    pub(crate) by_name: bool,
     /// The v1 version to show.
     #[arg(long, value_name = "VERSION_ID")]
     pub(crate) version: Option<String>,
@@ -377,9 +397,13 @@ pub(crate) struct VersionsArgs {
 /// `training-job wait`
 #[derive(Debug, Clone, Args)]
 pub(crate) struct WaitArgs {
-    /// The job: a v2 UUID, or a v1 numeric job ID (with --version).
+    /// The job: a v2 UUID or exact name, or a v1 numeric job ID (with --version).
     #[arg(value_name = "ID")]
     pub(crate) job_id: String,
+    /// Read ID as a v2 job's exact name, even when it looks like a UUID or a number (an ID that is
+    /// neither is a name already).
+    #[arg(long = "name", conflicts_with = "version")]
+    pub(crate) by_name: bool,
     /// The v1 version to wait for.
     #[arg(long, value_name = "VERSION_ID")]
     pub(crate) version: Option<String>,
@@ -764,9 +788,13 @@ Examples:
 /// `training-job logs`
 #[derive(Debug, Clone, Args)]
 pub(crate) struct LogsArgs {
-    /// The job: a v1 job ID (with --version) or a v2 job ID (a UUID).
+    /// The job: a v1 job ID (with --version), or a v2 job's ID (a UUID) or exact name.
     #[arg(value_name = "ID")]
     pub(crate) id: String,
+    /// Read ID as a v2 job's exact name, even when it looks like a UUID or a number (an ID that is
+    /// neither is a name already).
+    #[arg(long = "name", conflicts_with = "version")]
+    pub(crate) by_name: bool,
     /// The v1 version.
     #[arg(long, value_name = "VERSION_ID")]
     pub(crate) version: Option<String>,
@@ -811,9 +839,13 @@ pub(crate) enum LogUrlArg {
 /// `training-job events`
 #[derive(Debug, Clone, Args)]
 pub(crate) struct EventsArgs {
-    /// The v2 job's ID (a UUID).
+    /// The v2 job's ID (a UUID) or exact name.
     #[arg(value_name = "ID")]
     pub(crate) id: String,
+    /// Read ID as a v2 job's exact name, even when it looks like a UUID or a number (an ID that is
+    /// neither is a name already).
+    #[arg(long = "name")]
+    pub(crate) by_name: bool,
     /// Force the API (only `v2` has events).
     #[arg(long, value_enum)]
     pub(crate) api: Option<ApiArg>,

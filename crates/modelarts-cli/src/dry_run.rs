@@ -117,7 +117,7 @@ fn mask_authorization(value: &str) -> String {
     format!("{scheme} {}", masked.join(", "))
 }
 
-fn shell_quote(text: &str) -> String {
+pub(crate) fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 

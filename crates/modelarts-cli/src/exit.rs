@@ -22,7 +22,8 @@ pub enum ExitStatus {
     /// transport's size cap, which is not retried; a job list that never ends; a local I/O error).
     Other,
     /// 2: the command line is wrong (unknown flag, bad ID, duration or status name, malformed
-    /// `--from-file` line, or a batch stop without `--yes` where no one can confirm it).
+    /// `--from-file` line, a v2 job name that several jobs bear, or a batch stop without `--yes`
+    /// where no one can confirm it).
     Usage,
     /// 3: configuration or credentials are missing or invalid (no project ID, no region or
     /// endpoint, no credentials, an unreadable CA bundle, a setting that is not UTF-8, or the service
@@ -99,7 +100,7 @@ impl ExitStatus {
             ExitStatus::Success => "success",
             ExitStatus::Other => "unexpected error (unreadable answer, local I/O error)",
             ExitStatus::Usage => {
-                "usage: bad flag, ID, duration, status or input file; batch stop without --yes off a terminal"
+                "usage: bad flag, ID, duration, status or input file; a job name several jobs bear; batch stop without --yes off a terminal"
             }
             ExitStatus::Config => {
                 "configuration or credentials missing, invalid or rejected (also by a proxy); TLS certificate rejected"

@@ -18,8 +18,9 @@ use crate::exit::ExitStatus;
 #[derive(Debug)]
 pub(crate) struct Failure {
     pub(crate) status: ExitStatus,
-    /// What the command was doing, e.g. `cannot stop job 10 version 20`.
-    pub(crate) context: String,
+    /// What the command was doing, e.g. `cannot stop job 10 version 20` (boxed: the type stays
+    /// small enough to return by value).
+    pub(crate) context: Box<str>,
     /// The causes, outermost first.
     pub(crate) causes: Vec<String>,
     /// The SDK's category name, when the error came from the SDK.
@@ -28,6 +29,16 @@ pub(crate) struct Failure {
     pub(crate) request_id: Option<Box<str>>,
     /// What to do next, most useful first (`hint:` lines; `hints` in JSON).
     pub(crate) hints: Vec<String>,
+    /// The jobs the failure is about (the jobs a name could mean): a table after the message, a
+    /// `jobs` array in JSON.
+    pub(crate) jobs: Option<Box<JobListing>>,
+}
+
+/// Jobs listed in a failure, for people and programs.
+#[derive(Debug)]
+pub(crate) struct JobListing {
+    pub(crate) table: crate::output::Table,
+    pub(crate) json: Vec<Value>,
 }
 
 impl Failure {
@@ -35,12 +46,13 @@ impl Failure {
     pub(crate) fn new(status: ExitStatus, context: impl Into<String>) -> Self {
         Self {
             status,
-            context: context.into(),
+            context: context.into().into_boxed_str(),
             causes: Vec::new(),
             category: None,
             api: None,
             request_id: None,
             hints: Vec::new(),
+            jobs: None,
         }
     }
 
@@ -125,6 +137,13 @@ impl Failure {
         if let Some(id) = &self.request_id {
             text.push_str(&format!("\n  request id: {}", escape(id)));
         }
+        if let Some(jobs) = &self.jobs {
+            // The table escapes its cells.
+            for line in jobs.table.render().lines() {
+                text.push_str("\n    ");
+                text.push_str(line);
+            }
+        }
         for hint in &self.hints {
             text.push_str("\n  hint: ");
             text.push_str(&escape(hint));
@@ -134,7 +153,7 @@ impl Failure {
 
     /// The fields of the JSON report (the object inside `{"error": …}`).
     pub(crate) fn json_fields(&self) -> Value {
-        json!({
+        let mut fields = json!({
             "message": self.context,
             "causes": self.causes,
             "exit_code": self.status.code(),
@@ -144,7 +163,11 @@ impl Failure {
             "service_message": self.api.as_deref().and_then(ApiError::message),
             "request_id": self.request_id,
             "hints": self.hints,
-        })
+        });
+        if let (Some(jobs), Some(map)) = (&self.jobs, fields.as_object_mut()) {
+            map.insert("jobs".into(), Value::Array(jobs.json.clone()));
+        }
+        fields
     }
 
     /// Whether the service rejected the credentials or the signature.

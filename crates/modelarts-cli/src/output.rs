@@ -184,6 +184,13 @@ impl Table {
         Self { header, rows: Vec::new(), widths, header_done: false }
     }
 
+    /// A table whose columns are chosen at run time.
+    pub(crate) fn with_header(header: &[&str]) -> Self {
+        let header: Vec<String> = header.iter().map(|s| (*s).to_owned()).collect();
+        let widths = header.iter().map(|h| h.width()).collect();
+        Self { header, rows: Vec::new(), widths, header_done: false }
+    }
+
     /// Columns at least this wide (in terminal columns), for tables printed row by row.
     pub(crate) fn min_widths(mut self, widths: &[usize]) -> Self {
         for (w, min) in self.widths.iter_mut().zip(widths) {

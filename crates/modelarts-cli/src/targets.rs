@@ -4,10 +4,10 @@
 
 use std::io;
 
-use modelarts_protocol::target::{JobRef, TargetStatus};
+use modelarts_protocol::target::{ApiVersion, JobRef, TargetStatus, TargetSummary};
 use serde_json::{Value, json};
 
-use crate::output::{Stderr, Stdout, Table};
+use crate::output::{Stderr, Stdout, Table, text_cell, time_cell};
 use crate::stop_file::StopTarget;
 
 /// How many targets the preview before the prompt names; the rest are counted.
@@ -58,12 +58,62 @@ pub(crate) fn target_fields(target: &JobRef) -> [(&'static str, Value); 3] {
     }
 }
 
-/// The preview shown before the confirmation prompt: the first [`PREVIEW`] targets as a table,
-/// then how many more.
-pub(crate) fn preview(targets: &[StopTarget], with_line: bool) -> String {
+/// What a batch's targets are called, by the APIs among them: `training job(s)` (v2 only),
+/// `job version(s)` (v1 only), `training job(s) and version(s)` (both).
+pub(crate) fn kind_words(targets: &[StopTarget]) -> &'static str {
+    let has = |api| targets.iter().any(|t| t.target.api() == api);
+    match (has(ApiVersion::V1), has(ApiVersion::V2)) {
+        (true, false) => "job version(s)",
+        (false, true) => "training job(s)",
+        _ => "training job(s) and version(s)",
+    }
+}
+
+/// The preview shown before the confirmation prompt: the first [`PREVIEW`] targets as a table
+/// (LINE for a `--from-file` list, API, JOB_ID, VERSION_ID when a v1 version is among them, NAME,
+/// STATUS or PHASE, CREATED), then how many more. `described` holds what was read of the targets,
+/// in their order (the first ones at least); a target without its description, or a field not
+/// read, shows `-`.
+pub(crate) fn preview(targets: &[StopTarget], described: &[TargetSummary], with_line: bool) -> String {
     let shown = &targets[..targets.len().min(PREVIEW)];
-    let mut text = format!("These {} training job(s) or version(s) will be stopped:\n", targets.len());
-    text.push_str(&table(shown, with_line).render());
+    let mut text = format!("These {} {} will be stopped:\n", targets.len(), kind_words(targets));
+    let v1 = targets.iter().any(|t| t.target.api() == ApiVersion::V1);
+    let v2 = targets.iter().any(|t| t.target.api() == ApiVersion::V2);
+    let status = match (v1, v2) {
+        (false, true) => "PHASE",
+        (true, false) => "STATUS",
+        _ => "STATUS/PHASE",
+    };
+    let mut header = Vec::with_capacity(7);
+    if with_line {
+        header.push("LINE");
+    }
+    header.extend(["API", "JOB_ID"]);
+    if v1 {
+        header.push("VERSION_ID");
+    }
+    header.extend(["NAME", status, "CREATED"]);
+    let mut table = Table::with_header(&header);
+    for (index, target) in shown.iter().enumerate() {
+        // The description of this target, if the one at its index is about it.
+        let about = described.get(index).filter(|d| d.target == target.target);
+        let mut row = Vec::with_capacity(header.len());
+        if with_line {
+            row.push(target.line.map_or_else(|| "-".to_owned(), |l| l.to_string()));
+        }
+        row.push(target.target.api().to_string());
+        row.push(job_cell(&target.target));
+        if v1 {
+            row.push(version_cell(&target.target));
+        }
+        row.push(text_cell(about.and_then(|d| d.name.as_deref())));
+        row.push(
+            about.and_then(|d| d.status).map_or_else(|| "-".to_owned(), |s| text_cell(Some(&s.to_string()))),
+        );
+        row.push(time_cell(about.and_then(|d| d.create_time_ms)));
+        table.row(row);
+    }
+    text.push_str(&table.render());
     if targets.len() > shown.len() {
         text.push_str(&format!("… and {} more\n", targets.len() - shown.len()));
     }
@@ -174,16 +224,58 @@ mod tests {
 
     #[test]
     fn preview_names_the_first_targets_and_counts_the_rest() {
-        let text = preview(&targets(2), false);
+        let text = preview(&targets(2), &[], false);
         assert_eq!(
             text,
-            "These 2 training job(s) or version(s) will be stopped:\nJOB_ID  VERSION_ID\n1       101\n2       102"
+            "These 2 job version(s) will be stopped:\n\
+             API  JOB_ID  VERSION_ID  NAME  STATUS  CREATED\n\
+             v1   1       101         -     -       -\n\
+             v1   2       102         -     -       -"
         );
-        let text = preview(&targets(25), true);
-        assert!(text.contains("\nLINE  JOB_ID  VERSION_ID\n1     1       101\n"), "{text}");
-        assert!(text.contains("\n20    20      120\n"), "{text}");
+        let text = preview(&targets(25), &[], true);
+        assert!(
+            text.contains("\nLINE  API  JOB_ID  VERSION_ID  NAME  STATUS  CREATED\n1     v1   1       101"),
+            "{text}"
+        );
+        assert!(text.contains("\n20    v1   20      120 "), "{text}");
         assert!(!text.contains("121"), "{text}");
         assert!(text.ends_with("… and 5 more"), "{text}");
+    }
+
+    #[test]
+    fn preview_shows_what_was_read_in_words_that_fit_the_targets() {
+        use modelarts_protocol::v2::{Phase, PhaseStatus};
+        let uuid = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab";
+        let v2 = StopTarget { target: JobRef::route(uuid, None, None).unwrap(), line: None };
+        let v1 = StopTarget { target: JobRef::route("10", Some("20"), None).unwrap(), line: None };
+        let read = TargetSummary {
+            target: v2.target.clone(),
+            name: Some("bert".into()),
+            status: Some(TargetStatus::V2(PhaseStatus::from_phase(&Phase::Running))),
+            create_time_ms: Some(1_700_000_000_000),
+        };
+        let text = preview(std::slice::from_ref(&v2), std::slice::from_ref(&read), false);
+        assert_eq!(
+            text,
+            format!(
+                "These 1 training job(s) will be stopped:\n\
+                 API  JOB_ID{pad}  NAME  PHASE    CREATED\n\
+                 v2   {uuid}  bert  Running  2023-11-14T22:13:20Z",
+                pad = " ".repeat(uuid.len() - "JOB_ID".len())
+            )
+        );
+        // Both APIs; the v1 version's read failed (`unread`), and a description of another target
+        // is not shown against this one.
+        let both = [v2.clone(), v1.clone()];
+        let text = preview(&both, &[read.clone(), TargetSummary::unread(v1.target.clone())], false);
+        assert!(text.starts_with("These 2 training job(s) and version(s) will be stopped:\n"), "{text}");
+        assert!(text.contains("VERSION_ID  NAME  STATUS/PHASE  CREATED"), "{text}");
+        assert!(
+            text.ends_with("v1   10                                    20          -     -             -"),
+            "{text}"
+        );
+        let text = preview(&both, &[TargetSummary::unread(v1.target.clone()), read], false);
+        assert!(!text.contains("bert"), "{text}");
     }
 
     #[test]

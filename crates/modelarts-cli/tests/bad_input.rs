@@ -203,7 +203,7 @@ fn cases(ctx: &Ctx) -> Vec<Case> {
                 c
             },
             2,
-            "\"10\" is a v1 job id (a number): v1 jobs also need --version VERSION_ID; v2 jobs are named by a UUID alone",
+            "\"10\" is a v1 job id (a number): v1 jobs also need --version VERSION_ID; v2 jobs are named by a UUID alone, or by their name (--name for a name made of digits)",
         ),
         cli(
             "ID",
@@ -214,7 +214,7 @@ fn cases(ctx: &Ctx) -> Vec<Case> {
                 c
             },
             2,
-            "looks like a v1 job id",
+            "\"10\" is a number, not a v2 job id (a UUID); for a v2 job named \"10\", pass --name",
         ),
         cli(
             "ID",

@@ -10,7 +10,7 @@ use std::process::Stdio;
 
 use assert_cmd::Command;
 use modelarts_emulator::{
-    EmulatorConfig, FaultScript, FaultStep, JobSeed, RouteSelector, VersionSeed, status,
+    EmulatorConfig, FaultScript, FaultStep, JobSeed, RouteSelector, V2JobSeed, V2Phase, VersionSeed, status,
 };
 use serde_json::{Value, json};
 use unicode_width::UnicodeWidthStr;
@@ -395,25 +395,20 @@ fn version_without_a_job_id_is_refused() {
     assert_eq!(env.journal_len(), 0);
 }
 
-/// The confirmation prompt on a real terminal (`script` gives the binary a pseudo-terminal): the
-/// targets are shown before `[y/N]`, and declining sends nothing.
-#[test]
-fn batch_prompt_shows_the_targets_first() {
+/// Runs the binary on a pseudo-terminal (`script` gives it one) with `args` after the emulator's
+/// flags, answering the prompt with `answer`: everything the terminal showed, and the exit code.
+/// `None` where `script` is not installed.
+fn on_terminal(env: &Env, args: &str, answer: &str) -> Option<(String, Option<i32>)> {
     if std::process::Command::new("script").arg("--version").output().is_err() {
         eprintln!("`script` is not installed; skipping");
-        return;
+        return None;
     }
-    let jobs: Vec<JobSeed> = (1..=25).map(|i| JobSeed::running(100 + i, 200 + i)).collect();
-    let env = Env::start(EmulatorConfig::default().jobs(jobs).never_kill());
-    let list: String = (1..=25).map(|i| format!("{} {}\n", 100 + i, 200 + i)).collect();
-    let list = env.file("stops.txt", &list);
     let c = env.emulator().credentials();
     let inner = format!(
-        "{BIN} --endpoint-url {} --ca-bundle {} --project-id {} training-job stop --from-file {}",
+        "{BIN} --endpoint-url {} --ca-bundle {} --project-id {} {args}",
         env.emulator().endpoint(),
         env.ca().display(),
         env.emulator().project_id(),
-        list.display()
     );
     let output = std::process::Command::new("script")
         .args(["-qec", &inner, "/dev/null"])
@@ -429,21 +424,129 @@ fn batch_prompt_shows_the_targets_first() {
         .and_then(|mut child| {
             use std::io::Write as _;
             let mut stdin = child.stdin.take().unwrap();
-            stdin.write_all(b"n\n")?;
+            stdin.write_all(answer.as_bytes())?;
             drop(stdin);
             child.wait_with_output()
         })
         .unwrap();
-    let text = String::from_utf8_lossy(&output.stdout);
-    let preview = text
-        .find("These 25 training job(s) or version(s) will be stopped:")
-        .unwrap_or_else(|| panic!("{text}"));
-    let prompt = text.find("[y/N]").unwrap_or_else(|| panic!("{text}"));
+    Some((String::from_utf8_lossy(&output.stdout).into_owned(), output.status.code()))
+}
+
+/// The confirmation prompt on a real terminal: the targets are shown before `[y/N]`, with what
+/// was read of them, and declining sends nothing.
+#[test]
+fn batch_prompt_shows_the_targets_first() {
+    let jobs: Vec<JobSeed> =
+        (1..=25).map(|i| JobSeed::running(100 + i, 200 + i).name(format!("train-{i}"))).collect();
+    let env = Env::start(EmulatorConfig::default().jobs(jobs).never_kill());
+    let list: String = (1..=25).map(|i| format!("{} {}\n", 100 + i, 200 + i)).collect();
+    let list = env.file("stops.txt", &list);
+    let args = format!("training-job stop --from-file {}", list.display());
+    let Some((text, code)) = on_terminal(&env, &args, "n\n") else { return };
+    let preview = text.find("These 25 job version(s) will be stopped:").unwrap_or_else(|| panic!("{text}"));
+    let prompt = text.find("Stop 25 job version(s)? [y/N]").unwrap_or_else(|| panic!("{text}"));
     assert!(preview < prompt, "{text}");
-    assert!(text.contains("101") && text.contains("and 5 more"), "{text}");
+    let header = text.lines().find(|l| l.contains("JOB_ID")).unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["LINE", "API", "JOB_ID", "VERSION_ID", "NAME", "STATUS", "CREATED"]
+    );
+    let row = text.lines().find(|l| l.contains("train-1 ")).unwrap_or_else(|| panic!("{text}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells[..6], ["1", "v1", "101", "201", "train-1", "RUNNING"], "{row}");
+    assert!(text.contains("and 5 more") && !text.contains("train-21"), "{text}");
     assert!(text.contains("declined: nothing was sent"), "{text}");
-    assert_eq!(output.status.code(), Some(8), "declining exits 8: {text}");
+    assert_eq!(code, Some(8), "declining exits 8: {text}");
     assert_eq!(env.stops(), 0);
+    // One show per version the preview names, nothing else.
+    assert_eq!(env.requests("show"), 20, "{:?}", env.routes());
+    assert_eq!(env.journal_len(), 20, "{:?}", env.routes());
+}
+
+const UUID_A: &str = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab";
+const UUID_B: &str = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ac";
+
+/// v2 jobs and v1 versions in one list: their names, phases and statuses are read first (one
+/// search for the v2 jobs, one show per v1 version; `-` where a read failed), in words that fit.
+#[test]
+fn batch_prompt_of_both_apis_reads_names_and_phases() {
+    let env = Env::both(
+        [JobSeed::running(10, 20).name("v1-job")],
+        [
+            V2JobSeed::running(UUID_A).name("bert").create_time(1_700_000_000_000),
+            V2JobSeed::running(UUID_B).name("resnet").phase(V2Phase::Pending),
+        ],
+    );
+    let list = env.file("stops.txt", &format!("{UUID_A}\n10 20\n{UUID_B}\n10 21\n"));
+    let args = format!("training-job stop --from-file {}", list.display());
+    let Some((text, code)) = on_terminal(&env, &args, "n\n") else { return };
+    assert!(text.contains("These 4 training job(s) and version(s) will be stopped:"), "{text}");
+    assert!(text.contains("Stop 4 training job(s) and version(s)? [y/N]"), "{text}");
+    let header = text.lines().find(|l| l.contains("JOB_ID")).unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["LINE", "API", "JOB_ID", "VERSION_ID", "NAME", "STATUS/PHASE", "CREATED"]
+    );
+    let cells = |needle: &str| -> Vec<String> {
+        let row = text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}: {text}"));
+        row.split_whitespace().map(str::to_owned).collect()
+    };
+    assert_eq!(cells(UUID_A), ["1", "v2", UUID_A, "-", "bert", "Running", "2023-11-14T22:13:20Z"]);
+    assert_eq!(cells("v1-job")[..6], ["2", "v1", "10", "20", "v1-job", "RUNNING"]);
+    assert_eq!(cells(UUID_B)[..6], ["3", "v2", UUID_B, "-", "resnet", "Pending"]);
+    // No version 21: its read failed, and it shows `-`.
+    assert_eq!(cells("   21 ")[..], ["4", "v1", "10", "21", "-", "-", "-"]);
+    assert_eq!(code, Some(8), "{text}");
+    assert_eq!(env.requests("v2_list"), 1, "one search for both v2 jobs: {:?}", env.routes());
+    assert_eq!(env.requests("show"), 2, "one show per v1 version: {:?}", env.routes());
+    assert_eq!(env.requests("v2_terminate") + env.requests("stop"), 0);
+
+    // v2 only, confirmed: the words are the jobs', and the stops go out.
+    let list = env.file("v2.txt", &format!("{UUID_A}\n{UUID_B}\n"));
+    let args = format!("training-job stop --from-file {}", list.display());
+    let Some((text, code)) = on_terminal(&env, &args, "y\n") else { return };
+    assert!(text.contains("These 2 training job(s) will be stopped:"), "{text}");
+    assert!(text.contains("Stop 2 training job(s)? [y/N]"), "{text}");
+    let header = text.lines().find(|l| l.contains("JOB_ID")).unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["LINE", "API", "JOB_ID", "NAME", "PHASE", "CREATED"]
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(env.requests("v2_terminate"), 2, "{:?}", env.routes());
+}
+
+/// `--running`: the preview shows the names the list read, and reads nothing more.
+#[test]
+fn batch_prompt_of_running_jobs_shows_the_listed_names_without_more_reads() {
+    let env = Env::v2_only([
+        V2JobSeed::running(UUID_A).name("bert"),
+        V2JobSeed::running(UUID_B).name("resnet").phase(V2Phase::Completed),
+    ]);
+    let Some((text, code)) = on_terminal(&env, "training-job stop --running --api v2", "n\n") else { return };
+    assert!(text.contains("These 1 training job(s) will be stopped:"), "{text}");
+    let row = text.lines().find(|l| l.contains(UUID_A)).unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(row.split_whitespace().collect::<Vec<_>>()[..4], ["v2", UUID_A, "bert", "Running"], "{row}");
+    assert_eq!(code, Some(8), "{text}");
+    assert_eq!(env.routes(), ["v2_list"], "the list, and nothing else");
+}
+
+/// With `--yes` nothing is read for a preview; without it, off a terminal, nothing is sent at all.
+#[test]
+fn batch_stop_with_yes_reads_nothing_for_a_preview() {
+    let env = Env::both([JobSeed::running(10, 20)], [V2JobSeed::running(UUID_A).name("bert")]);
+    let list = env.file("stops.txt", &format!("{UUID_A}\n10 20\n"));
+    let r = expect(env.cmd().args(["training-job", "stop", "--from-file"]).arg(&list), 2);
+    assert!(
+        r.stderr.contains("refusing to stop 2 training job(s) and version(s) without confirmation"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(env.journal_len(), 0, "{:?}", env.routes());
+    expect(env.cmd().args(["--yes", "training-job", "stop", "--from-file"]).arg(&list), 0);
+    let mut routes = env.routes();
+    routes.sort_unstable();
+    assert_eq!(routes, ["stop", "v2_terminate"], "the stops only");
 }
 
 // --- waiting ------------------------------------------------------------------------------------

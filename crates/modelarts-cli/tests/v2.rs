@@ -336,3 +336,128 @@ fn hostile_v2_names_are_escaped_in_tables_and_exact_in_json() {
     let doc = json(&expect(env.cmd().args(["-o", "json", "training-job", "show", A]), 0).stdout);
     assert_eq!(doc["metadata"]["name"], hostile);
 }
+
+// --- v2 jobs by name ----------------------------------------------------------------------------
+
+const D: &str = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ae";
+
+/// The terminates the emulator received, by job.
+fn terminates(env: &Env) -> Vec<String> {
+    let journal = env.emulator().state().journal();
+    journal
+        .iter()
+        .filter(|e| e.route.as_str() == "v2_terminate")
+        .filter_map(|e| e.training_job_id.clone())
+        .collect()
+}
+
+#[test]
+fn stop_by_name_stops_the_one_active_job_of_that_exact_name() {
+    let env = Env::v2_only([
+        V2JobSeed::running(A).name("bert"),
+        V2JobSeed::running(B).name("bert").phase(V2Phase::Completed),
+        V2JobSeed::running(C).name("bert-large"),
+        V2JobSeed::running(D).name("BERT"),
+    ]);
+    let r = expect(env.cmd().args(["-o", "json", "training-job", "stop", "bert"]), 0);
+    let doc = json(&r.stdout);
+    assert_eq!((doc["job_id"].as_str(), doc["outcome"].as_str()), (Some(A), Some("stop_requested")));
+    assert_eq!(terminates(&env), [A], "only the running job named exactly `bert`");
+    // The hint to see it end names the job by its ID.
+    assert_eq!(doc["hint"], format!("modelarts training-job wait {A}"));
+    // `wait` by name: the job is Terminating, not final: it is the one.
+    let r = expect(env.cmd().args(["training-job", "wait", "bert"]).args(FAST_POLL), 0);
+    assert!(r.stdout.contains(A) && r.stdout.contains("stopped"), "{}", r.stdout);
+    assert!(r.stderr.contains(&format!("note: \"bert\" is job {A} (Terminating)")), "{}", r.stderr);
+    // Now every `bert` has ended: a stop finds no active job of that name, and lists the ended ones.
+    let r = expect(env.cmd().args(["training-job", "stop", "bert"]), 4);
+    assert!(r.stderr.contains("no v2 training job named \"bert\" is still active"), "{}", r.stderr);
+    assert!(r.stderr.contains(A) && r.stderr.contains(B) && r.stderr.contains("Completed"), "{}", r.stderr);
+    assert_eq!(terminates(&env), [A], "nothing more was sent");
+}
+
+#[test]
+fn a_name_held_by_several_jobs_is_refused_with_the_list() {
+    let env = Env::v2_only([
+        V2JobSeed::running(A).name("bert").create_time(1_700_000_000_000),
+        V2JobSeed::running(B).name("bert").phase(V2Phase::Pending).create_time(1_700_000_100_000),
+        V2JobSeed::running(C).name("resnet"),
+        V2JobSeed::running(D).name("resnet").phase(V2Phase::Terminated),
+    ]);
+    // Two active jobs named `bert`: a stop refuses and names both; nothing is sent.
+    let r = expect(env.cmd().args(["training-job", "stop", "bert"]), 2);
+    assert!(r.stderr.contains("2 active v2 training jobs are named \"bert\""), "{}", r.stderr);
+    let header = r.stderr.lines().find(|l| l.contains("API")).unwrap_or_else(|| panic!("{}", r.stderr));
+    for column in ["API", "ID", "NAME", "PHASE", "CREATED"] {
+        assert!(header.contains(column), "{header}");
+    }
+    let b_row = r.stderr.find(B).unwrap();
+    assert!(b_row < r.stderr.find(A).unwrap(), "newest first: {}", r.stderr);
+    assert!(r.stderr.contains("Pending") && r.stderr.contains("2023-11-14T22:13:20Z"), "{}", r.stderr);
+    assert!(terminates(&env).is_empty());
+    // A stop considers only active jobs: `resnet` is C.
+    let r = expect(env.cmd().args(["-o", "json", "training-job", "stop", "resnet"]), 0);
+    assert_eq!(json(&r.stdout)["job_id"], C);
+    // A read considers every job: two jobs are named `resnet`.
+    let r = expect(env.cmd().args(["-o", "json", "training-job", "show", "resnet"]), 2);
+    let error = &json(&r.stderr)["error"];
+    let ids: Vec<&str> =
+        error["jobs"].as_array().unwrap().iter().map(|j| j["job_id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 2, "{error}");
+    assert!(ids.contains(&C) && ids.contains(&D), "{error}");
+    assert_eq!(error["jobs"][0]["api"], "v2");
+    for command in ["logs", "events"] {
+        let r = expect(env.cmd().args(["training-job", command, "resnet"]), 2);
+        assert!(r.stderr.contains("2 v2 training jobs are named \"resnet\""), "{command}: {}", r.stderr);
+        assert!(r.stderr.contains(C) && r.stderr.contains(D), "{command}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn a_name_matches_exactly_or_is_not_found() {
+    let env = Env::v2_only([
+        V2JobSeed::running(A).name("bert-large").phase(V2Phase::Failed),
+        V2JobSeed::running(B).name("2024"),
+    ]);
+    for (args, name) in [
+        (&["stop", "bert"][..], "bert"),
+        (&["show", "BERT-LARGE"], "BERT-LARGE"),
+        (&["wait", "large"], "large"),
+    ] {
+        let r = expect(env.cmd().arg("training-job").args(args), 4);
+        assert!(
+            r.stderr.contains(&format!("no v2 training job is named {name:?}")),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains(&format!("modelarts training-job list --api v2 --search {name}")),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    let r = expect(env.cmd().args(["training-job", "show", "my job"]), 4);
+    assert!(r.stderr.contains("--search 'my job'"), "{}", r.stderr);
+    // The exact name reads the job whatever its phase.
+    let r = expect(env.cmd().args(["-o", "json", "training-job", "show", "bert-large"]), 0);
+    assert_eq!(json(&r.stdout)["metadata"]["id"], A);
+    let r = expect(env.cmd().args(["training-job", "events", "bert-large"]), 0);
+    assert!(r.stdout.contains("Failed"), "{}", r.stdout);
+    // A name of digits needs --name; so does a name shaped like a UUID.
+    let r = expect(env.cmd().args(["training-job", "stop", "2024"]), 2);
+    assert!(r.stderr.contains("--name"), "{}", r.stderr);
+    let r = expect(env.cmd().args(["training-job", "stop", "2024", "--api", "v2"]), 2);
+    assert!(r.stderr.contains("pass --name"), "{}", r.stderr);
+    // --dry-run reads (the search) and shows the terminate of the job the name picked.
+    let r = expect(env.cmd().args(["--dry-run", "training-job", "stop", "--name", "2024"]), 0);
+    assert!(r.stdout.contains(&format!("/training-jobs/{B}/actions")), "{}", r.stdout);
+    assert!(terminates(&env).is_empty());
+    let r = expect(env.cmd().args(["-o", "json", "training-job", "stop", "--name", "2024"]), 0);
+    assert_eq!(json(&r.stdout)["job_id"], B);
+    let r = expect(env.cmd().args(["training-job", "show", "--name", A]), 4);
+    assert!(r.stderr.contains(&format!("no v2 training job is named {A:?}")), "{}", r.stderr);
+    // Names are v2: no version, no --api v1.
+    let r = expect(env.cmd().args(["training-job", "stop", "--name", "2024", "--api", "v1"]), 2);
+    assert!(r.stderr.contains("v2 jobs only"), "{}", r.stderr);
+    assert_eq!(terminates(&env), [B]);
+}

@@ -4,6 +4,9 @@
 //! UUID. A user types an ID (and perhaps `--version`), and may force the API; [`JobRef::route`]
 //! turns that into a typed target or a [`RouteError`] that says which API each form belongs to.
 //! Commands that act on one job (stop, show, wait, logs, events) and batch files share it.
+//! Those commands also take a v2 job's name: [`JobArg::route`] reads an argument that is neither
+//! a UUID nor a number (or any argument with `--name`) as a [`JobName`], which the caller resolves
+//! through the v2 search ([`JobName::pick`]).
 //!
 //! ```
 //! use modelarts_protocol::target::{ApiVersion, JobRef};
@@ -20,9 +23,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::ids::{IdError, JobId, VersionId};
+use crate::model::{JobSummary, VersionDetail};
 use crate::status::JobStatus;
 use crate::stop::{StatusClass, StopStatus};
-use crate::v2::{PhaseStatus, TrainingJobId, TrainingJobIdError};
+use crate::v2::{JobName, JobNameError, PhaseStatus, TrainingJob, TrainingJobId, TrainingJobIdError};
 
 /// The two training-job APIs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -134,6 +138,120 @@ impl JobRef {
     }
 }
 
+/// What a user's argument names: a job of either API by its ID, or a v2 job by its name.
+///
+/// ```
+/// use modelarts_protocol::target::{ApiVersion, JobArg};
+/// assert!(matches!(JobArg::route("llama-finetune", None, None, false)?, JobArg::Name(_)));
+/// assert!(matches!(JobArg::route("3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab", None, None, false)?, JobArg::Id(_)));
+/// // A name made of digits, or shaped like a UUID, is a name only with `--name`.
+/// assert!(matches!(JobArg::route("2024", None, None, true)?, JobArg::Name(_)));
+/// assert!(JobArg::route("2024", None, Some(ApiVersion::V2), false).unwrap_err().to_string().contains("--name"));
+/// # Ok::<(), modelarts_protocol::target::RouteError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum JobArg {
+    /// A job (v2) or version (v1) by its ID.
+    Id(JobRef),
+    /// A v2 job by its exact name.
+    Name(JobName),
+}
+
+impl JobArg {
+    /// Routes a user's argument (and `--version`, a forced `--api`, and `--name`):
+    ///
+    /// - `by_name` (`--name`): the argument is a v2 name whatever its shape; `--version` and
+    ///   `--api v1` are refused;
+    /// - a UUID, digits, anything with `--version`, or anything with `--api v1`: as
+    ///   [`JobRef::route`] routes it;
+    /// - anything else (neither a UUID nor a number): a v2 name.
+    ///
+    /// Digits forced to v2 without `--name` are refused with a hint at `--name`.
+    pub fn route(
+        arg: &str,
+        version: Option<&str>,
+        api: Option<ApiVersion>,
+        by_name: bool,
+    ) -> Result<Self, RouteError> {
+        if by_name {
+            if version.is_some() {
+                return Err(RouteError::NameTakesNoVersion { name: excerpt(arg) });
+            }
+            if api == Some(ApiVersion::V1) {
+                return Err(RouteError::NameIsV2 { name: excerpt(arg) });
+            }
+            return JobName::new(arg).map(Self::Name).map_err(RouteError::InvalidName);
+        }
+        let trimmed = arg.trim();
+        let digits = !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit());
+        if api == Some(ApiVersion::V2) && digits && version.is_none() {
+            return Err(RouteError::NumberForV2 { id: excerpt(arg) });
+        }
+        if api == Some(ApiVersion::V1) || version.is_some() || digits || TrainingJobId::is_uuid_shaped(arg) {
+            return JobRef::route(arg, version, api).map(Self::Id);
+        }
+        JobName::new(arg).map(Self::Name).map_err(|e| match e {
+            // Blank: the ID's own refusal says it best.
+            JobNameError::Empty => {
+                JobRef::route(arg, version, api).err().unwrap_or(RouteError::InvalidName(e))
+            }
+            other => RouteError::InvalidName(other),
+        })
+    }
+}
+
+/// A target as a list or a read showed it: its name, status and creation time, for a preview
+/// before a stop. A field is `None` when it was not read (or the answer lacked it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetSummary {
+    /// The target.
+    pub target: JobRef,
+    /// The job's name (v1: the job's name; v2: `metadata.name`).
+    pub name: Option<String>,
+    /// The status read (v1 status of the version; v2 phase).
+    pub status: Option<TargetStatus>,
+    /// Creation time, epoch milliseconds.
+    pub create_time_ms: Option<i64>,
+}
+
+impl TargetSummary {
+    /// A target nothing was read about.
+    pub fn unread(target: JobRef) -> Self {
+        Self { target, name: None, status: None, create_time_ms: None }
+    }
+
+    /// A v2 job as listed or read; `None` for a job without a valid ID.
+    pub fn of_v2_job(job: &TrainingJob) -> Option<Self> {
+        Some(Self {
+            target: JobRef::V2(job.id()?),
+            name: job.name().map(str::to_owned),
+            status: Some(TargetStatus::V2(PhaseStatus::of(job))),
+            create_time_ms: job.create_time_ms(),
+        })
+    }
+
+    /// A v1 job of the list whose latest version is `version`, with the list's status (the latest
+    /// version's) and creation time.
+    pub fn of_v1_job(job: &JobSummary, version: VersionId) -> Self {
+        Self {
+            target: JobRef::V1 { job: job.job_id, version },
+            name: job.job_name.clone(),
+            status: Some(TargetStatus::V1(job.status)),
+            create_time_ms: job.create_time,
+        }
+    }
+
+    /// A v1 version as read by its show, for job `job`.
+    pub fn of_v1_version(job: JobId, version: &VersionDetail) -> Self {
+        Self {
+            target: JobRef::V1 { job, version: version.version_id },
+            name: version.job_name.clone(),
+            status: Some(TargetStatus::V1(version.status)),
+            create_time_ms: version.create_time,
+        }
+    }
+}
+
 impl fmt::Display for JobRef {
     /// `job 10 version 3` or `job 3f2b1c9e-…`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -216,7 +334,7 @@ impl From<PhaseStatus> for TargetStatus {
 pub enum RouteError {
     /// A number without a version: a v1 job needs both.
     #[error(
-        "{id:?} is a v1 job id (a number): v1 jobs also need --version VERSION_ID; v2 jobs are named by a UUID alone"
+        "{id:?} is a v1 job id (a number): v1 jobs also need --version VERSION_ID; v2 jobs are named by a UUID alone, or by their name (--name for a name made of digits)"
     )]
     V1NeedsVersion {
         /// The ID as given (truncated).
@@ -236,6 +354,27 @@ pub enum RouteError {
     /// The v2 ID is invalid.
     #[error(transparent)]
     InvalidV2(TrainingJobIdError),
+    /// `--name` with `--version`: names are of v2 jobs, which have no versions.
+    #[error("--name names a v2 job ({name:?}): v2 jobs have no version, drop --version")]
+    NameTakesNoVersion {
+        /// The name as given (truncated).
+        name: String,
+    },
+    /// `--name` with `--api v1`: only v2 jobs are found by name.
+    #[error("--name finds v2 jobs only ({name:?}); a v1 job is named by JOB_ID --version VERSION_ID")]
+    NameIsV2 {
+        /// The name as given (truncated).
+        name: String,
+    },
+    /// Digits with `--api v2` and no `--name`: neither a UUID nor, without `--name`, a name.
+    #[error("{id:?} is a number, not a v2 job id (a UUID); for a v2 job named {id:?}, pass --name")]
+    NumberForV2 {
+        /// The ID as given (truncated).
+        id: String,
+    },
+    /// The name is not a possible job name.
+    #[error(transparent)]
+    InvalidName(JobNameError),
     /// A batch line with more than two fields.
     #[error("unexpected field {extra:?}: a line holds `JOB_ID VERSION_ID` (v1) or one UUID (v2)")]
     TooManyFields {
@@ -286,6 +425,65 @@ mod tests {
                 _ => panic!("{id} {version:?} {api:?}: got {got:?}, want {want:?}"),
             }
         }
+    }
+
+    #[test]
+    fn arguments_route_to_an_id_or_a_name() {
+        use ApiVersion::*;
+        // (arg, version, api, --name, "id" / "name" or a fragment of the error)
+        type Case<'a> = (&'a str, Option<&'a str>, Option<ApiVersion>, bool, &'a str);
+        let cases: &[Case<'_>] = &[
+            (UUID, None, None, false, "id"),
+            ("10", Some("3"), None, false, "id"),
+            ("bert", None, None, false, "name"),
+            ("llama-finetune", None, Some(V2), false, "name"),
+            (" bert ", None, None, false, "name"),
+            ("3f2b1c9e-5a4d", None, None, false, "name"),
+            // A number, a UUID: a name only with --name.
+            ("10", None, None, false, "need --version"),
+            ("10", None, Some(V2), false, "pass --name"),
+            ("10", None, None, true, "name"),
+            (UUID, None, None, true, "name"),
+            ("bert", None, Some(V2), true, "name"),
+            // Names are v2 and have no version.
+            ("bert", Some("3"), None, true, "drop --version"),
+            ("bert", None, Some(V1), true, "v2 jobs only"),
+            ("bert", Some("3"), None, false, "not a number"),
+            ("bert", None, Some(V1), false, "need --version"),
+            ("", None, None, false, "empty"),
+            ("", None, None, true, "cannot be empty"),
+        ];
+        for (arg, version, api, by_name, want) in cases {
+            let got = JobArg::route(arg, *version, *api, *by_name);
+            let seen = match &got {
+                Ok(JobArg::Id(_)) => "id".to_owned(),
+                Ok(JobArg::Name(n)) => {
+                    assert_eq!(n.as_str(), arg.trim(), "{arg:?}");
+                    "name".to_owned()
+                }
+                Err(e) => e.to_string(),
+            };
+            assert!(
+                seen.contains(want),
+                "{arg:?} {version:?} {api:?} {by_name}: got {seen:?}, want {want:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn summaries_of_either_api() {
+        let job: TrainingJob = serde_json::from_value(serde_json::json!({
+            "metadata": {"id": UUID.to_uppercase(), "name": "bert", "create_time": 1_700_000_000_000_i64},
+            "status": {"phase": "Running"}
+        }))
+        .unwrap();
+        let s = TargetSummary::of_v2_job(&job).unwrap();
+        assert_eq!(s.target, JobRef::route(UUID, None, None).unwrap());
+        assert_eq!((s.name.as_deref(), s.create_time_ms), (Some("bert"), Some(1_700_000_000_000)));
+        assert_eq!(s.status.map(|st| st.to_string()).as_deref(), Some("Running"));
+        assert_eq!(TargetSummary::of_v2_job(&TrainingJob::default()), None);
+        let unread = TargetSummary::unread(s.target.clone());
+        assert_eq!((unread.name, unread.status, unread.create_time_ms), (None, None, None));
     }
 
     #[test]

@@ -20,7 +20,10 @@
 //! - a waiter ([`Client::wait_until_stopped`], [`Client::stop_and_wait`]);
 //! - the whole job list as a `Stream` ([`Client::list_training_jobs_all`]);
 //! - a batch stop with bounded concurrency and one definite outcome per target
-//!   ([`Client::batch_stop`]).
+//!   ([`Client::batch_stop`]);
+//! - v2 jobs by name ([`Client::training_jobs_v2_named`], then [`JobName::pick`]) and what a stop
+//!   is about to stop ([`Client::describe_targets`], [`Client::running_training_jobs_v2_described`],
+//!   [`Client::running_versions_described`]).
 //!
 //! Features: `transport` (default) brings the HTTPS transport (`ClientBuilder::build`); without
 //! it, [`ClientBuilder::build_with`] takes any [`HttpSend`] (closures implement it), and the tree
@@ -37,6 +40,7 @@ pub mod blocking;
 mod cache;
 mod client;
 mod config;
+mod describe;
 mod dry_run;
 mod error;
 mod execute;
@@ -78,8 +82,10 @@ pub use modelarts_protocol::operations::v2::list::{Filter, FilterOperator};
 pub use modelarts_protocol::retry::RetryPolicy;
 pub use modelarts_protocol::signing::Credentials;
 pub use modelarts_protocol::status::JobStatus;
-pub use modelarts_protocol::target::{ApiVersion, JobRef, TargetStatus};
-pub use modelarts_protocol::v2::{Phase, PhaseStatus, TrainingJob, TrainingJobId, TrainingJobList};
+pub use modelarts_protocol::target::{ApiVersion, JobArg, JobRef, TargetStatus, TargetSummary};
+pub use modelarts_protocol::v2::{
+    JobName, NameError, NameScope, Phase, PhaseStatus, TrainingJob, TrainingJobId, TrainingJobList,
+};
 pub use modelarts_protocol::waiter::WaitOptions;
 pub use modelarts_protocol::workspace::{DEFAULT_WORKSPACE_ID, Workspace};
 #[cfg(feature = "transport")]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use modelarts_emulator::{
     Emulator, EmulatorConfig, FaultScript, FaultStep, JobSeed, RouteSelector, RunningEmulator, V2JobSeed,
-    V2Phase, status,
+    V2Phase, VersionSeed, status,
 };
 use modelarts_sdk::*;
 
@@ -422,5 +422,93 @@ async fn a_batch_wait_reads_jobs_hidden_from_the_search_through_single_shows() {
     // One page a round (37 jobs): the round that saw them Terminating, the one that saw them end.
     assert_eq!(searches, 2, "search pages");
     assert_eq!(journal.len(), JOBS + searches + 2 * hidden.len(), "nothing else was sent");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_name_finds_only_the_jobs_that_bear_it_exactly() {
+    let emulator = start(
+        EmulatorConfig::default()
+            .v2_job(V2JobSeed::running(A).name("bert").create_time(1_700_000_000_000))
+            .v2_job(
+                V2JobSeed::running(B).name("bert").phase(V2Phase::Completed).create_time(1_600_000_000_000),
+            )
+            .v2_job(V2JobSeed::running(C).name("bert-large"))
+            .v2_job(V2JobSeed::running("3f2b1c9e-5a4d-4c1b-9e8f-0123456789ae").name("BERT")),
+    )
+    .await;
+    let client = client(&emulator);
+    let name = JobName::new("bert").unwrap();
+    let jobs = client.training_jobs_v2_named(&name, None).await.unwrap();
+    let mut ids: Vec<String> = jobs.iter().map(|j| j.id().unwrap().to_string()).collect();
+    ids.sort();
+    assert_eq!(ids, [A, B], "bert-large and BERT are other names");
+    // A stop picks the running one; a read sees two and refuses.
+    assert_eq!(name.pick(NameScope::NotFinal, &jobs).unwrap().id(), Some(id(A)));
+    let e = name.pick(NameScope::Any, &jobs).unwrap_err();
+    assert!(matches!(e, NameError::Ambiguous { .. }), "{e:?}");
+    assert_eq!(e.jobs().iter().map(|j| j.id().unwrap()).collect::<Vec<_>>(), [id(A), id(B)], "newest first");
+    let none = client.training_jobs_v2_named(&JobName::new("ber").unwrap(), None).await.unwrap();
+    assert!(none.is_empty(), "{none:?}");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn targets_are_described_in_one_search_per_fifty_ids_and_one_show_per_version() {
+    let uuid = |i: usize| format!("3f2b1c9e-5a4d-4c1b-9e8f-{i:012x}");
+    let mut config = EmulatorConfig::default()
+        .job(JobSeed::running(10, 20).name("v1-job"))
+        .v2_job(V2JobSeed::running(uuid(1000)).name("lagging").hidden_from_search());
+    for i in 0..60 {
+        config = config
+            .v2_job(V2JobSeed::running(uuid(i)).name(format!("job-{i}")).create_time(1_700_000_000_000));
+    }
+    let emulator = start(config).await;
+    let client = client(&emulator);
+    let mut targets: Vec<JobRef> = (0..60).map(|i| JobRef::V2(id(&uuid(i)))).collect();
+    targets.push(JobRef::V2(id(&uuid(1000))));
+    targets.push(JobRef::route("10", Some("20"), None).unwrap());
+    targets.push(JobRef::route("10", Some("21"), None).unwrap());
+    targets.push(JobRef::V2(id(&uuid(2000))));
+    let described = client.describe_targets(&targets).await;
+    assert_eq!(described.iter().map(|d| &d.target).collect::<Vec<_>>(), targets.iter().collect::<Vec<_>>());
+    let cells = |d: &TargetSummary| (d.name.clone(), d.status.map(|s| s.to_string()), d.create_time_ms);
+    assert_eq!(cells(&described[7]), (Some("job-7".into()), Some("Running".into()), Some(1_700_000_000_000)));
+    assert_eq!(cells(&described[59]).0.as_deref(), Some("job-59"));
+    assert_eq!(cells(&described[60]).0.as_deref(), Some("lagging"), "read by a show: the search lags");
+    assert_eq!(cells(&described[61]).0.as_deref(), Some("v1-job"));
+    assert_eq!(cells(&described[61]).1.as_deref(), Some("RUNNING"));
+    assert_eq!(cells(&described[62]), (None, None, None), "no such version: unread");
+    assert_eq!(cells(&described[63]), (None, None, None), "no such job: unread");
+    let journal = emulator.state().journal();
+    let searches = journal.iter().filter(|e| e.path.ends_with("/training-job-searches")).count();
+    assert_eq!(searches, 2, "61 v2 IDs: two searches");
+    assert_eq!(journal.len(), 2 + 2 + 2, "two searches, two v2 shows, two v1 shows");
+    assert!(journal.iter().all(|e| e.method == "GET" || e.path.ends_with("/training-job-searches")));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn running_targets_are_described_as_listed() {
+    let emulator = start(
+        EmulatorConfig::default()
+            .job(JobSeed::running(10, 20).name("v1-train"))
+            .job(JobSeed::new(11).name("v1-done").version(VersionSeed::new(21).status(status::COMPLETED)))
+            .v2_job(V2JobSeed::running(A).name("train-a").create_time(1_700_000_000_000))
+            .v2_job(V2JobSeed::running(B).name("train-b").phase(V2Phase::Terminated)),
+    )
+    .await;
+    let client = client(&emulator);
+    let v2 = client.running_training_jobs_v2_described(Some("train".into()), None).await.unwrap();
+    assert_eq!(v2.len(), 1, "{v2:?}");
+    assert_eq!(v2[0].target, JobRef::V2(id(A)));
+    assert_eq!((v2[0].name.as_deref(), v2[0].create_time_ms), (Some("train-a"), Some(1_700_000_000_000)));
+    let v1 = client.running_versions_described(None).await.unwrap();
+    assert_eq!(v1.len(), 1, "{v1:?}");
+    assert_eq!(v1[0].target, JobRef::route("10", Some("20"), None).unwrap());
+    assert_eq!(v1[0].name.as_deref(), Some("v1-train"));
+    assert_eq!(v1[0].status.map(|s| s.to_string()).as_deref(), Some("RUNNING"));
+    // The same targets as the ID-only variants.
+    assert_eq!(client.running_training_jobs_v2(Some("train".into())).await.unwrap(), [id(A)]);
     emulator.shutdown().await;
 }

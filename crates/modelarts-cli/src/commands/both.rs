@@ -8,7 +8,7 @@
 
 use futures_util::StreamExt;
 use modelarts_protocol::model::JobSummary;
-use modelarts_protocol::target::{ApiVersion, JobRef};
+use modelarts_protocol::target::{ApiVersion, TargetSummary};
 use modelarts_protocol::v2::TrainingJob;
 use modelarts_sdk::{Client, ListQuery};
 use serde_json::{Value, json};
@@ -482,7 +482,7 @@ pub(crate) async fn running(
     search: Option<String>,
     all_workspaces: bool,
     ctx: &Context<'_>,
-) -> Result<(Vec<JobRef>, Vec<Failure>), Failure> {
+) -> Result<(Vec<TargetSummary>, Vec<Failure>), Failure> {
     let context = "cannot list the running training jobs";
     let mut targets = Vec::new();
     let mut failures = Vec::new();
@@ -490,10 +490,10 @@ pub(crate) async fn running(
         for workspace in workspaces(all_workspaces, client, ctx).await? {
             let spinner = ctx.progress.spinner("listing running v2 training jobs".to_owned());
             let result =
-                client.running_training_jobs_v2_in_workspace(search.clone(), workspace.as_deref()).await;
+                client.running_training_jobs_v2_described(search.clone(), workspace.as_deref()).await;
             spinner.finish_and_clear();
             match part_of(ApiVersion::V2, result, context)? {
-                Part::Read(ids) => targets.extend(ids.into_iter().map(JobRef::V2)),
+                Part::Read(found) => targets.extend(found),
                 Part::Absent => {}
                 Part::Failed(f) => failures.push(f),
             }
@@ -501,12 +501,10 @@ pub(crate) async fn running(
     }
     if api != Some(ApiVersion::V2) {
         let spinner = ctx.progress.spinner("listing running v1 training jobs".to_owned());
-        let result = client.running_versions(search).await;
+        let result = client.running_versions_described(search).await;
         spinner.finish_and_clear();
         match part_of(ApiVersion::V1, result, context)? {
-            Part::Read(found) => {
-                targets.extend(found.into_iter().map(|(job, version)| JobRef::V1 { job, version }));
-            }
+            Part::Read(found) => targets.extend(found),
             Part::Absent if api == Some(ApiVersion::V1) => {
                 return Err(Failure::new(
                     ExitStatus::Refused,

@@ -17,7 +17,8 @@ pub(crate) async fn events(
     ctx: &Context<'_>,
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
-    let id = match super::logs::route(&args.id, None, args.api.map(Into::into))? {
+    let (api, purpose) = (args.api.map(Into::into), super::named::Purpose::Read);
+    let id = match super::named::resolve(&args.id, None, api, args.by_name, purpose, ctx).await? {
         JobRef::V2(id) => id,
         JobRef::V1 { .. } => {
             return Err(Failure::usage(

@@ -19,8 +19,11 @@ pub(crate) async fn show(
     ctx: &Context<'_>,
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
+    let (api, purpose) = (args.api.map(Into::into), super::named::Purpose::Read);
     let (job, version) =
-        match super::stop::route(&args.job_id, args.version.as_deref(), args.api.map(Into::into))? {
+        match super::named::resolve(&args.job_id, args.version.as_deref(), api, args.by_name, purpose, ctx)
+            .await?
+        {
             JobRef::V2(id) => return super::inspect_v2::show(&id, ctx, out).await,
             JobRef::V1 { job, version } => (job, version),
         };

@@ -1,6 +1,6 @@
 //! `training-job logs`: the latest lines of a v1 version's log file or a v2 task's log, or every new
 //! line until the job is final (`--follow`, with `--stall-after`); and the last lines printed by
-//! `stop --wait --logs-on-exit`. Routing by ID shape is the protocol's `JobRef::route`; paging,
+//! `stop --wait --logs-on-exit`. Routing by ID shape (or a v2 job's name) is `named::resolve`; paging,
 //! pacing and the stall rule are the SDK's follow stream.
 
 use std::time::Duration;
@@ -20,15 +20,6 @@ use crate::output::Stdout;
 /// How long `--follow` runs without `--max-wait`.
 const FOLLOW_MAX_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// The job of an ID (and `--version`, `--api`), or a usage failure saying which form belongs where.
-pub(crate) fn route(
-    id: &str,
-    version: Option<&str>,
-    api: Option<modelarts_protocol::ApiVersion>,
-) -> Result<JobRef, Failure> {
-    JobRef::route(id, version, api).map_err(|e| Failure::usage(e.to_string()))
-}
-
 fn describe(job: &JobRef) -> String {
     match job {
         JobRef::V1 { job, version } => format!("job {job} version {version}"),
@@ -42,7 +33,9 @@ pub(crate) async fn logs(
     ctx: &Context<'_>,
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
-    let job = route(&args.id, args.version.as_deref(), args.api.map(Into::into))?;
+    let (api, purpose) = (args.api.map(Into::into), super::named::Purpose::Read);
+    let job =
+        super::named::resolve(&args.id, args.version.as_deref(), api, args.by_name, purpose, ctx).await?;
     let source = match (&job, &args.file, &args.task) {
         (JobRef::V1 { .. }, _, Some(_)) => {
             return Err(Failure::usage("--task names a v2 task; a v1 version's logs are files (--file)"));

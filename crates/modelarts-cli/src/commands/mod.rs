@@ -9,6 +9,7 @@ mod events;
 mod inspect;
 mod inspect_v2;
 mod logs;
+mod named;
 mod stop;
 
 use std::io;

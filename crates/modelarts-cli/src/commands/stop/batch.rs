@@ -5,7 +5,7 @@ use std::io;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use modelarts_protocol::target::JobRef;
+use modelarts_protocol::target::{JobRef, TargetSummary};
 use modelarts_protocol::waiter::WaitOptions;
 use modelarts_sdk::{BatchEvent, BatchOptions, BatchOutcome, StopOptions};
 
@@ -28,9 +28,12 @@ struct BatchShared<'o> {
     write_error: Option<io::Error>,
 }
 
+/// Stops `targets` (after the confirmation): `from_file` for a `--from-file` list; `listed`, the
+/// targets as the list that found them showed them (`--running`), for the confirmation's preview.
 pub(super) async fn stop_batch(
     targets: Vec<StopTarget>,
     from_file: bool,
+    listed: Option<Vec<TargetSummary>>,
     args: &StopArgs,
     wait: Option<WaitOptions>,
     ctx: &Context<'_>,
@@ -53,7 +56,7 @@ pub(super) async fn stop_batch(
         }
         return Ok(ExitStatus::Success);
     }
-    confirm(&targets, from_file, ctx).await?;
+    confirm(&targets, listed.as_deref(), from_file, &client, ctx).await?;
 
     let total = targets.len();
     let bar = ctx.progress.bar(u64::try_from(total).unwrap_or(u64::MAX), "stopping");

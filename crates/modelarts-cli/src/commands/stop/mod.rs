@@ -1,6 +1,6 @@
 //! `training-job stop` (one job or version, `--from-file` or `--running`) and `training-job wait`,
-//! for both APIs: a UUID is a v2 job, digits with `--version` a v1 version (see
-//! [`JobRef::route`]).
+//! for both APIs: a UUID is a v2 job, digits with `--version` a v1 version, anything else (or any
+//! ID with `--name`) a v2 job's exact name (see [`JobArg::route`] and `named`).
 //!
 //! Every stop ends with one outcome document per target: a row of the table, or one JSON object
 //! per line. Ctrl-C ends a wait cleanly (exit 130, the last status shown); in a batch, the targets
@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
 use modelarts_protocol::stop::{Outcome, StatusClass, StopStatus, WaitEnd};
+#[cfg(doc)]
+use modelarts_protocol::target::JobArg;
 use modelarts_protocol::target::{ApiVersion, JobRef, TargetStatus};
 use modelarts_protocol::v2::PhaseStatus;
 use modelarts_protocol::waiter::WaitOptions;
@@ -25,19 +27,13 @@ mod render;
 use batch::stop_batch;
 use render::{OutcomeDoc, OutcomePrinter, report_outcome_failure, unwritten};
 
-use super::{Context, dry_run, io_failure, wait_options};
+use super::{Context, dry_run, io_failure, named, wait_options};
 use crate::args::{StopArgs, WaitArgs};
 use crate::exit::{self, ExitStatus};
 use crate::failure::Failure;
 use crate::output::Stdout;
 use crate::stop_file::{self, StopTarget};
 use crate::targets;
-
-/// Routes a user's ID (and `--version`, `--api`) to a target; a wrong combination is a usage error
-/// that says which form belongs to which API.
-pub(crate) fn route(id: &str, version: Option<&str>, api: Option<ApiVersion>) -> Result<JobRef, Failure> {
-    JobRef::route(id, version, api).map_err(|e| Failure::usage(e.to_string()))
-}
 
 /// `training-job stop`
 pub(crate) async fn stop(
@@ -53,7 +49,8 @@ pub(crate) async fn stop(
     }
     let api = args.api.map(ApiVersion::from);
     if let Some(id) = &args.job_id {
-        let target = route(id, args.version.as_deref(), api)?;
+        let target =
+            named::resolve(id, args.version.as_deref(), api, args.by_name, named::Purpose::Act, ctx).await?;
         let exit = stop_one(target.clone(), args.strict, wait, ctx, out).await?;
         // `--logs-on-exit N`: why it ended otherwise, or what it was doing when the wait gave up.
         if let Some(lines) = args.logs_on_exit
@@ -82,7 +79,7 @@ pub(crate) async fn stop(
         if let Some(warning) = duplicates {
             ctx.stderr.always(&warning);
         }
-        return stop_batch(targets, true, args, wait, ctx, out).await;
+        return stop_batch(targets, true, None, args, wait, ctx, out).await;
     }
     // --running (clap guarantees one of the three targets): both APIs, v2 first, unless one is
     // chosen (`--api`, `MODELARTS_API`, the profile's `api`).
@@ -93,8 +90,9 @@ pub(crate) async fn stop(
     }
     let (found, failures) =
         super::both::running(&client, api, args.search.clone(), args.all_workspaces, ctx).await?;
+    // The name, status and creation time the lists showed are kept for the confirmation.
     let targets: Vec<StopTarget> =
-        found.into_iter().map(|target| StopTarget { target, line: None }).collect();
+        found.iter().map(|s| StopTarget { target: s.target.clone(), line: None }).collect();
     // A part that could not be listed: its running jobs may have been missed, so "nothing to
     // stop" is never said, and the run exits non-zero once the others are stopped.
     let missed = "its running jobs may have been missed: they were not stopped";
@@ -106,7 +104,7 @@ pub(crate) async fn stop(
         targets::print_would_stop(out, &targets, &ctx.stderr).map_err(io_failure)?;
         ExitStatus::Success
     } else {
-        stop_batch(targets, false, args, wait, ctx, out).await?
+        stop_batch(targets, false, Some(found), args, wait, ctx, out).await?
     };
     Ok(exit.worst(super::both::report_missed(failures, missed, ctx)))
 }
@@ -388,7 +386,10 @@ pub(crate) async fn wait(
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
     let options = wait_options(&args.wait_options)?;
-    let target = route(&args.job_id, args.version.as_deref(), args.api.map(ApiVersion::from))?;
+    let api = args.api.map(ApiVersion::from);
+    let target =
+        named::resolve(&args.job_id, args.version.as_deref(), api, args.by_name, named::Purpose::Act, ctx)
+            .await?;
     let client = ctx.client()?;
     if ctx.global.dry_run {
         ctx.stderr.note("note: the wait repeats this request until the job is final");

@@ -84,7 +84,7 @@ impl OutcomeDoc {
     pub(super) fn row(&self, with_line: bool) -> Vec<String> {
         let status = self.status.map_or_else(|| "-".to_owned(), |s| s.to_string());
         let detail = match (&self.error, self.stop) {
-            (Some(f), _) => f.causes.last().cloned().unwrap_or_else(|| f.context.clone()),
+            (Some(f), _) => f.causes.last().cloned().unwrap_or_else(|| f.context.to_string()),
             (None, Some(stop)) => stop.to_string(),
             (None, None) => String::new(),
         };
