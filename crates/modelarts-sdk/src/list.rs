@@ -3,11 +3,12 @@
 
 use std::collections::VecDeque;
 
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use modelarts_http::HttpSend;
 use modelarts_protocol::ids::{JobId, VersionId};
 use modelarts_protocol::model::JobSummary;
 use modelarts_protocol::pagination::{PageStep, Paginator};
+use modelarts_protocol::target::JobRef;
 
 use modelarts_protocol::operations::list_training_jobs::{ListQuery, MAX_PER_PAGE};
 
@@ -95,27 +96,13 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     /// Every running or pending (stoppable) latest version of the jobs whose name contains `search`
     /// (all jobs when `None`), in list order.
     pub async fn running_versions(&self, search: Option<String>) -> Result<Vec<(JobId, VersionId)>, Error> {
-        let query = ListQuery { search, ..ListQuery::default() };
-        let mut jobs = std::pin::pin!(self.list_training_jobs_all(query));
-        let mut targets = Vec::new();
-        while let Some(job) = jobs.next().await {
-            let job = job?;
-            if !job.status.is_stoppable() {
-                continue;
-            }
-            match job.version_id {
-                Some(version) => targets.push((job.job_id, version)),
-                None => {
-                    // The list did not name the latest version: ask for the versions.
-                    let versions = self.list_training_job_versions(job.job_id).await?;
-                    if let Some(latest) = versions.versions.iter().max_by_key(|v| v.version_id)
-                        && latest.status.is_stoppable()
-                    {
-                        targets.push((job.job_id, latest.version_id));
-                    }
-                }
-            }
-        }
-        Ok(targets)
+        let found = self.running_versions_described(search).await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|s| match s.target {
+                JobRef::V1 { job, version } => Some((job, version)),
+                JobRef::V2(_) => None,
+            })
+            .collect())
     }
 }

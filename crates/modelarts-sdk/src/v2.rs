@@ -6,12 +6,13 @@
 
 use std::collections::VecDeque;
 
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use modelarts_http::HttpSend;
 use modelarts_protocol::operations::list_training_jobs::Order;
 use modelarts_protocol::operations::v2::list::{Filter, ListTrainingJobsV2};
 use modelarts_protocol::operations::v2::show::ShowTrainingJob;
 use modelarts_protocol::operations::workspaces::ListWorkspaces;
+use modelarts_protocol::target::JobRef;
 use modelarts_protocol::v2::{
     OffsetMode, PageStep, Paginator, PhaseStatus, TrainingJob, TrainingJobId, TrainingJobList,
     TrainingJobTarget,
@@ -262,20 +263,14 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         search: Option<String>,
         workspace_id: Option<&str>,
     ) -> Result<Vec<TrainingJobId>, Error> {
-        let filters = search.map(Filter::name_like).into_iter().collect();
-        let query =
-            V2ListQuery { filters, workspace_id: workspace_id.map(str::to_owned), ..Default::default() };
-        let mut jobs = std::pin::pin!(self.list_training_jobs_v2_all(query));
-        let mut ids = Vec::new();
-        while let Some(job) = jobs.next().await {
-            let job = job?;
-            if job.phase().is_some_and(|p| p.is_stoppable())
-                && let Some(id) = job.id()
-            {
-                ids.push(id);
-            }
-        }
-        Ok(ids)
+        let found = self.running_training_jobs_v2_described(search, workspace_id).await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|s| match s.target {
+                JobRef::V2(id) => Some(id),
+                JobRef::V1 { .. } => None,
+            })
+            .collect())
     }
 
     /// Every workspace of the project (`GET /v1/{project}/workspaces`, page after page of
