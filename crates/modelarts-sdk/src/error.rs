@@ -334,6 +334,14 @@ impl WaitSubject for VersionDetail {
     }
 }
 
+/// A status of either API, as [`Client::wait_target`](crate::Client::wait_target) reads it.
+impl WaitSubject for modelarts_protocol::target::TargetStatus {
+    const NOUN: &'static str = "job";
+    fn status_text(&self) -> String {
+        self.to_string()
+    }
+}
+
 impl WaitSubject for TrainingJob {
     const NOUN: &'static str = "job";
     fn status_text(&self) -> String {

@@ -69,7 +69,7 @@ pub use resolve::{MAX_CREDENTIALS_FILE_BYTES, TextFileError, decode_text_file, r
 pub use stop::{StopOptions, StopOutcome, StopTargetError};
 pub use time::{Clock, Sleep, Sleeper, SystemClock, TokioSleeper};
 pub use v2::{DEFAULT_V2_PAGE_SIZE, TerminateAndWait, V2ListQuery};
-pub use wait::StopAndWait;
+pub use wait::{StopAndWait, TargetEnd};
 
 pub use modelarts_http::{BlockingHttpSend, HttpSend, SendError};
 pub use modelarts_protocol::USER_AGENT;

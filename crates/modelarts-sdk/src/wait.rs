@@ -9,7 +9,9 @@ use modelarts_protocol::waiter::{PollResult, WaitOptions, WaitStep, Waiter};
 use crate::client::Client;
 use crate::error::{Error, WaitError, WaitSubject};
 use crate::stop::{StopOptions, StopOutcome};
-use modelarts_protocol::stop::StopStatus;
+use modelarts_protocol::stop::{Outcome, StopStatus, WaitEnd};
+use modelarts_protocol::target::{JobRef, TargetStatus};
+use modelarts_protocol::v2::PhaseStatus;
 
 /// The result of [`Client::stop_and_wait`].
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +22,72 @@ pub struct StopAndWait {
     pub version: VersionDetail,
 }
 
+/// What became of one target of either API after [`Client::stop_target_and_wait`]: its one
+/// outcome (the protocol's [`Outcome`], as a batch line reports it), how the stop call went, and the
+/// error that came with the outcome, if any (the stop's failure, or the wait's failed read).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct TargetEnd {
+    /// What was seen: `stopped` only with a stopped status read.
+    pub outcome: Outcome<TargetStatus>,
+    /// The stop's outcome, when the stop call succeeded.
+    pub stop: Option<StopOutcome<TargetStatus>>,
+    /// The error that came with the outcome.
+    pub error: Option<Error>,
+}
+
 impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
+    /// Polls a target of either API (a v1 version or a v2 job) until it is stopped (its status
+    /// returned), another final state ([`WaitError::OtherFinalState`]) or `options.max_wait`
+    /// passes ([`WaitError::TimedOut`] with the last status): the one waiter, as for
+    /// [`wait_until_stopped`](Self::wait_until_stopped). `on_poll` sees every status read.
+    pub async fn wait_target(
+        &self,
+        target: &JobRef,
+        options: WaitOptions,
+        on_poll: impl Fn(TargetStatus),
+    ) -> Result<TargetStatus, WaitError<TargetStatus>> {
+        let read = || async move {
+            match target {
+                JobRef::V1 { job, version } => {
+                    self.show_training_job_version(*job, *version).await.map(|v| TargetStatus::V1(v.status))
+                }
+                JobRef::V2(id) => {
+                    self.show_training_job(id).await.map(|j| TargetStatus::V2(PhaseStatus::of(&j)))
+                }
+            }
+        };
+        self.wait_for(read, |s: &TargetStatus| *s, options, |s| on_poll(*s), &target.to_string()).await
+    }
+
+    /// Stops a target of either API (the safe stop) and, when `wait` is given and the status read
+    /// is not already final, waits for it: the composition of a single stop, classified as a batch
+    /// line is. Never fails: a failure is an outcome (`not_found`, `not_sent`, `unknown`, `failed`,
+    /// or the stop's outcome when only the wait's read failed) with its error.
+    pub async fn stop_target_and_wait(
+        &self,
+        target: &JobRef,
+        stop_options: StopOptions,
+        wait: Option<WaitOptions>,
+        on_poll: impl Fn(TargetStatus),
+    ) -> TargetEnd {
+        let stop = match self.stop_target(target, stop_options).await {
+            Ok(stop) => stop,
+            Err(e) => return TargetEnd { outcome: e.outcome, stop: None, error: Some(e.error) },
+        };
+        let options = match wait {
+            Some(options) if stop.needs_wait() => options,
+            _ => return TargetEnd { outcome: Outcome::of_stop(stop), stop: Some(stop), error: None },
+        };
+        let (end, error) = match self.wait_target(target, options, on_poll).await {
+            Ok(status) => (WaitEnd::Stopped(status), None),
+            Err(WaitError::OtherFinalState(s)) => (WaitEnd::EndedOtherwise(*s), None),
+            Err(WaitError::TimedOut { last, .. }) => (WaitEnd::TimedOut(last.map(|s| *s)), None),
+            Err(WaitError::Call(e)) => (WaitEnd::Failed { not_found: e.is_not_found() }, Some(e)),
+        };
+        TargetEnd { outcome: Outcome::of_wait(Some(stop), end), stop: Some(stop), error }
+    }
+
     /// Polls a version until it is KILLED or CANCELED (returned), another final state
     /// ([`WaitError::OtherFinalState`]) or `options.max_wait` passes ([`WaitError::TimedOut`] with
     /// the last status). `on_poll` sees every version detail read. Throttled and transient poll

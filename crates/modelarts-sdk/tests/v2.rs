@@ -512,3 +512,39 @@ async fn running_targets_are_described_as_listed() {
     assert_eq!(client.running_training_jobs_v2(Some("train".into())).await.unwrap(), [id(A)]);
     emulator.shutdown().await;
 }
+
+/// The single stop-then-wait of either API, composed in the SDK: the outcome a batch line would
+/// get, for each end a target can have.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_target_and_wait_gives_the_one_outcome_of_either_api() {
+    let emulator = start(
+        EmulatorConfig::default()
+            .kill_after(Duration::from_millis(200))
+            .job(JobSeed::running(10, 20))
+            .v2_job(V2JobSeed::running(A))
+            .v2_job(V2JobSeed::running(B).phase(V2Phase::Completed)),
+    )
+    .await;
+    let client = client(&emulator);
+    let v1 = JobRef::V1 { job: JobId::new(10).unwrap(), version: VersionId::new(20).unwrap() };
+    let polled = std::sync::Mutex::new(Vec::new());
+    // (target, wait, outcome name, status read)
+    let cases: Vec<(JobRef, Option<WaitOptions>, &str, Option<&str>)> = vec![
+        (JobRef::V2(id(A)), Some(fast_wait()), "stopped", Some("Terminated")),
+        (v1.clone(), None, "stop_requested", None),
+        (v1, Some(fast_wait()), "already_stopped", Some("KILLED")),
+        (JobRef::V2(id(B)), Some(fast_wait()), "ended_otherwise", Some("Completed")),
+        (JobRef::V2(id(C)), Some(fast_wait()), "not_found", None),
+    ];
+    for (target, wait, name, status) in cases {
+        let end = client
+            .stop_target_and_wait(&target, StopOptions::default(), wait, |s| polled.lock().unwrap().push(s))
+            .await;
+        let read = end.outcome.status().map(|s| s.to_string());
+        assert_eq!((end.outcome.name(), read.as_deref()), (name, status), "{target}: {end:?}");
+        assert_eq!(end.error.is_some(), name == "not_found", "{target}: {end:?}");
+    }
+    assert!(polled.lock().unwrap().iter().any(|s| s.to_string() == "Terminated"));
+    assert_eq!(terminates(&emulator, A), 1);
+    emulator.shutdown().await;
+}

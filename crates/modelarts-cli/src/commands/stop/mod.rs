@@ -16,9 +16,8 @@ use modelarts_protocol::stop::{Outcome, StatusClass, StopStatus, WaitEnd};
 #[cfg(doc)]
 use modelarts_protocol::target::JobArg;
 use modelarts_protocol::target::{ApiVersion, JobRef, TargetStatus};
-use modelarts_protocol::v2::PhaseStatus;
 use modelarts_protocol::waiter::WaitOptions;
-use modelarts_sdk::{Client, StopOptions, StopOutcome, WaitError, WaitSubject};
+use modelarts_sdk::{Client, StopOptions, StopOutcome, WaitError};
 
 mod batch;
 mod prompt;
@@ -250,26 +249,26 @@ enum Waited {
 }
 
 impl Waited {
-    fn of<D: WaitSubject + 'static>(
+    /// The SDK's one wait of a target of either API, as the CLI reports it.
+    fn of(
         target: &JobRef,
-        result: Result<D, WaitError<D>>,
-        status: impl Fn(&D) -> TargetStatus,
+        result: Result<TargetStatus, WaitError<TargetStatus>>,
         max_wait: Duration,
     ) -> Self {
         match result {
-            Ok(d) => Waited::Stopped(status(&d)),
+            Ok(status) => Waited::Stopped(status),
             Err(WaitError::Call(e)) => Waited::CallFailed(e),
             Err(e) => {
                 let (context, end) = match &e {
-                    WaitError::OtherFinalState(v) => {
-                        (format!("{target} did not end stopped"), WaitEnd::EndedOtherwise(status(v)))
+                    WaitError::OtherFinalState(s) => {
+                        (format!("{target} did not end stopped"), WaitEnd::EndedOtherwise(**s))
                     }
                     other => (
                         format!(
                             "{target} was not stopped within --max-wait {}; it may still be stopping",
                             humantime::format_duration(max_wait)
                         ),
-                        WaitEnd::TimedOut(other.last().map(&status)),
+                        WaitEnd::TimedOut(other.last().copied()),
                     ),
                 };
                 Waited::NotStopped(end, Box::new(Failure::wait(context, &e)))
@@ -310,18 +309,8 @@ async fn wait_with_spinner(
         tracing::debug!(%target, %status, "polled");
     };
     let wait = async {
-        match target {
-            JobRef::V1 { job, version } => {
-                let status = |v: &modelarts_protocol::model::VersionDetail| TargetStatus::V1(v.status);
-                let result = client.wait_until_stopped(*job, *version, options, |v| on_poll(status(v))).await;
-                Waited::of(target, result, status, options.max_wait)
-            }
-            JobRef::V2(id) => {
-                let status = |j: &modelarts_sdk::TrainingJob| TargetStatus::V2(PhaseStatus::of(j));
-                let result = client.wait_until_terminated(id, options, |j| on_poll(status(j))).await;
-                Waited::of(target, result, status, options.max_wait)
-            }
-        }
+        let result = client.wait_target(target, options, on_poll).await;
+        Waited::of(target, result, options.max_wait)
     };
     tokio::select! {
         biased;
