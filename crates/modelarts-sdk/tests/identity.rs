@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use modelarts_emulator::{
-    Emulator, EmulatorConfig, IamConfig, IamProject, IamUser, JobSeed, MetadataConfig, Route,
-    RunningEmulator, StateHandle,
+    Emulator, EmulatorConfig, IamConfig, IamProject, IamUser, JobSeed, MetadataConfig, PodIdentityConfig,
+    Route, RunningEmulator, StateHandle,
 };
 use modelarts_sdk::*;
 
@@ -651,39 +651,59 @@ async fn the_regions_file_gives_the_modelarts_and_iam_endpoints() {
     emulator.shutdown().await;
 }
 
+/// CCE pod identity as the official SDKs do it (core `auth/internal.py`, `PodIdentityAccessor`):
+/// `POST {}` to the full URI with the token file's content as `Authorization`; the emulator's pod
+/// face answers as the SDKs' tests expect (`{"credentials":{"accessKeyId",…}}`), or the older
+/// `{"credential":{"access",…}}`; both are read, and the keys sign the next request.
 #[tokio::test]
-async fn cce_pod_identity_sends_the_pod_token_and_signs_with_the_keys_it_gets() {
-    // The emulator has no pod-identity face of its own: its metadata security-key route (without
-    // session tokens) answers the same credential document, which is all this client reads.
-    let emulator = start(
-        EmulatorConfig::default()
-            .job(JobSeed::running(10, 3))
-            .metadata(MetadataConfig::enabled().without_session_tokens()),
-    )
-    .await;
-    let cache = tempfile::tempdir().unwrap();
-    let token_file = cache.path().join("pod-token");
-    std::fs::write(&token_file, "pod-token-secret-1\n").unwrap();
-    let uri = format!("{}/openstack/latest/securitykey", emulator.endpoint());
-    let file = token_file.to_str().unwrap().to_owned();
-    let client = base(&emulator, cache.path())
-        .project_id(emulator.project_id())
-        .env(env_of(&[
-            ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
-            ("HC_CONTAINER_AUTHORIZATION_TOKEN_FILE", &file),
-        ]))
-        .connect()
-        .await
-        .unwrap();
-    client.list_training_jobs(ListQuery::default()).await.unwrap();
-    let journal = emulator.state().journal();
-    let key = journal.iter().find(|e| e.route == Route::MetadataSecurityKey).unwrap();
-    assert!(key.header("authorization").is_some());
-    assert!(!format!("{key:?}").contains("pod-token-secret-1"), "the journal redacts it too");
-    let list = journal.iter().find(|e| e.route == Route::List).unwrap();
-    assert!(list.header("x-security-token").is_some());
-    assert!(format!("{client:?}").contains("temporary AK/SK"));
-    emulator.shutdown().await;
+async fn cce_pod_identity_posts_the_pod_token_and_signs_with_the_keys_it_gets() {
+    for face in [
+        PodIdentityConfig::enabled("pod-token-secret-1"),
+        PodIdentityConfig::enabled("pod-token-secret-1").legacy_shape(),
+    ] {
+        let legacy = face.legacy_shape;
+        let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3)).pod_identity(face)).await;
+        let cache = tempfile::tempdir().unwrap();
+        let token_file = cache.path().join("pod-token");
+        std::fs::write(&token_file, "pod-token-secret-1\n").unwrap();
+        let uri = format!("{}/v1/credentials", emulator.endpoint());
+        let file = token_file.to_str().unwrap().to_owned();
+        let client = base(&emulator, cache.path())
+            .project_id(emulator.project_id())
+            .env(env_of(&[
+                ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
+                ("HC_CONTAINER_AUTHORIZATION_TOKEN_FILE", &file),
+            ]))
+            .connect()
+            .await
+            .unwrap();
+        client.list_training_jobs(ListQuery::default()).await.unwrap();
+        let journal = emulator.state().journal();
+        let key = journal.iter().find(|e| e.route == Route::PodIdentity).unwrap();
+        assert_eq!((key.method.as_str(), key.status), ("POST", Some(200)), "legacy {legacy}");
+        assert!(key.header("authorization").is_some());
+        assert!(!format!("{key:?}").contains("pod-token-secret-1"), "the journal redacts it too");
+        let list = journal.iter().find(|e| e.route == Route::List).unwrap();
+        assert!(list.header("x-security-token").is_some());
+        assert_eq!(list.status, Some(200));
+        assert!(format!("{client:?}").contains("temporary AK/SK"));
+
+        // A token the service does not know: the error names the service, never the token.
+        std::fs::write(&token_file, "another-pod-token").unwrap();
+        let err = base(&emulator, cache.path())
+            .project_id(emulator.project_id())
+            .env(env_of(&[
+                ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
+                ("HC_CONTAINER_AUTHORIZATION_TOKEN_FILE", &file),
+            ]))
+            .connect()
+            .await
+            .unwrap_err();
+        let text = chain(&err);
+        assert!(text.contains("CCE pod identity service"), "{text}");
+        assert!(!text.contains("another-pod-token"), "{text}");
+        emulator.shutdown().await;
+    }
 }
 
 #[tokio::test]
