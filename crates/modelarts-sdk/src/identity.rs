@@ -503,8 +503,11 @@ async fn password_login<T: HttpSend<Error: Send + Sync + 'static>>(
     };
     let key = token_cache_key(user_name, domain_name, &scope, &plan.iam);
     let now = p.state.corrected_now(p.time.now());
-    if use_cache && let Some(entry) = plan.cache.token(&key) {
-        let expires_at = SystemTime::UNIX_EPOCH + Duration::from_secs(entry.expires_at);
+    // A cached expiry past what a time can hold (a garbled or planted file) is stale, never a panic.
+    if use_cache
+        && let Some(entry) = plan.cache.token(&key)
+        && let Some(expires_at) = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(entry.expires_at))
+    {
         if token_freshness(expires_at, now) == Freshness::Fresh {
             tracing::debug!("using the cached IAM token");
             return Ok(Obtained {

@@ -203,6 +203,30 @@ async fn a_password_login_caches_its_token_privately_and_the_next_client_reuses_
     emulator.shutdown().await;
 }
 
+/// A cached expiry past what a time can hold (near `u64::MAX`, or 2^63) is stale: the client logs
+/// in again instead of panicking (it used to exit 101 on `UNIX_EPOCH + Duration::from_secs`).
+#[tokio::test]
+async fn a_cached_token_whose_expiry_overflows_is_stale_not_a_panic() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let cache = tempfile::tempdir().unwrap();
+    let env = password_env(USER, PASSWORD, &[]);
+    let first = base(&emulator, cache.path()).env(env_owned(env.clone())).connect().await.unwrap();
+    first.list_training_jobs(ListQuery::default()).await.unwrap();
+    let file = cache.path().join("tokens.json");
+    for expires_at in [u64::MAX, u64::MAX - 1, 1u64 << 63, (1u64 << 63) + 12_345] {
+        let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        for entry in doc["tokens"].as_array_mut().unwrap() {
+            entry["expires_at"] = serde_json::json!(expires_at);
+        }
+        std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
+        emulator.state().clear_journal();
+        let client = base(&emulator, cache.path()).env(env_owned(env.clone())).connect().await.unwrap();
+        client.list_training_jobs(ListQuery::default()).await.unwrap();
+        assert_eq!(routes(&emulator, Route::IamTokens), 1, "expires_at {expires_at}: logged in again");
+    }
+    emulator.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_wrong_password_is_refused_with_the_trace_id_and_never_shown() {
     let emulator = start(EmulatorConfig::default()).await;
