@@ -44,6 +44,7 @@ mod identity;
 mod list;
 mod logs;
 mod resolve;
+pub mod secrets;
 mod stop;
 mod time;
 mod v2;
