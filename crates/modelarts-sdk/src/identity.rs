@@ -627,7 +627,7 @@ async fn metadata<T: HttpSend<Error: Send + Sync + 'static>>(
 
 /// A token from a file (bounded, UTF-8, trimmed); errors name the file, never its content.
 fn read_secret_file(path: &std::path::Path, what: &str) -> Result<String, Error> {
-    let bytes = std::fs::File::open(path)
+    let bytes = crate::files::open_regular(path)
         .and_then(|f| crate::resolve::read_limited(f, MAX_ID_TOKEN_BYTES))
         .map_err(|e| Error::config_with(format!("cannot read {what} {}", path.display()), e))?;
     let text = String::from_utf8(bytes)

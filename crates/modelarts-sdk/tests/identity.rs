@@ -970,3 +970,148 @@ async fn a_batch_at_concurrency_16_whose_keys_expire_renews_them_exactly_once() 
     assert_ne!(keys[0], emulator.credentials().access_key);
     emulator.shutdown().await;
 }
+
+/// The token cache no one else can hijack: a directory group or others may write to (or that
+/// belongs to another user) is not used at all, so a link planted in it is never written through;
+/// one others may only read is tightened to 0700 and used; a tokens.json of another user, or one
+/// that is not a regular file (a FIFO, which used to hang the client), is skipped.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_cache_others_could_hijack_is_not_used_and_odd_cache_files_are_skipped() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let env = password_env(USER, PASSWORD, &[]);
+    let login = |cache: &Path| {
+        let builder = base(&emulator, cache).env(env_owned(env.clone()));
+        async move {
+            let client =
+                tokio::time::timeout(Duration::from_secs(20), builder.connect()).await.unwrap().unwrap();
+            client.list_training_jobs(ListQuery::default()).await.unwrap();
+        }
+    };
+    let set_mode =
+        |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+
+    // World-writable: not used; a link planted at any name in it is never followed.
+    let root = tempfile::tempdir().unwrap();
+    let shared = root.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    set_mode(&shared, 0o777);
+    let victim = root.path().join("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    set_mode(&victim, 0o644);
+    for name in ["tokens.json", ".tokens.json.tmp", &format!(".tokens.json.{}.tmp", std::process::id())] {
+        std::os::unix::fs::symlink(&victim, shared.join(name)).unwrap();
+    }
+    login(&shared).await;
+    login(&shared).await;
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert_eq!(mode(&victim), 0o644);
+    assert_eq!(routes(&emulator, Route::IamTokens), 2, "no cache: each client logs in");
+    assert_eq!(std::fs::read_dir(&shared).unwrap().count(), 3, "nothing was written there");
+
+    // Readable by others only: tightened to 0700 and used.
+    let readable = root.path().join("readable");
+    std::fs::create_dir(&readable).unwrap();
+    set_mode(&readable, 0o755);
+    login(&readable).await;
+    assert_eq!(mode(&readable), 0o700);
+    assert_eq!(mode(&readable.join("tokens.json")), 0o600);
+    let leftovers: Vec<_> = std::fs::read_dir(&readable)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file is left: {leftovers:?}");
+    emulator.state().clear_journal();
+    login(&readable).await;
+    assert_eq!(routes(&emulator, Route::IamTokens), 0, "the cached token is used");
+
+    // A tokens.json that is a FIFO is skipped (it used to hang), then replaced.
+    let fifo_dir = root.path().join("fifo");
+    std::fs::create_dir(&fifo_dir).unwrap();
+    set_mode(&fifo_dir, 0o700);
+    assert!(
+        std::process::Command::new("mkfifo").arg(fifo_dir.join("tokens.json")).status().unwrap().success()
+    );
+    emulator.state().clear_journal();
+    login(&fifo_dir).await;
+    assert_eq!(routes(&emulator, Route::IamTokens), 1);
+
+    // Another user's directory or token file (only root can make one here).
+    if rustix_euid_is_root() {
+        std::os::unix::fs::chown(readable.join("tokens.json"), Some(65534), None).unwrap();
+        emulator.state().clear_journal();
+        login(&readable).await;
+        assert_eq!(routes(&emulator, Route::IamTokens), 1, "another user's token file is ignored");
+        std::os::unix::fs::chown(&readable, Some(65534), None).unwrap();
+        emulator.state().clear_journal();
+        login(&readable).await;
+        login(&readable).await;
+        assert_eq!(routes(&emulator, Route::IamTokens), 2, "another user's directory is not used");
+    }
+    emulator.shutdown().await;
+}
+
+#[cfg(unix)]
+fn rustix_euid_is_root() -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    // A file this process creates belongs to its effective uid.
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    probe.as_file().metadata().unwrap().uid() == 0
+}
+
+/// A relative XDG_CACHE_HOME is ignored (the XDG spec): the cache goes under the home directory.
+#[test]
+fn a_relative_xdg_cache_home_is_ignored() {
+    let home = tempfile::tempdir().unwrap();
+    let home_s = home.path().to_str().unwrap().to_owned();
+    for (xdg, expected) in [
+        ("relative/cache", home.path().join(".cache").join("modelarts")),
+        ("/abs/cache", std::path::PathBuf::from("/abs/cache/modelarts")),
+    ] {
+        let resolved = Client::builder()
+            .region(REGION)
+            .credentials(Credentials::new("AK", "SK-of-the-test-000"))
+            .env(env_of(&[("HOME", &home_s), ("XDG_CACHE_HOME", xdg)]))
+            .resolve()
+            .unwrap();
+        assert_eq!(resolved.cache_dir.unwrap().value, expected, "XDG_CACHE_HOME={xdg}");
+    }
+}
+
+/// Configuration inputs that are not regular files (a FIFO, a directory) are refused at once
+/// instead of hanging; symlinks to regular files are followed (Kubernetes' projected tokens).
+#[cfg(unix)]
+#[tokio::test]
+async fn token_and_regions_files_that_are_not_files_are_refused_without_hanging() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let fifo_s = fifo.to_str().unwrap().to_owned();
+    let uri = format!("{}/v1/credentials", emulator.endpoint());
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "pod token",
+            vec![
+                ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
+                ("HC_CONTAINER_AUTHORIZATION_TOKEN_FILE", &fifo_s),
+            ],
+        ),
+        ("ID token", vec![("HUAWEICLOUD_SDK_IDP_ID", "idp"), ("HUAWEICLOUD_SDK_ID_TOKEN_FILE", &fifo_s)]),
+        ("regions file", vec![("HUAWEICLOUD_SDK_REGIONS_FILE", &fifo_s)]),
+        ("credentials file", vec![("HUAWEICLOUD_SDK_CREDENTIALS_FILE", &fifo_s)]),
+    ];
+    for (what, vars) in cases {
+        let mut builder = base(&emulator, dir.path()).project_id(emulator.project_id()).env(env_of(&vars));
+        if what == "regions file" {
+            builder = keyed(&emulator, dir.path()).env(env_of(&vars));
+        }
+        let result = tokio::time::timeout(Duration::from_secs(10), builder.connect()).await;
+        let err = result.unwrap_or_else(|_| panic!("{what}: hung")).unwrap_err();
+        let text = chain(&err);
+        assert!(text.contains("FIFO"), "{what}: {text}");
+    }
+    emulator.shutdown().await;
+}
