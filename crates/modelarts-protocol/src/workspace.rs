@@ -91,7 +91,7 @@ pub struct WorkspaceList {
 
 /// The bounded walk over the workspace list: pages of `limit` workspaces from page index 0, each
 /// workspace once (by ID), decided after each page by the job walks' own
-/// [`decide`](crate::pagination::decide): an empty or short page or the announced total ends it,
+/// [`decide`]: an empty or short page or the announced total ends it,
 /// a page of workspaces seen before is a [`WalkError::RepeatedPage`], and the walk's bounds are
 /// errors, never a silent end.
 ///
