@@ -42,7 +42,7 @@ impl MaskedRequest {
             method: request.method().as_str().to_owned(),
             url: request.uri().to_string(),
             headers,
-            body: String::from_utf8_lossy(request.body()).into_owned(),
+            body: modelarts_sdk::secrets::mask(&String::from_utf8_lossy(request.body())).into_owned(),
         }
     }
 
@@ -86,7 +86,7 @@ fn mask_value(name: &HeaderName, value: &HeaderValue) -> String {
         return MASK.to_owned();
     }
     match value.to_str() {
-        Ok(text) => text.to_owned(),
+        Ok(text) => modelarts_sdk::secrets::mask_header_value(text).into_owned(),
         Err(_) => format!("<{} non-ASCII bytes>", value.len()),
     }
 }

@@ -34,6 +34,14 @@ pub(crate) fn for_error(error: &SdkError) -> Vec<String> {
             hints.push("the certificate is for another host: check --endpoint-url or --region".to_owned());
         }
     }
+    // The gateway's own words, explained: a wrong key, an unknown or locked one (issue 22).
+    if let Some(refusal) = error
+        .api_error()
+        .and_then(modelarts_protocol::iam::gateway::GatewayRefusal::of)
+        .filter(|r| !r.retry_can_fix())
+    {
+        hints.push(refusal.explain());
+    }
     if error.api_error().is_some_and(|a| a.is_auth() || a.http_status() == 401) {
         hints.push(
             "the service rejected the credentials or the signature: check that the AK/SK pair (or token) is \

@@ -42,6 +42,8 @@ struct EscapingStderr;
 impl Write for EscapingStderr {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
+        // A log line can quote a server's echo of what it received (a token, a signature).
+        let text = modelarts_sdk::secrets::mask_echo(&text);
         io::stderr().lock().write_all(crate::escape::escape_lines(&text).as_bytes())?;
         Ok(buf.len())
     }

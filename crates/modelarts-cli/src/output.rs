@@ -92,6 +92,8 @@ impl Stdout {
         if self.broken {
             return Err(io::ErrorKind::BrokenPipe.into());
         }
+        // Every secret the client holds is masked, wherever it appears (a job's text included).
+        let text = modelarts_sdk::secrets::mask(text);
         let mut out = io::stdout().lock();
         let result = out
             .write_all(text.as_bytes())
@@ -147,7 +149,9 @@ impl Stderr {
     }
 
     fn write(&self, text: &str) {
-        let safe = if self.json { json_safe(text) } else { escape_lines(text) };
+        // A server may echo what it received (a token, a signature) in the message shown here.
+        let text = modelarts_sdk::secrets::mask_echo(text);
+        let safe = if self.json { json_safe(&text) } else { escape_lines(&text) };
         let mut err = io::stderr().lock();
         let _ = writeln!(err, "{safe}");
     }

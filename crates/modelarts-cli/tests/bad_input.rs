@@ -451,7 +451,8 @@ fn cases(ctx: &Ctx) -> Vec<Case> {
                 c
             },
             3,
-            "larger than 1 MiB, the limit for a CA bundle",
+            // A device is not a configuration file: refused before it is read (issue 22).
+            "it is a device, not a regular file",
         ),
         // Credentials files.
         cli("credentials file", "UTF-8 BOM", cred_file("bom", format!("\u{feff}{creds}").into(), &[]), 0, ""),
@@ -536,7 +537,7 @@ fn cases(ctx: &Ctx) -> Vec<Case> {
                 c
             },
             3,
-            "it is larger than 1 MiB, the limit for this file",
+            "it is a device, not a regular file",
         ),
         // Stop lists.
         cli("stop list", "UTF-8 BOM and CRLF", stop_list("bom.txt", "\u{feff}10 20\r\n".as_bytes()), 0, ""),

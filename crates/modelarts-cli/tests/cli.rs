@@ -758,3 +758,30 @@ fn help_lists_the_exit_codes() {
         assert!(r.stdout.contains(line), "{line}\n{}", r.stdout);
     }
 }
+
+/// `--from-file` takes a pipe (`--from-file <(grep …)`, here a FIFO with a writer) as well as a
+/// regular file, and refuses a directory or a device at once.
+#[cfg(unix)]
+#[test]
+fn batch_from_a_pipe_works_and_a_directory_is_refused() {
+    let env = Env::start(EmulatorConfig::default().jobs([JobSeed::running(10, 20)]).never_kill());
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("list");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, "10 20\n").unwrap())
+    };
+    let r = expect(
+        env.cmd().args(["--output", "json", "--yes", "training-job", "stop", "--from-file"]).arg(&fifo),
+        0,
+    );
+    writer.join().unwrap();
+    let lines = json_lines(&r.stdout);
+    assert_eq!(lines.len(), 1, "{}", r.stdout);
+    assert_eq!(lines[0]["outcome"], "stop_requested", "{}", r.stdout);
+    for odd in [dir.path().to_path_buf(), std::path::PathBuf::from("/dev/null")] {
+        let r = expect(env.cmd().args(["--yes", "training-job", "stop", "--from-file"]).arg(&odd), 2);
+        assert!(r.stderr.contains("not a regular file or a pipe"), "{}", r.stderr);
+    }
+}

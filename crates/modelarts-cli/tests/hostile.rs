@@ -349,3 +349,72 @@ fn a_407_answer_is_a_configuration_failure_not_retried() {
     assert!(stderr.contains("a proxy refused the credentials"), "{stderr}");
     assert_eq!(server.requests(), 1, "{stderr}");
 }
+
+/// A server that echoes what it received in its refusal: the `Authorization` header (with the
+/// signature), `X-Auth-Token` and `X-Security-Token`, whole and cut to 20 characters. None of the
+/// secrets, nor any 16-character piece of them, nor the signature, reaches stderr or stdout, in
+/// text or JSON, with `-vv` (they used to be printed as the server wrote them).
+#[test]
+fn secrets_a_server_echoes_are_masked_in_errors_and_logs() {
+    const SK: &str = "echoed-secret-key-0000000000000000000001";
+    const SECURITY_TOKEN: &str = "gQechoed-security-token-00000000000000000000000000000001";
+    const TOKEN: &str = "MIIechoed-iam-token-000000000000000000000000000000000000001";
+    let echo = |_: usize, head: &RequestHead| {
+        let mut said = String::new();
+        for name in ["authorization", "x-auth-token", "x-security-token"] {
+            if let Some(value) = head.header(name) {
+                let cut: String =
+                    value.chars().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+                said.push_str(&format!(" {name}={value} (ends {cut})"));
+            }
+        }
+        let body = serde_json::json!({
+            "error_code": "APIG.0301",
+            "error_msg": format!("Incorrect IAM authentication information: you sent{said}"),
+        });
+        Reply::json(401, &body.to_string())
+    };
+    let server = HostileServer::start(echo).unwrap();
+    let show = ["training-job", "show", "10", "--version", "20"];
+    let home = tempfile::tempdir().unwrap();
+    let base = || {
+        let mut cmd = common::bare(home.path());
+        cmd.args(["--endpoint-url", &server.url(), "--project-id", PROJECT, "--max-attempts", "1"])
+            .stdin(Stdio::null());
+        cmd
+    };
+    for json in [false, true] {
+        for with_token in [false, true] {
+            let mut cmd = base();
+            if with_token {
+                cmd.env("MODELARTS_IAM_TOKEN", TOKEN);
+            } else {
+                cmd.env("HUAWEICLOUD_SDK_AK", "ECHOAK")
+                    .env("HUAWEICLOUD_SDK_SK", SK)
+                    .env("HUAWEICLOUD_SDK_SECURITY_TOKEN", SECURITY_TOKEN);
+            }
+            cmd.arg("-vv");
+            if json {
+                cmd.args(["--output", "json"]);
+            }
+            let out = cmd.args(show).output().unwrap();
+            let all = format!("{}\n{}", text(&out.stdout), text(&out.stderr));
+            let row = format!("json {json}, token {with_token}");
+            assert_ne!(out.status.code(), Some(0), "{row}: {all}");
+            assert!(all.contains("you sent"), "{row}: the server's text is shown: {all}");
+            for secret in [SK, SECURITY_TOKEN, TOKEN] {
+                let pieces: Vec<&str> = (0..=secret.len() - 16).map(|i| &secret[i..i + 16]).collect();
+                for piece in pieces {
+                    assert!(!all.contains(piece), "{row}: a piece of a secret: {piece}\n{all}");
+                }
+            }
+            assert!(
+                !all.contains("Signature=")
+                    || all.matches("Signature=****").count() == all.matches("Signature=").count(),
+                "{row}: {all}"
+            );
+            let hex_runs = all.split(|c: char| !c.is_ascii_hexdigit()).filter(|run| run.len() >= 64).count();
+            assert_eq!(hex_runs, 0, "{row}: no signature-shaped value: {all}");
+        }
+    }
+}

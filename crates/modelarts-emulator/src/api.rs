@@ -605,6 +605,8 @@ async fn api(
         Limited::new(body, shared.config.max_request_body).collect(),
     )
     .await;
+    let _stop_in_flight = matches!(target.route, Route::Stop | Route::V2Terminate)
+        .then(|| crate::state::StopInFlight::enter(shared));
     let begin = shared.begin(target.route, target.ids(), now_ms);
     let settings = begin.settings;
 
@@ -670,6 +672,7 @@ async fn api(
             | Route::IamIdTokens
             | Route::MetadataToken
             | Route::MetadataSecurityKey
+            | Route::PodIdentity
     );
     if settings.auth != AuthMode::Off && !open_route {
         let ctx = AuthContext {
@@ -679,6 +682,7 @@ async fn api(
             tolerance: shared.config.auth_tolerance,
             issued: &shared.iam,
             identity_route: target.route.is_identity(),
+            ak_lock: shared.config.ak_lock,
         };
         entry.auth = auth::check(&parts, &body, &ctx);
     }
@@ -781,7 +785,7 @@ fn identity(
     };
     let a = crate::iam::Identity { config: &shared.config, state: &shared.iam }.answer(&request);
     let mut extra_headers = Vec::new();
-    if !matches!(target.route, Route::MetadataToken | Route::MetadataSecurityKey) {
+    if !matches!(target.route, Route::MetadataToken | Route::MetadataSecurityKey | Route::PodIdentity) {
         extra_headers.push(("x-iam-trace-id", request_id.to_owned()));
     }
     if let Some(token) = a.subject_token {

@@ -12,19 +12,22 @@ use crate::iam::{IamState, KeyCheck, TokenCheck};
 use crate::journal::{AuthRecord, AuthResult, AuthScheme};
 use crate::state::to_ms;
 
-/// The rejection reason of a token the IAM face issued that has expired (answered `APIG.0307`).
-pub(crate) const TOKEN_EXPIRED: &str = "token expired";
 /// The rejection reason of temporary keys that have expired.
 pub(crate) const SECURITY_TOKEN_EXPIRED: &str = "the security token has expired";
+/// The rejection reason of a locked access key (the gateway's text).
+pub(crate) const AK_LOCKED: &str = "AK access failed to reach the limit,forbidden";
 
-/// The error code and message of a rejection with `reason`: `APIG.0307` for an expired token (the
-/// gateway's "the token must be refreshed"), else `APIG.0301`.
+/// The rejection reason of an expired token, as the gateway words it (API Gateway FAQ).
+fn token_expires(expires_ms: u64) -> String {
+    format!("token expires, expires_at: {}", crate::iam::iam_time(expires_ms))
+}
+
+/// The error code and message of a rejection with `reason`: the gateway's 401 `APIG.0301`
+/// "Incorrect IAM authentication information: <reason>", whatever the reason (an expired token,
+/// `decrypt token fail`, `x-auth-token not found`, `verify aksk signature fail`, `Get secretKey
+/// failed,ak:…,err:ak not exist`, `AK access failed to reach the limit,forbidden`, …).
 pub(crate) fn rejection(reason: &str) -> (&'static str, String) {
-    if reason == TOKEN_EXPIRED {
-        ("APIG.0307", "The token must be updated.".to_owned())
-    } else {
-        ("APIG.0301", format!("Incorrect IAM authentication information: {reason}"))
-    }
+    ("APIG.0301", format!("Incorrect IAM authentication information: {reason}"))
 }
 
 /// What the emulator does with authentication.
@@ -98,6 +101,8 @@ pub(crate) struct AuthContext<'a> {
     pub(crate) issued: &'a IamState,
     /// An IAM route: a token scoped to any project (or none) is fine there.
     pub(crate) identity_route: bool,
+    /// How long an access key stays locked after more than five signature failures in a row.
+    pub(crate) ak_lock: Duration,
 }
 
 fn rejected(scheme: AuthScheme, access_key: Option<String>, reason: impl Into<String>) -> AuthRecord {
@@ -109,7 +114,7 @@ fn reason(error: &VerifyError) -> String {
     match error {
         VerifyError::SignatureMismatch => "verify aksk signature fail".to_owned(),
         VerifyError::DateOutOfRange { skew_secs } => format!("date out of range (skew {skew_secs} s)"),
-        VerifyError::UnknownAccessKey(_) => "unknown access key".to_owned(),
+        VerifyError::UnknownAccessKey(ak) => format!("Get secretKey failed,ak:{ak},err:ak not exist"),
         VerifyError::MissingAuthorization => "x-auth-token not found".to_owned(),
         VerifyError::MalformedAuthorization(_) => "malformed authorization header".to_owned(),
         VerifyError::UnsupportedAlgorithm(_) => "unsupported signing algorithm".to_owned(),
@@ -139,7 +144,7 @@ pub(crate) fn check(parts: &http::request::Parts, body: &[u8], ctx: &AuthContext
                 TokenCheck::Valid(None) => {
                     return rejected(AuthScheme::Token, None, "the token has no project");
                 }
-                TokenCheck::Expired => return rejected(AuthScheme::Token, None, TOKEN_EXPIRED),
+                TokenCheck::Expired(at) => return rejected(AuthScheme::Token, None, token_expires(at)),
                 TokenCheck::Unknown => return rejected(AuthScheme::Token, None, "decrypt token fail"),
             }
         }
@@ -150,6 +155,12 @@ pub(crate) fn check(parts: &http::request::Parts, body: &[u8], ctx: &AuthContext
             .and_then(|v| v.to_str().ok())
             .and_then(|v| signing::parse_authorization(v).ok())
             .map(|a| a.access_key.to_owned());
+        // A locked key is refused before its signature is looked at, as the gateway does.
+        if let Some(ak) = named_key.as_deref()
+            && ctx.issued.ak_locked(ak, now_ms)
+        {
+            return rejected(AuthScheme::AkSk, named_key, AK_LOCKED);
+        }
         // Temporary keys the identity faces issued sign like permanent ones, with their own token.
         let temporary = match named_key.as_deref() {
             Some(ak) if ak != ctx.credentials.access_key => match ctx.issued.check_key(ak, now_ms) {
@@ -167,6 +178,7 @@ pub(crate) fn check(parts: &http::request::Parts, body: &[u8], ctx: &AuthContext
         };
         match signing::verify(parts, body, &secret_for, ctx.now, ctx.tolerance) {
             Ok(verified) => {
+                ctx.issued.ak_accepted(&verified.access_key);
                 let expected = if verified.access_key == ctx.credentials.access_key {
                     ctx.credentials.security_token.as_deref()
                 } else {
@@ -198,6 +210,11 @@ pub(crate) fn check(parts: &http::request::Parts, body: &[u8], ctx: &AuthContext
             }
             Err(e) => {
                 tracing::debug!(error = %e, "AK/SK verification failed");
+                if let Some(ak) = named_key.as_deref()
+                    && matches!(e, VerifyError::SignatureMismatch | VerifyError::DateOutOfRange { .. })
+                {
+                    ctx.issued.ak_failed(ak, now_ms, ctx.ak_lock);
+                }
                 return rejected(AuthScheme::AkSk, named_key, reason(&e));
             }
         }

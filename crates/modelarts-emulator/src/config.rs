@@ -205,6 +205,11 @@ pub struct EmulatorConfig {
     pub iam: IamConfig,
     /// The ECS metadata face (off by default).
     pub metadata: MetadataConfig,
+    /// The CCE pod-identity face (off by default).
+    pub pod_identity: crate::pod_identity::PodIdentityConfig,
+    /// How long an access key stays locked after more than five signature failures in a row
+    /// (the gateway's 5 minutes by default; short in tests).
+    pub ak_lock: Duration,
     /// Serve no v1 training-job API, as a cloud that retired it: every
     /// `/v1/{project_id}/training-jobs…` route answers the gateway's 404
     /// `{"error_code":"APIG.0101","error_msg":"The API does not exist or has not been published in the environment","request_id":…}`
@@ -245,6 +250,8 @@ impl Default for EmulatorConfig {
             },
             iam: IamConfig::default(),
             metadata: MetadataConfig::default(),
+            pod_identity: crate::pod_identity::PodIdentityConfig::default(),
+            ak_lock: Duration::from_secs(5 * 60),
             v1_absent: false,
         }
     }
@@ -407,6 +414,18 @@ impl EmulatorConfig {
     /// Serves no v1 training-job API (see [`EmulatorConfig::v1_absent`]).
     pub fn v1_absent(mut self, absent: bool) -> Self {
         self.v1_absent = absent;
+        self
+    }
+
+    /// Sets the pod-identity face's configuration.
+    pub fn pod_identity(mut self, pod_identity: crate::pod_identity::PodIdentityConfig) -> Self {
+        self.pod_identity = pod_identity;
+        self
+    }
+
+    /// Sets how long an access key stays locked after more than five signature failures in a row.
+    pub fn ak_lock(mut self, lock: Duration) -> Self {
+        self.ak_lock = lock;
         self
     }
 

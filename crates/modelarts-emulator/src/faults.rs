@@ -71,6 +71,9 @@ pub enum Route {
     /// Metadata `GET /openstack/latest/securitykey`
     #[serde(rename = "metadata_security_key")]
     MetadataSecurityKey,
+    /// CCE pod identity `POST /v1/credentials`
+    #[serde(rename = "pod_identity")]
+    PodIdentity,
     /// A path or method the API does not have (answered 404 `APIG.0101`).
     Unknown,
 }
@@ -99,6 +102,7 @@ impl Route {
             Route::IamIdTokens => "iam_id_tokens",
             Route::MetadataToken => "metadata_token",
             Route::MetadataSecurityKey => "metadata_security_key",
+            Route::PodIdentity => "pod_identity",
             Route::Unknown => "unknown",
         }
     }
@@ -114,6 +118,7 @@ impl Route {
                 | Route::IamIdTokens
                 | Route::MetadataToken
                 | Route::MetadataSecurityKey
+                | Route::PodIdentity
         )
     }
 }

@@ -339,8 +339,8 @@ impl<T> Issued<T> {
 pub(crate) enum TokenCheck {
     /// Issued and not expired; scoped to this project, if any.
     Valid(Option<String>),
-    /// Issued, but expired on the emulator clock.
-    Expired,
+    /// Issued, but expired on the emulator clock (at this epoch-ms time).
+    Expired(u64),
     /// Never issued.
     Unknown,
 }
@@ -359,6 +359,8 @@ struct Inner {
     tokens: Issued<Token>,
     keys: Issued<TemporaryKey>,
     sessions: Issued<()>,
+    /// Per access key: signature failures in a row, and until when (epoch ms) it is locked.
+    ak_failures: std::collections::HashMap<String, (u32, u64)>,
     rng: fastrand::Rng,
 }
 
@@ -367,6 +369,9 @@ pub(crate) struct IamState {
     seed: u64,
     inner: Mutex<Inner>,
 }
+
+/// The gateway locks an access key after more than this many signature failures in a row.
+pub(crate) const AK_FAILURES_BEFORE_LOCK: u32 = 5;
 
 const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -380,6 +385,7 @@ impl IamState {
             tokens: Issued::default(),
             keys: Issued::default(),
             sessions: Issued::default(),
+            ak_failures: std::collections::HashMap::new(),
             rng: fastrand::Rng::with_seed(seed ^ 0x1A4D_0000_5EED),
         }
     }
@@ -395,7 +401,7 @@ impl IamState {
 
     pub(crate) fn check_token(&self, token: &str, now_ms: u64) -> TokenCheck {
         match self.lock().tokens.get(token) {
-            Some((expires, _)) if *expires <= now_ms => TokenCheck::Expired,
+            Some((expires, _)) if *expires <= now_ms => TokenCheck::Expired(*expires),
             Some((_, t)) => TokenCheck::Valid(t.project_id.clone()),
             None => TokenCheck::Unknown,
         }
@@ -409,6 +415,28 @@ impl IamState {
             }
             None => KeyCheck::Unknown,
         }
+    }
+
+    /// Whether `access_key` is locked now (more than [`AK_FAILURES_BEFORE_LOCK`] signature
+    /// failures in a row, less than the lock's time ago).
+    pub(crate) fn ak_locked(&self, access_key: &str, now_ms: u64) -> bool {
+        self.lock().ak_failures.get(access_key).is_some_and(|(_, until)| *until > now_ms)
+    }
+
+    /// Counts a signature failure of `access_key`; the one after [`AK_FAILURES_BEFORE_LOCK`] in a
+    /// row locks it for `lock`.
+    pub(crate) fn ak_failed(&self, access_key: &str, now_ms: u64, lock: Duration) {
+        let mut inner = self.lock();
+        let entry = inner.ak_failures.entry(access_key.to_owned()).or_insert((0, 0));
+        entry.0 += 1;
+        if entry.0 > AK_FAILURES_BEFORE_LOCK {
+            *entry = (0, now_ms.saturating_add(duration_ms(lock)));
+        }
+    }
+
+    /// A signature of `access_key` verified: the failures in a row start again from zero.
+    pub(crate) fn ak_accepted(&self, access_key: &str) {
+        self.lock().ak_failures.remove(access_key);
     }
 
     pub(crate) fn session_valid(&self, token: &str, now_ms: u64) -> bool {
@@ -478,6 +506,7 @@ pub(crate) fn route(method: &http::Method, path: &str) -> Option<Route> {
         (&Method::POST, "/v3.0/OS-AUTH/id-token/tokens") => Some(Route::IamIdTokens),
         (&Method::PUT, "/meta-data/latest/api/token") => Some(Route::MetadataToken),
         (&Method::GET, "/openstack/latest/securitykey") => Some(Route::MetadataSecurityKey),
+        (&Method::POST, "/v1/credentials") => Some(Route::PodIdentity),
         _ => None,
     }
 }
@@ -550,6 +579,7 @@ impl Identity<'_> {
             Route::IamIdTokens => self.id_token_login(req),
             Route::IamSecurityTokens => self.security_tokens(req),
             Route::MetadataToken | Route::MetadataSecurityKey => crate::metadata::answer(self, req),
+            Route::PodIdentity => crate::pod_identity::answer(self, req),
             _ => refusal(StatusCode::NOT_FOUND, "not an identity route"),
         }
     }
@@ -794,7 +824,7 @@ mod tests {
         let (token, expires) = state.issue_token(Some("p".into()), 1_000, Duration::from_secs(10));
         assert_eq!(expires, 11_000);
         assert!(matches!(state.check_token(&token, 10_999), TokenCheck::Valid(Some(ref p)) if p == "p"));
-        assert!(matches!(state.check_token(&token, 11_000), TokenCheck::Expired));
+        assert!(matches!(state.check_token(&token, 11_000), TokenCheck::Expired(11_000)));
         assert!(matches!(state.check_token("other", 0), TokenCheck::Unknown));
         let mut table: Issued<()> = Issued::default();
         for i in 0..(MAX_ISSUED + 50) {

@@ -152,10 +152,12 @@
 //! The same listener serves an IAM face (`/v3/projects`, `/v3/auth/tokens`,
 //! `/v3.0/OS-CREDENTIAL/securitytokens`, `/v3.0/OS-AUTH/id-token/tokens`; see [`IamConfig`]) and,
 //! when enabled, the ECS metadata face (`/meta-data/latest/api/token`,
-//! `/openstack/latest/securitykey`; see [`MetadataConfig`]). Tokens and temporary keys they issue
+//! `/openstack/latest/securitykey`; see [`MetadataConfig`]) and the CCE pod-identity face
+//! (`POST /v1/credentials`; see [`PodIdentityConfig`]). Tokens and temporary keys they issue
 //! are accepted by every authenticated route until they expire on the emulator clock; an expired
-//! token is answered 401 `{"error_code":"APIG.0307","error_msg":"The token must be updated."}`,
-//! expired temporary keys 401 `APIG.0301` (`the security token has expired`). The identity routes
+//! token is answered as the gateway does, 401 `{"error_code":"APIG.0301","error_msg":"Incorrect IAM
+//! authentication information: token expires, expires_at: <time>"}`, expired temporary keys 401
+//! `APIG.0301` (`the security token has expired`). The identity routes
 //! are journaled and take fault scripts (routes `iam_projects`, `iam_tokens`,
 //! `iam_security_tokens`, `iam_id_tokens`, `metadata_token`, `metadata_security_key`; the `any`
 //! selector leaves them out); the login and metadata routes need no authentication.
@@ -219,6 +221,7 @@ mod journal;
 mod logs;
 mod metadata;
 mod model;
+mod pod_identity;
 mod server;
 mod state;
 mod throttle;
@@ -237,6 +240,7 @@ pub use journal::{AuthRecord, AuthResult, AuthScheme, JournalEntry};
 pub use logs::{LINE_BASE, LINE_INTERVAL_MS, PREVIEW_LIMIT_BYTES};
 pub use metadata::MetadataConfig;
 pub use model::{JobSeed, JobSnapshot, VersionSeed, VersionSnapshot, status};
+pub use pod_identity::PodIdentityConfig;
 pub use server::{Emulator, RunningEmulator};
 pub use state::StateHandle;
 pub use throttle::ThrottleSettings;

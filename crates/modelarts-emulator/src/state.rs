@@ -199,6 +199,9 @@ pub(crate) struct Shared {
     request_counter: AtomicU64,
     /// Requests being served now (a handler that has not answered, or was dropped, yet).
     pub(crate) in_flight: AtomicU64,
+    /// Stop requests (v1 stop, v2 terminate) being served now, and the most there were at once.
+    stops_in_flight: AtomicU64,
+    max_stops_in_flight: AtomicU64,
     /// What the IAM and metadata faces issued.
     pub(crate) iam: crate::iam::IamState,
     inner: Mutex<Inner>,
@@ -220,6 +223,24 @@ impl Drop for InFlight {
     }
 }
 
+/// Counts one stop request (v1 stop, v2 terminate) as in flight until dropped, and keeps the most
+/// there were at once.
+pub(crate) struct StopInFlight<'a>(&'a Shared);
+
+impl<'a> StopInFlight<'a> {
+    pub(crate) fn enter(shared: &'a Shared) -> Self {
+        let now = shared.stops_in_flight.fetch_add(1, Ordering::AcqRel) + 1;
+        shared.max_stops_in_flight.fetch_max(now, Ordering::AcqRel);
+        Self(shared)
+    }
+}
+
+impl Drop for StopInFlight<'_> {
+    fn drop(&mut self) {
+        self.0.stops_in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -238,6 +259,8 @@ impl Shared {
             offset_ms: AtomicI64::new(offset),
             request_counter: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
+            stops_in_flight: AtomicU64::new(0),
+            max_stops_in_flight: AtomicU64::new(0),
             iam,
             inner: Mutex::new(inner),
         }
@@ -802,6 +825,17 @@ impl StateHandle {
     /// journal, instead of sleeping.
     pub fn in_flight(&self) -> u64 {
         self.shared.in_flight.load(Ordering::Acquire)
+    }
+
+    /// The most stop requests (v1 stop, v2 terminate) the emulator served at once since it started
+    /// (or since [`reset_max_stops_in_flight`](Self::reset_max_stops_in_flight)).
+    pub fn max_stops_in_flight(&self) -> u64 {
+        self.shared.max_stops_in_flight.load(Ordering::Acquire)
+    }
+
+    /// Starts counting [`max_stops_in_flight`](Self::max_stops_in_flight) afresh.
+    pub fn reset_max_stops_in_flight(&self) {
+        self.shared.max_stops_in_flight.store(0, Ordering::Release);
     }
 
     /// Waits (polling every 10 ms, up to `limit`) until no request is in flight; returns whether

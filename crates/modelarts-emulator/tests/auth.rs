@@ -76,7 +76,7 @@ async fn tampered_unknown_key_and_missing_credentials_are_rejected() {
 
     let unknown =
         client.signed_request(Method::GET, &client.show_path(1, 2), "UNKNOWNAK", &client.sk, now, &[]);
-    assert_eq!(rejected(&client, unknown).await, "unknown access key");
+    assert_eq!(rejected(&client, unknown).await, "Get secretKey failed,ak:UNKNOWNAK,err:ak not exist");
 
     let none = client.send(Method::GET, &client.show_path(1, 2), &[]).await;
     let msg = assert_gateway_error(&none, 401, "APIG.0301");
@@ -207,4 +207,44 @@ async fn unknown_paths_answer_404_before_auth() {
     let reply = client.get("/v1/nothing-here").await;
     assert_gateway_error(&reply, 404, "APIG.0101");
     emu.shutdown().await;
+}
+
+/// The gateway locks an AK after more than five signature failures in a row, for a time set per
+/// emulator; every request of that AK is refused with "AK access failed to reach the
+/// limit,forbidden" until then, the right SK included. A success in between starts the count again.
+#[tokio::test]
+async fn an_access_key_is_locked_after_more_than_five_signature_failures_in_a_row() {
+    let lock = Duration::from_millis(600);
+    let (emu, client) = start(config(AuthMode::Enforce).ak_lock(lock), Proto::H1).await;
+    let wrong = |c: &TestClient| {
+        c.signed_request(Method::GET, &c.show_path(1, 2), &c.ak, "not-the-sk", SystemTime::now(), &[])
+    };
+    let right = |c: &TestClient| {
+        c.signed_request(Method::GET, &c.show_path(1, 2), &c.ak, &c.sk, SystemTime::now(), &[])
+    };
+
+    // Five failures, one success: the count starts again.
+    for _ in 0..5 {
+        assert_eq!(rejected(&client, wrong(&client)).await, "verify aksk signature fail");
+    }
+    assert_eq!(client.try_send_request(right(&client)).await.unwrap().status, 200);
+    // Six in a row: the sixth is still a signature failure, then the key is locked.
+    for _ in 0..6 {
+        assert_eq!(rejected(&client, wrong(&client)).await, "verify aksk signature fail");
+    }
+    assert_eq!(rejected(&client, right(&client)).await, "AK access failed to reach the limit,forbidden");
+    assert_eq!(rejected(&client, wrong(&client)).await, "AK access failed to reach the limit,forbidden");
+    // Other credentials are not affected.
+    let token = client.send(Method::GET, &client.show_path(1, 2), &[("x-auth-token", &client.token)]).await;
+    assert_eq!(token.status, 200);
+    // After the lock's time, the right key works again.
+    tokio::time::sleep(lock + Duration::from_millis(100)).await;
+    assert_eq!(client.try_send_request(right(&client)).await.unwrap().status, 200);
+    emu.shutdown().await;
+}
+
+/// The default lock is the gateway's 5 minutes.
+#[test]
+fn the_default_lock_is_five_minutes() {
+    assert_eq!(EmulatorConfig::default().ak_lock, Duration::from_secs(300));
 }

@@ -174,10 +174,18 @@ async fn password_token_is_accepted_until_it_expires_on_the_emulator_clock() {
         assert_eq!(token_freshness(issued.expires_at, emu.state().now()), Freshness::Renew);
         assert!(call(&emu, &client, &show(&emu), Some(&bearer)).await.is_ok());
 
-        // Past expiry: the documented "token must be updated" 401, which the protocol renews once.
+        // Past expiry: the gateway's documented 401 `APIG.0301` "token expires, expires_at: …"
+        // (API Gateway FAQ), which the protocol renews once.
         emu.state().advance_clock(Duration::from_secs(11 * 60));
         let expired = api_error(call(&emu, &client, &show(&emu), Some(&bearer)).await);
-        assert_eq!((expired.http_status, expired.code()), (401, Some("APIG.0307")));
+        assert_eq!((expired.http_status, expired.code()), (401, Some("APIG.0301")));
+        let at = expired
+            .message()
+            .and_then(|m| {
+                m.strip_prefix("Incorrect IAM authentication information: token expires, expires_at: ")
+            })
+            .unwrap_or_else(|| panic!("{:?}", expired.message()));
+        assert_eq!(modelarts_protocol::iam::parse_time(at), Some(issued.expires_at));
         assert!(says_token_expired(&expired));
         assert_eq!(after_refusal(&expired, 0), AfterRefusal::RenewAndRetry);
         assert_eq!(after_refusal(&expired, 1), AfterRefusal::Fail);

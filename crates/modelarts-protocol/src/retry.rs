@@ -280,13 +280,11 @@ impl ClockSkew {
         Duration::from_millis(self.millis.unsigned_abs())
     }
 
-    /// The local time moved onto the server's clock.
+    /// The local time moved onto the server's clock (unmoved if that time cannot be held).
     pub fn apply(self, local: SystemTime) -> SystemTime {
-        if self.millis >= 0 {
-            local + Duration::from_millis(self.millis.unsigned_abs())
-        } else {
-            local - Duration::from_millis(self.millis.unsigned_abs())
-        }
+        let by = Duration::from_millis(self.millis.unsigned_abs());
+        let moved = if self.millis >= 0 { local.checked_add(by) } else { local.checked_sub(by) };
+        moved.unwrap_or(local)
     }
 }
 
@@ -443,6 +441,11 @@ mod tests {
         assert_eq!(skew.millis, -1_200_000);
         assert_eq!(skew.apply(t0), t0 - Duration::from_secs(1200));
         assert_eq!(skew.magnitude(), Duration::from_secs(1200));
+        // A time that cannot be held leaves the local time unmoved, never a panic.
+        let far =
+            SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(i64::MAX.unsigned_abs() - 10)).unwrap();
+        assert_eq!(ClockSkew { millis: i64::MAX }.apply(far), far);
+        assert_eq!(ClockSkew { millis: 0 }.apply(far), far);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::time::Duration;
 use futures_util::future::Either;
 use futures_util::{FutureExt, StreamExt};
 use modelarts_http::HttpSend;
+use modelarts_protocol::iam::gateway::{AK_LOCK, GatewayRefusal};
 use modelarts_protocol::ids::{JobId, VersionId};
 use modelarts_protocol::model::VersionDetail;
 use modelarts_protocol::operations::list_training_jobs::{ListQuery, MAX_PER_PAGE};
@@ -337,6 +338,12 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
 
     /// The stops, `options.concurrency` at a time: the outcomes of the targets that need no wait;
     /// the others are handed to the watcher through `joined`.
+    ///
+    /// Until an answer in this run proved the credentials (this batch's or an earlier call's: the
+    /// project lookup, a list), one stop is in flight, so that a wrong key costs one refusal and
+    /// never the run of failures after which the gateway locks the access key. After a refusal no
+    /// retry can fix (a wrong secret key, an unknown or locked access key), nothing more is sent:
+    /// every target not yet sent is `not_sent`, with the reason.
     async fn stop_all(
         &self,
         targets: Vec<JobRef>,
@@ -345,16 +352,24 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
     ) -> Vec<BatchOutcome> {
         let mut outcomes = Vec::new();
+        let concurrency = options.concurrency.max(1);
         // Owned targets: a future borrowing the input would not be `Send` for every lifetime.
-        let mut results = futures_util::stream::iter(targets.into_iter().enumerate())
-            .map(|(index, target)| {
-                let kept = target.clone();
-                AssertUnwindSafe(async move { self.stop_one(index, &target, options, on_event).await })
-                    .catch_unwind()
-                    .map(move |result| (index, kept, result))
-            })
-            .buffer_unordered(options.concurrency.max(1));
-        while let Some((index, target, result)) = results.next().await {
+        let start = |(index, target): (usize, JobRef)| {
+            let kept = target.clone();
+            AssertUnwindSafe(async move { self.stop_one(index, &target, options, on_event).await })
+                .catch_unwind()
+                .map(move |result| (index, kept, result))
+        };
+        let mut pending = targets.into_iter().enumerate();
+        let mut in_flight = futures_util::stream::FuturesUnordered::new();
+        let mut halted: Option<Error> = None;
+        loop {
+            let width = if self.inner.state.credentials_proved() { concurrency } else { 1 };
+            while halted.is_none() && in_flight.len() < width {
+                let Some(next) = pending.next() else { break };
+                in_flight.push(start(next));
+            }
+            let Some((index, target, result)) = in_flight.next().await else { break };
             let failed = |message: String| BatchOutcome {
                 index,
                 target: target.clone(),
@@ -372,10 +387,50 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
                 },
                 Err(panic) => failed(panic_message(panic.as_ref())),
             };
+            if halted.is_none()
+                && let Some(reason) = outcome.error.as_ref().and_then(|e| self.halt_reason(e))
+            {
+                tracing::warn!("{}", reason);
+                halted = Some(reason);
+            }
             notify(on_event, &BatchEvent::Finished { index, outcome: &outcome });
             outcomes.push(outcome);
         }
+        if let Some(Error::NotSent { reason, refusal }) = &halted {
+            for (index, target) in pending {
+                let outcome = BatchOutcome {
+                    index,
+                    target,
+                    kind: Outcome::NotSent { status: None, wait_gave_up: false },
+                    stop: None,
+                    error: Some(Error::NotSent { reason: reason.clone(), refusal: refusal.clone() }),
+                    elapsed: Duration::ZERO,
+                };
+                notify(on_event, &BatchEvent::Finished { index, outcome: &outcome });
+                outcomes.push(outcome);
+            }
+        }
         outcomes
+    }
+
+    /// The error the targets not sent get, when `error` is a refusal of the credentials no retry
+    /// can fix (the gateway's `APIG.0301` other than an expired token): sending on would be
+    /// refused too, and bring the access key closer to the gateway's lock.
+    fn halt_reason(&self, error: &Error) -> Option<Error> {
+        let api = error.api_error()?;
+        let refusal = GatewayRefusal::of(api).filter(|r| !r.retry_can_fix())?;
+        let mut reason = format!(
+            "an earlier stop of this batch was refused ({}), so the batch stopped sending: {}",
+            api.message().or(api.code()).unwrap_or("HTTP 401"),
+            refusal.explain()
+        );
+        if refusal == GatewayRefusal::AccessKeyLocked {
+            let until = self.inner.time.now().checked_add(AK_LOCK).map(modelarts_protocol::iam::format_time);
+            if let Some(until) = until {
+                reason.push_str(&format!(" (locked until about {until} at the latest)"));
+            }
+        }
+        Some(Error::NotSent { reason, refusal: api.clone() })
     }
 
     /// The watcher, if the batch waits (a panic in it costs the waiting targets their wait, not

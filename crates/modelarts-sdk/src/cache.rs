@@ -2,7 +2,12 @@
 //! directory (`$XDG_CACHE_HOME/modelarts/`, else `~/.cache/modelarts/`).
 //!
 //! The directory is created with mode 0700 and every file is written with mode 0600 (through a
-//! temporary file renamed into place). The project file holds no secret: its key is the
+//! temporary file of a random name, created new (`O_EXCL`: never through a planted link), renamed
+//! into place, and removed on any failure). A directory that belongs to another user, or that
+//! group or others may write to, is not used at all (one warning; the client goes on without a
+//! cache); one that others may only read is tightened to 0700. A cache file that is not a regular
+//! file, or belongs to another user, is skipped with a warning. A relative `XDG_CACHE_HOME` is
+//! ignored, as the XDG spec says. The project file holds no secret: its key is the
 //! credential's identity (the access key or `user@domain`, never a secret key or password), the
 //! region and the IAM endpoint. The token file holds IAM tokens, which are secrets: it is only
 //! ever written 0600, and no token is ever logged. A cache that cannot be read or written is
@@ -138,8 +143,12 @@ impl IdentityCache {
     }
 
     fn read<F: serde::de::DeserializeOwned>(&self, name: &str) -> Option<F> {
-        let path = self.dir.as_ref()?.join(name);
-        let bytes = match std::fs::File::open(&path)
+        let dir = self.dir.as_ref()?;
+        if !dir.exists() || !trusted_dir(dir) {
+            return None;
+        }
+        let path = dir.join(name);
+        let bytes = match open_own_regular(&path)
             .and_then(|f| crate::resolve::read_limited(f, MAX_CACHE_BYTES))
         {
             Ok(bytes) => bytes,
@@ -160,41 +169,89 @@ impl IdentityCache {
 
     fn write<F: Serialize>(&self, name: &str, file: &F) {
         let Some(dir) = &self.dir else { return };
+        if let Err(e) = create_private_dir(dir) {
+            tracing::warn!(path = %dir.display(), "cannot create the identity cache directory: {e}");
+            return;
+        }
+        if !trusted_dir(dir) {
+            return;
+        }
         if let Err(e) = write_private(dir, name, file) {
             tracing::warn!(path = %dir.join(name).display(), "cannot write the identity cache: {e}");
         }
     }
 }
 
-/// Writes `value` as JSON to `dir/name` with mode 0600, creating `dir` with mode 0700.
-fn write_private<F: Serialize>(dir: &Path, name: &str, value: &F) -> std::io::Result<()> {
-    create_private_dir(dir)?;
-    let bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+/// Opens a cache file: a regular file (non-blocking open, `fstat` on the handle) that belongs to
+/// this user.
+fn open_own_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let file = crate::files::open_regular(path)?;
+    #[cfg(unix)]
     {
-        use std::io::Write as _;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
+        use std::os::unix::fs::MetadataExt as _;
+        if file.metadata()?.uid() != rustix::process::geteuid().as_raw() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "it belongs to another user",
+            ));
         }
-        let mut file = options.open(&tmp)?;
-        #[cfg(unix)]
-        {
-            // A temporary file left by an older run may have had looser permissions.
-            use std::os::unix::fs::PermissionsExt as _;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-        file.write_all(&bytes)?;
-        file.sync_all()?;
     }
-    std::fs::rename(&tmp, dir.join(name)).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    Ok(file)
 }
 
+/// Whether the cache directory may be used: it must belong to this user and be writable by no
+/// one else (else one warning per process, and no cache); one that others may read is tightened
+/// to 0700.
+fn trusted_dir(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+        static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        let refuse = |why: String| {
+            if !WARNED.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                tracing::warn!(path = %dir.display(), "not using the identity cache: {why}");
+            }
+            false
+        };
+        let meta = match std::fs::metadata(dir) {
+            Ok(meta) => meta,
+            Err(e) => return refuse(format!("cannot inspect the directory: {e}")),
+        };
+        if !meta.is_dir() {
+            return refuse("it is not a directory".to_owned());
+        }
+        let euid = rustix::process::geteuid().as_raw();
+        if meta.uid() != euid {
+            return refuse(format!("the directory belongs to uid {}, not to this user ({euid})", meta.uid()));
+        }
+        let mode = meta.mode() & 0o777;
+        if mode & 0o022 != 0 {
+            return refuse(format!("the directory's mode {mode:o} lets others write to it"));
+        }
+        if mode & 0o077 != 0
+            && let Err(e) = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        {
+            return refuse(format!("cannot make the directory private (mode 700): {e}"));
+        }
+    }
+    true
+}
+
+/// Writes `value` as JSON to `dir/name` with mode 0600: a new temporary file of a random name in
+/// `dir` (created with `O_EXCL`, so never through a link planted at its name), renamed into place;
+/// on any failure the temporary file is removed.
+fn write_private<F: Serialize>(dir: &Path, name: &str, value: &F) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+    // tempfile creates the file new (O_CREAT | O_EXCL), mode 0600, and deletes it when dropped.
+    let mut tmp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".tmp").tempfile_in(dir)?;
+    tmp.write_all(&bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(dir.join(name)).map(drop).map_err(|e| e.error)
+}
+
+/// Creates `dir` (and its parents) with mode 0700 when it does not exist; an existing one is left
+/// to [`trusted_dir`].
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
@@ -203,11 +260,5 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         use std::os::unix::fs::DirBuilderExt as _;
         builder.mode(0o700);
     }
-    builder.create(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
+    builder.create(dir)
 }

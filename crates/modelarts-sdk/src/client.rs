@@ -89,6 +89,9 @@ impl<T> Inner<T> {
         if let Some(skew) = self.state.skew() {
             state.record_skew(skew);
         }
+        if self.state.credentials_proved() {
+            state.prove_credentials();
+        }
         Inner {
             transport,
             endpoint: self.endpoint.clone(),

@@ -141,6 +141,18 @@ pub enum Error {
     /// are not the whole list.
     #[error("the job list could not be read to its end")]
     Walk(#[source] modelarts_protocol::pagination::WalkError),
+    /// Not sent: an earlier request of a batch met a refusal of the credentials that no retry can
+    /// fix (a wrong secret key, an unknown or locked access key;
+    /// [`GatewayRefusal`](modelarts_protocol::iam::gateway::GatewayRefusal)). Every further request
+    /// would have been refused too, and counted towards the gateway's lock of the access key.
+    #[error("not sent: {reason}")]
+    NotSent {
+        /// Why: what the refusal means, and for a locked key until when it lasts.
+        reason: String,
+        /// The refusal that stopped the batch.
+        #[source]
+        refusal: ApiError,
+    },
     /// A bug: a task panicked. Only a batch reports this, for the one target whose task panicked.
     #[error("internal error: {message}")]
     Internal {
@@ -201,6 +213,7 @@ impl Error {
                 _ => ErrorCategory::Malformed,
             },
             Error::Walk(_) => ErrorCategory::Malformed,
+            Error::NotSent { .. } => ErrorCategory::ServiceRefused,
             Error::Internal { .. } => ErrorCategory::Internal,
         }
     }

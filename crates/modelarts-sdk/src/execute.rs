@@ -33,6 +33,10 @@ pub(crate) struct SharedState {
     skew_millis: AtomicI64,
     skew_known: AtomicBool,
     skew_warned: AtomicBool,
+    /// Whether an answer in this run proved the credentials: a 2xx from ModelArts or IAM to a
+    /// request carrying them, or an answer of the service behind the gateway (a `ModelArts.*`
+    /// code), which only comes once the gateway accepted them.
+    credentials_proved: AtomicBool,
 }
 
 impl SharedState {
@@ -46,6 +50,7 @@ impl SharedState {
             skew_millis: AtomicI64::new(0),
             skew_known: AtomicBool::new(false),
             skew_warned: AtomicBool::new(false),
+            credentials_proved: AtomicBool::new(false),
         }
     }
 
@@ -79,6 +84,17 @@ impl SharedState {
         } else {
             self.skew_warned.store(false, Ordering::Release);
         }
+    }
+
+    /// Whether an answer in this run proved the credentials (see [`Self::prove_credentials`]).
+    pub(crate) fn credentials_proved(&self) -> bool {
+        self.credentials_proved.load(Ordering::Acquire)
+    }
+
+    /// Records that an answer proved the credentials: a batch may then send at its full
+    /// concurrency without risking the gateway's lock of the access key.
+    pub(crate) fn prove_credentials(&self) {
+        self.credentials_proved.store(true, Ordering::Release);
     }
 
     /// Now, on the server's clock as far as it is known.
@@ -146,6 +162,21 @@ pub(crate) struct Pipeline<'a, T> {
     pub(crate) time: &'a crate::time::Time,
     pub(crate) jitter: &'a crate::config::JitterFn,
     pub(crate) policy: modelarts_protocol::retry::RetryPolicy,
+}
+
+/// Whether an answer to a request carrying credentials proves them: a 2xx, or a refusal by the
+/// service behind the gateway (`ModelArts.*`), which the gateway only lets through once it accepted
+/// the credentials.
+fn proves_credentials<O>(
+    status: http::StatusCode,
+    parsed: &Result<O, modelarts_protocol::error::ResponseError>,
+) -> bool {
+    status.is_success()
+        || matches!(
+            parsed,
+            Err(modelarts_protocol::error::ResponseError::Api(e))
+                if e.code().is_some_and(|c| c.starts_with("ModelArts."))
+        )
 }
 
 /// Builds and authorizes `op`'s request for `endpoint` as of `now` (already skew-corrected);
@@ -317,6 +348,9 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Pipeline<'_, T> {
                         span.record("request_id", id.as_str());
                     }
                     let parsed = op.read_response(response);
+                    if auth.is_some() && proves_credentials(head.status, &parsed) {
+                        state.prove_credentials();
+                    }
                     let step = call.on_response(&head, parsed, &mut *state.bucket(), self.jitter());
                     if let Some(skew) = call.measured_skew().filter(|_| head.date.is_some() && !head.cached) {
                         state.record_skew(skew);

@@ -236,6 +236,7 @@ impl AuthState {
     }
 
     fn new(obtained: Obtained, renewer: Option<IdentityPlan>) -> Self {
+        crate::secrets::remember_auth(&obtained.auth);
         Self {
             current: RwLock::new(Current {
                 auth: obtained.auth,
@@ -307,6 +308,7 @@ impl AuthState {
             return Ok(());
         }
         let obtained = obtain(p, plan, false).await?;
+        crate::secrets::remember_auth(&obtained.auth);
         let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
         *current = Current {
             auth: obtained.auth,
@@ -509,18 +511,20 @@ async fn password_login<T: HttpSend<Error: Send + Sync + 'static>>(
     };
     let key = token_cache_key(user_name, domain_name, &scope, &plan.iam);
     let now = p.state.corrected_now(p.time.now());
-    if use_cache && let Some(entry) = plan.cache.token(&key) {
-        let expires_at = SystemTime::UNIX_EPOCH + Duration::from_secs(entry.expires_at);
-        if token_freshness(expires_at, now) == Freshness::Fresh {
-            tracing::debug!("using the cached IAM token");
-            return Ok(Obtained {
-                auth: Auth::Token(IamToken::new(entry.token)),
-                expires_at: Some(expires_at),
-                issued_at: None,
-                is_token: true,
-                project_hint: entry.project_id.and_then(|id| ProjectId::new(&id).ok()),
-            });
-        }
+    // A cached expiry past what a time can hold (a garbled or planted file) is stale, never a panic.
+    if use_cache
+        && let Some(entry) = plan.cache.token(&key)
+        && let Some(expires_at) = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(entry.expires_at))
+        && token_freshness(expires_at, now) == Freshness::Fresh
+    {
+        tracing::debug!("using the cached IAM token");
+        return Ok(Obtained {
+            auth: Auth::Token(IamToken::new(entry.token)),
+            expires_at: Some(expires_at),
+            issued_at: None,
+            is_token: true,
+            project_hint: entry.project_id.and_then(|id| ProjectId::new(&id).ok()),
+        });
     }
     let mut login = PasswordLogin::new(user_name, password.clone(), domain_name, scope);
     if let Some(mfa) = mfa {
@@ -629,7 +633,7 @@ async fn metadata<T: HttpSend<Error: Send + Sync + 'static>>(
 
 /// A token from a file (bounded, UTF-8, trimmed); errors name the file, never its content.
 fn read_secret_file(path: &std::path::Path, what: &str) -> Result<String, Error> {
-    let bytes = std::fs::File::open(path)
+    let bytes = crate::files::open_regular(path)
         .and_then(|f| crate::resolve::read_limited(f, MAX_ID_TOKEN_BYTES))
         .map_err(|e| Error::config_with(format!("cannot read {what} {}", path.display()), e))?;
     let text = String::from_utf8(bytes)
@@ -638,6 +642,7 @@ fn read_secret_file(path: &std::path::Path, what: &str) -> Result<String, Error>
     if text.is_empty() {
         return Err(Error::config(format!("{what} {} is empty", path.display())));
     }
+    crate::secrets::remember(text);
     Ok(text.to_owned())
 }
 
@@ -674,6 +679,15 @@ impl IdentityPlan {
     /// The plan for a resolved configuration.
     pub(crate) fn of(resolved: &crate::config::ResolvedConfig) -> Self {
         let login = resolved.login.as_ref().map(|s| s.value.clone());
+        if let Some(Login::Password { password, mfa, .. }) = &login {
+            crate::secrets::remember(password.expose());
+            if let Some(mfa) = mfa {
+                crate::secrets::remember_mfa_code(mfa.expose_passcode());
+            }
+        }
+        if let Some(auth) = &resolved.auth {
+            crate::secrets::remember_auth(&auth.value);
+        }
         Self {
             base: resolved.auth.as_ref().map(|s| s.value.clone()),
             // The chain only reaches the metadata service when nothing else was found.

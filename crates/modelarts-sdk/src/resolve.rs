@@ -366,7 +366,7 @@ impl RegionsFileSource {
             let parsed = match &self.path {
                 None => None,
                 Some((path, required)) => {
-                    match std::fs::File::open(path).and_then(|f| {
+                    match crate::files::open_regular(path).and_then(|f| {
                         read_limited(f, modelarts_protocol::regions_file::MAX_REGIONS_FILE as u64)
                     }) {
                         Ok(bytes) => {
@@ -538,7 +538,8 @@ fn resolve_cache_dir(b: &ClientBuilder, env: &EnvFn) -> Result<Option<Setting<Pa
     if let Some(dir) = &b.cache_dir {
         return Ok(dir.clone().map(|d| Setting::new(d, SettingSource::Explicit)));
     }
-    if let Some(xdg) = env_value(env, ENV_XDG_CACHE_HOME)? {
+    // The XDG spec: a relative path in XDG_CACHE_HOME is invalid and ignored.
+    if let Some(xdg) = env_value(env, ENV_XDG_CACHE_HOME)?.filter(|x| Path::new(x).is_absolute()) {
         return Ok(Some(Setting::new(
             PathBuf::from(xdg).join("modelarts"),
             SettingSource::Env(ENV_XDG_CACHE_HOME.to_owned()),
@@ -711,7 +712,7 @@ fn check_readable(path: &Path) -> std::io::Result<()> {
     if meta.is_dir() {
         return Err(std::io::Error::other("it is a directory"));
     }
-    std::fs::File::open(path).map(drop)
+    crate::files::open_regular(path).map(drop)
 }
 
 fn aksk(ak: &str, sk: &str, token: Option<String>, source: &str) -> Result<Auth, Error> {
@@ -1035,7 +1036,7 @@ impl ProfileFile {
         if self.parsed.is_none() {
             let parsed = match &self.path {
                 None => None,
-                Some(Setting { value: path, source }) => match std::fs::File::open(path)
+                Some(Setting { value: path, source }) => match crate::files::open_regular(path)
                     .and_then(|file| read_limited(file, MAX_CREDENTIALS_FILE_BYTES))
                 {
                     Ok(bytes) => {

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use modelarts_emulator::{
-    Emulator, EmulatorConfig, IamConfig, IamProject, IamUser, JobSeed, MetadataConfig, Route,
-    RunningEmulator, StateHandle,
+    Emulator, EmulatorConfig, IamConfig, IamProject, IamUser, JobSeed, MetadataConfig, PodIdentityConfig,
+    Route, RunningEmulator, StateHandle,
 };
 use modelarts_sdk::*;
 
@@ -200,6 +200,30 @@ async fn a_password_login_caches_its_token_privately_and_the_next_client_reuses_
     let again = base(&emulator, cache.path()).env(env_of(&env)).connect().await.unwrap();
     again.list_training_jobs(ListQuery::default()).await.unwrap();
     assert_eq!(routes(&emulator, Route::IamTokens), 0, "the cached token is reused");
+    emulator.shutdown().await;
+}
+
+/// A cached expiry past what a time can hold (near `u64::MAX`, or 2^63) is stale: the client logs
+/// in again instead of panicking (it used to exit 101 on `UNIX_EPOCH + Duration::from_secs`).
+#[tokio::test]
+async fn a_cached_token_whose_expiry_overflows_is_stale_not_a_panic() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let cache = tempfile::tempdir().unwrap();
+    let env = password_env(USER, PASSWORD, &[]);
+    let first = base(&emulator, cache.path()).env(env_owned(env.clone())).connect().await.unwrap();
+    first.list_training_jobs(ListQuery::default()).await.unwrap();
+    let file = cache.path().join("tokens.json");
+    for expires_at in [u64::MAX, u64::MAX - 1, 1u64 << 63, (1u64 << 63) + 12_345] {
+        let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        for entry in doc["tokens"].as_array_mut().unwrap() {
+            entry["expires_at"] = serde_json::json!(expires_at);
+        }
+        std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
+        emulator.state().clear_journal();
+        let client = base(&emulator, cache.path()).env(env_owned(env.clone())).connect().await.unwrap();
+        client.list_training_jobs(ListQuery::default()).await.unwrap();
+        assert_eq!(routes(&emulator, Route::IamTokens), 1, "expires_at {expires_at}: logged in again");
+    }
     emulator.shutdown().await;
 }
 
@@ -651,39 +675,59 @@ async fn the_regions_file_gives_the_modelarts_and_iam_endpoints() {
     emulator.shutdown().await;
 }
 
+/// CCE pod identity as the official SDKs do it (core `auth/internal.py`, `PodIdentityAccessor`):
+/// `POST {}` to the full URI with the token file's content as `Authorization`; the emulator's pod
+/// face answers as the SDKs' tests expect (`{"credentials":{"accessKeyId",…}}`), or the older
+/// `{"credential":{"access",…}}`; both are read, and the keys sign the next request.
 #[tokio::test]
-async fn cce_pod_identity_sends_the_pod_token_and_signs_with_the_keys_it_gets() {
-    // The emulator has no pod-identity face of its own: its metadata security-key route (without
-    // session tokens) answers the same credential document, which is all this client reads.
-    let emulator = start(
-        EmulatorConfig::default()
-            .job(JobSeed::running(10, 3))
-            .metadata(MetadataConfig::enabled().without_session_tokens()),
-    )
-    .await;
-    let cache = tempfile::tempdir().unwrap();
-    let token_file = cache.path().join("pod-token");
-    std::fs::write(&token_file, "pod-token-secret-1\n").unwrap();
-    let uri = format!("{}/openstack/latest/securitykey", emulator.endpoint());
-    let file = token_file.to_str().unwrap().to_owned();
-    let client = base(&emulator, cache.path())
-        .project_id(emulator.project_id())
-        .env(env_of(&[
-            ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
-            ("HC_CONTAINER_AUTHORIZATION_TOKEN_FILE", &file),
-        ]))
-        .connect()
-        .await
-        .unwrap();
-    client.list_training_jobs(ListQuery::default()).await.unwrap();
-    let journal = emulator.state().journal();
-    let key = journal.iter().find(|e| e.route == Route::MetadataSecurityKey).unwrap();
-    assert!(key.header("authorization").is_some());
-    assert!(!format!("{key:?}").contains("pod-token-secret-1"), "the journal redacts it too");
-    let list = journal.iter().find(|e| e.route == Route::List).unwrap();
-    assert!(list.header("x-security-token").is_some());
-    assert!(format!("{client:?}").contains("temporary AK/SK"));
-    emulator.shutdown().await;
+async fn cce_pod_identity_posts_the_pod_token_and_signs_with_the_keys_it_gets() {
+    for face in [
+        PodIdentityConfig::enabled("pod-token-secret-1"),
+        PodIdentityConfig::enabled("pod-token-secret-1").legacy_shape(),
+    ] {
+        let legacy = face.legacy_shape;
+        let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3)).pod_identity(face)).await;
+        let cache = tempfile::tempdir().unwrap();
+        let token_file = cache.path().join("pod-token");
+        std::fs::write(&token_file, "pod-token-secret-1\n").unwrap();
+        let uri = format!("{}/v1/credentials", emulator.endpoint());
+        let file = token_file.to_str().unwrap().to_owned();
+        let client = base(&emulator, cache.path())
+            .project_id(emulator.project_id())
+            .env(env_of(&[
+                ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
+                ("HC_CONTAINER_AUTHORIZATION_TOKEN_FILE", &file),
+            ]))
+            .connect()
+            .await
+            .unwrap();
+        client.list_training_jobs(ListQuery::default()).await.unwrap();
+        let journal = emulator.state().journal();
+        let key = journal.iter().find(|e| e.route == Route::PodIdentity).unwrap();
+        assert_eq!((key.method.as_str(), key.status), ("POST", Some(200)), "legacy {legacy}");
+        assert!(key.header("authorization").is_some());
+        assert!(!format!("{key:?}").contains("pod-token-secret-1"), "the journal redacts it too");
+        let list = journal.iter().find(|e| e.route == Route::List).unwrap();
+        assert!(list.header("x-security-token").is_some());
+        assert_eq!(list.status, Some(200));
+        assert!(format!("{client:?}").contains("temporary AK/SK"));
+
+        // A token the service does not know: the error names the service, never the token.
+        std::fs::write(&token_file, "another-pod-token").unwrap();
+        let err = base(&emulator, cache.path())
+            .project_id(emulator.project_id())
+            .env(env_of(&[
+                ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
+                ("HC_CONTAINER_AUTHORIZATION_TOKEN_FILE", &file),
+            ]))
+            .connect()
+            .await
+            .unwrap_err();
+        let text = chain(&err);
+        assert!(text.contains("CCE pod identity service"), "{text}");
+        assert!(!text.contains("another-pod-token"), "{text}");
+        emulator.shutdown().await;
+    }
 }
 
 #[tokio::test]
@@ -924,5 +968,150 @@ async fn a_batch_at_concurrency_16_whose_keys_expire_renews_them_exactly_once() 
     assert_eq!(keys.len(), 50);
     assert!(keys.iter().all(|k| *k == keys[0]), "all signed with the renewed keys");
     assert_ne!(keys[0], emulator.credentials().access_key);
+    emulator.shutdown().await;
+}
+
+/// The token cache no one else can hijack: a directory group or others may write to (or that
+/// belongs to another user) is not used at all, so a link planted in it is never written through;
+/// one others may only read is tightened to 0700 and used; a tokens.json of another user, or one
+/// that is not a regular file (a FIFO, which used to hang the client), is skipped.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_cache_others_could_hijack_is_not_used_and_odd_cache_files_are_skipped() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let env = password_env(USER, PASSWORD, &[]);
+    let login = |cache: &Path| {
+        let builder = base(&emulator, cache).env(env_owned(env.clone()));
+        async move {
+            let client =
+                tokio::time::timeout(Duration::from_secs(20), builder.connect()).await.unwrap().unwrap();
+            client.list_training_jobs(ListQuery::default()).await.unwrap();
+        }
+    };
+    let set_mode =
+        |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+
+    // World-writable: not used; a link planted at any name in it is never followed.
+    let root = tempfile::tempdir().unwrap();
+    let shared = root.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    set_mode(&shared, 0o777);
+    let victim = root.path().join("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    set_mode(&victim, 0o644);
+    for name in ["tokens.json", ".tokens.json.tmp", &format!(".tokens.json.{}.tmp", std::process::id())] {
+        std::os::unix::fs::symlink(&victim, shared.join(name)).unwrap();
+    }
+    login(&shared).await;
+    login(&shared).await;
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert_eq!(mode(&victim), 0o644);
+    assert_eq!(routes(&emulator, Route::IamTokens), 2, "no cache: each client logs in");
+    assert_eq!(std::fs::read_dir(&shared).unwrap().count(), 3, "nothing was written there");
+
+    // Readable by others only: tightened to 0700 and used.
+    let readable = root.path().join("readable");
+    std::fs::create_dir(&readable).unwrap();
+    set_mode(&readable, 0o755);
+    login(&readable).await;
+    assert_eq!(mode(&readable), 0o700);
+    assert_eq!(mode(&readable.join("tokens.json")), 0o600);
+    let leftovers: Vec<_> = std::fs::read_dir(&readable)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file is left: {leftovers:?}");
+    emulator.state().clear_journal();
+    login(&readable).await;
+    assert_eq!(routes(&emulator, Route::IamTokens), 0, "the cached token is used");
+
+    // A tokens.json that is a FIFO is skipped (it used to hang), then replaced.
+    let fifo_dir = root.path().join("fifo");
+    std::fs::create_dir(&fifo_dir).unwrap();
+    set_mode(&fifo_dir, 0o700);
+    assert!(
+        std::process::Command::new("mkfifo").arg(fifo_dir.join("tokens.json")).status().unwrap().success()
+    );
+    emulator.state().clear_journal();
+    login(&fifo_dir).await;
+    assert_eq!(routes(&emulator, Route::IamTokens), 1);
+
+    // Another user's directory or token file (only root can make one here).
+    if rustix_euid_is_root() {
+        std::os::unix::fs::chown(readable.join("tokens.json"), Some(65534), None).unwrap();
+        emulator.state().clear_journal();
+        login(&readable).await;
+        assert_eq!(routes(&emulator, Route::IamTokens), 1, "another user's token file is ignored");
+        std::os::unix::fs::chown(&readable, Some(65534), None).unwrap();
+        emulator.state().clear_journal();
+        login(&readable).await;
+        login(&readable).await;
+        assert_eq!(routes(&emulator, Route::IamTokens), 2, "another user's directory is not used");
+    }
+    emulator.shutdown().await;
+}
+
+#[cfg(unix)]
+fn rustix_euid_is_root() -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    // A file this process creates belongs to its effective uid.
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    probe.as_file().metadata().unwrap().uid() == 0
+}
+
+/// A relative XDG_CACHE_HOME is ignored (the XDG spec): the cache goes under the home directory.
+#[test]
+fn a_relative_xdg_cache_home_is_ignored() {
+    let home = tempfile::tempdir().unwrap();
+    let home_s = home.path().to_str().unwrap().to_owned();
+    for (xdg, expected) in [
+        ("relative/cache", home.path().join(".cache").join("modelarts")),
+        ("/abs/cache", std::path::PathBuf::from("/abs/cache/modelarts")),
+    ] {
+        let resolved = Client::builder()
+            .region(REGION)
+            .credentials(Credentials::new("AK", "SK-of-the-test-000"))
+            .env(env_of(&[("HOME", &home_s), ("XDG_CACHE_HOME", xdg)]))
+            .resolve()
+            .unwrap();
+        assert_eq!(resolved.cache_dir.unwrap().value, expected, "XDG_CACHE_HOME={xdg}");
+    }
+}
+
+/// Configuration inputs that are not regular files (a FIFO, a directory) are refused at once
+/// instead of hanging; symlinks to regular files are followed (Kubernetes' projected tokens).
+#[cfg(unix)]
+#[tokio::test]
+async fn token_and_regions_files_that_are_not_files_are_refused_without_hanging() {
+    let emulator = start(EmulatorConfig::default().job(JobSeed::running(10, 3))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let fifo_s = fifo.to_str().unwrap().to_owned();
+    let uri = format!("{}/v1/credentials", emulator.endpoint());
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "pod token",
+            vec![
+                ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri),
+                ("HC_CONTAINER_AUTHORIZATION_TOKEN_FILE", &fifo_s),
+            ],
+        ),
+        ("ID token", vec![("HUAWEICLOUD_SDK_IDP_ID", "idp"), ("HUAWEICLOUD_SDK_ID_TOKEN_FILE", &fifo_s)]),
+        ("regions file", vec![("HUAWEICLOUD_SDK_REGIONS_FILE", &fifo_s)]),
+        ("credentials file", vec![("HUAWEICLOUD_SDK_CREDENTIALS_FILE", &fifo_s)]),
+    ];
+    for (what, vars) in cases {
+        let mut builder = base(&emulator, dir.path()).project_id(emulator.project_id()).env(env_of(&vars));
+        if what == "regions file" {
+            builder = keyed(&emulator, dir.path()).env(env_of(&vars));
+        }
+        let result = tokio::time::timeout(Duration::from_secs(10), builder.connect()).await;
+        let err = result.unwrap_or_else(|_| panic!("{what}: hung")).unwrap_err();
+        let text = chain(&err);
+        assert!(text.contains("FIFO"), "{what}: {text}");
+    }
     emulator.shutdown().await;
 }

@@ -13,8 +13,9 @@
 //! | [`token`] | `POST {iam}/v3/auth/tokens` with a password (and optional virtual MFA) |
 //! | [`agency`] | `POST {iam}/v3.0/OS-CREDENTIAL/securitytokens` with `assume_role` |
 //! | [`metadata`] | the ECS/BMS metadata service: session token, then the security key |
-//! | [`pod_identity`] | CCE pod identity: `GET {HC_CONTAINER_CREDENTIALS_FULL_URI}` with the pod token |
+//! | [`pod_identity`] | CCE pod identity: `POST {HC_CONTAINER_CREDENTIALS_FULL_URI}` with the pod token and `{}` |
 //! | [`federation`] | OIDC: `POST {iam}/v3.0/OS-AUTH/id-token/tokens`, then temporary AK/SK by token |
+//! | [`gateway`] | the gateway's `APIG.0301` refusals, classified; which a retry can fix |
 //! | [`renewal`] | reuse until 15 min before expiry; renew once on a "token expired" 401 |
 //!
 //! Secrets (passwords, tokens, secret keys, security tokens) live in types whose `Debug` redacts
@@ -27,6 +28,7 @@
 pub mod agency;
 pub mod endpoint;
 pub mod federation;
+pub mod gateway;
 pub mod metadata;
 pub mod pod_identity;
 pub mod projects;
@@ -196,30 +198,67 @@ pub(crate) fn parse_iam_json<T: serde::de::DeserializeOwned>(
 struct CredentialEnvelope {
     #[serde(default)]
     credential: Option<CredentialBody>,
+    #[serde(default)]
+    credentials: Option<CredentialBody>,
 }
 
+/// The fields of temporary credentials under every name the official reader accepts (core
+/// `auth/internal.py`, `StsAccessor._process_credential`): IAM's and the metadata service's
+/// `access`/`secret`/`securitytoken`/`expires_at`, CCE pod identity's
+/// `accessKeyId`/`secretAccessKey`/`securityToken`/`expiration`, and the snake-case spellings.
 #[derive(Deserialize)]
 struct CredentialBody {
     #[serde(default, deserialize_with = "lenient::opt_string")]
     access: Option<String>,
+    #[serde(default, rename = "accessKeyId", deserialize_with = "lenient::opt_string")]
+    access_key_id_camel: Option<String>,
+    #[serde(default, rename = "access_key_id", deserialize_with = "lenient::opt_string")]
+    access_key_id: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     secret: Option<String>,
+    #[serde(default, rename = "secretAccessKey", deserialize_with = "lenient::opt_string")]
+    secret_access_key_camel: Option<String>,
+    #[serde(default, rename = "secret_access_key", deserialize_with = "lenient::opt_string")]
+    secret_access_key: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     securitytoken: Option<String>,
+    #[serde(default, rename = "securityToken", deserialize_with = "lenient::opt_string")]
+    security_token_camel: Option<String>,
+    #[serde(default, rename = "security_token", deserialize_with = "lenient::opt_string")]
+    security_token: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     expires_at: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    expiration: Option<String>,
 }
 
-/// Parses `{"credential":{"access","secret","securitytoken","expires_at"}}` (agency, metadata and
-/// federation answers). Every field is required; the excerpt of a bad answer is withheld.
+/// The first of `names` that is set and not blank.
+fn first_set(names: [Option<String>; 3]) -> Option<String> {
+    names.into_iter().flatten().find(|s| !s.trim().is_empty())
+}
+
+/// Parses temporary credentials: `{"credential":{"access","secret","securitytoken","expires_at"}}`
+/// (agency, metadata and federation answers) or `{"credentials":{"accessKeyId","secretAccessKey",
+/// "securityToken","expiration"},…}` (CCE pod identity), each field under any of the names the
+/// official reader accepts. Every field is required; the excerpt of a bad answer is withheld.
 pub(crate) fn parse_credential(response: &Response<Bytes>) -> Result<TemporaryCredentials, ResponseError> {
     let envelope: CredentialEnvelope = parse_iam_json(response, true)?;
     let missing = |field: &str| malformed(response, format!("the answer has no credential.{field}"), true);
-    let body = envelope.credential.ok_or_else(|| missing("*"))?;
-    let access = body.access.filter(|s| !s.trim().is_empty()).ok_or_else(|| missing("access"))?;
-    let secret = body.secret.filter(|s| !s.is_empty()).ok_or_else(|| missing("secret"))?;
-    let token = body.securitytoken.filter(|s| !s.is_empty()).ok_or_else(|| missing("securitytoken"))?;
-    let expires_text = body.expires_at.ok_or_else(|| missing("expires_at"))?;
+    let body = envelope.credential.or(envelope.credentials).ok_or_else(|| missing("*"))?;
+    let access = first_set([body.access, body.access_key_id_camel, body.access_key_id])
+        .ok_or_else(|| missing("access (accessKeyId)"))?;
+    let secret = [body.secret, body.secret_access_key_camel, body.secret_access_key]
+        .into_iter()
+        .flatten()
+        .find(|s| !s.is_empty())
+        .ok_or_else(|| missing("secret (secretAccessKey)"))?;
+    let token = [body.securitytoken, body.security_token_camel, body.security_token]
+        .into_iter()
+        .flatten()
+        .find(|s| !s.is_empty())
+        .ok_or_else(|| missing("securitytoken (securityToken)"))?;
+    let expires_at = body.expires_at.filter(|s| !s.trim().is_empty()).or(body.expiration);
+    let expires_text = expires_at.ok_or_else(|| missing("expires_at (expiration)"))?;
     let expires_at = parse_time(&expires_text).ok_or_else(|| {
         malformed(response, format!("credential.expires_at {expires_text:?} is not an RFC 3339 time"), true)
     })?;

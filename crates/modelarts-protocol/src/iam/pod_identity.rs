@@ -1,8 +1,15 @@
 //! CCE pod identity: a pod's credentials from the container credentials service, the URL in
 //! `HC_CONTAINER_CREDENTIALS_FULL_URI`, authorised by the token in the file named by
-//! `HC_CONTAINER_AUTHORIZATION_TOKEN_FILE` (sent as `Authorization`). The answer is taken to be the
-//! same `{"credential":{"access","secret","securitytoken","expires_at"}}` as the metadata
-//! service's (the public sources do not show it: an assumption, recorded in the architecture notes).
+//! `HC_CONTAINER_AUTHORIZATION_TOKEN_FILE`.
+//!
+//! As the official SDKs do it (Python core `huaweicloudsdkcore/auth/internal.py`,
+//! `PodIdentityAccessor.get_credential`, and its reader `StsAccessor._process_credential`;
+//! huaweicloud-sdk-python-v3 3.1.219): `POST {full URI}` with the JSON body `{}` and the header
+//! `Authorization: <content of the token file, trimmed>`. The answer (CCE
+//! "AssumeAgencyForPodIdentity", as the SDKs' own tests serve it) is
+//! `{"assumedAgency":{…},"credentials":{"accessKeyId","secretAccessKey","securityToken","expiration"},…}`;
+//! the reader also takes the older `{"credential":{"access","secret","securitytoken","expires_at"}}`
+//! of the metadata service, and every field under either name.
 //!
 //! ```
 //! use modelarts_protocol::iam::pod_identity::{PodIdentityKey, PodToken};
@@ -11,7 +18,9 @@
 //!
 //! let op = PodIdentityKey { token: PodToken::new("pod-token") };
 //! let request = op.build_request(&Endpoint::from_url("http://169.254.170.2/v1/credentials")?)?;
+//! assert_eq!(request.method(), "POST");
 //! assert_eq!(request.uri(), "http://169.254.170.2/v1/credentials");
+//! assert_eq!(request.body().as_ref(), b"{}");
 //! assert!(!format!("{op:?}").contains("pod-token"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -49,7 +58,8 @@ impl fmt::Debug for PodToken {
     }
 }
 
-/// Input of the pod-identity call: `GET {full URI}` with the token. The endpoint is the full URI.
+/// Input of the pod-identity call: `POST {full URI}` with `{}` and the token as `Authorization`.
+/// The endpoint is the full URI.
 #[derive(Debug, Clone)]
 pub struct PodIdentityKey {
     /// The authorization token.
@@ -62,8 +72,7 @@ impl Operation for PodIdentityKey {
     const IDEMPOTENT: bool = true;
 
     fn build_request(&self, endpoint: &Endpoint) -> Result<Request<Bytes>, BuildError> {
-        let mut request = iam_request(Method::GET, endpoint, "", "", None)?;
-        request.headers_mut().remove(http::header::CONTENT_TYPE);
+        let mut request = iam_request(Method::POST, endpoint, "", "", Some(b"{}".to_vec()))?;
         let mut value = HeaderValue::from_str(self.token.0.expose_secret().trim()).map_err(|_| {
             BuildError::InvalidParameter {
                 name: "pod authorization token",
@@ -78,5 +87,46 @@ impl Operation for PodIdentityKey {
 
     fn parse_response(response: Response<Bytes>) -> Result<TemporaryCredentials, ResponseError> {
         parse_credential(&response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(body: &str) -> Response<Bytes> {
+        Response::builder().status(200).body(Bytes::from(body.to_owned())).unwrap()
+    }
+
+    /// Both answer shapes the official reader accepts, with every field name it takes.
+    #[test]
+    fn both_answer_shapes_are_read() {
+        let current = r#"{"assumedAgency":{"urn":"","id":""},"audience":"","credentials":
+            {"accessKeyId":"ak","secretAccessKey":"sk","securityToken":"st","expiration":"2020-01-08T03:50:07.574000Z"},
+            "podIdentityAssociationId":"","subject":{"namespace":"","serviceAccount":""}}"#;
+        let older = r#"{"credential":{"access":"ak","secret":"sk","securitytoken":"st","expires_at":"2020-01-08T03:50:07.574000Z"}}"#;
+        let snake = r#"{"credentials":{"access_key_id":"ak","secret_access_key":"sk","security_token":"st","expiration":"2020-01-08T03:50:07.574000Z"}}"#;
+        for body in [current, older, snake] {
+            let c = PodIdentityKey::parse_response(answer(body)).unwrap();
+            assert_eq!(c.credentials.access_key(), "ak", "{body}");
+            assert_eq!(c.expires_at, crate::iam::parse_time("2020-01-08T03:50:07.574Z").unwrap());
+        }
+        let partial = r#"{"credentials":{"accessKeyId":"ak","secretAccessKey":"sk","expiration":"2020-01-08T03:50:07Z"}}"#;
+        let e = PodIdentityKey::parse_response(answer(partial)).unwrap_err().to_string();
+        assert!(e.contains("securitytoken"), "{e}");
+        assert!(!e.contains("\"sk\""), "{e}");
+    }
+
+    #[test]
+    fn the_request_is_a_post_of_an_empty_object_with_the_token_as_authorization() {
+        let op = PodIdentityKey { token: PodToken::new(" tok-1\n") };
+        let request =
+            op.build_request(&Endpoint::from_url("http://127.0.0.1:1/v1/credentials").unwrap()).unwrap();
+        assert_eq!(request.method(), Method::POST);
+        assert_eq!(request.body().as_ref(), b"{}");
+        let auth = request.headers().get(http::header::AUTHORIZATION).unwrap();
+        assert_eq!(auth.as_bytes(), b"tok-1");
+        assert!(auth.is_sensitive());
+        assert!(request.headers().get(http::header::CONTENT_TYPE).is_some());
     }
 }

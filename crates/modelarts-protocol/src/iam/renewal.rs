@@ -13,6 +13,7 @@
 use std::time::{Duration, SystemTime};
 
 use crate::error::ApiError;
+use crate::iam::gateway::GatewayRefusal;
 
 /// A token is renewed this long before it expires (IAM tokens live 24 h).
 pub const TOKEN_RENEW_AHEAD: Duration = Duration::from_secs(15 * 60);
@@ -51,17 +52,23 @@ pub fn credentials_freshness(
     freshness(expires_at, now, margin)
 }
 
-/// Whether a refusal says the token (or the temporary credentials) expired: `APIG.0307` ("the token
-/// must be refreshed"), `ModelArts.0202`, or a 401 whose message speaks of an expired token.
+/// Whether a refusal says the token (or the temporary credentials) expired: the gateway's 401
+/// `APIG.0301` "Incorrect IAM authentication information: token expires, expires_at: …" (see
+/// [`GatewayRefusal`]), `APIG.0307` ("the token must be refreshed"), `ModelArts.0202`, or a 401
+/// without code whose message speaks of an expired token. An `APIG.0301` of any other text is not
+/// renewed: no retry fixes it.
 pub fn says_token_expired(error: &ApiError) -> bool {
     if matches!(error.code.as_deref(), Some("APIG.0307" | "APIGW.0307" | "ModelArts.0202")) {
         return true;
     }
+    if let Some(refusal) = GatewayRefusal::of(error) {
+        return refusal == GatewayRefusal::TokenExpired;
+    }
     error.http_status == 401
+        && error.code.is_none()
         && error.message.as_deref().is_some_and(|m| {
             let m = m.to_ascii_lowercase();
-            m.contains("token")
-                && (m.contains("expired") || m.contains("has expired") || m.contains("must be updated"))
+            m.contains("token") && (m.contains("expired") || m.contains("must be updated"))
         })
 }
 
@@ -163,6 +170,49 @@ mod tests {
                 AfterRefusal::RenewAndRetry,
             ),
             (refusal(401, None, Some("The token has expired.")), 0, AfterRefusal::RenewAndRetry),
+            // The gateway's documented text (API Gateway FAQ), renewed once.
+            (
+                refusal(
+                    401,
+                    Some("APIG.0301"),
+                    Some(
+                        "Incorrect IAM authentication information: token expires, expires_at: 2024-01-02T03:04:05.000000Z",
+                    ),
+                ),
+                0,
+                AfterRefusal::RenewAndRetry,
+            ),
+            (
+                refusal(
+                    401,
+                    Some("APIG.0301"),
+                    Some(
+                        "Incorrect IAM authentication information: token expires, expires_at: 2024-01-02T03:04:05.000000Z",
+                    ),
+                ),
+                1,
+                AfterRefusal::Fail,
+            ),
+            // An APIG.0301 of an undocumented text is no expiry, even when it speaks of a token.
+            (
+                refusal(
+                    401,
+                    Some("APIG.0301"),
+                    Some("Incorrect IAM authentication information: the token is odd"),
+                ),
+                0,
+                AfterRefusal::Fail,
+            ),
+            (
+                refusal(401, Some("APIG.0301"), Some("Get secretKey failed,ak:AK,err:ak not exist")),
+                0,
+                AfterRefusal::Fail,
+            ),
+            (
+                refusal(401, Some("APIG.0301"), Some("AK access failed to reach the limit,forbidden")),
+                0,
+                AfterRefusal::Fail,
+            ),
             (
                 refusal(
                     401,

@@ -130,6 +130,11 @@ impl Mfa {
     pub fn of(user_id: impl Into<String>, code: &MfaCode) -> Self {
         Self { user_id: user_id.into(), passcode: code.0.clone() }
     }
+
+    /// The code itself (to mask it where it could be echoed).
+    pub fn expose_passcode(&self) -> &str {
+        self.passcode.expose_secret()
+    }
 }
 
 /// What a refused password login says about why (read from the refusal's message, since IAM gives

@@ -120,7 +120,7 @@ async fn read_list(path: &Path) -> Result<String, Failure> {
         if owned == Path::new("-") {
             modelarts_sdk::read_limited(io::stdin().lock(), MAX_STOP_LIST_BYTES)
         } else {
-            std::fs::File::open(&owned)
+            modelarts_sdk::open_regular_or_pipe(&owned)
                 .and_then(|file| modelarts_sdk::read_limited(file, MAX_STOP_LIST_BYTES))
         }
     })
