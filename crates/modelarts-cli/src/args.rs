@@ -31,8 +31,7 @@ use crate::exit::ExitStatus;
         job ID and a version (`modelarts training-job stop 1001 --version 1`). `--api v1|v2` forces one.\n\n\
         Data goes to stdout; messages, progress and errors go to stderr. Settings come from flags, \
         then environment variables, then the profile in ~/.huaweicloud (see `modelarts configure list`).",
-    after_help = ExitStatus::help_section(),
-    max_term_width = 100
+    after_help = ExitStatus::help_section()
 )]
 pub(crate) struct Cli {
     #[command(flatten)]
@@ -86,69 +85,102 @@ pub(crate) enum ConfigureCommand {
 pub(crate) enum TrainingJobCommand {
     /// Stop a training job (v2 UUID) or job version (v1), a list of them (--from-file), or every
     /// running job (--running).
-    #[command(after_help = STOP_AFTER_HELP)]
+    #[command(after_help = STOP_EXAMPLES, after_long_help = STOP_AFTER_HELP)]
     Stop(StopArgs),
     /// Show a training job (v2 UUID) or one version of a job (v1 JOB_ID --version).
-    #[command(after_help = ROUTING_HELP)]
+    #[command(after_help = SHOW_EXAMPLES, after_long_help = SHOW_AFTER_HELP)]
     Show(ShowArgs),
     /// List training jobs (one page, or every page with --all); v2 jobs with --api v2.
     List(ListArgs),
     /// List the versions of a training job (v1).
     Versions(VersionsArgs),
     /// Wait until a job is stopped (v2 Terminated; v1 KILLED or CANCELED).
-    #[command(after_help = ROUTING_HELP)]
+    #[command(after_help = WAIT_EXAMPLES, after_long_help = WAIT_AFTER_HELP)]
     Wait(WaitArgs),
     /// Print a job's log: the latest lines, or every new line until the job ends (--follow).
-    #[command(after_help = LOGS_AFTER_HELP)]
+    #[command(after_help = LOGS_EXAMPLES, after_long_help = LOGS_AFTER_HELP)]
     Logs(LogsArgs),
     /// List a v2 job's events: state changes, warnings and errors.
     Events(EventsArgs),
 }
 
-/// How an ID picks the API, for the commands on one job.
-const ROUTING_HELP: &str = "\
-Two APIs: v2 (current) names a job by a UUID alone; v1 (historical) by a numeric JOB_ID and
---version VERSION_ID. The ID's shape picks the API; --api v1|v2 forces it.
+/// How an ID picks the API, for the commands on one job, followed by `$examples`. One line per
+/// paragraph: help wraps it to the terminal's width, and `docs/cli.md` keeps sentences whole.
+macro_rules! routing_help {
+    ($examples:expr) => {
+        concat!(
+            "Two APIs: v2 (current) names a job by a UUID alone; v1 (historical) by a numeric JOB_ID and \
+            --version VERSION_ID. The ID's shape picks the API; --api v1|v2 forces it.\n\n\
+            A v2 job may also be named by its exact name (case included; `bert` is not `bert-large`): an ID \
+            that is neither a UUID nor a number is a name, and --name reads any ID as one. A name that several \
+            jobs bear is refused with the list of them (exit 2); one that no job bears exits 4. stop and wait \
+            consider only jobs that have not ended; show, logs and events every job.\n\n",
+            $examples
+        )
+    };
+}
 
-A v2 job may also be named by its exact name (case included; `bert` is not `bert-large`): an ID
-that is neither a UUID nor a number is a name, and --name reads any ID as one. A name that several
-jobs bear is refused with the list of them (exit 2); one that no job bears exits 4. stop and wait
-consider only jobs that have not ended; show, logs and events every job.
-
-Examples:
+macro_rules! show_examples {
+    () => {
+        "Examples:
   modelarts training-job show 3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab
   modelarts training-job show llama-finetune
-  modelarts training-job show 10 --version 20";
+  modelarts training-job show 10 --version 20"
+    };
+}
 
-const STOP_AFTER_HELP: &str = "\
-Two APIs: v2 (current) names a job by a UUID alone; v1 (historical) by a numeric JOB_ID and
---version VERSION_ID. The ID's shape picks the API; --api v1|v2 forces it (--running lists v1
-jobs unless --api v2). A v2 job may also be named by its exact name: an ID that is neither a UUID
-nor a number is one, and --name reads any ID as one; only jobs that have not ended count, and a
-name that two of them bear is refused with the list of them (exit 2).
+const SHOW_EXAMPLES: &str = show_examples!();
 
-A stop is asynchronous: a v2 job goes Terminating, then Terminated; a v1 version KILLING, then
-KILLED. Use --wait to see it through. Stopping a job that is already stopping or stopped succeeds
-(exit 0) unless --strict; one that already ended otherwise (v2 Completed, Failed, Abnormal; v1
-COMPLETED, FAILED, ...) exits 7.
+const SHOW_AFTER_HELP: &str = routing_help!(show_examples!());
 
-Batch stops (--from-file, --running) run --concurrency stops at a time and print one outcome per
-version as it finishes (one JSON document per line with --output json; `line` or LINE tells which
-input line it answers). On a terminal they ask for confirmation first, showing the API, ID, name,
-status and creation time of what is to be stopped (read first for --from-file; declining exits 8,
-nothing sent); when stdin is not a terminal they refuse to run without --yes (exit 2). Ctrl-C ends
-the batch: targets without an outcome yet are reported `unknown`, and the exit status is 130.
+macro_rules! wait_examples {
+    () => {
+        "Examples:
+  modelarts training-job wait 3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab
+  modelarts training-job wait llama-finetune --max-wait 10m
+  modelarts training-job wait 10 --version 20"
+    };
+}
 
---from-file format: one v2 UUID, or one v1 `JOB_ID VERSION_ID` pair (separated by spaces, tabs or
-a comma), per line; both kinds may be mixed. Blank lines and `#` comments are skipped. A malformed line is an error naming its line number,
-reported before any request is sent. `-` reads standard input (then --yes is required).
+const WAIT_EXAMPLES: &str = wait_examples!();
 
-Examples:
+const WAIT_AFTER_HELP: &str = routing_help!(wait_examples!());
+
+macro_rules! stop_examples {
+    () => {
+        "Examples:
   modelarts training-job stop 3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab --wait
   modelarts training-job stop llama-finetune
   modelarts training-job stop 10 --version 20 --wait --max-wait 10m
   modelarts training-job stop --from-file stops.txt --yes --output json
-  modelarts training-job stop --running --search resnet --api v2";
+  modelarts training-job stop --running --search resnet --api v2"
+    };
+}
+
+const STOP_EXAMPLES: &str = stop_examples!();
+
+const STOP_AFTER_HELP: &str = concat!(
+    "Two APIs: v2 (current) names a job by a UUID alone; v1 (historical) by a numeric JOB_ID and \
+    --version VERSION_ID. The ID's shape picks the API; --api v1|v2 forces it (--running lists v1 \
+    jobs unless --api v2). A v2 job may also be named by its exact name: an ID that is neither a UUID \
+    nor a number is one, and --name reads any ID as one; only jobs that have not ended count, and a \
+    name that two of them bear is refused with the list of them (exit 2).\n\n\
+    A stop is asynchronous: a v2 job goes Terminating, then Terminated; a v1 version KILLING, then \
+    KILLED. Use --wait to see it through. Stopping a job that is already stopping or stopped succeeds \
+    (exit 0) unless --strict; one that already ended otherwise (v2 Completed, Failed, Abnormal; v1 \
+    COMPLETED, FAILED, ...) exits 7.\n\n\
+    Batch stops (--from-file, --running) run --concurrency stops at a time and print one outcome per \
+    version as it finishes (one JSON document per line with --output json; `line` or LINE tells which \
+    input line it answers). On a terminal they ask for confirmation first, showing the API, ID, name, \
+    status and creation time of what is to be stopped (read first for --from-file; declining exits 8, \
+    nothing sent); when stdin is not a terminal they refuse to run without --yes (exit 2). Ctrl-C ends \
+    the batch: targets without an outcome yet are reported `unknown`, and the exit status is 130.\n\n\
+    --from-file format: one v2 UUID, or one v1 `JOB_ID VERSION_ID` pair (separated by spaces, tabs or \
+    a comma), per line; both kinds may be mixed. Blank lines and `#` comments are skipped. A malformed \
+    line is an error naming its line number, reported before any request is sent. `-` reads standard \
+    input (then --yes is required).\n\n",
+    stop_examples!()
+);
 
 /// Where settings come from when neither a flag nor an environment variable gives them.
 const GLOBAL_HEADING: &str = "Global options";
@@ -158,24 +190,30 @@ const GLOBAL_HEADING: &str = "Global options";
 #[command(next_help_heading = GLOBAL_HEADING)]
 pub(crate) struct GlobalArgs {
     /// Region, e.g. `cn-north-4`, `ap-southeast-1` or `eu-de` (Open Telekom Cloud).
-    #[arg(long, global = true, env = "MODELARTS_REGION", value_name = "REGION", value_parser = region_parser(), hide_possible_values = true)]
+    #[arg(long, global = true, hide_short_help = true, env = "MODELARTS_REGION", value_name = "REGION", value_parser = region_parser(), hide_possible_values = true)]
     pub(crate) region: Option<String>,
 
     /// IAM project ID (the `{project_id}` of every request path).
-    #[arg(long, global = true, env = "HUAWEICLOUD_SDK_PROJECT_ID", value_name = "ID", value_parser = parse_project_id)]
+    #[arg(long, global = true, hide_short_help = true, env = "HUAWEICLOUD_SDK_PROJECT_ID", value_name = "ID", value_parser = parse_project_id)]
     pub(crate) project_id: Option<ProjectId>,
 
     /// The v2 workspace that `list` and `stop --running` read (default: the service's default
     /// workspace, `0`); also the profile key `workspace_id`.
-    #[arg(long, global = true, env = "MODELARTS_WORKSPACE_ID", value_name = "ID")]
+    #[arg(long, global = true, hide_short_help = true, env = "MODELARTS_WORKSPACE_ID", value_name = "ID")]
     pub(crate) workspace_id: Option<String>,
 
     /// Endpoint URL, overriding the region's (e.g. an emulator or a private endpoint).
-    #[arg(long, global = true, env = "MODELARTS_ENDPOINT_URL", value_name = "URL")]
+    #[arg(long, global = true, hide_short_help = true, env = "MODELARTS_ENDPOINT_URL", value_name = "URL")]
     pub(crate) endpoint_url: Option<String>,
 
     /// IAM endpoint for the project lookup, logins and agencies [default: the region's IAM endpoint].
-    #[arg(long, global = true, env = "HUAWEICLOUD_SDK_IAM_ENDPOINT", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        hide_short_help = true,
+        env = "HUAWEICLOUD_SDK_IAM_ENDPOINT",
+        value_name = "URL"
+    )]
     pub(crate) iam_endpoint: Option<String>,
 
     /// Agency to assume with the credentials (temporary keys); needs --agency-domain. A user name
@@ -184,6 +222,7 @@ pub(crate) struct GlobalArgs {
     #[arg(
         long,
         global = true,
+        hide_short_help = true,
         env = "MODELARTS_AGENCY_NAME",
         value_name = "NAME",
         requires = "agency_domain"
@@ -194,6 +233,7 @@ pub(crate) struct GlobalArgs {
     #[arg(
         long,
         global = true,
+        hide_short_help = true,
         env = "MODELARTS_AGENCY_DOMAIN",
         value_name = "DOMAIN",
         requires = "agency_name"
@@ -203,62 +243,69 @@ pub(crate) struct GlobalArgs {
     /// Current code of the virtual MFA device of a password login whose IAM user has MFA login
     /// protection (six digits; with --user-id). Never read from a file; the token it gets is cached,
     /// so later runs need no code until it is renewed.
-    #[arg(long, global = true, env = "MODELARTS_MFA_CODE", hide_env_values = true, value_name = "CODE", value_parser = parse_mfa_code)]
+    #[arg(long, global = true, hide_short_help = true, env = "MODELARTS_MFA_CODE", hide_env_values = true, value_name = "CODE", value_parser = parse_mfa_code)]
     pub(crate) mfa_code: Option<MfaCode>,
 
     /// IAM user id sent with --mfa-code (console: My Credentials); also profile key `user_id`.
-    #[arg(long, global = true, env = "MODELARTS_USER_ID", value_name = "ID")]
+    #[arg(long, global = true, hide_short_help = true, env = "MODELARTS_USER_ID", value_name = "ID")]
     pub(crate) user_id: Option<String>,
 
     /// Profile of ~/.huaweicloud/credentials to read.
-    #[arg(long, global = true, env = "MODELARTS_PROFILE", value_name = "NAME")]
+    #[arg(long, global = true, hide_short_help = true, env = "MODELARTS_PROFILE", value_name = "NAME")]
     pub(crate) profile: Option<String>,
 
     /// Output format: `table` for people; `json` for programs (one document; batch stops print one
     /// document per outcome per line); `jsonl` (one JSON document per job, version, setting or
     /// outcome, per line). See "JSON output" in docs/cli.md for every field.
-    #[arg(short, long, global = true, env = "MODELARTS_OUTPUT", value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(short, long, global = true, hide_short_help = true, env = "MODELARTS_OUTPUT", value_enum, default_value_t = OutputFormat::Table)]
     pub(crate) output: OutputFormat,
 
     /// Extra CA certificates to trust (PEM file).
-    #[arg(long, global = true, env = "MODELARTS_CA_BUNDLE", value_name = "PEM")]
+    #[arg(long, global = true, hide_short_help = true, env = "MODELARTS_CA_BUNDLE", value_name = "PEM")]
     pub(crate) ca_bundle: Option<PathBuf>,
 
     /// Do not verify TLS certificates. Dangerous: a warning is printed on every run.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, hide_short_help = true)]
     pub(crate) insecure: bool,
 
     /// Time allowed to open a connection, e.g. `5s`.
-    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_timeout)]
+    #[arg(long, global = true, hide_short_help = true, value_name = "DURATION", value_parser = parse_timeout)]
     pub(crate) connect_timeout: Option<Duration>,
 
     /// Time allowed for each attempt (headers and body), e.g. `30s`.
-    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_timeout)]
+    #[arg(long, global = true, hide_short_help = true, value_name = "DURATION", value_parser = parse_timeout)]
     pub(crate) timeout: Option<Duration>,
 
     /// Attempts per request, retries included (1 = no retries).
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    #[arg(long, global = true, hide_short_help = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
     pub(crate) max_attempts: Option<u32>,
 
     /// More logs on stderr (-v: info, -vv: debug, -vvv: trace). `RUST_LOG` overrides.
-    #[arg(short, long, global = true, action = ArgAction::Count)]
+    #[arg(short, long, global = true, hide_short_help = true, action = ArgAction::Count, hide_short_help = true)]
     pub(crate) verbose: u8,
 
     /// Only errors on stderr: no progress, notes or warnings (except --insecure's).
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        hide_short_help = true,
+        conflicts_with = "verbose",
+        hide_short_help = true
+    )]
     pub(crate) quiet: bool,
 
     /// Hide the spinner and progress bar.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, hide_short_help = true)]
     pub(crate) no_progress: bool,
 
     /// Print the signed request(s) as HTTP and as curl, with secrets masked, and send nothing to
     /// ModelArts (a login or project lookup the credentials need is still made, read-only).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, hide_short_help = true)]
     pub(crate) dry_run: bool,
 
     /// Do not ask for confirmation before a batch stop (required when stdin is not a terminal).
-    #[arg(short = 'y', long, global = true)]
+    #[arg(short = 'y', long, global = true, hide_short_help = true)]
     pub(crate) yes: bool,
 }
 
@@ -768,22 +815,30 @@ mod tests {
 
 // `training-job logs` and `events`.
 
-const LOGS_AFTER_HELP: &str = "\
-The ID says which API: digits with --version are a v1 job version, a UUID is a v2 job (--api forces
-one). v1 logs are files (one per worker; the first unless --file); v2 logs are per task (worker-0
-unless --task). Lines go to stdout with control characters escaped (ESC as \\e) unless --raw;
---output jsonl prints one {\"line\": …} document per line and, with --follow, the stall and end
-events. v1 pages hold at most 500 lines: a larger --lines is refused before anything is sent.
-
---follow re-reads the log from the last line seen (paced like --wait: --poll-min, doubling to
---poll-max while the log is quiet) until the job is final, then exits 0; --max-wait ends it
-earlier (exit 6). --stall-after warns on stderr, once per quiet spell, when no line came for that
-long while the job still runs: a job that shows RUNNING but has stopped moving.
-
-Examples:
+macro_rules! logs_examples {
+    () => {
+        "Examples:
   modelarts training-job logs 10 --version 20 --lines 100
-  modelarts training-job logs 3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab --task worker-1 --follow --stall-after 10m
-  modelarts training-job events 3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab --level error";
+  modelarts training-job logs llama-finetune --follow --stall-after 10m
+  modelarts training-job logs llama-finetune --task worker-1 --lines 100
+  modelarts training-job events llama-finetune --level error"
+    };
+}
+
+const LOGS_EXAMPLES: &str = logs_examples!();
+
+const LOGS_AFTER_HELP: &str = concat!(
+    "The ID says which API: digits with --version are a v1 job version, a UUID is a v2 job (--api forces \
+    one). v1 logs are files (one per worker; the first unless --file); v2 logs are per task (worker-0 \
+    unless --task). Lines go to stdout with control characters escaped (ESC as \\e) unless --raw; \
+    --output jsonl prints one {\"line\": …} document per line and, with --follow, the stall and end \
+    events. v1 pages hold at most 500 lines: a larger --lines is refused before anything is sent.\n\n\
+    --follow re-reads the log from the last line seen (paced like --wait: --poll-min, doubling to \
+    --poll-max while the log is quiet) until the job is final, then exits 0; --max-wait ends it \
+    earlier (exit 6). --stall-after warns on stderr, once per quiet spell, when no line came for that \
+    long while the job still runs: a job that shows RUNNING but has stopped moving.\n\n",
+    logs_examples!()
+);
 
 /// `training-job logs`
 #[derive(Debug, Clone, Args)]

@@ -98,10 +98,26 @@ fn command_section(cmd: &Command, globals: &BTreeSet<String>, page: &mut String)
         page.push('\n');
     }
     if let Some(after) = cmd.get_after_long_help().or(cmd.get_after_help()) {
-        page.push_str(&format!("```text\n{}\n```\n\n", after.to_string().trim_end()));
+        after_help_section(&after.to_string(), page);
     }
     for sub in cmd.get_subcommands() {
         command_section(sub, globals, page);
+    }
+}
+
+/// A command's text after the options: its paragraphs (one line each in the source) as Markdown
+/// paragraphs, and its examples as a block of commands, each on its own line.
+fn after_help_section(after: &str, page: &mut String) {
+    let (prose, examples) = match after.split_once("Examples:\n") {
+        Some((prose, examples)) => (prose, Some(examples)),
+        None => (after, None),
+    };
+    for paragraph in prose.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+        page.push_str(&format!("{paragraph}\n\n"));
+    }
+    if let Some(examples) = examples {
+        let lines: Vec<&str> = examples.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        page.push_str(&format!("Examples:\n\n```sh\n{}\n```\n\n", lines.join("\n")));
     }
 }
 
@@ -219,6 +235,22 @@ mod tests {
         assert!(page.contains("| `stop_requested` |"));
         // Global options are listed once, not under every command.
         assert_eq!(page.matches("`--dry-run`").count(), 1);
+    }
+
+    #[test]
+    fn after_help_keeps_sentences_and_examples_whole() {
+        let page = markdown();
+        assert!(page.contains(
+            "A malformed line is an error naming its line number, reported before any request is sent."
+        ));
+        let mut examples = 0;
+        for block in page.split("```sh\n").skip(1) {
+            for line in block.split("```").next().unwrap_or_default().lines() {
+                assert!(line.starts_with("modelarts "), "an example broken mid-command: {line:?}");
+                examples += 1;
+            }
+        }
+        assert!(examples > 10, "{examples} examples");
     }
 
     #[test]

@@ -110,6 +110,16 @@ fn clap_error(error: &clap::Error, args: &[OsString]) -> ExitStatus {
         let _ = error.print();
         return ExitStatus::Success;
     }
+    if args.len() <= 1
+        && matches!(
+            error.kind(),
+            ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        )
+    {
+        // A bare `modelarts` asks what there is to do: the help, on stdout, is the answer.
+        let _ = command().print_help();
+        return ExitStatus::Success;
+    }
     if matches!(error.kind(), ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
         let _ = error.print();
         return ExitStatus::Usage;
@@ -130,14 +140,65 @@ fn clap_error(error: &clap::Error, args: &[OsString]) -> ExitStatus {
             return failure.status;
         }
     }
+    let text = usage_text(error, args);
     if wants_json(args) {
         let mut failure = Failure::usage(error.kind().as_str().unwrap_or("invalid command line"));
-        failure.causes.push(error.render().to_string().trim().to_owned());
+        failure.causes.push(text.unwrap_or_else(|| error.render().to_string()).trim().to_owned());
         report(&failure, true);
+    } else if let Some(text) = text {
+        eprint!("{text}");
     } else {
         let _ = error.print();
     }
     ExitStatus::Usage
+}
+
+/// Flags of other tools that clap would answer with a look-alike of ours (`--query` → `--quiet`),
+/// and what to do instead.
+const FOREIGN_FLAGS: &[(&str, &str)] = &[(
+    "--query",
+    "there is no --query: to pick fields, print JSON (`-o json`, or `-o jsonl`: one document per line) and \
+     filter it with a JSON tool such as jq",
+)];
+
+/// clap's text for a usage error, rewritten where it would lead nowhere: a look-alike suggested for
+/// another tool's flag, or a usage line that lists as required the options an environment variable
+/// set (clap lists every option present). `None` keeps clap's text.
+fn usage_text(error: &clap::Error, args: &[OsString]) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let rendered = error.render().to_string();
+    let usage_line = rendered.lines().find(|l| l.starts_with("Usage: "))?;
+    let generic = format!("Usage: {}", generic_usage(args).trim_start_matches("Usage: ").trim());
+    let foreign = match (error.kind(), error.get(ContextKind::InvalidArg)) {
+        (ErrorKind::UnknownArgument, Some(ContextValue::String(arg))) => {
+            let name = arg.split('=').next().unwrap_or(arg);
+            FOREIGN_FLAGS.iter().find(|(flag, _)| *flag == name).map(|(_, tip)| (arg.clone(), *tip))
+        }
+        _ => None,
+    };
+    if let Some((arg, tip)) = foreign {
+        return Some(format!(
+            "error: unexpected argument '{arg}' found\n\n  tip: {tip}\n\n{generic}\n\nFor more information, try '--help'.\n"
+        ));
+    }
+    let from_env = command().get_arguments().any(|a| {
+        a.get_env().is_some_and(|e| std::env::var_os(e).is_some())
+            && a.get_long().is_some_and(|l| usage_line.contains(&format!("--{l} ")))
+    });
+    (from_env && usage_line != generic).then(|| rendered.replacen(usage_line, &generic, 1))
+}
+
+/// The usage line of the command the arguments name (`modelarts training-job list [OPTIONS]`),
+/// with no option filled in.
+fn generic_usage(args: &[OsString]) -> String {
+    let mut cmd = command();
+    cmd.build();
+    for arg in args.iter().skip(1).filter_map(|a| a.to_str()) {
+        if let Some(sub) = cmd.find_subcommand(arg) {
+            cmd = sub.clone();
+        }
+    }
+    cmd.render_usage().to_string()
 }
 
 /// Whether JSON output (`--output json`, `-o jsonl`, …) was asked for, before the arguments could

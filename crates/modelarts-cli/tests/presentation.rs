@@ -17,7 +17,7 @@ use unicode_width::UnicodeWidthStr;
 
 mod common;
 
-use common::{BIN, Env, Run, expect, json, json_lines};
+use common::{BIN, Env, Run, expect, json, json_lines, run};
 
 /// The characters that must never reach a terminal raw.
 fn unsafe_chars(text: &str) -> Vec<char> {
@@ -706,4 +706,131 @@ fn completions_offer_status_region_and_output_values() {
             assert!(r.stdout.contains(value), "{shell} lacks {value}");
         }
     }
+}
+
+// --- issue 24: the newcomer's path --------------------------------------------------------------
+
+/// Runs `command` (a shell line) on a pseudo-terminal of `columns` columns: what it showed and its
+/// exit code. `None` where `script` is not installed.
+fn on_pty(command: &str, columns: u16, env: &[(&str, &str)]) -> Option<(String, Option<i32>)> {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        eprintln!("`script` is not installed; skipping");
+        return None;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let inner = format!("stty cols {columns} rows 50; {command}");
+    let output = std::process::Command::new("script")
+        .args(["-qec", &inner, "/dev/null"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    Some((String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n"), output.status.code()))
+}
+
+#[test]
+fn a_bare_modelarts_prints_help() {
+    let home = tempfile::tempdir().unwrap();
+    let r = expect(&mut Command::from_std(common::bare(home.path())), 0);
+    assert!(r.stdout.contains("Usage: modelarts [OPTIONS] <COMMAND>"), "{}", r.stdout);
+    assert!(r.stdout.contains("training-job"), "{}", r.stdout);
+    assert_eq!(r.stderr, "");
+}
+
+#[test]
+fn short_help_leaves_the_global_options_to_long_help() {
+    let home = tempfile::tempdir().unwrap();
+    let help = |args: &[&str]| expect(Command::from_std(common::bare(home.path())).args(args), 0).stdout;
+    let short = help(&["training-job", "stop", "-h"]);
+    for global in ["Global options", "--region", "--endpoint-url", "--dry-run"] {
+        assert!(!short.contains(global), "stop -h shows {global}:\n{short}");
+    }
+    assert!(short.lines().count() < 50, "stop -h is {} lines:\n{short}", short.lines().count());
+    assert!(short.contains("modelarts training-job stop llama-finetune"), "{short}");
+    for args in [&["training-job", "stop", "--help"][..], &["--help"]] {
+        let long = help(args);
+        for global in ["Global options", "--region", "--endpoint-url", "--dry-run"] {
+            assert!(long.contains(global), "{args:?} lacks {global}");
+        }
+    }
+}
+
+/// Help fills a wide terminal and keeps paragraphs and examples whole; a narrow one gets narrow
+/// lines.
+#[test]
+fn help_wraps_to_the_terminals_width() {
+    let command = format!("{BIN} training-job stop --help");
+    let Some((wide, code)) = on_pty(&command, 200, &[]) else { return };
+    assert_eq!(code, Some(0), "{wide}");
+    let widest = wide.lines().map(UnicodeWidthStr::width).max().unwrap();
+    assert!(widest > 120 && widest <= 200, "widest line {widest}:\n{wide}");
+    assert!(
+        wide.contains("\n  modelarts training-job stop --from-file stops.txt --yes --output json\n"),
+        "{wide}"
+    );
+    let Some((narrow, _)) = on_pty(&command, 70, &[]) else { return };
+    // The usage line is the one line that cannot wrap.
+    let widest =
+        narrow.lines().filter(|l| !l.starts_with("Usage:")).map(UnicodeWidthStr::width).max().unwrap();
+    assert!(widest <= 70, "widest line {widest}:\n{narrow}");
+}
+
+/// `wait --help` shows `wait` examples, and the one for a v1 version runs as written.
+#[test]
+fn wait_help_examples_are_wait_commands_that_run() {
+    let env = Env::start(
+        EmulatorConfig::default().job(JobSeed::new(10).version(VersionSeed::new(20).status(status::KILLED))),
+    );
+    let help = expect(env.cmd().args(["training-job", "wait", "--help"]), 0).stdout;
+    let examples: Vec<&str> = help
+        .lines()
+        .skip_while(|l| *l != "Examples:")
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(!examples.is_empty(), "{help}");
+    for example in &examples {
+        assert!(example.starts_with("modelarts training-job wait "), "{example}");
+    }
+    let v1 = examples.iter().find(|e| e.contains("--version")).unwrap();
+    let args: Vec<&str> = v1.split_whitespace().skip(1).collect();
+    let r = expect(env.cmd().args(&args), 0);
+    assert!(r.all().contains("KILLED") || r.all().contains("stopped"), "{}", r.all());
+}
+
+/// `--query` (aws-cli's) is not answered with `--quiet`; the tip it gets instead works.
+#[test]
+fn an_unknown_query_flag_points_to_json_not_quiet() {
+    let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)));
+    let r = expect(env.cmd().args(["training-job", "list", "--query", "jobs[0]"]), 2);
+    assert!(!r.stderr.contains("--quiet"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("-o jsonl") && r.stderr.contains("Usage: modelarts training-job list [OPTIONS]"),
+        "{}",
+        r.stderr
+    );
+    let r = expect(env.cmd().args(["training-job", "list", "-o", "jsonl"]), 0);
+    assert!(!json_lines(&r.stdout).is_empty(), "{}", r.stdout);
+}
+
+/// Options an environment variable sets are not shown as required in a usage line; doing what the
+/// error asks is enough.
+#[test]
+fn usage_lines_leave_out_options_set_by_environment_variables() {
+    let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)));
+    let run = |extra: &[&str]| {
+        let mut cmd = Command::from_std(env.std_unpointed());
+        cmd.env("MODELARTS_ENDPOINT_URL", env.emulator().endpoint()).env("MODELARTS_CA_BUNDLE", env.ca());
+        cmd.args(["--max-attempts", "1", "training-job"]).args(extra).write_stdin("");
+        run(&mut cmd)
+    };
+    let r = run(&["stop"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let usage = r.stderr.lines().find(|l| l.starts_with("Usage: ")).unwrap();
+    assert_eq!(usage, "Usage: modelarts training-job stop [OPTIONS] <ID|--running|--from-file <FILE>>");
+    assert_eq!(run(&["stop", "10", "--version", "20"]).code, 0);
 }
