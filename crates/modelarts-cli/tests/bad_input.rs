@@ -194,6 +194,29 @@ fn cases(ctx: &Ctx) -> Vec<Case> {
             2,
             "is a v2 job id (a UUID): v2 jobs have no version, drop --version",
         ),
+        // Each error gives the next step: events are v2 only, and `--api v2` has no versions.
+        cli(
+            "ID",
+            "events of a v1 job id",
+            {
+                let mut c = ctx.with_keys();
+                c.args(["training-job", "events", "10"]);
+                c
+            },
+            2,
+            "events are a v2 API (a v1 version's log: `modelarts training-job logs 10 --version VERSION_ID`)",
+        ),
+        cli(
+            "ID",
+            "v1 version forced to v2",
+            {
+                let mut c = ctx.with_keys();
+                c.args(["training-job", "stop", "1001", "--version", "1", "--api", "v2"]);
+                c
+            },
+            2,
+            "is a v1 version: drop --api v2 (or use --api v1)",
+        ),
         cli(
             "ID",
             "v1 digits without --version",

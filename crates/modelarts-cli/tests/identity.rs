@@ -379,3 +379,27 @@ fn with_no_credentials_the_error_says_the_metadata_probe_ran_how_long_and_how_to
     );
     assert!(!r.stderr.contains("the probe took"), "{}", r.stderr);
 }
+
+/// `configure test` that cannot reach the service says so, not that the credentials were refused.
+#[test]
+fn configure_test_that_cannot_reach_the_service_does_not_blame_the_credentials() {
+    let home = tempfile::tempdir().unwrap();
+    let out = common::bare(home.path())
+        .env("HUAWEICLOUD_SDK_AK", "SOMEAK")
+        .env("HUAWEICLOUD_SDK_SK", "SOMESK")
+        .env("MODELARTS_METADATA_ENDPOINT", "off")
+        .args([
+            "--endpoint-url",
+            "https://modelarts.nowhere.invalid",
+            "--project-id",
+            "0123456789abcdef0123456789abcdef",
+        ])
+        .args(["--max-attempts", "1", "configure", "test"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = common::text(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("the credentials could not be checked"), "{stderr}");
+    assert!(!stderr.contains("not accepted"), "{stderr}");
+}

@@ -121,6 +121,7 @@ impl JobRef {
             }),
             (ApiVersion::V1, None) => Err(RouteError::V1NeedsVersion { id: excerpt(id) }),
             (ApiVersion::V2, None) => Ok(Self::V2(TrainingJobId::new(id).map_err(RouteError::InvalidV2)?)),
+            (ApiVersion::V2, Some(_)) if !looks_v2 => Err(RouteError::VersionForcedToV2 { id: excerpt(id) }),
             (ApiVersion::V2, Some(_)) => Err(RouteError::V2TakesNoVersion { id: excerpt(id) }),
         }
     }
@@ -348,6 +349,15 @@ pub enum RouteError {
         /// The ID as given (truncated).
         id: String,
     },
+    /// `--api v2` with `--version`, on an ID that is no UUID: the shape of a v1 version, forced to
+    /// the API that has no versions.
+    #[error(
+        "--api v2 names a v2 job (a UUID, no version), but {id:?} with --version is a v1 version: drop --api v2 (or use --api v1)"
+    )]
+    VersionForcedToV2 {
+        /// The ID as given (truncated).
+        id: String,
+    },
     /// The v1 job or version ID is invalid.
     #[error(transparent)]
     InvalidV1(IdError),
@@ -410,6 +420,9 @@ mod tests {
             (UUID, Some("3"), Some(V2), Err("drop --version")),
             (UUID, Some("3"), Some(V1), Err("not a number")),
             ("10", None, Some(V2), Err("looks like a v1 job id")),
+            // The shape of a v1 version forced to v2: the advice is to drop --api v2, not that
+            // "10" is a UUID.
+            ("1001", Some("1"), Some(V2), Err("is a v1 version: drop --api v2")),
             ("abc", None, None, Err("not a UUID")),
             ("", None, None, Err("empty")),
             ("10", Some("x"), None, Err("version_id")),

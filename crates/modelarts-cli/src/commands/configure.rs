@@ -63,7 +63,15 @@ pub(crate) async fn test(ctx: &Context<'_>, out: &mut Stdout) -> Result<ExitStat
         .map_err(|e| Failure::sdk("cannot resolve the configuration", &e))?;
     let client = ctx.connect().await?;
     let check = client.check_credentials().await.map_err(|e| {
-        let mut failure = Failure::sdk("the credentials were not accepted", &e);
+        // "Not accepted" only when the service refused them; a network failure says it could not ask.
+        let refused = e.http_status().is_some_and(|s| s == 401 || s == 403)
+            || e.category() == modelarts_sdk::ErrorCategory::Credentials;
+        let context = if refused {
+            "the credentials were not accepted"
+        } else {
+            "the credentials could not be checked"
+        };
+        let mut failure = Failure::sdk(context, &e);
         ctx.explain(&mut failure);
         failure
     })?;

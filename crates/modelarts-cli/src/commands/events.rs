@@ -2,7 +2,7 @@
 //! document, or JSON Lines. v1 versions have no events API.
 
 use modelarts_protocol::operations::v2::logs::ListEvents;
-use modelarts_protocol::target::JobRef;
+use modelarts_protocol::target::{JobArg, JobRef, RouteError};
 use serde_json::{Value, json};
 
 use super::{Context, dry_run, io_failure};
@@ -18,6 +18,12 @@ pub(crate) async fn events(
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
     let (api, purpose) = (args.api.map(Into::into), super::named::Purpose::Read);
+    // A v1 job id would be told to add --version, which events refuses: say what to do instead.
+    if let Err(RouteError::V1NeedsVersion { id }) = JobArg::route(&args.id, None, api, args.by_name) {
+        return Err(Failure::usage(format!(
+            "{id:?} is a v1 job id: events are a v2 API (a v1 version's log: `modelarts training-job logs {id} --version VERSION_ID`); for a v2 job named {id:?}, pass --name"
+        )));
+    }
     let id = match super::named::resolve(&args.id, None, api, args.by_name, purpose, ctx).await? {
         JobRef::V2(id) => id,
         JobRef::V1 { .. } => {
