@@ -351,68 +351,40 @@ async fn list_all(
     let mut failures = Vec::new();
     let mut stop_now = false;
     let spinner = ctx.progress.spinner("listing training jobs (v2, then v1)".to_owned());
+    // Each part in turn: v2, then v1 (unless the credentials were refused, or stdout is gone).
     if read_v2 && written.is_ok() {
-        let chunk = usize::try_from(v2_query.limit.unwrap_or(modelarts_sdk::DEFAULT_V2_PAGE_SIZE))
-            .unwrap_or(1)
-            .max(1);
+        let chunk =
+            usize::try_from(v2_query.limit.unwrap_or(modelarts_sdk::DEFAULT_V2_PAGE_SIZE)).unwrap_or(1);
         let filters = v2_query.filters.clone();
-        let mut pages = std::pin::pin!(client.list_training_jobs_v2_all(v2_query).ready_chunks(chunk));
-        let mut failed = None;
-        while let Some(page) = pages.next().await {
-            let mut jobs = Vec::with_capacity(page.len());
-            for item in page {
-                match item {
-                    Ok(job) => jobs.push(job),
-                    Err(e) => failed = Some(e),
-                }
-            }
-            let items: Vec<Item<'_>> =
-                jobs.iter().filter(|j| filters.iter().all(|f| f.matches(j))).map(Item::V2).collect();
-            written = spinner.suspend(|| printer.print(&items, out));
-            if failed.is_some() || written.is_err() {
-                break;
-            }
-        }
-        match failed {
+        // A server may ignore a filter: only the jobs that pass every one are shown.
+        let walk = client.list_training_jobs_v2_all(v2_query).filter(move |job| {
+            std::future::ready(
+                job.as_ref().is_ok_and(|j| filters.iter().all(|f| f.matches(j))) || job.is_err(),
+            )
+        });
+        let failed;
+        (written, failed) = print_walk(walk, chunk, &mut printer, &spinner, out).await;
+        match failed.map(|e| part_of::<()>(ApiVersion::V2, Err(e), "cannot list the training jobs")) {
             None => apis_read.push("v2"),
-            Some(e) => match part_of::<()>(ApiVersion::V2, Err(e), "cannot list the training jobs") {
-                Ok(Part::Failed(f)) => failures.push(f),
-                Ok(Part::Read(()) | Part::Absent) => {}
-                // Refused credentials: nothing more is sent (the document is still closed).
-                Err(f) => {
-                    failures.push(f);
-                    stop_now = true;
-                }
-            },
+            Some(Ok(Part::Failed(f))) => failures.push(f),
+            Some(Ok(Part::Read(()) | Part::Absent)) => {}
+            // Refused credentials: nothing more is sent (the document is still closed).
+            Some(Err(f)) => {
+                failures.push(f);
+                stop_now = true;
+            }
         }
     }
     if read_v1 && written.is_ok() && !stop_now {
-        let chunk = usize::try_from(v1_query.per_page.unwrap_or(modelarts_sdk::DEFAULT_PAGE_SIZE))
-            .unwrap_or(1)
-            .max(1);
-        let mut pages = std::pin::pin!(client.list_training_jobs_all(v1_query).ready_chunks(chunk));
-        let mut failed = None;
-        while let Some(page) = pages.next().await {
-            let mut jobs = Vec::with_capacity(page.len());
-            for item in page {
-                match item {
-                    Ok(job) => jobs.push(job),
-                    Err(e) => failed = Some(e),
-                }
-            }
-            let items: Vec<Item<'_>> = jobs.iter().map(Item::V1).collect();
-            written = spinner.suspend(|| printer.print(&items, out));
-            if failed.is_some() || written.is_err() {
-                break;
-            }
-        }
-        match failed {
+        let chunk =
+            usize::try_from(v1_query.per_page.unwrap_or(modelarts_sdk::DEFAULT_PAGE_SIZE)).unwrap_or(1);
+        let failed;
+        (written, failed) =
+            print_walk(client.list_training_jobs_all(v1_query), chunk, &mut printer, &spinner, out).await;
+        match failed.map(|e| part_of::<()>(ApiVersion::V1, Err(e), "cannot list the training jobs")) {
             None => apis_read.push("v1"),
-            Some(e) => match part_of::<()>(ApiVersion::V1, Err(e), "cannot list the training jobs") {
-                Ok(Part::Failed(f)) => failures.push(f),
-                Ok(Part::Read(()) | Part::Absent) => {}
-                Err(f) => failures.push(f),
-            },
+            Some(Ok(Part::Failed(f)) | Err(f)) => failures.push(f),
+            Some(Ok(Part::Read(()) | Part::Absent)) => {}
         }
     }
     spinner.finish_and_clear();
@@ -426,6 +398,53 @@ async fn list_all(
         ctx.stderr.note(&format!("no training jobs found ({} read)", apis_read.join(" and ")));
     }
     Ok(report_missed(failures, "the jobs of that API are missing from this list", ctx))
+}
+
+/// A job of either API's walk, as `list` shows it.
+trait Listed {
+    fn item(&self) -> Item<'_>;
+}
+
+impl Listed for JobSummary {
+    fn item(&self) -> Item<'_> {
+        Item::V1(self)
+    }
+}
+
+impl Listed for TrainingJob {
+    fn item(&self) -> Item<'_> {
+        Item::V2(self)
+    }
+}
+
+/// Prints one API's walk page by page (`chunk` jobs at a time) as it arrives: how the writing
+/// went, and the walk's error, if it failed part-way (the jobs before it are printed). Stops
+/// reading when stdout is gone.
+async fn print_walk<T: Listed>(
+    walk: impl futures_util::Stream<Item = Result<T, modelarts_sdk::Error>>,
+    chunk: usize,
+    printer: &mut AllPrinter,
+    spinner: &indicatif::ProgressBar,
+    out: &mut Stdout,
+) -> (std::io::Result<()>, Option<modelarts_sdk::Error>) {
+    let mut pages = std::pin::pin!(walk.ready_chunks(chunk.max(1)));
+    let mut failed = None;
+    let mut written = Ok(());
+    while let Some(page) = pages.next().await {
+        let mut jobs = Vec::with_capacity(page.len());
+        for item in page {
+            match item {
+                Ok(job) => jobs.push(job),
+                Err(e) => failed = Some(e),
+            }
+        }
+        let items: Vec<Item<'_>> = jobs.iter().map(Listed::item).collect();
+        written = spinner.suspend(|| printer.print(&items, out));
+        if failed.is_some() || written.is_err() {
+            break;
+        }
+    }
+    (written, failed)
 }
 
 /// Prints the pages of `list --all` over both APIs as they arrive.
