@@ -13,7 +13,8 @@ use modelarts_emulator::{
     MetadataConfig, ThrottleSettings,
 };
 
-/// A local ModelArts v1 training-job server for tests.
+/// A local ModelArts server for tests: v2 training jobs (UUIDs), v1 training jobs (numbers), their
+/// logs and events, IAM (tokens, projects, agencies), ECS metadata and CCE pod identity.
 ///
 /// Prints `{"endpoint":…,"ca_cert":…,"project_id":…,"ak":…,"sk":…,"token":…,"admin":…}` on one line,
 /// then serves until SIGINT/SIGTERM. With `--print-env`: prints shell `export` lines for the CLI

@@ -29,7 +29,8 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     /// [`list_training_jobs_v2_all`](Self::list_training_jobs_v2_all).
     ///
     /// ```no_run
-    /// # async fn f(client: modelarts_sdk::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn f<T>(client: modelarts_sdk::Client<T>) -> Result<(), Box<dyn std::error::Error>>
+    /// # where T: modelarts_sdk::HttpSend<Error: Send + Sync + 'static> {
     /// use modelarts_sdk::{JobName, NameScope};
     /// let name = JobName::new("llama-finetune")?;
     /// let jobs = client.training_jobs_v2_named(&name, None).await?;
