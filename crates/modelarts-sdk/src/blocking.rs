@@ -51,6 +51,7 @@ use modelarts_protocol::ids::{JobId, ProjectId, VersionId};
 use modelarts_protocol::model::{JobList, JobSummary, VersionDetail, VersionList};
 use modelarts_protocol::operations::Operation;
 use modelarts_protocol::stop::{StopOptions, StopOutcome};
+use modelarts_protocol::target::{JobRef, TargetStatus, TargetSummary};
 use modelarts_protocol::waiter::WaitOptions;
 
 use crate::error::{Error, WaitError};
@@ -208,6 +209,26 @@ impl<T> Client<T> {
     pub fn retry_tokens_available(&self) -> u32 {
         self.inner.retry_tokens_available()
     }
+
+    /// Where the project id came from: see [`crate::Client::project_source`].
+    pub fn project_source(&self) -> Option<&str> {
+        self.inner.project_source()
+    }
+
+    /// The API chosen for the commands that name no job: see [`crate::Client::default_api`].
+    pub fn default_api(&self) -> Option<crate::ApiVersion> {
+        self.inner.default_api()
+    }
+
+    /// The v2 workspace chosen for lists and searches: see [`crate::Client::workspace_id`].
+    pub fn workspace_id(&self) -> Option<&str> {
+        self.inner.workspace_id()
+    }
+
+    /// The IAM endpoint this client's identity calls go to.
+    pub fn iam_endpoint(&self) -> &Endpoint {
+        self.inner.iam_endpoint()
+    }
 }
 
 impl<T: BlockingHttpSend<Error: Send + Sync + 'static>> Client<T> {
@@ -341,6 +362,116 @@ impl<T: BlockingHttpSend<Error: Send + Sync + 'static>> Client<T> {
         on_poll: impl Fn(&TrainingJob),
     ) -> Result<TerminateAndWait, WaitError<TrainingJob>> {
         run(self.inner.terminate_and_wait(id, options, on_poll))
+    }
+
+    /// Terminates a v2 job (non-strict), safely: see [`crate::Client::terminate_training_job`].
+    pub fn terminate_training_job(&self, id: &TrainingJobId) -> Result<StopOutcome<PhaseStatus>, Error> {
+        run(self.inner.terminate_training_job(id))
+    }
+
+    /// [`terminate_and_wait`](Self::terminate_and_wait) with stop options.
+    pub fn terminate_and_wait_with(
+        &self,
+        id: &TrainingJobId,
+        stop_options: StopOptions,
+        options: WaitOptions,
+        on_poll: impl Fn(&TrainingJob),
+    ) -> Result<TerminateAndWait, WaitError<TrainingJob>> {
+        run(self.inner.terminate_and_wait_with(id, stop_options, options, on_poll))
+    }
+
+    /// Stops a target of either API: see [`crate::Client::stop_target`].
+    // The async client's error, as it is (an outcome beside the error).
+    #[allow(clippy::result_large_err)]
+    pub fn stop_target(
+        &self,
+        target: &JobRef,
+        options: StopOptions,
+    ) -> Result<StopOutcome<TargetStatus>, crate::StopTargetError> {
+        run(self.inner.stop_target(target, options))
+    }
+
+    /// Polls a target of either API until it is stopped: see [`crate::Client::wait_target`].
+    pub fn wait_target(
+        &self,
+        target: &JobRef,
+        options: WaitOptions,
+        on_poll: impl Fn(TargetStatus),
+    ) -> Result<TargetStatus, WaitError<TargetStatus>> {
+        run(self.inner.wait_target(target, options, on_poll))
+    }
+
+    /// Stops a target of either API and waits for it: see
+    /// [`crate::Client::stop_target_and_wait`].
+    pub fn stop_target_and_wait(
+        &self,
+        target: &JobRef,
+        stop_options: StopOptions,
+        wait: Option<WaitOptions>,
+        on_poll: impl Fn(TargetStatus),
+    ) -> crate::TargetEnd {
+        run(self.inner.stop_target_and_wait(target, stop_options, wait, on_poll))
+    }
+
+    /// The running latest versions of v1 jobs: see [`crate::Client::running_versions`].
+    pub fn running_versions(&self, search: Option<String>) -> Result<Vec<(JobId, VersionId)>, Error> {
+        run(self.inner.running_versions(search))
+    }
+
+    /// The running v1 targets with what the list showed: see
+    /// [`crate::Client::running_versions_described`].
+    pub fn running_versions_described(&self, search: Option<String>) -> Result<Vec<TargetSummary>, Error> {
+        run(self.inner.running_versions_described(search))
+    }
+
+    /// The running v2 jobs: see [`crate::Client::running_training_jobs_v2`].
+    pub fn running_training_jobs_v2(&self, search: Option<String>) -> Result<Vec<TrainingJobId>, Error> {
+        run(self.inner.running_training_jobs_v2(search))
+    }
+
+    /// The running v2 jobs of a workspace: see
+    /// [`crate::Client::running_training_jobs_v2_in_workspace`].
+    pub fn running_training_jobs_v2_in_workspace(
+        &self,
+        search: Option<String>,
+        workspace_id: Option<&str>,
+    ) -> Result<Vec<TrainingJobId>, Error> {
+        run(self.inner.running_training_jobs_v2_in_workspace(search, workspace_id))
+    }
+
+    /// The running v2 jobs with what the search showed: see
+    /// [`crate::Client::running_training_jobs_v2_described`].
+    pub fn running_training_jobs_v2_described(
+        &self,
+        search: Option<String>,
+        workspace_id: Option<&str>,
+    ) -> Result<Vec<TargetSummary>, Error> {
+        run(self.inner.running_training_jobs_v2_described(search, workspace_id))
+    }
+
+    /// The v2 jobs of one exact name: see [`crate::Client::training_jobs_v2_named`].
+    pub fn training_jobs_v2_named(
+        &self,
+        name: &crate::JobName,
+        workspace_id: Option<&str>,
+    ) -> Result<Vec<TrainingJob>, Error> {
+        run(self.inner.training_jobs_v2_named(name, workspace_id))
+    }
+
+    /// The name, status and creation time of each target: see
+    /// [`crate::Client::describe_targets`].
+    pub fn describe_targets(&self, targets: &[JobRef]) -> Vec<TargetSummary> {
+        run(self.inner.describe_targets(targets))
+    }
+
+    /// Every workspace of the project: see [`crate::Client::list_workspaces`].
+    pub fn list_workspaces(&self) -> Result<Vec<crate::Workspace>, Error> {
+        run(self.inner.list_workspaces())
+    }
+
+    /// Proves the credentials with one call: see [`crate::Client::check_credentials`].
+    pub fn check_credentials(&self) -> Result<crate::CredentialCheck, Error> {
+        run(self.inner.check_credentials())
     }
 }
 

@@ -212,3 +212,33 @@ fn the_blocking_connect_takes_the_metadata_services_keys_without_waiting_for_the
     assert!(slept.lock().unwrap().is_empty(), "no sleep: {:?}", slept.lock().unwrap());
     runtime.block_on(emulator.shutdown());
 }
+
+/// The blocking client's share of the async one's newer methods: the running jobs of both APIs,
+/// and the stop-then-wait of a target of either API, classified as a batch line is.
+#[test]
+fn the_blocking_client_stops_and_waits_for_targets_of_either_api() {
+    use modelarts_emulator::V2JobSeed;
+    use modelarts_sdk::{JobRef, StopOptions, WaitOptions};
+    const ID: &str = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab";
+    let (runtime, emulator) = example::start(
+        EmulatorConfig::default()
+            .kill_after_polls(2)
+            .job(JobSeed::running(10, 3))
+            .v2_job(V2JobSeed::running(ID)),
+    )
+    .unwrap();
+    let client = example::client(&emulator, |_d: Duration| {}).unwrap();
+    let v1 = client.running_versions(None).unwrap();
+    let v2 = client.running_training_jobs_v2(None).unwrap();
+    assert_eq!((v1.len(), v2.len()), (1, 1));
+    let options = WaitOptions { min_delay: Duration::from_millis(1), ..WaitOptions::default() };
+    let targets = [JobRef::V1 { job: v1[0].0, version: v1[0].1 }, JobRef::V2(v2[0].clone())];
+    for target in targets {
+        let end = client.stop_target_and_wait(&target, StopOptions::default(), Some(options), |_| {});
+        assert_eq!(end.outcome.name(), "stopped", "{target}: {end:?}");
+        assert!(end.error.is_none(), "{target}: {end:?}");
+    }
+    assert_eq!(emulator.state().effective_stops(10, 3), 1);
+    assert_eq!(emulator.state().v2_effective_terminates(ID), 1);
+    runtime.block_on(emulator.shutdown());
+}

@@ -5,3 +5,5 @@ mod dry_run;
 mod fake;
 mod logging;
 mod loops;
+#[cfg(feature = "blocking")]
+mod parity;
