@@ -123,6 +123,20 @@ impl Failure {
     /// Every piece is escaped on its own ([`escape`]): a service message cannot add lines of its
     /// own or send control sequences. The hints (the next step) come last.
     pub(crate) fn text(&self) -> String {
+        // Not found: one line (what, the code, the request ID to quote), then the next step.
+        if let Some(api) = self.api.as_deref().filter(|a| a.is_not_found())
+            && self.jobs.is_none()
+        {
+            let mut said = vec![format!("HTTP {}", api.http_status())];
+            said.extend(api.code().map(|c| escape(c).into_owned()));
+            said.extend(self.request_id.as_deref().map(|id| format!("request id {}", escape(id))));
+            let mut text = format!("error: {}: not found ({})", escape(&self.context), said.join(", "));
+            for hint in &self.hints {
+                text.push_str("\n  hint: ");
+                text.push_str(&escape(hint));
+            }
+            return text;
+        }
         let mut text = format!("error: {}", escape(&self.context));
         for cause in &self.causes {
             text.push_str("\n  caused by: ");
@@ -222,22 +236,43 @@ mod tests {
     #[test]
     fn text_report_has_chain_code_and_request_id() {
         let api =
-            ApiError::new(400).with_code("ModelArts.2775").with_message("not found").with_request_id("req-1");
+            ApiError::new(409).with_code("ModelArts.2796").with_message("conflict").with_request_id("req-1");
         let error = SdkError::Service { error: api, attempts: 1, retry_after: None };
-        let f = Failure::sdk("cannot show job 1 version 2", &error);
+        let f = Failure::sdk("cannot stop job 1 version 2", &error);
         assert_eq!(f.status, ExitStatus::Refused);
         let text = f.text();
         assert!(
-            text.starts_with("error: cannot show job 1 version 2\n  caused by: the service refused"),
+            text.starts_with("error: cannot stop job 1 version 2\n  caused by: the service refused"),
             "{text}"
         );
-        assert!(text.contains("\n  caused by: the service answered HTTP 400 ModelArts.2775: not found"));
-        assert!(text.contains("\n  error code: ModelArts.2775"));
+        assert!(text.contains("\n  caused by: the service answered HTTP 409 ModelArts.2796: conflict"));
+        assert!(text.contains("\n  error code: ModelArts.2796"));
         assert!(text.ends_with("\n  request id: req-1"));
         let json = f.json();
-        assert_eq!(json["error"]["code"], "ModelArts.2775");
+        assert_eq!(json["error"]["code"], "ModelArts.2796");
         assert_eq!(json["error"]["exit_code"], 4);
         assert_eq!(json["error"]["request_id"], "req-1");
+    }
+
+    #[test]
+    fn a_not_found_is_one_line_and_the_next_step() {
+        let api =
+            ApiError::new(400).with_code("ModelArts.2775").with_message("not found").with_request_id("req-1");
+        let error = SdkError::Service { error: api, attempts: 1, retry_after: None };
+        let f = Failure::sdk("cannot show job 1 version 2", &error);
+        let text = f.text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "error: cannot show job 1 version 2: not found (HTTP 400, ModelArts.2775, request id req-1)"
+        );
+        assert!(lines[1..].iter().all(|l| l.starts_with("  hint: ")), "{text}");
+        assert!(text.contains("modelarts training-job list"), "{text}");
+        // JSON keeps every field.
+        let json = f.json();
+        assert_eq!(json["error"]["code"], "ModelArts.2775");
+        assert_eq!(json["error"]["request_id"], "req-1");
+        assert!(!json["error"]["causes"].as_array().unwrap().is_empty());
     }
 
     #[test]

@@ -34,6 +34,11 @@ pub(crate) fn for_error(error: &SdkError) -> Vec<String> {
             hints.push("the certificate is for another host: check --endpoint-url or --region".to_owned());
         }
     }
+    if error.is_not_found() {
+        hints.push(
+            "to see the jobs there are: modelarts training-job list (both APIs; --search TEXT narrows by name)".to_owned(),
+        );
+    }
     // The gateway's own words, explained: a wrong key, an unknown or locked one (issue 22).
     if let Some(refusal) = error
         .api_error()

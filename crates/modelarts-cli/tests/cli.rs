@@ -495,11 +495,26 @@ fn exit_3_with_rejected_credentials() {
 
 #[test]
 fn exit_4_not_found_with_cause_chain_code_and_request_id() {
-    let env = Env::start(EmulatorConfig::default());
+    let env = Env::start(EmulatorConfig::default().job(JobSeed::running(10, 20)));
     let r = expect(env.cmd().args(["training-job", "show", "99", "--version", "1"]), 4);
-    assert!(r.stderr.starts_with("error: cannot show job 99 version 1\n  caused by: "), "{}", r.stderr);
-    assert!(r.stderr.contains("\n  error code: "), "{}", r.stderr);
-    assert!(r.stderr.contains("\n  request id: "), "{}", r.stderr);
+    // One line with the code and the request ID to quote, then how to list.
+    let first = r.stderr.lines().next().unwrap();
+    assert!(
+        first.starts_with(
+            "error: cannot show job 99 version 1: not found (HTTP 400, ModelArts.2775, request id "
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.matches("request id").count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("\n  hint: to see the jobs there are: modelarts training-job list"),
+        "{}",
+        r.stderr
+    );
+    // The advice works.
+    let listed = expect(env.cmd().args(["training-job", "list"]), 0);
+    assert!(listed.stdout.contains("10"), "{}", listed.stdout);
 
     let r = expect(env.cmd().args(["--output", "json", "training-job", "show", "99", "--version", "1"]), 4);
     assert!(r.stdout.is_empty());
