@@ -402,4 +402,10 @@ fn configure_test_that_cannot_reach_the_service_does_not_blame_the_credentials()
     assert_ne!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("the credentials could not be checked"), "{stderr}");
     assert!(!stderr.contains("not accepted"), "{stderr}");
+    // The host the requests went to is named, once.
+    assert_eq!(
+        stderr.matches("the requests went to https://modelarts.nowhere.invalid").count(),
+        1,
+        "{stderr}"
+    );
 }

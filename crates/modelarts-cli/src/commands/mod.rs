@@ -71,10 +71,27 @@ impl<'a> Context<'a> {
     /// Adds the next steps only the command knows to a failure: for rejected credentials, which
     /// source was used and the clock skew the client measured.
     pub(crate) fn explain(&self, failure: &mut Failure) {
+        let mut hints = Vec::new();
+        // A network failure (no answer from the service): name the host the requests went to.
+        if failure.category == Some("transient")
+            && failure.api.is_none()
+            && let Some(client) = self.client.get()
+        {
+            hints.push(format!(
+                "the requests went to {}: check that the name resolves and the port is reachable from here (--endpoint-url or --region chose it)",
+                client.endpoint().url()
+            ));
+        }
         if failure.is_rejected_credentials() {
             let resolved = settings::builder(self.global, &self.sources).resolve().ok();
             let skew = self.client.get().and_then(Client::clock_skew_millis);
-            failure.hints.extend(crate::hints::for_credentials(resolved.as_ref(), skew));
+            hints.extend(crate::hints::for_credentials(resolved.as_ref(), skew));
+        }
+        // Explaining twice (a command, then the run) adds nothing twice.
+        for hint in hints {
+            if !failure.hints.contains(&hint) {
+                failure.hints.push(hint);
+            }
         }
     }
 }
