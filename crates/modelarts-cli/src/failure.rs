@@ -29,9 +29,27 @@ pub(crate) struct Failure {
     pub(crate) request_id: Option<Box<str>>,
     /// What to do next, most useful first (`hint:` lines; `hints` in JSON).
     pub(crate) hints: Vec<String>,
+    /// What few failures carry (boxed: the type stays small enough to return by value).
+    more: Option<Box<More>>,
+}
+
+/// The rarer parts of a [`Failure`].
+#[derive(Debug, Default)]
+struct More {
     /// The jobs the failure is about (the jobs a name could mean): a table after the message, a
     /// `jobs` array in JSON.
-    pub(crate) jobs: Option<Box<JobListing>>,
+    jobs: Option<JobListing>,
+    /// A short form of the causes for the text report, when they are long and the hints say
+    /// what to do (the causes stay in the JSON, and in the text with `-v`).
+    brief: Option<String>,
+}
+
+/// Whether `-v` was given: the text report then shows every cause.
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Sets whether text reports show every cause (`-v`).
+pub(crate) fn set_verbose(verbose: bool) {
+    VERBOSE.store(verbose, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Jobs listed in a failure, for people and programs.
@@ -52,7 +70,7 @@ impl Failure {
             api: None,
             request_id: None,
             hints: Vec::new(),
-            jobs: None,
+            more: None,
         }
     }
 
@@ -78,6 +96,22 @@ impl Failure {
     /// An SDK error, with `context` saying what was being done.
     pub(crate) fn sdk(context: impl Into<String>, error: &SdkError) -> Self {
         let mut failure = Self::new(exit_status(error), context).caused_by(error);
+        // No credentials: the fix first; the sources tried stay in the JSON and under -v.
+        if let SdkError::Credentials { tried } = error {
+            // The sources that say something (a file that was read, a probe that ran) stay; the
+            // ones merely not set are counted.
+            let absent =
+                |t: &&String| ["not set)", "(none given)", "(not found)"].iter().any(|m| t.contains(m));
+            let telling: Vec<&str> = tried.iter().filter(|t| !absent(t)).map(String::as_str).collect();
+            let quiet = tried.len() - telling.len();
+            let mut brief = String::from("no credentials found");
+            if !telling.is_empty() {
+                brief.push_str("; ");
+                brief.push_str(&telling.join("; "));
+            }
+            brief.push_str(&format!(" ({quiet} other source(s) not set; -v lists every one)"));
+            failure.more.get_or_insert_with(Box::default).brief = Some(brief);
+        }
         failure.category = Some(category_name(error.category()));
         failure.api = error.api_error().cloned().map(Box::new);
         failure.request_id = error.request_id().map(Into::into);
@@ -117,6 +151,16 @@ impl Failure {
         self
     }
 
+    /// The jobs the failure is about, if any.
+    fn jobs(&self) -> Option<&JobListing> {
+        self.more.as_ref().and_then(|m| m.jobs.as_ref())
+    }
+
+    /// Lists the jobs the failure is about (a table in the text report, `jobs` in JSON).
+    pub(crate) fn set_jobs(&mut self, jobs: JobListing) {
+        self.more.get_or_insert_with(Box::default).jobs = Some(jobs);
+    }
+
     /// The text report: `error: …` then one `caused by:` line per cause, the error code and the
     /// request ID.
     ///
@@ -125,7 +169,7 @@ impl Failure {
     pub(crate) fn text(&self) -> String {
         // Not found: one line (what, the code, the request ID to quote), then the next step.
         if let Some(api) = self.api.as_deref().filter(|a| a.is_not_found())
-            && self.jobs.is_none()
+            && self.jobs().is_none()
         {
             let mut said = vec![format!("HTTP {}", api.http_status())];
             said.extend(api.code().map(|c| escape(c).into_owned()));
@@ -138,7 +182,16 @@ impl Failure {
             return text;
         }
         let mut text = format!("error: {}", escape(&self.context));
-        for cause in &self.causes {
+        let brief = self
+            .more
+            .as_ref()
+            .and_then(|m| m.brief.as_ref())
+            .filter(|_| !VERBOSE.load(std::sync::atomic::Ordering::Relaxed));
+        let causes: &[String] = match brief {
+            Some(brief) => std::slice::from_ref(brief),
+            None => &self.causes,
+        };
+        for cause in causes {
             text.push_str("\n  caused by: ");
             text.push_str(&escape(cause));
         }
@@ -151,7 +204,7 @@ impl Failure {
         if let Some(id) = &self.request_id {
             text.push_str(&format!("\n  request id: {}", escape(id)));
         }
-        if let Some(jobs) = &self.jobs {
+        if let Some(jobs) = self.jobs() {
             // The table escapes its cells.
             for line in jobs.table.render().lines() {
                 text.push_str("\n    ");
@@ -178,7 +231,7 @@ impl Failure {
             "request_id": self.request_id,
             "hints": self.hints,
         });
-        if let (Some(jobs), Some(map)) = (&self.jobs, fields.as_object_mut()) {
+        if let (Some(jobs), Some(map)) = (self.jobs(), fields.as_object_mut()) {
             map.insert("jobs".into(), Value::Array(jobs.json.clone()));
         }
         fields

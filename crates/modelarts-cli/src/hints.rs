@@ -34,6 +34,13 @@ pub(crate) fn for_error(error: &SdkError) -> Vec<String> {
             hints.push("the certificate is for another host: check --endpoint-url or --region".to_owned());
         }
     }
+    if matches!(error, SdkError::Credentials { .. }) {
+        hints.push(
+            "export HUAWEICLOUD_SDK_AK=YOUR_AK HUAWEICLOUD_SDK_SK=YOUR_SK (an IAM access key), or write them in \
+             ~/.huaweicloud/credentials: a [basic] section with ak = … and sk = …"
+                .to_owned(),
+        );
+    }
     if error.is_not_found() {
         hints.push(
             "to see the jobs there are: modelarts training-job list (both APIs; --search TEXT narrows by name)".to_owned(),

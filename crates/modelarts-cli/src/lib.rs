@@ -68,6 +68,7 @@ where
     let global = &cli.global;
     let json = global.output != OutputFormat::Table;
     logging::init(global.verbose, global.quiet);
+    failure::set_verbose(global.verbose > 0);
     let stderr = Stderr::new(global.quiet, json);
     if global.insecure {
         stderr.always("warning: --insecure: TLS certificates are not verified; anyone on the network path can read and change this traffic");

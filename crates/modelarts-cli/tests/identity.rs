@@ -409,3 +409,36 @@ fn configure_test_that_cannot_reach_the_service_does_not_blame_the_credentials()
         "{stderr}"
     );
 }
+
+/// No credentials: the fix comes first (and following it works), the sources merely not set are
+/// counted, and `-v` lists every source tried.
+#[test]
+fn no_credentials_gives_the_fix_first_and_the_sources_with_v() {
+    let env = Env::start(EmulatorConfig::default().job(modelarts_emulator::JobSeed::running(10, 20)));
+    let home = tempfile::tempdir().unwrap();
+    let cmd = |extra: &[&str]| {
+        let mut c = common::emulator_cmd(env.emulator(), home.path());
+        c.env("MODELARTS_METADATA_ENDPOINT", "off").args(extra).args(["training-job", "list", "--api", "v1"]);
+        c
+    };
+    let out = cmd(&[]).output().unwrap();
+    let stderr = common::text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("no credentials found") && stderr.contains("-v lists every one"), "{stderr}");
+    assert!(
+        stderr.contains("hint: export HUAWEICLOUD_SDK_AK=YOUR_AK HUAWEICLOUD_SDK_SK=YOUR_SK"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("HC_CONTAINER_CREDENTIALS_FULL_URI"), "the unset sources are counted: {stderr}");
+    // -v lists them all.
+    let out = cmd(&["-v"]).output().unwrap();
+    assert!(common::text(&out.stderr).contains("HC_CONTAINER_CREDENTIALS_FULL_URI"));
+    // The fix works.
+    let c = env.emulator().credentials();
+    let out = cmd(&[])
+        .env("HUAWEICLOUD_SDK_AK", &c.access_key)
+        .env("HUAWEICLOUD_SDK_SK", &c.secret_key)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stderr));
+}

@@ -83,7 +83,7 @@ fn name_failure(name: &JobName, error: &NameError) -> Failure {
         }
     };
     if !error.jobs().is_empty() {
-        failure.jobs = Some(Box::new(listing(error.jobs())));
+        failure.set_jobs(listing(error.jobs()));
     }
     failure
 }
