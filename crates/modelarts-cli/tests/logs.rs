@@ -181,3 +181,14 @@ fn stop_wait_prints_the_last_log_lines_when_the_version_ends_otherwise() {
     );
     assert!(!r.stderr.contains("log line"), "{}", r.stderr);
 }
+
+/// A task the job does not have: the error lists the job's tasks, and the one it names works.
+#[test]
+fn a_missing_v2_task_lists_the_jobs_tasks() {
+    let env = Env::start(EmulatorConfig::default().v2_job(V2JobSeed::running(A)));
+    let r = expect(env.cmd().args(["training-job", "logs", A, "--task", "worker-9"]), 4);
+    assert!(r.stderr.contains("\"worker-9\" is not a task of this job; its tasks: worker-0"), "{}", r.stderr);
+    // The advice works: the task it names is read (exit 0, no error).
+    let r = expect(env.cmd().args(["training-job", "logs", A, "--task", "worker-0", "--lines", "3"]), 0);
+    assert!(!r.stderr.contains("error"), "{}", r.stderr);
+}

@@ -27,6 +27,24 @@ fn describe(job: &JobRef) -> String {
     }
 }
 
+/// When a v2 log read naming a task was refused: the job's tasks, if the one named is not among
+/// them (decided by the job as read, not by the refusal's code).
+async fn missing_task_hint(
+    client: &modelarts_sdk::Client,
+    job: &JobRef,
+    task: Option<&str>,
+    error: &modelarts_sdk::Error,
+) -> Option<String> {
+    let (JobRef::V2(id), Some(task)) = (job, task) else { return None };
+    error.api_error()?;
+    let read = client.show_training_job(id).await.ok()?;
+    let tasks = &read.status.as_ref()?.tasks;
+    (!tasks.iter().any(|t| t == task)).then(|| {
+        let list = if tasks.is_empty() { "none listed".to_owned() } else { tasks.join(", ") };
+        format!("{task:?} is not a task of this job; its tasks: {list} (pass one with --task)")
+    })
+}
+
 /// `training-job logs`
 pub(crate) async fn logs(
     args: &LogsArgs,
@@ -64,10 +82,16 @@ pub(crate) async fn logs(
         pacing.max_wait = FOLLOW_MAX_WAIT;
     }
     if !args.follow {
-        let lines = client
-            .log_tail(&target, args.lines)
-            .await
-            .map_err(|e| Failure::sdk(format!("cannot read the log of {}", describe(&job)), &e))?;
+        let lines = match client.log_tail(&target, args.lines).await {
+            Ok(lines) => lines,
+            Err(e) => {
+                let mut failure = Failure::sdk(format!("cannot read the log of {}", describe(&job)), &e);
+                if let Some(hint) = missing_task_hint(&client, &job, args.task.as_deref(), &e).await {
+                    failure.hints.push(hint);
+                }
+                return Err(failure);
+            }
+        };
         if out.is_json() && !out.is_jsonl() {
             out.json(&json!({"lines": lines})).map_err(io_failure)?;
         } else {
