@@ -46,6 +46,41 @@ pub(crate) fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`escape`], but colour (SGR) sequences — `ESC [`, digits and `;`, then `m` — are kept, so that
+/// a log's colours show on a terminal; every other unsafe character is spelled out.
+///
+/// ```text
+/// "\u{1b}[33mWARN\u{1b}[0m x" → kept as it is
+/// "\u{1b}]0;pwned\u{7}"        → "\e]0;pwned\u{7}" (a title change is no colour)
+/// ```
+pub(crate) fn escape_keep_colour(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\u{1b}'
+            && let Some(sgr) = sgr_at(rest)
+        {
+            out.push_str(sgr);
+            rest = &rest[sgr.len()..];
+            continue;
+        }
+        out.push_str(&escape(&rest[..c.len_utf8()]));
+        rest = &rest[c.len_utf8()..];
+    }
+    Cow::Owned(out)
+}
+
+/// The SGR sequence `text` starts with (`ESC [ 0-9;* m`), if it starts with one.
+fn sgr_at(text: &str) -> Option<&str> {
+    let body = text.strip_prefix("\u{1b}[")?;
+    let params = body.bytes().take_while(|b| b.is_ascii_digit() || *b == b';').count();
+    // A bound on the parameters: a colour never needs more.
+    (params <= 32 && body.as_bytes().get(params) == Some(&b'm')).then(|| &text[..2 + params + 1])
+}
+
 /// [`escape`] applied line by line: the line breaks of a multi-line message stay, every other
 /// unsafe character is spelled out.
 pub(crate) fn escape_lines(text: &str) -> Cow<'_, str> {
@@ -80,6 +115,22 @@ pub(crate) fn json_safe(json: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_is_kept_and_nothing_else() {
+        let cases = [
+            ("\u{1b}[33mWARN\u{1b}[0m x", "\u{1b}[33mWARN\u{1b}[0m x"),
+            ("\u{1b}[1;31mE\u{1b}[m", "\u{1b}[1;31mE\u{1b}[m"),
+            ("\u{1b}]0;pwned\u{7}", "\\e]0;pwned\\u{7}"),
+            ("\u{1b}[2J\rover", "\\e[2J\\rover"),
+            ("\u{1b}[31", "\\e[31"),
+            ("\u{202e}txt", "\\u{202e}txt"),
+            ("plain", "plain"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(escape_keep_colour(input), want, "{input:?}");
+        }
+    }
 
     #[test]
     fn escape_table() {

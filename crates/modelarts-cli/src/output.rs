@@ -71,6 +71,21 @@ impl Stdout {
         }
     }
 
+    /// Whether a log line may keep its colours: stdout is a terminal, the output is a table, and
+    /// `NO_COLOR` is not set (<https://no-color.org>).
+    pub(crate) fn shows_colour(&self) -> bool {
+        !self.is_json()
+            && io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    }
+
+    /// Writes a log line with its colour (SGR) sequences kept and every other unsafe character
+    /// spelled out ([`crate::escape::escape_keep_colour`]), with a newline.
+    pub(crate) fn colour_line(&mut self, text: &str) -> io::Result<()> {
+        let safe = crate::escape::escape_keep_colour(text);
+        self.raw(&safe, true)
+    }
+
     /// Writes text exactly as it is, with a newline (`logs --raw`: the user asked for the bytes).
     pub(crate) fn raw_line(&mut self, text: &str) -> io::Result<()> {
         self.raw(text, true)

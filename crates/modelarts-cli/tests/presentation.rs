@@ -840,3 +840,46 @@ fn usage_lines_leave_out_options_set_by_environment_variables() {
     assert_eq!(usage, "Usage: modelarts training-job stop [OPTIONS] <ID|--running|--from-file <FILE>>");
     assert_eq!(run(&["stop", "10", "--version", "20"]).code, 0);
 }
+
+/// On a terminal a log keeps its colours (SGR) and nothing else raw; with `NO_COLOR`, or off a
+/// terminal, every control character is spelled out.
+#[test]
+fn logs_keep_colour_on_a_terminal_and_only_colour() {
+    let env = Env::start(
+        EmulatorConfig::default()
+            .job(JobSeed::new(10).version(VersionSeed::new(20).status(status::FAILED).duration_ms(10_000))),
+    );
+    let Some((shown, code)) = on_terminal(&env, "training-job logs 10 --version 20 --lines 12", "") else {
+        return;
+    };
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains("\u{1b}[33mWARN\u{1b}[0m"), "the colour reaches the terminal: {shown:?}");
+    assert!(!shown.contains("\\e[33m"), "{shown:?}");
+    let Some((plain, _)) =
+        on_terminal(&env, "training-job logs 10 --version 20 --lines 12", "").map(|_| {
+            // The same on a terminal with NO_COLOR: spelled out.
+            let inner = format!(
+                "NO_COLOR=1 {BIN} --endpoint-url {} --ca-bundle {} --project-id {} training-job logs 10 --version 20 --lines 12",
+                env.emulator().endpoint(),
+                env.ca().display(),
+                env.emulator().project_id(),
+            );
+            let c = env.emulator().credentials();
+            let out = std::process::Command::new("script")
+                .args(["-qec", &inner, "/dev/null"])
+                .env_clear()
+                .env("HOME", env.home.path())
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("HUAWEICLOUD_SDK_AK", &c.access_key)
+                .env("HUAWEICLOUD_SDK_SK", &c.secret_key)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            (String::from_utf8_lossy(&out.stdout).into_owned(), out.status.code())
+        })
+    else {
+        return;
+    };
+    assert!(plain.contains("\\e[33mWARN\\e[0m"), "{plain:?}");
+    assert!(!plain.contains("\u{1b}[33m"), "{plain:?}");
+}

@@ -202,6 +202,9 @@ fn print_line(out: &mut Stdout, line: &str, raw: bool) -> Result<(), Failure> {
         out.json(&json!({"line": line})).map_err(io_failure)
     } else if raw {
         out.raw_line(line).map_err(io_failure)
+    } else if out.shows_colour() {
+        // On a terminal a log keeps its colours; nothing else reaches it raw.
+        out.colour_line(line).map_err(io_failure)
     } else {
         // One log line is one output line: a `\n` inside it is spelled out too.
         out.line(&crate::escape::escape(line)).map_err(io_failure)
