@@ -33,7 +33,8 @@ proptest! {
         match TrainingJobId::new(&text) {
             Ok(id) => prop_assert!(TrainingJobId::is_uuid_shaped(id.as_str())),
             Err(e) => {
-                let t = text.trim();
+                // Only ASCII blanks are trimmed (a no-break space is part of the text).
+                let t = text.trim_matches(|c: char| c.is_ascii_whitespace());
                 let expected = if t.is_empty() {
                     TrainingJobIdErrorReason::Empty
                 } else if t.bytes().all(|b| b.is_ascii_digit()) {
