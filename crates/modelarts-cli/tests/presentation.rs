@@ -399,6 +399,16 @@ fn version_without_a_job_id_is_refused() {
 /// flags, answering the prompt with `answer`: everything the terminal showed, and the exit code.
 /// `None` where `script` is not installed.
 fn on_terminal(env: &Env, args: &str, answer: &str) -> Option<(String, Option<i32>)> {
+    on_terminal_with(env, args, answer, &[])
+}
+
+/// [`on_terminal`] with these environment variables set too.
+fn on_terminal_with(
+    env: &Env,
+    args: &str,
+    answer: &str,
+    vars: &[(&str, &str)],
+) -> Option<(String, Option<i32>)> {
     if std::process::Command::new("script").arg("--version").output().is_err() {
         eprintln!("`script` is not installed; skipping");
         return None;
@@ -417,6 +427,7 @@ fn on_terminal(env: &Env, args: &str, answer: &str) -> Option<(String, Option<i3
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HUAWEICLOUD_SDK_AK", &c.access_key)
         .env("HUAWEICLOUD_SDK_SK", &c.secret_key)
+        .envs(vars.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -855,29 +866,9 @@ fn logs_keep_colour_on_a_terminal_and_only_colour() {
     assert_eq!(code, Some(0), "{shown}");
     assert!(shown.contains("\u{1b}[33mWARN\u{1b}[0m"), "the colour reaches the terminal: {shown:?}");
     assert!(!shown.contains("\\e[33m"), "{shown:?}");
-    let Some((plain, _)) =
-        on_terminal(&env, "training-job logs 10 --version 20 --lines 12", "").map(|_| {
-            // The same on a terminal with NO_COLOR: spelled out.
-            let inner = format!(
-                "NO_COLOR=1 {BIN} --endpoint-url {} --ca-bundle {} --project-id {} training-job logs 10 --version 20 --lines 12",
-                env.emulator().endpoint(),
-                env.ca().display(),
-                env.emulator().project_id(),
-            );
-            let c = env.emulator().credentials();
-            let out = std::process::Command::new("script")
-                .args(["-qec", &inner, "/dev/null"])
-                .env_clear()
-                .env("HOME", env.home.path())
-                .env("PATH", std::env::var("PATH").unwrap_or_default())
-                .env("HUAWEICLOUD_SDK_AK", &c.access_key)
-                .env("HUAWEICLOUD_SDK_SK", &c.secret_key)
-                .stdin(Stdio::null())
-                .output()
-                .unwrap();
-            (String::from_utf8_lossy(&out.stdout).into_owned(), out.status.code())
-        })
-    else {
+    // The same on a terminal with NO_COLOR: spelled out.
+    let args = "training-job logs 10 --version 20 --lines 12";
+    let Some((plain, _)) = on_terminal_with(&env, args, "", &[("NO_COLOR", "1")]) else {
         return;
     };
     assert!(plain.contains("\\e[33mWARN\\e[0m"), "{plain:?}");
