@@ -275,14 +275,14 @@ fn without_userinfo(url: &str) -> String {
 pub fn failover(
     current: usize,
     count: usize,
-    failure: &crate::call::TransportFailure,
-) -> (usize, crate::call::TransportFailure) {
+    failure: &crate::machine::call::TransportFailure,
+) -> (usize, crate::machine::call::TransportFailure) {
     let never_sent = !failure.may_have_reached_server && !failure.proxy_auth_rejected && !failure.oversized;
     if count <= 1 || !never_sent {
         return (current.min(count.saturating_sub(1)), *failure);
     }
     let next = (current + 1) % count;
-    let seen = crate::call::TransportFailure { tls_rejected: false, ..*failure };
+    let seen = crate::machine::call::TransportFailure { tls_rejected: false, ..*failure };
     (next, seen)
 }
 
@@ -311,7 +311,7 @@ mod tests {
 
     #[test]
     fn failover_moves_on_only_when_nothing_was_sent() {
-        use crate::call::TransportFailure;
+        use crate::machine::call::TransportFailure;
         let refused = TransportFailure::default();
         let sent = TransportFailure { may_have_reached_server: true, ..refused };
         let tls = TransportFailure { tls_rejected: true, ..refused };

@@ -5,6 +5,14 @@ use std::fmt;
 
 use crate::ids::IdError;
 
+/// The header carrying the request ID in answers.
+pub const X_REQUEST_ID: &str = "x-request-id";
+
+/// The `X-Request-Id` header, if any.
+pub fn request_id(headers: &http::HeaderMap) -> Option<String> {
+    headers.get(X_REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
 /// What kind of failure an error code stands for; drives retry decisions and exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -117,7 +117,7 @@ macro_rules! long_id {
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 // Numbers or numbers-as-strings, as the docs and samples disagree.
-                let raw = crate::model::lenient::Long::deserialize(d)?;
+                let raw = crate::lenient::Long::deserialize(d)?;
                 $name::new(raw.0).map_err(serde::de::Error::custom)
             }
         }

@@ -34,25 +34,24 @@
 //! [`operations::v2`].
 
 pub mod auth;
-pub mod call;
 pub mod endpoint;
 pub mod error;
 pub mod iam;
 pub mod ids;
+pub mod lenient;
 pub mod logs;
-pub mod model;
+pub mod machine;
 pub mod operations;
-pub mod pagination;
 pub mod regions_file;
-pub mod retry;
 pub mod signing;
-pub mod status;
-pub mod stop;
 pub mod target;
+pub mod v1;
 pub mod v2;
-pub mod waiter;
-pub mod watch;
 pub mod workspace;
+
+// The paths of the modules before `machine/` and `v1/` grouped them, kept (see `CHANGELOG.md`).
+pub use machine::{call, pagination, retry, stop, waiter, watch};
+pub use v1::{model, status};
 
 /// The `bytes` crate of the bodies.
 pub use bytes;

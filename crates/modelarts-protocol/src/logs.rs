@@ -30,21 +30,14 @@
 
 use std::collections::VecDeque;
 
-use crate::model::AomLog;
+use crate::v1::model::AomLog;
 use crate::v2::LogPreview;
 
 /// How many of the last lines the preview cursor keeps to find the overlap of answers that carry
 /// no `full_size` (memory stays bounded whatever the server sends).
 pub const OVERLAP_WINDOW: usize = 2000;
 
-/// Splits a log text into lines: at `\n`, a trailing `\r` dropped, a final empty piece not a line.
-pub fn split_lines(text: &str) -> Vec<&str> {
-    let mut lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
-    if text.is_empty() || text.ends_with('\n') {
-        lines.pop();
-    }
-    lines
-}
+pub use crate::lenient::split_lines;
 
 /// Why an answer cannot be followed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

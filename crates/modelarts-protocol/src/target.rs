@@ -23,9 +23,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::ids::{IdError, JobId, VersionId};
-use crate::model::{JobSummary, VersionDetail};
-use crate::status::JobStatus;
-use crate::stop::{StatusClass, StopStatus};
+use crate::machine::stop::{StatusClass, StopStatus};
+use crate::v1::model::{JobSummary, VersionDetail};
+use crate::v1::status::JobStatus;
 use crate::v2::{JobName, JobNameError, PhaseStatus, TrainingJob, TrainingJobId, TrainingJobIdError};
 
 /// The two training-job APIs.

@@ -15,8 +15,8 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::lenient;
-use crate::pagination::{
+use crate::lenient;
+use crate::machine::pagination::{
     MAX_WALK_ITEMS, MAX_WALK_PAGES, PageCounts, PageStep, WalkBounds, WalkError, decide,
 };
 

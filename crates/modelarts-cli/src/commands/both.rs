@@ -13,17 +13,12 @@ use modelarts_protocol::v2::TrainingJob;
 use modelarts_sdk::{Client, ListQuery};
 use serde_json::{Value, json};
 
+use super::listing::workspaces;
 use super::{Context, io_failure};
-use crate::args::{ApiArg, ListArgs};
+use crate::args::ListArgs;
 use crate::exit::ExitStatus;
 use crate::failure::Failure;
 use crate::output::{Stdout, Table, duration_cell, item_json, status_cell, text_cell, time_cell};
-
-/// The API a command that names no job reads: `--api`, else `MODELARTS_API` or the profile's
-/// `api` (read by the SDK); `None`: both.
-pub(crate) fn chosen_api(flag: Option<ApiArg>, client: &Client) -> Option<ApiVersion> {
-    flag.map(ApiVersion::from).or_else(|| client.default_api())
-}
 
 /// How one API's part of a command ended.
 #[derive(Debug)]
@@ -126,37 +121,6 @@ impl Item<'_> {
 
 fn table() -> Table {
     Table::new(["API", "JOB_ID", "NAME", "VERSION_ID", "STATUS", "CREATED", "DURATION"])
-}
-
-/// The v2 workspaces a command reads: every one the credentials can list (`--all-workspaces`),
-/// else the one chosen (`--workspace-id`, `MODELARTS_WORKSPACE_ID`, the profile), else the
-/// service's default; `None` stands for "the client's own choice". The note says which, so that a
-/// user never wonders where the other jobs went.
-pub(crate) async fn workspaces(
-    all: bool,
-    client: &Client,
-    ctx: &Context<'_>,
-) -> Result<Vec<Option<String>>, Failure> {
-    if !all {
-        match client.workspace_id() {
-            Some(id) => ctx.stderr.note(&format!("v2 workspace read: {id}")),
-            None => ctx.stderr.note(&format!(
-                "v2 workspace read: {} (the default; --workspace-id ID or --all-workspaces for the others)",
-                modelarts_sdk::DEFAULT_WORKSPACE_ID
-            )),
-        }
-        return Ok(vec![None]);
-    }
-    let found = client
-        .list_workspaces()
-        .await
-        .map_err(|e| Failure::sdk("cannot list the workspaces (--all-workspaces)", &e))?;
-    let ids: Vec<Option<String>> = found.into_iter().filter_map(|w| w.id).map(Some).collect();
-    ctx.stderr.note(&format!(
-        "v2 workspaces read: {}",
-        ids.iter().flatten().cloned().collect::<Vec<_>>().join(", ")
-    ));
-    Ok(ids)
 }
 
 /// `training-job list` without `--all`, over both APIs (or one, with `api`) and any workspaces: the

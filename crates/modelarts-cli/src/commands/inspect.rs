@@ -1,11 +1,11 @@
 //! `training-job show`, `list` and `versions`: reads, rendered as tables or JSON.
 
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 use modelarts_protocol::model::{JobSummary, VersionDetail};
-use modelarts_protocol::v2::TrainingJob;
-use modelarts_sdk::{Client, DryRunSender, Error, ListQuery, V2ListQuery};
+use modelarts_sdk::ListQuery;
 use serde_json::{Value, json};
 
+use super::listing::{dry_run_list_all, note_more_jobs};
 use super::{Context, dry_run, io_failure};
 use crate::args::{ListArgs, ShowArgs, VersionsArgs};
 use crate::exit::ExitStatus;
@@ -78,7 +78,7 @@ pub(crate) async fn list(
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
     let client = ctx.client()?;
-    let api = super::both::chosen_api(args.api, &client);
+    let api = super::listing::chosen_api(args.api, &client);
     if args.all_workspaces && api == Some(ApiVersion::V1) {
         return Err(Failure::usage("--all-workspaces reads v2 workspaces; it does not go with --api v1"));
     }
@@ -141,50 +141,6 @@ pub(crate) async fn list(
         out.table(&t).map_err(io_failure)?;
     }
     Ok(ExitStatus::Success)
-}
-
-/// A query `list --all` walks page by page: v1 ([`ListQuery`]) or v2 ([`V2ListQuery`]).
-pub(super) trait ListAll: Sized {
-    /// What a page holds.
-    type Item;
-
-    /// The SDK's walk over every page.
-    fn walk(self, client: &Client<DryRunSender>) -> impl Stream<Item = Result<Self::Item, Error>> + '_;
-}
-
-impl ListAll for ListQuery {
-    type Item = JobSummary;
-
-    fn walk(self, client: &Client<DryRunSender>) -> impl Stream<Item = Result<JobSummary, Error>> + '_ {
-        client.list_training_jobs_all(self)
-    }
-}
-
-impl ListAll for V2ListQuery {
-    type Item = TrainingJob;
-
-    fn walk(self, client: &Client<DryRunSender>) -> impl Stream<Item = Result<TrainingJob, Error>> + '_ {
-        client.list_training_jobs_v2_all(self)
-    }
-}
-
-/// `list --all --dry-run`: prints the first page's request, and notes that the walk may send more.
-pub(super) async fn dry_run_list_all<Q: ListAll>(
-    client: &Client,
-    query: Q,
-    ctx: &Context<'_>,
-    out: &mut Stdout,
-) -> Result<ExitStatus, Failure> {
-    ctx.stderr.note("note: --all reads more pages after this one, as long as the answers call for them");
-    dry_run(
-        client,
-        |c| async move {
-            let mut items = std::pin::pin!(query.walk(&c));
-            items.next().await.transpose()
-        },
-        out,
-    )
-    .await
 }
 
 fn jobs_table() -> Table {
@@ -337,16 +293,4 @@ pub(crate) async fn versions(
         }
     }
     Ok(ExitStatus::Success)
-}
-
-/// The note under one page of a list when the server counts more jobs than the page shows.
-pub(super) fn note_more_jobs(ctx: &Context<'_>, shown: usize, total: Option<i64>, page: Option<u32>) {
-    if let Some(total) = total
-        && total > i64::try_from(shown).unwrap_or(i64::MAX)
-    {
-        ctx.stderr.note(&format!(
-            "{shown} of {total} jobs shown (page {}); use --page N, --per-page N or --all for more",
-            page.unwrap_or(1)
-        ));
-    }
 }

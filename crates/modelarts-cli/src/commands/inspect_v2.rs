@@ -136,10 +136,10 @@ pub(crate) async fn list(
 ) -> Result<ExitStatus, Failure> {
     let query = query(args)?;
     let client = ctx.client()?;
-    super::both::workspaces(false, &client, ctx).await?;
+    super::listing::workspaces(false, &client, ctx).await?;
     if ctx.global.dry_run {
         if args.all {
-            return super::inspect::dry_run_list_all(&client, query, ctx, out).await;
+            return super::listing::dry_run_list_all(&client, query, ctx, out).await;
         }
         return dry_run(&client, |c| async move { c.list_training_jobs_v2(&query).await }, out).await;
     }
@@ -151,7 +151,7 @@ pub(crate) async fn list(
     // A server may ignore a filter: only the jobs that pass every one are shown.
     let jobs: Vec<&TrainingJob> =
         page.items.iter().filter(|j| query.filters.iter().all(|f| f.matches(j))).collect();
-    super::inspect::note_more_jobs(ctx, page.items.len(), page.total, args.page);
+    super::listing::note_more_jobs(ctx, page.items.len(), page.total, args.page);
     if out.is_jsonl() {
         for job in &jobs {
             out.json(&job_json(job)).map_err(io_failure)?;

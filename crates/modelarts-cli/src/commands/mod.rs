@@ -8,6 +8,7 @@ mod configure;
 mod events;
 mod inspect;
 mod inspect_v2;
+mod listing;
 mod logs;
 mod named;
 mod stop;

@@ -46,7 +46,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::endpoint::Endpoint;
 use crate::error::{ApiError, BuildError, ResponseError, excerpt};
-use crate::model::lenient;
+use crate::lenient;
 use crate::signing::Credentials;
 
 /// The answer header IAM identifies a request by (`X-IAM-Trace-Id`).

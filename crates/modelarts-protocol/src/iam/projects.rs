@@ -30,7 +30,7 @@ use super::{check_name, iam_request, parse_iam_json, trace_id};
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, ResponseError};
 use crate::ids::ProjectId;
-use crate::model::lenient;
+use crate::lenient;
 use crate::operations::{Operation, push_query};
 
 /// Input of the project lookup: the projects named after a region.

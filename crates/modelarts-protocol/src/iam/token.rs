@@ -39,7 +39,7 @@ use crate::auth::IamToken;
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, ResponseError};
 use crate::ids::ProjectId;
-use crate::model::lenient;
+use crate::lenient;
 use crate::operations::Operation;
 
 /// A password. `Debug` never shows it.

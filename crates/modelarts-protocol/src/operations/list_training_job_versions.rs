@@ -7,7 +7,7 @@ use super::{Operation, parse_json, push_query, request};
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, ResponseError};
 use crate::ids::{JobId, ProjectId};
-use crate::model::VersionList;
+use crate::v1::model::VersionList;
 
 /// Input of "list versions". Without `page`, the API returns every version (its default page 0
 /// means "no paging"); with it, `per_page` (1 to 1000) versions of that page.

@@ -7,8 +7,8 @@ use super::{Operation, parse_json, push_query, request};
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, ResponseError};
 use crate::ids::ProjectId;
-use crate::model::JobList;
-use crate::status::JobStatus;
+use crate::v1::model::JobList;
+use crate::v1::status::JobStatus;
 
 /// The fields the list can be sorted by (`sortBy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

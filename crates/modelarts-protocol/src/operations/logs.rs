@@ -31,7 +31,7 @@ use super::{Operation, parse_json, push_query, request};
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, ResponseError};
 use crate::ids::{JobId, ProjectId, VersionId};
-use crate::model::{AomLog, LogFileNames};
+use crate::v1::model::{AomLog, LogFileNames};
 
 /// The largest page of `aom-log` the API documents.
 pub const MAX_AOM_LINES: u32 = 500;

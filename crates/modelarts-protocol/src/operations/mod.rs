@@ -33,7 +33,7 @@ use serde::de::DeserializeOwned;
 use crate::endpoint::Endpoint;
 use crate::error::{ApiError, BuildError, ResponseError, excerpt};
 use crate::ids::ProjectId;
-use crate::model::lenient;
+use crate::lenient;
 
 /// What every operation offers: a request builder and a response parser, both pure.
 pub trait Operation {
@@ -63,8 +63,7 @@ pub trait Operation {
     }
 }
 
-/// The header carrying the request ID in answers.
-pub const X_REQUEST_ID: &str = "x-request-id";
+pub use crate::error::{X_REQUEST_ID, request_id};
 
 /// Builds a request with the headers the official SDK sends: `Content-Type: application/json` and
 /// `X-Project-Id`. `query` must already be encoded and in canonical order.
@@ -125,11 +124,6 @@ struct Envelope {
     error_msg: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     request_id: Option<String>,
-}
-
-/// The `X-Request-Id` header, if any.
-pub fn request_id(headers: &http::HeaderMap) -> Option<String> {
-    headers.get(X_REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 /// Reads the error of a response that is not a success: a redirect (never followed; the message
@@ -264,7 +258,7 @@ fn parse_json_two_pass<T: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::VersionDetail;
+    use crate::v1::model::VersionDetail;
 
     fn both(body: &str) -> (String, String) {
         let response = || {

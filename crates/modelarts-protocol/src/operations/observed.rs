@@ -13,7 +13,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use super::Envelope;
-use crate::model::lenient;
+use crate::lenient;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
@@ -192,7 +192,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Noting<'_, A> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::VersionDetail;
+    use crate::v1::model::VersionDetail;
 
     /// The text path (checked as UTF-8 once) and the bytes path read the same answers alike.
     #[test]

@@ -7,7 +7,7 @@ use super::{Operation, parse_json, request};
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, ResponseError};
 use crate::ids::{JobId, ProjectId, VersionId};
-use crate::model::VersionDetail;
+use crate::v1::model::VersionDetail;
 
 /// Input of "show version".
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -10,7 +10,7 @@ use super::{Operation, malformed, parse_json, request_of};
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, ResponseError};
 use crate::ids::{JobId, ProjectId, VersionId};
-use crate::model::StopAccepted;
+use crate::v1::model::StopAccepted;
 
 /// Input of the stop.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -66,7 +66,7 @@ impl Operation for StopTrainingJob {
 /// The body of a stop's answer; `is_success` is what says it was accepted.
 #[derive(serde::Deserialize)]
 struct StopAnswer {
-    #[serde(default, deserialize_with = "crate::model::lenient::opt_bool")]
+    #[serde(default, deserialize_with = "crate::lenient::opt_bool")]
     is_success: Option<bool>,
 }
 

@@ -9,8 +9,8 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::id::TrainingJobId;
-use crate::model::lenient;
-use crate::status::JobStatus;
+use crate::lenient;
+use crate::v1::status::JobStatus;
 
 /// How long an unknown phase name may be; longer ones are cut (a server cannot make it grow).
 const MAX_PHASE_LEN: usize = 64;

@@ -1,5 +1,5 @@
 //! Walking every page of the v2 list (`offset` based), with the v1 walk's contract: the decision
-//! after each page is the shared [`pagination::decide`](crate::pagination::decide), so the v2 walk
+//! after each page is the shared [`pagination::decide`](crate::machine::pagination::decide), so the v2 walk
 //! ends and fails exactly as the v1 walk does.
 //!
 //! The walk ends ([`PageStep::Done`]) on the first of: an empty page, a short page (fewer items
@@ -22,9 +22,9 @@ use std::collections::HashSet;
 
 use super::id::TrainingJobId;
 use super::model::{TrainingJob, TrainingJobList};
-use crate::pagination::{PageCounts, WalkBounds, decide};
+use crate::machine::pagination::{PageCounts, WalkBounds, decide};
 
-pub use crate::pagination::{PageStep, WalkError};
+pub use crate::machine::pagination::{PageStep, WalkError};
 
 /// The largest page size the v2 list accepts.
 pub const MAX_LIMIT: u32 = 50;
@@ -32,9 +32,9 @@ pub const MAX_LIMIT: u32 = 50;
 /// smallest page a server might impose).
 pub const MAX_PAGES: u32 = 10_000;
 /// The most jobs one walk yields: the same ceiling as the v1 walk
-/// ([`MAX_WALK_ITEMS`](crate::pagination::MAX_WALK_ITEMS)), which also bounds the memory of the IDs
+/// ([`MAX_WALK_ITEMS`](crate::machine::pagination::MAX_WALK_ITEMS)), which also bounds the memory of the IDs
 /// seen.
-pub const MAX_ITEMS: usize = crate::pagination::MAX_WALK_ITEMS;
+pub const MAX_ITEMS: usize = crate::machine::pagination::MAX_WALK_ITEMS;
 
 /// What `offset` counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -1,6 +1,6 @@
-//! A v2 training job as a [`Stoppable`]: the one safe-stop machine ([`SafeStop`](crate::stop::SafeStop)),
-//! the waiter ([`Waiter`](crate::waiter::Waiter)) and the outcome classifier
-//! ([`Outcome`](crate::stop::Outcome)) serve v2 as they serve v1.
+//! A v2 training job as a [`Stoppable`]: the one safe-stop machine ([`SafeStop`](crate::machine::stop::SafeStop)),
+//! the waiter ([`Waiter`](crate::machine::waiter::Waiter)) and the outcome classifier
+//! ([`Outcome`](crate::machine::stop::Outcome)) serve v2 as they serve v1.
 //!
 //! The machines carry a status by value (`Copy`), so a v2 job's phase is carried as a
 //! [`PhaseStatus`]: the phase's name in a fixed buffer, unknown names kept (cut at 64 bytes).
@@ -19,9 +19,9 @@ use std::fmt;
 use super::TrainingJobId;
 use super::model::{Phase, StopClass, TrainingJob};
 use crate::ids::ProjectId;
+use crate::machine::stop::{StatusClass, StopStatus, Stoppable};
 use crate::operations::v2::show::ShowTrainingJob;
 use crate::operations::v2::terminate::TerminateTrainingJob;
-use crate::stop::{StatusClass, StopStatus, Stoppable};
 
 /// The most bytes of a phase name a [`PhaseStatus`] keeps.
 pub const MAX_PHASE_BYTES: usize = 64;
@@ -137,11 +137,11 @@ impl Stoppable for TrainingJobTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::call::{AttemptError, CallError, GiveUpReason, Unlimited};
     use crate::error::ApiError;
-    use crate::retry::RetryPolicy;
-    use crate::stop::{CallEnd, Outcome, SafeStop, StopAction, StopOptions, StopOutcome, WaitEnd};
-    use crate::waiter::{PollResult, WaitOptions, WaitStep, Waiter};
+    use crate::machine::call::{AttemptError, CallError, GiveUpReason, Unlimited};
+    use crate::machine::retry::RetryPolicy;
+    use crate::machine::stop::{CallEnd, Outcome, SafeStop, StopAction, StopOptions, StopOutcome, WaitEnd};
+    use crate::machine::waiter::{PollResult, WaitOptions, WaitStep, Waiter};
 
     fn phase(name: &str) -> PhaseStatus {
         PhaseStatus::from_phase(&Phase::from_name(name))

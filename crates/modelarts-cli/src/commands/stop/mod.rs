@@ -83,7 +83,7 @@ pub(crate) async fn stop(
     // --running (clap guarantees one of the three targets): both APIs, v2 first, unless one is
     // chosen (`--api`, `MODELARTS_API`, the profile's `api`).
     let client = ctx.client()?;
-    let api = super::both::chosen_api(args.api, &client);
+    let api = super::listing::chosen_api(args.api, &client);
     if args.all_workspaces && api == Some(ApiVersion::V1) {
         return Err(Failure::usage("--all-workspaces reads v2 workspaces; it does not go with --api v1"));
     }

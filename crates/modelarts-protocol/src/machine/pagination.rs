@@ -13,8 +13,8 @@
 use std::collections::HashSet;
 
 use crate::ids::JobId;
-use crate::model::{JobList, JobSummary};
 use crate::operations::list_training_jobs::MAX_PAGE;
+use crate::v1::model::{JobList, JobSummary};
 
 /// The most pages one walk fetches. At the default page size (100) that is 100,000 jobs.
 pub const MAX_WALK_PAGES: u32 = 1_000;
@@ -235,7 +235,7 @@ impl Paginator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::JobStatus;
+    use crate::v1::status::JobStatus;
 
     fn page(ids: &[u64], total: Option<i64>) -> JobList {
         JobList {

@@ -30,9 +30,9 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use http::{HeaderMap, Response, StatusCode};
 
+use crate::error::request_id;
 use crate::error::{ApiError, ErrorClass, ResponseError};
-use crate::operations::request_id;
-use crate::retry::{
+use crate::machine::retry::{
     AttemptContext, AttemptOutcome, ClockSkew, RetryDecision, RetryKind, RetryPolicy, RetryTokenBucket,
     parse_http_date, parse_retry_after,
 };
@@ -451,10 +451,10 @@ impl Call {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::VersionDetail;
     use crate::operations::Operation;
     use crate::operations::show_training_job_version::ShowTrainingJobVersion;
     use crate::operations::stop_training_job::StopTrainingJob;
+    use crate::v1::model::VersionDetail;
 
     /// One scripted answer.
     enum Answer {

@@ -16,8 +16,8 @@
 
 use std::time::Duration;
 
-use crate::status::JobStatus;
-use crate::stop::{StatusClass, StopStatus};
+use crate::machine::stop::{StatusClass, StopStatus};
+use crate::v1::status::JobStatus;
 
 /// Limits of a wait. Defaults: 2 s minimum delay, 30 s maximum delay, 30 min in all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,14 +20,14 @@
 
 use std::time::Duration;
 
-use crate::call::{Call, CallError, CallStep, GiveUpReason, RetryQuota};
 use crate::ids::ProjectId;
-use crate::model::VersionDetail;
+use crate::machine::call::{Call, CallError, CallStep, GiveUpReason, RetryQuota};
+use crate::machine::retry::RetryPolicy;
 use crate::operations::Operation;
 use crate::operations::show_training_job_version::ShowTrainingJobVersion;
 use crate::operations::stop_training_job::StopTrainingJob;
-use crate::retry::RetryPolicy;
-use crate::status::JobStatus;
+use crate::v1::model::VersionDetail;
+use crate::v1::status::JobStatus;
 use crate::{JobId, VersionId};
 
 /// What a status means for a stop.
@@ -573,9 +573,9 @@ impl<S: StopStatus> Outcome<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::call::{AttemptError, Unlimited};
     use crate::error::ApiError;
-    use crate::retry::RetryTokenBucket;
+    use crate::machine::call::{AttemptError, Unlimited};
+    use crate::machine::retry::RetryTokenBucket;
 
     type Stop = SafeStop<JobStatus, &'static str>;
     type Action = StopAction<JobStatus, &'static str>;

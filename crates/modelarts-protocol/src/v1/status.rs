@@ -189,7 +189,7 @@ impl serde::Serialize for JobStatus {
 
 impl<'de> serde::Deserialize<'de> for JobStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let code = crate::model::lenient::Int::deserialize(d)?;
+        let code = crate::lenient::Int::deserialize(d)?;
         Ok(Self::from_code(code.0))
     }
 }

@@ -42,11 +42,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::Hash;
 use std::time::Duration;
 
-use crate::model::JobList;
-use crate::status::JobStatus;
-use crate::stop::{StatusClass, StopStatus, Stoppable, TrainingJobVersion, WaitEnd};
+use crate::machine::stop::{StatusClass, StopStatus, Stoppable, TrainingJobVersion, WaitEnd};
+use crate::machine::waiter::{Pending, WaitOptions, WaitStep, Waiter};
+use crate::v1::model::JobList;
+use crate::v1::status::JobStatus;
 use crate::v2::{PhaseStatus, TrainingJobId, TrainingJobList, TrainingJobTarget};
-use crate::waiter::{Pending, WaitOptions, WaitStep, Waiter};
 use crate::{JobId, VersionId};
 
 /// A stoppable resource a [`Watch`] can follow through a list call: what identifies it in a list

@@ -1,0 +1,16 @@
+//! The decisions and the machines that carry them: [`retry`] (whether and when to try again),
+//! [`call`] (one operation's attempts), [`stop`] (the safe stop and the outcome classifier),
+//! [`waiter`] (the wait for a final status), [`watch`] (one wait for many targets) and
+//! [`pagination`] (the walk over list pages). Each machine is driven from outside: it says what it
+//! needs next (send this, read that, sleep this long, done) and takes the answer back; it never
+//! sends, sleeps or reads a clock itself.
+//!
+//! The machines are also re-exported at the crate's root (`modelarts_protocol::call`, …), the
+//! paths they had before this module grouped them.
+
+pub mod call;
+pub mod pagination;
+pub mod retry;
+pub mod stop;
+pub mod waiter;
+pub mod watch;
