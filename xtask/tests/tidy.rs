@@ -8,7 +8,11 @@
 //! - no hyper, hyper-util or rustls type is in the public API of the transport or the SDK;
 //! - the SDK without its default features (the built-in transport) has no hyper, hyper-util,
 //!   hyper-rustls, rustls or tokio-rustls in its normal dependencies;
-//! - ring is the only crypto provider: `cargo tree -i aws-lc-rs` is empty.
+//! - ring is the only crypto provider: `cargo tree -i aws-lc-rs` is empty;
+//! - no two files of a published crate depend on each other (`tidy/cycles.rs`);
+//! - every file path and Rust path of ours in backticks in `docs/architecture.md` resolves
+//!   (`tidy/docs.rs`);
+//! - `cargo xtask ci` installs the wasm32 target or fails, and never skips the wasm build.
 //!
 //! Sources are read as the compiler sees them: from `src/lib.rs` through the `mod` declarations,
 //! leaving out `#[cfg(test)]`/`#[cfg(doctest)]` items and modules, doc comments (attributes) and
@@ -27,6 +31,8 @@ use syn::visit::Visit;
 
 #[path = "tidy/cycles.rs"]
 mod cycles;
+#[path = "tidy/docs.rs"]
+mod docs;
 
 // ---------------------------------------------------------------------------------------------
 // The rules
@@ -157,6 +163,64 @@ fn no_circles_of_files_in_the_published_crates() {
         "files that depend on each other (move the shared part down):\n{}",
         found.join("\n")
     );
+}
+
+#[test]
+fn every_path_in_backticks_in_the_architecture_resolves() {
+    let root = workspace_root();
+    let text = std::fs::read_to_string(root.join("docs/architecture.md")).expect("docs/architecture.md");
+    let spans = docs::spans(&text);
+    assert!(spans.len() > 20, "the architecture's spans were not read: {spans:?}");
+    let broken: Vec<String> = spans.iter().filter_map(|s| docs::unresolved(&root, s)).collect();
+    assert!(broken.is_empty(), "docs/architecture.md names what is not there:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn xtask_ci_installs_the_wasm_target_or_fails_and_never_skips_the_wasm_build() {
+    let text = std::fs::read_to_string(workspace_root().join("xtask/src/ci.rs")).expect("xtask/src/ci.rs");
+    let problems = wasm_skip_problems(&syn::parse_file(&text).expect("ci.rs parses"));
+    assert!(problems.is_empty(), "xtask/src/ci.rs: {}", problems.join("; "));
+}
+
+/// What lets `xtask ci` pass without building the protocol for wasm32: `run` must call
+/// `wasm_build()?` unconditionally (a statement of its body, not inside a branch), and
+/// `wasm_build` must install the target with rustup and have no early `return Ok`.
+fn wasm_skip_problems(file: &syn::File) -> Vec<String> {
+    let function = |name: &str| {
+        file.items.iter().find_map(|item| match item {
+            syn::Item::Fn(f) if f.sig.ident == name => Some(f.clone()),
+            _ => None,
+        })
+    };
+    let mut problems = Vec::new();
+    match function("run") {
+        None => problems.push("no `run`".to_owned()),
+        Some(run) => {
+            let unconditional = run.block.stmts.iter().any(|stmt| {
+                let text = stmt.to_token_stream().to_string().replace(' ', "");
+                text == "wasm_build()?;"
+            });
+            if !unconditional {
+                problems.push("`run` does not call `wasm_build()?` as a statement of its own".to_owned());
+            }
+        }
+    }
+    match function("wasm_build") {
+        None => problems.push("no `wasm_build`".to_owned()),
+        Some(build) => {
+            let text = build.block.to_token_stream().to_string();
+            if !(text.contains("\"rustup\"") && text.contains("\"add\"")) {
+                problems.push("`wasm_build` does not install the target with `rustup target add`".to_owned());
+            }
+            if text.replace(' ', "").contains("returnOk") {
+                problems.push("`wasm_build` can return Ok early (a skipped build)".to_owned());
+            }
+            if !text.contains("\"--target\"") {
+                problems.push("`wasm_build` does not build with `--target`".to_owned());
+            }
+        }
+    }
+    problems
 }
 
 #[test]
@@ -329,6 +393,47 @@ fn checker_cycles_finds_circles_through_uses_paths_and_reexports_only() {
         ("b.rs", "pub struct B(crate::A);"),
     ];
     assert_eq!(cycles::cycles_of(&through), [vec!["a.rs".to_owned(), "b.rs".to_owned()]]);
+}
+
+#[test]
+fn checker_docs_finds_missing_files_modules_and_items() {
+    let root = workspace_root();
+    let spans = docs::spans("a `crates/modelarts-protocol/src/lib.rs` b `x` c\n```\n`crates/none.rs`\n```\n");
+    assert_eq!(spans, ["crates/modelarts-protocol/src/lib.rs", "x"]);
+    for good in [
+        "crates/modelarts-protocol/src/lib.rs",
+        "…/machine/call.rs",
+        "modelarts_protocol::machine::call::Call",
+        "modelarts_protocol::call::Call",
+        "modelarts_protocol::USER_AGENT",
+        "xtask/tests/tidy.rs::every_path_in_backticks_in_the_architecture_resolves",
+        "http::Request",
+        "a/b with words",
+    ] {
+        assert_eq!(docs::unresolved(&root, good), None, "{good}");
+    }
+    for bad in [
+        "crates/modelarts-protocol/src/nothing.rs",
+        "…/machine/nothing.rs",
+        "modelarts_protocol::machine::call::NoSuchThing",
+        "modelarts_nothing::X",
+        "crates/modelarts-http/src/lib.rs::nonesuch_item",
+    ] {
+        assert!(docs::unresolved(&root, bad).is_some(), "{bad} resolved");
+    }
+}
+
+#[test]
+fn checker_wasm_skip_finds_a_skipped_or_conditional_build() {
+    let good = r#"fn run(x: bool) -> R { a()?; wasm_build()?; Ok(()) }
+        fn wasm_build() -> R { if !t() { exec(Command::new("rustup").args(["target", "add", W]))?; }
+            exec(cargo().args(["build", "--target", W]))?; Ok(()) }"#;
+    assert!(wasm_skip_problems(&syn::parse_file(good).unwrap()).is_empty());
+    let skipped = r#"fn run(x: bool) -> R { if x { wasm_build()?; } Ok(()) }
+        fn wasm_build() -> R { if !t() { eprintln!("skipping"); return Ok(()); }
+            exec(cargo().args(["build", "--target", W]))?; Ok(()) }"#;
+    let problems = wasm_skip_problems(&syn::parse_file(skipped).unwrap());
+    assert_eq!(problems.len(), 3, "{problems:?}");
 }
 
 #[test]
