@@ -12,7 +12,8 @@
 //! - no two files of a published crate depend on each other (`tidy/cycles.rs`);
 //! - every file path and Rust path of ours in backticks in `docs/architecture.md` resolves
 //!   (`tidy/docs.rs`);
-//! - `cargo xtask ci` installs the wasm32 target or fails, and never skips the wasm build.
+//! - `cargo xtask ci` installs the wasm32 target or fails, and never skips the wasm build;
+//! - the SDK names no error classification or status variant outside its `error.rs`.
 //!
 //! Sources are read as the compiler sees them: from `src/lib.rs` through the `mod` declarations,
 //! leaving out `#[cfg(test)]`/`#[cfg(doctest)]` items and modules, doc comments (attributes) and
@@ -221,6 +222,44 @@ fn wasm_skip_problems(file: &syn::File) -> Vec<String> {
         }
     }
     problems
+}
+
+/// The protocol's and the SDK's classifications: their variants are decisions, named only where
+/// they are made (the protocol) or turned into the SDK's error (`error.rs`).
+const CLASSIFICATIONS: &[&str] =
+    &["ErrorClass", "ErrorCategory", "ErrorCode", "StatusClass", "StopClass", "JobStatus", "Phase"];
+
+#[test]
+fn sdk_names_no_error_classification_or_status_variant_outside_its_error_module() {
+    let files = crate_sources("modelarts-sdk");
+    assert!(files.len() > 5, "the SDK's module tree was not read: {:?}", names(&files));
+    let offences: Vec<String> = files
+        .iter()
+        .filter(|(path, _)| !path.ends_with("src/error.rs"))
+        .flat_map(|(path, file)| variant_offences(path, file))
+        .collect();
+    assert!(
+        offences.is_empty(),
+        "the SDK decides nothing about classes or statuses:\n{}",
+        offences.join("\n")
+    );
+}
+
+/// `Class::Variant` for a classification of [`CLASSIFICATIONS`] (a variant: capitalized, not all
+/// capitals; `JobStatus::ALL` and `Phase::from_filter` are not variants).
+fn variant_offences(path: &Path, file: &syn::File) -> Vec<String> {
+    let toks = tokens(file);
+    let mut found = Vec::new();
+    for w in toks.windows(4) {
+        if let [Tok::Ident(class), Tok::Punct(':'), Tok::Punct(':'), Tok::Ident(variant)] = w {
+            let is_variant = variant.chars().next().is_some_and(char::is_uppercase)
+                && variant.chars().any(char::is_lowercase);
+            if CLASSIFICATIONS.contains(&class.as_str()) && is_variant {
+                found.push(format!("{}: {class}::{variant}", shown(path)));
+            }
+        }
+    }
+    found
 }
 
 #[test]
@@ -434,6 +473,16 @@ fn checker_wasm_skip_finds_a_skipped_or_conditional_build() {
             exec(cargo().args(["build", "--target", W]))?; Ok(()) }"#;
     let problems = wasm_skip_problems(&syn::parse_file(skipped).unwrap());
     assert_eq!(problems.len(), 3, "{problems:?}");
+}
+
+#[test]
+fn checker_variants_finds_a_status_decided_in_the_sdk() {
+    let bad =
+        syn::parse_file("fn f(s: JobStatus) -> bool { s == JobStatus::Killed || JobStatus::ALL.is_empty() }")
+            .unwrap();
+    assert_eq!(variant_offences(Path::new("x.rs"), &bad), ["x.rs: JobStatus::Killed"]);
+    let doc = syn::parse_file("/// `JobStatus::Killed`\nfn f(s: JobStatus) -> bool { s.is_stopped() && Phase::from_filter(\"x\").is_empty() }").unwrap();
+    assert!(variant_offences(Path::new("x.rs"), &doc).is_empty());
 }
 
 #[test]
