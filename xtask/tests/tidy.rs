@@ -13,7 +13,9 @@
 //! - every file path and Rust path of ours in backticks in `docs/architecture.md` resolves
 //!   (`tidy/docs.rs`);
 //! - `cargo xtask ci` installs the wasm32 target or fails, and never skips the wasm build;
-//! - the SDK names no error classification or status variant outside its `error.rs`.
+//! - the SDK names no error classification or status variant outside its `error.rs`, and the CLI
+//!   no variant of a protocol decision;
+//! - the emulator has no public way to answer a request but its socket.
 //!
 //! Sources are read as the compiler sees them: from `src/lib.rs` through the `mod` declarations,
 //! leaving out `#[cfg(test)]`/`#[cfg(doctest)]` items and modules, doc comments (attributes) and
@@ -248,18 +250,75 @@ fn sdk_names_no_error_classification_or_status_variant_outside_its_error_module(
 /// `Class::Variant` for a classification of [`CLASSIFICATIONS`] (a variant: capitalized, not all
 /// capitals; `JobStatus::ALL` and `Phase::from_filter` are not variants).
 fn variant_offences(path: &Path, file: &syn::File) -> Vec<String> {
+    variant_offences_of(CLASSIFICATIONS, path, file)
+}
+
+/// `Class::Variant` for a class of `classes`.
+fn variant_offences_of(classes: &[&str], path: &Path, file: &syn::File) -> Vec<String> {
     let toks = tokens(file);
     let mut found = Vec::new();
     for w in toks.windows(4) {
         if let [Tok::Ident(class), Tok::Punct(':'), Tok::Punct(':'), Tok::Ident(variant)] = w {
             let is_variant = variant.chars().next().is_some_and(char::is_uppercase)
                 && variant.chars().any(char::is_lowercase);
-            if CLASSIFICATIONS.contains(&class.as_str()) && is_variant {
+            if classes.contains(&class.as_str()) && is_variant {
                 found.push(format!("{}: {class}::{variant}", shown(path)));
             }
         }
     }
     found
+}
+
+/// The protocol's decision enums: the CLI renders their results, it never names their variants.
+const DECISIONS: &[&str] =
+    &["ErrorClass", "ErrorCode", "StatusClass", "StopClass", "RetryDecision", "CallStep"];
+
+#[test]
+fn cli_names_no_variant_of_a_protocol_decision() {
+    let files = crate_sources("modelarts-cli");
+    assert!(files.len() > 5, "the CLI's module tree was not read: {:?}", names(&files));
+    let offences: Vec<String> =
+        files.iter().flat_map(|(path, file)| variant_offences_of(DECISIONS, path, file)).collect();
+    assert!(offences.is_empty(), "the CLI is thin: decisions come from below:\n{}", offences.join("\n"));
+}
+
+#[test]
+fn the_emulator_answers_only_through_a_socket() {
+    let files = crate_sources("modelarts-emulator");
+    assert!(files.len() > 5, "the emulator's module tree was not read: {:?}", names(&files));
+    let offences: Vec<String> =
+        files.iter().flat_map(|(path, file)| in_process_handlers(path, file)).collect();
+    assert!(
+        offences.is_empty(),
+        "a public way to answer a request without a socket:\n{}",
+        offences.join("\n")
+    );
+}
+
+/// Public functions and methods of the emulator that take a request (`Request<…>`): tests would
+/// call them instead of talking to the server over a socket.
+fn in_process_handlers(path: &Path, file: &syn::File) -> Vec<String> {
+    struct V<'a>(&'a Path, Vec<String>);
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            self.check(&f.vis, &f.sig);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            self.check(&f.vis, &f.sig);
+        }
+    }
+    impl V<'_> {
+        fn check(&mut self, vis: &syn::Visibility, sig: &syn::Signature) {
+            let takes_request =
+                sig.inputs.iter().any(|i| i.to_token_stream().to_string().contains("Request <"));
+            if is_pub(vis) && takes_request {
+                self.1.push(format!("{}: fn {}", shown(self.0), sig.ident));
+            }
+        }
+    }
+    let mut v = V(path, Vec::new());
+    v.visit_file(file);
+    v.1
 }
 
 #[test]
@@ -483,6 +542,12 @@ fn checker_variants_finds_a_status_decided_in_the_sdk() {
     assert_eq!(variant_offences(Path::new("x.rs"), &bad), ["x.rs: JobStatus::Killed"]);
     let doc = syn::parse_file("/// `JobStatus::Killed`\nfn f(s: JobStatus) -> bool { s.is_stopped() && Phase::from_filter(\"x\").is_empty() }").unwrap();
     assert!(variant_offences(Path::new("x.rs"), &doc).is_empty());
+}
+
+#[test]
+fn checker_in_process_handlers_finds_a_public_handler() {
+    let bad = syn::parse_file("pub fn handle(r: http::Request<Bytes>) {} fn private(r: Request<()>) {} impl S { pub async fn serve(&self, req: Request<Incoming>) {} }").unwrap();
+    assert_eq!(in_process_handlers(Path::new("x.rs"), &bad), ["x.rs: fn handle", "x.rs: fn serve"]);
 }
 
 #[test]

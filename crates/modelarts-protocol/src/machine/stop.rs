@@ -48,6 +48,12 @@ pub enum StatusClass {
 pub trait StopStatus: Copy + std::fmt::Debug + PartialEq {
     /// What the status means for a stop.
     fn stop_class(self) -> StatusClass;
+
+    /// Whether a stop can still be sent for it (neither stopping nor final): a job found so after a
+    /// stop was accepted has not started stopping yet.
+    fn is_stoppable_now(self) -> bool {
+        self.stop_class() == StatusClass::Stoppable
+    }
 }
 
 impl StopStatus for JobStatus {

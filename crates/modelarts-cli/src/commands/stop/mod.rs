@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
-use modelarts_protocol::stop::{Outcome, StatusClass, StopStatus, WaitEnd};
+use modelarts_protocol::stop::{Outcome, StopStatus, WaitEnd};
 #[cfg(doc)]
 use modelarts_protocol::target::JobArg;
 use modelarts_protocol::target::{ApiVersion, JobRef, TargetStatus};
@@ -303,7 +303,7 @@ async fn wait_with_spinner(
         {
             ctx.stderr.note(&line);
         }
-        if watch_for_no_stop && first && status.stop_class() == StatusClass::Stoppable {
+        if watch_for_no_stop && first && status.is_stoppable_now() {
             spinner.suspend(|| ctx.stderr.note(&targets::not_stopping_note(target, status)));
         }
         tracing::debug!(%target, %status, "polled");
