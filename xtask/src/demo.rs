@@ -15,19 +15,8 @@ use crate::process::{cargo, exec, show, target_dir};
 /// The v2 job the demo terminates.
 const V2_JOB: &str = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab";
 
-const SEED: &str = r#"{"jobs": [
-  {"job_id": 1001, "job_name": "resnet50-imagenet", "job_desc": "demo job",
-   "versions": [{"version_id": 1, "version_name": "V0001", "status": 8}]},
-  {"job_id": 1002, "job_name": "bert-finetune", "job_desc": "demo job",
-   "versions": [{"version_id": 1, "version_name": "V0001", "status": 12},
-                {"version_id": 2, "version_name": "V0002", "status": 8}]},
-  {"job_id": 1003, "job_name": "yolo-detect", "job_desc": "demo job",
-   "versions": [{"version_id": 1, "version_name": "V0001", "status": 10}]}
-],
-"v2_jobs": [
-  {"id": "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab", "name": "llama-finetune", "phase": "Running", "node_count": 2},
-  {"id": "6a1d2e3f-4b5c-4d6e-8f70-8192a3b4c5d6", "name": "vit-pretrain", "phase": "Completed"}
-]}"#;
+/// The jobs the demo starts with: the seed file the README's emulator examples use too.
+const SEED: &str = include_str!("../../crates/modelarts-emulator/seeds/demo.json");
 
 pub(crate) fn run(release: bool) -> Result<(), String> {
     println!(
