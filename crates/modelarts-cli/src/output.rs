@@ -345,22 +345,74 @@ pub(crate) fn time_cell(epoch_ms: Option<i64>) -> String {
     }
 }
 
-/// A run time in milliseconds for people (`1h 2m 3s`); `-` when absent, the raw number when
-/// negative.
+/// A run time in milliseconds for people ([`human_duration`], whole seconds); `-` when absent,
+/// the raw number when negative.
 pub(crate) fn duration_cell(ms: Option<i64>) -> String {
     match ms {
         None => "-".to_owned(),
         Some(ms) => match u64::try_from(ms) {
-            Ok(ms) => humantime::format_duration(Duration::from_secs(ms / 1000)).to_string(),
+            Ok(ms) => human_duration(Duration::from_secs(ms / 1000)),
             Err(_) => ms.to_string(),
         },
     }
 }
 
-/// A duration for people, rounded to the millisecond.
+/// How long ago an epoch-milliseconds time was, for an AGE column (kubectl style:
+/// [`human_duration`] in whole seconds); `-` when absent or 0, or in the future.
+pub(crate) fn age_cell(epoch_ms: Option<i64>, now: std::time::SystemTime) -> String {
+    let Some(ms) = epoch_ms.filter(|ms| *ms > 0).and_then(|ms| u64::try_from(ms).ok()) else {
+        return "-".to_owned();
+    };
+    let then = std::time::UNIX_EPOCH + Duration::from_millis(ms);
+    match now.duration_since(then) {
+        Ok(age) => human_duration(Duration::from_secs(age.as_secs())),
+        Err(_) => "-".to_owned(),
+    }
+}
+
+/// A duration for people, rounded to the millisecond ([`human_duration`]).
 pub(crate) fn elapsed(d: Duration) -> String {
-    let rounded = Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    humantime::format_duration(rounded).to_string()
+    human_duration(Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)))
+}
+
+/// The one duration format of the command (tables, progress, messages): the two largest units
+/// that are not zero, with no spaces, kubectl style: `2d3h`, `1h37m`, `1h`, `3m12s`, `45s`;
+/// milliseconds only under a second (`523ms`, `0s`). A value the user gave (a flag echoed in a
+/// message) is written in the same notation, whole: [`exact_duration`].
+pub(crate) fn human_duration(d: Duration) -> String {
+    units(d, 2)
+}
+
+/// [`human_duration`]'s notation with every unit: `1h30m5s`, `2d1s`.
+pub(crate) fn exact_duration(d: Duration) -> String {
+    units(d, usize::MAX)
+}
+
+fn units(d: Duration, at_most: usize) -> String {
+    const UNITS: [(u64, &str); 4] = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
+    let secs = d.as_secs();
+    if secs == 0 {
+        let ms = d.subsec_millis();
+        return if ms == 0 { "0s".to_owned() } else { format!("{ms}ms") };
+    }
+    let mut out = String::new();
+    let mut rest = secs;
+    let mut shown = 0;
+    for (size, unit) in UNITS {
+        let n = rest / size;
+        rest %= size;
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+            shown += 1;
+        } else if shown > 0 && at_most != usize::MAX {
+            // A zero between two units ends a rounded reading: `1d` for 1 day 0 h 5 m.
+            break;
+        }
+        if shown == at_most {
+            break;
+        }
+    }
+    out
 }
 
 /// An optional text for a table cell (the table escapes it).
@@ -438,6 +490,38 @@ mod tests {
     }
 
     #[test]
+    fn one_duration_format() {
+        let cases = [
+            (0, "0s"),
+            (523, "523ms"),
+            (2_523, "2s"),
+            (45_000, "45s"),
+            (60_000, "1m"),
+            (192_000, "3m12s"),
+            (3_600_000, "1h"),
+            (3_609_000, "1h"),
+            (5_820_000, "1h37m"),
+            (5_827_000, "1h37m"),
+            (86_400_000, "1d"),
+            (93_601_000, "1d2h"),
+            (86_700_000, "1d"),
+            (u64::MAX, "213503982334d14h"),
+        ];
+        for (ms, want) in cases {
+            assert_eq!(human_duration(Duration::from_millis(ms)), want, "{ms} ms");
+        }
+        assert_eq!(exact_duration(Duration::from_secs(5_405)), "1h30m5s");
+        assert_eq!(exact_duration(Duration::from_secs(172_801)), "2d1s");
+        assert_eq!(exact_duration(Duration::from_millis(1_500)), "1s");
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(age_cell(Some(1_700_000_000_000 - 3_723_000), now), "1h2m");
+        assert_eq!(age_cell(Some(1_700_000_000_000 + 5_000), now), "-");
+        assert_eq!(age_cell(None, now), "-");
+        assert_eq!(age_cell(Some(0), now), "-");
+        assert_eq!(age_cell(Some(-7), now), "-");
+    }
+
+    #[test]
     fn cells_table() {
         assert_eq!(time_cell(Some(0)), "-");
         assert_eq!(time_cell(None), "-");
@@ -447,7 +531,8 @@ mod tests {
         assert_eq!(time_cell(Some(-5)), "-5");
         assert_eq!(time_cell(Some(i64::MAX)), i64::MAX.to_string());
         assert_eq!(time_cell(Some(i64::MIN)), i64::MIN.to_string());
-        assert_eq!(duration_cell(Some(3_723_999)), "1h 2m 3s");
+        assert_eq!(duration_cell(Some(3_723_999)), "1h2m");
+        assert_eq!(duration_cell(Some(90_000)), "1m30s");
         assert_eq!(duration_cell(Some(-1)), "-1");
         assert!(!duration_cell(Some(i64::MAX)).is_empty());
         assert_eq!(duration_cell(None), "-");

@@ -171,7 +171,10 @@ impl StatusLines {
             return None;
         }
         self.last = Some(status);
-        Some(format!("{target}: {status} (after {}s)", elapsed.as_secs()))
+        Some(format!(
+            "{target}: {status} (after {})",
+            crate::output::human_duration(std::time::Duration::from_secs(elapsed.as_secs()))
+        ))
     }
 }
 

@@ -124,7 +124,7 @@ fn show_and_list_v2_jobs_as_tables_and_json() {
         "modelarts.vm.cpu.8u",
         "nodes",
         "2023-11-14T22:13:20Z",
-        "1m 30s",
+        "1m30s",
     ] {
         assert!(r.stdout.contains(fragment), "{fragment}:\n{}", r.stdout);
     }
@@ -136,7 +136,7 @@ fn show_and_list_v2_jobs_as_tables_and_json() {
 
     let r = expect(env.cmd().args(["training-job", "list", "--api", "v2"]), 0);
     let header = r.stdout.lines().next().unwrap();
-    for column in ["ID", "NAME", "PHASE", "SECONDARY_PHASE", "DURATION", "CREATED", "FLAVOR", "NODES"] {
+    for column in ["ID", "NAME", "PHASE", "SECONDARY_PHASE", "DURATION", "AGE", "FLAVOR", "NODES"] {
         assert!(header.contains(column), "{header}");
     }
     assert_eq!(r.stdout.lines().count(), 4, "{}", r.stdout);

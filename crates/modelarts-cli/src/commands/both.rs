@@ -18,7 +18,7 @@ use super::{Context, io_failure};
 use crate::args::ListArgs;
 use crate::exit::ExitStatus;
 use crate::failure::Failure;
-use crate::output::{Stdout, Table, duration_cell, item_json, status_cell, text_cell, time_cell};
+use crate::output::{Stdout, Table, age_cell, duration_cell, item_json, status_cell, text_cell};
 
 /// How one API's part of a command ended.
 #[derive(Debug)]
@@ -96,6 +96,7 @@ impl Item<'_> {
     }
 
     fn row(&self) -> Vec<String> {
+        let now = std::time::SystemTime::now();
         match self {
             Item::V1(j) => vec![
                 "v1".to_owned(),
@@ -103,7 +104,7 @@ impl Item<'_> {
                 text_cell(j.job_name.as_deref()),
                 j.version_id.map_or_else(|| "-".to_owned(), |v| v.to_string()),
                 status_cell(j.status),
-                time_cell(j.create_time),
+                age_cell(j.create_time, now),
                 duration_cell(j.duration),
             ],
             Item::V2(j) => vec![
@@ -112,7 +113,7 @@ impl Item<'_> {
                 text_cell(j.name()),
                 "-".to_owned(),
                 text_cell(j.phase().map(|p| p.as_str())),
-                time_cell(j.create_time_ms()),
+                age_cell(j.create_time_ms(), now),
                 duration_cell(j.duration_ms()),
             ],
         }
@@ -120,7 +121,7 @@ impl Item<'_> {
 }
 
 fn table() -> Table {
-    Table::new(["API", "JOB_ID", "NAME", "VERSION_ID", "STATUS", "CREATED", "DURATION"])
+    Table::new(["API", "JOB_ID", "NAME", "VERSION_ID", "STATUS", "AGE", "DURATION"])
 }
 
 /// `training-job list` without `--all`, over both APIs (or one, with `api`) and any workspaces: the

@@ -10,7 +10,7 @@ use super::{Context, dry_run, io_failure};
 use crate::args::{ListArgs, ShowArgs, VersionsArgs};
 use crate::exit::ExitStatus;
 use crate::failure::Failure;
-use crate::output::{Stdout, Table, duration_cell, item_json, status_cell, text_cell, time_cell};
+use crate::output::{Stdout, Table, age_cell, duration_cell, item_json, status_cell, text_cell, time_cell};
 use modelarts_protocol::target::{ApiVersion, JobRef};
 
 /// `training-job show`
@@ -144,7 +144,7 @@ pub(crate) async fn list(
 }
 
 fn jobs_table() -> Table {
-    Table::new(["JOB_ID", "NAME", "VERSION_ID", "STATUS", "VERSIONS", "CREATED", "DURATION"])
+    Table::new(["JOB_ID", "NAME", "VERSION_ID", "STATUS", "VERSIONS", "AGE", "DURATION"])
 }
 
 fn job_row(j: &JobSummary) -> Vec<String> {
@@ -154,7 +154,7 @@ fn job_row(j: &JobSummary) -> Vec<String> {
         j.version_id.map_or_else(|| "-".to_owned(), |v| v.to_string()),
         status_cell(j.status),
         j.version_count.map_or_else(|| "-".to_owned(), |n| n.to_string()),
-        time_cell(j.create_time),
+        age_cell(j.create_time, std::time::SystemTime::now()),
         duration_cell(j.duration),
     ]
 }

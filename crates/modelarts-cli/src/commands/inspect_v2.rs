@@ -13,7 +13,7 @@ use super::{Context, dry_run, io_failure};
 use crate::args::ListArgs;
 use crate::exit::ExitStatus;
 use crate::failure::Failure;
-use crate::output::{Stdout, Table, duration_cell, insert_iso_times, text_cell, time_cell};
+use crate::output::{Stdout, Table, age_cell, duration_cell, insert_iso_times, text_cell, time_cell};
 
 /// A v2 job as JSON: the job object (as read, unknown fields dropped) with `"api":"v2"`, and
 /// `create_time_iso` beside the metadata's `create_time`.
@@ -66,7 +66,7 @@ pub(crate) async fn show(
 }
 
 fn jobs_table() -> Table {
-    Table::new(["ID", "NAME", "PHASE", "SECONDARY_PHASE", "DURATION", "CREATED", "FLAVOR", "NODES"])
+    Table::new(["ID", "NAME", "PHASE", "SECONDARY_PHASE", "DURATION", "AGE", "FLAVOR", "NODES"])
 }
 
 fn job_row(j: &TrainingJob) -> Vec<String> {
@@ -76,7 +76,7 @@ fn job_row(j: &TrainingJob) -> Vec<String> {
         text_cell(j.phase().map(|p| p.as_str())),
         text_cell(j.secondary_phase()),
         duration_cell(j.duration_ms()),
-        time_cell(j.create_time_ms()),
+        age_cell(j.create_time_ms(), std::time::SystemTime::now()),
         text_cell(j.flavor_id()),
         count_cell(j.node_count()),
     ]

@@ -130,7 +130,7 @@ pub(crate) async fn logs(
                 ctx.stderr.note(&format!(
                     "warning: the log of {} has not moved for {} while the job is {status}",
                     describe(&job),
-                    humantime::format_duration(Duration::from_secs(quiet_for.as_secs()))
+                    crate::output::human_duration(Duration::from_secs(quiet_for.as_secs()))
                 ));
             }
             LogEvent::Ended(state) => {
@@ -149,7 +149,7 @@ pub(crate) async fn logs(
                     format!(
                         "{} was not final within --max-wait {} (last status {status})",
                         describe(&job),
-                        humantime::format_duration(pacing.max_wait)
+                        crate::output::exact_duration(pacing.max_wait)
                     ),
                 ));
             }

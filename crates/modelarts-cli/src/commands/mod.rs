@@ -144,8 +144,8 @@ pub(crate) fn wait_options(args: &WaitOptionsArgs) -> Result<WaitOptions, Failur
     if options.min_delay > options.max_delay {
         return Err(Failure::usage(format!(
             "--poll-min ({}) is longer than --poll-max ({})",
-            humantime::format_duration(options.min_delay),
-            humantime::format_duration(options.max_delay)
+            crate::output::exact_duration(options.min_delay),
+            crate::output::exact_duration(options.max_delay)
         )));
     }
     Ok(options)

@@ -62,7 +62,7 @@ pub(super) async fn stop_batch(
     let bar = ctx.progress.bar(u64::try_from(total).unwrap_or(u64::MAX), "stopping");
     let shared = Mutex::new(BatchShared {
         out,
-        printer: OutcomePrinter::new(from_file),
+        printer: OutcomePrinter::new(from_file, targets.iter().any(|t| matches!(t.target, JobRef::V2(_)))),
         finished: vec![false; total],
         worst: ExitStatus::Success,
         write_error: None,

@@ -164,7 +164,7 @@ async fn stop_one(
     let doc_target = StopTarget { target: target.clone(), line: None };
     let started = Instant::now();
     let spinner = ctx.progress.spinner(format!("stopping {target}"));
-    let mut printer = OutcomePrinter::new(false);
+    let mut printer = OutcomePrinter::new(false, matches!(target, JobRef::V2(_)));
     let stop = tokio::select! {
         biased;
         result = client.stop_target(&target, options) => result,
@@ -266,7 +266,7 @@ impl Waited {
                     other => (
                         format!(
                             "{target} was not stopped within --max-wait {}; it may still be stopping",
-                            humantime::format_duration(max_wait)
+                            crate::output::exact_duration(max_wait)
                         ),
                         WaitEnd::TimedOut(other.last().copied()),
                     ),
@@ -403,6 +403,6 @@ pub(crate) async fn wait(
     let spinner = ctx.progress.spinner(format!("waiting for {target}"));
     let result = wait_with_spinner(&client, &target, options, &spinner, ctx, true).await;
     spinner.finish_and_clear();
-    let mut printer = OutcomePrinter::new(false);
+    let mut printer = OutcomePrinter::new(false, matches!(target, JobRef::V2(_)));
     finish_wait(&StopTarget { target, line: None }, None, result, started, ctx, out, &mut printer)
 }

@@ -4,7 +4,10 @@
 use std::io;
 use std::time::Duration;
 
+use modelarts_protocol::status::JobStatus;
+use modelarts_protocol::stop::Outcome;
 use modelarts_protocol::target::{JobRef, TargetStatus};
+use modelarts_protocol::v2::Phase;
 use modelarts_sdk::StopOutcome;
 use serde_json::Value;
 
@@ -102,16 +105,29 @@ impl OutcomeDoc {
         cells
     }
 
-    /// The outcome table, its columns wide enough for usual values from the start, since rows are
-    /// printed one by one as outcomes arrive.
-    pub(super) fn table(with_line: bool) -> Table {
+    /// The outcome table, its columns as wide as their possible values from the start, since rows
+    /// are printed one by one as outcomes arrive: a v2 job ID is a UUID (36 characters; 10 for a
+    /// batch of v1 versions only), the outcome and status names are known (v1 statuses and v2
+    /// phases alike). So the rows of a mixed batch stay aligned.
+    pub(super) fn table(with_line: bool, with_v2: bool) -> Table {
+        let job = if with_v2 { 36 } else { 10 };
+        let outcome = Outcome::<TargetStatus>::NAMES.iter().map(|n| n.len()).max().unwrap_or(0);
+        let status = known_status_width();
         if with_line {
             Table::new(["LINE", "JOB_ID", "VERSION_ID", "OUTCOME", "STATUS", "DETAIL"])
-                .min_widths(&[4, 10, 10, 15, 13])
+                .min_widths(&[4, job, 10, outcome, status])
         } else {
-            Table::new(["JOB_ID", "VERSION_ID", "OUTCOME", "STATUS", "DETAIL"]).min_widths(&[10, 10, 15, 13])
+            Table::new(["JOB_ID", "VERSION_ID", "OUTCOME", "STATUS", "DETAIL"])
+                .min_widths(&[job, 10, outcome, status])
         }
     }
+}
+
+/// The widest name a status cell can hold: a v1 status or a v2 phase.
+fn known_status_width() -> usize {
+    let v1 = JobStatus::ALL.iter().map(|s| s.name().len());
+    let v2 = Phase::ALL.iter().map(|p| p.as_str().len());
+    v1.chain(v2).max().unwrap_or(0)
 }
 
 /// Prints outcomes one by one (header first in table mode); in JSON (`json` and `jsonl` alike)
@@ -123,8 +139,9 @@ pub(super) struct OutcomePrinter {
 }
 
 impl OutcomePrinter {
-    pub(super) fn new(with_line: bool) -> Self {
-        Self { with_line, table: OutcomeDoc::table(with_line) }
+    /// `with_v2`: whether a v2 job may be among the outcomes (its ID sets the column's width).
+    pub(super) fn new(with_line: bool, with_v2: bool) -> Self {
+        Self { with_line, table: OutcomeDoc::table(with_line, with_v2) }
     }
 
     pub(super) fn print(&mut self, out: &mut Stdout, outcome: &OutcomeDoc) -> io::Result<()> {
@@ -202,7 +219,7 @@ mod tests {
     fn outcome_rows_align_with_the_header() {
         let mut o = OutcomeDoc::new(&target(Some(3)), "stopped", ExitStatus::Success);
         o.status = Some(TargetStatus::V1(JobStatus::Killing));
-        let mut table = OutcomeDoc::table(true);
+        let mut table = OutcomeDoc::table(true, false);
         let text = table.render_rows(&[o.row(true)]);
         let (header, row) = text.split_once('\n').unwrap();
         assert_eq!(header.find("JOB_ID"), row.find("10"));
@@ -210,9 +227,33 @@ mod tests {
         let mut o = OutcomeDoc::new(&target(None), "ended_otherwise", ExitStatus::OtherFinalState);
         o.status = Some(TargetStatus::V1(JobStatus::CheckRunningCompleted));
         o.stop = Some(StopOutcome::AlreadyFinal(TargetStatus::V1(JobStatus::CheckRunningCompleted)));
-        let text = OutcomeDoc::table(false).render_rows(&[o.row(false)]);
+        let text = OutcomeDoc::table(false, false).render_rows(&[o.row(false)]);
         assert!(text.starts_with("JOB_ID"));
         assert!(text.contains("CHECK_RUNNING_COMPLETED  "), "{text}");
+    }
+
+    #[test]
+    fn a_mixed_batch_stays_aligned_whatever_comes_first() {
+        // Rows are printed one at a time: the v1 row first must leave room for the UUID after it.
+        let mut table = OutcomeDoc::table(false, true);
+        let mut v1 = OutcomeDoc::new(&target(None), "already_stopped", ExitStatus::Success);
+        v1.status = Some(TargetStatus::V1(JobStatus::Killed));
+        let first = table.render_rows(&[v1.row(false)]);
+        let uuid = "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab";
+        let v2 = StopTarget { target: JobRef::route(uuid, None, None).unwrap(), line: None };
+        let mut o = OutcomeDoc::new(&v2, "stop_requested", ExitStatus::Success);
+        o.status = Some(TargetStatus::V2(PhaseStatus::from_phase(&Phase::Terminating)));
+        let second = table.render_rows(&[o.row(false)]);
+        let lines: Vec<&str> = first.lines().chain(second.lines()).collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        for column in ["VERSION_ID", "OUTCOME", "STATUS"] {
+            let at = lines[0].find(column).unwrap();
+            for row in &lines[1..] {
+                let before = &row[..at];
+                assert!(before.ends_with("  "), "{column} is not aligned:\n{}", lines.join("\n"));
+                assert!(!row[at..].starts_with(' '), "{column} is not aligned:\n{}", lines.join("\n"));
+            }
+        }
     }
 
     #[test]
