@@ -7,6 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
+use std::time::Duration;
 
 use assert_cmd::Command;
 use modelarts_emulator::{
@@ -890,4 +891,38 @@ fn logs_keep_colour_on_a_terminal_and_only_colour() {
     };
     assert!(plain.contains("\\e[33mWARN\\e[0m"), "{plain:?}");
     assert!(!plain.contains("\u{1b}[33m"), "{plain:?}");
+}
+
+/// On a terminal, a batch stop's progress counts the stops answered and accepted, then the jobs
+/// found stopped: while the versions take a second to die, every stop already shows as accepted
+/// (the bar used to sit at 0/N until each wait ended).
+#[test]
+fn batch_progress_counts_accepted_stops_then_stopped_jobs() {
+    let env = Env::start(
+        EmulatorConfig::default()
+            .jobs((1..=3).map(|j| JobSeed::new(j).version(VersionSeed::new(10 + j))))
+            .kill_after(Duration::from_millis(1500)),
+    );
+    let file = env.home.path().join("targets.txt");
+    std::fs::write(&file, "1 11\n2 12\n3 13\n").unwrap();
+    let c = env.emulator().credentials();
+    let command = format!(
+        "{BIN} --endpoint-url {} --ca-bundle {} --project-id {} training-job stop --from-file {} --wait --yes",
+        env.emulator().endpoint(),
+        env.ca().display(),
+        env.emulator().project_id(),
+        file.display()
+    );
+    let vars = [
+        ("HUAWEICLOUD_SDK_AK", c.access_key.as_str()),
+        ("HUAWEICLOUD_SDK_SK", c.secret_key.as_str()),
+        ("TERM", "xterm"),
+    ];
+    let Some((screen, code)) = on_pty(&command, 160, &vars) else { return };
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains("3/3") && screen.contains("3 accepted · 0 stopped"),
+        "no frame with every stop accepted:\n{screen}"
+    );
+    assert!(screen.contains("3 job(s): 3 stopped"), "{screen}");
 }

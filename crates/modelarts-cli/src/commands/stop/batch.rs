@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use modelarts_protocol::target::{JobRef, TargetSummary};
 use modelarts_protocol::waiter::WaitOptions;
-use modelarts_sdk::{BatchEvent, BatchOptions, BatchOutcome, StopOptions};
+use modelarts_sdk::{BatchEvent, BatchOptions, BatchOutcome, StopOptions, StopOutcome};
 
 use super::super::{Context, dry_run};
 use super::prompt::confirm;
@@ -26,6 +26,40 @@ struct BatchShared<'o> {
     finished: Vec<bool>,
     worst: ExitStatus,
     write_error: Option<io::Error>,
+    /// Progress: the targets whose stop was answered (the bar's position), the stops accepted
+    /// and the targets found stopped.
+    progress: Progress,
+}
+
+/// What the progress bar counts.
+#[derive(Debug)]
+struct Progress {
+    answered: Vec<bool>,
+    accepted: usize,
+    stopped: usize,
+    waiting: bool,
+}
+
+impl Progress {
+    /// Marks `index` answered: whether it was not before (the bar moves).
+    fn answer(&mut self, index: usize) -> bool {
+        match self.answered.get_mut(index) {
+            Some(seen @ false) => {
+                *seen = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The bar's suffix: `3 accepted · 1 stopped` while waiting, `3 accepted` otherwise.
+    fn counts(&self) -> String {
+        if self.waiting {
+            format!("{} accepted · {} stopped", self.accepted, self.stopped)
+        } else {
+            format!("{} accepted", self.accepted)
+        }
+    }
 }
 
 /// Stops `targets` (after the confirmation): `from_file` for a `--from-file` list; `listed`, the
@@ -66,6 +100,7 @@ pub(super) async fn stop_batch(
         finished: vec![false; total],
         worst: ExitStatus::Success,
         write_error: None,
+        progress: Progress { answered: vec![false; total], accepted: 0, stopped: 0, waiting: wait.is_some() },
     });
     let record = |outcome: OutcomeDoc, index: usize| {
         let Ok(mut s) = shared.lock() else { return };
@@ -81,14 +116,31 @@ pub(super) async fn stop_batch(
                 s.write_error = Some(e);
             }
         }
-        bar.inc(1);
-    };
-    let on_event = |event: &BatchEvent<'_>| {
-        if let BatchEvent::Finished { index, outcome } = event
-            && let Some(target) = targets.get(*index)
-        {
-            record(batch_outcome(target, outcome), *index);
+        if matches!(outcome.outcome, "stopped" | "already_stopped") {
+            s.progress.stopped += 1;
         }
+        if s.progress.answer(index) {
+            bar.inc(1);
+        }
+        bar.set_prefix(s.progress.counts());
+    };
+    let on_event = |event: &BatchEvent<'_>| match event {
+        BatchEvent::StopDone { index, result } => {
+            let Ok(mut s) = shared.lock() else { return };
+            if matches!(result, Ok(StopOutcome::Accepted)) {
+                s.progress.accepted += 1;
+            }
+            if s.progress.answer(*index) {
+                bar.inc(1);
+            }
+            bar.set_prefix(s.progress.counts());
+        }
+        BatchEvent::Finished { index, outcome } => {
+            if let Some(target) = targets.get(*index) {
+                record(batch_outcome(target, outcome), *index);
+            }
+        }
+        _ => {}
     };
     let options = BatchOptions {
         concurrency: usize::try_from(args.concurrency).unwrap_or(modelarts_sdk::DEFAULT_BATCH_CONCURRENCY),
