@@ -36,6 +36,56 @@ pub(crate) const JOB_FIELDS: &[(&str, &str, &str)] = &[
     ("version_count", "integer or null", "number of versions"),
 ];
 
+/// A v2 job (`show UUID`, `items[]` of `list --api v2`, and of `list` for a v2 job): the service's
+/// document as sent (unknown fields dropped), `api`, and an ISO 8601 twin beside each time.
+pub(crate) const V2_JOB_FIELDS: &[(&str, &str, &str)] = &[
+    ("api", "string", "`v2`"),
+    ("kind", "string or null", "the job's kind (`job`)"),
+    ("metadata.id", "string or null", "the job's ID, a UUID, exactly as the service sent it"),
+    ("metadata.name", "string or null", "the job's name"),
+    ("metadata.workspace_id", "string or null", "the workspace (`0`: the default one)"),
+    ("metadata.description", "string or null", "the job's description"),
+    ("metadata.create_time", "integer or null", "creation time, epoch milliseconds"),
+    (
+        "metadata.create_time_iso",
+        "string or null",
+        "the same in ISO 8601 UTC; null when absent, 0, negative or after 9999-12-31",
+    ),
+    ("metadata.user_name", "string or null", "the user who created it"),
+    (
+        "status.phase",
+        "string or null",
+        "the phase: `Creating`, `Pending`, `Running`, `Terminating`, `Terminated`, `Completed`, `Failed`, `Abnormal`, … (an unknown phase as sent)",
+    ),
+    ("status.secondary_phase", "string or null", "the finer phase the service sends"),
+    ("status.duration", "integer or null", "run time, milliseconds"),
+    ("status.start_time", "integer or null", "start time, epoch milliseconds"),
+    ("status.start_time_iso", "string or null", "the same in ISO 8601 UTC"),
+    ("status.tasks", "array of strings", "the job's tasks (`worker-0`, …), for `logs --task`"),
+    (
+        "status.task_statuses",
+        "array of objects",
+        "per task: `task`, `exit_code` (integer or null), `message`",
+    ),
+    ("spec.resource.flavor_id", "string or null", "the resource flavor"),
+    ("spec.resource.node_count", "integer or null", "the number of nodes"),
+    ("spec.resource.pool_id", "string or null", "the dedicated pool, if any"),
+];
+
+/// One event of `events` (`events[]`, or one line of `-o jsonl`).
+pub(crate) const EVENT_FIELDS: &[(&str, &str, &str)] = &[
+    ("time", "integer or null", "when it happened, epoch milliseconds; null when the service sent no number"),
+    ("time_iso", "string or null", "the same in ISO 8601 UTC"),
+    (
+        "time_raw",
+        "string or null",
+        "the time exactly as the service sent it (a number's digits, or a date text)",
+    ),
+    ("level", "string or null", "`Info`, `Warning` or `Error`"),
+    ("source", "string or null", "`K8S`, `Job` or `Task`"),
+    ("message", "string or null", "what happened"),
+];
+
 /// One outcome of `stop` (single or batch: the same fields; `line` only with `--from-file`).
 pub(crate) const OUTCOME_FIELDS: &[(&str, &str, &str)] = &[
     ("schema_version", "integer", "the version of this schema (2); raised when a field's meaning changes"),
@@ -89,22 +139,33 @@ pub(crate) const ERROR_FIELDS: &[(&str, &str, &str)] = &[
 /// Every documented document, in page order.
 pub(crate) const DOCUMENTS: &[JsonDoc] = &[
     JsonDoc {
-        title: "`training-job list` (one page)",
-        intro: "`-o json`: one document `{job_total_count, job_count_limit, quotas, page, jobs}`; the three \
-                counts are the service's (integers or null), `page` the page shown, `jobs` an array of jobs. \
-                `-o jsonl`: one job per line.",
-        fields: JOB_FIELDS,
-    },
-    JsonDoc {
-        title: "`training-job list --all`",
-        intro: "Printed as the pages arrive. `-o json`: one document `{\"jobs\":[…],\"complete\":…,\"job_total_count\":N}`, \
-                written as it goes: `job_total_count` is the number of jobs printed, `complete` is false when the \
-                walk failed part-way (the error is on stderr, the exit status says which). `-o jsonl`: one job \
-                per line. A job has the fields above.",
+        title: "`training-job list` (both APIs, the default)",
+        intro: "`-o json`: one document `{apis_read, workspaces_read, items, complete}`: the APIs read (`v2`, \
+                `v1`), the v2 workspaces read, the jobs of both newest first, and `complete`, false when one \
+                API's part failed (the error is on stderr, the exit status says which). An item is a v1 job \
+                (the fields below, with `\"api\": \"v1\"`) or a v2 job (the v2 fields below). With `--all`: \
+                `{items, apis_read, complete}`, written as the pages arrive. `-o jsonl`: one item per line.",
         fields: &[],
     },
     JsonDoc {
-        title: "`training-job show`, `training-job versions`",
+        title: "`training-job list --api v1` (one page), a v1 job",
+        intro: "`-o json`: one document `{job_total_count, job_count_limit, quotas, page, jobs}`; the three \
+                counts are the service's (integers or null), `page` the page shown, `jobs` an array of jobs. \
+                With `--all`: `{jobs, complete, job_total_count}`, written as the pages arrive \
+                (`job_total_count` is the number of jobs printed; `complete` is false when the walk failed \
+                part-way). `-o jsonl`: one job per line.",
+        fields: JOB_FIELDS,
+    },
+    JsonDoc {
+        title: "`training-job list --api v2` (one page), `training-job show UUID`: a v2 job",
+        intro: "`list --api v2 -o json`: `{api, total, count, limit, offset, page, items}` (the service's \
+                counts, the offset sent, the page shown, the jobs); with `--all`: `{api, items, total, \
+                complete}` as the pages arrive. `show UUID`: the job alone. `-o jsonl`: one job per line. Nested \
+                fields are written `object.field`.",
+        fields: V2_JOB_FIELDS,
+    },
+    JsonDoc {
+        title: "`training-job show JOB_ID --version V`, `training-job versions`",
         intro: "`show`: the version detail, every field as the service sent it (`job_id`, `version_id`, \
                 `version_name`, `status`, `create_time`, `start_time`, `duration`, `engine_name`, `spec_code`, \
                 `data_url`, `train_url`, `log_url`, … see the ModelArts API reference), plus `status_name`, \
@@ -128,14 +189,19 @@ pub(crate) const DOCUMENTS: &[JsonDoc] = &[
         fields: &[],
     },
     JsonDoc {
-        title: "`training-job logs`, `training-job events`",
-        intro: "`logs`: `-o json` prints `{\"lines\": [string]}`; `-o jsonl` (and `-o json` with `--follow`) one \
+        title: "`training-job logs`",
+        intro: "`-o json` prints `{\"lines\": [string]}`; `-o jsonl` (and `-o json` with `--follow`) one \
                 `{\"line\": string}` per line, exactly as the service sent it, and with `--follow` the events \
                 `{\"event\":\"stalled\",\"quiet_for_secs\",\"status\"}`, `{\"event\":\"gap\"}` (part of a v2 log \
-                was never seen), `{\"event\":\"ended\",\"status\"}` and `{\"event\":\"timed_out\",\"status\"}`; with `--url`, `{\"obs_url\": string}`. \
-                `events`: `{total, events: [{time, time_iso, level, source, message}]}`; `-o jsonl`: one event \
-                per line (`time` as the service sent it, `time_iso` when it is epoch milliseconds).",
+                was never seen), `{\"event\":\"ended\",\"status\"}` and `{\"event\":\"timed_out\",\"status\"}`; \
+                with `--url`, `{\"obs_url\": string}`.",
         fields: &[],
+    },
+    JsonDoc {
+        title: "`training-job events` (v2)",
+        intro: "`-o json`: `{total, events}` (`total` as the service counted, integer or null); `-o jsonl`: one \
+                event per line.",
+        fields: EVENT_FIELDS,
     },
     JsonDoc {
         title: "`configure list`",
@@ -198,6 +264,59 @@ mod tests {
         )
         .unwrap();
         assert_eq!(names(JOB_FIELDS), keys(&item_json(&job, job.status)));
+    }
+
+    /// The dotted paths of a document's fields: objects are walked, anything else is a leaf.
+    fn paths(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+        for (key, inner) in value.as_object().unwrap() {
+            let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            match inner {
+                serde_json::Value::Object(_) => paths(inner, &path, out),
+                _ => out.push(path),
+            }
+        }
+    }
+
+    #[test]
+    fn v2_job_fields_are_the_output() {
+        // Every field the client reads, as the service sends them (the emulator's shape).
+        let job: modelarts_protocol::v2::TrainingJob = serde_json::from_value(serde_json::json!({
+            "kind": "job",
+            "metadata": {"id": "3f2b1c9e-5a4d-4c1b-9e8f-0123456789ab", "name": "a", "workspace_id": "0",
+                         "description": "d", "create_time": 1_700_000_000_000_i64, "user_name": "u"},
+            "status": {"phase": "Running", "secondary_phase": "Running", "duration": 5, "start_time": 1_700_000_001_000_i64,
+                       "tasks": ["worker-0"], "task_statuses": [{"task": "worker-0", "exit_code": 0, "message": "m"}]},
+            "spec": {"resource": {"flavor_id": "f", "node_count": 1, "pool_id": "p"}}
+        }))
+        .unwrap();
+        let doc = crate::commands::v2_job_json(&job);
+        let mut found = Vec::new();
+        paths(&doc, "", &mut found);
+        found.sort();
+        assert_eq!(names(V2_JOB_FIELDS), found);
+        assert_eq!(doc["status"]["start_time_iso"], "2023-11-14T22:13:21.000Z");
+    }
+
+    #[test]
+    fn event_fields_are_the_output() {
+        for (time, want, iso) in [
+            (
+                Some("1700000000000"),
+                serde_json::json!(1_700_000_000_000_i64),
+                serde_json::json!("2023-11-14T22:13:20.000Z"),
+            ),
+            (Some("2024-05-01 12:00"), serde_json::Value::Null, serde_json::Value::Null),
+            (None, serde_json::Value::Null, serde_json::Value::Null),
+        ] {
+            let event: modelarts_protocol::v2::Event = serde_json::from_value(
+                serde_json::json!({"time": time, "level": "Info", "message": "m", "source": "Job"}),
+            )
+            .unwrap();
+            let doc = crate::commands::event_json(&event);
+            assert_eq!(names(EVENT_FIELDS), keys(&doc));
+            assert_eq!((&doc["time"], &doc["time_iso"]), (&want, &iso), "{time:?}");
+            assert_eq!(doc["time_raw"], serde_json::json!(time));
+        }
     }
 
     #[test]

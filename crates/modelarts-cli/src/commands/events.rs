@@ -46,19 +46,7 @@ pub(crate) async fn events(
         .list_events(query)
         .await
         .map_err(|e| Failure::sdk(format!("cannot list the events of job {id}"), &e))?;
-    let docs: Vec<Value> = list
-        .events
-        .iter()
-        .map(|e| {
-            let mut doc = json!({"time": e.time, "level": e.level, "source": e.source, "message": e.message});
-            if let (Some(t), Some(map)) =
-                (e.time.as_deref().and_then(|t| t.parse::<i64>().ok()), doc.as_object_mut())
-            {
-                map.insert("time_iso".into(), json!(iso_time(t)));
-            }
-            doc
-        })
-        .collect();
+    let docs: Vec<Value> = list.events.iter().map(event_json).collect();
     if out.is_jsonl() {
         for doc in &docs {
             out.json(doc).map_err(io_failure)?;
@@ -86,4 +74,19 @@ pub(crate) async fn events(
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// An event as JSON: `time` in epoch milliseconds when the service sent a number (or a string of
+/// digits), else `null`; `time_iso` its ISO 8601 twin; `time_raw` the text as sent (null when none).
+pub(crate) fn event_json(e: &modelarts_protocol::v2::Event) -> Value {
+    let raw = e.time.as_deref();
+    let epoch = raw.and_then(|t| t.trim().parse::<i64>().ok());
+    json!({
+        "time": epoch,
+        "time_iso": epoch.and_then(iso_time),
+        "time_raw": raw,
+        "level": e.level,
+        "source": e.source,
+        "message": e.message,
+    })
 }

@@ -21,8 +21,10 @@ pub(crate) fn job_json(job: &TrainingJob) -> Value {
     let mut value = serde_json::to_value(job).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut value {
         map.insert("api".into(), "v2".into());
-        if let Some(Value::Object(metadata)) = map.get_mut("metadata") {
-            insert_iso_times(metadata);
+        for part in ["metadata", "status"] {
+            if let Some(Value::Object(times)) = map.get_mut(part) {
+                insert_iso_times(times);
+            }
         }
     }
     value

@@ -9,6 +9,12 @@ mod events;
 mod inspect;
 mod inspect_v2;
 mod listing;
+
+/// The JSON of a v2 job and of an event, for the documentation's checks.
+#[cfg(test)]
+pub(crate) use events::event_json;
+#[cfg(test)]
+pub(crate) use inspect_v2::job_json as v2_job_json;
 mod logs;
 mod named;
 mod stop;
