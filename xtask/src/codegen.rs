@@ -1,6 +1,7 @@
 //! Generated files: `docs/cli.md` (checked by `cargo xtask ci`) and the `dist` artefacts.
 
 use std::fs;
+use std::path::{Path, PathBuf};
 
 use crate::process::{cargo, exec, root, target_dir};
 
@@ -41,5 +42,35 @@ pub(crate) fn dist() -> Result<(), String> {
             .map_err(|e| format!("copying {binary}: {e}"))?;
     }
     eprintln!("wrote {}", dist.display());
+    archive(&dist, &pages, &completions)
+}
+
+/// The release archive for the host: the binary, the man pages, the completions, the README,
+/// the changelog and the licences (see [`crate::release`]).
+fn archive(dist: &Path, pages: &[PathBuf], completions: &Path) -> Result<(), String> {
+    use crate::release::{Entry, host_target, write_archive};
+    let version = modelarts_cli::command().get_version().unwrap_or("0.0.0").to_owned();
+    let base = format!("modelarts-{version}-{}", host_target()?);
+    let mut entries =
+        vec![Entry { source: dist.join("modelarts"), name: "bin/modelarts".into(), executable: true }];
+    for page in pages {
+        let name = page.file_name().and_then(|n| n.to_str()).ok_or("a man page without a name")?;
+        entries.push(Entry { source: page.clone(), name: format!("man/man1/{name}"), executable: false });
+    }
+    let mut scripts: Vec<PathBuf> = fs::read_dir(completions)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    scripts.sort();
+    for script in scripts {
+        let name =
+            script.file_name().and_then(|n| n.to_str()).ok_or("a completion without a name")?.to_owned();
+        entries.push(Entry { source: script, name: format!("completions/{name}"), executable: false });
+    }
+    for doc in ["README.md", "CHANGELOG.md", "LICENSE-MIT", "LICENSE-APACHE"] {
+        entries.push(Entry { source: root().join(doc), name: doc.to_owned(), executable: false });
+    }
+    let path = write_archive(dist, &base, &entries)?;
+    eprintln!("wrote {} ({} files) and {}", path.display(), entries.len(), dist.join("SHA256SUMS").display());
     Ok(())
 }

@@ -12,6 +12,7 @@ mod demo;
 mod emulator;
 mod fuzz;
 mod process;
+mod release;
 mod soak;
 
 use std::process::ExitCode;
