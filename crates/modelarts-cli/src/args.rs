@@ -219,14 +219,7 @@ pub(crate) struct GlobalArgs {
     /// Agency to assume with the credentials (temporary keys); needs --agency-domain. A user name
     /// and password are read from HUAWEICLOUD_SDK_USERNAME/_PASSWORD/_DOMAIN_NAME or the profile
     /// only, never from the command line.
-    #[arg(
-        long,
-        global = true,
-        hide_short_help = true,
-        env = "MODELARTS_AGENCY_NAME",
-        value_name = "NAME",
-        requires = "agency_domain"
-    )]
+    #[arg(long, global = true, hide_short_help = true, env = "MODELARTS_AGENCY_NAME", value_name = "NAME")]
     pub(crate) agency_name: Option<String>,
 
     /// Account (domain) name that created the agency of --agency-name.
@@ -235,8 +228,7 @@ pub(crate) struct GlobalArgs {
         global = true,
         hide_short_help = true,
         env = "MODELARTS_AGENCY_DOMAIN",
-        value_name = "DOMAIN",
-        requires = "agency_name"
+        value_name = "DOMAIN"
     )]
     pub(crate) agency_domain: Option<String>,
 

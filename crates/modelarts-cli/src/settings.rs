@@ -128,14 +128,31 @@ pub(crate) fn builder(global: &GlobalArgs, sources: &Sources) -> ClientBuilder {
     builder
 }
 
+/// The agency flags come in pairs, each from its flag or its variable (`MODELARTS_AGENCY_NAME`
+/// with `--agency-domain` is a pair). Checked here, not with clap's `requires`, which does not
+/// count a global argument's variable (it refused that pair).
+fn check_agency_pair(global: &GlobalArgs) -> Result<(), Failure> {
+    match (&global.agency_name, &global.agency_domain) {
+        (Some(_), None) => Err(Failure::usage(
+            "--agency-name needs --agency-domain (or MODELARTS_AGENCY_DOMAIN): the account that created the agency",
+        )),
+        (None, Some(_)) => Err(Failure::usage(
+            "--agency-domain needs --agency-name (or MODELARTS_AGENCY_NAME): the agency to assume",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Builds the client, or a configuration failure (exit 3).
 pub(crate) fn client(global: &GlobalArgs, sources: &Sources) -> Result<Client, Failure> {
+    check_agency_pair(global)?;
     builder(global, sources).build().map_err(|e| Failure::sdk("cannot set up the ModelArts client", &e))
 }
 
 /// Builds the client with the calls its identity needs (login, metadata, agency, project lookup),
 /// or the failure.
 pub(crate) async fn connect(global: &GlobalArgs, sources: &Sources) -> Result<Client, Failure> {
+    check_agency_pair(global)?;
     builder(global, sources)
         .connect()
         .await

@@ -287,6 +287,17 @@ fn an_agency_from_the_command_line_is_assumed_once() {
     half.args(["--agency-name", "emulator-agency", "training-job", "list"]);
     let r = run(half, 2);
     assert!(r.stderr.contains("--agency-domain"), "{}", r.stderr);
+
+    // The name from its variable and the domain from its flag are a pair (clap refused it).
+    let mut mixed = with_keys(&env);
+    mixed.env("MODELARTS_AGENCY_NAME", "emulator-agency").args([
+        "--agency-domain",
+        "emulator-domain",
+        "training-job",
+        "list",
+    ]);
+    run(mixed, 0);
+    assert_eq!(routes(&env, Route::IamSecurityTokens), 2);
 }
 
 #[test]
