@@ -74,7 +74,7 @@ pub use time::{Clock, Sleep, Sleeper, SystemClock, TokioSleeper};
 pub use v2::{DEFAULT_V2_PAGE_SIZE, TerminateAndWait, V2ListQuery};
 pub use wait::{StopAndWait, TargetEnd};
 
-pub use modelarts_http::{BlockingHttpSend, HttpSend, SendError};
+pub use modelarts_http::{BlockingHttpSend, HttpSend, SendError, TlsRejection};
 pub use modelarts_protocol::USER_AGENT;
 pub use modelarts_protocol::auth::{Auth, IamToken};
 pub use modelarts_protocol::endpoint::Endpoint;

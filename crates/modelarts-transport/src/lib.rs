@@ -66,6 +66,7 @@ pub use crate::error::{BuildError, Error, ErrorKind};
 pub use crate::proxy::ProxyConfig;
 pub use crate::tls::MAX_CA_BUNDLE_BYTES;
 pub use crate::transport::HttpsTransport;
+pub use modelarts_http::TlsRejection;
 
 /// Sends one HTTP request and returns the whole response: the seam the SDK is generic over.
 ///
@@ -127,6 +128,10 @@ impl modelarts_http::SendError for Error {
 
     fn is_tls_rejected(&self) -> bool {
         self.is_tls()
+    }
+
+    fn tls_rejection(&self) -> Option<modelarts_http::TlsRejection> {
+        Error::tls_rejection(self)
     }
 
     fn is_proxy_auth_rejected(&self) -> bool {

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{Request, Response, StatusCode, Version};
 use http_body_util::Full;
-use modelarts_transport::{BuildError, ErrorKind, HttpSend, HttpsTransport, ProxyConfig, TransportConfig};
+use modelarts_transport::{
+    BuildError, ErrorKind, HttpSend, HttpsTransport, ProxyConfig, TlsRejection, TransportConfig,
+};
 use support::{Fault, H1_ONLY, H2_AND_H1, Pki, Seen};
 
 /// Direct connections, a 5 s attempt bound, no CA bundle.
@@ -135,6 +137,7 @@ async fn an_untrusted_certificate_is_refused_before_sending() {
 
     assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
     assert!(err.is_tls());
+    assert_eq!(err.tls_rejection(), Some(TlsRejection::UnknownIssuer), "{err:?}");
     assert!(!err.may_have_reached_server());
     assert!(server.seen().is_empty());
 }
@@ -151,6 +154,7 @@ async fn a_certificate_for_another_name_is_refused() {
         .expect_err("name mismatch");
 
     assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
+    assert_eq!(err.tls_rejection(), Some(TlsRejection::WrongHost), "{err:?}");
     assert!(!err.may_have_reached_server());
     assert!(server.seen().is_empty());
 }
