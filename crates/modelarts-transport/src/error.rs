@@ -73,7 +73,7 @@ pub struct Error {
 }
 
 impl Error {
-    /// Creates an error, for fakes and other [`HttpSend`](crate::HttpSend) implementations.
+    /// Creates an error, for fakes and other [`modelarts_http::HttpSend`] implementations.
     ///
     /// `may_have_reached_server` must be `true` unless the request provably never left the
     /// client, because callers use it to decide whether retrying a non-idempotent request is
