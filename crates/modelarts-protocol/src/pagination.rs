@@ -152,6 +152,9 @@ pub fn decide(page: PageCounts, bounds: WalkBounds) -> Result<PageStep, WalkErro
 }
 
 /// What to do after a page (of the v1 list or the v2 search).
+///
+/// Exhaustive on purpose: a driver must handle every step, so a new step is a breaking change by
+/// design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageStep {
     /// Fetch this page next: a page number for the v1 list, an `offset` for the v2 search.

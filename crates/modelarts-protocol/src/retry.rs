@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use crate::error::{ApiError, ErrorClass};
 
 /// What happened on one attempt, as far as retrying is concerned.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttemptOutcome<'a> {
     /// The transport failed. `may_have_reached_server` is false when the request provably never left
@@ -40,6 +41,7 @@ pub enum AttemptOutcome<'a> {
 }
 
 /// Why a retry is made; selects the backoff base and the token cost.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RetryKind {
     /// A network failure or a server error.
@@ -49,6 +51,9 @@ pub enum RetryKind {
 }
 
 /// What to do after a failed attempt.
+///
+/// Exhaustive on purpose: a driver must handle every step, so a new step is a breaking change by
+/// design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryDecision {
     /// Give the error to the caller.

@@ -31,6 +31,7 @@ use crate::status::JobStatus;
 use crate::{JobId, VersionId};
 
 /// What a status means for a stop.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StatusClass {
     /// Not stopping, not final: a stop is needed (running, pending, or a status not known to be
@@ -225,6 +226,9 @@ pub struct StopOptions {
 }
 
 /// What the driver of a [`SafeStop`] does next.
+///
+/// Exhaustive on purpose: a driver must handle every step, so a new step is a breaking change by
+/// design.
 #[derive(Debug)]
 pub enum StopAction<S, E> {
     /// Run the stop operation through [`SafeStop::call_mut`] and feed its end to
@@ -239,6 +243,8 @@ pub enum StopAction<S, E> {
 }
 
 /// How a call ended, as a [`SafeStop`] takes it.
+///
+/// Exhaustive on purpose, as [`CallStep`]: these are its ends, and a driver must handle every one.
 #[derive(Debug)]
 pub enum CallEnd<T, E> {
     /// It succeeded.

@@ -42,6 +42,7 @@ impl Default for WaitOptions {
 
 /// What one poll found. `S` is the resource's status: a v1 [`JobStatus`] by default, or any
 /// [`StopStatus`] (a v2 job's [`PhaseStatus`](crate::v2::PhaseStatus)).
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PollResult<S = JobStatus> {
     /// The resource's status.
@@ -56,6 +57,7 @@ pub enum PollResult<S = JobStatus> {
 }
 
 /// What a poll found that does not end the wait (for [`Waiter::next_pending`]).
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pending {
     /// A status that is not final.
@@ -70,6 +72,9 @@ pub enum Pending {
 }
 
 /// What to do next.
+///
+/// Exhaustive on purpose: a driver must handle every step, so a new step is a breaking change by
+/// design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitStep<S = JobStatus> {
     /// The resource is stopped (v1 KILLED or CANCELED, v2 Terminated): the wait succeeded.

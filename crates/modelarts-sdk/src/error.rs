@@ -161,7 +161,9 @@ pub enum Error {
         #[source]
         refusal: ApiError,
     },
-    /// A bug: a task panicked. Only a batch reports this, for the one target whose task panicked.
+    /// A bug: a task panicked (only a batch reports this, for the one target whose task
+    /// panicked), or a failure of a kind a newer `modelarts-protocol` added that this SDK does not
+    /// know.
     #[error("internal error: {message}")]
     Internal {
         /// The panic message, if it was a string.
@@ -313,6 +315,11 @@ impl<E: SendError + Send + Sync + 'static> From<CallError<E>> for Error {
             AttemptError::Transport(source) => {
                 Error::Transport { source: TransportError::new(source), attempts }
             }
+            // A failure the protocol crate added after this SDK: an error, never a success, named
+            // by kind only (its fields may hold what an error must not show).
+            _ => Error::Internal {
+                message: format!("an attempt failed in a way this SDK does not know ({attempts} attempt(s))"),
+            },
         }
     }
 }

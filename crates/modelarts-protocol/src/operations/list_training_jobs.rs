@@ -57,6 +57,8 @@ impl SortBy {
 }
 
 /// Sort order.
+///
+/// Exhaustive on purpose: a sort order is ascending or descending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Order {
     /// Ascending (the API's default).
