@@ -219,10 +219,23 @@ pub struct StopFailure<S, E> {
 }
 
 /// Options of a stop.
+///
+/// New fields may be added: start from [`StopOptions::default()`] and change what you need with the
+/// `with_*` setters.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StopOptions {
     /// A refused stop is a failure as the service said it: no status is read to interpret it.
     pub strict: bool,
+}
+
+impl StopOptions {
+    /// Sets [`strict`](Self::strict).
+    #[must_use]
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
 }
 
 /// What the driver of a [`SafeStop`] does next.

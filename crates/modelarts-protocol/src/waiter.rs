@@ -20,6 +20,10 @@ use crate::status::JobStatus;
 use crate::stop::{StatusClass, StopStatus};
 
 /// Limits of a wait. Defaults: 2 s minimum delay, 30 s maximum delay, 30 min in all.
+///
+/// New fields may be added: start from [`WaitOptions::default()`] and change what you need with the
+/// `with_*` setters.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WaitOptions {
     /// Give up after this long.
@@ -37,6 +41,29 @@ impl Default for WaitOptions {
             min_delay: Duration::from_secs(2),
             max_delay: Duration::from_secs(30),
         }
+    }
+}
+
+impl WaitOptions {
+    /// Sets [`max_wait`](Self::max_wait).
+    #[must_use]
+    pub fn with_max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
+        self
+    }
+
+    /// Sets [`min_delay`](Self::min_delay).
+    #[must_use]
+    pub fn with_min_delay(mut self, min_delay: Duration) -> Self {
+        self.min_delay = min_delay;
+        self
+    }
+
+    /// Sets [`max_delay`](Self::max_delay).
+    #[must_use]
+    pub fn with_max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = max_delay;
+        self
     }
 }
 

@@ -26,10 +26,10 @@
 //! use modelarts_transport::{HttpsTransport, ProxyConfig, TransportConfig};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let mut config = TransportConfig::default();
-//! config.attempt_timeout = Duration::from_secs(10);
-//! config.ca_bundle = Some("/etc/ssl/my-company-ca.pem".into());
-//! config.proxy = ProxyConfig::FromEnv;
+//! let config = TransportConfig::default()
+//!     .with_attempt_timeout(Duration::from_secs(10))
+//!     .with_ca_bundle("/etc/ssl/my-company-ca.pem")
+//!     .with_proxy(ProxyConfig::FromEnv);
 //! let transport = HttpsTransport::new(config)?;
 //!
 //! let request = http::Request::post("https://modelarts.eu-de.otc.t-systems.com/v1/p/x")

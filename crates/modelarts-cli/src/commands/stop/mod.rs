@@ -152,7 +152,7 @@ async fn stop_one(
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
     let client = ctx.client()?;
-    let options = StopOptions { strict };
+    let options = StopOptions::default().with_strict(strict);
     if ctx.global.dry_run {
         let t = target.clone();
         return dry_run(&client, |c| async move { stop_target(&c, &t, options).await }, out).await;
