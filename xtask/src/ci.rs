@@ -45,6 +45,7 @@ pub(crate) fn run(no_test: bool) -> Result<(), String> {
     exec(cargo().args(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     wasm_build()?;
     crate::codegen::run(true)?;
+    package_check()?;
     eprintln!("xtask ci: all checks passed");
     Ok(())
 }
@@ -99,4 +100,51 @@ fn target_installed(target: &str) -> bool {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
     sysroot
         .is_some_and(|root| std::path::Path::new(&root).join("lib/rustlib").join(target).join("lib").is_dir())
+}
+
+/// The workspace's `[profile.dev]` settings (root `Cargo.toml`), given again to `cargo package`:
+/// its verification builds are ephemeral workspaces without the root's profiles, and with other
+/// settings they would compile every dependency anew beside the ones already built.
+const DEV_PROFILE: &[&str] =
+    &["profile.dev.debug=\"line-tables-only\"", "profile.dev.package.\"*\".debug=false"];
+
+/// Every publishable crate packages, and each package builds from its packaged files alone.
+///
+/// `cargo package` packages the crates together and verifies each against the others' packages
+/// through a local registry overlay, so the path dependencies between them need no release on
+/// crates.io. It runs offline (the builds before it filled the cache), in the workspace's target
+/// directory with the workspace's dev profile and no incremental caches, so only the packaged
+/// crates and a few dependencies built with other features are compiled; `target/package` keeps
+/// the `.crate` files (about 0.5 MB) and their sources.
+pub(crate) fn package_check() -> Result<(), String> {
+    let crates = publishable_crates()?;
+    let mut cmd = cargo();
+    cmd.args(["package", "--offline"]).env("CARGO_INCREMENTAL", "0");
+    for name in &crates {
+        cmd.args(["-p", name]);
+    }
+    for setting in DEV_PROFILE {
+        cmd.args(["--config", setting]);
+    }
+    exec(&mut cmd)?;
+    eprintln!("package: {} package and build from their packages", crates.join(", "));
+    Ok(())
+}
+
+/// The workspace's crates without `publish = false`, as `cargo metadata` lists them.
+fn publishable_crates() -> Result<Vec<String>, String> {
+    let metadata = output(cargo().args(["metadata", "--format-version", "1", "--no-deps", "--offline"]))?;
+    let metadata: serde_json::Value =
+        serde_json::from_str(&metadata).map_err(|e| format!("cargo metadata is not JSON: {e}"))?;
+    let crates: Vec<String> = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| !p["publish"].as_array().is_some_and(Vec::is_empty))
+        .filter_map(|p| p["name"].as_str().map(str::to_owned))
+        .collect();
+    if crates.is_empty() {
+        return Err("cargo metadata lists no publishable crate".to_owned());
+    }
+    Ok(crates)
 }

@@ -29,12 +29,15 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Everything CI checks: fmt, clippy, tests, docs, dependency rules, generated files.
+    /// Everything CI checks: fmt, clippy, tests, docs, dependency rules, generated files, and that
+    /// every publishable crate packages and builds from its package.
     Ci {
         /// Skip `cargo test --workspace` (when it already ran).
         #[arg(long)]
         no_test: bool,
     },
+    /// Package every publishable crate and build each from its package (a step of `ci`).
+    Package,
     /// Start the emulator over HTTPS with running jobs and stop one with the real `modelarts` binary.
     Demo {
         /// Use release builds.
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let result = match args.task {
         Task::Ci { no_test } => ci::run(no_test),
+        Task::Package => ci::package_check(),
         Task::Demo { release } => demo::run(release),
         Task::Conformance => conformance::run(),
         Task::Codegen { check } => codegen::run(check),

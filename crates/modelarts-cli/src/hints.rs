@@ -7,7 +7,7 @@
 use std::error::Error as StdError;
 
 use modelarts_protocol::endpoint::EndpointError;
-use modelarts_sdk::{Error as SdkError, ResolvedConfig};
+use modelarts_sdk::{Error as SdkError, ResolvedConfig, TlsRejection};
 
 use crate::args::known_regions;
 
@@ -18,21 +18,9 @@ pub(crate) fn for_error(error: &SdkError) -> Vec<String> {
         hints.push(region_hint(&region));
     }
     if let SdkError::Transport { source, .. } = error
-        && source.is_tls_rejected()
+        && let Some(hint) = source.tls_rejection().and_then(tls_hint)
     {
-        let text = chain_text(error);
-        if text.contains("UnknownIssuer") {
-            hints.push(
-                "the server's certificate comes from a CA this machine does not trust: behind a TLS-inspecting \
-                 proxy or with a private endpoint, pass that CA with --ca-bundle FILE (or MODELARTS_CA_BUNDLE); \
-                 check that --endpoint-url names the right host"
-                    .to_owned(),
-            );
-        } else if text.contains("xpired") || text.contains("NotValidYet") {
-            hints.push("check this machine's clock, then the server's certificate dates".to_owned());
-        } else if text.contains("NotValidForName") || text.contains("not valid for name") {
-            hints.push("the certificate is for another host: check --endpoint-url or --region".to_owned());
-        }
+        hints.push(hint.to_owned());
     }
     if matches!(error, SdkError::Credentials { .. }) {
         hints.push(
@@ -118,15 +106,24 @@ pub(crate) fn region_hint(region: &str) -> String {
     }
 }
 
-fn chain_text(error: &SdkError) -> String {
-    let mut text = String::new();
-    let mut next: Option<&(dyn StdError + 'static)> = Some(error);
-    while let Some(e) = next {
-        text.push_str(&e.to_string());
-        text.push('\n');
-        next = e.source();
+/// What to check after the TLS handshake rejected the server, by the transport's typed reason;
+/// none for a reason it does not name (the error's cause chain says what it knows).
+fn tls_hint(rejection: TlsRejection) -> Option<&'static str> {
+    match rejection {
+        TlsRejection::UnknownIssuer => Some(
+            "the server's certificate comes from a CA this machine does not trust: behind a TLS-inspecting \
+             proxy or with a private endpoint, pass that CA with --ca-bundle FILE (or MODELARTS_CA_BUNDLE); \
+             check that --endpoint-url names the right host",
+        ),
+        TlsRejection::Expired | TlsRejection::NotYetValid => {
+            Some("check this machine's clock, then the server's certificate dates")
+        }
+        TlsRejection::WrongHost => {
+            Some("the certificate is for another host: check --endpoint-url or --region")
+        }
+        // `Other` and reasons added later: no remedy to suggest beyond the error itself.
+        _ => None,
     }
-    text
 }
 
 #[cfg(test)]
@@ -140,6 +137,52 @@ mod tests {
         assert!(region_hint("EU-DE ").starts_with("did you mean --region eu-de?"));
         let far = region_hint("mars");
         assert!(far.starts_with("pick one of the known regions above"), "{far}");
+    }
+
+    #[test]
+    fn tls_rejections_get_their_remedy() {
+        #[derive(Debug)]
+        struct Rejected(Option<TlsRejection>);
+        impl std::fmt::Display for Rejected {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                // Words that once chose the hint: the typed reason alone decides now.
+                f.write_str("UnknownIssuer expired NotValidForName")
+            }
+        }
+        impl StdError for Rejected {}
+        impl modelarts_sdk::SendError for Rejected {
+            fn may_have_reached_server(&self) -> bool {
+                false
+            }
+            fn is_tls_rejected(&self) -> bool {
+                true
+            }
+            fn tls_rejection(&self) -> Option<TlsRejection> {
+                self.0
+            }
+        }
+        let cases = [
+            (Some(TlsRejection::UnknownIssuer), Some("--ca-bundle FILE")),
+            (Some(TlsRejection::Expired), Some("check this machine's clock")),
+            (Some(TlsRejection::NotYetValid), Some("check this machine's clock")),
+            (Some(TlsRejection::WrongHost), Some("the certificate is for another host")),
+            (Some(TlsRejection::Other), None),
+            (None, None),
+        ];
+        for (rejection, expected) in cases {
+            let error = SdkError::Transport {
+                source: modelarts_sdk::TransportError::new(Rejected(rejection)),
+                attempts: 1,
+            };
+            let hints = for_error(&error);
+            match expected {
+                Some(words) => {
+                    assert_eq!(hints.len(), 1, "{rejection:?}: {hints:?}");
+                    assert!(hints[0].contains(words), "{rejection:?}: {hints:?}");
+                }
+                None => assert!(hints.is_empty(), "{rejection:?}: {hints:?}"),
+            }
+        }
     }
 
     #[test]

@@ -381,10 +381,10 @@ const NOT_FOUND: &str = "HTTP/1.1 400 Bad Request\r\ncontent-type: application/j
 #[test]
 fn tls_refuses_bad_certificates_and_insecure_warns() {
     let home = tempfile::tempdir().unwrap();
-    for (case, reason) in [
-        (CertCase::Expired, "expired"),
-        (CertCase::WrongHost, "not valid for name"),
-        (CertCase::UntrustedCa, "UnknownIssuer"),
+    for (case, reason, hint) in [
+        (CertCase::Expired, "expired", "hint: check this machine's clock"),
+        (CertCase::WrongHost, "not valid for name", "hint: the certificate is for another host"),
+        (CertCase::UntrustedCa, "UnknownIssuer", "pass that CA with --ca-bundle FILE"),
     ] {
         let server = TestServer::tls(case, NOT_FOUND).unwrap();
         let r = show_against(&server, home.path(), &[]);
@@ -394,6 +394,7 @@ fn tls_refuses_bad_certificates_and_insecure_warns() {
         assert_eq!(r.code, 3, "{case:?}: exit 3 (trust configuration)");
         assert!(r.stderr.contains("TLS handshake"), "{case:?}:\n{}", r.stderr);
         assert!(r.stderr.contains(reason), "{case:?}: the reason is named:\n{}", r.stderr);
+        assert!(r.stderr.contains(hint), "{case:?}: the typed reason picks the hint:\n{}", r.stderr);
     }
     // --insecure accepts the bad certificate, and says so.
     let server = TestServer::tls(CertCase::Expired, NOT_FOUND).unwrap();

@@ -51,6 +51,16 @@ pub trait SendError: std::error::Error {
         false
     }
 
+    /// Why the TLS handshake rejected the server, when it did ([`is_tls_rejected`]): what a
+    /// caller tells its user to check. Default: [`TlsRejection::Other`] for a TLS rejection (the
+    /// reason unknown), `None` otherwise; a client that knows the reason overrides it, and keeps
+    /// [`is_tls_rejected`] true whenever this is `Some`.
+    ///
+    /// [`is_tls_rejected`]: SendError::is_tls_rejected
+    fn tls_rejection(&self) -> Option<TlsRejection> {
+        self.is_tls_rejected().then_some(TlsRejection::Other)
+    }
+
     /// Whether a proxy refused the request for want of (valid) proxy credentials (407): a
     /// configuration failure, never retried. Default: false.
     fn is_proxy_auth_rejected(&self) -> bool {
@@ -62,6 +72,28 @@ pub trait SendError: std::error::Error {
     fn is_oversized(&self) -> bool {
         false
     }
+}
+
+/// Why the TLS handshake rejected the server ([`SendError::tls_rejection`]): each reason has its
+/// own remedy (trust a CA, set the clock, use the right host name).
+///
+/// New reasons may be added; match with a wildcard arm, which should treat the rejection as
+/// [`Other`](TlsRejection::Other).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TlsRejection {
+    /// The certificate chain does not lead to a trusted CA (a private CA, a TLS-inspecting proxy,
+    /// a self-signed certificate).
+    UnknownIssuer,
+    /// The certificate has expired (or this machine's clock is ahead).
+    Expired,
+    /// The certificate is not valid yet (or this machine's clock is behind).
+    NotYetValid,
+    /// The certificate is valid, but for other host names than the one connected to.
+    WrongHost,
+    /// Another rejection: another certificate defect, no common protocol version or cipher suite,
+    /// an alert from the server, or a reason the client does not tell.
+    Other,
 }
 
 /// Sends one request and reads the whole response, asynchronously.
@@ -171,6 +203,28 @@ mod tests {
         let post = http::Request::post("/stop").body(Bytes::new()).unwrap();
         let error = BlockingHttpSend::send(&answers, post).unwrap_err();
         assert!(error.may_have_reached_server() && !error.is_tls_rejected());
+        assert_eq!(error.tls_rejection(), None);
+    }
+
+    #[test]
+    fn a_tls_rejection_without_a_reason_is_other() {
+        #[derive(Debug)]
+        struct Handshake;
+        impl std::fmt::Display for Handshake {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("handshake failed")
+            }
+        }
+        impl std::error::Error for Handshake {}
+        impl SendError for Handshake {
+            fn may_have_reached_server(&self) -> bool {
+                false
+            }
+            fn is_tls_rejected(&self) -> bool {
+                true
+            }
+        }
+        assert_eq!(Handshake.tls_rejection(), Some(TlsRejection::Other));
     }
 
     #[test]

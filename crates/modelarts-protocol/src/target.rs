@@ -29,6 +29,9 @@ use crate::v1::status::JobStatus;
 use crate::v2::{JobName, JobNameError, PhaseStatus, TrainingJob, TrainingJobId, TrainingJobIdError};
 
 /// The two training-job APIs.
+///
+/// Exhaustive on purpose: a third API is a breaking change by design, since every caller must
+/// decide how to reach it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ApiVersion {
     /// The historical API: numeric job and version IDs (`/v1/{project}/training-jobs/{job}/versions/{version}`).
@@ -65,6 +68,8 @@ impl FromStr for ApiVersion {
 }
 
 /// One training job of either API: a v1 job version or a v2 job.
+///
+/// Exhaustive on purpose, as [`ApiVersion`]: a job of a third API is a breaking change by design.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum JobRef {
     /// A v1 training-job version.
@@ -140,6 +145,8 @@ impl JobRef {
 }
 
 /// What a user's argument names: a job of either API by its ID, or a v2 job by its name.
+///
+/// Exhaustive on purpose: an argument names a job by its ID or by its name; a caller handles both.
 ///
 /// ```
 /// use modelarts_protocol::target::{ApiVersion, JobArg};
@@ -264,6 +271,8 @@ impl fmt::Display for JobRef {
 }
 
 /// The status of a target of either API, as a batch of mixed targets carries it.
+///
+/// Exhaustive on purpose, as [`ApiVersion`]: a status of a third API is a breaking change by design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TargetStatus {
     /// A v1 version's status.

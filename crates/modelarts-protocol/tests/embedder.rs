@@ -180,11 +180,10 @@ fn a_blocking_embedder_stops_safely_and_waits_with_the_protocol_machines_only() 
         job_id: "10".parse().unwrap(),
         version_id: "20".parse().unwrap(),
     };
-    let wait = WaitOptions {
-        max_wait: Duration::from_secs(60),
-        min_delay: Duration::ZERO,
-        max_delay: Duration::ZERO,
-    };
+    let wait = WaitOptions::default()
+        .with_max_wait(Duration::from_secs(60))
+        .with_min_delay(Duration::ZERO)
+        .with_max_delay(Duration::ZERO);
     let (outcome, end) = embedder.stop_and_wait(&version, wait);
     // The lost answer was not taken as a failure, nor was the stop sent twice.
     assert_eq!(outcome, StopOutcome::ConfirmedByStatus(JobStatus::Killing));

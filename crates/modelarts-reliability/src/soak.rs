@@ -420,7 +420,7 @@ impl Batch {
             .collect::<Result<_, modelarts_protocol::ids::IdError>>()
             .map_err(|e| format!("invalid id: {e}"))?;
         let finished = Mutex::new(vec![0u32; targets.len()]);
-        let options = BatchOptions { concurrency: config.concurrency, wait: None, strict: false };
+        let options = BatchOptions::default().with_concurrency(config.concurrency);
         let batch = client
             .batch_stop(targets, options, |event| {
                 if let BatchEvent::Finished { index, .. } = event

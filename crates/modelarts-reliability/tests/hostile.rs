@@ -72,7 +72,7 @@ async fn endless_pages_end_at_the_page_bound() {
 async fn endless_large_pages_end_at_the_item_bound() {
     let server = HostileServer::start(|n, _| endless_page(n, 1000, 1_000_000_000_000)).unwrap();
     let client = client(&server, 1);
-    let query = ListQuery { per_page: Some(1000), ..ListQuery::default() };
+    let query = ListQuery::default().with_per_page(1000);
     let items: Vec<_> = client.list_training_jobs_all(query).collect().await;
     let last = items.last().unwrap();
     assert!(matches!(last, Err(Error::Walk(WalkError::TooManyItems { limit: 100_000, .. }))), "{last:?}");

@@ -117,15 +117,15 @@ fn read_targets(path: &str) -> Result<Vec<JobRef>, BoxError> {
 /// Stops every target, then prints the wall time and the outcome counts.
 async fn run(client: &Client, targets: Vec<JobRef>, concurrency: usize, wait: bool) -> Result<(), BoxError> {
     let n = targets.len();
-    let options = BatchOptions {
-        concurrency,
-        wait: wait.then(|| WaitOptions {
-            max_wait: Duration::from_secs(60),
-            min_delay: Duration::from_millis(50),
-            max_delay: Duration::from_millis(500),
-        }),
-        strict: false,
-    };
+    let mut options = BatchOptions::default().with_concurrency(concurrency);
+    if wait {
+        options = options.with_wait(
+            WaitOptions::default()
+                .with_max_wait(Duration::from_secs(60))
+                .with_min_delay(Duration::from_millis(50))
+                .with_max_delay(Duration::from_millis(500)),
+        );
+    }
 
     let started = Instant::now();
     let report = client.batch_stop(targets, options, |_| {}).await;

@@ -34,6 +34,10 @@ use crate::v2::V2ListQuery;
 pub const DEFAULT_BATCH_CONCURRENCY: usize = 16;
 
 /// Options of [`Client::batch_stop`].
+///
+/// New fields may be added: start from [`BatchOptions::default()`] and change what you need with
+/// the `with_*` setters.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchOptions {
     /// Targets in flight at once (at least 1). Default [`DEFAULT_BATCH_CONCURRENCY`].
@@ -47,6 +51,29 @@ pub struct BatchOptions {
 impl Default for BatchOptions {
     fn default() -> Self {
         Self { concurrency: DEFAULT_BATCH_CONCURRENCY, wait: None, strict: false }
+    }
+}
+
+impl BatchOptions {
+    /// Sets [`concurrency`](Self::concurrency).
+    #[must_use]
+    pub fn with_concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency;
+        self
+    }
+
+    /// Sets [`wait`](Self::wait).
+    #[must_use]
+    pub fn with_wait(mut self, wait: WaitOptions) -> Self {
+        self.wait = Some(wait);
+        self
+    }
+
+    /// Sets [`strict`](Self::strict).
+    #[must_use]
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 }
 
@@ -470,7 +497,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
             elapsed: self.inner.time.monotonic().saturating_sub(started),
         };
         notify(on_event, &BatchEvent::Started { index, target });
-        let stop_options = StopOptions { strict: options.strict };
+        let stop_options = StopOptions::default().with_strict(options.strict);
         let stop = self.stop_target(target, stop_options).await;
         notify(
             on_event,
@@ -603,7 +630,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         let mut paginator = Paginator::new(MAX_PER_PAGE);
         let mut page = paginator.first_page();
         loop {
-            let query = ListQuery { page: Some(page), per_page: Some(MAX_PER_PAGE), ..ListQuery::default() };
+            let query = ListQuery::default().with_page(page).with_per_page(MAX_PER_PAGE);
             let list = match self.list_training_jobs(query).await {
                 Ok(list) => list,
                 Err(e) => {
@@ -668,11 +695,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         let mut paginator = V2Paginator::new(V2_MAX_LIMIT, OffsetMode::PageIndex);
         let mut offset = paginator.first_offset();
         loop {
-            let query = V2ListQuery {
-                offset: Some(offset),
-                limit: Some(paginator.limit()),
-                ..V2ListQuery::default()
-            };
+            let query = V2ListQuery::default().with_offset(offset).with_limit(paginator.limit());
             let list = match self.list_training_jobs_v2(&query).await {
                 Ok(list) => list,
                 Err(e) => {

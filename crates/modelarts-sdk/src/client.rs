@@ -44,7 +44,7 @@ use crate::time::Time;
 ///     .env(|_| None)
 ///     .build()?;
 ///
-/// let options = WaitOptions { min_delay: Duration::from_millis(50), ..WaitOptions::default() };
+/// let options = WaitOptions::default().with_min_delay(Duration::from_millis(50));
 /// let done = client
 ///     .stop_and_wait("10".parse()?, "3".parse()?, options, |v| eprintln!("status {}", v.status))
 ///     .await?;
@@ -342,7 +342,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     /// explained as a wrong key or clock skew, with the skew measured from the answer.
     pub async fn check_credentials(&self) -> Result<crate::identity::CredentialCheck, Error> {
         if self.inner.identity.proves_at_modelarts() {
-            let query = crate::V2ListQuery { limit: Some(1), ..crate::V2ListQuery::default() };
+            let query = crate::V2ListQuery::default().with_limit(1);
             self.list_training_jobs_v2(&query).await?;
             return Ok(crate::identity::CredentialCheck {
                 call: "list_training_jobs_v2",

@@ -90,7 +90,8 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         &self,
         search: Option<String>,
     ) -> Result<Vec<TargetSummary>, Error> {
-        let query = ListQuery { search, ..ListQuery::default() };
+        let mut query = ListQuery::default();
+        query.search = search;
         let mut jobs = std::pin::pin!(self.list_training_jobs_all(query));
         let mut found = Vec::new();
         while let Some(job) = jobs.next().await {
@@ -130,11 +131,9 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         let mut seen: HashMap<TrainingJobId, TrainingJob> = HashMap::new();
         let chunk = usize::try_from(MAX_LIMIT).unwrap_or(50);
         for ids in v2.chunks(chunk) {
-            let query = V2ListQuery {
-                limit: Some(MAX_LIMIT),
-                filters: vec![Filter::id_in(ids.iter().map(|id| id.as_str()))],
-                ..V2ListQuery::default()
-            };
+            let query = V2ListQuery::default()
+                .with_limit(MAX_LIMIT)
+                .with_filters(vec![Filter::id_in(ids.iter().map(|id| id.as_str()))]);
             match self.list_training_jobs_v2(&query).await {
                 Ok(list) => {
                     for job in list.items {

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use modelarts_http::SendError;
+use modelarts_http::{SendError, TlsRejection};
 use modelarts_protocol::call::{AttemptError, CallError};
 use modelarts_protocol::error::{ApiError, BuildError, ErrorClass, ResponseError};
 use modelarts_protocol::model::VersionDetail;
@@ -22,6 +22,7 @@ pub struct TransportError {
     error: BoxError,
     may_have_reached_server: bool,
     tls_rejected: bool,
+    tls_rejection: Option<TlsRejection>,
     proxy_auth_rejected: bool,
     oversized: bool,
 }
@@ -32,6 +33,7 @@ impl TransportError {
         Self {
             may_have_reached_server: error.may_have_reached_server(),
             tls_rejected: error.is_tls_rejected(),
+            tls_rejection: error.tls_rejection(),
             proxy_auth_rejected: error.is_proxy_auth_rejected(),
             oversized: error.is_oversized(),
             error: Box::new(error),
@@ -46,6 +48,12 @@ impl TransportError {
     /// Whether the TLS handshake rejected the server (certificate, protocol version).
     pub fn is_tls_rejected(&self) -> bool {
         self.tls_rejected
+    }
+
+    /// Why the TLS handshake rejected the server ([`SendError::tls_rejection`]): `Some` only
+    /// when [`is_tls_rejected`](Self::is_tls_rejected).
+    pub fn tls_rejection(&self) -> Option<TlsRejection> {
+        self.tls_rejection.filter(|_| self.tls_rejected)
     }
 
     /// Whether a proxy refused the request for want of (valid) credentials (407).
@@ -153,7 +161,9 @@ pub enum Error {
         #[source]
         refusal: ApiError,
     },
-    /// A bug: a task panicked. Only a batch reports this, for the one target whose task panicked.
+    /// A bug: a task panicked (only a batch reports this, for the one target whose task
+    /// panicked), or a failure of a kind a newer `modelarts-protocol` added that this SDK does not
+    /// know.
     #[error("internal error: {message}")]
     Internal {
         /// The panic message, if it was a string.
@@ -305,6 +315,11 @@ impl<E: SendError + Send + Sync + 'static> From<CallError<E>> for Error {
             AttemptError::Transport(source) => {
                 Error::Transport { source: TransportError::new(source), attempts }
             }
+            // A failure the protocol crate added after this SDK: an error, never a success, named
+            // by kind only (its fields may hold what an error must not show).
+            _ => Error::Internal {
+                message: format!("an attempt failed in a way this SDK does not know ({attempts} attempt(s))"),
+            },
         }
     }
 }

@@ -48,7 +48,7 @@ pub(crate) fn open_regular(path: &Path) -> io::Result<File> {
 
 /// Opens `path` for reading (blocking: a pipe's writer may come later), following symlinks; an
 /// error unless it is a regular file or a pipe (`--from-file <(grep …)`).
-pub fn open_regular_or_pipe(path: &Path) -> io::Result<File> {
+pub(crate) fn open_regular_or_pipe(path: &Path) -> io::Result<File> {
     let file = File::open(path)?;
     let file_type = file.metadata()?.file_type();
     #[cfg(unix)]

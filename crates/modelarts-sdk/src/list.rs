@@ -21,11 +21,8 @@ pub const DEFAULT_PAGE_SIZE: u32 = 100;
 /// The query of page `page` of a walk over every page: `per_page` set (the query's, else
 /// [`DEFAULT_PAGE_SIZE`], within 1 to 1000).
 fn page_of_all(query: &ListQuery, page: u32) -> ListQuery {
-    ListQuery {
-        page: Some(page),
-        per_page: Some(query.per_page.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PER_PAGE)),
-        ..query.clone()
-    }
+    let per_page = query.per_page.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PER_PAGE);
+    query.clone().with_page(page).with_per_page(per_page)
 }
 
 impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {

@@ -80,6 +80,10 @@ pub enum LogEvent {
 }
 
 /// How a follow runs.
+///
+/// New fields may be added: start from [`FollowOptions::default()`] and change what you need with
+/// the `with_*` setters.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FollowOptions {
     /// Lines of the first read (the latest ones) and of each v1 page (0..=500).
@@ -93,6 +97,29 @@ pub struct FollowOptions {
 impl Default for FollowOptions {
     fn default() -> Self {
         Self { lines: DEFAULT_AOM_LINES, pacing: WaitOptions::default(), stall_after: None }
+    }
+}
+
+impl FollowOptions {
+    /// Sets [`lines`](Self::lines).
+    #[must_use]
+    pub fn with_lines(mut self, lines: u32) -> Self {
+        self.lines = lines;
+        self
+    }
+
+    /// Sets [`pacing`](Self::pacing).
+    #[must_use]
+    pub fn with_pacing(mut self, pacing: WaitOptions) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    /// Sets [`stall_after`](Self::stall_after).
+    #[must_use]
+    pub fn with_stall_after(mut self, stall_after: Duration) -> Self {
+        self.stall_after = Some(stall_after);
+        self
     }
 }
 

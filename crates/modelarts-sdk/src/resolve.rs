@@ -1104,19 +1104,12 @@ impl ProfileFile {
 }
 
 /// The most bytes read from a credentials file (far more than any real one holds).
-pub const MAX_CREDENTIALS_FILE_BYTES: u64 = 1 << 20;
+pub(crate) const MAX_CREDENTIALS_FILE_BYTES: u64 = 1 << 20;
 
 /// Reads all of `reader` up to `limit` bytes. Longer input (a huge file, `/dev/zero`, an endless
 /// pipe) is an error of kind [`FileTooLarge`](std::io::ErrorKind::FileTooLarge) after reading at
-/// most `limit + 1` bytes, so memory stays bounded.
-///
-/// ```
-/// let err = modelarts_sdk::read_limited(std::io::repeat(0), 1 << 20).unwrap_err();
-/// assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
-/// assert_eq!(err.to_string(), "it is larger than 1 MiB, the limit for this file");
-/// assert_eq!(modelarts_sdk::read_limited(&b"10 20\n"[..], 6).unwrap(), b"10 20\n");
-/// ```
-pub fn read_limited(reader: impl std::io::Read, limit: u64) -> std::io::Result<Vec<u8>> {
+/// most `limit + 1` bytes, so memory stays bounded (tested in `target_list`).
+pub(crate) fn read_limited(reader: impl std::io::Read, limit: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read as _;
     let mut bytes = Vec::new();
     reader.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
@@ -1157,13 +1150,7 @@ pub enum TextFileError {
 /// The text of a file the user gave (a credentials file, a list of versions to stop), or why it is
 /// not UTF-8: UTF-16 is named, otherwise the first line with an invalid byte; never a value.
 /// A UTF-8 byte-order mark is kept for the caller to skip.
-///
-/// ```
-/// use modelarts_sdk::{TextFileError, decode_text_file};
-/// assert!(decode_text_file(b"ok\n".to_vec()).is_ok());
-/// assert_eq!(decode_text_file(vec![b'a', b'\n', 0xE9]), Err(TextFileError::NotUtf8 { line: 2 }));
-/// ```
-pub fn decode_text_file(bytes: Vec<u8>) -> Result<String, TextFileError> {
+pub(crate) fn decode_text_file(bytes: Vec<u8>) -> Result<String, TextFileError> {
     match String::from_utf8(bytes) {
         Ok(text) if text.contains('\0') => Err(TextFileError::Nul),
         Ok(text) => Ok(text),

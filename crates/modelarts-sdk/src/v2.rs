@@ -29,6 +29,10 @@ use crate::stop::{StopFailed, StopOptions, StopOutcome};
 pub const DEFAULT_V2_PAGE_SIZE: u32 = modelarts_protocol::v2::pagination::MAX_LIMIT;
 
 /// A query of the v2 list (`POST …/training-job-searches`); `None` fields take the API's defaults.
+///
+/// New fields may be added: start from [`V2ListQuery::default()`] and change what you need with the
+/// `with_*` setters.
+#[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct V2ListQuery {
     /// The page to read (a page index from 0, as the emulator and the API reference read it).
@@ -48,19 +52,56 @@ pub struct V2ListQuery {
 }
 
 impl V2ListQuery {
-    /// The same query in workspace `workspace_id`.
-    ///
-    /// ```
-    /// use modelarts_sdk::V2ListQuery;
-    /// let query = V2ListQuery::default().in_workspace("1c5f1e1f6b4a4c61a0e6f6ad1d6e4c33");
-    /// assert_eq!(query.workspace_id.as_deref(), Some("1c5f1e1f6b4a4c61a0e6f6ad1d6e4c33"));
-    /// ```
+    /// Sets [`offset`](Self::offset).
     #[must_use]
-    pub fn in_workspace(mut self, workspace_id: impl Into<String>) -> Self {
-        self.workspace_id = Some(workspace_id.into());
+    pub fn with_offset(mut self, offset: u32) -> Self {
+        self.offset = Some(offset);
         self
     }
 
+    /// Sets [`limit`](Self::limit).
+    #[must_use]
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets [`sort_by`](Self::sort_by).
+    #[must_use]
+    pub fn with_sort_by(mut self, sort_by: impl Into<String>) -> Self {
+        self.sort_by = Some(sort_by.into());
+        self
+    }
+
+    /// Sets [`order`](Self::order).
+    #[must_use]
+    pub fn with_order(mut self, order: Order) -> Self {
+        self.order = Some(order);
+        self
+    }
+
+    /// Sets [`filters`](Self::filters).
+    #[must_use]
+    pub fn with_filters(mut self, filters: Vec<Filter>) -> Self {
+        self.filters = filters;
+        self
+    }
+
+    /// Sets [`workspace_id`](Self::workspace_id): the same query in that workspace.
+    ///
+    /// ```
+    /// use modelarts_sdk::V2ListQuery;
+    /// let query = V2ListQuery::default().with_workspace_id("1c5f1e1f6b4a4c61a0e6f6ad1d6e4c33");
+    /// assert_eq!(query.workspace_id.as_deref(), Some("1c5f1e1f6b4a4c61a0e6f6ad1d6e4c33"));
+    /// ```
+    #[must_use]
+    pub fn with_workspace_id(mut self, workspace_id: impl Into<String>) -> Self {
+        self.workspace_id = Some(workspace_id.into());
+        self
+    }
+}
+
+impl V2ListQuery {
     /// The search for this query; without a workspace of its own, the client's (`default`).
     fn operation(
         &self,

@@ -67,7 +67,7 @@ fn the_blocking_client_terminates_a_v2_job_and_waits_until_terminated() {
     .unwrap();
     let client = example::client(&emulator, |_d: Duration| {}).unwrap();
     let id = ID.parse().unwrap();
-    let options = WaitOptions { min_delay: Duration::from_millis(1), ..WaitOptions::default() };
+    let options = WaitOptions::default().with_min_delay(Duration::from_millis(1));
     let done = client.terminate_and_wait(&id, options, |_| {}).unwrap();
     assert_eq!(done.stop, StopOutcome::Accepted);
     assert_eq!(done.job.phase(), Some(&Phase::Terminated));
@@ -231,7 +231,7 @@ fn the_blocking_client_stops_and_waits_for_targets_of_either_api() {
     let v1 = client.running_versions(None).unwrap();
     let v2 = client.running_training_jobs_v2(None).unwrap();
     assert_eq!((v1.len(), v2.len()), (1, 1));
-    let options = WaitOptions { min_delay: Duration::from_millis(1), ..WaitOptions::default() };
+    let options = WaitOptions::default().with_min_delay(Duration::from_millis(1));
     let targets = [JobRef::V1 { job: v1[0].0, version: v1[0].1 }, JobRef::V2(v2[0].clone())];
     for target in targets {
         let end = client.stop_target_and_wait(&target, StopOptions::default(), Some(options), |_| {});

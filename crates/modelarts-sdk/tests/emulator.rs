@@ -35,11 +35,10 @@ fn ids(job: u64, version: u64) -> (JobId, VersionId) {
 }
 
 fn fast_wait() -> WaitOptions {
-    WaitOptions {
-        max_wait: Duration::from_secs(20),
-        min_delay: Duration::from_millis(50),
-        max_delay: Duration::from_millis(200),
-    }
+    WaitOptions::default()
+        .with_max_wait(Duration::from_secs(20))
+        .with_min_delay(Duration::from_millis(50))
+        .with_max_delay(Duration::from_millis(200))
 }
 
 /// Journal entries of the stop route for one version.
@@ -104,7 +103,7 @@ async fn a_stop_of_a_version_already_stopped_or_stopping_is_not_an_error() {
             .stop_training_job_with(
                 JobId::new(1).unwrap(),
                 VersionId::new(1).unwrap(),
-                StopOptions { strict: true },
+                StopOptions::default().with_strict(true),
             )
             .await
             .unwrap_err();
@@ -263,7 +262,7 @@ async fn the_wait_times_out_with_the_last_status() {
     let emulator = start(EmulatorConfig::default().never_kill().job(JobSeed::running(10, 3))).await;
     let client = client(&emulator);
     let (job, version) = ids(10, 3);
-    let options = WaitOptions { max_wait: Duration::from_millis(300), ..fast_wait() };
+    let options = fast_wait().with_max_wait(Duration::from_millis(300));
     let err = client.stop_and_wait(job, version, options, |_| {}).await.unwrap_err();
     match &err {
         WaitError::TimedOut { last, waited } => {
@@ -296,7 +295,7 @@ async fn the_wait_reports_another_final_state() {
 async fn pagination_walks_many_pages() {
     let emulator = start(EmulatorConfig::default().generate_jobs(250)).await;
     let client = client(&emulator);
-    let query = ListQuery { per_page: Some(20), ..ListQuery::default() };
+    let query = ListQuery::default().with_per_page(20);
     let jobs: Vec<JobSummary> = client.list_training_jobs_all(query).map(Result::unwrap).collect().await;
     assert_eq!(jobs.len(), 250);
     let mut ids: Vec<u64> = jobs.iter().map(|j| j.job_id.get()).collect();
@@ -361,7 +360,7 @@ async fn a_batch_of_500_with_10_percent_faults_ends_with_500_definite_outcomes()
     }
     let client = client(&emulator);
     let finished = AtomicUsize::new(0);
-    let options = BatchOptions { concurrency: 32, wait: Some(fast_wait()), strict: false };
+    let options = BatchOptions::default().with_concurrency(32).with_wait(fast_wait());
     let report = client
         .batch_stop(
             targets.iter().map(|&(job, version)| JobRef::V1 { job, version }).collect(),
@@ -531,7 +530,7 @@ async fn a_batch_waits_through_the_job_list_and_reads_singly_only_what_it_cannot
     targets.extend([ids(400, 4001), ids(500, 5001), ids(600, 6001)]);
     let client = client(&emulator);
     let polled = AtomicUsize::new(0);
-    let options = BatchOptions { concurrency: 64, wait: Some(fast_wait()), strict: false };
+    let options = BatchOptions::default().with_concurrency(64).with_wait(fast_wait());
     let report = client
         .batch_stop(
             targets.iter().map(|&(job, version)| JobRef::V1 { job, version }).collect(),

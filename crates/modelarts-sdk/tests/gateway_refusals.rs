@@ -41,7 +41,7 @@ fn targets() -> Vec<JobRef> {
 }
 
 fn options() -> BatchOptions {
-    BatchOptions { concurrency: CONCURRENCY, wait: None, strict: false }
+    BatchOptions::default().with_concurrency(CONCURRENCY)
 }
 
 fn stops_sent(emulator: &RunningEmulator) -> usize {

@@ -51,7 +51,7 @@ fn keyed(emulator: &RunningEmulator, cache: &Path) -> ClientBuilder {
         .credentials(aksk(emulator))
         .ca_bundle(emulator.ca_cert_path().unwrap())
         .cache_dir(Some(cache.to_path_buf()))
-        .retry_policy(RetryPolicy { transient_base: Duration::from_millis(1), ..RetryPolicy::default() })
+        .retry_policy(RetryPolicy::default().with_transient_base(Duration::from_millis(1)))
         .env(|_| None)
 }
 
@@ -398,11 +398,10 @@ async fn a_token_that_expires_mid_wait_is_renewed_by_exactly_one_login_and_no_se
         .connect()
         .await
         .unwrap();
-    let options = WaitOptions {
-        max_wait: Duration::from_secs(30),
-        min_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(20),
-    };
+    let options = WaitOptions::default()
+        .with_max_wait(Duration::from_secs(30))
+        .with_min_delay(Duration::from_millis(10))
+        .with_max_delay(Duration::from_millis(20));
     let done = client
         .stop_and_wait(JobId::new(10).unwrap(), VersionId::new(3).unwrap(), options, |_| {})
         .await
@@ -958,7 +957,7 @@ async fn a_batch_at_concurrency_16_whose_keys_expire_renews_them_exactly_once() 
     let targets: Vec<JobRef> = (0..50)
         .map(|i| JobRef::V1 { job: JobId::new(100 + i).unwrap(), version: VersionId::new(1).unwrap() })
         .collect();
-    let options = BatchOptions { concurrency: 16, ..BatchOptions::default() };
+    let options = BatchOptions::default().with_concurrency(16);
     let report = client.batch_stop(targets, options, |_| {}).await;
     assert!(report.all_succeeded(), "{report:?}");
     assert_eq!(report.outcomes.len(), 50);

@@ -63,15 +63,14 @@ fn v1(job: u64, version: u64) -> JobRef {
 }
 
 fn options(stall_after: Option<Duration>) -> FollowOptions {
-    FollowOptions {
-        lines: 50,
-        pacing: WaitOptions {
-            max_wait: Duration::from_secs(600),
-            min_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(4),
-        },
-        stall_after,
-    }
+    let mut options = FollowOptions::default().with_lines(50).with_pacing(
+        WaitOptions::default()
+            .with_max_wait(Duration::from_secs(600))
+            .with_min_delay(Duration::from_secs(1))
+            .with_max_delay(Duration::from_secs(4)),
+    );
+    options.stall_after = stall_after;
+    options
 }
 
 fn lines_of(events: &[LogEvent]) -> Vec<String> {

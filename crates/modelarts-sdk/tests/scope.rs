@@ -117,7 +117,7 @@ async fn a_job_in_another_workspace_is_found_only_with_its_workspace_id() {
     assert_eq!(page.total, Some(1));
 
     let in_ws_1: Vec<TrainingJob> = client
-        .list_training_jobs_v2_all(V2ListQuery::default().in_workspace("ws-1"))
+        .list_training_jobs_v2_all(V2ListQuery::default().with_workspace_id("ws-1"))
         .map(Result::unwrap)
         .collect()
         .await;

@@ -39,11 +39,10 @@ fn id(text: &str) -> TrainingJobId {
 }
 
 fn fast_wait() -> WaitOptions {
-    WaitOptions {
-        max_wait: Duration::from_secs(20),
-        min_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(50),
-    }
+    WaitOptions::default()
+        .with_max_wait(Duration::from_secs(20))
+        .with_min_delay(Duration::from_millis(10))
+        .with_max_delay(Duration::from_millis(50))
 }
 
 /// The terminate requests the emulator received for one job.
@@ -108,7 +107,10 @@ async fn a_409_2796_is_decided_by_the_phase() {
     let c = client.terminate_training_job(&id(C)).await.unwrap();
     assert_eq!(c, StopOutcome::EndedOtherwise(PhaseStatus::from_phase(&Phase::Completed)));
     // Strict: the refusal as the service said it, no phase read.
-    let strict = client.terminate_training_job_with(&id(A), StopOptions { strict: true }).await.unwrap_err();
+    let strict = client
+        .terminate_training_job_with(&id(A), StopOptions::default().with_strict(true))
+        .await
+        .unwrap_err();
     assert_eq!(strict.api_error().and_then(|e| e.code()), Some("ModelArts.2796"), "{strict:?}");
     assert_eq!(strict.api_error().map(|e| e.http_status()), Some(409));
     // Each terminate was sent once: the refusal is not retried.
@@ -162,7 +164,7 @@ async fn an_ambiguous_terminate_is_confirmed_by_the_phase_and_not_sent_twice() {
 async fn a_wait_that_times_out_carries_the_last_job() {
     let emulator = start(EmulatorConfig::default().v2_job(V2JobSeed::running(A)).never_kill()).await;
     let client = client(&emulator);
-    let options = WaitOptions { max_wait: Duration::from_millis(100), ..fast_wait() };
+    let options = fast_wait().with_max_wait(Duration::from_millis(100));
     let error = client.terminate_and_wait(&id(A), options, |_| {}).await.unwrap_err();
     match &error {
         WaitError::TimedOut { last: Some(job), .. } => assert_eq!(job.phase(), Some(&Phase::Terminating)),
@@ -184,14 +186,11 @@ async fn list_one_page_every_page_and_the_running_jobs() {
     }
     let emulator = start(config).await;
     let client = client(&emulator);
-    let page = client
-        .list_training_jobs_v2(&V2ListQuery { limit: Some(10), ..V2ListQuery::default() })
-        .await
-        .unwrap();
+    let page = client.list_training_jobs_v2(&V2ListQuery::default().with_limit(10)).await.unwrap();
     assert_eq!(page.items.len(), 10);
     assert_eq!(page.total, Some(23));
     let all: Vec<TrainingJob> = client
-        .list_training_jobs_v2_all(V2ListQuery { limit: Some(7), ..V2ListQuery::default() })
+        .list_training_jobs_v2_all(V2ListQuery::default().with_limit(7))
         .map(Result::unwrap)
         .collect()
         .await;
@@ -204,10 +203,7 @@ async fn list_one_page_every_page_and_the_running_jobs() {
         emulator.state().journal().iter().filter(|e| e.path.ends_with("/training-job-searches")).count();
     assert_eq!(lists, 1 + 4);
     let filtered: Vec<TrainingJob> = client
-        .list_training_jobs_v2_all(V2ListQuery {
-            filters: vec![Filter::name_like("train-1")],
-            ..V2ListQuery::default()
-        })
+        .list_training_jobs_v2_all(V2ListQuery::default().with_filters(vec![Filter::name_like("train-1")]))
         .map(Result::unwrap)
         .collect()
         .await;
@@ -247,7 +243,7 @@ async fn a_mixed_batch_gives_one_outcome_per_target_in_input_order() {
         JobRef::route(C, None, None).unwrap(),
     ];
     let polled = std::sync::Mutex::new(Vec::new());
-    let options = BatchOptions { concurrency: 3, wait: Some(fast_wait()), strict: false };
+    let options = BatchOptions::default().with_concurrency(3).with_wait(fast_wait());
     let report = client
         .batch_stop(targets.clone(), options, |e| {
             if let BatchEvent::Polled { status, .. } = e {
@@ -298,12 +294,11 @@ async fn a_batch_of_120_v2_jobs_waits_through_the_search() {
         (0..120).rev().map(|i| JobRef::route(&uuid(i), None, None).unwrap()).collect();
     targets.insert(30, JobRef::route("10", Some("3"), None).unwrap());
     targets.insert(90, JobRef::route("11", Some("1"), None).unwrap());
-    let wait = WaitOptions {
-        max_wait: Duration::from_secs(30),
-        min_delay: Duration::from_millis(100),
-        max_delay: Duration::from_millis(200),
-    };
-    let options = BatchOptions { concurrency: 16, wait: Some(wait), strict: false };
+    let wait = WaitOptions::default()
+        .with_max_wait(Duration::from_secs(30))
+        .with_min_delay(Duration::from_millis(100))
+        .with_max_delay(Duration::from_millis(200));
+    let options = BatchOptions::default().with_concurrency(16).with_wait(wait);
     let report = client.batch_stop(targets.clone(), options, |_| {}).await;
 
     assert_eq!(report.outcomes.len(), 122);
@@ -383,12 +378,11 @@ async fn a_batch_wait_reads_jobs_hidden_from_the_search_through_single_shows() {
     // Input order: a shuffle (every 7th job, modulo 40), so input order is not creation order.
     let order: Vec<usize> = (0..JOBS).map(|k| (k * 7) % JOBS).collect();
     let targets: Vec<JobRef> = order.iter().map(|&i| JobRef::route(&uuid(i), None, None).unwrap()).collect();
-    let wait = WaitOptions {
-        max_wait: Duration::from_secs(30),
-        min_delay: Duration::from_millis(100),
-        max_delay: Duration::from_millis(100),
-    };
-    let options = BatchOptions { concurrency: 64, wait: Some(wait), strict: false };
+    let wait = WaitOptions::default()
+        .with_max_wait(Duration::from_secs(30))
+        .with_min_delay(Duration::from_millis(100))
+        .with_max_delay(Duration::from_millis(100));
+    let options = BatchOptions::default().with_concurrency(64).with_wait(wait);
     // A batch sends its first stop alone until an answer proved the credentials (so that a wrong
     // key cannot lock the access key): prove them first, so that all 40 terminates go out at once.
     client.list_workspaces().await.unwrap();

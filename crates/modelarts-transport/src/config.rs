@@ -9,16 +9,18 @@ use crate::proxy::ProxyConfig;
 
 /// Settings of an [`HttpsTransport`](crate::HttpsTransport).
 ///
-/// Start from [`TransportConfig::default()`] and change the fields you need:
+/// New fields may be added: start from [`TransportConfig::default()`] and change what you need
+/// with the `with_*` setters:
 ///
 /// ```
 /// use std::time::Duration;
 /// use modelarts_transport::{ProxyConfig, TransportConfig};
 ///
-/// let mut config = TransportConfig::default();
-/// config.attempt_timeout = Duration::from_secs(10);
-/// config.ca_bundle = Some("/etc/my-ca.pem".into());
-/// config.proxy = ProxyConfig::None;
+/// let config = TransportConfig::default()
+///     .with_attempt_timeout(Duration::from_secs(10))
+///     .with_ca_bundle("/etc/my-ca.pem")
+///     .with_proxy(ProxyConfig::None);
+/// assert_eq!(config.attempt_timeout, Duration::from_secs(10));
 /// ```
 #[non_exhaustive]
 #[derive(Debug, Clone)]
@@ -75,5 +77,91 @@ impl Default for TransportConfig {
             insecure: false,
             proxy: ProxyConfig::FromEnv,
         }
+    }
+}
+
+impl TransportConfig {
+    /// Sets [`connect_timeout`](Self::connect_timeout).
+    #[must_use]
+    pub fn with_connect_timeout(mut self, connect_timeout: Duration) -> Self {
+        self.connect_timeout = connect_timeout;
+        self
+    }
+
+    /// Sets [`attempt_timeout`](Self::attempt_timeout).
+    #[must_use]
+    pub fn with_attempt_timeout(mut self, attempt_timeout: Duration) -> Self {
+        self.attempt_timeout = attempt_timeout;
+        self
+    }
+
+    /// Sets [`max_response_body_bytes`](Self::max_response_body_bytes).
+    #[must_use]
+    pub fn with_max_response_body_bytes(mut self, max_response_body_bytes: usize) -> Self {
+        self.max_response_body_bytes = max_response_body_bytes;
+        self
+    }
+
+    /// Sets [`pool_idle_timeout`](Self::pool_idle_timeout).
+    #[must_use]
+    pub fn with_pool_idle_timeout(mut self, pool_idle_timeout: Duration) -> Self {
+        self.pool_idle_timeout = pool_idle_timeout;
+        self
+    }
+
+    /// Sets [`pool_max_idle_per_host`](Self::pool_max_idle_per_host).
+    #[must_use]
+    pub fn with_pool_max_idle_per_host(mut self, pool_max_idle_per_host: usize) -> Self {
+        self.pool_max_idle_per_host = pool_max_idle_per_host;
+        self
+    }
+
+    /// Sets [`tcp_nodelay`](Self::tcp_nodelay).
+    #[must_use]
+    pub fn with_tcp_nodelay(mut self, tcp_nodelay: bool) -> Self {
+        self.tcp_nodelay = tcp_nodelay;
+        self
+    }
+
+    /// Sets [`http2`](Self::http2).
+    #[must_use]
+    pub fn with_http2(mut self, http2: bool) -> Self {
+        self.http2 = http2;
+        self
+    }
+
+    /// Sets [`user_agent`](Self::user_agent).
+    #[must_use]
+    pub fn with_user_agent(mut self, user_agent: HeaderValue) -> Self {
+        self.user_agent = Some(user_agent);
+        self
+    }
+
+    /// Sets [`allow_http`](Self::allow_http).
+    #[must_use]
+    pub fn with_allow_http(mut self, allow_http: bool) -> Self {
+        self.allow_http = allow_http;
+        self
+    }
+
+    /// Sets [`ca_bundle`](Self::ca_bundle).
+    #[must_use]
+    pub fn with_ca_bundle(mut self, ca_bundle: impl Into<PathBuf>) -> Self {
+        self.ca_bundle = Some(ca_bundle.into());
+        self
+    }
+
+    /// Sets [`insecure`](Self::insecure).
+    #[must_use]
+    pub fn with_insecure(mut self, insecure: bool) -> Self {
+        self.insecure = insecure;
+        self
+    }
+
+    /// Sets [`proxy`](Self::proxy).
+    #[must_use]
+    pub fn with_proxy(mut self, proxy: ProxyConfig) -> Self {
+        self.proxy = proxy;
+        self
     }
 }

@@ -12,6 +12,8 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::path::PathBuf;
 
+use modelarts_http::TlsRejection;
+
 /// A boxed error, as accepted by [`Error::new`].
 type BoxError = Box<dyn StdError + Send + Sync>;
 
@@ -71,7 +73,7 @@ pub struct Error {
 }
 
 impl Error {
-    /// Creates an error, for fakes and other [`HttpSend`](crate::HttpSend) implementations.
+    /// Creates an error, for fakes and other [`modelarts_http::HttpSend`] implementations.
     ///
     /// `may_have_reached_server` must be `true` unless the request provably never left the
     /// client, because callers use it to decide whether retrying a non-idempotent request is
@@ -135,6 +137,26 @@ impl Error {
     /// The kind is [`ErrorKind::Tls`].
     pub fn is_tls(&self) -> bool {
         self.kind == ErrorKind::Tls
+    }
+
+    /// Why the TLS handshake rejected the server, for an [`ErrorKind::Tls`] error: read from
+    /// rustls' own certificate error, [`TlsRejection::Other`] when it names none of the reasons
+    /// (or the error was built with [`Error::new`]). `None` for every other kind.
+    ///
+    /// ```
+    /// use modelarts_transport::{Error, ErrorKind, TlsRejection};
+    ///
+    /// let err = Error::new(ErrorKind::Tls, false, "handshake failed");
+    /// assert_eq!(err.tls_rejection(), Some(TlsRejection::Other));
+    /// assert_eq!(Error::new(ErrorKind::Connect, false, "refused").tls_rejection(), None);
+    /// ```
+    pub fn tls_rejection(&self) -> Option<TlsRejection> {
+        if self.kind != ErrorKind::Tls {
+            return None;
+        }
+        let source = self.source.as_deref().map(|e| e as &(dyn StdError + 'static));
+        let rustls = source.and_then(|e| chain(e).find_map(|e| e.downcast_ref::<rustls::Error>()));
+        Some(rustls.map_or(TlsRejection::Other, rejection_of))
     }
 
     /// The kind is [`ErrorKind::ProxyAuth`].
@@ -253,6 +275,21 @@ pub(crate) fn chain<'a>(
     })
 }
 
+/// The reason of a rustls error, from its typed certificate error (never from its text).
+fn rejection_of(error: &rustls::Error) -> TlsRejection {
+    use rustls::CertificateError as Cert;
+    match error {
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            Cert::UnknownIssuer => TlsRejection::UnknownIssuer,
+            Cert::Expired | Cert::ExpiredContext { .. } => TlsRejection::Expired,
+            Cert::NotValidYet | Cert::NotValidYetContext { .. } => TlsRejection::NotYetValid,
+            Cert::NotValidForName | Cert::NotValidForNameContext { .. } => TlsRejection::WrongHost,
+            _ => TlsRejection::Other,
+        },
+        _ => TlsRejection::Other,
+    }
+}
+
 fn chain_has_tls_error(err: &(dyn StdError + 'static)) -> bool {
     chain(err).any(|e| e.is::<rustls::Error>())
 }
@@ -334,6 +371,31 @@ mod tests {
         let outer: &(dyn StdError + 'static) = &outer;
         assert!(chain_has_tls_error(outer));
         assert!(chain_has_io_kind(outer, std::io::ErrorKind::InvalidData));
+    }
+
+    #[test]
+    fn tls_rejections_are_read_from_the_certificate_error() {
+        use rustls::CertificateError as Cert;
+        let cases = [
+            (rustls::Error::InvalidCertificate(Cert::UnknownIssuer), TlsRejection::UnknownIssuer),
+            (rustls::Error::InvalidCertificate(Cert::Expired), TlsRejection::Expired),
+            (rustls::Error::InvalidCertificate(Cert::NotValidYet), TlsRejection::NotYetValid),
+            (rustls::Error::InvalidCertificate(Cert::NotValidForName), TlsRejection::WrongHost),
+            (rustls::Error::InvalidCertificate(Cert::Revoked), TlsRejection::Other),
+            (rustls::Error::General("no common version".into()), TlsRejection::Other),
+        ];
+        for (rustls, expected) in cases {
+            // As hyper hands it over: inside an `io::Error`.
+            let io = std::io::Error::new(std::io::ErrorKind::InvalidData, rustls);
+            let err = Error::new(ErrorKind::Tls, false, io);
+            assert_eq!(err.tls_rejection(), Some(expected), "{err:?}");
+        }
+        let io = std::io::Error::new(std::io::ErrorKind::InvalidData, rustls::Error::General("x".into()));
+        assert_eq!(
+            Error::new(ErrorKind::Io, true, io).tls_rejection(),
+            None,
+            "only a TLS error has a reason"
+        );
     }
 
     fn length_limit_error() -> BoxError {

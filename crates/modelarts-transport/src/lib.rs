@@ -14,27 +14,28 @@
 //!   `X-Security-Token` are also marked sensitive on the outgoing request);
 //! - expose a hyper, hyper-util or rustls type in its API.
 //!
-//! The SDK is generic over [`HttpSend`], so it can run on this transport, on another one, or on
-//! a fake in unit tests. [`Error::may_have_reached_server`] tells whether retrying a request
-//! could repeat it on the server.
+//! [`HttpsTransport`] implements the HTTP-client seam, [`modelarts_http::HttpSend`], which the SDK
+//! is generic over, so the SDK can run on this transport, on another one, or on a fake in unit
+//! tests. [`Error::may_have_reached_server`] tells whether retrying a request could repeat it on
+//! the server.
 //!
 //! ```no_run
 //! use std::time::Duration;
 //!
 //! use bytes::Bytes;
-//! use modelarts_transport::{HttpSend, HttpsTransport, ProxyConfig, TransportConfig};
+//! use modelarts_transport::{HttpsTransport, ProxyConfig, TransportConfig};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let mut config = TransportConfig::default();
-//! config.attempt_timeout = Duration::from_secs(10);
-//! config.ca_bundle = Some("/etc/ssl/my-company-ca.pem".into());
-//! config.proxy = ProxyConfig::FromEnv;
+//! let config = TransportConfig::default()
+//!     .with_attempt_timeout(Duration::from_secs(10))
+//!     .with_ca_bundle("/etc/ssl/my-company-ca.pem")
+//!     .with_proxy(ProxyConfig::FromEnv);
 //! let transport = HttpsTransport::new(config)?;
 //!
 //! let request = http::Request::post("https://modelarts.eu-de.otc.t-systems.com/v1/p/x")
 //!     .header("X-Auth-Token", "secret")
 //!     .body(Bytes::new())?;
-//! match HttpSend::send(&transport, request).await {
+//! match transport.send(request).await {
 //!     Ok(response) => println!("{}", response.status()),
 //!     Err(err) if !err.may_have_reached_server() => println!("safe to retry: {err}"),
 //!     Err(err) => println!("check before retrying: {err}"),
@@ -57,7 +58,6 @@ mod tls;
 mod transport;
 
 use std::future::Future;
-use std::sync::Arc;
 
 use bytes::Bytes;
 
@@ -66,49 +66,10 @@ pub use crate::error::{BuildError, Error, ErrorKind};
 pub use crate::proxy::ProxyConfig;
 pub use crate::tls::MAX_CA_BUNDLE_BYTES;
 pub use crate::transport::HttpsTransport;
+pub use modelarts_http::TlsRejection;
 
-/// Sends one HTTP request and returns the whole response: the seam the SDK is generic over.
-///
-/// Any status code is an `Ok`; `Err` is for failures to get a complete response. An
-/// implementation should report [`Error::may_have_reached_server`] honestly, because callers
-/// use it to decide whether a retry could repeat a non-idempotent request.
-///
-/// A fake for unit tests:
-///
-/// ```
-/// use bytes::Bytes;
-/// use modelarts_transport::{Error, ErrorKind, HttpSend};
-///
-/// struct AlwaysRefused;
-///
-/// impl HttpSend for AlwaysRefused {
-///     async fn send(
-///         &self,
-///         _request: http::Request<Bytes>,
-///     ) -> Result<http::Response<Bytes>, Error> {
-///         Err(Error::new(ErrorKind::Connect, false, "connection refused"))
-///     }
-/// }
-/// ```
-pub trait HttpSend: Send + Sync {
-    /// Sends `request` and reads the whole response body.
-    fn send(
-        &self,
-        request: http::Request<Bytes>,
-    ) -> impl Future<Output = Result<http::Response<Bytes>, Error>> + Send;
-}
-
-impl HttpSend for HttpsTransport {
-    fn send(
-        &self,
-        request: http::Request<Bytes>,
-    ) -> impl Future<Output = Result<http::Response<Bytes>, Error>> + Send {
-        HttpsTransport::send(self, request)
-    }
-}
-
-/// The shared HTTP-client seam: drivers generic over [`modelarts_http::HttpSend`] run on this
-/// transport too.
+/// The HTTP-client seam: the SDK and every driver generic over [`modelarts_http::HttpSend`] run on
+/// this transport. The future is `Send` (as [`HttpsTransport::send`]'s), so it can be spawned.
 impl modelarts_http::HttpSend for HttpsTransport {
     type Error = Error;
 
@@ -129,30 +90,16 @@ impl modelarts_http::SendError for Error {
         self.is_tls()
     }
 
+    fn tls_rejection(&self) -> Option<modelarts_http::TlsRejection> {
+        Error::tls_rejection(self)
+    }
+
     fn is_proxy_auth_rejected(&self) -> bool {
         self.kind() == ErrorKind::ProxyAuth
     }
 
     fn is_oversized(&self) -> bool {
         self.kind() == ErrorKind::BodyTooLarge
-    }
-}
-
-impl<T: HttpSend + ?Sized> HttpSend for &T {
-    fn send(
-        &self,
-        request: http::Request<Bytes>,
-    ) -> impl Future<Output = Result<http::Response<Bytes>, Error>> + Send {
-        (**self).send(request)
-    }
-}
-
-impl<T: HttpSend + ?Sized> HttpSend for Arc<T> {
-    fn send(
-        &self,
-        request: http::Request<Bytes>,
-    ) -> impl Future<Output = Result<http::Response<Bytes>, Error>> + Send {
-        (**self).send(request)
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 use http::Request;
-use modelarts_transport::{HttpSend, HttpsTransport, ProxyConfig, TransportConfig};
+use modelarts_transport::{HttpsTransport, ProxyConfig, TransportConfig};
 use support::{H1_ONLY, H2_AND_H1, LogBuffer, Pki};
 
 fn logs() -> &'static LogBuffer {
@@ -58,7 +58,7 @@ async fn secrets_never_appear_in_logs() {
                 .header("X-Security-Token", "security-token-secret-value")
                 .body(Bytes::from_static(b"{}"))
                 .expect("request");
-            let _ = HttpSend::send(&transport, request).await;
+            let _ = transport.send(request).await;
         }
         // The server did receive the values, so the test would catch them if they were logged.
         assert_eq!(server.seen()[0].headers["x-auth-token"], "token-secret-value");

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{Request, Response, StatusCode, Version};
 use http_body_util::Full;
-use modelarts_transport::{BuildError, ErrorKind, HttpSend, HttpsTransport, ProxyConfig, TransportConfig};
+use modelarts_transport::{
+    BuildError, ErrorKind, HttpsTransport, ProxyConfig, TlsRejection, TransportConfig,
+};
 use support::{Fault, H1_ONLY, H2_AND_H1, Pki, Seen};
 
 /// Direct connections, a 5 s attempt bound, no CA bundle.
@@ -135,6 +137,7 @@ async fn an_untrusted_certificate_is_refused_before_sending() {
 
     assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
     assert!(err.is_tls());
+    assert_eq!(err.tls_rejection(), Some(TlsRejection::UnknownIssuer), "{err:?}");
     assert!(!err.may_have_reached_server());
     assert!(server.seen().is_empty());
 }
@@ -151,6 +154,7 @@ async fn a_certificate_for_another_name_is_refused() {
         .expect_err("name mismatch");
 
     assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
+    assert_eq!(err.tls_rejection(), Some(TlsRejection::WrongHost), "{err:?}");
     assert!(!err.may_have_reached_server());
     assert!(server.seen().is_empty());
 }
@@ -495,8 +499,8 @@ async fn unusable_proxy_urls_fail_the_build() {
 }
 
 #[tokio::test]
-async fn the_transport_is_usable_through_references_and_arcs() {
-    async fn call(sender: impl HttpSend, url: String) -> StatusCode {
+async fn the_transport_is_a_seam_sender_whose_futures_can_be_spawned() {
+    async fn call<S: modelarts_http::HttpSend>(sender: &S, url: String) -> StatusCode {
         sender.send(get(&url)).await.expect("response").status()
     }
     let pki = Pki::generate();
@@ -504,12 +508,11 @@ async fn the_transport_is_usable_through_references_and_arcs() {
     let transport = transport(trusting(&pki, "seam.pem"));
 
     assert_eq!(call(&transport, server.https_url("/")).await, StatusCode::OK);
-    assert_eq!(call(Arc::new(transport.clone()), server.https_url("/")).await, StatusCode::OK);
-    // The future is Send, so it can be spawned.
+    // The seam's future is Send on this transport, and clones share it, so it can be spawned.
     let spawned = tokio::spawn({
         let transport = transport.clone();
         let url = server.https_url("/");
-        async move { HttpSend::send(&transport, get(&url)).await }
+        async move { modelarts_http::HttpSend::send(&transport, get(&url)).await }
     });
     assert!(spawned.await.expect("task").is_ok());
 }

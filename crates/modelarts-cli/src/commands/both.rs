@@ -147,20 +147,18 @@ pub(crate) async fn list(
     let read_v1 = api != Some(ApiVersion::V2) && (args.status.is_none() || v1_status.is_some());
     let read_v2 = api != Some(ApiVersion::V1) && args.status.as_ref().is_none_or(|s| !s.phases.is_empty());
     let v2_query = super::inspect_v2::query(args)?;
-    let v1_query = ListQuery {
-        status: v1_status,
-        per_page: args.per_page,
-        order: args.order.map(Into::into),
-        search: args.search.clone(),
-        ..ListQuery::default()
-    };
+    let mut v1_query = ListQuery::default();
+    v1_query.status = v1_status;
+    v1_query.per_page = args.per_page;
+    v1_query.order = args.order.map(Into::into);
+    v1_query.search = args.search.clone();
     if ctx.global.dry_run {
         // The requests each part would send, v2 first (the workspace list is read: reads change nothing).
         let mut exit = ExitStatus::Success;
         if read_v2 {
             for workspace in workspaces(args.all_workspaces, &client, ctx).await? {
                 let query = match workspace {
-                    Some(id) => v2_query.clone().in_workspace(id),
+                    Some(id) => v2_query.clone().with_workspace_id(id),
                     None => v2_query.clone(),
                 };
                 exit = super::dry_run(&client, |c| async move { c.list_training_jobs_v2(&query).await }, out)
@@ -178,7 +176,7 @@ pub(crate) async fn list(
     if read_v2 {
         for workspace in workspaces(args.all_workspaces, &client, ctx).await? {
             let query = match &workspace {
-                Some(id) => v2_query.clone().in_workspace(id.clone()),
+                Some(id) => v2_query.clone().with_workspace_id(id.clone()),
                 None => v2_query.clone(),
             };
             let spinner = ctx.progress.spinner("listing v2 training jobs".to_owned());
@@ -296,13 +294,11 @@ async fn list_all(
     let v1_status = args.status.as_ref().and_then(|s| s.v1);
     let read_v1 = args.status.is_none() || v1_status.is_some();
     let read_v2 = args.status.as_ref().is_none_or(|s| !s.phases.is_empty());
-    let v1_query = ListQuery {
-        status: v1_status,
-        per_page: args.per_page.or(Some(modelarts_sdk::DEFAULT_PAGE_SIZE)),
-        order: args.order.map(Into::into),
-        search: args.search.clone(),
-        ..ListQuery::default()
-    };
+    let mut v1_query =
+        ListQuery::default().with_per_page(args.per_page.unwrap_or(modelarts_sdk::DEFAULT_PAGE_SIZE));
+    v1_query.status = v1_status;
+    v1_query.order = args.order.map(Into::into);
+    v1_query.search = args.search.clone();
     if read_v2 {
         workspaces(false, client, ctx).await?;
     }

@@ -95,15 +95,13 @@ pub(crate) async fn list(
         })?),
         None => None,
     };
-    let query = ListQuery {
-        status,
-        per_page: args.per_page.or(if args.all { Some(modelarts_sdk::DEFAULT_PAGE_SIZE) } else { None }),
-        page: if args.all { None } else { args.page },
-        sort_by: args.sort_by,
-        order: args.order.map(Into::into),
-        search: args.search.clone(),
-        workspace_id: None,
-    };
+    let mut query = ListQuery::default();
+    query.status = status;
+    query.per_page = args.per_page.or(if args.all { Some(modelarts_sdk::DEFAULT_PAGE_SIZE) } else { None });
+    query.page = if args.all { None } else { args.page };
+    query.sort_by = args.sort_by;
+    query.order = args.order.map(Into::into);
+    query.search = args.search.clone();
     if ctx.global.dry_run {
         if args.all {
             return dry_run_list_all(&client, query, ctx, out).await;

@@ -119,15 +119,13 @@ pub(super) fn query(args: &ListArgs) -> Result<V2ListQuery, Failure> {
         }
         filters.push(Filter::phase_in(&status.phases));
     }
-    Ok(V2ListQuery {
-        // `--page` counts from 1; the v2 offset is a page index from 0.
-        offset: if args.all { None } else { args.page.map(|p| p.saturating_sub(1)) },
-        limit,
-        sort_by,
-        order: args.order.map(Into::into),
-        filters,
-        ..V2ListQuery::default()
-    })
+    let mut query = V2ListQuery::default().with_filters(filters);
+    // `--page` counts from 1; the v2 offset is a page index from 0.
+    query.offset = if args.all { None } else { args.page.map(|p| p.saturating_sub(1)) };
+    query.limit = limit;
+    query.sort_by = sort_by;
+    query.order = args.order.map(Into::into);
+    Ok(query)
 }
 
 /// `training-job list --api v2`

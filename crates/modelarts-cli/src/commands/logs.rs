@@ -101,7 +101,8 @@ pub(crate) async fn logs(
         }
         return Ok(ExitStatus::Success);
     }
-    let options = FollowOptions { lines: args.lines, pacing, stall_after: args.stall_after };
+    let mut options = FollowOptions::default().with_lines(args.lines).with_pacing(pacing);
+    options.stall_after = args.stall_after;
     let mut stream = std::pin::pin!(client.follow_logs(target, options));
     loop {
         let next = tokio::select! {

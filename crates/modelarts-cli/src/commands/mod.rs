@@ -139,11 +139,10 @@ pub(crate) fn io_failure(error: io::Error) -> Failure {
 /// The wait limits: the flags, else the protocol's defaults. Checked before any request.
 pub(crate) fn wait_options(args: &WaitOptionsArgs) -> Result<WaitOptions, Failure> {
     let defaults = WaitOptions::default();
-    let options = WaitOptions {
-        max_wait: args.max_wait.unwrap_or(defaults.max_wait),
-        min_delay: args.poll_min.unwrap_or(defaults.min_delay),
-        max_delay: args.poll_max.unwrap_or(defaults.max_delay),
-    };
+    let options = WaitOptions::default()
+        .with_max_wait(args.max_wait.unwrap_or(defaults.max_wait))
+        .with_min_delay(args.poll_min.unwrap_or(defaults.min_delay))
+        .with_max_delay(args.poll_max.unwrap_or(defaults.max_delay));
     if options.min_delay.is_zero() {
         return Err(Failure::usage("--poll-min must be longer than zero"));
     }

@@ -19,6 +19,9 @@ use crate::iam::gateway::GatewayRefusal;
 pub const TOKEN_RENEW_AHEAD: Duration = Duration::from_secs(15 * 60);
 
 /// Whether credentials may still be used.
+///
+/// Exhaustive on purpose: a driver must handle every step, so a new step is a breaking change by
+/// design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Freshness {
     /// Use them.
@@ -73,6 +76,9 @@ pub fn says_token_expired(error: &ApiError) -> bool {
 }
 
 /// What to do after a refusal, given how many renewals this call already made.
+///
+/// Exhaustive on purpose: a driver must handle every step, so a new step is a breaking change by
+/// design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AfterRefusal {
     /// The token expired: renew it and send again (once per call).

@@ -139,6 +139,7 @@ impl TransportFailure {
 }
 
 /// Why an attempt failed; `E` is the driver's transport error.
+#[non_exhaustive]
 #[derive(Debug)]
 pub enum AttemptError<E> {
     /// The service refused the request.
@@ -231,6 +232,9 @@ impl<E> CallError<E> {
 }
 
 /// What the driver does next.
+///
+/// Exhaustive on purpose: a driver must handle every step, so a new step is a breaking change by
+/// design.
 #[derive(Debug)]
 pub enum CallStep<T, E> {
     /// The call succeeded.

@@ -103,12 +103,38 @@ pub struct PageCounts {
 }
 
 /// The bounds of one walk: pages fetched and jobs yielded.
+///
+/// New fields may be added: start from [`WalkBounds::default()`] and change what you need with the
+/// `with_*` setters (the default: [`MAX_WALK_PAGES`] and [`MAX_WALK_ITEMS`]).
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WalkBounds {
     /// The most pages.
     pub max_pages: u32,
     /// The most jobs.
     pub max_items: usize,
+}
+
+impl Default for WalkBounds {
+    fn default() -> Self {
+        Self { max_pages: MAX_WALK_PAGES, max_items: MAX_WALK_ITEMS }
+    }
+}
+
+impl WalkBounds {
+    /// Sets [`max_pages`](Self::max_pages).
+    #[must_use]
+    pub fn with_max_pages(mut self, max_pages: u32) -> Self {
+        self.max_pages = max_pages;
+        self
+    }
+
+    /// Sets [`max_items`](Self::max_items).
+    #[must_use]
+    pub fn with_max_items(mut self, max_items: usize) -> Self {
+        self.max_items = max_items;
+        self
+    }
 }
 
 /// What a page means for the walk, given its counts: [`PageStep::Next`] (with a placeholder `0`:
@@ -121,7 +147,7 @@ pub struct WalkBounds {
 ///
 /// ```
 /// use modelarts_protocol::pagination::{PageCounts, PageStep, WalkBounds, WalkError, decide};
-/// let bounds = WalkBounds { max_pages: 10, max_items: 1_000 };
+/// let bounds = WalkBounds::default().with_max_pages(10).with_max_items(1_000);
 /// let page = PageCounts { number: 2, received: 50, new: 0, kept: 1, before: 50, page_size: 50, announced: None };
 /// assert!(matches!(decide(page, bounds), Err(WalkError::RepeatedPage { page: 2, items: 50, .. })));
 /// let short = PageCounts { received: 3, new: 3, kept: 3, ..page };
@@ -152,6 +178,9 @@ pub fn decide(page: PageCounts, bounds: WalkBounds) -> Result<PageStep, WalkErro
 }
 
 /// What to do after a page (of the v1 list or the v2 search).
+///
+/// Exhaustive on purpose: a driver must handle every step, so a new step is a breaking change by
+/// design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageStep {
     /// Fetch this page next: a page number for the v1 list, an `offset` for the v2 search.

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use crate::error::{ApiError, ErrorClass};
 
 /// What happened on one attempt, as far as retrying is concerned.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttemptOutcome<'a> {
     /// The transport failed. `may_have_reached_server` is false when the request provably never left
@@ -40,6 +41,7 @@ pub enum AttemptOutcome<'a> {
 }
 
 /// Why a retry is made; selects the backoff base and the token cost.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RetryKind {
     /// A network failure or a server error.
@@ -49,6 +51,9 @@ pub enum RetryKind {
 }
 
 /// What to do after a failed attempt.
+///
+/// Exhaustive on purpose: a driver must handle every step, so a new step is a breaking change by
+/// design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryDecision {
     /// Give the error to the caller.
@@ -83,6 +88,10 @@ pub struct AttemptContext {
 /// Retry settings. Defaults follow the trusted SDKs' standard mode: 3 attempts, full-jitter
 /// exponential backoff (100 ms base for transient errors, 1 s for throttling, 20 s cap), `Retry-After`
 /// honoured up to 60 s.
+///
+/// New fields may be added: start from [`RetryPolicy::default()`] and change what you need with the
+/// `with_*` setters.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, at least 1.
@@ -106,6 +115,43 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(20),
             max_retry_after: Duration::from_secs(60),
         }
+    }
+}
+
+impl RetryPolicy {
+    /// Sets [`max_attempts`](Self::max_attempts).
+    #[must_use]
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// Sets [`transient_base`](Self::transient_base).
+    #[must_use]
+    pub fn with_transient_base(mut self, transient_base: Duration) -> Self {
+        self.transient_base = transient_base;
+        self
+    }
+
+    /// Sets [`throttling_base`](Self::throttling_base).
+    #[must_use]
+    pub fn with_throttling_base(mut self, throttling_base: Duration) -> Self {
+        self.throttling_base = throttling_base;
+        self
+    }
+
+    /// Sets [`max_backoff`](Self::max_backoff).
+    #[must_use]
+    pub fn with_max_backoff(mut self, max_backoff: Duration) -> Self {
+        self.max_backoff = max_backoff;
+        self
+    }
+
+    /// Sets [`max_retry_after`](Self::max_retry_after).
+    #[must_use]
+    pub fn with_max_retry_after(mut self, max_retry_after: Duration) -> Self {
+        self.max_retry_after = max_retry_after;
+        self
     }
 }
 

@@ -31,6 +31,7 @@ use crate::v1::status::JobStatus;
 use crate::{JobId, VersionId};
 
 /// What a status means for a stop.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StatusClass {
     /// Not stopping, not final: a stop is needed (running, pending, or a status not known to be
@@ -224,13 +225,29 @@ pub struct StopFailure<S, E> {
 }
 
 /// Options of a stop.
+///
+/// New fields may be added: start from [`StopOptions::default()`] and change what you need with the
+/// `with_*` setters.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StopOptions {
     /// A refused stop is a failure as the service said it: no status is read to interpret it.
     pub strict: bool,
 }
 
+impl StopOptions {
+    /// Sets [`strict`](Self::strict).
+    #[must_use]
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+}
+
 /// What the driver of a [`SafeStop`] does next.
+///
+/// Exhaustive on purpose: a driver must handle every step, so a new step is a breaking change by
+/// design.
 #[derive(Debug)]
 pub enum StopAction<S, E> {
     /// Run the stop operation through [`SafeStop::call_mut`] and feed its end to
@@ -245,6 +262,8 @@ pub enum StopAction<S, E> {
 }
 
 /// How a call ended, as a [`SafeStop`] takes it.
+///
+/// Exhaustive on purpose, as [`CallStep`]: these are its ends, and a driver must handle every one.
 #[derive(Debug)]
 pub enum CallEnd<T, E> {
     /// It succeeded.

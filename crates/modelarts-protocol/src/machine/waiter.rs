@@ -20,6 +20,10 @@ use crate::machine::stop::{StatusClass, StopStatus};
 use crate::v1::status::JobStatus;
 
 /// Limits of a wait. Defaults: 2 s minimum delay, 30 s maximum delay, 30 min in all.
+///
+/// New fields may be added: start from [`WaitOptions::default()`] and change what you need with the
+/// `with_*` setters.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WaitOptions {
     /// Give up after this long.
@@ -40,8 +44,32 @@ impl Default for WaitOptions {
     }
 }
 
+impl WaitOptions {
+    /// Sets [`max_wait`](Self::max_wait).
+    #[must_use]
+    pub fn with_max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
+        self
+    }
+
+    /// Sets [`min_delay`](Self::min_delay).
+    #[must_use]
+    pub fn with_min_delay(mut self, min_delay: Duration) -> Self {
+        self.min_delay = min_delay;
+        self
+    }
+
+    /// Sets [`max_delay`](Self::max_delay).
+    #[must_use]
+    pub fn with_max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = max_delay;
+        self
+    }
+}
+
 /// What one poll found. `S` is the resource's status: a v1 [`JobStatus`] by default, or any
 /// [`StopStatus`] (a v2 job's [`PhaseStatus`](crate::v2::PhaseStatus)).
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PollResult<S = JobStatus> {
     /// The resource's status.
@@ -56,6 +84,7 @@ pub enum PollResult<S = JobStatus> {
 }
 
 /// What a poll found that does not end the wait (for [`Waiter::next_pending`]).
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pending {
     /// A status that is not final.
@@ -70,6 +99,9 @@ pub enum Pending {
 }
 
 /// What to do next.
+///
+/// Exhaustive on purpose: a driver must handle every step, so a new step is a breaking change by
+/// design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitStep<S = JobStatus> {
     /// The resource is stopped (v1 KILLED or CANCELED, v2 Terminated): the wait succeeded.

@@ -93,6 +93,7 @@ impl Watchable for TrainingJobTarget {
 
 /// Why a status read (a page of the list, or a single read) brought no status, after the call's
 /// own retries.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadFailure {
     /// Throttled; the server's `Retry-After`, if any.
@@ -111,6 +112,7 @@ pub enum ReadFailure {
 }
 
 /// How the walk over the list ended.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListEnd {
     /// The walk is over: the list said so, or [`Watch::on_page`] said nothing is left to see.
@@ -130,6 +132,9 @@ pub struct Round {
 }
 
 /// What the driver of a [`Watch`] does next.
+///
+/// Exhaustive on purpose: a driver must handle every step, so a new step is a breaking change by
+/// design.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WatchStep {
     /// Nothing is pending: wait for a target to be added (or end, if none will be).

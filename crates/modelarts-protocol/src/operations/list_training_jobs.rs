@@ -57,6 +57,8 @@ impl SortBy {
 }
 
 /// Sort order.
+///
+/// Exhaustive on purpose: a sort order is ascending or descending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Order {
     /// Ascending (the API's default).
@@ -68,6 +70,10 @@ pub enum Order {
 /// The filters, paging and sorting of the job list: every field is optional, and the API's
 /// defaults apply when absent. The one query type of the list: [`ListTrainingJobs`] adds the
 /// project, and the SDK takes it as is (the client supplies the project).
+///
+/// New fields may be added: start from [`ListQuery::default()`] and change what you need with the
+/// `with_*` setters.
+#[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ListQuery {
     /// Only jobs whose latest version has this status.
@@ -84,6 +90,57 @@ pub struct ListQuery {
     pub search: Option<String>,
     /// Workspace (API default `"0"`).
     pub workspace_id: Option<String>,
+}
+
+impl ListQuery {
+    /// Sets [`status`](Self::status).
+    #[must_use]
+    pub fn with_status(mut self, status: JobStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets [`per_page`](Self::per_page).
+    #[must_use]
+    pub fn with_per_page(mut self, per_page: u32) -> Self {
+        self.per_page = Some(per_page);
+        self
+    }
+
+    /// Sets [`page`](Self::page).
+    #[must_use]
+    pub fn with_page(mut self, page: u32) -> Self {
+        self.page = Some(page);
+        self
+    }
+
+    /// Sets [`sort_by`](Self::sort_by).
+    #[must_use]
+    pub fn with_sort_by(mut self, sort_by: SortBy) -> Self {
+        self.sort_by = Some(sort_by);
+        self
+    }
+
+    /// Sets [`order`](Self::order).
+    #[must_use]
+    pub fn with_order(mut self, order: Order) -> Self {
+        self.order = Some(order);
+        self
+    }
+
+    /// Sets [`search`](Self::search).
+    #[must_use]
+    pub fn with_search(mut self, search: impl Into<String>) -> Self {
+        self.search = Some(search.into());
+        self
+    }
+
+    /// Sets [`workspace_id`](Self::workspace_id).
+    #[must_use]
+    pub fn with_workspace_id(mut self, workspace_id: impl Into<String>) -> Self {
+        self.workspace_id = Some(workspace_id.into());
+        self
+    }
 }
 
 /// Input of "list jobs": a project and a [`ListQuery`].

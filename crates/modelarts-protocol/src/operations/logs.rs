@@ -75,6 +75,8 @@ impl Operation for ListLogFileNames {
 }
 
 /// The `order` of an `aom-log` page, as the API names it.
+///
+/// Exhaustive on purpose: the API reads a page in these two directions only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum LogOrder {
     /// `desc`: the lines after `base_line` (the API's "next records").

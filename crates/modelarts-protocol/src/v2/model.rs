@@ -49,6 +49,7 @@ pub enum Phase {
 }
 
 /// What a phase means for a stop.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopClass {

@@ -37,6 +37,7 @@ pub const MAX_PAGES: u32 = 10_000;
 pub const MAX_ITEMS: usize = crate::machine::pagination::MAX_WALK_ITEMS;
 
 /// What `offset` counts.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OffsetMode {
     /// The page index, from 0 (the API reference's reading).

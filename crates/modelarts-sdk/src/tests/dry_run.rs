@@ -82,7 +82,7 @@ async fn a_dry_run_walk_shows_its_first_page_as_the_walk_asks_for_it() {
 async fn a_dry_run_reports_an_input_that_forms_no_request() {
     let (fake, seen) = recording(stop_ok);
     let client = client(fake);
-    let query = ListQuery { per_page: Some(5000), ..ListQuery::default() };
+    let query = ListQuery::default().with_per_page(5000);
     let err = client.dry_run(|c| async move { c.list_training_jobs(query).await }).await.unwrap_err();
     assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
     let err = client.dry_run(|_| async { Ok::<(), Error>(()) }).await.unwrap_err();

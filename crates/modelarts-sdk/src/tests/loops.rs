@@ -218,8 +218,10 @@ async fn conflicts_on_stop_are_read_as_already_stopping_or_final() {
             None => assert_eq!(got.unwrap_err().api_error().unwrap().code(), Some(code)),
         }
         // Strict mode returns the refusal.
-        let strict =
-            client.stop_training_job_with(job, version_id, StopOptions { strict: true }).await.unwrap_err();
+        let strict = client
+            .stop_training_job_with(job, version_id, StopOptions::default().with_strict(true))
+            .await
+            .unwrap_err();
         assert_eq!(strict.category(), ErrorCategory::ServiceRefused);
     }
 }
@@ -261,11 +263,10 @@ async fn waiter_polls_until_killed_with_delays_between_min_and_max() {
     let fake = Fake::new(move |_, n| version(statuses[n.min(4)]));
     let client = client(fake);
     let (job, version_id) = ids();
-    let options = WaitOptions {
-        max_wait: Duration::from_secs(600),
-        min_delay: Duration::from_secs(2),
-        max_delay: Duration::from_secs(5),
-    };
+    let options = WaitOptions::default()
+        .with_max_wait(Duration::from_secs(600))
+        .with_min_delay(Duration::from_secs(2))
+        .with_max_delay(Duration::from_secs(5));
     let seen = std::sync::Mutex::new(Vec::new());
     let v = client
         .wait_until_stopped(job, version_id, options, |v| seen.lock().unwrap().push(v.status.code()))
@@ -282,11 +283,10 @@ async fn waiter_polls_until_killed_with_delays_between_min_and_max() {
 async fn waiter_times_out_with_the_last_status() {
     let client = client(Fake::new(|_, _| version(9)));
     let (job, version_id) = ids();
-    let options = WaitOptions {
-        max_wait: Duration::from_secs(10),
-        min_delay: Duration::from_secs(1),
-        max_delay: Duration::from_secs(3),
-    };
+    let options = WaitOptions::default()
+        .with_max_wait(Duration::from_secs(10))
+        .with_min_delay(Duration::from_secs(1))
+        .with_max_delay(Duration::from_secs(3));
     let started = tokio::time::Instant::now();
     let err = client.wait_until_stopped(job, version_id, options, |_| {}).await.unwrap_err();
     match &err {
@@ -354,7 +354,7 @@ async fn pagination_walks_every_page() {
         job_page(start..(start + 7).min(51), 50)
     });
     let client = client(fake);
-    let query = ListQuery { per_page: Some(7), ..ListQuery::default() };
+    let query = ListQuery::default().with_per_page(7);
     let jobs: Vec<_> = client.list_training_jobs_all(query).map(Result::unwrap).collect().await;
     assert_eq!(jobs.len(), 50);
     assert_eq!(jobs.iter().map(|j| j.job_id.get()).collect::<Vec<_>>(), (1..=50).collect::<Vec<_>>());
@@ -421,7 +421,7 @@ async fn batch_keeps_one_outcome_per_target_in_order_even_when_one_panics() {
     let targets: Vec<(JobId, VersionId)> =
         (10..=15).map(|j| (JobId::new(j).unwrap(), VersionId::new(1).unwrap())).collect();
     let finished = AtomicUsize::new(0);
-    let options = BatchOptions { concurrency: 3, wait: Some(WaitOptions::default()), strict: false };
+    let options = BatchOptions::default().with_concurrency(3).with_wait(WaitOptions::default());
     let report = client
         .batch_stop(v1_targets(&targets), options, |e| {
             if let BatchEvent::Finished { .. } = e {
@@ -484,7 +484,7 @@ async fn batch_respects_the_concurrency_bound() {
     let targets = (1..=50)
         .map(|j| JobRef::V1 { job: JobId::new(j).unwrap(), version: VersionId::new(1).unwrap() })
         .collect();
-    let options = BatchOptions { concurrency: 4, ..BatchOptions::default() };
+    let options = BatchOptions::default().with_concurrency(4);
     let report = client.batch_stop(targets, options, |_| {}).await;
     assert_eq!(report.counts().of("stop_requested"), 50);
     assert_eq!(peak.load(Ordering::SeqCst), 4);
@@ -606,11 +606,10 @@ async fn manual_time_decides_the_waiter_and_the_batch_elapsed() {
     let time = ManualTime::at(t0());
     let client = client_on(Fake::new(|_, _| version(9)), &time);
     let (job, version_id) = ids();
-    let options = WaitOptions {
-        max_wait: Duration::from_secs(10),
-        min_delay: Duration::from_secs(1),
-        max_delay: Duration::from_secs(3),
-    };
+    let options = WaitOptions::default()
+        .with_max_wait(Duration::from_secs(10))
+        .with_min_delay(Duration::from_secs(1))
+        .with_max_delay(Duration::from_secs(3));
     let err = client.wait_until_stopped(job, version_id, options, |_| {}).await.unwrap_err();
     assert!(
         matches!(err, WaitError::TimedOut { waited, .. } if waited == Duration::from_secs(10)),
@@ -625,7 +624,7 @@ async fn manual_time_decides_the_waiter_and_the_batch_elapsed() {
         _ => version(if n < 3 { 9 } else { 12 }),
     });
     let client = client_on(fake, &time);
-    let options = BatchOptions { wait: Some(options), ..BatchOptions::default() };
+    let options = BatchOptions::default().with_wait(options);
     let report = client.batch_stop(vec![JobRef::V1 { job, version: version_id }], options, |_| {}).await;
     assert_eq!(report.outcomes[0].kind, BatchOutcomeKind::Stopped(TargetStatus::V1(JobStatus::Killed)));
     assert_eq!(report.outcomes[0].elapsed, Duration::from_secs(3), "1 s then 2 s of polling");

@@ -83,7 +83,7 @@ pub(super) async fn stop_batch(
     }
     let client = ctx.client()?;
     if ctx.global.dry_run {
-        let options = StopOptions { strict: args.strict };
+        let options = StopOptions::default().with_strict(args.strict);
         for t in &targets {
             let target = t.target.clone();
             dry_run(&client, |c| async move { super::stop_target(&c, &target, options).await }, out).await?;
@@ -142,11 +142,12 @@ pub(super) async fn stop_batch(
         }
         _ => {}
     };
-    let options = BatchOptions {
-        concurrency: usize::try_from(args.concurrency).unwrap_or(modelarts_sdk::DEFAULT_BATCH_CONCURRENCY),
-        wait,
-        strict: args.strict,
-    };
+    let mut options = BatchOptions::default()
+        .with_concurrency(
+            usize::try_from(args.concurrency).unwrap_or(modelarts_sdk::DEFAULT_BATCH_CONCURRENCY),
+        )
+        .with_strict(args.strict);
+    options.wait = wait;
     let pairs: Vec<JobRef> = targets.iter().map(|t| t.target.clone()).collect();
     let started = Instant::now();
     let report = tokio::select! {

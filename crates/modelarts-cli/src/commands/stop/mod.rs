@@ -17,7 +17,7 @@ use modelarts_protocol::stop::{Outcome, StopStatus, WaitEnd};
 use modelarts_protocol::target::JobArg;
 use modelarts_protocol::target::{ApiVersion, JobRef, TargetStatus};
 use modelarts_protocol::waiter::WaitOptions;
-use modelarts_sdk::{Client, StopOptions, StopOutcome, WaitError};
+use modelarts_sdk::{Client, StopOptions, StopOutcome, TargetListError, WaitError};
 
 mod batch;
 mod prompt;
@@ -108,31 +108,27 @@ pub(crate) async fn stop(
     Ok(exit.worst(super::both::report_missed(failures, missed, ctx)))
 }
 
-/// The most bytes read from a `--from-file` list: about 500,000 lines, far more versions than an
-/// account can hold.
-const MAX_STOP_LIST_BYTES: u64 = 16 << 20;
-
-/// Reads the `--from-file` list (`-`: stdin, at most [`MAX_STOP_LIST_BYTES`]) off the async
-/// threads, so Ctrl-C still works.
+/// Reads the `--from-file` list (`-`: stdin; at most [`modelarts_sdk::MAX_TARGET_LIST_BYTES`])
+/// off the async threads, so Ctrl-C still works.
 async fn read_list(path: &Path) -> Result<String, Failure> {
     let owned = path.to_owned();
     let read = tokio::task::spawn_blocking(move || {
         if owned == Path::new("-") {
-            modelarts_sdk::read_limited(io::stdin().lock(), MAX_STOP_LIST_BYTES)
+            modelarts_sdk::read_target_list_from(io::stdin().lock())
         } else {
-            modelarts_sdk::open_regular_or_pipe(&owned)
-                .and_then(|file| modelarts_sdk::read_limited(file, MAX_STOP_LIST_BYTES))
+            modelarts_sdk::read_target_list(&owned)
         }
     })
     .await;
     let shown = if path == Path::new("-") { "stdin".to_owned() } else { path.display().to_string() };
+    let context = format!("cannot read the stop list {shown}");
     match read {
-        Ok(Ok(bytes)) => modelarts_sdk::decode_text_file(bytes)
-            .map_err(|reason| Failure::usage(format!("cannot read the stop list {shown}: it {reason}"))),
-        Ok(Err(e)) => Err(Failure::usage(format!("cannot read the stop list {shown}")).caused_by(&e)),
-        Err(e) => {
-            Err(Failure::new(ExitStatus::Other, format!("cannot read the stop list {shown}")).caused_by(&e))
-        }
+        Ok(Ok(text)) => Ok(text),
+        Ok(Err(TargetListError::NotText(reason))) => Err(Failure::usage(format!("{context}: it {reason}"))),
+        Ok(Err(TargetListError::Unreadable(e))) => Err(Failure::usage(context).caused_by(&e)),
+        // A reason added later: still the user's file, its text says why.
+        Ok(Err(e)) => Err(Failure::usage(context).caused_by(&e)),
+        Err(e) => Err(Failure::new(ExitStatus::Other, context).caused_by(&e)),
     }
 }
 
@@ -156,7 +152,7 @@ async fn stop_one(
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
     let client = ctx.client()?;
-    let options = StopOptions { strict };
+    let options = StopOptions::default().with_strict(strict);
     if ctx.global.dry_run {
         let t = target.clone();
         return dry_run(&client, |c| async move { stop_target(&c, &t, options).await }, out).await;

@@ -19,6 +19,7 @@ use crate::v2::pagination::MAX_LIMIT;
 use crate::v2::{Phase, TrainingJob, TrainingJobList};
 
 /// How a filter compares (`operator`).
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FilterOperator {

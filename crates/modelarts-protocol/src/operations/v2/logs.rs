@@ -90,6 +90,7 @@ impl Operation for ShowLogPreview {
 }
 
 /// What kind of temporary address to ask for.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum LogUrlKind {
     /// `Content-Type: text/plain`: an address to view the log in a browser.
@@ -149,6 +150,7 @@ impl Operation for ShowLogUrl {
 }
 
 /// The level of an event (`level`).
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventLevel {
     /// `Info`.
