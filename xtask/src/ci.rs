@@ -119,7 +119,9 @@ const DEV_PROFILE: &[&str] =
 pub(crate) fn package_check() -> Result<(), String> {
     let crates = publishable_crates()?;
     let mut cmd = cargo();
-    cmd.args(["package", "--offline"]).env("CARGO_INCREMENTAL", "0");
+    // `--allow-dirty`: the check is of the files as they are, committed or not (a release is
+    // made from a clean checkout anyway).
+    cmd.args(["package", "--offline", "--allow-dirty"]).env("CARGO_INCREMENTAL", "0");
     for name in &crates {
         cmd.args(["-p", name]);
     }
