@@ -1,0 +1,340 @@
+//! The profile and the credentials file (the official SDKs' INI dialect), read at most once and
+//! only when a setting is not found before it; and the reading of any text file the user gives
+//! (size limit, encoding).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::{env_setting, env_value};
+use crate::config::{ClientBuilder, Setting, SettingSource, default_credentials_file, home_dir};
+use crate::error::Error;
+
+/// Env: the credentials file.
+pub(crate) const ENV_CREDENTIALS_FILE: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
+/// Env: the profile.
+pub(crate) const ENV_PROFILE: &str = "MODELARTS_PROFILE";
+/// The default profile.
+pub(crate) const DEFAULT_PROFILE: &str = "basic";
+
+/// The profile: explicit → `MODELARTS_PROFILE` → `basic`.
+pub(super) fn resolve_profile(b: &ClientBuilder) -> Result<Setting<String>, Error> {
+    let profile = match &b.profile {
+        Some(p) => Setting::new(p.trim().to_owned(), SettingSource::Explicit),
+        None => env_setting(&b.env, ENV_PROFILE)?
+            .unwrap_or_else(|| Setting::new(DEFAULT_PROFILE.to_owned(), SettingSource::Default)),
+    };
+    if profile.value.is_empty() {
+        return Err(Error::config("the profile name is empty"));
+    }
+    Ok(profile)
+}
+
+/// The credentials file: explicit → `HUAWEICLOUD_SDK_CREDENTIALS_FILE` → `~/.huaweicloud/credentials`.
+pub(super) fn resolve_credentials_file(b: &ClientBuilder) -> Result<Option<Setting<PathBuf>>, Error> {
+    Ok(match &b.credentials_file {
+        Some(p) => Some(Setting::new(p.clone(), SettingSource::Explicit)),
+        None => match env_value(&b.env, ENV_CREDENTIALS_FILE)? {
+            Some(p) => {
+                Some(Setting::new(PathBuf::from(p), SettingSource::Env(ENV_CREDENTIALS_FILE.to_owned())))
+            }
+            None => {
+                home_dir(&b.env)?.map(|h| Setting::new(default_credentials_file(&h), SettingSource::Default))
+            }
+        },
+    })
+}
+
+/// A parsed INI section: key → (value, line).
+pub(super) type Section = HashMap<String, (String, usize)>;
+
+pub(super) enum SectionLookup<'a> {
+    NoFile,
+    /// The section names, and how many keys come before any `[section]` header (ignored).
+    NoSection(Vec<String>, usize),
+    Found(&'a Section),
+}
+
+/// The credentials file, read at most once and only when needed.
+pub(super) struct ProfileFile {
+    path: Option<Setting<PathBuf>>,
+    pub(super) profile: Setting<String>,
+    parsed: Option<Option<Vec<(String, Section)>>>,
+}
+
+impl ProfileFile {
+    pub(super) fn new(path: Option<Setting<PathBuf>>, profile: Setting<String>) -> Self {
+        Self { path, profile, parsed: None }
+    }
+
+    pub(super) fn path(&self) -> Option<&Path> {
+        self.path.as_ref().map(|s| s.value.as_path())
+    }
+
+    pub(super) fn into_setting(self) -> Option<Setting<PathBuf>> {
+        self.path
+    }
+
+    pub(super) fn source(&self) -> SettingSource {
+        SettingSource::File {
+            path: self.path().map(Path::to_path_buf).unwrap_or_default(),
+            section: self.profile.value.clone(),
+        }
+    }
+
+    fn load(&mut self) -> Result<Option<&Vec<(String, Section)>>, Error> {
+        if self.parsed.is_none() {
+            let parsed = match &self.path {
+                None => None,
+                Some(Setting { value: path, source }) => match crate::files::open_regular(path)
+                    .and_then(|file| read_limited(file, MAX_CREDENTIALS_FILE_BYTES))
+                {
+                    Ok(bytes) => {
+                        let text = decode_text_file(bytes).map_err(|reason| {
+                            Error::config(format!("the credentials file {} {reason}", path.display()))
+                        })?;
+                        Some(parse_ini(&text).map_err(|(line, reason)| {
+                            Error::config(format!(
+                                "the credentials file {}, line {line}: {reason}",
+                                path.display()
+                            ))
+                        })?)
+                    }
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::NotFound && *source == SettingSource::Default =>
+                    {
+                        None
+                    }
+                    Err(e) => {
+                        return Err(Error::config_with(
+                            format!("cannot read the credentials file {} (from {source})", path.display()),
+                            e,
+                        ));
+                    }
+                },
+            };
+            self.parsed = Some(parsed);
+        }
+        Ok(self.parsed.as_ref().and_then(Option::as_ref))
+    }
+
+    pub(super) fn section(&mut self) -> Result<SectionLookup<'_>, Error> {
+        let profile = self.profile.value.clone();
+        let explicit_profile = self.profile.source != SettingSource::Default;
+        let path = self.path().map(Path::to_path_buf).unwrap_or_default();
+        let Some(sections) = self.load()? else {
+            return Ok(SectionLookup::NoFile);
+        };
+        match sections.iter().find(|(name, _)| *name == profile) {
+            Some((_, section)) => Ok(SectionLookup::Found(section)),
+            None => {
+                let names: Vec<String> =
+                    sections.iter().map(|(n, _)| n.clone()).filter(|n| !n.is_empty()).collect();
+                let headless = sections.iter().find(|(n, _)| n.is_empty()).map_or(0, |(_, s)| s.len());
+                if explicit_profile {
+                    return Err(Error::config(format!(
+                        "profile [{profile}] not found in the credentials file {} (sections: {})",
+                        path.display(),
+                        if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                    )));
+                }
+                Ok(SectionLookup::NoSection(names, headless))
+            }
+        }
+    }
+
+    /// A key of the profile's section, if the file and the section exist.
+    pub(super) fn value(&mut self, key: &str) -> Result<Option<Setting<String>>, Error> {
+        let found = match self.section()? {
+            SectionLookup::Found(section) => section.get(key).map(|(v, _)| v.clone()),
+            _ => None,
+        };
+        Ok(found.filter(|v| !v.is_empty()).map(|v| Setting::new(v, self.source())))
+    }
+}
+
+/// The most bytes read from a credentials file (far more than any real one holds).
+pub const MAX_CREDENTIALS_FILE_BYTES: u64 = 1 << 20;
+
+/// Reads all of `reader` up to `limit` bytes. Longer input (a huge file, `/dev/zero`, an endless
+/// pipe) is an error of kind [`FileTooLarge`](std::io::ErrorKind::FileTooLarge) after reading at
+/// most `limit + 1` bytes, so memory stays bounded.
+///
+/// ```
+/// let err = modelarts_sdk::read_limited(std::io::repeat(0), 1 << 20).unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
+/// assert_eq!(err.to_string(), "it is larger than 1 MiB, the limit for this file");
+/// assert_eq!(modelarts_sdk::read_limited(&b"10 20\n"[..], 6).unwrap(), b"10 20\n");
+/// ```
+pub fn read_limited(reader: impl std::io::Read, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    reader.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        let shown = if limit >= 1 << 20 && limit.is_multiple_of(1 << 20) {
+            format!("{} MiB", limit >> 20)
+        } else {
+            format!("{limit} bytes")
+        };
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("it is larger than {shown}, the limit for this file"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Why a file the user gave is not text this tool reads. The message never quotes the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TextFileError {
+    /// UTF-16 with a byte-order mark.
+    #[error("is UTF-16; save it as UTF-8")]
+    Utf16,
+    /// NUL bytes: most likely UTF-16 without a byte-order mark.
+    #[error("contains NUL bytes (UTF-16 without a byte-order mark?); save it as UTF-8")]
+    Nul,
+    /// A byte sequence that is not UTF-8, first on this line (from 1).
+    #[error(
+        "is not UTF-8: line {line} is not valid UTF-8 (Latin-1 or another legacy encoding?); save it as UTF-8"
+    )]
+    NotUtf8 {
+        /// The line of the first invalid byte.
+        line: usize,
+    },
+}
+
+/// The text of a file the user gave (a credentials file, a list of versions to stop), or why it is
+/// not UTF-8: UTF-16 is named, otherwise the first line with an invalid byte; never a value.
+/// A UTF-8 byte-order mark is kept for the caller to skip.
+///
+/// ```
+/// use modelarts_sdk::{TextFileError, decode_text_file};
+/// assert!(decode_text_file(b"ok\n".to_vec()).is_ok());
+/// assert_eq!(decode_text_file(vec![b'a', b'\n', 0xE9]), Err(TextFileError::NotUtf8 { line: 2 }));
+/// ```
+pub fn decode_text_file(bytes: Vec<u8>) -> Result<String, TextFileError> {
+    match String::from_utf8(bytes) {
+        Ok(text) if text.contains('\0') => Err(TextFileError::Nul),
+        Ok(text) => Ok(text),
+        Err(e) if e.as_bytes().starts_with(&[0xFF, 0xFE]) || e.as_bytes().starts_with(&[0xFE, 0xFF]) => {
+            Err(TextFileError::Utf16)
+        }
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            Err(TextFileError::NotUtf8 { line: valid.iter().filter(|b| **b == b'\n').count() + 1 })
+        }
+    }
+}
+
+/// Parses the INI dialect of the official SDKs' credentials file: `[section]` headers,
+/// `key = value` (or `key: value`) lines, `#` and `;` comment lines, optional quotes around values.
+/// Keys are case-insensitive; keys before any section go to a section named `""`. Errors are
+/// `(line, reason)`, the line counted from 1. Never includes a value in an error.
+pub(crate) fn parse_ini(text: &str) -> Result<Vec<(String, Section)>, (usize, String)> {
+    let mut sections: Vec<(String, Section)> = vec![(String::new(), Section::new())];
+    let mut current = 0;
+    for (i, raw) in text.trim_start_matches('\u{feff}').lines().enumerate() {
+        let line_no = i + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix('[') {
+            let Some(name) = rest.strip_suffix(']') else {
+                return Err((line_no, "a section header must end with ']'".to_owned()));
+            };
+            let name = name.trim();
+            if name.is_empty() {
+                return Err((line_no, "empty section name".to_owned()));
+            }
+            current = match sections.iter().position(|(n, _)| n == name) {
+                Some(index) => index,
+                None => {
+                    sections.push((name.to_owned(), Section::new()));
+                    sections.len() - 1
+                }
+            };
+            continue;
+        }
+        let split = line.find(['=', ':']);
+        let Some(at) = split else {
+            return Err((line_no, "expected `key = value` or `[section]`".to_owned()));
+        };
+        let key = line[..at].trim().to_ascii_lowercase();
+        if key.is_empty() {
+            return Err((line_no, "missing key before '='".to_owned()));
+        }
+        let mut value = line[at + 1..].trim();
+        for quote in ['"', '\''] {
+            if value.len() >= 2 && value.starts_with(quote) && value.ends_with(quote) {
+                value = &value[1..value.len() - 1];
+            }
+        }
+        if let Some((name, section)) = sections.get_mut(current) {
+            if let Some((_, first)) = section.get(&key) {
+                let place = if name.is_empty() {
+                    "before any [section] header".to_owned()
+                } else {
+                    format!("in [{name}]")
+                };
+                return Err((line_no, format!("duplicate key `{key}` {place} (first on line {first})")));
+            }
+            section.insert(key, (value.to_owned(), line_no));
+        }
+    }
+    Ok(sections)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ini_dialect() {
+        let text = "\u{feff}# comment\n; other\n[basic]\nak = AK1\nSK: \"S K\"\n\n[other]\nak=2\n[basic]\nproject_id = p\n";
+        let sections = parse_ini(text).unwrap();
+        let basic = &sections.iter().find(|(n, _)| n == "basic").unwrap().1;
+        assert_eq!(basic["ak"].0, "AK1");
+        assert_eq!(basic["sk"], ("S K".to_owned(), 5));
+        assert_eq!(basic["project_id"].0, "p");
+        assert_eq!(sections.iter().find(|(n, _)| n == "other").unwrap().1["ak"].0, "2");
+    }
+
+    #[test]
+    fn ini_errors_name_the_line() {
+        let cases = [
+            ("[basic\nak=1", 1, "section header"),
+            ("[basic]\nak 1\n", 2, "expected `key = value`"),
+            ("[]\n", 1, "empty section"),
+            ("[a]\n\n = x", 3, "missing key"),
+            ("[basic]\nak = 1\nsk = 2\nAK = 3\n", 4, "duplicate key `ak` in [basic] (first on line 2)"),
+            (
+                "[basic]\nak = 1\n[other]\n[basic]\nak = 2\n",
+                5,
+                "duplicate key `ak` in [basic] (first on line 2)",
+            ),
+            ("ak = 1\nak = 1\n", 2, "duplicate key `ak` before any [section] header"),
+        ];
+        for (text, line, reason) in cases {
+            let (l, r) = parse_ini(text).unwrap_err();
+            assert_eq!(l, line, "{text:?}");
+            assert!(r.contains(reason), "{r}");
+        }
+    }
+
+    #[test]
+    fn odd_encodings_are_named() {
+        let utf16: Vec<u8> =
+            [0xFF, 0xFE].into_iter().chain("[basic]".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        assert!(decode_text_file(utf16).unwrap_err().to_string().starts_with("is UTF-16"));
+        let no_bom: Vec<u8> = "[basic]".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert!(decode_text_file(no_bom).unwrap_err().to_string().contains("NUL bytes"));
+        let latin1 = b"[basic]\nak = x\nsk = caf\xe9\n".to_vec();
+        let err = decode_text_file(latin1).unwrap_err().to_string();
+        assert!(err.contains("line 3 is not valid UTF-8") && !err.contains("caf"), "{err}");
+        assert_eq!(
+            decode_text_file("\u{feff}[basic]\r\n".as_bytes().to_vec()).unwrap(),
+            "\u{feff}[basic]\r\n"
+        );
+    }
+}
