@@ -11,7 +11,6 @@
 //! types; errors name sources, hosts and trace ids only.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
@@ -30,10 +29,12 @@ use modelarts_protocol::iam::token::{IssuedToken, LoginRefusal, Mfa, Password, P
 use modelarts_protocol::ids::ProjectId;
 
 use crate::cache::{IdentityCache, ProjectKey, TokenEntry};
-use crate::config::SettingSource;
 use crate::error::Error;
 use crate::execute::Pipeline;
 use crate::resolve::{ENV_MFA_CODE, ENV_USER_ID};
+use crate::settings::SettingSource;
+
+pub use crate::login::{Agency, Login};
 
 /// How long the metadata service may take to answer before it counts as unreachable (a laptop
 /// has none, and must not hang).
@@ -41,69 +42,6 @@ pub const METADATA_BOUND: Duration = Duration::from_secs(1);
 
 /// The most bytes read from an ID-token or pod-token file.
 const MAX_ID_TOKEN_BYTES: u64 = 64 * 1024;
-
-/// A credential source that needs a call before the first request. `Debug` hides the password.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum Login {
-    /// An IAM user's password: `POST {iam}/v3/auth/tokens`, the token cached on disk.
-    Password {
-        /// The IAM user name.
-        user_name: String,
-        /// The password.
-        password: Password,
-        /// The account (domain) name.
-        domain_name: String,
-        /// The virtual MFA code and the user's id, when the login is protected by MFA.
-        mfa: Option<Mfa>,
-    },
-    /// The ECS/BMS metadata service (the server's agency).
-    Metadata {
-        /// The metadata service's address (`http://169.254.169.254` unless set explicitly).
-        endpoint: Endpoint,
-    },
-    /// CCE pod identity: the container credentials service (`HC_CONTAINER_CREDENTIALS_FULL_URI`)
-    /// with the pod's token (`HC_CONTAINER_AUTHORIZATION_TOKEN_FILE`, read at each call).
-    PodIdentity {
-        /// The credentials service's full URL.
-        uri: Endpoint,
-        /// The file holding the authorization token.
-        token_file: PathBuf,
-    },
-    /// OIDC federation: an ID token exchanged for an IAM token, then for temporary AK/SK.
-    Federation {
-        /// The identity provider's id (`HUAWEICLOUD_SDK_IDP_ID`).
-        idp_id: String,
-        /// The file holding the ID token (`HUAWEICLOUD_SDK_ID_TOKEN_FILE`), read at each login.
-        id_token_file: PathBuf,
-    },
-}
-
-impl Login {
-    /// A short description without secrets: `password of alice@example`, `ECS metadata at …`.
-    pub fn describe(&self) -> String {
-        match self {
-            Login::Password { user_name, domain_name, mfa: None, .. } => {
-                format!("password login of {user_name}@{domain_name}")
-            }
-            Login::Password { user_name, domain_name, mfa: Some(_), .. } => {
-                format!("password login of {user_name}@{domain_name} with a virtual MFA code")
-            }
-            Login::Metadata { endpoint } => format!("ECS/BMS metadata at {}", endpoint.url()),
-            Login::PodIdentity { uri, .. } => format!("CCE pod identity at {}", uri.url()),
-            Login::Federation { idp_id, .. } => format!("OIDC federation via identity provider {idp_id}"),
-        }
-    }
-}
-
-/// An agency to assume with the base credentials (`--agency-name`, `--agency-domain`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Agency {
-    /// The account (domain) that created the agency.
-    pub domain_name: String,
-    /// The agency's name.
-    pub agency_name: String,
-}
 
 /// What a client knows of its identity besides the credentials.
 #[derive(Debug, Clone)]
@@ -123,7 +61,7 @@ pub(crate) struct IdentityInfo {
 }
 
 impl IdentityInfo {
-    pub(crate) fn of(resolved: &crate::config::ResolvedConfig, project_source: Option<String>) -> Self {
+    pub(crate) fn of(resolved: &crate::resolve::ResolvedConfig, project_source: Option<String>) -> Self {
         Self {
             iam: resolved.iam_endpoint.value.clone(),
             iam_source: resolved.iam_endpoint.source.clone(),
@@ -677,7 +615,7 @@ async fn federation<T: HttpSend<Error: Send + Sync + 'static>>(
 
 impl IdentityPlan {
     /// The plan for a resolved configuration.
-    pub(crate) fn of(resolved: &crate::config::ResolvedConfig) -> Self {
+    pub(crate) fn of(resolved: &crate::resolve::ResolvedConfig) -> Self {
         let login = resolved.login.as_ref().map(|s| s.value.clone());
         if let Some(Login::Password { password, mfa, .. }) = &login {
             crate::secrets::remember(password.expose());

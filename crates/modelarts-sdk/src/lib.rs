@@ -38,6 +38,7 @@ mod batch;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod cache;
+mod check;
 mod client;
 mod config;
 mod describe;
@@ -47,9 +48,13 @@ mod execute;
 mod files;
 mod identity;
 mod list;
+mod login;
 mod logs;
+#[cfg(feature = "blocking")]
+mod probe;
 mod resolve;
 pub mod secrets;
+mod settings;
 mod stop;
 mod time;
 mod v2;
@@ -60,7 +65,7 @@ pub use batch::{
     DEFAULT_BATCH_CONCURRENCY,
 };
 pub use client::Client;
-pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
+pub use config::ClientBuilder;
 pub use dry_run::{DryRunSender, NotSent};
 pub use error::{Error, ErrorCategory, TransportError, WaitError, WaitSubject};
 pub use files::open_regular_or_pipe;
@@ -68,7 +73,9 @@ pub use identity::{Agency, CredentialCheck, Login, METADATA_BOUND};
 pub use list::DEFAULT_PAGE_SIZE;
 pub use logs::{FollowOptions, JobState, LogEvent, LogTarget};
 pub use modelarts_protocol::stop::Outcome;
+pub use resolve::ResolvedConfig;
 pub use resolve::{MAX_CREDENTIALS_FILE_BYTES, TextFileError, decode_text_file, read_limited};
+pub use settings::{Setting, SettingSource};
 pub use stop::{StopOptions, StopOutcome, StopTargetError};
 pub use time::{Clock, Sleep, Sleeper, SystemClock, TokioSleeper};
 pub use v2::{DEFAULT_V2_PAGE_SIZE, TerminateAndWait, V2ListQuery};

@@ -10,11 +10,12 @@ use modelarts_protocol::iam::metadata::METADATA_ENDPOINT;
 use modelarts_protocol::iam::token::Password;
 use modelarts_protocol::signing::Credentials;
 
-use super::env_value;
 use super::profile_file::{ProfileFile, SectionLookup};
-use crate::config::{ClientBuilder, EnvFn, Setting, SettingSource, not_unicode};
+use super::{env_value, not_unicode};
+use crate::config::ClientBuilder;
 use crate::error::Error;
-use crate::identity::{Agency, Login};
+use crate::login::{Agency, Login};
+use crate::settings::{EnvFn, Setting, SettingSource};
 
 /// Env: the access key.
 pub(crate) const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";

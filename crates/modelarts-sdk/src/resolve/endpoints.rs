@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use modelarts_protocol::endpoint::{Endpoint, EndpointError};
 
 use super::profile_file::{ProfileFile, decode_text_file, read_limited};
-use super::{env_setting, env_value};
-use crate::config::{ClientBuilder, EnvFn, Setting, SettingSource, home_dir};
+use super::{env_setting, env_value, home_dir};
+use crate::config::ClientBuilder;
 use crate::error::Error;
+use crate::settings::{EnvFn, Setting, SettingSource};
 
 /// Env: the region (ours, then the official SDKs').
 pub(crate) const ENV_REGIONS: [&str; 2] = ["MODELARTS_REGION", "HUAWEICLOUD_SDK_REGION"];

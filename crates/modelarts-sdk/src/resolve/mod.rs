@@ -8,12 +8,16 @@
 mod credentials;
 mod endpoints;
 mod profile_file;
+mod resolved;
 mod scope;
 mod transport;
 
-use crate::config::{ClientBuilder, EnvFn, ResolvedConfig, Setting, SettingSource, not_unicode};
+use std::path::{Path, PathBuf};
+
+use crate::config::ClientBuilder;
 use crate::error::Error;
-use crate::identity::Login;
+use crate::login::Login;
+use crate::settings::{EnvFn, NotUnicode, Setting, SettingSource};
 
 use credentials::{resolve_agency, resolve_credentials, resolve_mfa};
 use endpoints::{RegionsFileSource, resolve_endpoint, resolve_iam_endpoint, resolve_region};
@@ -21,10 +25,9 @@ use profile_file::{ProfileFile, resolve_credentials_file, resolve_profile};
 use scope::{resolve_api, resolve_cache_dir, resolve_project_id, resolve_workspace_id};
 use transport::{resolve_retries, resolve_transport};
 
-pub(crate) use credentials::{
-    ENV_AK, ENV_METADATA_ENDPOINT, ENV_MFA_CODE, ENV_SECURITY_TOKEN, ENV_SK, ENV_USER_ID,
-};
+pub(crate) use credentials::{ENV_METADATA_ENDPOINT, ENV_MFA_CODE, ENV_USER_ID};
 pub use profile_file::{MAX_CREDENTIALS_FILE_BYTES, TextFileError, decode_text_file, read_limited};
+pub use resolved::ResolvedConfig;
 
 /// A variable's trimmed value (empty counts as unset), or a configuration error when it is not
 /// valid UTF-8.
@@ -94,4 +97,41 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
         #[cfg(feature = "transport")]
         transport_config: transport.config,
     })
+}
+
+impl ClientBuilder {
+    /// Resolves every setting and its source without building a client (for `configure list`).
+    ///
+    /// Fails on invalid values (a garbled credentials file, an AK without SK, a bad URL or project
+    /// ID, an unreadable CA bundle); missing values are `None` here and fail only in
+    /// `build` or [`build_with`](Self::build_with), except credentials, whose absence is reported in
+    /// [`ResolvedConfig::credentials_tried`].
+    pub fn resolve(&self) -> Result<ResolvedConfig, Error> {
+        resolve(self)
+    }
+}
+
+/// The home directory, through the injectable environment.
+pub(crate) fn home_dir(env: &EnvFn) -> Result<Option<PathBuf>, Error> {
+    for name in ["HOME", "USERPROFILE"] {
+        match env(name) {
+            Ok(Some(home)) if !home.is_empty() => return Ok(Some(PathBuf::from(home))),
+            Ok(_) => {}
+            Err(NotUnicode) => return Err(not_unicode(name)),
+        }
+    }
+    Ok(None)
+}
+
+/// The error for an environment variable whose value is not valid UTF-8 (the value is not shown:
+/// it may be a secret).
+pub(crate) fn not_unicode(name: &str) -> Error {
+    Error::config(format!(
+        "the environment variable {name} is not valid UTF-8; set it to a UTF-8 value or unset it"
+    ))
+}
+
+/// `~/.huaweicloud/credentials` under a home directory.
+pub(crate) fn default_credentials_file(home: &Path) -> PathBuf {
+    home.join(".huaweicloud").join("credentials")
 }

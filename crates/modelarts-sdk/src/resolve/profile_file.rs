@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::{env_setting, env_value};
-use crate::config::{ClientBuilder, Setting, SettingSource, default_credentials_file, home_dir};
+use super::{default_credentials_file, env_setting, env_value, home_dir};
+use crate::config::ClientBuilder;
 use crate::error::Error;
+use crate::settings::{Setting, SettingSource};
 
 /// Env: the credentials file.
 pub(crate) const ENV_CREDENTIALS_FILE: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";

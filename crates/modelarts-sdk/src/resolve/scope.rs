@@ -7,9 +7,10 @@ use modelarts_protocol::ids::ProjectId;
 use modelarts_protocol::target::ApiVersion;
 
 use super::profile_file::ProfileFile;
-use super::{env_setting, env_value};
-use crate::config::{ClientBuilder, EnvFn, Setting, SettingSource, home_dir};
+use super::{env_setting, env_value, home_dir};
+use crate::config::ClientBuilder;
 use crate::error::Error;
+use crate::settings::{EnvFn, Setting, SettingSource};
 
 /// Env: the project ID.
 pub(crate) const ENV_PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";

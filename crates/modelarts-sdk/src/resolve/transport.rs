@@ -13,8 +13,9 @@ use modelarts_protocol::retry::RetryPolicy;
 use modelarts_transport::TransportConfig;
 
 use super::env_value;
-use crate::config::{ClientBuilder, EnvFn, Setting, SettingSource};
+use crate::config::ClientBuilder;
 use crate::error::Error;
+use crate::settings::{EnvFn, Setting, SettingSource};
 
 /// Env: the CA bundle.
 pub(crate) const ENV_CA_BUNDLE: &str = "MODELARTS_CA_BUNDLE";
