@@ -21,6 +21,7 @@ use modelarts_protocol::stop::CallEnd;
 use modelarts_transport::HttpsTransport;
 
 use crate::config::ClientBuilder;
+use crate::config_error::ConfigError;
 use crate::error::Error;
 use crate::execute::{Driven, Pipeline, SharedState, prepare};
 use crate::resolve::ResolvedConfig;
@@ -191,17 +192,18 @@ impl<T> Client<T> {
             && resolved.auth.is_none()
             && !matches!(login.value, crate::login::Login::Metadata { .. })
         {
-            return Err(Error::config(format!(
-                "the credentials from {} ({}) need a login first: build the client with ClientBuilder::connect",
-                login.source,
-                login.value.describe()
-            )));
+            return Err(ConfigError::LoginNeedsConnect {
+                from: login.source.clone(),
+                login: login.value.describe(),
+            }
+            .into());
         }
         if let Some(agency) = &resolved.agency {
-            return Err(Error::config(format!(
-                "the agency {:?} (from {}) is assumed through IAM: build the client with ClientBuilder::connect",
-                agency.value.agency_name, agency.source
-            )));
+            return Err(ConfigError::AgencyNeedsConnect {
+                agency: agency.value.agency_name.clone(),
+                from: agency.source.clone(),
+            }
+            .into());
         }
         let auth = match resolved.auth {
             Some(s) => s.value,
@@ -216,9 +218,7 @@ impl<T> Client<T> {
                 return Err(Error::Credentials { tried });
             }
         };
-        let project_id = resolved.project_id.map(|s| s.value).ok_or_else(|| {
-            Error::config("no project ID: set it explicitly, in HUAWEICLOUD_SDK_PROJECT_ID, or as project_id in the credentials file (or build the client with ClientBuilder::connect, which looks it up through IAM)")
-        })?;
+        let project_id = resolved.project_id.map(|s| s.value).ok_or(ConfigError::NoProjectId)?;
         Ok(Self::assemble(
             transport,
             (endpoint, resolved.endpoint_fallbacks),
@@ -286,16 +286,9 @@ impl<T> Client<T> {
 
 /// The ModelArts endpoint, refusing plain HTTP unless allowed.
 fn checked_endpoint(resolved: &ResolvedConfig) -> Result<Endpoint, Error> {
-    let endpoint = resolved.endpoint.as_ref().map(|s| s.value.clone()).ok_or_else(|| {
-        Error::config(
-            "no region and no endpoint: set a region (MODELARTS_REGION) or an endpoint URL (MODELARTS_ENDPOINT_URL)",
-        )
-    })?;
+    let endpoint = resolved.endpoint.as_ref().map(|s| s.value.clone()).ok_or(ConfigError::NoEndpoint)?;
     if !endpoint.is_https() && !resolved.allow_http.value {
-        return Err(Error::config(format!(
-            "the endpoint {} uses plain http; allow it explicitly (allow_http) or use https",
-            endpoint.url()
-        )));
+        return Err(ConfigError::PlainHttp { endpoint: endpoint.url() }.into());
     }
     Ok(endpoint)
 }
@@ -439,15 +432,7 @@ impl ClientBuilder {
     /// Builds a client on the HTTPS transport.
     pub fn build(self) -> Result<Client, Error> {
         let resolved = self.resolve()?;
-        let transport = HttpsTransport::new(resolved.transport_config.clone()).map_err(|e| {
-            let message = match &e {
-                modelarts_transport::BuildError::CaBundle { path, .. } => {
-                    format!("cannot use the CA bundle {}", path.display())
-                }
-                _ => "cannot build the HTTPS transport".to_owned(),
-            };
-            Error::config_with(message, e)
-        })?;
+        let transport = HttpsTransport::new(resolved.transport_config.clone()).map_err(transport_error)?;
         Client::from_resolved(resolved, transport, self.jitter, self.time)
     }
 
@@ -458,15 +443,7 @@ impl ClientBuilder {
     /// and on disk, the token on disk, so a second run makes no IAM request.
     pub async fn connect(self) -> Result<Client, Error> {
         let resolved = self.resolve()?;
-        let transport = HttpsTransport::new(resolved.transport_config.clone()).map_err(|e| {
-            let message = match &e {
-                modelarts_transport::BuildError::CaBundle { path, .. } => {
-                    format!("cannot use the CA bundle {}", path.display())
-                }
-                _ => "cannot build the HTTPS transport".to_owned(),
-            };
-            Error::config_with(message, e)
-        })?;
+        let transport = HttpsTransport::new(resolved.transport_config.clone()).map_err(transport_error)?;
         Client::connect_resolved(resolved, transport, self.jitter, self.time).await
     }
 
@@ -496,5 +473,17 @@ impl ClientBuilder {
         transport: T,
     ) -> Result<Client<T>, Error> {
         self.build_with(transport)
+    }
+}
+
+/// The configuration error of a transport that cannot be built: the CA bundle named when it is at
+/// fault.
+#[cfg(feature = "transport")]
+fn transport_error(e: modelarts_transport::BuildError) -> Error {
+    match &e {
+        modelarts_transport::BuildError::CaBundle { path, .. } => {
+            ConfigError::CaBundle { path: path.clone(), source: e }.into()
+        }
+        _ => ConfigError::HttpsTransport(e).into(),
     }
 }

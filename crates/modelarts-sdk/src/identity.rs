@@ -29,6 +29,7 @@ use modelarts_protocol::iam::token::{IssuedToken, LoginRefusal, Mfa, Password, P
 use modelarts_protocol::ids::ProjectId;
 
 use crate::cache::{IdentityCache, ProjectKey, TokenEntry};
+use crate::config_error::{ConfigError, ConfigFile, IdentityCall};
 use crate::error::Error;
 use crate::execute::Pipeline;
 use crate::resolve::{ENV_MFA_CODE, ENV_USER_ID};
@@ -330,9 +331,7 @@ async fn discover_project<T: HttpSend<Error: Send + Sync + 'static>>(
     auth: &Auth,
 ) -> Result<(ProjectId, String), Error> {
     let Some(region) = plan.region.as_deref() else {
-        return Err(Error::config(
-            "no project ID and no region to look it up by: set the project ID (HUAWEICLOUD_SDK_PROJECT_ID) or a region (MODELARTS_REGION)",
-        ));
+        return Err(ConfigError::NoProjectIdOrRegion.into());
     };
     let key = identity_key(plan).map(|identity| ProjectKey {
         identity,
@@ -349,7 +348,7 @@ async fn discover_project<T: HttpSend<Error: Send + Sync + 'static>>(
         .await
         .map_err(|e| explain_refusal(p, e, &plan.iam))?;
     let id = select_project(&list, region, plan.iam.host())
-        .map_err(|e| Error::config_with(format!("cannot find the project of region {region:?}"), e))?;
+        .map_err(|e| ConfigError::ProjectNotFound { region: region.to_owned(), source: e })?;
     if let Some(key) = &key {
         plan.cache.store_project(key, &id);
     }
@@ -360,19 +359,12 @@ async fn discover_project<T: HttpSend<Error: Send + Sync + 'static>>(
 /// measured from the answer.
 pub(crate) fn explain_refusal<T>(p: &Pipeline<'_, T>, error: Error, iam: &Endpoint) -> Error {
     match &error {
-        Error::Service { error: api, .. } if api.http_status == 401 => {
-            let skew = match p.state.skew() {
-                Some(skew) => format!("the clock skew measured from the answer is {}s", skew.millis / 1000),
-                None => "no clock skew could be measured".to_owned(),
-            };
-            Error::config_with(
-                format!(
-                    "{} refused the credentials (HTTP 401): the access key or secret key is wrong, or this machine's clock is off by more than 15 minutes ({skew})",
-                    iam.host()
-                ),
-                error,
-            )
+        Error::Service { error: api, .. } if api.http_status == 401 => ConfigError::CredentialsRefused {
+            host: iam.host().to_owned(),
+            skew_secs: p.state.skew().map(|skew| skew.millis / 1000),
+            source: Box::new(error),
         }
+        .into(),
         _ => error,
     }
 }
@@ -392,13 +384,14 @@ async fn obtain<T: HttpSend<Error: Send + Sync + 'static>>(
             federation(p, plan, idp_id, id_token_file).await?
         }
         (None, Some(Login::PodIdentity { uri, token_file })) => {
-            let token = read_secret_file(token_file, "the pod authorization token file")?;
+            let token = read_secret_file(token_file, ConfigFile::PodToken)?;
             let op = modelarts_protocol::iam::pod_identity::PodIdentityKey {
                 token: modelarts_protocol::iam::pod_identity::PodToken::new(token),
             };
-            let credentials = p.run(&op, uri, None).await.map_err(|e| {
-                Error::config_with(format!("the CCE pod identity service at {} failed", uri.host()), e)
-            })?;
+            let credentials = p
+                .run(&op, uri, None)
+                .await
+                .map_err(|e| call_failed(IdentityCall::PodIdentity, uri.host(), e))?;
             Obtained::temporary(credentials, p.state.corrected_now(p.time.now()))
         }
         (None, None) => return Err(Error::Credentials { tried: plan.tried.clone() }),
@@ -406,16 +399,12 @@ async fn obtain<T: HttpSend<Error: Send + Sync + 'static>>(
     let Some(agency) = &plan.agency else { return Ok(base) };
     let op = AssumeAgency::new(agency.domain_name.as_str(), agency.agency_name.as_str());
     let credentials = p.run(&op, &plan.iam, Some(&base.auth)).await.map_err(|e| {
-        Error::config_with(
-            format!(
-                "cannot assume the agency {:?} of {:?} at {} with the {}",
-                agency.agency_name,
-                agency.domain_name,
-                plan.iam.host(),
-                base.auth.method_name()
-            ),
-            e,
-        )
+        let call = IdentityCall::Agency {
+            agency_name: agency.agency_name.clone(),
+            domain_name: agency.domain_name.clone(),
+            method: base.auth.method_name(),
+        };
+        call_failed(call, plan.iam.host(), e)
     })?;
     Ok(Obtained::temporary(credentials, p.state.corrected_now(p.time.now())))
 }
@@ -442,9 +431,7 @@ async fn password_login<T: HttpSend<Error: Send + Sync + 'static>>(
         (Some(id), _) => ProjectScope::Id(id.clone()),
         (None, Some(region)) => ProjectScope::Name(region.clone()),
         (None, None) => {
-            return Err(Error::config(
-                "a password login needs a region or a project ID to scope its token to",
-            ));
+            return Err(ConfigError::PasswordLoginUnscoped.into());
         }
     };
     let key = token_cache_key(user_name, domain_name, &scope, &plan.iam);
@@ -474,8 +461,8 @@ async fn password_login<T: HttpSend<Error: Send + Sync + 'static>>(
             Error::Service { error, .. } if error.http_status == 401 => LoginRefusal::of(error),
             _ => LoginRefusal::Other,
         };
-        let what = login_refusal_message(refusal, mfa.is_some(), &who, plan.iam.host());
-        Error::config_with(what, e)
+        let reason = login_refusal_message(refusal, mfa.is_some(), &who, plan.iam.host());
+        call_failed(IdentityCall::PasswordLogin { reason }, plan.iam.host(), e)
     })?;
     plan.cache.store_token(
         TokenEntry {
@@ -507,6 +494,11 @@ fn login_refusal_message(refusal: LoginRefusal, code_sent: bool, who: &str, iam_
     }
 }
 
+/// The configuration error of a failed identity call to `host`.
+fn call_failed(call: IdentityCall, host: &str, error: Error) -> Error {
+    ConfigError::IdentityCallFailed { call, host: host.to_owned(), source: Box::new(error) }.into()
+}
+
 /// The "no credentials" error with the metadata service's reason appended (and that the probe
 /// took `probed`, and how to switch it off), or a configuration error when the metadata service
 /// was asked for explicitly.
@@ -521,7 +513,7 @@ fn metadata_failure(plan: &IdentityPlan, endpoint: &Endpoint, reason: String, pr
         ));
         Error::Credentials { tried }
     } else {
-        Error::config(format!("the ECS/BMS metadata service at {}: {reason}", endpoint.url()))
+        ConfigError::Metadata { endpoint: endpoint.url(), reason }.into()
     }
 }
 
@@ -570,15 +562,14 @@ async fn metadata<T: HttpSend<Error: Send + Sync + 'static>>(
 }
 
 /// A token from a file (bounded, UTF-8, trimmed); errors name the file, never its content.
-fn read_secret_file(path: &std::path::Path, what: &str) -> Result<String, Error> {
+fn read_secret_file(path: &std::path::Path, file: ConfigFile) -> Result<String, Error> {
     let bytes = crate::files::open_regular(path)
-        .and_then(|f| crate::resolve::read_limited(f, MAX_ID_TOKEN_BYTES))
-        .map_err(|e| Error::config_with(format!("cannot read {what} {}", path.display()), e))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Error::config(format!("{what} {} is not UTF-8", path.display())))?;
+        .and_then(|f| crate::files::read_limited(f, MAX_ID_TOKEN_BYTES))
+        .map_err(|e| ConfigError::UnreadableFile { file, path: path.to_owned(), from: None, source: e })?;
+    let text = String::from_utf8(bytes).map_err(|_| ConfigError::NotUtf8 { file, path: path.to_owned() })?;
     let text = text.trim();
     if text.is_empty() {
-        return Err(Error::config(format!("{what} {} is empty", path.display())));
+        return Err(ConfigError::EmptyFile { file, path: path.to_owned() }.into());
     }
     crate::secrets::remember(text);
     Ok(text.to_owned())
@@ -590,7 +581,7 @@ async fn federation<T: HttpSend<Error: Send + Sync + 'static>>(
     idp_id: &str,
     id_token_file: &std::path::Path,
 ) -> Result<Obtained, Error> {
-    let id_token = IdToken::new(read_secret_file(id_token_file, "the ID token file")?);
+    let id_token = IdToken::new(read_secret_file(id_token_file, ConfigFile::IdToken)?);
     let scope = match (&plan.project_id, &plan.region) {
         (Some(id), _) => Some(ProjectScope::Id(id.clone())),
         (None, Some(region)) => Some(ProjectScope::Name(region.clone())),
@@ -598,16 +589,14 @@ async fn federation<T: HttpSend<Error: Send + Sync + 'static>>(
     };
     let login = IdTokenLogin { idp_id: idp_id.to_owned(), id_token, scope };
     let issued = p.run(&login, &plan.iam, None).await.map_err(|e| {
-        Error::config_with(format!("the OIDC login via {idp_id} at {} failed", plan.iam.host()), e)
+        call_failed(IdentityCall::FederationLogin { idp_id: idp_id.to_owned() }, plan.iam.host(), e)
     })?;
     let token = issued.token.clone();
     let exchange = TokenToTemporaryKeys { token: token.clone(), duration: None };
-    let credentials = p.run(&exchange, &plan.iam, Some(&Auth::Token(token))).await.map_err(|e| {
-        Error::config_with(
-            format!("cannot trade the federated token for temporary keys at {}", plan.iam.host()),
-            e,
-        )
-    })?;
+    let credentials = p
+        .run(&exchange, &plan.iam, Some(&Auth::Token(token)))
+        .await
+        .map_err(|e| call_failed(IdentityCall::FederationExchange, plan.iam.host(), e))?;
     let mut obtained = Obtained::temporary(credentials, p.state.corrected_now(p.time.now()));
     obtained.project_hint = issued.project_id;
     Ok(obtained)

@@ -41,6 +41,7 @@ mod cache;
 mod check;
 mod client;
 mod config;
+mod config_error;
 mod describe;
 mod dry_run;
 mod error;
@@ -66,6 +67,7 @@ pub use batch::{
 };
 pub use client::Client;
 pub use config::ClientBuilder;
+pub use config_error::{ConfigError, ConfigFile, EndpointSetting, IdentityCall};
 pub use dry_run::{DryRunSender, NotSent};
 pub use error::{Error, ErrorCategory, TransportError, WaitError, WaitSubject};
 pub use files::open_regular_or_pipe;

@@ -13,6 +13,7 @@ use modelarts_protocol::signing::Credentials;
 use super::profile_file::{ProfileFile, SectionLookup};
 use super::{env_value, not_unicode};
 use crate::config::ClientBuilder;
+use crate::config_error::{ConfigError, EndpointSetting};
 use crate::error::Error;
 use crate::login::{Agency, Login};
 use crate::settings::{EnvFn, Setting, SettingSource};
@@ -64,19 +65,13 @@ pub(super) fn resolve_mfa(
     // The code itself is never shown, only what is wrong with it.
     let text = code.expose();
     if text.is_empty() {
-        return Err(Error::config(format!(
-            "the virtual MFA code ({source}) is empty: give the current six-digit code of the MFA device, or unset it"
-        )));
+        return Err(ConfigError::EmptyMfaCode { from: source }.into());
     }
     if text.len() != 6 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::config(format!(
-            "the virtual MFA code ({source}) is not six digits: give the current six-digit code of the MFA device"
-        )));
+        return Err(ConfigError::MalformedMfaCode { from: source }.into());
     }
     let Some(Setting { value: Login::Password { user_name, domain_name, mfa, .. }, .. }) = login else {
-        return Err(Error::config(format!(
-            "a virtual MFA code is set ({source}) but the credentials are not a password login: the code is only sent with HUAWEICLOUD_SDK_USERNAME/_PASSWORD/_DOMAIN_NAME (or the profile's username/password/domain_name)"
-        )));
+        return Err(ConfigError::MfaWithoutPasswordLogin { from: source }.into());
     };
     let user_id = match &b.user_id {
         Some(id) => Some(id.clone()),
@@ -86,9 +81,11 @@ pub(super) fn resolve_mfa(
         },
     };
     let Some(user_id) = user_id.filter(|id| !id.trim().is_empty()) else {
-        return Err(Error::config(format!(
-            "a virtual MFA code is set ({source}) but not the id of the IAM user {user_name}@{domain_name}, which the MFA login must send: set --user-id ({ENV_USER_ID}, profile key user_id); the console shows it under My Credentials"
-        )));
+        return Err(ConfigError::MfaWithoutUserId {
+            from: source,
+            user: format!("{user_name}@{domain_name}"),
+        }
+        .into());
     };
     *mfa = Some(Mfa::of(user_id.trim(), &code));
     Ok(Some(Setting::new((), source)))
@@ -118,21 +115,17 @@ pub(super) fn resolve_agency(
             Agency { domain_name: domain_name.trim().to_owned(), agency_name: agency_name.trim().to_owned() },
             source,
         ))),
-        (Some(_), None) => Err(Error::config(format!(
-            "an agency name is set ({source}) but not the account (domain) that created it: set --agency-domain ({ENV_AGENCY_DOMAIN}, file key agency_domain)"
-        ))),
-        (None, Some(_)) => Err(Error::config(format!(
-            "an agency domain is set ({source}) but no agency name: set --agency-name ({ENV_AGENCY_NAME}, file key agency_name)"
-        ))),
+        (Some(_), None) => Err(ConfigError::IncompleteAgency { from: source, has_name: true }.into()),
+        (None, Some(_)) => Err(ConfigError::IncompleteAgency { from: source, has_name: false }.into()),
     }
 }
 
 fn aksk(ak: &str, sk: &str, token: Option<String>, source: &str) -> Result<Auth, Error> {
     if ak.trim().is_empty() {
-        return Err(Error::config(format!("the access key (AK) from {source} is empty")));
+        return Err(ConfigError::EmptyAccessKey { from: source.to_owned() }.into());
     }
     if sk.trim().is_empty() {
-        return Err(Error::config(format!("the secret key (SK) from {source} is empty")));
+        return Err(ConfigError::EmptySecretKey { from: source.to_owned() }.into());
     }
     let mut credentials = Credentials::new(ak.trim(), sk.trim());
     if let Some(token) = token.filter(|t| !t.trim().is_empty()) {
@@ -156,7 +149,7 @@ fn password_login(
         (None, None, None) => Ok(None),
         (Some(user_name), Some(password), Some(domain_name)) => {
             if password.is_empty() {
-                return Err(Error::config(format!("the password from {where_} is empty")));
+                return Err(ConfigError::EmptyPassword { from: where_.to_owned() }.into());
             }
             Ok(Some(Login::Password {
                 user_name: user_name.trim().to_owned(),
@@ -166,13 +159,13 @@ fn password_login(
             }))
         }
         (user, password, domain) => {
-            let missing: Vec<&str> = [user.is_none(), password.is_none(), domain.is_none()]
+            let missing: Vec<String> = [user.is_none(), password.is_none(), domain.is_none()]
                 .iter()
                 .zip(names)
                 .filter(|(missing, _)| **missing)
-                .map(|(_, name)| name)
+                .map(|(_, name)| name.to_owned())
                 .collect();
-            Err(Error::config(format!("a password login from {where_} needs {} too", missing.join(" and "))))
+            Err(ConfigError::IncompletePasswordLogin { from: where_.to_owned(), missing }.into())
         }
     }
 }
@@ -186,10 +179,12 @@ fn federation(idp: Option<String>, file: Option<String>, where_: &str) -> Result
             id_token_file: PathBuf::from(file.trim()),
         })),
         (Some(_), None) => {
-            Err(Error::config(format!("{where_} names an identity provider but no ID-token file")))
+            Err(ConfigError::IncompleteFederation { from: where_.to_owned(), has_identity_provider: true }
+                .into())
         }
         (None, Some(_)) => {
-            Err(Error::config(format!("{where_} names an ID-token file but no identity provider")))
+            Err(ConfigError::IncompleteFederation { from: where_.to_owned(), has_identity_provider: false }
+                .into())
         }
     }
 }
@@ -240,8 +235,11 @@ pub(super) fn metadata_endpoint(b: &ClientBuilder, env: &EnvFn) -> Result<Option
     if raw.trim().eq_ignore_ascii_case("off") {
         return Ok(None);
     }
-    let endpoint = Endpoint::from_url(&raw)
-        .map_err(|e| Error::config_with(format!("invalid metadata endpoint from {source}"), e))?;
+    let endpoint = Endpoint::from_url(&raw).map_err(|e| ConfigError::InvalidEndpointUrl {
+        setting: EndpointSetting::Metadata,
+        from: source.clone(),
+        source: e,
+    })?;
     Ok(Some(Setting::new(endpoint, source)))
 }
 
@@ -255,13 +253,20 @@ fn pod_identity_credentials(env: &EnvFn, tried: &mut Vec<String>) -> Result<Opti
             Ok(None)
         }
         (Some(uri), Some(token_file)) => {
-            let uri = Endpoint::from_url(&uri)
-                .map_err(|e| Error::config_with(format!("invalid {FULL_URI_ENV}"), e))?;
+            let uri = Endpoint::from_url(&uri).map_err(|e| ConfigError::InvalidEndpointUrl {
+                setting: EndpointSetting::PodIdentity,
+                from: SettingSource::Env(FULL_URI_ENV.to_owned()),
+                source: e,
+            })?;
             let login = Login::PodIdentity { uri, token_file: PathBuf::from(token_file) };
             Ok(Some((None, Some(Setting::new(login, SettingSource::Env(FULL_URI_ENV.to_owned()))))))
         }
-        (Some(_), None) => Err(Error::config(format!("{FULL_URI_ENV} is set but {TOKEN_FILE_ENV} is not"))),
-        (None, Some(_)) => Err(Error::config(format!("{TOKEN_FILE_ENV} is set but {FULL_URI_ENV} is not"))),
+        (Some(_), None) => {
+            Err(ConfigError::IncompleteEnv { set: FULL_URI_ENV, missing: TOKEN_FILE_ENV }.into())
+        }
+        (None, Some(_)) => {
+            Err(ConfigError::IncompleteEnv { set: TOKEN_FILE_ENV, missing: FULL_URI_ENV }.into())
+        }
     }
 }
 
@@ -270,9 +275,7 @@ fn explicit_credentials(b: &ClientBuilder, tried: &mut Vec<String>) -> Result<Op
         + usize::from(b.iam_token.is_some())
         + usize::from(b.password_login.is_some());
     if given > 1 {
-        return Err(Error::config(
-            "more than one of AK/SK credentials, an IAM token and a password login were given; choose one",
-        ));
+        return Err(ConfigError::ConflictingCredentials.into());
     }
     if let Some(c) = &b.credentials {
         let auth = aksk(
@@ -285,7 +288,7 @@ fn explicit_credentials(b: &ClientBuilder, tried: &mut Vec<String>) -> Result<Op
     }
     if let Some(token) = &b.iam_token {
         if token.expose().trim().is_empty() {
-            return Err(Error::config("the explicit IAM token is empty"));
+            return Err(ConfigError::EmptyIamToken.into());
         }
         return Ok(Some((Some(Setting::new(Auth::Token(token.clone()), SettingSource::Explicit)), None)));
     }
@@ -306,10 +309,10 @@ fn env_credentials(env: &EnvFn, tried: &mut Vec<String>) -> Result<Option<Found>
             return Ok(Some((Some(Setting::new(auth, SettingSource::Env(ENV_AK.to_owned()))), None)));
         }
         (Some(_), None) => {
-            return Err(Error::config(format!("{ENV_AK} is set but {ENV_SK} is not")));
+            return Err(ConfigError::IncompleteEnv { set: ENV_AK, missing: ENV_SK }.into());
         }
         (None, Some(_)) => {
-            return Err(Error::config(format!("{ENV_SK} is set but {ENV_AK} is not")));
+            return Err(ConfigError::IncompleteEnv { set: ENV_SK, missing: ENV_AK }.into());
         }
         (None, None) => tried.push(format!("env {ENV_AK}/{ENV_SK} (not set)")),
     }
@@ -381,8 +384,16 @@ fn file_credentials(file: &mut ProfileFile, tried: &mut Vec<String>) -> Result<O
                     let auth = aksk(&ak, &sk, get("security_token"), &where_)?;
                     return Ok(Some((Some(Setting::new(auth, source)), None)));
                 }
-                (Some(_), None) => return Err(Error::config(format!("{where_} has ak but no sk"))),
-                (None, Some(_)) => return Err(Error::config(format!("{where_} has sk but no ak"))),
+                (Some(_), None) => {
+                    return Err(
+                        ConfigError::IncompleteKeyPair { from: where_, has: "ak", missing: "sk" }.into()
+                    );
+                }
+                (None, Some(_)) => {
+                    return Err(
+                        ConfigError::IncompleteKeyPair { from: where_, has: "sk", missing: "ak" }.into()
+                    );
+                }
                 (None, None) => {}
             }
             if let Some(login) = password_login(

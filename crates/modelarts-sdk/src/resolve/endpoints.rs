@@ -5,10 +5,12 @@ use std::path::PathBuf;
 
 use modelarts_protocol::endpoint::{Endpoint, EndpointError};
 
-use super::profile_file::{ProfileFile, decode_text_file, read_limited};
+use super::profile_file::ProfileFile;
 use super::{env_setting, env_value, home_dir};
 use crate::config::ClientBuilder;
+use crate::config_error::{ConfigError, ConfigFile, EndpointSetting};
 use crate::error::Error;
+use crate::files::{decode_text_file, read_limited};
 use crate::settings::{EnvFn, Setting, SettingSource};
 
 /// Env: the region (ours, then the official SDKs').
@@ -78,10 +80,11 @@ pub(super) fn resolve_endpoint(
     if let Some((urls, source)) = raw.filter(|(urls, _)| !urls.is_empty()) {
         let mut parsed = Vec::with_capacity(urls.len());
         for url in urls.iter().take(modelarts_protocol::regions_file::MAX_ENDPOINTS) {
-            parsed.push(
-                Endpoint::from_url(url)
-                    .map_err(|e| Error::config_with(format!("invalid endpoint URL from {source}"), e))?,
-            );
+            parsed.push(Endpoint::from_url(url).map_err(|e| ConfigError::InvalidEndpointUrl {
+                setting: EndpointSetting::ModelArts,
+                from: source.clone(),
+                source: e,
+            })?);
         }
         let first = parsed.remove(0);
         return Ok((Some(Setting::new(first, source)), parsed));
@@ -89,16 +92,14 @@ pub(super) fn resolve_endpoint(
     let Some(r) = region else { return Ok((None, Vec::new())) };
     match Endpoint::for_region(&r.value) {
         Ok(e) => Ok((Some(Setting::new(e, SettingSource::Derived("region"))), Vec::new())),
-        Err(e @ EndpointError::UnknownRegion(_)) => Err(Error::config_with(
-            format!(
-                "unknown region {:?} (from {}): set the endpoint URL explicitly (MODELARTS_ENDPOINT_URL or {})",
-                r.value,
-                r.source,
-                region_endpoint_var(&r.value)
-            ),
-            e,
-        )),
-        Err(e) => Err(Error::config_with(format!("invalid region {:?}", r.value), e)),
+        Err(e @ EndpointError::UnknownRegion(_)) => Err(ConfigError::UnknownRegion {
+            region: r.value.clone(),
+            from: r.source.clone(),
+            variable: region_endpoint_var(&r.value),
+            source: e,
+        }
+        .into()),
+        Err(e) => Err(ConfigError::InvalidRegion { region: r.value.clone(), source: e }.into()),
     }
 }
 
@@ -140,24 +141,26 @@ impl RegionsFileSource {
                         read_limited(f, modelarts_protocol::regions_file::MAX_REGIONS_FILE as u64)
                     }) {
                         Ok(bytes) => {
-                            let text = decode_text_file(bytes).map_err(|reason| {
-                                Error::config(format!("the regions file {} {reason}", path.display()))
+                            let text = decode_text_file(bytes).map_err(|reason| ConfigError::NotText {
+                                file: ConfigFile::Regions,
+                                path: path.clone(),
+                                reason,
                             })?;
-                            Some(modelarts_protocol::regions_file::RegionsFile::parse(&text).map_err(
-                                |e| {
-                                    Error::config_with(
-                                        format!("cannot use the regions file {}", path.display()),
-                                        e,
-                                    )
-                                },
-                            )?)
+                            Some(
+                                modelarts_protocol::regions_file::RegionsFile::parse(&text).map_err(|e| {
+                                    ConfigError::RegionsFile { path: path.clone(), source: e }
+                                })?,
+                            )
                         }
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => None,
                         Err(e) => {
-                            return Err(Error::config_with(
-                                format!("cannot read the regions file {}", path.display()),
-                                e,
-                            ));
+                            return Err(ConfigError::UnreadableFile {
+                                file: ConfigFile::Regions,
+                                path: path.clone(),
+                                from: None,
+                                source: e,
+                            }
+                            .into());
                         }
                     }
                 }
@@ -196,16 +199,19 @@ pub(super) fn resolve_iam_endpoint(
         profile: from_file.as_deref(),
         region: region.map(|r| r.value.as_str()),
     };
-    let (endpoint, source) = modelarts_protocol::iam::endpoint::resolve_iam_endpoint(&inputs)
-        .map_err(|e| Error::config_with(e.to_string(), e))?;
+    let (endpoint, source) =
+        modelarts_protocol::iam::endpoint::resolve_iam_endpoint(&inputs).map_err(ConfigError::IamEndpoint)?;
     // The regions file comes after the settings and before the built-in region table.
     if matches!(source, IamEndpointSource::Region | IamEndpointSource::Global)
         && let Some(r) = region
         && let Some((urls, from)) = regions.endpoints("IAM", &r.value)?
         && let Some(url) = urls.first()
     {
-        let endpoint = Endpoint::from_url(url)
-            .map_err(|e| Error::config_with(format!("invalid IAM endpoint from {from}"), e))?;
+        let endpoint = Endpoint::from_url(url).map_err(|e| ConfigError::InvalidEndpointUrl {
+            setting: EndpointSetting::Iam,
+            from: from.clone(),
+            source: e,
+        })?;
         return Ok(Setting::new(endpoint, from));
     }
     let source = match source {

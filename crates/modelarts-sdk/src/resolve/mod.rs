@@ -15,6 +15,7 @@ mod transport;
 use std::path::{Path, PathBuf};
 
 use crate::config::ClientBuilder;
+use crate::config_error::ConfigError;
 use crate::error::Error;
 use crate::login::Login;
 use crate::settings::{EnvFn, NotUnicode, Setting, SettingSource};
@@ -25,8 +26,9 @@ use profile_file::{ProfileFile, resolve_credentials_file, resolve_profile};
 use scope::{resolve_api, resolve_cache_dir, resolve_project_id, resolve_workspace_id};
 use transport::{resolve_retries, resolve_transport};
 
+pub use crate::files::{TextFileError, decode_text_file, read_limited};
 pub(crate) use credentials::{ENV_METADATA_ENDPOINT, ENV_MFA_CODE, ENV_USER_ID};
-pub use profile_file::{MAX_CREDENTIALS_FILE_BYTES, TextFileError, decode_text_file, read_limited};
+pub use profile_file::MAX_CREDENTIALS_FILE_BYTES;
 pub use resolved::ResolvedConfig;
 
 /// A variable's trimmed value (empty counts as unset), or a configuration error when it is not
@@ -126,9 +128,7 @@ pub(crate) fn home_dir(env: &EnvFn) -> Result<Option<PathBuf>, Error> {
 /// The error for an environment variable whose value is not valid UTF-8 (the value is not shown:
 /// it may be a secret).
 pub(crate) fn not_unicode(name: &str) -> Error {
-    Error::config(format!(
-        "the environment variable {name} is not valid UTF-8; set it to a UTF-8 value or unset it"
-    ))
+    ConfigError::NotUnicode { variable: name.to_owned() }.into()
 }
 
 /// `~/.huaweicloud/credentials` under a home directory.

@@ -1,13 +1,14 @@
 //! The profile and the credentials file (the official SDKs' INI dialect), read at most once and
-//! only when a setting is not found before it; and the reading of any text file the user gives
-//! (size limit, encoding).
+//! only when a setting is not found before it (size-limited and decoded by `files`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{default_credentials_file, env_setting, env_value, home_dir};
 use crate::config::ClientBuilder;
+use crate::config_error::{ConfigError, ConfigFile};
 use crate::error::Error;
+use crate::files::{decode_text_file, read_limited};
 use crate::settings::{Setting, SettingSource};
 
 /// Env: the credentials file.
@@ -25,7 +26,7 @@ pub(super) fn resolve_profile(b: &ClientBuilder) -> Result<Setting<String>, Erro
             .unwrap_or_else(|| Setting::new(DEFAULT_PROFILE.to_owned(), SettingSource::Default)),
     };
     if profile.value.is_empty() {
-        return Err(Error::config("the profile name is empty"));
+        return Err(ConfigError::EmptyProfileName.into());
     }
     Ok(profile)
 }
@@ -90,14 +91,13 @@ impl ProfileFile {
                     .and_then(|file| read_limited(file, MAX_CREDENTIALS_FILE_BYTES))
                 {
                     Ok(bytes) => {
-                        let text = decode_text_file(bytes).map_err(|reason| {
-                            Error::config(format!("the credentials file {} {reason}", path.display()))
+                        let text = decode_text_file(bytes).map_err(|reason| ConfigError::NotText {
+                            file: ConfigFile::Credentials,
+                            path: path.clone(),
+                            reason,
                         })?;
                         Some(parse_ini(&text).map_err(|(line, reason)| {
-                            Error::config(format!(
-                                "the credentials file {}, line {line}: {reason}",
-                                path.display()
-                            ))
+                            ConfigError::CredentialsFileSyntax { path: path.clone(), line, reason }
                         })?)
                     }
                     Err(e)
@@ -106,10 +106,13 @@ impl ProfileFile {
                         None
                     }
                     Err(e) => {
-                        return Err(Error::config_with(
-                            format!("cannot read the credentials file {} (from {source})", path.display()),
-                            e,
-                        ));
+                        return Err(ConfigError::UnreadableFile {
+                            file: ConfigFile::Credentials,
+                            path: path.clone(),
+                            from: Some(source.clone()),
+                            source: e,
+                        }
+                        .into());
                     }
                 },
             };
@@ -132,11 +135,7 @@ impl ProfileFile {
                     sections.iter().map(|(n, _)| n.clone()).filter(|n| !n.is_empty()).collect();
                 let headless = sections.iter().find(|(n, _)| n.is_empty()).map_or(0, |(_, s)| s.len());
                 if explicit_profile {
-                    return Err(Error::config(format!(
-                        "profile [{profile}] not found in the credentials file {} (sections: {})",
-                        path.display(),
-                        if names.is_empty() { "none".to_owned() } else { names.join(", ") }
-                    )));
+                    return Err(ConfigError::ProfileNotFound { profile, path, sections: names }.into());
                 }
                 Ok(SectionLookup::NoSection(names, headless))
             }
@@ -155,77 +154,6 @@ impl ProfileFile {
 
 /// The most bytes read from a credentials file (far more than any real one holds).
 pub const MAX_CREDENTIALS_FILE_BYTES: u64 = 1 << 20;
-
-/// Reads all of `reader` up to `limit` bytes. Longer input (a huge file, `/dev/zero`, an endless
-/// pipe) is an error of kind [`FileTooLarge`](std::io::ErrorKind::FileTooLarge) after reading at
-/// most `limit + 1` bytes, so memory stays bounded.
-///
-/// ```
-/// let err = modelarts_sdk::read_limited(std::io::repeat(0), 1 << 20).unwrap_err();
-/// assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
-/// assert_eq!(err.to_string(), "it is larger than 1 MiB, the limit for this file");
-/// assert_eq!(modelarts_sdk::read_limited(&b"10 20\n"[..], 6).unwrap(), b"10 20\n");
-/// ```
-pub fn read_limited(reader: impl std::io::Read, limit: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let mut bytes = Vec::new();
-    reader.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        let shown = if limit >= 1 << 20 && limit.is_multiple_of(1 << 20) {
-            format!("{} MiB", limit >> 20)
-        } else {
-            format!("{limit} bytes")
-        };
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!("it is larger than {shown}, the limit for this file"),
-        ));
-    }
-    Ok(bytes)
-}
-
-/// Why a file the user gave is not text this tool reads. The message never quotes the file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TextFileError {
-    /// UTF-16 with a byte-order mark.
-    #[error("is UTF-16; save it as UTF-8")]
-    Utf16,
-    /// NUL bytes: most likely UTF-16 without a byte-order mark.
-    #[error("contains NUL bytes (UTF-16 without a byte-order mark?); save it as UTF-8")]
-    Nul,
-    /// A byte sequence that is not UTF-8, first on this line (from 1).
-    #[error(
-        "is not UTF-8: line {line} is not valid UTF-8 (Latin-1 or another legacy encoding?); save it as UTF-8"
-    )]
-    NotUtf8 {
-        /// The line of the first invalid byte.
-        line: usize,
-    },
-}
-
-/// The text of a file the user gave (a credentials file, a list of versions to stop), or why it is
-/// not UTF-8: UTF-16 is named, otherwise the first line with an invalid byte; never a value.
-/// A UTF-8 byte-order mark is kept for the caller to skip.
-///
-/// ```
-/// use modelarts_sdk::{TextFileError, decode_text_file};
-/// assert!(decode_text_file(b"ok\n".to_vec()).is_ok());
-/// assert_eq!(decode_text_file(vec![b'a', b'\n', 0xE9]), Err(TextFileError::NotUtf8 { line: 2 }));
-/// ```
-pub fn decode_text_file(bytes: Vec<u8>) -> Result<String, TextFileError> {
-    match String::from_utf8(bytes) {
-        Ok(text) if text.contains('\0') => Err(TextFileError::Nul),
-        Ok(text) => Ok(text),
-        Err(e) if e.as_bytes().starts_with(&[0xFF, 0xFE]) || e.as_bytes().starts_with(&[0xFE, 0xFF]) => {
-            Err(TextFileError::Utf16)
-        }
-        Err(e) => {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            Err(TextFileError::NotUtf8 { line: valid.iter().filter(|b| **b == b'\n').count() + 1 })
-        }
-    }
-}
 
 /// Parses the INI dialect of the official SDKs' credentials file: `[section]` headers,
 /// `key = value` (or `key: value`) lines, `#` and `;` comment lines, optional quotes around values.
@@ -321,21 +249,5 @@ mod tests {
             assert_eq!(l, line, "{text:?}");
             assert!(r.contains(reason), "{r}");
         }
-    }
-
-    #[test]
-    fn odd_encodings_are_named() {
-        let utf16: Vec<u8> =
-            [0xFF, 0xFE].into_iter().chain("[basic]".encode_utf16().flat_map(u16::to_le_bytes)).collect();
-        assert!(decode_text_file(utf16).unwrap_err().to_string().starts_with("is UTF-16"));
-        let no_bom: Vec<u8> = "[basic]".encode_utf16().flat_map(u16::to_le_bytes).collect();
-        assert!(decode_text_file(no_bom).unwrap_err().to_string().contains("NUL bytes"));
-        let latin1 = b"[basic]\nak = x\nsk = caf\xe9\n".to_vec();
-        let err = decode_text_file(latin1).unwrap_err().to_string();
-        assert!(err.contains("line 3 is not valid UTF-8") && !err.contains("caf"), "{err}");
-        assert_eq!(
-            decode_text_file("\u{feff}[basic]\r\n".as_bytes().to_vec()).unwrap(),
-            "\u{feff}[basic]\r\n"
-        );
     }
 }

@@ -9,6 +9,7 @@ use modelarts_protocol::target::ApiVersion;
 use super::profile_file::ProfileFile;
 use super::{env_setting, env_value, home_dir};
 use crate::config::ClientBuilder;
+use crate::config_error::ConfigError;
 use crate::error::Error;
 use crate::settings::{EnvFn, Setting, SettingSource};
 
@@ -38,7 +39,7 @@ pub(super) fn resolve_project_id(
     raw.map(|Setting { value, source }| {
         ProjectId::new(value.trim())
             .map(|id| Setting::new(id, source.clone()))
-            .map_err(|e| Error::config_with(format!("invalid project ID from {source}"), e))
+            .map_err(|e| ConfigError::InvalidProjectId { from: source.clone(), source: e }.into())
     })
     .transpose()
 }
@@ -61,7 +62,7 @@ pub(super) fn resolve_api(
         .map(|Setting { value, source }| match value.trim().to_ascii_lowercase().as_str() {
             "v1" => Ok(Setting::new(ApiVersion::V1, source)),
             "v2" => Ok(Setting::new(ApiVersion::V2, source)),
-            _ => Err(Error::config(format!("invalid API from {source}: expected v1 or v2"))),
+            _ => Err(ConfigError::InvalidApi { from: source, value: value.trim().to_owned() }.into()),
         })
         .transpose()
 }

@@ -14,6 +14,7 @@ use modelarts_transport::TransportConfig;
 
 use super::env_value;
 use crate::config::ClientBuilder;
+use crate::config_error::{ConfigError, ConfigFile};
 use crate::error::Error;
 use crate::settings::{EnvFn, Setting, SettingSource};
 
@@ -71,18 +72,18 @@ pub(super) fn resolve_transport(
         },
     };
     if let Some(ca) = &ca_bundle {
-        check_readable(&ca.value).map_err(|e| {
-            Error::config_with(
-                format!("cannot read the CA bundle {} (from {})", ca.value.display(), ca.source),
-                e,
-            )
+        check_readable(&ca.value).map_err(|e| ConfigError::UnreadableFile {
+            file: ConfigFile::CaBundle,
+            path: ca.value.clone(),
+            from: Some(ca.source.clone()),
+            source: e,
         })?;
     }
     let connect_timeout = pick_duration(b.connect_timeout, base_connect, base_source());
     let timeout = pick_duration(b.timeout, base_attempt, base_source());
     for (name, d) in [("connect timeout", &connect_timeout), ("timeout", &timeout)] {
         if d.value.is_zero() {
-            return Err(Error::config(format!("the {name} must be greater than zero")));
+            return Err(ConfigError::ZeroTimeout { name }.into());
         }
     }
     let insecure = match b.insecure {
@@ -168,7 +169,7 @@ pub(super) fn resolve_retries(b: &ClientBuilder) -> Result<(Setting<u32>, RetryP
         (None, None) => Setting::new(RetryPolicy::default().max_attempts, SettingSource::Default),
     };
     if max_attempts.value == 0 {
-        return Err(Error::config("max_attempts must be at least 1 (1 means no retries)"));
+        return Err(ConfigError::ZeroAttempts.into());
     }
     retry_policy.max_attempts = max_attempts.value;
     Ok((max_attempts, retry_policy))
