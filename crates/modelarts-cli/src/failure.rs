@@ -84,8 +84,11 @@ impl Failure {
         let mut next: Option<&(dyn StdError + 'static)> = Some(error);
         while let Some(e) = next {
             let text = e.to_string();
-            // `#[error(transparent)]` layers repeat their source's text: show it once.
-            if self.causes.last() != Some(&text) {
+            // `#[error(transparent)]` layers repeat their source's text, and a layer may end with
+            // it (`invalid configuration: {cause}`): show it once.
+            let repeated =
+                self.causes.last().is_some_and(|last| *last == text || last.ends_with(&format!(": {text}")));
+            if !repeated {
                 self.causes.push(text);
             }
             next = e.source();
@@ -305,6 +308,17 @@ mod tests {
         assert_eq!(json["error"]["code"], "ModelArts.2796");
         assert_eq!(json["error"]["exit_code"], 4);
         assert_eq!(json["error"]["request_id"], "req-1");
+    }
+
+    #[test]
+    fn a_configuration_error_is_one_cause_and_exits_3() {
+        let error: SdkError = modelarts_sdk::ConfigError::EmptyProfileName.into();
+        let failure = Failure::sdk("cannot build the client", &error);
+        assert_eq!(failure.status, ExitStatus::Config);
+        assert_eq!(
+            failure.text(),
+            "error: cannot build the client\n  caused by: invalid configuration: the profile name is empty"
+        );
     }
 
     #[test]

@@ -41,7 +41,6 @@ use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -54,98 +53,16 @@ use modelarts_protocol::stop::{StopOptions, StopOutcome};
 use modelarts_protocol::target::{JobRef, TargetStatus, TargetSummary};
 use modelarts_protocol::waiter::WaitOptions;
 
+use crate::client::Client as AsyncClient;
+use crate::config::ClientBuilder;
 use crate::error::{Error, WaitError};
-use crate::time::{Sleep, Sleeper};
+use crate::time::{BlockingSleep, Time};
+
+pub use crate::time::{BlockingSleeper, ThreadSleeper};
 use crate::v2::{TerminateAndWait, V2ListQuery};
 use crate::wait::StopAndWait;
 use modelarts_protocol::operations::list_training_jobs::ListQuery;
 use modelarts_protocol::v2::{PhaseStatus, TrainingJob, TrainingJobId, TrainingJobList};
-
-/// How the blocking client sleeps (backoffs, waiter delays): it blocks the calling thread.
-pub trait BlockingSleeper: Send + Sync + 'static {
-    /// Returns after `duration` (or, in a test, after moving a simulated clock by it).
-    fn sleep(&self, duration: Duration);
-}
-
-/// Sleeps with [`std::thread::sleep`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ThreadSleeper;
-
-impl BlockingSleeper for ThreadSleeper {
-    fn sleep(&self, duration: Duration) {
-        std::thread::sleep(duration);
-    }
-}
-
-impl<F: Fn(Duration) + Send + Sync + 'static> BlockingSleeper for F {
-    fn sleep(&self, duration: Duration) {
-        self(duration);
-    }
-}
-
-/// A blocking sleeper seen as the async client's [`Sleeper`]: the sleep happens when it is asked
-/// for, and the future is ready at once.
-pub(crate) struct BlockingSleep(pub(crate) Arc<dyn BlockingSleeper>);
-
-impl Sleeper for BlockingSleep {
-    fn sleep(&self, duration: Duration) -> Sleep {
-        self.0.sleep(duration);
-        Box::pin(std::future::ready(()))
-    }
-}
-
-/// What a bounded TCP connect to an endpoint found.
-pub(crate) enum Probe {
-    /// A connection was accepted within the bound.
-    Reachable,
-    /// No connection within the bound (nothing answers at the address).
-    Silent,
-    /// The connection failed at once (refused, unreachable, a name that does not resolve).
-    Failed(ProbeError),
-}
-
-/// Why a bounded connect failed; it never reached a server.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot connect to {host}: {source}")]
-pub(crate) struct ProbeError {
-    host: String,
-    #[source]
-    source: std::io::Error,
-}
-
-impl modelarts_http::SendError for ProbeError {
-    fn may_have_reached_server(&self) -> bool {
-        false
-    }
-}
-
-/// Opens (and closes) a TCP connection to `endpoint` within `bound`, trying each address its
-/// host resolves to. Used only for the metadata service of the blocking client, whose sender's
-/// connect timeout the SDK does not control. Name resolution itself is not bounded (the
-/// metadata service's address is an IP literal).
-pub(crate) fn probe_connect(endpoint: &Endpoint, bound: Duration) -> Probe {
-    use std::net::{TcpStream, ToSocketAddrs};
-    let failed = |source| Probe::Failed(ProbeError { host: endpoint.host().to_owned(), source });
-    let authority: http::uri::Authority = match endpoint.host().parse() {
-        Ok(a) => a,
-        Err(_) => return failed(std::io::Error::other("not a host and port")),
-    };
-    let port = authority.port_u16().unwrap_or(if endpoint.is_https() { 443 } else { 80 });
-    let host = authority.host().trim_start_matches('[').trim_end_matches(']');
-    let addresses = match (host, port).to_socket_addrs() {
-        Ok(a) => a,
-        Err(e) => return failed(e),
-    };
-    let mut last = None;
-    for address in addresses {
-        match TcpStream::connect_timeout(&address, bound) {
-            Ok(_) => return Probe::Reachable,
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => return Probe::Silent,
-            Err(e) => last = Some(e),
-        }
-    }
-    failed(last.unwrap_or_else(|| std::io::Error::other("the host resolves to no address")))
-}
 
 /// A blocking sender seen as an async one: its future is ready at once.
 #[derive(Debug)]
@@ -495,5 +412,41 @@ pub(crate) fn run<F: Future>(future: F) -> F::Output {
             return output;
         }
         std::thread::park();
+    }
+}
+
+impl ClientBuilder {
+    /// Builds a [`blocking::Client`](crate::blocking::Client) on any blocking sender. As with
+    /// [`build_with`](Self::build_with), the timeouts, CA bundle and proxy are the sender's
+    /// business. Sleeps go to the [`blocking_sleeper`](Self::blocking_sleeper) (the async
+    /// [`sleeper`](Self::sleeper) is not used).
+    #[cfg(feature = "blocking")]
+    pub fn build_blocking<T: modelarts_http::BlockingHttpSend<Error: Send + Sync + 'static>>(
+        self,
+        sender: T,
+    ) -> Result<Client<T>, Error> {
+        let resolved = self.resolve()?;
+        let sleeper = self.blocking_sleeper.unwrap_or_else(|| Arc::new(ThreadSleeper));
+        let time = Time { clock: self.time.clock, sleeper: Arc::new(BlockingSleep(sleeper)), blocking: true };
+        let client = AsyncClient::from_resolved(resolved, Client::wrap(sender), self.jitter, time)?;
+        Ok(Client::of(client))
+    }
+
+    /// Like [`build_blocking`](Self::build_blocking), making the calls the identity needs first, as
+    /// [`connect`](Self::connect) does (on the calling thread). The metadata service gets the same
+    /// 1 s bound ([`METADATA_BOUND`](crate::METADATA_BOUND)) for its connection: before each
+    /// metadata request a plain TCP connect to its address must succeed within it (a laptop, where
+    /// nothing answers at 169.254.169.254, gives up after 1 s). A blocking send cannot be raced by
+    /// a timer, so once connected the answer's wait is the sender's own timeout: set it short.
+    #[cfg(feature = "blocking")]
+    pub fn connect_blocking<T: modelarts_http::BlockingHttpSend<Error: Send + Sync + 'static>>(
+        self,
+        sender: T,
+    ) -> Result<Client<T>, Error> {
+        let resolved = self.resolve()?;
+        let sleeper = self.blocking_sleeper.unwrap_or_else(|| Arc::new(ThreadSleeper));
+        let time = Time { clock: self.time.clock, sleeper: Arc::new(BlockingSleep(sleeper)), blocking: true };
+        let client = run(AsyncClient::connect_resolved(resolved, Client::wrap(sender), self.jitter, time))?;
+        Ok(Client::of(client))
     }
 }

@@ -3,9 +3,11 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use modelarts_http::HttpSend;
+use modelarts_protocol::call::Call;
 use modelarts_protocol::endpoint::Endpoint;
 use modelarts_protocol::ids::{JobId, ProjectId, VersionId};
 use modelarts_protocol::model::{JobList, VersionDetail, VersionList};
@@ -14,10 +16,16 @@ use modelarts_protocol::operations::list_training_job_versions::ListTrainingJobV
 use modelarts_protocol::operations::list_training_jobs::{ListQuery, ListTrainingJobs};
 use modelarts_protocol::operations::show_training_job_version::ShowTrainingJobVersion;
 use modelarts_protocol::retry::RetryPolicy;
+use modelarts_protocol::stop::CallEnd;
+#[cfg(feature = "transport")]
+use modelarts_transport::HttpsTransport;
 
-use crate::config::{ClientBuilder, JitterFn, ResolvedConfig};
+use crate::config::ClientBuilder;
+use crate::config_error::ConfigError;
 use crate::error::Error;
-use crate::execute::SharedState;
+use crate::execute::{Driven, Pipeline, SharedState, prepare};
+use crate::resolve::ResolvedConfig;
+use crate::settings::JitterFn;
 use crate::time::Time;
 
 /// The ModelArts training-job client. Cheap to clone (the state is shared behind an `Arc`), `Send`
@@ -182,19 +190,20 @@ impl<T> Client<T> {
         let resolved_identity = crate::identity::IdentityInfo::of(&resolved, None);
         if let Some(login) = &resolved.login
             && resolved.auth.is_none()
-            && !matches!(login.value, crate::identity::Login::Metadata { .. })
+            && !matches!(login.value, crate::login::Login::Metadata { .. })
         {
-            return Err(Error::config(format!(
-                "the credentials from {} ({}) need a login first: build the client with ClientBuilder::connect",
-                login.source,
-                login.value.describe()
-            )));
+            return Err(ConfigError::LoginNeedsConnect {
+                from: login.source.clone(),
+                login: login.value.describe(),
+            }
+            .into());
         }
         if let Some(agency) = &resolved.agency {
-            return Err(Error::config(format!(
-                "the agency {:?} (from {}) is assumed through IAM: build the client with ClientBuilder::connect",
-                agency.value.agency_name, agency.source
-            )));
+            return Err(ConfigError::AgencyNeedsConnect {
+                agency: agency.value.agency_name.clone(),
+                from: agency.source.clone(),
+            }
+            .into());
         }
         let auth = match resolved.auth {
             Some(s) => s.value,
@@ -209,9 +218,7 @@ impl<T> Client<T> {
                 return Err(Error::Credentials { tried });
             }
         };
-        let project_id = resolved.project_id.map(|s| s.value).ok_or_else(|| {
-            Error::config("no project ID: set it explicitly, in HUAWEICLOUD_SDK_PROJECT_ID, or as project_id in the credentials file (or build the client with ClientBuilder::connect, which looks it up through IAM)")
-        })?;
+        let project_id = resolved.project_id.map(|s| s.value).ok_or(ConfigError::NoProjectId)?;
         Ok(Self::assemble(
             transport,
             (endpoint, resolved.endpoint_fallbacks),
@@ -279,16 +286,9 @@ impl<T> Client<T> {
 
 /// The ModelArts endpoint, refusing plain HTTP unless allowed.
 fn checked_endpoint(resolved: &ResolvedConfig) -> Result<Endpoint, Error> {
-    let endpoint = resolved.endpoint.as_ref().map(|s| s.value.clone()).ok_or_else(|| {
-        Error::config(
-            "no region and no endpoint: set a region (MODELARTS_REGION) or an endpoint URL (MODELARTS_ENDPOINT_URL)",
-        )
-    })?;
+    let endpoint = resolved.endpoint.as_ref().map(|s| s.value.clone()).ok_or(ConfigError::NoEndpoint)?;
     if !endpoint.is_https() && !resolved.allow_http.value {
-        return Err(Error::config(format!(
-            "the endpoint {} uses plain http; allow it explicitly (allow_http) or use https",
-            endpoint.url()
-        )));
+        return Err(ConfigError::PlainHttp { endpoint: endpoint.url() }.into());
     }
     Ok(endpoint)
 }
@@ -333,51 +333,6 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         Ok(client)
     }
 
-    /// Proves the credentials with one call. At IAM: the project lookup of the region
-    /// (`GET /v3/projects?name=`), or without a region the projects the credentials reach
-    /// (`GET /v3/auth/projects`). With no region, no IAM endpoint set anywhere and an explicit
-    /// ModelArts endpoint, the global Huawei IAM would be someone else's: then one job of the
-    /// configured ModelArts endpoint is listed instead (a v2 search of one job: v2 is the API every
-    /// account has; v1 was retired for new jobs), which also proves the project. A 401 is
-    /// explained as a wrong key or clock skew, with the skew measured from the answer.
-    pub async fn check_credentials(&self) -> Result<crate::identity::CredentialCheck, Error> {
-        if self.inner.identity.proves_at_modelarts() {
-            let query = crate::V2ListQuery::default().with_limit(1);
-            self.list_training_jobs_v2(&query).await?;
-            return Ok(crate::identity::CredentialCheck {
-                call: "list_training_jobs_v2",
-                proved_at: "modelarts",
-                iam_endpoint_source: None,
-                host: self.inner.endpoint.host().to_owned(),
-                request_id: None,
-                skew_millis: self.clock_skew_millis(),
-                projects: Vec::new(),
-            });
-        }
-        let pipeline = self.pipeline();
-        let (auth, _) = self.inner.auth.current();
-        use modelarts_protocol::iam::projects::{ListAuthProjects, ListProjects};
-        let iam = &self.inner.identity.iam;
-        let (call, list) = match &self.inner.identity.region {
-            Some(region) => {
-                let list = pipeline.run(&ListProjects::new(region.as_str()), iam, Some(&auth)).await;
-                ("list_projects", list)
-            }
-            // Without a region, the projects the credentials reach: still an IAM call, never ModelArts.
-            None => ("list_auth_projects", pipeline.run(&ListAuthProjects, iam, Some(&auth)).await),
-        };
-        let list = list.map_err(|e| crate::identity::explain_refusal(&pipeline, e, iam))?;
-        Ok(crate::identity::CredentialCheck {
-            call,
-            proved_at: "iam",
-            iam_endpoint_source: Some(self.inner.identity.iam_source.to_string()),
-            host: iam.host().to_owned(),
-            request_id: list.trace_id,
-            skew_millis: self.clock_skew_millis(),
-            projects: list.projects,
-        })
-    }
-
     /// Reads a version's details (its status among them).
     pub async fn show_training_job_version(
         &self,
@@ -412,5 +367,123 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     /// mask `Authorization`, `X-Security-Token` and `X-Auth-Token` before showing it.
     pub fn signed_request<O: Operation>(&self, op: &O) -> Result<http::Request<Bytes>, Error> {
         self.prepare(op, self.inner.state.corrected_now(self.inner.time.now()))
+    }
+}
+
+impl<T> Client<T> {
+    /// Builds and authorizes `op`'s request as of `now` (already skew-corrected).
+    pub(crate) fn prepare<O: Operation>(
+        &self,
+        op: &O,
+        now: SystemTime,
+    ) -> Result<http::Request<Bytes>, Error> {
+        prepare(op, self.inner.endpoints.current(), Some(&self.inner.auth.current().0), now)
+    }
+
+    pub(crate) fn pipeline(&self) -> Pipeline<'_, T> {
+        Pipeline {
+            transport: &self.inner.transport,
+            state: &self.inner.state,
+            time: &self.inner.time,
+            jitter: &self.inner.jitter,
+            policy: self.inner.policy,
+        }
+    }
+}
+
+impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
+    pub(crate) async fn execute<O: Operation + Sync>(&self, op: &O) -> Result<O::Output, Error> {
+        let mut call = Call::new(self.inner.policy, O::IDEMPOTENT);
+        match self.drive(&mut call, op).await? {
+            CallEnd::Done(output) => Ok(output),
+            CallEnd::CheckState(e) | CallEnd::GaveUp(e) => Err(e.into()),
+        }
+    }
+
+    /// Runs `call`'s attempts of `op` on the client's endpoint with its credentials. Temporary
+    /// credentials due for renewal are renewed first; a refusal that says they expired is answered
+    /// by one renewal and the call starts again (a refused request took no effect).
+    pub(crate) async fn drive<O: Operation + Sync>(&self, call: &mut Call, op: &O) -> Driven<O, T::Error> {
+        let pipeline = self.pipeline();
+        let mut renewals = 0;
+        loop {
+            self.inner.auth.renew_if_due(&pipeline).await?;
+            let (auth, generation) = self.inner.auth.current();
+            let end = pipeline.drive(call, op, &self.inner.endpoints, Some(&auth)).await?;
+            if let CallEnd::GaveUp(e) = &end
+                && let Some(api) = e.error.api_error()
+                && self.inner.auth.is_renewable()
+                && modelarts_protocol::iam::renewal::after_refusal(api, renewals)
+                    == modelarts_protocol::iam::renewal::AfterRefusal::RenewAndRetry
+            {
+                renewals += 1;
+                tracing::info!(operation = O::NAME, "the credentials expired: renewing them once");
+                self.inner.auth.renew(&pipeline, generation).await?;
+                *call = Call::new(*call.policy(), O::IDEMPOTENT);
+                continue;
+            }
+            return Ok(end);
+        }
+    }
+}
+
+impl ClientBuilder {
+    #[cfg(feature = "transport")]
+    /// Builds a client on the HTTPS transport.
+    pub fn build(self) -> Result<Client, Error> {
+        let resolved = self.resolve()?;
+        let transport = HttpsTransport::new(resolved.transport_config.clone()).map_err(transport_error)?;
+        Client::from_resolved(resolved, transport, self.jitter, self.time)
+    }
+
+    #[cfg(feature = "transport")]
+    /// Builds a client on the HTTPS transport, making the calls its identity needs first: the
+    /// password login, the metadata service, the agency, the project lookup (when no project ID is
+    /// set and the region is known). The project id is cached per identity and region in process
+    /// and on disk, the token on disk, so a second run makes no IAM request.
+    pub async fn connect(self) -> Result<Client, Error> {
+        let resolved = self.resolve()?;
+        let transport = HttpsTransport::new(resolved.transport_config.clone()).map_err(transport_error)?;
+        Client::connect_resolved(resolved, transport, self.jitter, self.time).await
+    }
+
+    /// Like [`connect`](Self::connect), on any async sender.
+    pub async fn connect_with<T: HttpSend<Error: Send + Sync + 'static>>(
+        self,
+        sender: T,
+    ) -> Result<Client<T>, Error> {
+        let resolved = self.resolve()?;
+        Client::connect_resolved(resolved, sender, self.jitter, self.time).await
+    }
+
+    /// Builds a client on any async sender: another HTTP stack, or a fake in tests. The timeouts,
+    /// CA bundle and proxy are the sender's business; the endpoint, credentials, retries and time
+    /// are this builder's.
+    pub fn build_with<T: HttpSend<Error: Send + Sync + 'static>>(
+        self,
+        sender: T,
+    ) -> Result<Client<T>, Error> {
+        let resolved = self.resolve()?;
+        Client::from_resolved(resolved, sender, self.jitter, self.time)
+    }
+
+    /// Builds a client on any transport; the same as [`build_with`](Self::build_with).
+    pub fn build_with_transport<T: HttpSend<Error: Send + Sync + 'static>>(
+        self,
+        transport: T,
+    ) -> Result<Client<T>, Error> {
+        self.build_with(transport)
+    }
+}
+
+/// The configuration error of a transport that cannot be built: the CA bundle named when it is at
+/// fault.
+#[cfg(feature = "transport")]
+fn transport_error(e: modelarts_transport::BuildError) -> Error {
+    match &e {
+        modelarts_transport::BuildError::CaBundle { path, .. } => {
+            ConfigError::CaBundle { path: path.clone(), source: e }.into()
+        }
+        _ => ConfigError::HttpsTransport(e).into(),
     }
 }

@@ -13,6 +13,8 @@ use modelarts_protocol::model::VersionDetail;
 use modelarts_protocol::signing::SigningError;
 use modelarts_protocol::v2::{PhaseStatus, TrainingJob};
 
+use crate::config_error::ConfigError;
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The HTTP client's own error, whichever client the SDK runs on (the built-in transport or a
@@ -95,15 +97,11 @@ impl std::error::Error for TransportError {
 #[non_exhaustive]
 pub enum Error {
     /// The configuration is invalid or incomplete (no region and no endpoint, an unreadable CA
-    /// bundle or credentials file, zero attempts, …). Raised when the client is built.
-    #[error("invalid configuration: {message}")]
-    Config {
-        /// What is wrong, naming the setting, file and line where known.
-        message: String,
-        /// The underlying error, if any.
-        #[source]
-        source: Option<BoxError>,
-    },
+    /// bundle or credentials file, zero attempts, …): the [`ConfigError`] names the cause. Raised
+    /// when the client is built or connected. Boxed: a configuration error is rare and large, a
+    /// call's error is common.
+    #[error("invalid configuration: {0}")]
+    Config(#[source] Box<ConfigError>),
     /// No credentials were found. `tried` names every source looked at, in order.
     #[error("no credentials found; tried: {}", tried.join("; "))]
     Credentials {
@@ -201,7 +199,7 @@ impl Error {
     /// The error's category.
     pub fn category(&self) -> ErrorCategory {
         match self {
-            Error::Config { .. } => ErrorCategory::Config,
+            Error::Config(_) => ErrorCategory::Config,
             Error::Credentials { .. } | Error::Signing(_) => ErrorCategory::Credentials,
             Error::InvalidInput(_) => ErrorCategory::InvalidInput,
             Error::Transport { source, .. }
@@ -297,12 +295,18 @@ impl Error {
         }
     }
 
-    pub(crate) fn config(message: impl Into<String>) -> Self {
-        Error::Config { message: message.into(), source: None }
+    /// The configuration error, if the configuration is at fault.
+    pub fn config_error(&self) -> Option<&ConfigError> {
+        match self {
+            Error::Config(e) => Some(e.as_ref()),
+            _ => None,
+        }
     }
+}
 
-    pub(crate) fn config_with(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
-        Error::Config { message: message.into(), source: Some(source.into()) }
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Config(Box::new(e))
     }
 }
 

@@ -18,7 +18,6 @@ use modelarts_protocol::stop::CallEnd;
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use crate::client::Client;
 use crate::error::Error;
 
 use modelarts_protocol::USER_AGENT;
@@ -160,7 +159,7 @@ pub(crate) struct Pipeline<'a, T> {
     pub(crate) transport: &'a T,
     pub(crate) state: &'a SharedState,
     pub(crate) time: &'a crate::time::Time,
-    pub(crate) jitter: &'a crate::config::JitterFn,
+    pub(crate) jitter: &'a crate::settings::JitterFn,
     pub(crate) policy: modelarts_protocol::retry::RetryPolicy,
 }
 
@@ -203,65 +202,8 @@ pub(crate) fn prepare<O: Operation>(
     Ok(request)
 }
 
-impl<T> Client<T> {
-    /// Builds and authorizes `op`'s request as of `now` (already skew-corrected).
-    pub(crate) fn prepare<O: Operation>(
-        &self,
-        op: &O,
-        now: SystemTime,
-    ) -> Result<http::Request<Bytes>, Error> {
-        prepare(op, self.inner.endpoints.current(), Some(&self.inner.auth.current().0), now)
-    }
-
-    pub(crate) fn pipeline(&self) -> Pipeline<'_, T> {
-        Pipeline {
-            transport: &self.inner.transport,
-            state: &self.inner.state,
-            time: &self.inner.time,
-            jitter: &self.inner.jitter,
-            policy: self.inner.policy,
-        }
-    }
-}
-
 /// How a driven call ended: the protocol's end, or an error found before sending (build, sign).
 pub(crate) type Driven<O, E> = Result<CallEnd<<O as Operation>::Output, E>, Error>;
-
-impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
-    pub(crate) async fn execute<O: Operation + Sync>(&self, op: &O) -> Result<O::Output, Error> {
-        let mut call = Call::new(self.inner.policy, O::IDEMPOTENT);
-        match self.drive(&mut call, op).await? {
-            CallEnd::Done(output) => Ok(output),
-            CallEnd::CheckState(e) | CallEnd::GaveUp(e) => Err(e.into()),
-        }
-    }
-
-    /// Runs `call`'s attempts of `op` on the client's endpoint with its credentials. Temporary
-    /// credentials due for renewal are renewed first; a refusal that says they expired is answered
-    /// by one renewal and the call starts again (a refused request took no effect).
-    pub(crate) async fn drive<O: Operation + Sync>(&self, call: &mut Call, op: &O) -> Driven<O, T::Error> {
-        let pipeline = self.pipeline();
-        let mut renewals = 0;
-        loop {
-            self.inner.auth.renew_if_due(&pipeline).await?;
-            let (auth, generation) = self.inner.auth.current();
-            let end = pipeline.drive(call, op, &self.inner.endpoints, Some(&auth)).await?;
-            if let CallEnd::GaveUp(e) = &end
-                && let Some(api) = e.error.api_error()
-                && self.inner.auth.is_renewable()
-                && modelarts_protocol::iam::renewal::after_refusal(api, renewals)
-                    == modelarts_protocol::iam::renewal::AfterRefusal::RenewAndRetry
-            {
-                renewals += 1;
-                tracing::info!(operation = O::NAME, "the credentials expired: renewing them once");
-                self.inner.auth.renew(&pipeline, generation).await?;
-                *call = Call::new(*call.policy(), O::IDEMPOTENT);
-                continue;
-            }
-            return Ok(end);
-        }
-    }
-}
 
 impl<T: HttpSend<Error: Send + Sync + 'static>> Pipeline<'_, T> {
     /// Runs an identity call (IAM, metadata) to its end: its output or the error.
@@ -294,10 +236,10 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Pipeline<'_, T> {
         // client bounds the connection by a TCP connect of its own instead.
         #[cfg(feature = "blocking")]
         if self.time.blocking {
-            return match crate::blocking::probe_connect(endpoint, bound) {
-                crate::blocking::Probe::Reachable => Some(once.run(op, endpoint, None).await),
-                crate::blocking::Probe::Silent => None,
-                crate::blocking::Probe::Failed(error) => Some(Err(Error::Transport {
+            return match crate::probe::probe_connect(endpoint, bound) {
+                crate::probe::Probe::Reachable => Some(once.run(op, endpoint, None).await),
+                crate::probe::Probe::Silent => None,
+                crate::probe::Probe::Failed(error) => Some(Err(Error::Transport {
                     source: crate::error::TransportError::new(error),
                     attempts: 0,
                 })),

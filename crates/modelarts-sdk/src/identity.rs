@@ -11,7 +11,6 @@
 //! types; errors name sources, hosts and trace ids only.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
@@ -30,10 +29,13 @@ use modelarts_protocol::iam::token::{IssuedToken, LoginRefusal, Mfa, Password, P
 use modelarts_protocol::ids::ProjectId;
 
 use crate::cache::{IdentityCache, ProjectKey, TokenEntry};
-use crate::config::SettingSource;
+use crate::config_error::{ConfigError, ConfigFile, IdentityCall};
 use crate::error::Error;
 use crate::execute::Pipeline;
 use crate::resolve::{ENV_MFA_CODE, ENV_USER_ID};
+use crate::settings::SettingSource;
+
+pub use crate::login::{Agency, Login};
 
 /// How long the metadata service may take to answer before it counts as unreachable (a laptop
 /// has none, and must not hang).
@@ -41,69 +43,6 @@ pub const METADATA_BOUND: Duration = Duration::from_secs(1);
 
 /// The most bytes read from an ID-token or pod-token file.
 const MAX_ID_TOKEN_BYTES: u64 = 64 * 1024;
-
-/// A credential source that needs a call before the first request. `Debug` hides the password.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum Login {
-    /// An IAM user's password: `POST {iam}/v3/auth/tokens`, the token cached on disk.
-    Password {
-        /// The IAM user name.
-        user_name: String,
-        /// The password.
-        password: Password,
-        /// The account (domain) name.
-        domain_name: String,
-        /// The virtual MFA code and the user's id, when the login is protected by MFA.
-        mfa: Option<Mfa>,
-    },
-    /// The ECS/BMS metadata service (the server's agency).
-    Metadata {
-        /// The metadata service's address (`http://169.254.169.254` unless set explicitly).
-        endpoint: Endpoint,
-    },
-    /// CCE pod identity: the container credentials service (`HC_CONTAINER_CREDENTIALS_FULL_URI`)
-    /// with the pod's token (`HC_CONTAINER_AUTHORIZATION_TOKEN_FILE`, read at each call).
-    PodIdentity {
-        /// The credentials service's full URL.
-        uri: Endpoint,
-        /// The file holding the authorization token.
-        token_file: PathBuf,
-    },
-    /// OIDC federation: an ID token exchanged for an IAM token, then for temporary AK/SK.
-    Federation {
-        /// The identity provider's id (`HUAWEICLOUD_SDK_IDP_ID`).
-        idp_id: String,
-        /// The file holding the ID token (`HUAWEICLOUD_SDK_ID_TOKEN_FILE`), read at each login.
-        id_token_file: PathBuf,
-    },
-}
-
-impl Login {
-    /// A short description without secrets: `password of alice@example`, `ECS metadata at …`.
-    pub fn describe(&self) -> String {
-        match self {
-            Login::Password { user_name, domain_name, mfa: None, .. } => {
-                format!("password login of {user_name}@{domain_name}")
-            }
-            Login::Password { user_name, domain_name, mfa: Some(_), .. } => {
-                format!("password login of {user_name}@{domain_name} with a virtual MFA code")
-            }
-            Login::Metadata { endpoint } => format!("ECS/BMS metadata at {}", endpoint.url()),
-            Login::PodIdentity { uri, .. } => format!("CCE pod identity at {}", uri.url()),
-            Login::Federation { idp_id, .. } => format!("OIDC federation via identity provider {idp_id}"),
-        }
-    }
-}
-
-/// An agency to assume with the base credentials (`--agency-name`, `--agency-domain`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Agency {
-    /// The account (domain) that created the agency.
-    pub domain_name: String,
-    /// The agency's name.
-    pub agency_name: String,
-}
 
 /// What a client knows of its identity besides the credentials.
 #[derive(Debug, Clone)]
@@ -123,7 +62,7 @@ pub(crate) struct IdentityInfo {
 }
 
 impl IdentityInfo {
-    pub(crate) fn of(resolved: &crate::config::ResolvedConfig, project_source: Option<String>) -> Self {
+    pub(crate) fn of(resolved: &crate::resolve::ResolvedConfig, project_source: Option<String>) -> Self {
         Self {
             iam: resolved.iam_endpoint.value.clone(),
             iam_source: resolved.iam_endpoint.source.clone(),
@@ -392,9 +331,7 @@ async fn discover_project<T: HttpSend<Error: Send + Sync + 'static>>(
     auth: &Auth,
 ) -> Result<(ProjectId, String), Error> {
     let Some(region) = plan.region.as_deref() else {
-        return Err(Error::config(
-            "no project ID and no region to look it up by: set the project ID (HUAWEICLOUD_SDK_PROJECT_ID) or a region (MODELARTS_REGION)",
-        ));
+        return Err(ConfigError::NoProjectIdOrRegion.into());
     };
     let key = identity_key(plan).map(|identity| ProjectKey {
         identity,
@@ -411,7 +348,7 @@ async fn discover_project<T: HttpSend<Error: Send + Sync + 'static>>(
         .await
         .map_err(|e| explain_refusal(p, e, &plan.iam))?;
     let id = select_project(&list, region, plan.iam.host())
-        .map_err(|e| Error::config_with(format!("cannot find the project of region {region:?}"), e))?;
+        .map_err(|e| ConfigError::ProjectNotFound { region: region.to_owned(), source: e })?;
     if let Some(key) = &key {
         plan.cache.store_project(key, &id);
     }
@@ -422,19 +359,12 @@ async fn discover_project<T: HttpSend<Error: Send + Sync + 'static>>(
 /// measured from the answer.
 pub(crate) fn explain_refusal<T>(p: &Pipeline<'_, T>, error: Error, iam: &Endpoint) -> Error {
     match &error {
-        Error::Service { error: api, .. } if api.http_status == 401 => {
-            let skew = match p.state.skew() {
-                Some(skew) => format!("the clock skew measured from the answer is {}s", skew.millis / 1000),
-                None => "no clock skew could be measured".to_owned(),
-            };
-            Error::config_with(
-                format!(
-                    "{} refused the credentials (HTTP 401): the access key or secret key is wrong, or this machine's clock is off by more than 15 minutes ({skew})",
-                    iam.host()
-                ),
-                error,
-            )
+        Error::Service { error: api, .. } if api.http_status == 401 => ConfigError::CredentialsRefused {
+            host: iam.host().to_owned(),
+            skew_secs: p.state.skew().map(|skew| skew.millis / 1000),
+            source: Box::new(error),
         }
+        .into(),
         _ => error,
     }
 }
@@ -454,13 +384,14 @@ async fn obtain<T: HttpSend<Error: Send + Sync + 'static>>(
             federation(p, plan, idp_id, id_token_file).await?
         }
         (None, Some(Login::PodIdentity { uri, token_file })) => {
-            let token = read_secret_file(token_file, "the pod authorization token file")?;
+            let token = read_secret_file(token_file, ConfigFile::PodToken)?;
             let op = modelarts_protocol::iam::pod_identity::PodIdentityKey {
                 token: modelarts_protocol::iam::pod_identity::PodToken::new(token),
             };
-            let credentials = p.run(&op, uri, None).await.map_err(|e| {
-                Error::config_with(format!("the CCE pod identity service at {} failed", uri.host()), e)
-            })?;
+            let credentials = p
+                .run(&op, uri, None)
+                .await
+                .map_err(|e| call_failed(IdentityCall::PodIdentity, uri.host(), e))?;
             Obtained::temporary(credentials, p.state.corrected_now(p.time.now()))
         }
         (None, None) => return Err(Error::Credentials { tried: plan.tried.clone() }),
@@ -468,16 +399,12 @@ async fn obtain<T: HttpSend<Error: Send + Sync + 'static>>(
     let Some(agency) = &plan.agency else { return Ok(base) };
     let op = AssumeAgency::new(agency.domain_name.as_str(), agency.agency_name.as_str());
     let credentials = p.run(&op, &plan.iam, Some(&base.auth)).await.map_err(|e| {
-        Error::config_with(
-            format!(
-                "cannot assume the agency {:?} of {:?} at {} with the {}",
-                agency.agency_name,
-                agency.domain_name,
-                plan.iam.host(),
-                base.auth.method_name()
-            ),
-            e,
-        )
+        let call = IdentityCall::Agency {
+            agency_name: agency.agency_name.clone(),
+            domain_name: agency.domain_name.clone(),
+            method: base.auth.method_name(),
+        };
+        call_failed(call, plan.iam.host(), e)
     })?;
     Ok(Obtained::temporary(credentials, p.state.corrected_now(p.time.now())))
 }
@@ -504,9 +431,7 @@ async fn password_login<T: HttpSend<Error: Send + Sync + 'static>>(
         (Some(id), _) => ProjectScope::Id(id.clone()),
         (None, Some(region)) => ProjectScope::Name(region.clone()),
         (None, None) => {
-            return Err(Error::config(
-                "a password login needs a region or a project ID to scope its token to",
-            ));
+            return Err(ConfigError::PasswordLoginUnscoped.into());
         }
     };
     let key = token_cache_key(user_name, domain_name, &scope, &plan.iam);
@@ -536,8 +461,8 @@ async fn password_login<T: HttpSend<Error: Send + Sync + 'static>>(
             Error::Service { error, .. } if error.http_status == 401 => LoginRefusal::of(error),
             _ => LoginRefusal::Other,
         };
-        let what = login_refusal_message(refusal, mfa.is_some(), &who, plan.iam.host());
-        Error::config_with(what, e)
+        let reason = login_refusal_message(refusal, mfa.is_some(), &who, plan.iam.host());
+        call_failed(IdentityCall::PasswordLogin { reason }, plan.iam.host(), e)
     })?;
     plan.cache.store_token(
         TokenEntry {
@@ -569,6 +494,11 @@ fn login_refusal_message(refusal: LoginRefusal, code_sent: bool, who: &str, iam_
     }
 }
 
+/// The configuration error of a failed identity call to `host`.
+fn call_failed(call: IdentityCall, host: &str, error: Error) -> Error {
+    ConfigError::IdentityCallFailed { call, host: host.to_owned(), source: Box::new(error) }.into()
+}
+
 /// The "no credentials" error with the metadata service's reason appended (and that the probe
 /// took `probed`, and how to switch it off), or a configuration error when the metadata service
 /// was asked for explicitly.
@@ -583,7 +513,7 @@ fn metadata_failure(plan: &IdentityPlan, endpoint: &Endpoint, reason: String, pr
         ));
         Error::Credentials { tried }
     } else {
-        Error::config(format!("the ECS/BMS metadata service at {}: {reason}", endpoint.url()))
+        ConfigError::Metadata { endpoint: endpoint.url(), reason }.into()
     }
 }
 
@@ -632,15 +562,14 @@ async fn metadata<T: HttpSend<Error: Send + Sync + 'static>>(
 }
 
 /// A token from a file (bounded, UTF-8, trimmed); errors name the file, never its content.
-fn read_secret_file(path: &std::path::Path, what: &str) -> Result<String, Error> {
+fn read_secret_file(path: &std::path::Path, file: ConfigFile) -> Result<String, Error> {
     let bytes = crate::files::open_regular(path)
-        .and_then(|f| crate::resolve::read_limited(f, MAX_ID_TOKEN_BYTES))
-        .map_err(|e| Error::config_with(format!("cannot read {what} {}", path.display()), e))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Error::config(format!("{what} {} is not UTF-8", path.display())))?;
+        .and_then(|f| crate::files::read_limited(f, MAX_ID_TOKEN_BYTES))
+        .map_err(|e| ConfigError::UnreadableFile { file, path: path.to_owned(), from: None, source: e })?;
+    let text = String::from_utf8(bytes).map_err(|_| ConfigError::NotUtf8 { file, path: path.to_owned() })?;
     let text = text.trim();
     if text.is_empty() {
-        return Err(Error::config(format!("{what} {} is empty", path.display())));
+        return Err(ConfigError::EmptyFile { file, path: path.to_owned() }.into());
     }
     crate::secrets::remember(text);
     Ok(text.to_owned())
@@ -652,7 +581,7 @@ async fn federation<T: HttpSend<Error: Send + Sync + 'static>>(
     idp_id: &str,
     id_token_file: &std::path::Path,
 ) -> Result<Obtained, Error> {
-    let id_token = IdToken::new(read_secret_file(id_token_file, "the ID token file")?);
+    let id_token = IdToken::new(read_secret_file(id_token_file, ConfigFile::IdToken)?);
     let scope = match (&plan.project_id, &plan.region) {
         (Some(id), _) => Some(ProjectScope::Id(id.clone())),
         (None, Some(region)) => Some(ProjectScope::Name(region.clone())),
@@ -660,16 +589,14 @@ async fn federation<T: HttpSend<Error: Send + Sync + 'static>>(
     };
     let login = IdTokenLogin { idp_id: idp_id.to_owned(), id_token, scope };
     let issued = p.run(&login, &plan.iam, None).await.map_err(|e| {
-        Error::config_with(format!("the OIDC login via {idp_id} at {} failed", plan.iam.host()), e)
+        call_failed(IdentityCall::FederationLogin { idp_id: idp_id.to_owned() }, plan.iam.host(), e)
     })?;
     let token = issued.token.clone();
     let exchange = TokenToTemporaryKeys { token: token.clone(), duration: None };
-    let credentials = p.run(&exchange, &plan.iam, Some(&Auth::Token(token))).await.map_err(|e| {
-        Error::config_with(
-            format!("cannot trade the federated token for temporary keys at {}", plan.iam.host()),
-            e,
-        )
-    })?;
+    let credentials = p
+        .run(&exchange, &plan.iam, Some(&Auth::Token(token)))
+        .await
+        .map_err(|e| call_failed(IdentityCall::FederationExchange, plan.iam.host(), e))?;
     let mut obtained = Obtained::temporary(credentials, p.state.corrected_now(p.time.now()));
     obtained.project_hint = issued.project_id;
     Ok(obtained)
@@ -677,7 +604,7 @@ async fn federation<T: HttpSend<Error: Send + Sync + 'static>>(
 
 impl IdentityPlan {
     /// The plan for a resolved configuration.
-    pub(crate) fn of(resolved: &crate::config::ResolvedConfig) -> Self {
+    pub(crate) fn of(resolved: &crate::resolve::ResolvedConfig) -> Self {
         let login = resolved.login.as_ref().map(|s| s.value.clone());
         if let Some(Login::Password { password, mfa, .. }) = &login {
             crate::secrets::remember(password.expose());

@@ -38,8 +38,10 @@ mod batch;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod cache;
+mod check;
 mod client;
 mod config;
+mod config_error;
 mod describe;
 mod dry_run;
 mod error;
@@ -47,9 +49,13 @@ mod execute;
 mod files;
 mod identity;
 mod list;
+mod login;
 mod logs;
+#[cfg(feature = "blocking")]
+mod probe;
 mod resolve;
 pub mod secrets;
+mod settings;
 mod stop;
 mod target_list;
 mod time;
@@ -61,14 +67,17 @@ pub use batch::{
     DEFAULT_BATCH_CONCURRENCY,
 };
 pub use client::Client;
-pub use config::{ClientBuilder, ResolvedConfig, Setting, SettingSource};
+pub use config::ClientBuilder;
+pub use config_error::{ConfigError, ConfigFile, EndpointSetting, IdentityCall};
 pub use dry_run::{DryRunSender, NotSent};
 pub use error::{Error, ErrorCategory, TransportError, WaitError, WaitSubject};
+pub use files::TextFileError;
 pub use identity::{Agency, CredentialCheck, Login, METADATA_BOUND};
 pub use list::DEFAULT_PAGE_SIZE;
 pub use logs::{FollowOptions, JobState, LogEvent, LogTarget};
 pub use modelarts_protocol::stop::Outcome;
-pub use resolve::TextFileError;
+pub use resolve::ResolvedConfig;
+pub use settings::{Setting, SettingSource};
 pub use stop::{StopOptions, StopOutcome, StopTargetError};
 pub use target_list::{MAX_TARGET_LIST_BYTES, TargetListError, read_target_list, read_target_list_from};
 pub use time::{Clock, Sleep, Sleeper, SystemClock, TokioSleeper};

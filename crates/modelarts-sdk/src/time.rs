@@ -1,11 +1,14 @@
 //! Time, injected: a [`Clock`] (the wall clock for signing and skew, a monotonic one for elapsed
 //! times) and a [`Sleeper`]. The client reads time and sleeps only through them, so a test, a
 //! simulation or another runtime can drive every loop (call retries, safe stop, waiter, batch)
-//! without waiting on the wall clock. Defaults: [`SystemClock`] and [`TokioSleeper`].
+//! without waiting on the wall clock. Defaults: [`SystemClock`] and [`TokioSleeper`]; the blocking
+//! client's sleepers (`BlockingSleeper`, `ThreadSleeper`) live here too, below both clients.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+#[cfg(feature = "blocking")]
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// A sleep in progress.
@@ -101,5 +104,44 @@ impl Time {
 impl fmt::Debug for Time {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Time").finish_non_exhaustive()
+    }
+}
+
+/// How the blocking client sleeps (backoffs, waiter delays): it blocks the calling thread.
+#[cfg(feature = "blocking")]
+pub trait BlockingSleeper: Send + Sync + 'static {
+    /// Returns after `duration` (or, in a test, after moving a simulated clock by it).
+    fn sleep(&self, duration: Duration);
+}
+
+/// Sleeps with [`std::thread::sleep`].
+#[cfg(feature = "blocking")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ThreadSleeper;
+
+#[cfg(feature = "blocking")]
+impl BlockingSleeper for ThreadSleeper {
+    fn sleep(&self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+}
+
+#[cfg(feature = "blocking")]
+impl<F: Fn(Duration) + Send + Sync + 'static> BlockingSleeper for F {
+    fn sleep(&self, duration: Duration) {
+        self(duration);
+    }
+}
+
+/// A blocking sleeper seen as the async client's [`Sleeper`]: the sleep happens when it is asked
+/// for, and the future is ready at once.
+#[cfg(feature = "blocking")]
+pub(crate) struct BlockingSleep(pub(crate) Arc<dyn BlockingSleeper>);
+
+#[cfg(feature = "blocking")]
+impl Sleeper for BlockingSleep {
+    fn sleep(&self, duration: Duration) -> Sleep {
+        self.0.sleep(duration);
+        Box::pin(std::future::ready(()))
     }
 }

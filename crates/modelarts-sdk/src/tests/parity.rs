@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 /// The async client's methods, from the files that implement `Client<T>`.
 const ASYNC_SOURCES: &[&str] = &[
     include_str!("../client.rs"),
+    include_str!("../check.rs"),
     include_str!("../stop.rs"),
     include_str!("../wait.rs"),
     include_str!("../v2.rs"),
@@ -34,11 +35,22 @@ const NOT_BLOCKING: &[&str] = &[
     "builder",
 ];
 
-/// `pub async fn NAME` and `pub fn NAME(&self` in `source`, before its `#[cfg(test)]` part.
+/// `pub async fn NAME` and `pub fn NAME(&self` in `source`, before its `#[cfg(test)]` part and
+/// outside its `impl ClientBuilder` blocks (the builder's methods that build a client live beside it).
 fn methods(source: &str) -> BTreeSet<String> {
     let code = source.split("#[cfg(test)]").next().unwrap_or(source);
     let mut names = BTreeSet::new();
-    for line in code.lines().map(str::trim_start) {
+    let mut in_builder = false;
+    for line in code.lines() {
+        if line.starts_with("impl ClientBuilder") {
+            in_builder = true;
+        } else if line == "}" {
+            in_builder = false;
+        }
+        if in_builder {
+            continue;
+        }
+        let line = line.trim_start();
         let rest = line.strip_prefix("pub async fn ").or_else(|| line.strip_prefix("pub fn "));
         if let Some(rest) = rest {
             let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
