@@ -344,7 +344,7 @@ async fn list_filters_sort_offset_and_limit() {
     }
 
     // The protocol's paginator walks every page exactly once (page-index reading).
-    let mut paginator = Paginator::new(2, OffsetMode::PageIndex);
+    let mut paginator = Paginator::by_offset(2, OffsetMode::PageIndex);
     let mut offset = paginator.first_offset();
     let mut seen = Vec::new();
     let mut requests = 0;

@@ -11,14 +11,10 @@
 //! `v1/model/list_workspace_response.py` and `workspace_response.py`); every field may be missing
 //! or `null`, numbers may come as strings, unknown fields are ignored.
 
-use std::collections::HashSet;
-
 use serde::{Deserialize, Serialize};
 
 use crate::lenient;
-use crate::machine::pagination::{
-    MAX_WALK_ITEMS, MAX_WALK_PAGES, PageCounts, PageStep, WalkBounds, WalkError, decide,
-};
+use crate::machine::pagination::{Keyed, ListPage, Offset, OffsetMode, PageStep, Paginator, WalkError};
 
 /// The ID of the default workspace, where jobs go when none is named.
 pub const DEFAULT_WORKSPACE_ID: &str = "0";
@@ -89,11 +85,32 @@ pub struct WorkspaceList {
     pub workspaces: Vec<Workspace>,
 }
 
-/// The bounded walk over the workspace list: pages of `limit` workspaces from page index 0, each
-/// workspace once (by ID), decided after each page by the job walks' own
-/// [`decide`]: an empty or short page or the announced total ends it,
-/// a page of workspaces seen before is a [`WalkError::RepeatedPage`], and the walk's bounds are
-/// errors, never a silent end.
+impl ListPage for WorkspaceList {
+    type Item = Workspace;
+
+    fn announced(&self) -> Option<i64> {
+        self.total_count
+    }
+
+    fn into_items(self) -> Vec<Workspace> {
+        self.workspaces
+    }
+}
+
+impl Keyed for Workspace {
+    type Key = String;
+
+    /// The ID without surrounding blanks; an empty one is no ID.
+    fn key(&self) -> Option<String> {
+        self.id.as_deref().map(str::trim).filter(|id| !id.is_empty()).map(str::to_owned)
+    }
+}
+
+/// The bounded walk over the workspace list: the one paginator of both job lists
+/// ([`Paginator`]) over page indexes from 0, each workspace once (by ID): an empty or short page or
+/// the announced total ends it, a page of workspaces seen before is a
+/// [`WalkError::RepeatedPage`], and the walk's bound (the job walks' item bound) is an error, never
+/// a silent end.
 ///
 /// ```
 /// use modelarts_protocol::pagination::PageStep;
@@ -109,82 +126,34 @@ pub struct WorkspaceList {
 /// assert_eq!((fresh[0].id.as_deref(), step), (Some("b"), PageStep::Done));
 /// ```
 #[derive(Debug, Clone)]
-pub struct WorkspaceWalk {
-    limit: u32,
-    pages: u32,
-    yielded: usize,
-    seen: HashSet<String>,
-    bounds: WalkBounds,
-}
+pub struct WorkspaceWalk(Paginator<Offset, String>);
 
 impl WorkspaceWalk {
     /// Walks pages of `limit` workspaces (clamped to 1..=50) from page index 0, within the job
-    /// walks' bounds.
+    /// walks' bound.
     pub fn new(limit: u32) -> Self {
-        Self {
-            limit: limit.clamp(1, 50),
-            pages: 0,
-            yielded: 0,
-            seen: HashSet::new(),
-            bounds: WalkBounds { max_pages: MAX_WALK_PAGES, max_items: MAX_WALK_ITEMS },
-        }
+        Self(Paginator::by_offset(limit, OffsetMode::PageIndex))
     }
 
     /// The page size to ask for.
     pub fn limit(&self) -> u32 {
-        self.limit
+        self.0.limit()
     }
 
     /// The offset (a page index) of the first page.
     pub fn first_offset(&self) -> u32 {
-        0
+        self.0.first_offset()
     }
 
     /// How many pages were accepted.
     pub fn pages(&self) -> u32 {
-        self.pages
+        self.0.pages()
     }
 
     /// Takes the page fetched at the current offset: its workspaces not seen before (those
     /// without an ID too, never counted as new), and the next step; or why the walk fails.
     pub fn accept(&mut self, page: WorkspaceList) -> Result<(Vec<Workspace>, PageStep), WalkError> {
-        self.pages += 1;
-        let received = page.workspaces.len();
-        let mut new = 0;
-        let mut seen_now = Vec::new();
-        let fresh: Vec<Workspace> = page
-            .workspaces
-            .into_iter()
-            .filter(|w| match w.id.as_deref().map(str::trim) {
-                Some(id) if !id.is_empty() => {
-                    if self.seen.contains(id) || seen_now.iter().any(|s: &String| s == id) {
-                        false
-                    } else {
-                        seen_now.push(id.to_owned());
-                        new += 1;
-                        true
-                    }
-                }
-                _ => true,
-            })
-            .collect();
-        let counts = PageCounts {
-            number: self.pages,
-            received,
-            new,
-            kept: fresh.len(),
-            before: self.yielded,
-            page_size: self.limit as usize,
-            announced: page.total_count,
-        };
-        let step = decide(counts, self.bounds)?;
-        self.seen.extend(seen_now);
-        self.yielded += fresh.len();
-        let step = match step {
-            PageStep::Next(_) => PageStep::Next(self.pages),
-            other => other,
-        };
-        Ok((fresh, step))
+        self.0.accept(page)
     }
 }
 

@@ -7,7 +7,7 @@ use modelarts_protocol::operations::Operation;
 use modelarts_protocol::operations::v2::list::ListTrainingJobsV2;
 use modelarts_protocol::operations::v2::show::ShowTrainingJob;
 use modelarts_protocol::operations::v2::terminate::TerminateTrainingJob;
-use modelarts_protocol::v2::pagination::MAX_PAGES;
+use modelarts_protocol::pagination::{MAX_WALK_ITEMS, page_bound};
 use modelarts_protocol::v2::{
     Metadata, OffsetMode, PageStep, Paginator, Phase, TrainingJob, TrainingJobId, TrainingJobIdErrorReason,
     TrainingJobList,
@@ -73,10 +73,11 @@ proptest! {
         item_offsets in any::<bool>(),
     ) {
         let mode = if item_offsets { OffsetMode::ItemOffset } else { OffsetMode::PageIndex };
-        let mut p = Paginator::new(limit, mode);
+        let mut p = Paginator::by_offset(limit, mode);
+        let max_pages = page_bound(MAX_WALK_ITEMS, 1);
         let mut yielded = std::collections::HashSet::new();
         let mut done = false;
-        for (ids, total) in pages.iter().cycle().take(MAX_PAGES as usize + 5) {
+        for (ids, total) in pages.iter().cycle().take(max_pages as usize + 5) {
             let page = TrainingJobList {
                 total: *total,
                 items: ids.iter().map(|n| TrainingJob {
@@ -111,6 +112,6 @@ proptest! {
             }
         }
         prop_assert!(done);
-        prop_assert!(p.pages() <= MAX_PAGES);
+        prop_assert!(p.pages() <= max_pages);
     }
 }

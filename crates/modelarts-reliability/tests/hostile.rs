@@ -4,7 +4,7 @@
 
 use futures_util::StreamExt;
 use modelarts_protocol::ResponseError;
-use modelarts_protocol::pagination::{MAX_WALK_PAGES, WalkError};
+use modelarts_protocol::pagination::{MAX_WALK_ITEMS, WalkError};
 use modelarts_reliability::hostile::{
     HostileServer, Reply, endless_page, endless_page_v2, v2_job, v2_job_id, v2_search_page,
 };
@@ -41,15 +41,19 @@ fn assert_malformed(error: &Error, body: &str) {
 }
 
 #[tokio::test]
-async fn endless_pages_end_at_the_page_bound() {
-    // Ignores `page`, invents 100 new jobs per request and claims 10^12.
+async fn endless_pages_end_at_the_one_item_bound() {
+    // Ignores `page`, invents 100 new jobs per request and claims 10^12: the item bound of both
+    // APIs ends it, after the 100,000 jobs read.
     let server = HostileServer::start(|n, _| endless_page(n, 100, 1_000_000_000_000)).unwrap();
     let client = client(&server, 1);
     let mut stream = std::pin::pin!(client.list_training_jobs_all(ListQuery::default()));
     let (mut jobs, mut error) = (0usize, None);
     while let Some(item) = stream.next().await {
         match item {
-            Ok(_) => jobs += 1,
+            Ok(_) => {
+                assert!(error.is_none(), "a job after the error");
+                jobs += 1;
+            }
             Err(e) => {
                 assert!(error.is_none(), "a second error");
                 error = Some(e);
@@ -57,15 +61,14 @@ async fn endless_pages_end_at_the_page_bound() {
         }
     }
     match error {
-        Some(Error::Walk(WalkError::TooManyPages { limit, items, announced })) => {
-            assert_eq!(limit, MAX_WALK_PAGES);
-            assert_eq!(items, 100_000);
+        Some(Error::Walk(WalkError::TooManyItems { limit, announced })) => {
+            assert_eq!(limit, MAX_WALK_ITEMS);
             assert_eq!(announced, Some(1_000_000_000_000));
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(jobs, 100_000);
-    assert_eq!(server.requests(), MAX_WALK_PAGES as usize);
+    assert_eq!(jobs, MAX_WALK_ITEMS);
+    assert_eq!(server.requests(), MAX_WALK_ITEMS / 100 + 1);
 }
 
 #[tokio::test]

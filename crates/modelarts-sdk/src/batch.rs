@@ -692,7 +692,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         side: &mut V2Side,
         on_event: &(impl Fn(&BatchEvent<'_>) + Send + Sync),
     ) -> ListEnd {
-        let mut paginator = V2Paginator::new(V2_MAX_LIMIT, OffsetMode::PageIndex);
+        let mut paginator = V2Paginator::by_offset(V2_MAX_LIMIT, OffsetMode::PageIndex);
         let mut offset = paginator.first_offset();
         loop {
             let query = V2ListQuery::default().with_offset(offset).with_limit(paginator.limit());

@@ -142,9 +142,9 @@ pub enum Error {
         attempts: u32,
     },
     /// A walk over every page of the job list was abandoned: the server repeated a page or the list
-    /// went past the walk's bounds ([`MAX_WALK_PAGES`](modelarts_protocol::pagination::MAX_WALK_PAGES),
-    /// [`MAX_WALK_ITEMS`](modelarts_protocol::pagination::MAX_WALK_ITEMS)). The jobs yielded before it
-    /// are not the whole list.
+    /// went past the walk's bound ([`MAX_WALK_ITEMS`](modelarts_protocol::pagination::MAX_WALK_ITEMS),
+    /// for both APIs, and the page bound derived from it). The jobs yielded before it are not the
+    /// whole list.
     #[error("the job list could not be read to its end")]
     Walk(#[source] modelarts_protocol::pagination::WalkError),
     /// Not sent: an earlier request of a batch met a refusal of the credentials that no retry can

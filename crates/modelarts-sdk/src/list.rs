@@ -28,10 +28,10 @@ fn page_of_all(query: &ListQuery, page: u32) -> ListQuery {
 impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     /// Every job matching `query`, page after page (from page 1, `query.per_page` or
     /// [`DEFAULT_PAGE_SIZE`] per page). Ends after an empty or short page or the announced total.
-    /// A page that only repeats jobs already seen, or a list longer than
-    /// [`MAX_WALK_PAGES`](modelarts_protocol::pagination::MAX_WALK_PAGES) pages or
-    /// [`MAX_WALK_ITEMS`](modelarts_protocol::pagination::MAX_WALK_ITEMS) jobs, yields
-    /// [`Error::Walk`]: a misbehaving server can neither make it loop nor truncate the list silently.
+    /// A page that only repeats jobs already seen, or a list longer than the one item bound of both
+    /// APIs ([`MAX_WALK_ITEMS`](modelarts_protocol::pagination::MAX_WALK_ITEMS) jobs, and the page
+    /// bound derived from it), yields [`Error::Walk`] after the jobs read so far, up to the bound: a
+    /// misbehaving server can neither make it loop nor truncate the list silently.
     /// An error is yielded once and ends the stream; memory is bounded by the IDs seen.
     pub fn list_training_jobs_all(
         &self,
@@ -42,7 +42,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
             paginator: Paginator,
             buffer: VecDeque<JobSummary>,
             next: Option<u32>,
-            /// The error to yield once the buffer is empty (the page bound was reached).
+            /// The error to yield once the buffer is empty (a bound was reached).
             pending: Option<Error>,
         }
         let paginator = Paginator::new(page_of_all(&query, 1).per_page.unwrap_or(DEFAULT_PAGE_SIZE));

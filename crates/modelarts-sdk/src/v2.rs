@@ -217,10 +217,10 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     /// [`v2::Paginator`](modelarts_protocol::v2::Paginator), with the contract of
     /// [`list_training_jobs_all`](Self::list_training_jobs_all): ends after an empty or short page
     /// or the announced total. A page that only repeats jobs already seen, a full page without one
-    /// job that has an ID, or a walk past
-    /// [`v2::pagination::MAX_PAGES`](modelarts_protocol::v2::pagination::MAX_PAGES) pages or
-    /// [`MAX_ITEMS`](modelarts_protocol::v2::pagination::MAX_ITEMS) jobs yields [`Error::Walk`] after
-    /// the jobs read so far (never a silent truncation). Jobs are told apart by their normalized ID
+    /// job that has an ID, or a walk past the one item bound of both APIs
+    /// ([`MAX_WALK_ITEMS`](modelarts_protocol::pagination::MAX_WALK_ITEMS), and the page bound
+    /// derived from it) yields [`Error::Walk`] after the jobs read so far, up to the bound (never a
+    /// silent truncation). Jobs are told apart by their normalized ID
     /// ([`TrainingJob::id`]). Jobs a filter does not match (a server may ignore a filter) are
     /// dropped. An error is yielded once and ends the stream.
     pub fn list_training_jobs_v2_all(
@@ -232,10 +232,11 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
             paginator: Paginator,
             buffer: VecDeque<TrainingJob>,
             next: Option<u32>,
-            /// The error to yield once the buffer is empty (the page bound was reached).
+            /// The error to yield once the buffer is empty (a bound was reached).
             pending: Option<Error>,
         }
-        let paginator = Paginator::new(query.limit.unwrap_or(DEFAULT_V2_PAGE_SIZE), OffsetMode::PageIndex);
+        let paginator =
+            Paginator::by_offset(query.limit.unwrap_or(DEFAULT_V2_PAGE_SIZE), OffsetMode::PageIndex);
         let query = V2ListQuery { limit: Some(paginator.limit()), offset: None, ..query };
         let walk = Walk {
             op: query.operation(self.inner.project_id.clone(), self.workspace_id()),

@@ -30,18 +30,22 @@ use crate::v1::model::VersionDetail;
 use crate::v1::status::JobStatus;
 use crate::{JobId, VersionId};
 
-/// What a status means for a stop.
+/// What a status means for a stop: the one classification of both APIs (v1 `JobStatus`, v2
+/// `Phase`; `v2::StopClass` is this type). A status not known to be anything else (a v1 code or a
+/// v2 phase this client does not know, a v2 answer without a phase) is [`Stoppable`](Self::Stoppable):
+/// a stop is never assumed done, and a wait reads again.
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum StatusClass {
     /// Not stopping, not final: a stop is needed (running, pending, or a status not known to be
     /// anything else).
     Stoppable,
-    /// A stop has taken effect and is in progress (v1 KILLING).
+    /// A stop has taken effect and is in progress (v1 KILLING, v2 Terminating).
     Stopping,
-    /// Stopped as a stop asks (v1 KILLED, CANCELED).
+    /// Stopped as a stop asks (v1 KILLED, CANCELED; v2 Terminated).
     Stopped,
-    /// Ended in another final state (v1 COMPLETED, FAILED, LOST, …).
+    /// Ended in another final state (v1 COMPLETED, FAILED, LOST, …; v2 Completed, Failed, Abnormal).
     EndedOtherwise,
 }
 

@@ -51,9 +51,21 @@ impl Operation for StopTrainingJob {
     }
 
     /// `is_success: true` is required: `{}`, `[]` or an answer without it are malformed, never an
-    /// accepted stop.
+    /// accepted stop. A success status with `is_success: false` and no `error_code` is malformed
+    /// too (neither accepted nor refused), so the stop machine reads the status before deciding,
+    /// as for `{}`; with an `error_code` it is the service's refusal.
     fn parse_response(response: Response<Bytes>) -> Result<StopAccepted, ResponseError> {
         let missing = malformed(&response, "the answer to the stop has no `is_success: true`");
+        if response.status().is_success()
+            && let Ok(answer) = serde_json::from_slice::<StopAnswer>(response.body())
+            && answer.is_success == Some(false)
+            && answer.error_code.is_none()
+        {
+            return Err(malformed(
+                &response,
+                "the answer to the stop says `is_success: false` without an error code: neither accepted nor refused",
+            ));
+        }
         let body: StopAnswer = parse_json(response)?;
         match body.is_success {
             Some(true) => Ok(StopAccepted {}),
@@ -68,11 +80,44 @@ impl Operation for StopTrainingJob {
 struct StopAnswer {
     #[serde(default, deserialize_with = "crate::lenient::opt_bool")]
     is_success: Option<bool>,
+    #[serde(default, deserialize_with = "crate::lenient::opt_string")]
+    error_code: Option<String>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only `is_success: true` is an accepted stop; any other success answer is malformed (the
+    /// status decides), and an `error_code` is the service's refusal.
+    #[test]
+    fn a_success_answer_counts_only_when_it_says_so() {
+        // (HTTP status, body, reading)
+        let cases = [
+            (200, r#"{"is_success":true}"#, "accepted"),
+            (200, r#"{"is_success":"true","job_id":10}"#, "accepted"),
+            (200, "{}", "malformed"),
+            (202, "{}", "malformed"),
+            (200, "[]", "malformed"),
+            (200, r#"{"is_success":null}"#, "malformed"),
+            (200, r#"{"is_success":false}"#, "malformed"),
+            (200, r#"{"is_success":"false","error_msg":"no code"}"#, "malformed"),
+            (200, r#"{"is_success":false,"error_code":null}"#, "malformed"),
+            (200, r#"{"is_success":false,"error_code":"ModelArts.0105"}"#, "refused"),
+            (200, r#"{"error_code":"ModelArts.0105"}"#, "refused"),
+            (400, r#"{"is_success":false}"#, "refused"),
+        ];
+        for (status, body, reading) in cases {
+            let mut response = Response::new(Bytes::from(body));
+            *response.status_mut() = http::StatusCode::from_u16(status).unwrap();
+            let got = match StopTrainingJob::parse_response(response) {
+                Ok(_) => "accepted",
+                Err(ResponseError::Malformed { .. }) => "malformed",
+                Err(ResponseError::Api(_)) => "refused",
+            };
+            assert_eq!(got, reading, "{status} {body}");
+        }
+    }
 
     #[test]
     fn the_path_is_written_without_format_for_any_id() {

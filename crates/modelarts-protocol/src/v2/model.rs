@@ -22,8 +22,12 @@ const MAX_PHASE_LEN: usize = 64;
 /// let p = Phase::from_name("Terminating");
 /// assert_eq!(p, Phase::Terminating);
 /// assert_eq!(p.stop_class(), StopClass::Stopping);
-/// assert_eq!(Phase::from_name("Hibernating").as_str(), "Hibernating");
-/// assert_eq!(Phase::from_name("Hibernating").stop_class(), StopClass::Unknown);
+/// let unknown = Phase::from_name("Hibernating");
+/// assert_eq!(unknown.as_str(), "Hibernating");
+/// // Not known to be anything else: stoppable for the machines, as an unknown v1 code is; but not
+/// // one of the phases a `--running` selection takes.
+/// assert_eq!(unknown.stop_class(), StopClass::Stoppable);
+/// assert!(unknown.is_unknown() && !unknown.is_stoppable());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -48,22 +52,12 @@ pub enum Phase {
     Unknown(String),
 }
 
-/// What a phase means for a stop.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StopClass {
-    /// `Creating`, `Pending`, `Running`: a terminate is due.
-    Stoppable,
-    /// `Terminating`: the stop is under way.
-    Stopping,
-    /// `Terminated`: stopped.
-    Stopped,
-    /// `Completed`, `Failed`, `Abnormal`: the job ended without our stop.
-    EndedOtherwise,
-    /// An unknown phase: read again rather than guess.
-    Unknown,
-}
+/// What a phase means for a stop: the one classification of both APIs,
+/// [`StatusClass`](crate::machine::stop::StatusClass), under its v2 name. `Creating`, `Pending`,
+/// `Running` and an unknown phase are stoppable (the machines read again rather than guess; tell an
+/// unknown phase apart with [`Phase::is_unknown`]); `Terminating` stopping; `Terminated` stopped;
+/// `Completed`, `Failed`, `Abnormal` ended otherwise.
+pub use crate::machine::stop::StatusClass as StopClass;
 
 impl Phase {
     /// Every documented phase.
@@ -104,14 +98,14 @@ impl Phase {
         }
     }
 
-    /// What the phase means for a stop.
+    /// What the phase means for a stop (an unknown phase: [`StopClass::Stoppable`], as an unknown
+    /// v1 status code).
     pub fn stop_class(&self) -> StopClass {
         match self {
-            Phase::Creating | Phase::Pending | Phase::Running => StopClass::Stoppable,
+            Phase::Creating | Phase::Pending | Phase::Running | Phase::Unknown(_) => StopClass::Stoppable,
             Phase::Terminating => StopClass::Stopping,
             Phase::Terminated => StopClass::Stopped,
             Phase::Completed | Phase::Failed | Phase::Abnormal => StopClass::EndedOtherwise,
-            Phase::Unknown(_) => StopClass::Unknown,
         }
     }
 
@@ -130,9 +124,10 @@ impl Phase {
         self.stop_class() == StopClass::EndedOtherwise
     }
 
-    /// `Creating`, `Pending` or `Running`: a terminate is due.
+    /// `Creating`, `Pending` or `Running`: a terminate is due (not an unknown phase, as
+    /// `JobStatus::is_stoppable` is false for an unknown v1 code).
     pub fn is_stoppable(&self) -> bool {
-        self.stop_class() == StopClass::Stoppable
+        self.stop_class() == StopClass::Stoppable && !self.is_unknown()
     }
 
     /// The job will not change any more: stopped or ended otherwise.
@@ -365,9 +360,10 @@ impl TrainingJob {
         self.status.as_ref()?.phase.as_ref()
     }
 
-    /// What the phase means for a stop; [`StopClass::Unknown`] when the answer has no phase.
+    /// What the phase means for a stop; [`StopClass::Stoppable`] when the answer has no phase (not
+    /// known to be anything else).
     pub fn stop_class(&self) -> StopClass {
-        self.phase().map_or(StopClass::Unknown, Phase::stop_class)
+        self.phase().map_or(StopClass::Stoppable, Phase::stop_class)
     }
 
     /// `status.secondary_phase`.
@@ -520,8 +516,8 @@ mod tests {
             ("Abnormal", EndedOtherwise),
             ("running", Stoppable),
             (" TERMINATED ", Stopped),
-            ("Hibernating", Unknown),
-            ("", Unknown),
+            ("Hibernating", Stoppable),
+            ("", Stoppable),
         ];
         for (name, class) in cases {
             let phase = Phase::from_name(name);
@@ -529,7 +525,7 @@ mod tests {
             assert_eq!(phase.is_terminal(), matches!(class, Stopped | EndedOtherwise), "{name:?}");
             assert_eq!(phase.is_stopped(), class == Stopped);
             assert_eq!(phase.is_stopping(), class == Stopping);
-            assert_eq!(phase.is_stoppable(), class == Stoppable);
+            assert_eq!(phase.is_stoppable(), class == Stoppable && !phase.is_unknown(), "{name:?}");
             assert_eq!(phase.has_ended_otherwise(), class == EndedOtherwise);
         }
         for phase in Phase::ALL {
@@ -543,6 +539,7 @@ mod tests {
 
     #[test]
     fn v1_statuses_map_to_phases_table() {
+        use crate::machine::stop::StopStatus;
         use JobStatus as S;
         let cases = [
             (S::Undetermined, None),
@@ -577,9 +574,16 @@ mod tests {
             if let Some(phase) = phase {
                 assert_eq!(phase.is_stopped(), status.is_stopped(), "{status:?}");
                 assert_eq!(phase.is_terminal(), status.is_terminal(), "{status:?}");
+                assert_eq!(phase.is_stoppable(), status.is_stoppable(), "{status:?}");
+                // One classification: the same class through either API.
+                assert_eq!(phase.stop_class(), StopStatus::stop_class(*status), "{status:?}");
             }
         }
         assert_eq!(Phase::from_v1_status(S::Unknown(99)), None);
+        // What neither API knows is stoppable for the machines, and not a `--running` target.
+        let unknown = Phase::from_name("Hibernating");
+        assert_eq!(unknown.stop_class(), StopStatus::stop_class(S::Unknown(99)));
+        assert_eq!(unknown.is_stoppable(), S::Unknown(99).is_stoppable());
     }
 
     #[test]
@@ -640,7 +644,7 @@ mod tests {
         ] {
             let job: TrainingJob = serde_json::from_str(body).unwrap_or_else(|e| panic!("{body}: {e}"));
             assert_eq!(job.phase(), None, "{body}");
-            assert_eq!(job.stop_class(), StopClass::Unknown, "{body}");
+            assert_eq!(job.stop_class(), StopClass::Stoppable, "{body}");
             assert_eq!(job.id(), None);
         }
         let list: TrainingJobList = serde_json::from_str(r#"{"items":[]}"#).unwrap();

@@ -17,7 +17,7 @@
 use std::fmt;
 
 use super::TrainingJobId;
-use super::model::{Phase, StopClass, TrainingJob};
+use super::model::{Phase, TrainingJob};
 use crate::ids::ProjectId;
 use crate::machine::stop::{StatusClass, StopStatus, Stoppable};
 use crate::operations::v2::show::ShowTrainingJob;
@@ -98,12 +98,7 @@ impl StopStatus for PhaseStatus {
     /// Creating, Pending, Running and any unknown phase: stoppable (a stop is not assumed done,
     /// and a wait reads again).
     fn stop_class(self) -> StatusClass {
-        match self.phase().stop_class() {
-            StopClass::Stopped => StatusClass::Stopped,
-            StopClass::Stopping => StatusClass::Stopping,
-            StopClass::EndedOtherwise => StatusClass::EndedOtherwise,
-            StopClass::Stoppable | StopClass::Unknown => StatusClass::Stoppable,
-        }
+        self.phase().stop_class()
     }
 }
 
