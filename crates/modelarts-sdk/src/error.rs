@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use modelarts_http::SendError;
 use modelarts_protocol::call::{AttemptError, CallError};
+use modelarts_protocol::drive::PrepareError;
 use modelarts_protocol::error::{ApiError, BuildError, ErrorClass, ResponseError};
 use modelarts_protocol::model::VersionDetail;
 use modelarts_protocol::signing::SigningError;
@@ -305,6 +306,9 @@ impl<E: SendError + Send + Sync + 'static> From<CallError<E>> for Error {
             AttemptError::Transport(source) => {
                 Error::Transport { source: TransportError::new(source), attempts }
             }
+            AttemptError::Prepare(PrepareError::Build(e)) => Error::InvalidInput(e),
+            AttemptError::Prepare(PrepareError::Signing(e)) => Error::Signing(e),
+            AttemptError::Prepare(e) => Error::Internal { message: e.to_string() },
         }
     }
 }

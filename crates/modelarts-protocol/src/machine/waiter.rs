@@ -14,9 +14,16 @@
 //! assert_eq!(step, WaitStep::Stopped(JobStatus::Killed));
 //! ```
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use crate::machine::stop::{StatusClass, StopStatus};
+use bytes::Bytes;
+
+use crate::error::{ErrorClass, ResponseError};
+use crate::machine::call::{AttemptError, CallError, CallMachine, TransportFailure};
+use crate::machine::drive::{Attempt, Input, Machine, Step};
+use crate::machine::retry::{ClockSkew, RetryPolicy};
+use crate::machine::stop::{CallEnd, StatusClass, StopStatus, Stoppable};
+use crate::operations::Operation;
 use crate::v1::status::JobStatus;
 
 /// Limits of a wait. Defaults: 2 s minimum delay, 30 s maximum delay, 30 min in all.
@@ -160,6 +167,160 @@ impl Waiter {
             _ => min + (ceiling - min).mul_f64(jitter),
         };
         WaitStep::Sleep(delay.min(left))
+    }
+}
+
+/// How a [`WaitMachine`] ended. `D` is what a status read returns (a v1 version, a v2 job).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Waited<D, E> {
+    /// Stopped as asked: the read that showed it.
+    Stopped(D),
+    /// Ended in another final state: the read that showed it.
+    EndedOtherwise(D),
+    /// The time was up.
+    TimedOut {
+        /// The last read, if any succeeded.
+        last: Option<D>,
+        /// The time waited.
+        waited: Duration,
+    },
+    /// A read failed for a reason waiting does not ride out (not throttling, not a server or
+    /// network failure).
+    Failed(CallError<E>),
+}
+
+/// The waiter on the one machine interface: polls a [`Stoppable`] resource with its read
+/// operation (a call of its own, with its retries) until its status is final or the time is up;
+/// throttled and transient poll failures lengthen the delay but never end the wait. The first poll
+/// is at once; the time is measured from the first step's [`Input::monotonic`].
+pub struct WaitMachine<R: Stoppable, E> {
+    resource: R,
+    policy: RetryPolicy,
+    waiter: Waiter,
+    started: Option<Duration>,
+    read: Option<CallMachine<R::Read, E>>,
+    last: Option<<R::Read as Operation>::Output>,
+    reads: u32,
+}
+
+impl<R: Stoppable, E> WaitMachine<R, E> {
+    /// A wait for `resource`, its reads under `policy`.
+    pub fn new(resource: R, policy: RetryPolicy, options: WaitOptions) -> Self {
+        Self {
+            resource,
+            policy,
+            waiter: Waiter::new(options),
+            started: None,
+            read: None,
+            last: None,
+            reads: 0,
+        }
+    }
+
+    /// Successful reads so far (a driver may report each new one, [`last_read`](Self::last_read)).
+    pub fn reads(&self) -> u32 {
+        self.reads
+    }
+
+    /// The last successful read.
+    pub fn last_read(&self) -> Option<&<R::Read as Operation>::Output> {
+        self.last.as_ref()
+    }
+}
+
+impl<R: Stoppable, E> std::fmt::Debug for WaitMachine<R, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitMachine")
+            .field("waiter", &self.waiter)
+            .field("reads", &self.reads)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a failed poll means for a wait: throttled or transient (go on), or `None` (end it).
+fn poll_failure<S, E>(error: &CallError<E>, failure: Option<TransportFailure>) -> Option<PollResult<S>> {
+    match &error.error {
+        AttemptError::Api { error, retry_after } if error.is_throttling() => {
+            Some(PollResult::Throttled { retry_after: *retry_after })
+        }
+        AttemptError::Api { error, .. } if error.class() == ErrorClass::Server => {
+            Some(PollResult::TransientFailure)
+        }
+        AttemptError::Response(ResponseError::Api(e)) if e.is_throttling() => {
+            Some(PollResult::Throttled { retry_after: None })
+        }
+        AttemptError::Response(ResponseError::Api(e)) if e.is_server_error() => {
+            Some(PollResult::TransientFailure)
+        }
+        AttemptError::Transport(_) => {
+            let f = failure.unwrap_or_default();
+            (!f.tls_rejected && !f.proxy_auth_rejected && !f.oversized)
+                .then_some(PollResult::TransientFailure)
+        }
+        _ => None,
+    }
+}
+
+impl<R: Stoppable, E> Machine for WaitMachine<R, E> {
+    type Output = Waited<<R::Read as Operation>::Output, E>;
+    type Error = E;
+
+    fn step(&mut self, input: &mut Input<'_>) -> Step<Self::Output> {
+        let started = *self.started.get_or_insert(input.monotonic);
+        let read =
+            self.read.get_or_insert_with(|| CallMachine::new(self.resource.read_operation(), self.policy));
+        let end = match read.step(input) {
+            Step::Send(request) => return Step::Send(request),
+            Step::Sleep(delay) => return Step::Sleep(delay),
+            Step::Done(end) => end,
+        };
+        let failure = read.last_failure();
+        self.read = None;
+        let poll = match end {
+            CallEnd::Done(output) => {
+                let status = R::status_of(&output);
+                self.last = Some(output);
+                self.reads = self.reads.saturating_add(1);
+                PollResult::Status(status)
+            }
+            CallEnd::CheckState(e) | CallEnd::GaveUp(e) => match poll_failure(&e, failure) {
+                Some(poll) => poll,
+                None => return Step::Done(Waited::Failed(e)),
+            },
+        };
+        let elapsed = input.monotonic.saturating_sub(started);
+        match (self.waiter.next(&poll, elapsed, input.jitter), self.last.take()) {
+            (WaitStep::Sleep(delay), last) => {
+                self.last = last;
+                Step::Sleep(delay)
+            }
+            (WaitStep::TimedOut, last) => Step::Done(Waited::TimedOut { last, waited: elapsed }),
+            (WaitStep::Stopped(_), Some(read)) => Step::Done(Waited::Stopped(read)),
+            (WaitStep::OtherFinalState(_), Some(read)) => Step::Done(Waited::EndedOtherwise(read)),
+            // Both only follow a status read, which `last` holds.
+            (_, None) => Step::Sleep(self.waiter.options().min_delay),
+        }
+    }
+
+    fn on_response(&mut self, response: http::Response<Bytes>, received_at: SystemTime) {
+        if let Some(read) = &mut self.read {
+            read.on_response(response, received_at);
+        }
+    }
+
+    fn on_transport_failure(&mut self, failure: TransportFailure, error: E) {
+        if let Some(read) = &mut self.read {
+            read.on_transport_failure(failure, error);
+        }
+    }
+
+    fn measured_skew(&self) -> Option<ClockSkew> {
+        self.read.as_ref().and_then(Machine::measured_skew)
+    }
+
+    fn attempt(&self) -> Option<Attempt> {
+        self.read.as_ref().and_then(Machine::attempt)
     }
 }
 
