@@ -3,7 +3,8 @@
 
 use modelarts_http::HttpSend;
 use modelarts_protocol::ids::{JobId, VersionId};
-use modelarts_protocol::stop::{Outcome, StopFailure, StopMachine, Stoppable, TrainingJobVersion};
+use modelarts_protocol::machine::steps::StopMachine;
+use modelarts_protocol::stop::{Outcome, StopFailure, Stoppable, TrainingJobVersion};
 use modelarts_protocol::target::{JobRef, TargetStatus};
 
 pub use modelarts_protocol::stop::{StopOptions, StopOutcome};

@@ -3,11 +3,12 @@
 
 use modelarts_http::HttpSend;
 use modelarts_protocol::ids::{JobId, VersionId};
+use modelarts_protocol::machine::steps::{StopThenWait, StopThenWaitEnd, WaitMachine, Waited};
 use modelarts_protocol::model::VersionDetail;
 use modelarts_protocol::operations::Operation;
-use modelarts_protocol::stop::{StopThenWait, StopThenWaitEnd, Stoppable, TrainingJobVersion};
+use modelarts_protocol::stop::{Stoppable, TrainingJobVersion};
 use modelarts_protocol::v2::{TrainingJob, TrainingJobId, TrainingJobTarget};
-use modelarts_protocol::waiter::{WaitMachine, WaitOptions, Waited};
+use modelarts_protocol::waiter::WaitOptions;
 
 use crate::client::Client;
 use crate::error::{Error, WaitError, WaitSubject};

@@ -32,13 +32,10 @@ use http::{HeaderMap, Response, StatusCode};
 
 use crate::error::request_id;
 use crate::error::{ApiError, ErrorClass, ResponseError};
-use crate::machine::drive::{Attempt, Input, Machine, PrepareError, Step, prepare};
 use crate::machine::retry::{
     AttemptContext, AttemptOutcome, ClockSkew, RetryDecision, RetryKind, RetryPolicy, RetryTokenBucket,
     parse_http_date, parse_retry_after,
 };
-pub use crate::machine::stop::CallEnd;
-use crate::operations::Operation;
 
 /// A retry quota shared by the calls of a client. The call borrows it only while it decides, so
 /// the driver may keep it behind a mutex and share it between clones of a client.
@@ -141,6 +138,21 @@ impl TransportFailure {
     }
 }
 
+/// Why a request could not be prepared: nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PrepareError {
+    /// The operation's input did not make a request.
+    #[error(transparent)]
+    Build(#[from] crate::error::BuildError),
+    /// The request could not be signed.
+    #[error(transparent)]
+    Signing(#[from] crate::signing::SigningError),
+    /// The machine was stepped after it was done (a driver bug).
+    #[error("the machine was stepped after it was done")]
+    Finished,
+}
+
 /// Why an attempt failed; `E` is the driver's transport error.
 #[derive(Debug)]
 pub enum AttemptError<E> {
@@ -156,7 +168,7 @@ pub enum AttemptError<E> {
     /// The transport failed.
     Transport(E),
     /// The request could not be prepared (built or signed): nothing was sent.
-    Prepare(crate::machine::drive::PrepareError),
+    Prepare(PrepareError),
 }
 
 impl<E> AttemptError<E> {
@@ -451,143 +463,6 @@ impl Call {
                 }
             }
         }
-    }
-}
-
-/// A call on the one machine interface ([`Machine`]): it prepares each attempt's request (built,
-/// `User-Agent`, signed at the time [`Call::start_attempt`] gives, `Content-Length`), sends it,
-/// sleeps the backoff, re-signs, and ends with the call's [`CallEnd`]. A request refused as
-/// expired is signed again at once when the driver's credentials have moved on since it was signed
-/// (once per call; [`iam::renewal::after_refusal`](crate::iam::renewal::after_refusal) decides).
-#[derive(Debug)]
-pub struct CallMachine<O, E> {
-    op: O,
-    call: Call,
-    state: CallState<E>,
-    signed_generation: u64,
-    renewals: u32,
-    last_failure: Option<TransportFailure>,
-}
-
-#[derive(Debug)]
-enum CallState<E> {
-    Ready,
-    Sent,
-    Answered(Response<Bytes>, SystemTime),
-    Failed(TransportFailure, E),
-    Over,
-}
-
-impl<O: Operation, E> CallMachine<O, E> {
-    /// A call of `op` under `policy`.
-    pub fn new(op: O, policy: RetryPolicy) -> Self {
-        Self::resume(op, Call::new(policy, O::IDEMPOTENT))
-    }
-
-    /// A call of `op` that goes on with `call`'s attempts (a stop sent again after a status read
-    /// counts its attempts over the whole stop).
-    pub fn resume(op: O, call: Call) -> Self {
-        Self { op, call, state: CallState::Ready, signed_generation: 0, renewals: 0, last_failure: None }
-    }
-
-    /// The attempts' state, handed back when the call is over.
-    pub fn into_call(self) -> Call {
-        self.call
-    }
-
-    /// The transport failure of the last attempt, if it failed so.
-    pub fn last_failure(&self) -> Option<TransportFailure> {
-        self.last_failure
-    }
-
-    fn send(&mut self, input: &mut Input<'_>) -> Step<CallEnd<O::Output, E>> {
-        let signing_time = self.call.start_attempt(input.now, input.skew);
-        self.signed_generation = input.auth_generation;
-        match prepare(&self.op, input.endpoint, input.auth, signing_time) {
-            Ok(request) => {
-                self.state = CallState::Sent;
-                Step::Send(request)
-            }
-            Err(e) => {
-                self.state = CallState::Over;
-                Step::Done(CallEnd::GaveUp(CallError {
-                    error: AttemptError::Prepare(e),
-                    attempts: self.call.attempts().saturating_sub(1),
-                    reason: GiveUpReason::NotRetryable,
-                }))
-            }
-        }
-    }
-
-    fn finished() -> Step<CallEnd<O::Output, E>> {
-        Step::Done(CallEnd::GaveUp(CallError {
-            error: AttemptError::Prepare(PrepareError::Finished),
-            attempts: 0,
-            reason: GiveUpReason::NotRetryable,
-        }))
-    }
-}
-
-impl<O: Operation, E> Machine for CallMachine<O, E> {
-    type Output = CallEnd<O::Output, E>;
-    type Error = E;
-
-    fn step(&mut self, input: &mut Input<'_>) -> Step<Self::Output> {
-        let step = match std::mem::replace(&mut self.state, CallState::Over) {
-            // Stepped again without an answer (a driver bug): the request is prepared again.
-            CallState::Ready | CallState::Sent => return self.send(input),
-            CallState::Over => return Self::finished(),
-            CallState::Answered(response, received_at) => {
-                self.last_failure = None;
-                let head = ResponseHead::of(&response, received_at);
-                let parsed = self.op.read_response(response);
-                self.call.on_response(&head, parsed, &mut *input.quota, input.jitter)
-            }
-            CallState::Failed(failure, error) => {
-                self.last_failure = Some(failure);
-                self.call.on_transport_error(failure, error, &mut *input.quota, input.jitter)
-            }
-        };
-        match step {
-            CallStep::Done(output) => Step::Done(CallEnd::Done(output)),
-            CallStep::CheckState(e) => Step::Done(CallEnd::CheckState(e)),
-            CallStep::GiveUp(e) => {
-                let renew = e.error.api_error().is_some_and(|api| {
-                    crate::iam::renewal::after_refusal(api, self.renewals)
-                        == crate::iam::renewal::AfterRefusal::RenewAndRetry
-                });
-                if renew && input.auth_generation != self.signed_generation {
-                    self.renewals += 1;
-                    return self.send(input);
-                }
-                Step::Done(CallEnd::GaveUp(e))
-            }
-            CallStep::Resign { .. } => self.send(input),
-            CallStep::Retry { delay, .. } => {
-                self.state = CallState::Ready;
-                Step::Sleep(delay)
-            }
-        }
-    }
-
-    fn on_response(&mut self, response: Response<Bytes>, received_at: SystemTime) {
-        self.state = CallState::Answered(response, received_at);
-    }
-
-    fn on_transport_failure(&mut self, failure: TransportFailure, error: E) {
-        self.state = CallState::Failed(failure, error);
-    }
-
-    fn measured_skew(&self) -> Option<ClockSkew> {
-        self.call.measured_skew()
-    }
-
-    fn attempt(&self) -> Option<Attempt> {
-        Some(Attempt {
-            operation: O::NAME,
-            number: self.call.counted_attempts(),
-            max_attempts: self.call.policy().max_attempts,
-        })
     }
 }
 

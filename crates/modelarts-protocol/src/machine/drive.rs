@@ -5,14 +5,14 @@
 //! endpoint in use) the driver passes in on every step ([`Input`]). So a driver is one small loop,
 //! the same for every machine; it must never do more than move bytes and time.
 //!
-//! The machines: [`CallMachine`](crate::call::CallMachine) (one operation's attempts),
-//! [`StopMachine`](crate::stop::StopMachine) (the safe stop and its status read),
-//! [`WaitMachine`](crate::waiter::WaitMachine) (the waiter's polls and sleeps) and
-//! [`StopThenWait`](crate::stop::StopThenWait) (both, the wait skipped when it is not needed).
+//! The machines are in [`steps`](crate::machine::steps): [`CallMachine`](crate::machine::steps::CallMachine)
+//! (one operation's attempts), [`StopMachine`](crate::machine::steps::StopMachine) (the safe stop and its
+//! status read), [`WaitMachine`](crate::machine::steps::WaitMachine) (the waiter's polls and sleeps) and
+//! [`StopThenWait`](crate::machine::steps::StopThenWait) (both, the wait skipped when it is not needed).
 //!
 //! ```
 //! use std::time::{Duration, SystemTime};
-//! use modelarts_protocol::call::{CallEnd, CallMachine};
+//! use modelarts_protocol::machine::steps::{CallEnd, CallMachine};
 //! use modelarts_protocol::drive::{Input, Machine, Step};
 //! use modelarts_protocol::operations::show_training_job_version::ShowTrainingJobVersion;
 //! use modelarts_protocol::retry::{RetryPolicy, RetryTokenBucket};
@@ -40,11 +40,10 @@ use http::HeaderValue;
 
 use crate::auth::{self, Auth};
 use crate::endpoint::Endpoint;
-use crate::error::BuildError;
+pub use crate::machine::call::PrepareError;
 use crate::machine::call::{RetryQuota, TransportFailure};
 use crate::machine::retry::ClockSkew;
 use crate::operations::Operation;
-use crate::signing::SigningError;
 
 /// What a machine needs next.
 ///
@@ -162,21 +161,6 @@ pub struct Attempt {
     pub number: u32,
     /// The policy's `max_attempts`.
     pub max_attempts: u32,
-}
-
-/// Why a request could not be prepared: nothing was sent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum PrepareError {
-    /// The operation's input did not make a request.
-    #[error(transparent)]
-    Build(#[from] BuildError),
-    /// The request could not be signed.
-    #[error(transparent)]
-    Signing(#[from] SigningError),
-    /// The machine was stepped after it was done (a driver bug).
-    #[error("the machine was stepped after it was done")]
-    Finished,
 }
 
 /// Builds `op`'s request for `endpoint` and prepares it for any HTTP/1.1 sender: the

@@ -4,7 +4,7 @@
 //! [`pagination`] (the walk over list pages). Each machine is driven from outside: it says what it
 //! needs next (send this, sleep this long, done) and takes the answer back; it never sends, sleeps
 //! or reads a clock itself. [`drive`] is the one interface of the call, the safe stop, the waiter and
-//! the stop-then-wait ([`drive::Machine`]); watch, pagination and the log cursors still have verbs
+//! the stop-then-wait ([`drive::Machine`], implemented in [`steps`]); watch, pagination and the log cursors still have verbs
 //! of their own.
 //!
 //! The machines are also re-exported at the crate's root (`modelarts_protocol::call`, …), the
@@ -14,6 +14,7 @@ pub mod call;
 pub mod drive;
 pub mod pagination;
 pub mod retry;
+pub mod steps;
 pub mod stop;
 pub mod waiter;
 pub mod watch;

@@ -18,17 +18,11 @@
 //! [`v2::stop`](crate::v2::stop) (its phase as a [`PhaseStatus`](crate::v2::PhaseStatus)); a batch of both
 //! carries a [`TargetStatus`](crate::target::TargetStatus).
 
-use std::time::{Duration, SystemTime};
-
-use bytes::Bytes;
+use std::time::Duration;
 
 use crate::ids::ProjectId;
-use crate::machine::call::{
-    AttemptError, Call, CallError, CallMachine, CallStep, GiveUpReason, RetryQuota, TransportFailure,
-};
-use crate::machine::drive::{Attempt, Input, Machine, PrepareError, Step};
-use crate::machine::retry::{ClockSkew, RetryPolicy};
-use crate::machine::waiter::{WaitMachine, WaitOptions, Waited};
+use crate::machine::call::{Call, CallError, CallStep, GiveUpReason, RetryQuota};
+use crate::machine::retry::RetryPolicy;
 use crate::operations::Operation;
 use crate::operations::show_training_job_version::ShowTrainingJobVersion;
 use crate::operations::stop_training_job::StopTrainingJob;
@@ -286,6 +280,16 @@ impl<S: StopStatus, E> SafeStop<S, E> {
     /// A stop under `policy`. Start with [`StopAction::SendStop`].
     pub fn new(policy: RetryPolicy, options: StopOptions) -> Self {
         Self { call: Call::new(policy, false), options, pending: None, _status: std::marker::PhantomData }
+    }
+
+    /// The stop's options.
+    pub fn options(&self) -> StopOptions {
+        self.options
+    }
+
+    /// The stop's call (its attempts so far).
+    pub fn call(&self) -> &Call {
+        &self.call
     }
 
     /// The stop's call, for the driver to run its attempts (it lasts across re-sends, so attempts
@@ -572,270 +576,6 @@ impl<S: StopStatus> Outcome<S> {
             | Outcome::EndedOtherwise(s)
             | Outcome::AlreadyStopping { status: s, .. } => Some(s),
             Outcome::NotFound | Outcome::Unknown | Outcome::Failed => None,
-        }
-    }
-}
-
-/// The safe stop on the one machine interface ([`Machine`]): the stop's call, the status read
-/// [`SafeStop`] asks for (a call of its own), the sleep before a stop is sent again, and the end.
-pub struct StopMachine<R: Stoppable, E> {
-    resource: R,
-    policy: RetryPolicy,
-    safe: SafeStop<R::Status, E>,
-    phase: StopPhase<R, E>,
-}
-
-enum StopPhase<R: Stoppable, E> {
-    Decided(StopAction<R::Status, E>),
-    Stopping(CallMachine<R::Stop, E>),
-    Reading(CallMachine<R::Read, E>),
-    Over,
-}
-
-impl<R: Stoppable, E> std::fmt::Debug for StopMachine<R, E> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StopMachine").field("options", &self.safe.options).finish_non_exhaustive()
-    }
-}
-
-impl<R: Stoppable, E> StopMachine<R, E> {
-    /// The safe stop of `resource`, its calls under `policy`.
-    pub fn new(resource: R, policy: RetryPolicy, options: StopOptions) -> Self {
-        Self {
-            resource,
-            policy,
-            safe: SafeStop::new(policy, options),
-            phase: StopPhase::Decided(StopAction::SendStop),
-        }
-    }
-
-    /// The resource stopped.
-    pub fn resource(&self) -> &R {
-        &self.resource
-    }
-}
-
-impl<R: Stoppable, E> Machine for StopMachine<R, E> {
-    type Output = Result<StopOutcome<R::Status>, StopFailure<R::Status, E>>;
-    type Error = E;
-
-    fn step(&mut self, input: &mut Input<'_>) -> Step<Self::Output> {
-        loop {
-            let action = match &mut self.phase {
-                StopPhase::Decided(_) => {
-                    match std::mem::replace(&mut self.phase, StopPhase::Over) {
-                        StopPhase::Decided(StopAction::SendStop) => {
-                            // The stop's call lasts across re-sends: its attempts count over the
-                            // whole stop.
-                            let call = std::mem::replace(self.safe.call_mut(), Call::new(self.policy, false));
-                            let op = self.resource.stop_operation();
-                            self.phase = StopPhase::Stopping(CallMachine::resume(op, call));
-                        }
-                        StopPhase::Decided(StopAction::ReadStatus) => {
-                            let op = self.resource.read_operation();
-                            self.phase = StopPhase::Reading(CallMachine::new(op, self.policy));
-                        }
-                        StopPhase::Decided(StopAction::Sleep(delay)) => {
-                            self.phase = StopPhase::Decided(StopAction::SendStop);
-                            return Step::Sleep(delay);
-                        }
-                        StopPhase::Decided(StopAction::Finish(result)) => return Step::Done(result),
-                        _ => {}
-                    }
-                    continue;
-                }
-                StopPhase::Stopping(call) => match call.step(input) {
-                    Step::Done(end) => {
-                        if let StopPhase::Stopping(call) = std::mem::replace(&mut self.phase, StopPhase::Over)
-                        {
-                            *self.safe.call_mut() = call.into_call();
-                        }
-                        self.safe.on_stop(end)
-                    }
-                    Step::Send(request) => return Step::Send(request),
-                    Step::Sleep(delay) => return Step::Sleep(delay),
-                },
-                StopPhase::Reading(call) => match call.step(input) {
-                    Step::Done(end) => {
-                        let read = match end {
-                            CallEnd::Done(output) => Ok(R::status_of(&output)),
-                            CallEnd::CheckState(e) | CallEnd::GaveUp(e) => Err(e),
-                        };
-                        self.safe.on_status(read, &mut *input.quota, input.jitter)
-                    }
-                    Step::Send(request) => return Step::Send(request),
-                    Step::Sleep(delay) => return Step::Sleep(delay),
-                },
-                StopPhase::Over => {
-                    return Step::Done(Err(StopFailure {
-                        error: CallError {
-                            error: AttemptError::Prepare(PrepareError::Finished),
-                            attempts: 0,
-                            reason: GiveUpReason::NotRetryable,
-                        },
-                        status: None,
-                        not_found: false,
-                        may_have_been_sent: false,
-                    }));
-                }
-            };
-            self.phase = StopPhase::Decided(action);
-        }
-    }
-
-    fn on_response(&mut self, response: http::Response<Bytes>, received_at: SystemTime) {
-        match &mut self.phase {
-            StopPhase::Stopping(call) => call.on_response(response, received_at),
-            StopPhase::Reading(call) => call.on_response(response, received_at),
-            _ => {}
-        }
-    }
-
-    fn on_transport_failure(&mut self, failure: TransportFailure, error: E) {
-        match &mut self.phase {
-            StopPhase::Stopping(call) => call.on_transport_failure(failure, error),
-            StopPhase::Reading(call) => call.on_transport_failure(failure, error),
-            _ => {}
-        }
-    }
-
-    fn measured_skew(&self) -> Option<ClockSkew> {
-        match &self.phase {
-            StopPhase::Stopping(call) => call.measured_skew(),
-            StopPhase::Reading(call) => call.measured_skew(),
-            _ => self.safe.call.measured_skew(),
-        }
-    }
-
-    fn attempt(&self) -> Option<Attempt> {
-        match &self.phase {
-            StopPhase::Stopping(call) => call.attempt(),
-            StopPhase::Reading(call) => call.attempt(),
-            _ => None,
-        }
-    }
-}
-
-/// How a [`StopThenWait`] ended: the stop's result, and the wait's end when a wait was made (asked
-/// for, the stop succeeded, and its status read was not already final).
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct StopThenWaitEnd<S, D, E> {
-    /// The stop.
-    pub stop: Result<StopOutcome<S>, StopFailure<S, E>>,
-    /// The wait, if one was made.
-    pub wait: Option<Waited<D, E>>,
-}
-
-/// A single target's stop, then its wait for a final status, as one machine: the
-/// [`StopMachine`], then (when `wait` is given and [`StopOutcome::needs_wait`]) a [`WaitMachine`].
-pub struct StopThenWait<R: Stoppable + Clone, E> {
-    stop: Option<StopMachine<R, E>>,
-    wait_options: Option<WaitOptions>,
-    policy: RetryPolicy,
-    outcome: Option<StopOutcome<R::Status>>,
-    wait: Option<WaitMachine<R, E>>,
-}
-
-impl<R: Stoppable + Clone, E> std::fmt::Debug for StopThenWait<R, E> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StopThenWait").field("wait_options", &self.wait_options).finish_non_exhaustive()
-    }
-}
-
-impl<R: Stoppable + Clone, E> StopThenWait<R, E> {
-    /// Stops `resource`, then waits under `wait` (no wait when `None`).
-    pub fn new(resource: R, policy: RetryPolicy, options: StopOptions, wait: Option<WaitOptions>) -> Self {
-        Self {
-            stop: Some(StopMachine::new(resource, policy, options)),
-            wait_options: wait,
-            policy,
-            outcome: None,
-            wait: None,
-        }
-    }
-
-    /// The wait, once it started (its reads, for a driver that reports them).
-    pub fn wait(&self) -> Option<&WaitMachine<R, E>> {
-        self.wait.as_ref()
-    }
-}
-
-impl<R: Stoppable + Clone, E> Machine for StopThenWait<R, E> {
-    type Output = StopThenWaitEnd<R::Status, <R::Read as Operation>::Output, E>;
-    type Error = E;
-
-    fn step(&mut self, input: &mut Input<'_>) -> Step<Self::Output> {
-        if let Some(stop) = &mut self.stop {
-            let result = match stop.step(input) {
-                Step::Send(request) => return Step::Send(request),
-                Step::Sleep(delay) => return Step::Sleep(delay),
-                Step::Done(result) => result,
-            };
-            let resource = stop.resource().clone();
-            self.stop = None;
-            match (&result, self.wait_options) {
-                (Ok(outcome), Some(options)) if outcome.needs_wait() => {
-                    self.outcome = Some(*outcome);
-                    self.wait = Some(WaitMachine::new(resource, self.policy, options));
-                }
-                _ => return Step::Done(StopThenWaitEnd { stop: result, wait: None }),
-            }
-        }
-        let (Some(wait), Some(outcome)) = (&mut self.wait, self.outcome) else {
-            return Step::Done(StopThenWaitEnd {
-                stop: Err(StopFailure {
-                    error: CallError {
-                        error: AttemptError::Prepare(PrepareError::Finished),
-                        attempts: 0,
-                        reason: GiveUpReason::NotRetryable,
-                    },
-                    status: None,
-                    not_found: false,
-                    may_have_been_sent: false,
-                }),
-                wait: None,
-            });
-        };
-        match wait.step(input) {
-            Step::Send(request) => Step::Send(request),
-            Step::Sleep(delay) => Step::Sleep(delay),
-            Step::Done(waited) => {
-                self.outcome = None;
-                Step::Done(StopThenWaitEnd { stop: Ok(outcome), wait: Some(waited) })
-            }
-        }
-    }
-
-    fn on_response(&mut self, response: http::Response<Bytes>, received_at: SystemTime) {
-        match (&mut self.stop, &mut self.wait) {
-            (Some(stop), _) => stop.on_response(response, received_at),
-            (None, Some(wait)) => wait.on_response(response, received_at),
-            _ => {}
-        }
-    }
-
-    fn on_transport_failure(&mut self, failure: TransportFailure, error: E) {
-        match (&mut self.stop, &mut self.wait) {
-            (Some(stop), _) => stop.on_transport_failure(failure, error),
-            (None, Some(wait)) => wait.on_transport_failure(failure, error),
-            _ => {}
-        }
-    }
-
-    fn measured_skew(&self) -> Option<ClockSkew> {
-        match (&self.stop, &self.wait) {
-            (Some(stop), _) => stop.measured_skew(),
-            (None, Some(wait)) => wait.measured_skew(),
-            _ => None,
-        }
-    }
-
-    fn attempt(&self) -> Option<Attempt> {
-        match (&self.stop, &self.wait) {
-            (Some(stop), _) => stop.attempt(),
-            (None, Some(wait)) => wait.attempt(),
-            _ => None,
         }
     }
 }
