@@ -87,7 +87,7 @@ pub fn authorize(
     Ok(())
 }
 
-fn set_content_length(request: &mut http::Request<Bytes>) {
+pub(crate) fn set_content_length(request: &mut http::Request<Bytes>) {
     let carries_body = !request.body().is_empty()
         || matches!(*request.method(), http::Method::POST | http::Method::PUT | http::Method::PATCH);
     if carries_body && !request.headers().contains_key(http::header::CONTENT_LENGTH) {

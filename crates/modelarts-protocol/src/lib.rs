@@ -50,7 +50,7 @@ pub mod v2;
 pub mod workspace;
 
 // The paths of the modules before `machine/` and `v1/` grouped them, kept (see `CHANGELOG.md`).
-pub use machine::{call, pagination, retry, stop, waiter, watch};
+pub use machine::{call, drive, pagination, retry, stop, waiter, watch};
 pub use v1::{model, status};
 
 /// The `bytes` crate of the bodies.

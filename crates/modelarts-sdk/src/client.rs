@@ -7,7 +7,6 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use modelarts_http::HttpSend;
-use modelarts_protocol::call::Call;
 use modelarts_protocol::endpoint::Endpoint;
 use modelarts_protocol::ids::{JobId, ProjectId, VersionId};
 use modelarts_protocol::model::{JobList, VersionDetail, VersionList};
@@ -23,7 +22,10 @@ use modelarts_transport::HttpsTransport;
 use crate::config::ClientBuilder;
 use crate::config_error::ConfigError;
 use crate::error::Error;
-use crate::execute::{Driven, Pipeline, SharedState, prepare};
+use modelarts_protocol::drive::Machine;
+use modelarts_protocol::machine::steps::CallMachine;
+
+use crate::execute::{Pipeline, SharedState, Signer, prepare};
 use crate::resolve::ResolvedConfig;
 use crate::settings::JitterFn;
 use crate::time::Time;
@@ -393,37 +395,21 @@ impl<T> Client<T> {
 
 impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
     pub(crate) async fn execute<O: Operation + Sync>(&self, op: &O) -> Result<O::Output, Error> {
-        let mut call = Call::new(self.inner.policy, O::IDEMPOTENT);
-        match self.drive(&mut call, op).await? {
+        match self.drive(CallMachine::new(op, self.inner.policy), |_| {}).await? {
             CallEnd::Done(output) => Ok(output),
             CallEnd::CheckState(e) | CallEnd::GaveUp(e) => Err(e.into()),
         }
     }
 
-    /// Runs `call`'s attempts of `op` on the client's endpoint with its credentials. Temporary
-    /// credentials due for renewal are renewed first; a refusal that says they expired is answered
-    /// by one renewal and the call starts again (a refused request took no effect).
-    pub(crate) async fn drive<O: Operation + Sync>(&self, call: &mut Call, op: &O) -> Driven<O, T::Error> {
-        let pipeline = self.pipeline();
-        let mut renewals = 0;
-        loop {
-            self.inner.auth.renew_if_due(&pipeline).await?;
-            let (auth, generation) = self.inner.auth.current();
-            let end = pipeline.drive(call, op, &self.inner.endpoints, Some(&auth)).await?;
-            if let CallEnd::GaveUp(e) = &end
-                && let Some(api) = e.error.api_error()
-                && self.inner.auth.is_renewable()
-                && modelarts_protocol::iam::renewal::after_refusal(api, renewals)
-                    == modelarts_protocol::iam::renewal::AfterRefusal::RenewAndRetry
-            {
-                renewals += 1;
-                tracing::info!(operation = O::NAME, "the credentials expired: renewing them once");
-                self.inner.auth.renew(&pipeline, generation).await?;
-                *call = Call::new(*call.policy(), O::IDEMPOTENT);
-                continue;
-            }
-            return Ok(end);
-        }
+    /// Drives any machine of the protocol to its end on the client's endpoints with its
+    /// credentials; `observe` sees the machine after each step. `Err` only for a failure outside
+    /// the machine (a renewal of the credentials).
+    pub(crate) async fn drive<M: Machine<Error = T::Error>>(
+        &self,
+        machine: M,
+        observe: impl FnMut(&M),
+    ) -> Result<M::Output, Error> {
+        self.pipeline().drive(machine, &self.inner.endpoints, Signer::Client(&self.inner.auth), observe).await
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use modelarts_http::{SendError, TlsRejection};
 use modelarts_protocol::call::{AttemptError, CallError};
+use modelarts_protocol::drive::PrepareError;
 use modelarts_protocol::error::{ApiError, BuildError, ErrorClass, ResponseError};
 use modelarts_protocol::model::VersionDetail;
 use modelarts_protocol::signing::SigningError;
@@ -319,6 +320,9 @@ impl<E: SendError + Send + Sync + 'static> From<CallError<E>> for Error {
             AttemptError::Transport(source) => {
                 Error::Transport { source: TransportError::new(source), attempts }
             }
+            AttemptError::Prepare(PrepareError::Build(e)) => Error::InvalidInput(e),
+            AttemptError::Prepare(PrepareError::Signing(e)) => Error::Signing(e),
+            AttemptError::Prepare(e) => Error::Internal { message: e.to_string() },
             // A failure the protocol crate added after this SDK: an error, never a success, named
             // by kind only (its fields may hold what an error must not show).
             _ => Error::Internal {

@@ -8,19 +8,18 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::HeaderValue;
 use modelarts_http::{HttpSend, SendError};
 use modelarts_protocol::auth;
-use modelarts_protocol::call::{Call, CallStep, ResponseHead, TransportFailure};
+use modelarts_protocol::call::{ResponseHead, TransportFailure};
+use modelarts_protocol::drive::{Input, Machine, PrepareError, Step};
+use modelarts_protocol::iam::renewal;
+use modelarts_protocol::machine::steps::{CallEnd, CallMachine};
 use modelarts_protocol::operations::Operation;
-use modelarts_protocol::retry::{ClockSkew, RetryKind, RetryTokenBucket};
-use modelarts_protocol::stop::CallEnd;
+use modelarts_protocol::retry::{ClockSkew, RetryTokenBucket};
 use tracing::Instrument;
 use tracing::field::Empty;
 
 use crate::error::Error;
-
-use modelarts_protocol::USER_AGENT;
 
 /// Skew from which a warning is logged (API Gateway refuses requests beyond 15 min).
 const SKEW_WARNING: Duration = Duration::from_secs(5 * 60);
@@ -166,44 +165,89 @@ pub(crate) struct Pipeline<'a, T> {
 /// Whether an answer to a request carrying credentials proves them: a 2xx, or a refusal by the
 /// service behind the gateway (`ModelArts.*`), which the gateway only lets through once it accepted
 /// the credentials.
-fn proves_credentials<O>(
-    status: http::StatusCode,
-    parsed: &Result<O, modelarts_protocol::error::ResponseError>,
-) -> bool {
-    status.is_success()
-        || matches!(
-            parsed,
-            Err(modelarts_protocol::error::ResponseError::Api(e))
-                if e.code().is_some_and(|c| c.starts_with("ModelArts."))
-        )
+fn proves_credentials(response: &http::Response<Bytes>) -> bool {
+    response.status().is_success()
+        || modelarts_protocol::operations::parse_error(response)
+            .code()
+            .is_some_and(|c| c.starts_with("ModelArts."))
 }
 
-/// Builds and authorizes `op`'s request for `endpoint` as of `now` (already skew-corrected);
-/// without `auth` (a password login, the metadata service) it is sent as built.
+/// Builds and authorizes `op`'s request for `endpoint` as of `now` (already skew-corrected): the
+/// protocol's [`prepare`](modelarts_protocol::drive::prepare).
 pub(crate) fn prepare<O: Operation>(
     op: &O,
     endpoint: &modelarts_protocol::endpoint::Endpoint,
     auth: Option<&auth::Auth>,
     now: SystemTime,
 ) -> Result<http::Request<Bytes>, Error> {
-    let mut request = op.build_request(endpoint).map_err(Error::InvalidInput)?;
-    request.headers_mut().insert(http::header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
-    match auth {
-        Some(auth) => auth::authorize(&mut request, auth, now).map_err(Error::Signing)?,
-        None => {
-            let carries_body = !request.body().is_empty()
-                || matches!(*request.method(), http::Method::POST | http::Method::PUT | http::Method::PATCH);
-            if carries_body && !request.headers().contains_key(http::header::CONTENT_LENGTH) {
-                let length = HeaderValue::from(request.body().len());
-                request.headers_mut().insert(http::header::CONTENT_LENGTH, length);
-            }
-        }
-    }
-    Ok(request)
+    modelarts_protocol::drive::prepare(op, endpoint, auth, now).map_err(|e| match e {
+        PrepareError::Build(e) => Error::InvalidInput(e),
+        PrepareError::Signing(e) => Error::Signing(e),
+        other => Error::Internal { message: other.to_string() },
+    })
 }
 
-/// How a driven call ended: the protocol's end, or an error found before sending (build, sign).
-pub(crate) type Driven<O, E> = Result<CallEnd<<O as Operation>::Output, E>, Error>;
+/// The client's credentials as the driver sees them: the current ones with their generation, and
+/// their renewal, which runs identity calls through this driver. `identity::AuthState` implements
+/// it; the driver names only this trait, so the identity calls and the driver stay two layers.
+pub(crate) trait ClientCredentials<T> {
+    /// The credentials in force and their generation (raised by each renewal).
+    fn current(&self) -> (auth::Auth, u64);
+    /// Whether they can be renewed at all (a fixed AK/SK cannot).
+    fn is_renewable(&self) -> bool;
+    /// Renews them when they are due.
+    fn renew_if_due(
+        &self,
+        pipeline: &Pipeline<'_, T>,
+    ) -> impl std::future::Future<Output = Result<(), Error>>;
+    /// Renews them, unless another task already renewed the `seen` generation.
+    fn renew(
+        &self,
+        pipeline: &Pipeline<'_, T>,
+        seen: u64,
+    ) -> impl std::future::Future<Output = Result<(), Error>>;
+}
+
+/// No client credentials: the signer of identity calls, which are unsigned or signed with fixed
+/// credentials (it has no value).
+pub(crate) enum NoClientCredentials {}
+
+impl<T> ClientCredentials<T> for NoClientCredentials {
+    fn current(&self) -> (auth::Auth, u64) {
+        match *self {}
+    }
+
+    fn is_renewable(&self) -> bool {
+        match *self {}
+    }
+
+    async fn renew_if_due(&self, _: &Pipeline<'_, T>) -> Result<(), Error> {
+        match *self {}
+    }
+
+    async fn renew(&self, _: &Pipeline<'_, T>, _: u64) -> Result<(), Error> {
+        match *self {}
+    }
+}
+
+/// Whose credentials sign a machine's requests.
+pub(crate) enum Signer<'a, C> {
+    /// None: a password login, the metadata service.
+    Unsigned,
+    /// Fixed credentials (an identity call).
+    Fixed(&'a auth::Auth),
+    /// The client's credentials: renewed ahead of expiry, and once after a refusal that says they
+    /// expired.
+    Client(&'a C),
+}
+
+impl<C> Clone for Signer<'_, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<C> Copy for Signer<'_, C> {}
 
 impl<T: HttpSend<Error: Send + Sync + 'static>> Pipeline<'_, T> {
     /// Runs an identity call (IAM, metadata) to its end: its output or the error.
@@ -213,9 +257,9 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Pipeline<'_, T> {
         endpoint: &modelarts_protocol::endpoint::Endpoint,
         auth: Option<&auth::Auth>,
     ) -> Result<O::Output, Error> {
-        let mut call = Call::new(self.policy, O::IDEMPOTENT);
         let endpoints = EndpointSet::new(endpoint.clone(), Vec::new());
-        match self.drive(&mut call, op, &endpoints, auth).await? {
+        let signer: Signer<'_, NoClientCredentials> = auth.map_or(Signer::Unsigned, Signer::Fixed);
+        match self.drive(CallMachine::new(op, self.policy), &endpoints, signer, |_| {}).await? {
             CallEnd::Done(output) => Ok(output),
             CallEnd::CheckState(e) | CallEnd::GaveUp(e) => Err(e.into()),
         }
@@ -257,47 +301,123 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Pipeline<'_, T> {
         (self.jitter)().clamp(0.0, 1.0)
     }
 
-    /// Runs `call`'s attempts of `op`: the protocol's [`Call`] decides, this loop signs at the time
-    /// it gives, sends, feeds the answer back, and sleeps when told.
-    pub(crate) async fn drive<O: Operation + Sync>(
+    /// The one driver of every machine: steps it with the clock, a jitter sample, the shared
+    /// quota and skew, the endpoint and the credentials; sends what it asks (each request in a
+    /// `modelarts.attempt` span), sleeps what it asks, and feeds each answer back.
+    pub(crate) async fn drive<M: Machine<Error = T::Error>, C: ClientCredentials<T>>(
         &self,
-        call: &mut Call,
-        op: &O,
+        mut machine: M,
         endpoints: &EndpointSet,
-        auth: Option<&auth::Auth>,
-    ) -> Driven<O, T::Error> {
+        signer: Signer<'_, C>,
+        mut observe: impl FnMut(&M),
+    ) -> Result<M::Output, Error> {
         let state = self.state;
+        // The span of the last request, and its answer's status, until the next step says what
+        // came of it.
+        let mut attempt: Option<(tracing::Span, Option<http::StatusCode>)> = None;
+        let mut fresh_date = false;
+        let mut renewed = false;
         loop {
+            let (auth, generation) = match signer {
+                Signer::Unsigned => (None, 0),
+                Signer::Fixed(auth) => (Some(auth.clone()), 0),
+                Signer::Client(credentials) => {
+                    // Boxed: a renewal runs identity calls through this driver.
+                    // Boxed: a renewal runs identity calls through this driver.
+                    Box::pin(credentials.renew_if_due(self)).await?;
+                    let (auth, generation) = credentials.current();
+                    (Some(auth), generation)
+                }
+            };
+            let step = {
+                let mut quota = state.bucket();
+                let mut input = Input::new(
+                    self.time.now(),
+                    self.time.monotonic(),
+                    self.jitter(),
+                    &mut *quota,
+                    endpoints.current(),
+                    auth.as_ref(),
+                )
+                .with_skew(state.skew())
+                .with_auth_generation(generation);
+                machine.step(&mut input)
+            };
+            if std::mem::take(&mut fresh_date)
+                && let Some(skew) = machine.measured_skew()
+            {
+                state.record_skew(skew);
+            }
+            observe(&machine);
+            if let Some((span, status)) = attempt.take() {
+                let outcome = match (&step, status) {
+                    (_, Some(s)) if s.is_success() => "success",
+                    (Step::Sleep(delay), status) => {
+                        span.record("backoff_ms", u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
+                        if status == Some(http::StatusCode::TOO_MANY_REQUESTS) {
+                            "throttled"
+                        } else {
+                            "retry"
+                        }
+                    }
+                    (Step::Send(_), _) => "next",
+                    (Step::Done(_), _) => "ended",
+                };
+                span.record("outcome", outcome);
+            }
+            let request = match step {
+                Step::Done(output) => return Ok(output),
+                Step::Sleep(delay) => {
+                    tracing::debug!("sleeping {delay:?} as the protocol asks");
+                    self.time.sleep(delay).await;
+                    continue;
+                }
+                Step::Send(request) => request,
+            };
+            let info = machine.attempt();
             let span = tracing::debug_span!(
                 "modelarts.attempt",
-                operation = O::NAME,
-                attempt = call.counted_attempts() + 1,
-                max_attempts = call.policy().max_attempts,
+                operation = info.map_or("request", |a| a.operation),
+                attempt = info.map_or(0, |a| a.number),
+                max_attempts = info.map_or(0, |a| a.max_attempts),
                 status = Empty,
                 request_id = Empty,
                 outcome = Empty,
                 backoff_ms = Empty,
             );
-            let signing_time = call.start_attempt(self.time.now(), state.skew());
-            let request = prepare(op, endpoints.current(), auth, signing_time)?;
+            let sent_at = self.time.now();
             let result = self.transport.send(request).instrument(span.clone()).await;
             let received_at = self.time.now();
-            let step = match result {
+            match result {
                 Ok(response) => {
-                    let head = ResponseHead::of(&response, received_at);
-                    span.record("status", head.status.as_u16());
-                    if let Some(id) = &head.request_id {
+                    let status = response.status();
+                    span.record("status", status.as_u16());
+                    if let Some(id) = modelarts_protocol::error::request_id(response.headers()) {
                         span.record("request_id", id.as_str());
                     }
-                    let parsed = op.read_response(response);
-                    if auth.is_some() && proves_credentials(head.status, &parsed) {
+                    if auth.is_some() && proves_credentials(&response) {
                         state.prove_credentials();
                     }
-                    let step = call.on_response(&head, parsed, &mut *state.bucket(), self.jitter());
-                    if let Some(skew) = call.measured_skew().filter(|_| head.date.is_some() && !head.cached) {
-                        state.record_skew(skew);
+                    fresh_date = response.headers().contains_key(http::header::DATE)
+                        && !response.headers().contains_key(http::header::AGE);
+                    if let Signer::Client(credentials) = signer
+                        && !status.is_success()
+                        && !renewed
+                        && credentials.is_renewable()
+                        && renewal::after_refusal(&modelarts_protocol::operations::parse_error(&response), 0)
+                            == renewal::AfterRefusal::RenewAndRetry
+                    {
+                        renewed = true;
+                        tracing::info!(parent: &span, "the credentials expired: renewing them once");
+                        // The renewal's own calls sign with the skew this answer shows.
+                        let head = ResponseHead::of(&response, received_at);
+                        if let (Some(date), false) = (head.date, head.cached) {
+                            state.record_skew(ClockSkew::estimate(date, sent_at, received_at));
+                        }
+                        Box::pin(credentials.renew(self, generation)).await?;
                     }
-                    step
+                    machine.on_response(response, received_at);
+                    attempt = Some((span, Some(status)));
                 }
                 Err(error) => {
                     tracing::debug!(
@@ -306,35 +426,8 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Pipeline<'_, T> {
                         "transport error: {error}"
                     );
                     let failure = endpoints.after_failure(&TransportFailure::of(&error));
-                    call.on_transport_error(failure, error, &mut *state.bucket(), self.jitter())
-                }
-            };
-            match step {
-                CallStep::Done(output) => {
-                    span.record("outcome", "success");
-                    return Ok(CallEnd::Done(output));
-                }
-                CallStep::CheckState(e) => {
-                    span.record("outcome", "check_state_first");
-                    return Ok(CallEnd::CheckState(e));
-                }
-                CallStep::GiveUp(e) => {
-                    span.record("outcome", e.reason.name());
-                    return Ok(CallEnd::GaveUp(e));
-                }
-                CallStep::Resign { skew, .. } => {
-                    span.record("outcome", "resign");
-                    tracing::info!(
-                        parent: &span,
-                        skew_ms = skew.millis,
-                        "authentication failed while the clock is off: signing again with the server's time"
-                    );
-                }
-                CallStep::Retry { delay, kind, error } => {
-                    span.record("outcome", if kind == RetryKind::Throttling { "throttled" } else { "retry" });
-                    span.record("backoff_ms", u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
-                    tracing::debug!(parent: &span, "retrying after {delay:?}: {error}");
-                    self.time.sleep(delay).await;
+                    machine.on_transport_failure(failure, error);
+                    attempt = Some((span, None));
                 }
             }
         }

@@ -219,7 +219,7 @@ impl AuthState {
 
     /// Renews the credentials when they are due (15 min before a token expires; earlier for short
     /// temporary keys).
-    pub(crate) async fn renew_if_due<T: HttpSend<Error: Send + Sync + 'static>>(
+    pub(crate) async fn renew_when_due<T: HttpSend<Error: Send + Sync + 'static>>(
         &self,
         p: &Pipeline<'_, T>,
     ) -> Result<(), Error> {
@@ -230,13 +230,13 @@ impl AuthState {
         if self.freshness(now) == Freshness::Renew {
             let (_, generation) = self.current();
             tracing::debug!("the credentials are due for renewal");
-            self.renew(p, generation).await?;
+            self.renew_from(p, generation).await?;
         }
         Ok(())
     }
 
     /// Obtains new credentials, unless another task already renewed the `seen` generation.
-    pub(crate) async fn renew<T: HttpSend<Error: Send + Sync + 'static>>(
+    pub(crate) async fn renew_from<T: HttpSend<Error: Send + Sync + 'static>>(
         &self,
         p: &Pipeline<'_, T>,
         seen: u64,
@@ -630,6 +630,24 @@ impl IdentityPlan {
             cache: IdentityCache { dir: resolved.cache_dir.as_ref().map(|s| s.value.clone()) },
             tried: resolved.credentials_tried.clone(),
         }
+    }
+}
+
+impl<T: HttpSend<Error: Send + Sync + 'static>> crate::execute::ClientCredentials<T> for AuthState {
+    fn current(&self) -> (Auth, u64) {
+        AuthState::current(self)
+    }
+
+    fn is_renewable(&self) -> bool {
+        AuthState::is_renewable(self)
+    }
+
+    async fn renew_if_due(&self, pipeline: &Pipeline<'_, T>) -> Result<(), Error> {
+        self.renew_when_due(pipeline).await
+    }
+
+    async fn renew(&self, pipeline: &Pipeline<'_, T>, seen: u64) -> Result<(), Error> {
+        self.renew_from(pipeline, seen).await
     }
 }
 

@@ -3,10 +3,8 @@
 
 use modelarts_http::HttpSend;
 use modelarts_protocol::ids::{JobId, VersionId};
-use modelarts_protocol::operations::Operation;
-use modelarts_protocol::stop::{
-    CallEnd, Outcome, SafeStop, StopAction, StopFailure, Stoppable, TrainingJobVersion,
-};
+use modelarts_protocol::machine::steps::StopMachine;
+use modelarts_protocol::stop::{Outcome, StopFailure, Stoppable, TrainingJobVersion};
 use modelarts_protocol::target::{JobRef, TargetStatus};
 
 pub use modelarts_protocol::stop::{StopOptions, StopOutcome};
@@ -38,7 +36,7 @@ pub(crate) struct StopFailed<S> {
 }
 
 impl<S> StopFailed<S> {
-    fn before_sending(error: Error) -> Self {
+    pub(crate) fn before_sending(error: Error) -> Self {
         Self { error, status: None, not_found: false, may_have_been_sent: false }
     }
 
@@ -126,52 +124,19 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         self.safe_stop(&resource, options).await
     }
 
-    /// Drives the protocol's safe stop of any stoppable resource.
+    /// Drives the protocol's safe stop of any stoppable resource ([`StopMachine`]).
     pub(crate) async fn safe_stop<R>(
         &self,
         resource: &R,
         options: StopOptions,
     ) -> Result<StopOutcome<R::Status>, StopFailed<R::Status>>
     where
-        R: Stoppable,
-        R::Stop: Operation + Sync,
-        R::Read: Operation + Sync,
+        R: Stoppable + Clone,
     {
-        let stop_op = resource.stop_operation();
-        let read_op = resource.read_operation();
-        let mut machine = SafeStop::new(self.inner.policy, options);
-        let mut action = StopAction::SendStop;
-        // Whether a stop's answer was ambiguous: a failure of the read that follows leaves it
-        // possibly sent.
-        let mut ambiguous = false;
-        loop {
-            action = match action {
-                StopAction::SendStop => {
-                    let end =
-                        self.drive(machine.call_mut(), &stop_op).await.map_err(StopFailed::before_sending)?;
-                    ambiguous = matches!(end, CallEnd::CheckState(_));
-                    machine.on_stop(end)
-                }
-                StopAction::ReadStatus => {
-                    tracing::debug!(operation = R::Stop::NAME, "reading the status before deciding the stop");
-                    let mut call =
-                        modelarts_protocol::call::Call::new(self.inner.policy, R::Read::IDEMPOTENT);
-                    let read = match self.drive(&mut call, &read_op).await.map_err(|error| StopFailed {
-                        may_have_been_sent: ambiguous,
-                        ..StopFailed::before_sending(error)
-                    })? {
-                        CallEnd::Done(output) => Ok(R::status_of(&output)),
-                        CallEnd::CheckState(e) | CallEnd::GaveUp(e) => Err(e),
-                    };
-                    machine.on_status(read, &mut *self.inner.state.bucket(), self.jitter())
-                }
-                StopAction::Sleep(delay) => {
-                    tracing::debug!("the stop did not take effect; sending it again after {delay:?}");
-                    self.inner.time.sleep(delay).await;
-                    StopAction::SendStop
-                }
-                StopAction::Finish(result) => return result.map_err(StopFailed::from),
-            };
+        let machine = StopMachine::new(resource.clone(), self.inner.policy, options);
+        match self.drive(machine, |_| {}).await {
+            Ok(result) => result.map_err(StopFailed::from),
+            Err(error) => Err(StopFailed::before_sending(error)),
         }
     }
 }

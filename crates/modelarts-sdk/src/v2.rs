@@ -179,8 +179,7 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         options: WaitOptions,
         on_poll: impl Fn(&TrainingJob),
     ) -> Result<TrainingJob, WaitError<TrainingJob>> {
-        let read = || self.show_training_job(id);
-        self.wait_for(read, PhaseStatus::of, options, on_poll, &format!("job {id}")).await
+        self.wait_resource(self.job_v2(id), options, on_poll, &format!("job {id}")).await
     }
 
     /// Terminates a v2 job (non-strict) and waits until it is Terminated.

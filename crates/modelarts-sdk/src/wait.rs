@@ -3,13 +3,17 @@
 
 use modelarts_http::HttpSend;
 use modelarts_protocol::ids::{JobId, VersionId};
+use modelarts_protocol::machine::steps::{StopThenWait, StopThenWaitEnd, WaitMachine, Waited};
 use modelarts_protocol::model::VersionDetail;
-use modelarts_protocol::waiter::{PollResult, WaitOptions, WaitStep, Waiter};
+use modelarts_protocol::operations::Operation;
+use modelarts_protocol::stop::{Stoppable, TrainingJobVersion};
+use modelarts_protocol::v2::{TrainingJob, TrainingJobId, TrainingJobTarget};
+use modelarts_protocol::waiter::WaitOptions;
 
 use crate::client::Client;
 use crate::error::{Error, WaitError, WaitSubject};
 use crate::stop::{StopOptions, StopOutcome};
-use modelarts_protocol::stop::{Outcome, StopStatus, WaitEnd};
+use modelarts_protocol::stop::{Outcome, WaitEnd};
 use modelarts_protocol::target::{JobRef, TargetStatus};
 use modelarts_protocol::v2::PhaseStatus;
 
@@ -47,17 +51,18 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         options: WaitOptions,
         on_poll: impl Fn(TargetStatus),
     ) -> Result<TargetStatus, WaitError<TargetStatus>> {
-        let read = || async move {
-            match target {
-                JobRef::V1 { job, version } => {
-                    self.show_training_job_version(*job, *version).await.map(|v| TargetStatus::V1(v.status))
-                }
-                JobRef::V2(id) => {
-                    self.show_training_job(id).await.map(|j| TargetStatus::V2(PhaseStatus::of(&j)))
-                }
+        match target {
+            JobRef::V1 { job, version } => {
+                let on_poll = |v: &VersionDetail| on_poll(TargetStatus::V1(v.status));
+                let waited = self.wait_resource(self.version(*job, *version), options, on_poll, target).await;
+                map_wait(waited, |v| TargetStatus::V1(v.status))
             }
-        };
-        self.wait_for(read, |s: &TargetStatus| *s, options, |s| on_poll(*s), &target.to_string()).await
+            JobRef::V2(id) => {
+                let on_poll = |j: &TrainingJob| on_poll(TargetStatus::V2(PhaseStatus::of(j)));
+                let waited = self.wait_resource(self.job_v2(id), options, on_poll, target).await;
+                map_wait(waited, |j| TargetStatus::V2(PhaseStatus::of(&j)))
+            }
+        }
     }
 
     /// Stops a target of either API (the safe stop) and, when `wait` is given and the status read
@@ -71,19 +76,86 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         wait: Option<WaitOptions>,
         on_poll: impl Fn(TargetStatus),
     ) -> TargetEnd {
-        let stop = match self.stop_target(target, stop_options).await {
-            Ok(stop) => stop,
-            Err(e) => return TargetEnd { outcome: e.outcome, stop: None, error: Some(e.error) },
+        match target {
+            JobRef::V1 { job, version } => {
+                let machine =
+                    StopThenWait::new(self.version(*job, *version), self.inner.policy, stop_options, wait);
+                let ended = self
+                    .drive_reporting(machine, |v: &VersionDetail| on_poll(TargetStatus::V1(v.status)))
+                    .await;
+                self.target_end(ended, TargetStatus::V1, |v| TargetStatus::V1(v.status), target)
+            }
+            JobRef::V2(id) => {
+                let machine = StopThenWait::new(self.job_v2(id), self.inner.policy, stop_options, wait);
+                let ended = self
+                    .drive_reporting(machine, |j: &TrainingJob| on_poll(TargetStatus::V2(PhaseStatus::of(j))))
+                    .await;
+                self.target_end(ended, TargetStatus::V2, |j| TargetStatus::V2(PhaseStatus::of(&j)), target)
+            }
+        }
+    }
+
+    /// Drives a [`StopThenWait`], reporting each status its wait reads.
+    async fn drive_reporting<R>(
+        &self,
+        machine: StopThenWait<R, T::Error>,
+        on_poll: impl Fn(&<R::Read as Operation>::Output),
+    ) -> Result<StopThenWaitEnd<R::Status, <R::Read as Operation>::Output, T::Error>, Error>
+    where
+        R: Stoppable + Clone,
+    {
+        let mut reported = 0;
+        let mut unreported = false;
+        let ended = self
+            .drive(machine, |m| {
+                if let Some(wait) = m.wait() {
+                    unreported = report_read(wait.reads(), wait.last_read(), &mut reported, &on_poll);
+                }
+            })
+            .await?;
+        // The last read leaves the machine with its end.
+        if unreported && let Some(Waited::Stopped(read) | Waited::EndedOtherwise(read)) = &ended.wait {
+            on_poll(read);
+        }
+        Ok(ended)
+    }
+
+    /// The one outcome of a stop-then-wait, as a batch line reports it.
+    fn target_end<S: modelarts_protocol::stop::StopStatus, D>(
+        &self,
+        ended: Result<StopThenWaitEnd<S, D, T::Error>, Error>,
+        status: impl Fn(S) -> TargetStatus,
+        read_status: impl Fn(D) -> TargetStatus,
+        target: &JobRef,
+    ) -> TargetEnd {
+        let ended = match ended {
+            Ok(ended) => ended,
+            Err(error) => {
+                let outcome = Outcome::of_failure(false, false, None);
+                return TargetEnd { outcome, stop: None, error: Some(error) };
+            }
         };
-        let options = match wait {
-            Some(options) if stop.needs_wait() => options,
-            _ => return TargetEnd { outcome: Outcome::of_stop(stop), stop: Some(stop), error: None },
+        let stop = match ended.stop {
+            Ok(stop) => stop.map(&status),
+            Err(f) => {
+                let f = crate::stop::StopFailed::from(f).map(&status);
+                let outcome = Outcome::of_failure(f.not_found, f.may_have_been_sent, f.status);
+                return TargetEnd { outcome, stop: None, error: Some(f.error) };
+            }
         };
-        let (end, error) = match self.wait_target(target, options, on_poll).await {
-            Ok(status) => (WaitEnd::Stopped(status), None),
-            Err(WaitError::OtherFinalState(s)) => (WaitEnd::EndedOtherwise(*s), None),
-            Err(WaitError::TimedOut { last, .. }) => (WaitEnd::TimedOut(last.map(|s| *s)), None),
-            Err(WaitError::Call(e)) => (WaitEnd::Failed { not_found: e.is_not_found() }, Some(e)),
+        let Some(waited) = ended.wait else {
+            return TargetEnd { outcome: Outcome::of_stop(stop), stop: Some(stop), error: None };
+        };
+        let (end, error) = match waited {
+            Waited::Stopped(read) => (WaitEnd::Stopped(read_status(read)), None),
+            Waited::EndedOtherwise(read) => (WaitEnd::EndedOtherwise(read_status(read)), None),
+            Waited::TimedOut { last, .. } => (WaitEnd::TimedOut(last.map(&read_status)), None),
+            Waited::Failed(e) => {
+                let e = Error::from(e);
+                tracing::debug!(target_id = %target, "the wait's read failed: {e}");
+                (WaitEnd::Failed { not_found: e.is_not_found() }, Some(e))
+            }
+            _ => (WaitEnd::Failed { not_found: false }, None),
         };
         TargetEnd { outcome: Outcome::of_wait(Some(stop), end), stop: Some(stop), error }
     }
@@ -101,68 +173,55 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         options: WaitOptions,
         on_poll: impl Fn(&VersionDetail),
     ) -> Result<VersionDetail, WaitError> {
-        let read = || self.show_training_job_version(job, version);
-        self.wait_for(
-            read,
-            |v: &VersionDetail| v.status,
-            options,
-            on_poll,
-            &format!("job {job} version {version}"),
-        )
-        .await
+        let what = format!("job {job} version {version}");
+        self.wait_resource(self.version(job, version), options, on_poll, &what).await
     }
 
-    /// The one waiter of both APIs: polls `read` until the status `status_of` finds in its answer
-    /// is stopped (the answer is returned), another final state ([`WaitError::OtherFinalState`])
-    /// or `options.max_wait` passes ([`WaitError::TimedOut`] with the last answer). The decisions
-    /// are the protocol's [`Waiter`].
-    pub(crate) async fn wait_for<D, S, F, Fut>(
+    /// The one waiter of both APIs: drives the protocol's [`WaitMachine`] for `resource` until its
+    /// status is stopped (the read is returned), another final state
+    /// ([`WaitError::OtherFinalState`]) or `options.max_wait` passes ([`WaitError::TimedOut`] with
+    /// the last read). `on_poll` sees every read.
+    pub(crate) async fn wait_resource<R>(
         &self,
-        read: F,
-        status_of: impl Fn(&D) -> S,
+        resource: R,
         options: WaitOptions,
-        on_poll: impl Fn(&D),
-        what: &str,
-    ) -> Result<D, WaitError<D>>
+        on_poll: impl Fn(&<R::Read as Operation>::Output),
+        what: &(impl std::fmt::Display + ?Sized),
+    ) -> Result<<R::Read as Operation>::Output, WaitError<<R::Read as Operation>::Output>>
     where
-        D: WaitSubject,
-        S: StopStatus,
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<D, Error>>,
+        R: Stoppable,
+        <R::Read as Operation>::Output: WaitSubject,
     {
-        let time = &self.inner.time;
-        let start = time.monotonic();
-        let mut waiter = Waiter::new(options);
-        let mut last: Option<D> = None;
-        loop {
-            let poll = match read().await {
-                Ok(v) => {
-                    on_poll(&v);
-                    let poll = PollResult::Status(status_of(&v));
-                    last = Some(v);
-                    poll
-                }
-                Err(e) if e.is_throttling() => PollResult::Throttled { retry_after: e.retry_after() },
-                Err(e) if e.is_transient() => {
-                    tracing::debug!(target_id = what, "a poll failed transiently; still waiting: {e}");
-                    PollResult::TransientFailure
-                }
-                Err(e) => return Err(WaitError::Call(e)),
-            };
-            let elapsed = time.monotonic().saturating_sub(start);
-            match waiter.next(&poll, elapsed, self.jitter()) {
-                WaitStep::Sleep(delay) => time.sleep(delay).await,
-                WaitStep::TimedOut => {
-                    return Err(WaitError::TimedOut { last: last.map(Box::new), waited: elapsed });
-                }
-                // Both only follow a `PollResult::Status`, so `last` holds this poll's answer.
-                step @ (WaitStep::Stopped(_) | WaitStep::OtherFinalState(_)) => match (step, last.take()) {
-                    (WaitStep::Stopped(_), Some(v)) => return Ok(v),
-                    (_, Some(v)) => return Err(WaitError::OtherFinalState(Box::new(v))),
-                    (_, None) => time.sleep(options.min_delay).await,
-                },
-            }
+        let (mut reported, mut unreported) = (0, false);
+        let machine = WaitMachine::new(resource, self.inner.policy, options);
+        let waited = self
+            .drive(machine, |m| unreported = report_read(m.reads(), m.last_read(), &mut reported, &on_poll))
+            .await
+            .map_err(WaitError::Call)?;
+        // The last read leaves the machine with its end.
+        if unreported && let Waited::Stopped(read) | Waited::EndedOtherwise(read) = &waited {
+            on_poll(read);
         }
+        match waited {
+            Waited::Stopped(read) => Ok(read),
+            Waited::EndedOtherwise(read) => Err(WaitError::OtherFinalState(Box::new(read))),
+            Waited::TimedOut { last, waited } => {
+                Err(WaitError::TimedOut { last: last.map(Box::new), waited })
+            }
+            Waited::Failed(e) => {
+                tracing::debug!(target_id = %what, "a poll failed; the wait ends");
+                Err(WaitError::Call(e.into()))
+            }
+            _ => Err(WaitError::Call(Error::Internal { message: "the wait ended unexpectedly".into() })),
+        }
+    }
+
+    pub(crate) fn version(&self, job: JobId, version: VersionId) -> TrainingJobVersion {
+        TrainingJobVersion { project_id: self.inner.project_id.clone(), job_id: job, version_id: version }
+    }
+
+    pub(crate) fn job_v2(&self, id: &TrainingJobId) -> TrainingJobTarget {
+        TrainingJobTarget { project_id: self.inner.project_id.clone(), training_job_id: id.clone() }
     }
 
     /// Stops a version (non-strict) and waits until it is stopped: [`stop_training_job`](Self::stop_training_job)
@@ -189,5 +248,36 @@ impl<T: HttpSend<Error: Send + Sync + 'static>> Client<T> {
         let stop = self.stop_training_job_with(job, version, stop_options).await?;
         let version = self.wait_until_stopped(job, version, options, on_poll).await?;
         Ok(StopAndWait { stop, version })
+    }
+}
+
+/// A wait's result with its reads converted (into a status of either API).
+fn map_wait<D: WaitSubject>(
+    waited: Result<D, WaitError<D>>,
+    f: impl Fn(D) -> TargetStatus,
+) -> Result<TargetStatus, WaitError<TargetStatus>> {
+    match waited {
+        Ok(read) => Ok(f(read)),
+        Err(WaitError::TimedOut { last, waited }) => {
+            Err(WaitError::TimedOut { last: last.map(|d| Box::new(f(*d))), waited })
+        }
+        Err(WaitError::OtherFinalState(d)) => Err(WaitError::OtherFinalState(Box::new(f(*d)))),
+        Err(WaitError::Call(e)) => Err(WaitError::Call(e)),
+    }
+}
+
+/// Reports a wait's new read, if it made one since `reported`; true when the read is new but has
+/// left the machine already (with its end), for the caller to report from the end.
+fn report_read<D>(reads: u32, last: Option<&D>, reported: &mut u32, on_poll: impl Fn(&D)) -> bool {
+    if reads == *reported {
+        return false;
+    }
+    *reported = reads;
+    match last {
+        Some(read) => {
+            on_poll(read);
+            false
+        }
+        None => true,
     }
 }

@@ -138,6 +138,21 @@ impl TransportFailure {
     }
 }
 
+/// Why a request could not be prepared: nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PrepareError {
+    /// The operation's input did not make a request.
+    #[error(transparent)]
+    Build(#[from] crate::error::BuildError),
+    /// The request could not be signed.
+    #[error(transparent)]
+    Signing(#[from] crate::signing::SigningError),
+    /// The machine was stepped after it was done (a driver bug).
+    #[error("the machine was stepped after it was done")]
+    Finished,
+}
+
 /// Why an attempt failed; `E` is the driver's transport error.
 #[non_exhaustive]
 #[derive(Debug)]
@@ -153,6 +168,8 @@ pub enum AttemptError<E> {
     Response(ResponseError),
     /// The transport failed.
     Transport(E),
+    /// The request could not be prepared (built or signed): nothing was sent.
+    Prepare(PrepareError),
 }
 
 impl<E> AttemptError<E> {
@@ -161,7 +178,7 @@ impl<E> AttemptError<E> {
         match self {
             AttemptError::Api { error, .. } => Some(error),
             AttemptError::Response(e) => e.api_error(),
-            AttemptError::Transport(_) => None,
+            AttemptError::Transport(_) | AttemptError::Prepare(_) => None,
         }
     }
 }
@@ -172,6 +189,7 @@ impl<E: fmt::Display> fmt::Display for AttemptError<E> {
             AttemptError::Api { error, .. } => error.fmt(f),
             AttemptError::Response(e) => e.fmt(f),
             AttemptError::Transport(e) => e.fmt(f),
+            AttemptError::Prepare(e) => e.fmt(f),
         }
     }
 }

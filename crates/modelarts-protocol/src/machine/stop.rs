@@ -311,6 +311,16 @@ impl<S: StopStatus, E> SafeStop<S, E> {
         Self { call: Call::new(policy, false), options, pending: None, _status: std::marker::PhantomData }
     }
 
+    /// The stop's options.
+    pub fn options(&self) -> StopOptions {
+        self.options
+    }
+
+    /// The stop's call (its attempts so far).
+    pub fn call(&self) -> &Call {
+        &self.call
+    }
+
     /// The stop's call, for the driver to run its attempts (it lasts across re-sends, so attempts
     /// count over the whole stop).
     pub fn call_mut(&mut self) -> &mut Call {

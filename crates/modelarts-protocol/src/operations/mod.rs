@@ -63,6 +63,26 @@ pub trait Operation {
     }
 }
 
+/// An operation borrowed is the operation (a machine may borrow the operation it calls).
+impl<O: Operation + ?Sized> Operation for &O {
+    type Output = O::Output;
+    const NAME: &'static str = O::NAME;
+    const IDEMPOTENT: bool = O::IDEMPOTENT;
+    const SECRET_BODY: bool = O::SECRET_BODY;
+
+    fn build_request(&self, endpoint: &Endpoint) -> Result<Request<Bytes>, BuildError> {
+        (**self).build_request(endpoint)
+    }
+
+    fn parse_response(response: Response<Bytes>) -> Result<Self::Output, ResponseError> {
+        O::parse_response(response)
+    }
+
+    fn read_response(&self, response: Response<Bytes>) -> Result<Self::Output, ResponseError> {
+        (**self).read_response(response)
+    }
+}
+
 pub use crate::error::{X_REQUEST_ID, request_id};
 
 /// Builds a request with the headers the official SDK sends: `Content-Type: application/json` and
