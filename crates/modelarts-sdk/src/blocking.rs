@@ -39,7 +39,7 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 
 use bytes::Bytes;
@@ -64,9 +64,76 @@ use crate::wait::StopAndWait;
 use modelarts_protocol::operations::list_training_jobs::ListQuery;
 use modelarts_protocol::v2::{PhaseStatus, TrainingJob, TrainingJobId, TrainingJobList};
 
-/// A blocking sender seen as an async one: its future is ready at once.
-#[derive(Debug)]
-pub(crate) struct Blocking<T>(T);
+/// A blocking sender seen as an async one: its future is ready at once, or, while a batch runs
+/// ([`Client::batch_stop`]), the send runs on a thread of its own and its future is ready when the
+/// thread is done, so that the batch's concurrent stops are concurrent sends.
+pub(crate) struct Blocking<T: BlockingHttpSend> {
+    sender: Arc<T>,
+    /// Set for the time of a batch: sends one thread each.
+    threads: Arc<Mutex<Option<Spawner<T>>>>,
+}
+
+/// Starts one send on a thread of its own; the slot receives its answer.
+type Spawner<T> = Arc<dyn Fn(http::Request<Bytes>) -> Arc<Slot<T>> + Send + Sync>;
+
+/// A sender's answer.
+type Answer<T> = Result<http::Response<Bytes>, <T as BlockingHttpSend>::Error>;
+
+/// Where a send on a thread leaves its answer, and the waker of the future waiting for it.
+pub(crate) struct Slot<T: BlockingHttpSend> {
+    state: Mutex<(Option<Answer<T>>, Option<Waker>)>,
+}
+
+impl<T: BlockingHttpSend> Slot<T> {
+    fn fill(&self, answer: Answer<T>) {
+        let waker = {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            state.0 = Some(answer);
+            state.1.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// The future of a send: ready at once, or waiting for its thread.
+enum Sent<T: BlockingHttpSend> {
+    Ready(Option<Answer<T>>),
+    Thread(Arc<Slot<T>>),
+}
+
+impl<T: BlockingHttpSend> Future for Sent<T> {
+    type Output = Result<http::Response<Bytes>, T::Error>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // No field is pinned: `Sent` is `Unpin`.
+        match self.get_mut() {
+            Sent::Ready(answer) => match answer.take() {
+                Some(answer) => Poll::Ready(answer),
+                None => Poll::Pending,
+            },
+            Sent::Thread(slot) => {
+                let mut state = slot.state.lock().unwrap_or_else(PoisonError::into_inner);
+                match state.0.take() {
+                    Some(answer) => Poll::Ready(answer),
+                    None => {
+                        state.1 = Some(cx.waker().clone());
+                        Poll::Pending
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<T: BlockingHttpSend> Unpin for Sent<T> {}
+
+impl<T: BlockingHttpSend> std::fmt::Debug for Blocking<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Blocking")
+    }
+}
 
 impl<T: BlockingHttpSend> HttpSend for Blocking<T> {
     type Error = T::Error;
@@ -75,31 +142,35 @@ impl<T: BlockingHttpSend> HttpSend for Blocking<T> {
         &self,
         request: http::Request<Bytes>,
     ) -> impl Future<Output = Result<http::Response<Bytes>, T::Error>> {
-        std::future::ready(self.0.send(request))
+        let spawner = self.threads.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        match spawner {
+            Some(spawn) => Sent::Thread(spawn(request)),
+            None => Sent::Ready(Some(self.sender.send(request))),
+        }
     }
 }
 
 /// The blocking ModelArts training-job client; see the [module documentation](self). Cheap to
 /// clone; clones share the retry quota and the measured clock skew.
-pub struct Client<T> {
+pub struct Client<T: BlockingHttpSend> {
     inner: crate::Client<Blocking<T>>,
 }
 
-impl<T> Clone for Client<T> {
+impl<T: BlockingHttpSend> Clone for Client<T> {
     fn clone(&self) -> Self {
         Self { inner: self.inner.clone() }
     }
 }
 
-impl<T> std::fmt::Debug for Client<T> {
+impl<T: BlockingHttpSend> std::fmt::Debug for Client<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_tuple("blocking::Client").field(&self.inner).finish()
     }
 }
 
-impl<T> Client<T> {
+impl<T: BlockingHttpSend> Client<T> {
     pub(crate) fn wrap(sender: T) -> Blocking<T> {
-        Blocking(sender)
+        Blocking { sender: Arc::new(sender), threads: Arc::new(Mutex::new(None)) }
     }
 
     pub(crate) fn of(inner: crate::Client<Blocking<T>>) -> Self {
@@ -390,6 +461,64 @@ impl<T: BlockingHttpSend<Error: Send + Sync + 'static>> Client<T> {
     pub fn check_credentials(&self) -> Result<crate::CredentialCheck, Error> {
         run(self.inner.check_credentials())
     }
+
+    /// The log file names of a v1 version.
+    pub fn log_file_names(
+        &self,
+        job: JobId,
+        version: VersionId,
+    ) -> Result<modelarts_protocol::model::LogFileNames, Error> {
+        run(self.inner.log_file_names(job, version))
+    }
+
+    /// The v2 events of a job (see [`crate::Client::list_events`]).
+    pub fn list_events(
+        &self,
+        query: modelarts_protocol::operations::v2::logs::ListEvents,
+    ) -> Result<modelarts_protocol::v2::EventList, Error> {
+        run(self.inner.list_events(query))
+    }
+
+    /// The temporary OBS address of a v2 task's whole log (see [`crate::Client::log_url`]).
+    pub fn log_url(
+        &self,
+        id: TrainingJobId,
+        task: impl Into<String>,
+        kind: modelarts_protocol::operations::v2::logs::LogUrlKind,
+    ) -> Result<modelarts_protocol::v2::LogUrl, Error> {
+        run(self.inner.log_url(id, task, kind))
+    }
+
+    /// A job's state for the log follow (see [`crate::Client::job_state`]).
+    pub fn job_state(&self, job: &JobRef) -> Result<crate::JobState, Error> {
+        run(self.inner.job_state(job))
+    }
+
+    /// The last `lines` lines of a job's log (see [`crate::Client::log_tail`]).
+    pub fn log_tail(&self, target: &crate::LogTarget, lines: u32) -> Result<Vec<String>, Error> {
+        run(self.inner.log_tail(target, lines))
+    }
+
+    /// Follows a job's log until it ends: the async client's stream as an iterator, each `next`
+    /// running on the calling thread (sleeping there between reads).
+    pub fn follow_logs(
+        &self,
+        target: crate::LogTarget,
+        options: crate::FollowOptions,
+    ) -> impl Iterator<Item = Result<crate::LogEvent, Error>> + '_ {
+        let mut stream = Box::pin(self.inner.follow_logs(target, options));
+        std::iter::from_fn(move || run(stream.next()))
+    }
+
+    /// Every page of the job list as an iterator (memory stays flat however long the list), each
+    /// `next` running on the calling thread.
+    pub fn list_training_jobs_all_iter(
+        &self,
+        query: ListQuery,
+    ) -> impl Iterator<Item = Result<JobSummary, Error>> + '_ {
+        let mut stream = Box::pin(self.inner.list_training_jobs_all(query));
+        std::iter::from_fn(move || run(stream.next()))
+    }
 }
 
 /// Wakes the thread that runs a call.
@@ -398,6 +527,38 @@ struct ThreadWaker(std::thread::Thread);
 impl Wake for ThreadWaker {
     fn wake(self: Arc<Self>) {
         self.0.unpark();
+    }
+}
+
+impl<T: BlockingHttpSend<Error: Send + Sync + 'static> + Send + Sync + 'static> Client<T> {
+    /// Stops many targets (see [`crate::Client::batch_stop`]: the same batch, its safety rules
+    /// and its one watcher). Its concurrency runs on threads: while it runs, each request the batch
+    /// has in flight is sent on a thread of its own (at most `options.concurrency` stops at once),
+    /// and the calling thread drives the batch and sleeps its pauses.
+    pub fn batch_stop(
+        &self,
+        targets: Vec<JobRef>,
+        options: crate::BatchOptions,
+        on_event: impl Fn(&crate::BatchEvent<'_>) + Send + Sync,
+    ) -> crate::BatchReport {
+        /// Back to sends on the calling thread however the batch ends.
+        struct Reset<'a, T: BlockingHttpSend>(&'a Mutex<Option<Spawner<T>>>);
+        impl<T: BlockingHttpSend> Drop for Reset<'_, T> {
+            fn drop(&mut self) {
+                *self.0.lock().unwrap_or_else(PoisonError::into_inner) = None;
+            }
+        }
+        let transport = &self.inner.inner.transport;
+        let sender = Arc::clone(&transport.sender);
+        let spawner: Spawner<T> = Arc::new(move |request| {
+            let slot = Arc::new(Slot { state: Mutex::new((None, None)) });
+            let (sender, filled) = (Arc::clone(&sender), Arc::clone(&slot));
+            std::thread::spawn(move || filled.fill(sender.send(request)));
+            slot
+        });
+        *transport.threads.lock().unwrap_or_else(PoisonError::into_inner) = Some(spawner);
+        let _reset = Reset(&transport.threads);
+        run(self.inner.batch_stop(targets, options, on_event))
     }
 }
 

@@ -242,3 +242,81 @@ fn the_blocking_client_stops_and_waits_for_targets_of_either_api() {
     assert_eq!(emulator.state().v2_effective_terminates(ID), 1);
     runtime.block_on(emulator.shutdown());
 }
+
+/// Counts the sends in flight at once (the most seen), around the example's ureq sender.
+struct Counting {
+    inner: example::UreqSender,
+    now: std::sync::atomic::AtomicUsize,
+    most: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl modelarts_sdk::BlockingHttpSend for Counting {
+    type Error = <example::UreqSender as modelarts_sdk::BlockingHttpSend>::Error;
+
+    fn send(
+        &self,
+        request: http::Request<bytes::Bytes>,
+    ) -> Result<http::Response<bytes::Bytes>, Self::Error> {
+        use std::sync::atomic::Ordering;
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(now, Ordering::SeqCst);
+        let answer = self.inner.send(request);
+        self.now.fetch_sub(1, Ordering::SeqCst);
+        answer
+    }
+}
+
+/// A blocking batch runs its concurrency on threads: with each stop held 300 ms by the server,
+/// several are in flight at once (never more than the batch's concurrency), and every version
+/// ends stopped; after the batch, sends are back on the calling thread.
+#[test]
+fn a_blocking_batch_sends_its_concurrent_stops_on_threads() {
+    use modelarts_sdk::{BatchOptions, JobRef};
+    let jobs = 1..=6u64;
+    let mut config = EmulatorConfig::default().never_kill();
+    for j in jobs.clone() {
+        config = config.job(JobSeed::running(j, 10 + j));
+    }
+    let config = config.fault(FaultScript::new(RouteSelector::Stop).repeat(FaultStep::delay_ms(300), 6));
+    let (runtime, emulator) = example::start(config).unwrap();
+    let credentials = emulator.credentials();
+    let sender = Counting {
+        inner: example::UreqSender::new(emulator.ca_cert_pem().unwrap(), Duration::from_secs(10)).unwrap(),
+        now: 0.into(),
+        most: Arc::new(0.into()),
+    };
+    let most = Arc::clone(&sender.most);
+    let client = modelarts_sdk::Client::builder()
+        .endpoint_url(&emulator.endpoint())
+        .project_id(emulator.project_id())
+        .credentials(modelarts_sdk::Credentials::new(&credentials.access_key, &credentials.secret_key))
+        .env(|_| None)
+        .blocking_sleeper(|_: Duration| {})
+        .build_blocking(sender)
+        .unwrap();
+    let targets: Vec<JobRef> = jobs
+        .clone()
+        .map(|j| JobRef::V1 { job: JobId::new(j).unwrap(), version: VersionId::new(10 + j).unwrap() })
+        .collect();
+    let events = Mutex::new(0usize);
+    let report = client.batch_stop(targets, BatchOptions::default().with_concurrency(4), |_| {
+        *events.lock().unwrap() += 1;
+    });
+    assert_eq!(report.outcomes.len(), 6);
+    for (i, o) in report.outcomes.iter().enumerate() {
+        assert_eq!(o.index, i);
+        assert!(o.error.is_none(), "{o:?}");
+        assert_eq!(o.stop, Some(StopOutcome::Accepted), "{o:?}");
+    }
+    for j in jobs {
+        assert_eq!(emulator.state().effective_stops(j, 10 + j), 1);
+    }
+    assert!(*events.lock().unwrap() >= 6);
+    let most = most.load(std::sync::atomic::Ordering::SeqCst);
+    assert!((2..=4).contains(&most), "{most} sends in flight at once");
+    // After the batch, a send runs on the calling thread again.
+    let version =
+        client.show_training_job_version(JobId::new(1).unwrap(), VersionId::new(11).unwrap()).unwrap();
+    assert_eq!(version.status, JobStatus::Killing);
+    runtime.block_on(emulator.shutdown());
+}

@@ -16,18 +16,12 @@ const ASYNC_SOURCES: &[&str] = &[
     include_str!("../batch.rs"),
 ];
 
-/// Left out of the blocking client on purpose: a stream (an iterator would have to own a thread
-/// of its own), a batch (its concurrency would have to run on threads), the raw log calls (not yet
-/// asked for), and the builder-side constructors.
+/// Left out of the blocking client on purpose, each with its reason below. Streams become
+/// iterators; the batch runs its concurrency on threads (`blocking::Client::batch_stop`).
 const NOT_BLOCKING: &[&str] = &[
-    "batch_stop",
-    "follow_logs",
+    // Streams are iterators in the blocking client, under their own names
+    // (`list_training_jobs_all_iter`; `follow_logs` keeps its name and returns an iterator).
     "list_training_jobs_all_stream",
-    "log_tail",
-    "log_file_names",
-    "log_url",
-    "list_events",
-    "job_state",
     "dry_run",
     // Builds and signs without sending: nothing blocks; the async client's is reachable.
     "signed_request",
