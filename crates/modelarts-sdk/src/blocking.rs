@@ -506,8 +506,7 @@ impl<T: BlockingHttpSend<Error: Send + Sync + 'static>> Client<T> {
         target: crate::LogTarget,
         options: crate::FollowOptions,
     ) -> impl Iterator<Item = Result<crate::LogEvent, Error>> + '_ {
-        let mut stream = Box::pin(self.inner.follow_logs(target, options));
-        std::iter::from_fn(move || run(stream.next()))
+        iterate(self.inner.follow_logs(target, options))
     }
 
     /// Every page of the job list as an iterator (memory stays flat however long the list), each
@@ -516,8 +515,7 @@ impl<T: BlockingHttpSend<Error: Send + Sync + 'static>> Client<T> {
         &self,
         query: ListQuery,
     ) -> impl Iterator<Item = Result<JobSummary, Error>> + '_ {
-        let mut stream = Box::pin(self.inner.list_training_jobs_all(query));
-        std::iter::from_fn(move || run(stream.next()))
+        iterate(self.inner.list_training_jobs_all(query))
     }
 }
 
@@ -562,6 +560,12 @@ impl<T: BlockingHttpSend<Error: Send + Sync + 'static> + Send + Sync + 'static> 
     }
 }
 
+/// A stream of the async client as an iterator: each `next` runs on the calling thread.
+fn iterate<S: futures_util::Stream>(stream: S) -> impl Iterator<Item = S::Item> {
+    let mut stream = Box::pin(stream);
+    std::iter::from_fn(move || run(stream.next()))
+}
+
 /// Runs `future` to completion on this thread. With a blocking sender and sleeper every future of
 /// the client is ready when first polled; anything else parks the thread until it is woken.
 pub(crate) fn run<F: Future>(future: F) -> F::Output {
@@ -586,11 +590,8 @@ impl ClientBuilder {
         self,
         sender: T,
     ) -> Result<Client<T>, Error> {
-        let resolved = self.resolve()?;
-        let sleeper = self.blocking_sleeper.unwrap_or_else(|| Arc::new(ThreadSleeper));
-        let time = Time { clock: self.time.clock, sleeper: Arc::new(BlockingSleep(sleeper)), blocking: true };
-        let client = AsyncClient::from_resolved(resolved, Client::wrap(sender), self.jitter, time)?;
-        Ok(Client::of(client))
+        let (resolved, jitter, time) = self.blocking_parts()?;
+        Ok(Client::of(AsyncClient::from_resolved(resolved, Client::wrap(sender), jitter, time)?))
     }
 
     /// Like [`build_blocking`](Self::build_blocking), making the calls the identity needs first, as
@@ -604,10 +605,17 @@ impl ClientBuilder {
         self,
         sender: T,
     ) -> Result<Client<T>, Error> {
+        let (resolved, jitter, time) = self.blocking_parts()?;
+        Ok(Client::of(run(AsyncClient::connect_resolved(resolved, Client::wrap(sender), jitter, time))?))
+    }
+
+    /// What a blocking client is made of: the resolved settings, the jitter, and a time whose
+    /// sleeps block the calling thread (the [`blocking_sleeper`](Self::blocking_sleeper)).
+    #[cfg(feature = "blocking")]
+    fn blocking_parts(self) -> Result<(crate::ResolvedConfig, crate::settings::JitterFn, Time), Error> {
         let resolved = self.resolve()?;
         let sleeper = self.blocking_sleeper.unwrap_or_else(|| Arc::new(ThreadSleeper));
         let time = Time { clock: self.time.clock, sleeper: Arc::new(BlockingSleep(sleeper)), blocking: true };
-        let client = run(AsyncClient::connect_resolved(resolved, Client::wrap(sender), self.jitter, time))?;
-        Ok(Client::of(client))
+        Ok((resolved, self.jitter, time))
     }
 }
