@@ -64,10 +64,14 @@ where
         Ok(cli) => cli,
         Err(error) => return clap_error(&error, &args),
     };
-    let sources = settings::Sources::from_matches(&matches);
+    let mut cli = cli;
+    logging::init(cli.global.verbose, cli.global.quiet);
+    let mut sources = settings::Sources::from_matches(&matches);
+    if let Some(format) = sources.output_from_profile(&cli.global) {
+        cli.global.output = format;
+    }
     let global = &cli.global;
     let json = global.output != OutputFormat::Table;
-    logging::init(global.verbose, global.quiet);
     failure::set_verbose(global.verbose > 0);
     let stderr = Stderr::new(global.quiet, json);
     if global.insecure {

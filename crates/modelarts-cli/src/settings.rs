@@ -9,7 +9,7 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use modelarts_sdk::{Client, ClientBuilder};
 
-use crate::args::GlobalArgs;
+use crate::args::{GlobalArgs, OutputFormat};
 use crate::failure::Failure;
 
 /// Which global values came from the command line itself.
@@ -26,6 +26,8 @@ pub(crate) struct Sources {
     mfa_code: bool,
     user_id: bool,
     output: Option<ValueSource>,
+    /// The profile whose `output` key set the format (no flag or variable did).
+    output_profile: Option<String>,
 }
 
 impl Sources {
@@ -61,15 +63,41 @@ impl Sources {
             mfa_code: from_cli("mfa_code"),
             user_id: from_cli("user_id"),
             output,
+            output_profile: None,
         }
     }
 
     /// Where `--output` came from, for `configure list`.
-    pub(crate) fn output_source(&self) -> &'static str {
-        match self.output {
-            Some(ValueSource::CommandLine) => "flag/explicit",
-            Some(ValueSource::EnvVariable) => "env MODELARTS_OUTPUT",
-            _ => "default",
+    pub(crate) fn output_source(&self) -> String {
+        match (self.output, &self.output_profile) {
+            (Some(ValueSource::CommandLine), _) => "flag/explicit".to_owned(),
+            (Some(ValueSource::EnvVariable), _) => "env MODELARTS_OUTPUT".to_owned(),
+            (_, Some(profile)) => format!("profile [{profile}]"),
+            _ => "default".to_owned(),
+        }
+    }
+
+    /// The format the profile's `output` key asks for, when neither `--output` nor
+    /// `MODELARTS_OUTPUT` chose one; a value that is no format is a warning, not an error.
+    pub(crate) fn output_from_profile(&mut self, global: &GlobalArgs) -> Option<OutputFormat> {
+        if matches!(self.output, Some(ValueSource::CommandLine | ValueSource::EnvVariable)) {
+            return None;
+        }
+        let resolved = builder(global, self).resolve().ok()?;
+        let setting = resolved.output?;
+        match <OutputFormat as clap::ValueEnum>::from_str(setting.value.trim(), true) {
+            Ok(format) => {
+                self.output_profile = Some(resolved.profile.value);
+                Some(format)
+            }
+            Err(_) => {
+                tracing::warn!(
+                    "the profile's output {:?} ({}) is not table, json or jsonl: ignored",
+                    setting.value,
+                    setting.source
+                );
+                None
+            }
         }
     }
 }

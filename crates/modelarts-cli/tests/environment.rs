@@ -105,3 +105,35 @@ fn configure_list_names_each_credentials_own_variable() {
     assert_eq!(source("security_token"), "env HUAWEICLOUD_SDK_SECURITY_TOKEN");
     assert!(!stdout.contains("LISTTESTSKsecret") && !stdout.contains("LISTTESTTOKENsecret"), "{stdout}");
 }
+
+/// The profile's `output` key chooses the format when no flag or variable does, and `configure
+/// list` names it as the source; an unknown key is a warning naming the closest known key.
+#[test]
+fn the_profile_sets_the_output_and_a_mistyped_key_is_named() {
+    let env = common::Env::start(
+        modelarts_emulator::EmulatorConfig::default().job(modelarts_emulator::JobSeed::running(10, 3)),
+    );
+    let c = env.emulator().credentials();
+    let dir = env.home.path().join(".huaweicloud");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("credentials"),
+        format!("[basic]\nak = {}\nsk = {}\noutput = json\nregoin = eu-de\n", c.access_key, c.secret_key),
+    )
+    .unwrap();
+    let out = env.std_bare().args(["training-job", "list", "--api", "v1"]).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(stdout.trim()).expect("JSON from the profile's output key");
+    assert_eq!(doc["jobs"][0]["job_id"], 10);
+    assert!(stderr.contains(r#"unknown key "regoin" is not read; did you mean "region"?"#), "{stderr}");
+    assert_eq!(stderr.matches("regoin").count(), 1, "warned once: {stderr}");
+
+    // A flag still wins; `configure list` says where the format came from.
+    let out = env.std_bare().args(["-o", "table", "training-job", "list", "--api", "v1"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("JOB_ID"));
+    let out = env.std_bare().args(["configure", "list"]).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = doc["settings"].as_array().unwrap().iter().find(|r| r["name"] == "output").unwrap().clone();
+    assert_eq!((row["value"].as_str(), row["source"].as_str()), (Some("json"), Some("profile [basic]")));
+}

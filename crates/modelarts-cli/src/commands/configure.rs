@@ -25,7 +25,7 @@ pub(crate) fn list(ctx: &Context<'_>, out: &mut Stdout) -> Result<ExitStatus, Fa
         crate::args::OutputFormat::Json => "json",
         crate::args::OutputFormat::Jsonl => "jsonl",
     };
-    rows.push(("output".to_owned(), output.to_owned(), ctx.sources.output_source().to_owned()));
+    rows.push(("output".to_owned(), output.to_owned(), ctx.sources.output_source()));
     if out.is_jsonl() {
         for (name, value, source) in &rows {
             out.json(&json!({ "name": name, "value": value, "source": source })).map_err(io_failure)?;

@@ -29,8 +29,12 @@ pub(crate) fn region_endpoint_var(region: &str) -> String {
     format!("HUAWEICLOUD_SDK_REGION_MODELARTS_{id}")
 }
 
-/// The region: explicit → `MODELARTS_REGION` → `HUAWEICLOUD_SDK_REGION`.
-pub(super) fn resolve_region(b: &ClientBuilder, env: &EnvFn) -> Result<Option<Setting<String>>, Error> {
+/// The region: explicit → `MODELARTS_REGION` → `HUAWEICLOUD_SDK_REGION` → the profile's `region`.
+pub(super) fn resolve_region(
+    b: &ClientBuilder,
+    env: &EnvFn,
+    file: &mut ProfileFile,
+) -> Result<Option<Setting<String>>, Error> {
     let region = match &b.region {
         Some(r) => Some(Setting::new(r.trim().to_owned(), SettingSource::Explicit)),
         None => {
@@ -41,7 +45,10 @@ pub(super) fn resolve_region(b: &ClientBuilder, env: &EnvFn) -> Result<Option<Se
                     break;
                 }
             }
-            found
+            match found {
+                Some(found) => Some(found),
+                None => file.value("region")?.map(|s| Setting::new(s.value.trim().to_owned(), s.source)),
+            }
         }
     };
     Ok(region.filter(|r| !r.value.is_empty()))
@@ -55,6 +62,7 @@ pub(super) fn resolve_region(b: &ClientBuilder, env: &EnvFn) -> Result<Option<Se
 pub(super) fn resolve_endpoint(
     b: &ClientBuilder,
     env: &EnvFn,
+    file: &mut ProfileFile,
     region: Option<&Setting<String>>,
     regions: &mut RegionsFileSource,
 ) -> Result<(Option<Setting<Endpoint>>, Vec<Endpoint>), Error> {
@@ -63,8 +71,10 @@ pub(super) fn resolve_endpoint(
     };
     let mut raw: Option<(Vec<String>, SettingSource)> = match &b.endpoint_url {
         Some(u) => Some((list(u), SettingSource::Explicit)),
-        None => env_value(env, ENV_ENDPOINT_URL)?
-            .map(|u| (list(&u), SettingSource::Env(ENV_ENDPOINT_URL.to_owned()))),
+        None => match env_value(env, ENV_ENDPOINT_URL)? {
+            Some(u) => Some((list(&u), SettingSource::Env(ENV_ENDPOINT_URL.to_owned()))),
+            None => file.value("endpoint_url")?.map(|s| (list(&s.value), s.source)),
+        },
     };
     if raw.is_none()
         && let Some(r) = region

@@ -28,6 +28,8 @@ use transport::{resolve_retries, resolve_transport};
 
 pub(crate) use crate::files::{TextFileError, decode_text_file, read_limited};
 pub(crate) use credentials::{ENV_METADATA_ENDPOINT, ENV_MFA_CODE, ENV_USER_ID};
+#[cfg(test)]
+pub(crate) use profile_file::closest_key;
 pub use resolved::ResolvedConfig;
 
 /// A variable's trimmed value (empty counts as unset), or a configuration error when it is not
@@ -54,9 +56,9 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
     let project_id = resolve_project_id(b, env, &mut file)?;
     let api = resolve_api(b, env, &mut file)?;
     let workspace_id = resolve_workspace_id(b, env, &mut file)?;
-    let region = resolve_region(b, env)?;
+    let region = resolve_region(b, env, &mut file)?;
     let mut regions = RegionsFileSource::new(env)?;
-    let (endpoint, endpoint_fallbacks) = resolve_endpoint(b, env, region.as_ref(), &mut regions)?;
+    let (endpoint, endpoint_fallbacks) = resolve_endpoint(b, env, &mut file, region.as_ref(), &mut regions)?;
     let iam_endpoint = resolve_iam_endpoint(b, env, &mut file, region.as_ref(), &mut regions)?;
     let cache_dir = resolve_cache_dir(b, env)?;
 
@@ -67,12 +69,15 @@ pub(crate) fn resolve(b: &ClientBuilder) -> Result<ResolvedConfig, Error> {
         }) => !endpoint.is_https(),
         _ => false,
     };
-    let transport = resolve_transport(b, env, metadata_over_http)?;
+    let transport = resolve_transport(b, env, &mut file, metadata_over_http)?;
+    let output = file.value("output")?;
+    file.warn_unknown_keys()?;
     let (max_attempts, retry_policy) = resolve_retries(b)?;
 
     let credentials_file = file.into_setting();
     Ok(ResolvedConfig {
         region,
+        output,
         endpoint,
         endpoint_fallbacks,
         project_id,

@@ -142,6 +142,38 @@ impl ProfileFile {
         }
     }
 
+    /// Warns (on the log, at `warn`) of each key of the profile's section that nothing reads,
+    /// naming the closest known key: a typo (`regoin`) must not pass for a setting that is in force.
+    pub(super) fn warn_unknown_keys(&mut self) -> Result<(), Error> {
+        let path = self.path().map(Path::to_path_buf).unwrap_or_default();
+        let profile = self.profile.value.clone();
+        let SectionLookup::Found(section) = self.section()? else { return Ok(()) };
+        let mut unknown: Vec<&String> =
+            section.keys().filter(|k| !KNOWN_KEYS.contains(&k.as_str())).collect();
+        unknown.sort();
+        // Once per process and key: a program resolves its settings more than once.
+        static WARNED: std::sync::Mutex<Vec<(PathBuf, String, String)>> = std::sync::Mutex::new(Vec::new());
+        let mut warned = WARNED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for key in unknown {
+            let seen = (path.clone(), profile.clone(), key.clone());
+            if warned.contains(&seen) {
+                continue;
+            }
+            warned.push(seen);
+            match closest_key(key) {
+                Some(near) => tracing::warn!(
+                    "profile [{profile}] of {}: unknown key {key:?} is not read; did you mean {near:?}?",
+                    path.display()
+                ),
+                None => tracing::warn!(
+                    "profile [{profile}] of {}: unknown key {key:?} is not read",
+                    path.display()
+                ),
+            }
+        }
+        Ok(())
+    }
+
     /// A key of the profile's section, if the file and the section exist.
     pub(super) fn value(&mut self, key: &str) -> Result<Option<Setting<String>>, Error> {
         let found = match self.section()? {
@@ -150,6 +182,44 @@ impl ProfileFile {
         };
         Ok(found.filter(|v| !v.is_empty()).map(|v| Setting::new(v, self.source())))
     }
+}
+
+/// The keys a profile may hold: the official SDKs' (`ak`, `sk`, `security_token`, `project_id`,
+/// `domain_id`, `iam_endpoint`, `idp_id`, `id_token_file`) and ours (the other settings under
+/// their flags' names; `output` is the CLI's).
+pub(crate) const KNOWN_KEYS: &[&str] = &[
+    "ak",
+    "sk",
+    "security_token",
+    "project_id",
+    "domain_id",
+    "iam_endpoint",
+    "idp_id",
+    "id_token_file",
+    "region",
+    "endpoint_url",
+    "ca_bundle",
+    "api",
+    "workspace_id",
+    "agency_name",
+    "agency_domain",
+    "user_id",
+    "username",
+    "password",
+    "domain_name",
+    "output",
+];
+
+/// The known key closest to `key` (Damerau-Levenshtein distance at most 2, or a known key it
+/// contains or is contained in), if one is.
+pub(crate) fn closest_key(key: &str) -> Option<&'static str> {
+    KNOWN_KEYS
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(key, k), *k))
+        .filter(|(d, k)| *d <= 2 || (key.len() > 3 && (k.contains(key) || key.contains(k))))
+        // Nearest first; on a tie, a key the typo starts (`endpoint` → `endpoint_url`).
+        .min_by_key(|(d, k)| (*d, !k.starts_with(key)))
+        .map(|(_, k)| k)
 }
 
 /// The most bytes read from a credentials file (far more than any real one holds).

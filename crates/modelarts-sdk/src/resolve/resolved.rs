@@ -23,6 +23,9 @@ use crate::settings::{Setting, SettingSource};
 pub struct ResolvedConfig {
     /// The region, if any.
     pub region: Option<Setting<String>>,
+    /// The profile's `output` key, for a command-line tool's default output format (the SDK does
+    /// not use it).
+    pub output: Option<Setting<String>>,
     /// The endpoint, if a URL was given or the region is known.
     pub endpoint: Option<Setting<Endpoint>>,
     /// The rest of the endpoint's list, tried in turn when a connection or TLS handshake fails

@@ -13,6 +13,7 @@ use modelarts_protocol::retry::RetryPolicy;
 use modelarts_transport::TransportConfig;
 
 use super::env_value;
+use super::profile_file::ProfileFile;
 use crate::config::ClientBuilder;
 use crate::config_error::{ConfigError, ConfigFile};
 use crate::error::Error;
@@ -44,6 +45,7 @@ pub(super) struct TransportSettings {
 pub(super) fn resolve_transport(
     b: &ClientBuilder,
     env: &EnvFn,
+    file: &mut ProfileFile,
     metadata_over_http: bool,
 ) -> Result<TransportSettings, Error> {
     #[cfg(feature = "transport")]
@@ -68,7 +70,10 @@ pub(super) fn resolve_transport(
         Some(p) => Some(Setting::new(p.clone(), SettingSource::Explicit)),
         None => match env_value(env, ENV_CA_BUNDLE)? {
             Some(p) => Some(Setting::new(PathBuf::from(p), SettingSource::Env(ENV_CA_BUNDLE.to_owned()))),
-            None => base_ca.map(|p| Setting::new(p, SettingSource::Explicit)),
+            None => match base_ca {
+                Some(p) => Some(Setting::new(p, SettingSource::Explicit)),
+                None => file.value("ca_bundle")?.map(|s| Setting::new(PathBuf::from(s.value), s.source)),
+            },
         },
     };
     if let Some(ca) = &ca_bundle {

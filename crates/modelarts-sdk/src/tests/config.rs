@@ -91,6 +91,54 @@ fn iam_token_from_the_environment() {
 }
 
 #[test]
+fn the_profile_sets_region_endpoint_ca_bundle_and_output_with_their_source() {
+    let home = temp_home();
+    let ca = home.join("ca.pem");
+    std::fs::write(&ca, "not read here").unwrap();
+    let path = write_credentials(
+        &home,
+        &format!(
+            "[basic]\nak = FILEAK0000001\nsk = s\nproject_id = p0\nregion = eu-de\nendpoint_url = https://modelarts.example.test\nca_bundle = {}\noutput = json\nregoin = typo\n",
+            ca.display()
+        ),
+    );
+    let home_s = home.to_str().unwrap().to_owned();
+    let r = Client::builder().env(env_of(&[("HOME", &home_s)])).resolve().unwrap();
+    let from_file = format!("file {} [basic]", path.display());
+    let region = r.region.as_ref().unwrap();
+    assert_eq!((region.value.as_str(), region.source.to_string()), ("eu-de", from_file.clone()));
+    let endpoint = r.endpoint.as_ref().unwrap();
+    assert_eq!(
+        (endpoint.value.host(), endpoint.source.to_string()),
+        ("modelarts.example.test", from_file.clone())
+    );
+    let bundle = r.ca_bundle.as_ref().unwrap();
+    assert_eq!((bundle.value.clone(), bundle.source.to_string()), (ca.clone(), from_file.clone()));
+    assert_eq!(r.output.as_ref().unwrap().value, "json");
+    // The environment still wins over the profile.
+    let r = Client::builder()
+        .env(env_of(&[
+            ("HOME", &home_s),
+            ("MODELARTS_REGION", "cn-north-4"),
+            ("MODELARTS_ENDPOINT_URL", "https://other.example.test"),
+        ]))
+        .resolve()
+        .unwrap();
+    assert_eq!(r.region.unwrap().value, "cn-north-4");
+    assert_eq!(r.endpoint.unwrap().value.host(), "other.example.test");
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn an_unknown_profile_key_is_matched_to_the_closest_known_one() {
+    use crate::resolve::closest_key;
+    assert_eq!(closest_key("regoin"), Some("region"));
+    assert_eq!(closest_key("endpoint"), Some("endpoint_url"));
+    assert_eq!(closest_key("projectid"), Some("project_id"));
+    assert_eq!(closest_key("zzzzzzzz"), None);
+}
+
+#[test]
 fn credentials_from_the_file_and_the_selected_profile() {
     let home = temp_home();
     let path = write_credentials(
