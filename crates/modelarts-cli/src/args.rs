@@ -57,7 +57,7 @@ pub(crate) enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Show the configuration that would be used.
+    /// Show the configuration that would be used, prove it, or write a profile.
     #[command(subcommand)]
     Configure(ConfigureCommand),
 }
@@ -78,6 +78,23 @@ pub(crate) enum ConfigureCommand {
     /// Prove the credentials with one IAM call: prints the region, the project ID and where it came
     /// from, and the measured clock skew.
     Test,
+    /// Write a profile into the credentials file (`~/.huaweicloud/credentials`, or
+    /// HUAWEICLOUD_SDK_CREDENTIALS_FILE): the section of --profile (default `basic`) is added or
+    /// replaced, the rest of the file kept byte for byte; the file is 0600. On a terminal it asks
+    /// for what the flags did not give (the secret key without echo); otherwise the secret key is
+    /// read from stdin, one line. --region, --project-id and --endpoint-url are written too.
+    #[command(
+        after_help = "Examples:\n  modelarts configure init\n  modelarts configure init --access-key AK --region cn-north-4 < secret-key.txt"
+    )]
+    Init(InitArgs),
+}
+
+/// `configure init`
+#[derive(Debug, Clone, Args)]
+pub(crate) struct InitArgs {
+    /// The access key (not a secret; the secret key is never taken on the command line).
+    #[arg(long, value_name = "AK")]
+    pub(crate) access_key: Option<String>,
 }
 
 /// `modelarts training-job …`

@@ -124,7 +124,8 @@ fn the_profile_sets_the_output_and_a_mistyped_key_is_named() {
     let out = env.std_bare().args(["training-job", "list", "--api", "v1"]).output().unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stdout}\n{stderr}");
-    let doc: serde_json::Value = serde_json::from_str(stdout.trim()).expect("JSON from the profile's output key");
+    let doc: serde_json::Value =
+        serde_json::from_str(stdout.trim()).expect("JSON from the profile's output key");
     assert_eq!(doc["jobs"][0]["job_id"], 10);
     assert!(stderr.contains(r#"unknown key "regoin" is not read; did you mean "region"?"#), "{stderr}");
     assert_eq!(stderr.matches("regoin").count(), 1, "warned once: {stderr}");
@@ -136,4 +137,89 @@ fn the_profile_sets_the_output_and_a_mistyped_key_is_named() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let row = doc["settings"].as_array().unwrap().iter().find(|r| r["name"] == "output").unwrap().clone();
     assert_eq!((row["value"].as_str(), row["source"].as_str()), (Some("json"), Some("profile [basic]")));
+}
+
+/// `configure init` from flags: the secret key from stdin, the profile's section added, every other
+/// byte of the file kept, the file 0600, and no secret on stdout or stderr.
+#[test]
+fn configure_init_writes_its_own_section_and_keeps_the_rest() {
+    use std::io::Write as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".huaweicloud");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("credentials");
+    let before =
+        "# my keys\n[basic]\nak = OLDAK\nsk = OLDSK\n\n[dev]\nak = X\n\n[prod] \n; kept\nak=P\nsk=Q\n";
+    std::fs::write(&path, before).unwrap();
+    let mut child = common::bare(home.path())
+        .args([
+            "--profile",
+            "dev",
+            "--region",
+            "eu-de",
+            "configure",
+            "init",
+            "--access-key",
+            "NEWAK0000000001",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"NEW-SECRET-KEY\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(!stdout.contains("NEW-SECRET-KEY") && !stderr.contains("NEW-SECRET-KEY"), "{stdout}\n{stderr}");
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        after,
+        "# my keys\n[basic]\nak = OLDAK\nsk = OLDSK\n\n[dev]\nak = NEWAK0000000001\nsk = NEW-SECRET-KEY\nregion = eu-de\n\n[prod] \n; kept\nak=P\nsk=Q\n"
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    // The new profile is read back.
+    let out = common::bare(home.path())
+        .args(["--profile", "dev", "-o", "json", "configure", "list"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let find =
+        |name: &str| doc["settings"].as_array().unwrap().iter().find(|r| r["name"] == name).unwrap().clone();
+    assert_eq!(find("region")["value"], "eu-de");
+    assert!(find("access_key")["source"].as_str().unwrap().contains("[dev]"));
+    // Without a terminal and without --access-key: a usage error, nothing written.
+    let out = common::bare(home.path()).args(["configure", "init"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), after);
+}
+
+/// On a terminal, `configure init` asks, and the secret key is not echoed.
+#[test]
+fn configure_init_on_a_terminal_does_not_echo_the_secret_key() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        eprintln!("`script` is not installed; skipping");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let line = format!(
+        "(sleep 1; printf 'TTYAK000000001\\n'; sleep 1; printf 'TTY-SECRET-KEY\\n'; sleep 1; printf 'cn-north-4\\n'; sleep 1) | script -qec '{} configure init' /dev/null",
+        common::BIN
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&line)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TERM", "xterm")
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains("Secret key (SK, not shown)"), "{screen}");
+    assert!(screen.contains("TTYAK000000001"), "the access key is echoed: {screen}");
+    assert!(!screen.contains("TTY-SECRET-KEY"), "the secret key was echoed: {screen}");
+    let written = std::fs::read_to_string(home.path().join(".huaweicloud/credentials")).unwrap();
+    assert_eq!(written, "[basic]\nak = TTYAK000000001\nsk = TTY-SECRET-KEY\nregion = cn-north-4\n");
 }

@@ -128,6 +128,7 @@ pub(crate) async fn dispatch(
         }
         Command::Configure(ConfigureCommand::List) => configure::list(ctx, out),
         Command::Configure(ConfigureCommand::Test) => configure::test(ctx, out).await,
+        Command::Configure(ConfigureCommand::Init(args)) => configure::init(args, ctx, out),
     }
 }
 

@@ -115,6 +115,12 @@ impl ClientBuilder {
     pub fn resolve(&self) -> Result<ResolvedConfig, Error> {
         resolve(self)
     }
+
+    /// The profile in use and the credentials file it is read from (`None`: no home directory and
+    /// no file named), without reading the file: where a tool writes a profile.
+    pub fn profile_location(&self) -> Result<(Setting<String>, Option<Setting<PathBuf>>), Error> {
+        Ok((resolve_profile(self)?, resolve_credentials_file(self)?))
+    }
 }
 
 /// The home directory, through the injectable environment.
