@@ -134,6 +134,10 @@ fn configure_test_proves_the_credentials_and_shows_where_the_project_came_from()
     assert!(r.stdout.contains(env.emulator().project_id()), "{}", r.stdout);
     assert!(r.stdout.contains("IAM lookup at 127.0.0.1"), "{}", r.stdout);
     assert!(r.stdout.contains("list_projects at 127.0.0.1"), "{}", r.stdout);
+    // The account from IAM's GET /v3/auth/domains; an access key's user is not named, and why.
+    let line = |name: &str| r.stdout.lines().find(|l| l.starts_with(name)).unwrap_or_default().to_owned();
+    assert!(line("account").ends_with("emulator-domain"), "{}", r.stdout);
+    assert!(line("user").contains("not named") && line("user").contains("OS-CREDENTIAL"), "{}", r.stdout);
     assert!(
         r.stdout.contains("clock_skew") && r.stdout.contains("server minus this machine"),
         "{}",
@@ -150,6 +154,19 @@ fn configure_test_proves_the_credentials_and_shows_where_the_project_came_from()
     assert!(r.stderr.contains("refused the credentials (HTTP 401)"), "{}", r.stderr);
     assert!(r.stderr.contains("clock skew measured from the answer is"), "{}", r.stderr);
     assert!(!r.all().contains("not-the-secret-key"));
+}
+
+#[test]
+fn configure_test_names_the_user_of_a_password_login_and_the_account() {
+    let env = Env::start(EmulatorConfig::default());
+    let mut cmd = with_password(&env);
+    cmd.args(["-o", "json", "configure", "test"]);
+    let r = run(cmd, 0);
+    let doc: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(doc["user"], "emulator-user (account emulator-domain)", "{}", r.stdout);
+    assert_eq!(doc["user_note"], serde_json::Value::Null);
+    assert_eq!(doc["account"], "emulator-domain");
+    assert!(!r.all().contains(PASSWORD));
 }
 
 #[test]
@@ -190,7 +207,8 @@ fn configure_test_without_a_region_proves_the_keys_at_iam_and_lists_the_projects
     // One IAM call, and no ModelArts call at all.
     let journal = env.emulator().state().journal();
     let routes: Vec<Route> = journal.iter().map(|e| e.route).collect();
-    assert_eq!(routes, [Route::IamAuthProjects], "{routes:?}");
+    assert_eq!(routes, [Route::IamAuthProjects, Route::IamAuthDomains], "{routes:?}");
+    assert!(line("account").ends_with("emulator-domain"), "{}", r.stdout);
     assert_eq!(journal[0].auth.access_key.as_deref(), Some(c.access_key.as_str()), "signed with the keys");
 }
 

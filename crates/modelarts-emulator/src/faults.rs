@@ -56,6 +56,9 @@ pub enum Route {
     /// IAM `GET /v3/auth/projects`
     #[serde(rename = "iam_auth_projects")]
     IamAuthProjects,
+    /// IAM `GET /v3/auth/domains`
+    #[serde(rename = "iam_auth_domains")]
+    IamAuthDomains,
     /// IAM `POST /v3/auth/tokens`
     #[serde(rename = "iam_tokens")]
     IamTokens,
@@ -97,6 +100,7 @@ impl Route {
             Route::Workspaces => "workspaces",
             Route::IamProjects => "iam_projects",
             Route::IamAuthProjects => "iam_auth_projects",
+            Route::IamAuthDomains => "iam_auth_domains",
             Route::IamTokens => "iam_tokens",
             Route::IamSecurityTokens => "iam_security_tokens",
             Route::IamIdTokens => "iam_id_tokens",
@@ -113,6 +117,7 @@ impl Route {
             self,
             Route::IamProjects
                 | Route::IamAuthProjects
+                | Route::IamAuthDomains
                 | Route::IamTokens
                 | Route::IamSecurityTokens
                 | Route::IamIdTokens

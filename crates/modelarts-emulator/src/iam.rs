@@ -7,6 +7,7 @@
 //! | Route | Answer |
 //! |---|---|
 //! | `GET /v3/projects[?name=N]` (authenticated) | 200 `{"projects":[{"id","name","domain_id","enabled","is_domain","parent_id","description","links"}],"links":{…}}` |
+//! | `GET /v3/auth/domains` (authenticated) | 200 `{"domains":[{"id","name","enabled","description","links"}],"links":{…}}`: the account |
 //! | `GET /v3/auth/projects` (authenticated) | 200, the same document: every project the credentials reach (all of them here) |
 //! | `POST /v3/auth/tokens` (password, optional `totp`) | 201, `X-Subject-Token`, `{"token":{"expires_at","issued_at","methods","project","user","catalog":[]}}` |
 //! | `POST /v3.0/OS-AUTH/id-token/tokens` (`X-Idp-Id`) | 201, `X-Subject-Token`, the same `token` object |
@@ -211,6 +212,8 @@ pub struct IamConfig {
     pub federations: Vec<IamFederation>,
     /// The account id shown in answers.
     pub domain_id: String,
+    /// The account name shown in answers (`GET /v3/auth/domains`).
+    pub domain_name: String,
     /// How long an issued token lives (emulator clock).
     pub token_lifetime: Duration,
 }
@@ -224,6 +227,7 @@ impl Default for IamConfig {
             agencies: vec![IamAgency::new("emulator-domain", "emulator-agency")],
             federations: vec![IamFederation::new("emulator-idp", "emulator-id-token-0001")],
             domain_id: "656d756c61746f72646f6d61696e3031".to_owned(),
+            domain_name: "emulator-domain".to_owned(),
             token_lifetime: Duration::from_secs(24 * 3600),
         }
     }
@@ -501,6 +505,7 @@ pub(crate) fn route(method: &http::Method, path: &str) -> Option<Route> {
     match (method, path) {
         (&Method::GET, "/v3/projects") => Some(Route::IamProjects),
         (&Method::GET, "/v3/auth/projects") => Some(Route::IamAuthProjects),
+        (&Method::GET, "/v3/auth/domains") => Some(Route::IamAuthDomains),
         (&Method::POST, "/v3/auth/tokens") => Some(Route::IamTokens),
         (&Method::POST, "/v3.0/OS-CREDENTIAL/securitytokens") => Some(Route::IamSecurityTokens),
         (&Method::POST, "/v3.0/OS-AUTH/id-token/tokens") => Some(Route::IamIdTokens),
@@ -575,6 +580,7 @@ impl Identity<'_> {
     pub(crate) fn answer(&self, req: &IdentityRequest<'_>) -> IdentityAnswer {
         match req.route {
             Route::IamProjects | Route::IamAuthProjects => self.list_projects(req),
+            Route::IamAuthDomains => self.list_domains(),
             Route::IamTokens => self.password_login(req),
             Route::IamIdTokens => self.id_token_login(req),
             Route::IamSecurityTokens => self.security_tokens(req),
@@ -608,6 +614,25 @@ impl Identity<'_> {
         IdentityAnswer::json(
             StatusCode::OK,
             &json!({ "projects": projects, "links": { "self": self_link, "previous": null, "next": null } }),
+        )
+    }
+
+    /// `GET /v3/auth/domains`: the one account the emulator serves (Huawei IAM, "Querying the List
+    /// of Domains Accessible to Users": `{"domains":[{"id","name","enabled","description","links"}],"links"}`).
+    fn list_domains(&self) -> IdentityAnswer {
+        let iam = &self.config.iam;
+        IdentityAnswer::json(
+            StatusCode::OK,
+            &json!({
+                "domains": [{
+                    "id": iam.domain_id,
+                    "name": iam.domain_name,
+                    "enabled": true,
+                    "description": "",
+                    "links": { "self": format!("/v3/domains/{}", iam.domain_id) },
+                }],
+                "links": { "self": "/v3/auth/domains", "previous": null, "next": null },
+            }),
         )
     }
 

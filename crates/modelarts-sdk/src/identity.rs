@@ -106,6 +106,14 @@ pub struct CredentialCheck {
     pub skew_millis: Option<i64>,
     /// The projects the answer listed (their names are the regions).
     pub projects: Vec<modelarts_protocol::iam::projects::Project>,
+    /// The account (domain) the credentials belong to, from IAM's `GET /v3/auth/domains`.
+    pub account: Option<String>,
+    /// Why the account is not named, when it is not (IAM not asked, or its answer).
+    pub account_note: Option<String>,
+    /// The IAM user, where the credentials say it: a password login's user name.
+    pub user: Option<String>,
+    /// Why the user is not named, when it is not.
+    pub user_note: Option<String>,
 }
 
 /// Everything needed to (re)obtain the credentials and find the project.
@@ -190,6 +198,16 @@ impl AuthState {
     }
 
     /// The credentials now, and their generation (which a renewal raises).
+    /// The IAM user a password login signs in as, if that is the login.
+    pub(crate) fn login_user(&self) -> Option<String> {
+        match self.renewer.as_ref()?.login.as_ref()? {
+            Login::Password { user_name, domain_name, .. } => {
+                Some(format!("{user_name} (account {domain_name})"))
+            }
+            _ => None,
+        }
+    }
+
     pub(crate) fn current(&self) -> (Auth, u64) {
         let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
         (current.auth.clone(), current.generation)

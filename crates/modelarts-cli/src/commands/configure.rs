@@ -100,8 +100,15 @@ pub(crate) async fn test(ctx: &Context<'_>, out: &mut Stdout) -> Result<ExitStat
     if check.projects.len() > SHOWN_PROJECTS {
         found_text.push_str(&format!(", and {} more", check.projects.len() - SHOWN_PROJECTS));
     }
+    let named = |value: &Option<String>, note: &Option<String>| match (value, note) {
+        (Some(v), _) => v.clone(),
+        (None, Some(why)) => format!("- ({why})"),
+        (None, None) => "-".to_owned(),
+    };
     let rows = [
         ("result", "ok: the credentials were accepted".to_owned()),
+        ("account", named(&check.account, &check.account_note)),
+        ("user", named(&check.user, &check.user_note)),
         ("projects_found", found_text),
         ("proved_at", check.proved_at.to_owned()),
         ("check", format!("{} at {}", check.call, check.host)),
@@ -118,6 +125,10 @@ pub(crate) async fn test(ctx: &Context<'_>, out: &mut Stdout) -> Result<ExitStat
     if out.is_json() || out.is_jsonl() {
         let document = json!({
             "ok": true,
+            "account": check.account,
+            "account_note": check.account_note,
+            "user": check.user,
+            "user_note": check.user_note,
             "proved_at": check.proved_at,
             "check": check.call,
             "host": check.host,

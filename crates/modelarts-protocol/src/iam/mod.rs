@@ -26,6 +26,7 @@
 //! [`Operation::SECRET_BODY`](crate::operations::Operation::SECRET_BODY): print such a body masked.
 
 pub mod agency;
+pub mod domains;
 pub mod endpoint;
 pub mod federation;
 pub mod gateway;
