@@ -392,13 +392,7 @@ async fn print_walk<T: Listed>(
     let mut failed = None;
     let mut written = Ok(());
     while let Some(page) = pages.next().await {
-        let mut jobs = Vec::with_capacity(page.len());
-        for item in page {
-            match item {
-                Ok(job) => jobs.push(job),
-                Err(e) => failed = Some(e),
-            }
-        }
+        let jobs = super::listing::read_page(page, &mut failed);
         let items: Vec<Item<'_>> = jobs.iter().map(Listed::item).collect();
         written = spinner.suspend(|| printer.print(&items, out));
         if failed.is_some() || written.is_err() {
@@ -420,17 +414,9 @@ impl AllPrinter {
         if items.is_empty() {
             return Ok(());
         }
-        let result = if self.document {
-            let pieces: Vec<String> = items.iter().map(|i| i.json().to_string()).collect();
-            let lead = if self.count > 0 { "," } else { "" };
-            out.json_piece(&format!("{lead}{}", pieces.join(",")))
-        } else if out.is_jsonl() {
-            items.iter().try_for_each(|i| out.json(&i.json()))
-        } else {
-            let rows: Vec<Vec<String>> = items.iter().map(Item::row).collect();
-            let text = self.table.render_rows(&rows);
-            out.line(text.trim_end_matches('\n'))
-        };
+        let page =
+            super::listing::Page { table: &mut self.table, before: self.count, document: self.document };
+        let result = page.print(items, Item::json, Item::row, out);
         self.count += u64::try_from(items.len()).unwrap_or(u64::MAX);
         result
     }

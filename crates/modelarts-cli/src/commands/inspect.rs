@@ -1,11 +1,10 @@
 //! `training-job show`, `list` and `versions`: reads, rendered as tables or JSON.
 
-use futures_util::StreamExt;
 use modelarts_protocol::model::{JobSummary, VersionDetail};
 use modelarts_sdk::ListQuery;
 use serde_json::{Value, json};
 
-use super::listing::{dry_run_list_all, note_more_jobs};
+use super::listing::{WalkFormat, dry_run_list_all, note_more_jobs, print_all};
 use super::{Context, dry_run, io_failure};
 use crate::args::{ListArgs, ShowArgs, VersionsArgs};
 use crate::exit::ExitStatus;
@@ -157,11 +156,7 @@ fn job_row(j: &JobSummary) -> Vec<String> {
     ]
 }
 
-/// `list --all`: prints each page as it arrives, so memory stays flat however long the list.
-/// Table rows page by page (the header once; a column widens when a page needs it and never
-/// narrows), one JSON object per line with `jsonl`, and with `json` one document written as it
-/// goes: `{"jobs":[…],"job_total_count":N,"complete":true}`, where `complete` is `false` when the
-/// walk failed part-way (the error is on stderr, the exit status says which).
+/// `list --api v1 --all` (see [`print_all`]): `{"schema_version":2,"jobs":[…],"complete":…,"job_total_count":N}`.
 async fn list_all(
     client: &modelarts_sdk::Client,
     query: ListQuery,
@@ -169,80 +164,16 @@ async fn list_all(
     ctx: &Context<'_>,
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
-    let spinner = ctx.progress.spinner("listing training jobs".to_owned());
-    let chunk = usize::try_from(per_page).unwrap_or(1).max(1);
-    let mut pages = std::pin::pin!(client.list_training_jobs_all(query).ready_chunks(chunk));
-    let document = out.is_json() && !out.is_jsonl();
-    let mut table = jobs_table();
-    let mut count: u64 = 0;
-    let mut written: std::io::Result<()> = if document {
-        out.json_piece(&format!("{{\"schema_version\":{},\"jobs\":[", crate::json_docs::SCHEMA_VERSION))
-    } else {
-        Ok(())
+    let format = WalkFormat {
+        what: "training jobs",
+        table: jobs_table(),
+        open: format!("{{\"schema_version\":{},\"jobs\":[", crate::json_docs::SCHEMA_VERSION),
+        count_key: "job_total_count",
+        json: |job: &JobSummary| item_json(job, job.status),
+        row: job_row,
     };
-    let mut failed = None;
-    while let Some(page) = pages.next().await {
-        let mut jobs = Vec::with_capacity(page.len());
-        for item in page {
-            match item {
-                Ok(job) => jobs.push(job),
-                Err(e) => failed = Some(e),
-            }
-        }
-        if written.is_ok() && !jobs.is_empty() {
-            written = spinner.suspend(|| print_jobs(&jobs, count, document, &mut table, out));
-        }
-        count += u64::try_from(jobs.len()).unwrap_or(u64::MAX);
-        spinner.inc(u64::try_from(jobs.len()).unwrap_or(u64::MAX));
-        // A failed walk, or stdout gone (`| head`): read no further.
-        if failed.is_some() || written.is_err() {
-            break;
-        }
-    }
-    spinner.finish_and_clear();
-    if document && written.is_ok() {
-        let end = json!({ "job_total_count": count, "complete": failed.is_none() });
-        let end = end.to_string();
-        // `{"complete":…,"job_total_count":…}` without its braces, after the array.
-        written = out.line(&format!("],{}", &end[1..]));
-    }
-    if let Some(e) = failed {
-        return Err(Failure::sdk("cannot list training jobs", &e));
-    }
-    written.map_err(io_failure)?;
-    if count == 0 && !out.is_json() {
-        ctx.stderr.note("no training jobs found");
-    }
-    Ok(ExitStatus::Success)
-}
-
-/// Prints a page of `list --all` (`before`: jobs already printed).
-fn print_jobs(
-    jobs: &[JobSummary],
-    before: u64,
-    document: bool,
-    table: &mut Table,
-    out: &mut Stdout,
-) -> std::io::Result<()> {
-    if document {
-        let mut text = String::with_capacity(jobs.len() * 256);
-        for (i, job) in jobs.iter().enumerate() {
-            if before > 0 || i > 0 {
-                text.push(',');
-            }
-            text.push_str(&item_json(job, job.status).to_string());
-        }
-        return out.json_piece(&text);
-    }
-    if out.is_jsonl() {
-        for job in jobs {
-            out.json(&item_json(job, job.status))?;
-        }
-        return Ok(());
-    }
-    let rows: Vec<Vec<String>> = jobs.iter().map(job_row).collect();
-    let text = table.render_rows(&rows);
-    out.line(text.trim_end_matches('\n'))
+    let chunk = usize::try_from(per_page).unwrap_or(1);
+    print_all(client.list_training_jobs_all(query), chunk, format, ctx, out).await
 }
 
 /// `training-job versions`

@@ -1,7 +1,6 @@
 //! `training-job show UUID` and `training-job list --api v2`: v2 jobs (current API, UUIDs) as
 //! tables or JSON: phase, secondary phase, duration, created, flavor, node count.
 
-use futures_util::StreamExt;
 use modelarts_protocol::operations::list_training_jobs::SortBy;
 use modelarts_protocol::operations::v2::list::Filter;
 use modelarts_protocol::v2::pagination::MAX_LIMIT;
@@ -180,70 +179,22 @@ pub(crate) async fn list(
     Ok(ExitStatus::Success)
 }
 
-/// `list --api v2 --all`: each page printed as it arrives (memory stays flat); with `json` one
-/// document written as it goes: `{"api":"v2","items":[…],"total":N,"complete":true}`.
+/// `list --api v2 --all` (see [`print_all`](super::listing::print_all)):
+/// `{"schema_version":2,"api":"v2","items":[…],"complete":…,"total":N}`.
 async fn list_all(
     client: &modelarts_sdk::Client,
     query: V2ListQuery,
     ctx: &Context<'_>,
     out: &mut Stdout,
 ) -> Result<ExitStatus, Failure> {
-    let spinner = ctx.progress.spinner("listing v2 training jobs".to_owned());
-    let chunk =
-        usize::try_from(query.limit.unwrap_or(modelarts_sdk::DEFAULT_V2_PAGE_SIZE)).unwrap_or(1).max(1);
-    let mut pages = std::pin::pin!(client.list_training_jobs_v2_all(query).ready_chunks(chunk));
-    let document = out.is_json() && !out.is_jsonl();
-    let mut table = jobs_table();
-    let mut count: u64 = 0;
-    let mut written: std::io::Result<()> = if document {
-        out.json_piece(&format!(
-            "{{\"schema_version\":{},\"api\":\"v2\",\"items\":[",
-            crate::json_docs::SCHEMA_VERSION
-        ))
-    } else {
-        Ok(())
+    let format = super::listing::WalkFormat {
+        what: "v2 training jobs",
+        table: jobs_table(),
+        open: format!("{{\"schema_version\":{},\"api\":\"v2\",\"items\":[", crate::json_docs::SCHEMA_VERSION),
+        count_key: "total",
+        json: job_json,
+        row: job_row,
     };
-    let mut failed = None;
-    while let Some(page) = pages.next().await {
-        let mut jobs = Vec::with_capacity(page.len());
-        for item in page {
-            match item {
-                Ok(job) => jobs.push(job),
-                Err(e) => failed = Some(e),
-            }
-        }
-        if written.is_ok() && !jobs.is_empty() {
-            written = spinner.suspend(|| {
-                if document {
-                    let pieces: Vec<String> = jobs.iter().map(|j| job_json(j).to_string()).collect();
-                    let lead = if count > 0 { "," } else { "" };
-                    out.json_piece(&format!("{lead}{}", pieces.join(",")))
-                } else if out.is_jsonl() {
-                    jobs.iter().try_for_each(|j| out.json(&job_json(j)))
-                } else {
-                    let rows: Vec<Vec<String>> = jobs.iter().map(job_row).collect();
-                    let text = table.render_rows(&rows);
-                    out.line(text.trim_end_matches('\n'))
-                }
-            });
-        }
-        count += u64::try_from(jobs.len()).unwrap_or(u64::MAX);
-        // A failed walk, or stdout gone (`| head`): read no further.
-        if failed.is_some() || written.is_err() {
-            break;
-        }
-    }
-    spinner.finish_and_clear();
-    if document && written.is_ok() {
-        let end = json!({ "total": count, "complete": failed.is_none() }).to_string();
-        written = out.line(&format!("],{}", &end[1..]));
-    }
-    if let Some(e) = failed {
-        return Err(Failure::sdk("cannot list v2 training jobs", &e));
-    }
-    written.map_err(io_failure)?;
-    if count == 0 && !out.is_json() {
-        ctx.stderr.note("no v2 training jobs found");
-    }
-    Ok(ExitStatus::Success)
+    let chunk = usize::try_from(query.limit.unwrap_or(modelarts_sdk::DEFAULT_V2_PAGE_SIZE)).unwrap_or(1);
+    super::listing::print_all(client.list_training_jobs_v2_all(query), chunk, format, ctx, out).await
 }

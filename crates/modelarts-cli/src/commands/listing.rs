@@ -8,12 +8,13 @@ use modelarts_protocol::model::JobSummary;
 use modelarts_protocol::target::ApiVersion;
 use modelarts_protocol::v2::TrainingJob;
 use modelarts_sdk::{Client, DryRunSender, Error, ListQuery, V2ListQuery};
+use serde_json::Value;
 
-use super::{Context, dry_run};
+use super::{Context, dry_run, io_failure};
 use crate::args::ApiArg;
 use crate::exit::ExitStatus;
 use crate::failure::Failure;
-use crate::output::Stdout;
+use crate::output::{Stdout, Table};
 
 /// The API a command that names no job reads: `--api`, else `MODELARTS_API` or the profile's
 /// `api` (read by the SDK); `None`: both.
@@ -106,4 +107,113 @@ pub(crate) fn note_more_jobs(ctx: &Context<'_>, shown: usize, total: Option<i64>
             page.unwrap_or(1)
         ));
     }
+}
+
+/// How one API's `list --all` prints: its table, a job as JSON and as a row, and the names its
+/// document and messages use.
+pub(crate) struct WalkFormat<T> {
+    /// What is listed, for the spinner and the messages: `training jobs`, `v2 training jobs`.
+    pub(crate) what: &'static str,
+    pub(crate) table: Table,
+    /// The document's opening, up to its array: `{"schema_version":2,"jobs":[`.
+    pub(crate) open: String,
+    /// The key of the count after the array: `job_total_count` (v1), `total` (v2).
+    pub(crate) count_key: &'static str,
+    pub(crate) json: fn(&T) -> Value,
+    pub(crate) row: fn(&T) -> Vec<String>,
+}
+
+/// `list --all` of one API: prints each page as it arrives, so memory stays flat however long the
+/// list. Table rows page by page (the header once; a column widens when a page needs it and never
+/// narrows), one JSON object per line with `jsonl`, and with `json` one document written as it
+/// goes, `…[…],"complete":…,"<count_key>":N}`, where `complete` is `false` when the walk failed
+/// part-way (the jobs before the failure are printed; the error is on stderr, the exit status
+/// says which). Stops reading when stdout is gone.
+pub(crate) async fn print_all<T>(
+    walk: impl Stream<Item = Result<T, Error>>,
+    chunk: usize,
+    mut format: WalkFormat<T>,
+    ctx: &Context<'_>,
+    out: &mut Stdout,
+) -> Result<ExitStatus, Failure> {
+    let spinner = ctx.progress.spinner(format!("listing {}", format.what));
+    let mut pages = std::pin::pin!(walk.ready_chunks(chunk.max(1)));
+    let document = out.is_json() && !out.is_jsonl();
+    let mut count: u64 = 0;
+    let mut written: std::io::Result<()> = if document { out.json_piece(&format.open) } else { Ok(()) };
+    let mut failed = None;
+    while let Some(page) = pages.next().await {
+        let jobs = read_page(page, &mut failed);
+        if written.is_ok() && !jobs.is_empty() {
+            written = spinner.suspend(|| {
+                let page = Page { table: &mut format.table, before: count, document };
+                page.print(&jobs, format.json, format.row, out)
+            });
+        }
+        count += u64::try_from(jobs.len()).unwrap_or(u64::MAX);
+        spinner.inc(u64::try_from(jobs.len()).unwrap_or(u64::MAX));
+        // A failed walk, or stdout gone (`| head`): read no further.
+        if failed.is_some() || written.is_err() {
+            break;
+        }
+    }
+    spinner.finish_and_clear();
+    if document && written.is_ok() {
+        let mut end = serde_json::Map::new();
+        end.insert("complete".into(), failed.is_none().into());
+        end.insert(format.count_key.into(), count.into());
+        let end = Value::Object(end).to_string();
+        // The end's fields without their braces, after the array.
+        written = out.line(&format!("],{}", &end[1..]));
+    }
+    if let Some(e) = failed {
+        return Err(Failure::sdk(format!("cannot list {}", format.what), &e));
+    }
+    written.map_err(io_failure)?;
+    if count == 0 && !out.is_json() {
+        ctx.stderr.note(&format!("no {} found", format.what));
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// One page of a `list --all` that prints as it goes: after `before` jobs, in the document
+/// (`document`: pieces of one JSON array), as JSON lines, or as rows of `table`.
+pub(crate) struct Page<'a> {
+    pub(crate) table: &'a mut Table,
+    pub(crate) before: u64,
+    pub(crate) document: bool,
+}
+
+impl Page<'_> {
+    pub(crate) fn print<T>(
+        self,
+        jobs: &[T],
+        json: impl Fn(&T) -> Value,
+        row: impl Fn(&T) -> Vec<String>,
+        out: &mut Stdout,
+    ) -> std::io::Result<()> {
+        if self.document {
+            let pieces: Vec<String> = jobs.iter().map(|j| json(j).to_string()).collect();
+            let lead = if self.before > 0 { "," } else { "" };
+            out.json_piece(&format!("{lead}{}", pieces.join(",")))
+        } else if out.is_jsonl() {
+            jobs.iter().try_for_each(|j| out.json(&json(j)))
+        } else {
+            let rows: Vec<Vec<String>> = jobs.iter().map(row).collect();
+            let text = self.table.render_rows(&rows);
+            out.line(text.trim_end_matches('\n'))
+        }
+    }
+}
+
+/// The jobs of a page of a walk; its error, if the walk failed there, into `failed`.
+pub(crate) fn read_page<T>(page: Vec<Result<T, Error>>, failed: &mut Option<Error>) -> Vec<T> {
+    let mut jobs = Vec::with_capacity(page.len());
+    for item in page {
+        match item {
+            Ok(job) => jobs.push(job),
+            Err(e) => *failed = Some(e),
+        }
+    }
+    jobs
 }
