@@ -118,6 +118,7 @@ const DEV_PROFILE: &[&str] =
 /// the `.crate` files (about 0.5 MB) and their sources.
 pub(crate) fn package_check() -> Result<(), String> {
     let crates = publishable_crates()?;
+    forget_unpacked_overlays(&crates)?;
     let mut cmd = cargo();
     // `--allow-dirty`: the check is of the files as they are, committed or not (a release is
     // made from a clean checkout anyway).
@@ -130,6 +131,39 @@ pub(crate) fn package_check() -> Result<(), String> {
     }
     exec(&mut cmd)?;
     eprintln!("package: {} package and build from their packages", crates.join(", "));
+    Ok(())
+}
+
+/// Removes the sources cargo unpacked from the local registry a previous `cargo package` of
+/// these crates made (`$CARGO_HOME/registry/src/-<hash>/<crate>-<version>`): cargo never unpacks a
+/// crate again once its directory exists, so a second check from the same path would build the
+/// dependents against the first run's sources. crates.io's sources (`index.crates.io-…`) are
+/// never touched.
+fn forget_unpacked_overlays(crates: &[String]) -> Result<(), String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")));
+    let Some(sources) = home.map(|h| h.join("registry").join("src")) else { return Ok(()) };
+    let Ok(registries) = std::fs::read_dir(&sources) else { return Ok(()) };
+    for registry in registries.flatten() {
+        // Local registries have no name: their directories are `-<hash>`.
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        let Ok(unpacked) = std::fs::read_dir(registry.path()) else { continue };
+        for dir in unpacked.flatten() {
+            let name = dir.file_name().to_string_lossy().into_owned();
+            let ours = crates.iter().any(|c| {
+                name.strip_prefix(c.as_str())
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|version| version.chars().next().is_some_and(|c| c.is_ascii_digit()))
+            });
+            if ours {
+                std::fs::remove_dir_all(dir.path())
+                    .map_err(|e| format!("removing the stale {}: {e}", dir.path().display()))?;
+            }
+        }
+    }
     Ok(())
 }
 
