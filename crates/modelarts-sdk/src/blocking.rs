@@ -79,13 +79,19 @@ type Spawner<T> = Arc<dyn Fn(http::Request<Bytes>) -> Arc<Slot<T>> + Send + Sync
 /// A sender's answer.
 type Answer<T> = Result<http::Response<Bytes>, <T as BlockingHttpSend>::Error>;
 
+/// What a send on a thread left: its answer, or the sender's panic.
+type Outcome<T> = std::thread::Result<Answer<T>>;
+
 /// Where a send on a thread leaves its answer, and the waker of the future waiting for it.
 pub(crate) struct Slot<T: BlockingHttpSend> {
-    state: Mutex<(Option<Answer<T>>, Option<Waker>)>,
+    /// The answer, or the panic of the sender on its thread (raised again where the send is
+    /// awaited, as a send on the calling thread would have raised it; never a batch waiting
+    /// forever), and the waker.
+    state: Mutex<(Option<Outcome<T>>, Option<Waker>)>,
 }
 
 impl<T: BlockingHttpSend> Slot<T> {
-    fn fill(&self, answer: Answer<T>) {
+    fn fill(&self, answer: Outcome<T>) {
         let waker = {
             let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
             state.0 = Some(answer);
@@ -116,7 +122,11 @@ impl<T: BlockingHttpSend> Future for Sent<T> {
             Sent::Thread(slot) => {
                 let mut state = slot.state.lock().unwrap_or_else(PoisonError::into_inner);
                 match state.0.take() {
-                    Some(answer) => Poll::Ready(answer),
+                    Some(Ok(answer)) => Poll::Ready(answer),
+                    Some(Err(panic)) => {
+                        drop(state);
+                        std::panic::resume_unwind(panic)
+                    }
                     None => {
                         state.1 = Some(cx.waker().clone());
                         Poll::Pending
@@ -551,7 +561,10 @@ impl<T: BlockingHttpSend<Error: Send + Sync + 'static> + Send + Sync + 'static> 
         let spawner: Spawner<T> = Arc::new(move |request| {
             let slot = Arc::new(Slot { state: Mutex::new((None, None)) });
             let (sender, filled) = (Arc::clone(&sender), Arc::clone(&slot));
-            std::thread::spawn(move || filled.fill(sender.send(request)));
+            std::thread::spawn(move || {
+                let sent = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sender.send(request)));
+                filled.fill(sent);
+            });
             slot
         });
         *transport.threads.lock().unwrap_or_else(PoisonError::into_inner) = Some(spawner);

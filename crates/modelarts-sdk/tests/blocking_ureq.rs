@@ -320,3 +320,35 @@ fn a_blocking_batch_sends_its_concurrent_stops_on_threads() {
     assert_eq!(version.status, JobStatus::Killing);
     runtime.block_on(emulator.shutdown());
 }
+
+/// A sender that panics.
+struct Panicking;
+
+impl modelarts_sdk::BlockingHttpSend for Panicking {
+    type Error = <example::UreqSender as modelarts_sdk::BlockingHttpSend>::Error;
+
+    fn send(&self, _: http::Request<bytes::Bytes>) -> Result<http::Response<bytes::Bytes>, Self::Error> {
+        panic!("the sender broke");
+    }
+}
+
+/// A sender's panic on a batch's thread is raised where the batch awaits the send, as on the
+/// calling thread, so the batch reports it as that target's failure (as the async batch does); it
+/// never waits forever for an answer that cannot come.
+#[test]
+fn a_panic_of_the_sender_on_a_batch_thread_is_raised_not_waited_for() {
+    let client = modelarts_sdk::Client::builder()
+        .endpoint_url("https://127.0.0.1:9")
+        .project_id("0123456789abcdef0123456789abcdef")
+        .credentials(modelarts_sdk::Credentials::new("AK0000000000000001", "SK"))
+        .env(|_| None)
+        .blocking_sleeper(|_: Duration| {})
+        .build_blocking(Panicking)
+        .unwrap();
+    let target =
+        modelarts_sdk::JobRef::V1 { job: JobId::new(1).unwrap(), version: VersionId::new(2).unwrap() };
+    let report = client.batch_stop(vec![target], modelarts_sdk::BatchOptions::default(), |_| {});
+    let outcome = &report.outcomes[0];
+    assert_eq!(outcome.kind.name(), "failed", "{outcome:?}");
+    assert!(outcome.error.as_ref().unwrap().to_string().contains("the sender broke"), "{outcome:?}");
+}

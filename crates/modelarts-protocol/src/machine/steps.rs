@@ -84,12 +84,22 @@ impl<O: Operation, E> CallMachine<O, E> {
     }
 
     fn finished() -> Step<CallEnd<O::Output, E>> {
-        Step::Done(CallEnd::GaveUp(CallError {
-            error: AttemptError::Prepare(PrepareError::Finished),
-            attempts: 0,
-            reason: GiveUpReason::NotRetryable,
-        }))
+        Step::Done(CallEnd::GaveUp(finished_error()))
     }
+}
+
+/// The error of a machine stepped again after its end (a driver's mistake, never a success).
+fn finished_error<E>() -> CallError<E> {
+    CallError {
+        error: AttemptError::Prepare(PrepareError::Finished),
+        attempts: 0,
+        reason: GiveUpReason::NotRetryable,
+    }
+}
+
+/// A stop that ended because its machine was stepped after its end.
+fn finished_stop<S, E>() -> StopFailure<S, E> {
+    StopFailure { error: finished_error(), status: None, not_found: false, may_have_been_sent: false }
 }
 
 impl<O: Operation, E> Machine for CallMachine<O, E> {
@@ -400,16 +410,7 @@ impl<R: Stoppable, E> Machine for StopMachine<R, E> {
                     Step::Sleep(delay) => return Step::Sleep(delay),
                 },
                 StopPhase::Over => {
-                    return Step::Done(Err(StopFailure {
-                        error: CallError {
-                            error: AttemptError::Prepare(PrepareError::Finished),
-                            attempts: 0,
-                            reason: GiveUpReason::NotRetryable,
-                        },
-                        status: None,
-                        not_found: false,
-                        may_have_been_sent: false,
-                    }));
+                    return Step::Done(Err(finished_stop()));
                 }
             };
             self.phase = StopPhase::Decided(action);
@@ -516,19 +517,7 @@ impl<R: Stoppable + Clone, E> Machine for StopThenWait<R, E> {
             }
         }
         let (Some(wait), Some(outcome)) = (&mut self.wait, self.outcome) else {
-            return Step::Done(StopThenWaitEnd {
-                stop: Err(StopFailure {
-                    error: CallError {
-                        error: AttemptError::Prepare(PrepareError::Finished),
-                        attempts: 0,
-                        reason: GiveUpReason::NotRetryable,
-                    },
-                    status: None,
-                    not_found: false,
-                    may_have_been_sent: false,
-                }),
-                wait: None,
-            });
+            return Step::Done(StopThenWaitEnd { stop: Err(finished_stop()), wait: None });
         };
         match wait.step(input) {
             Step::Send(request) => Step::Send(request),
